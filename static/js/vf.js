@@ -1,0 +1,21 @@
+// Small progressive enhancements. No inline scripts anywhere (strict CSP); every page works without this.
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el.matches && el.matches("[data-autosubmit]") && el.form) {
+      el.form.requestSubmit ? el.form.requestSubmit() : el.form.submit();
+    }
+  });
+  document.addEventListener("click", function (event) {
+    var el = event.target.closest ? event.target.closest("[data-print]") : null;
+    if (el) { event.preventDefault(); window.print(); }
+  });
+  // After an HTMX swap of a results region, announce the change for screen readers.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var live = event.detail.target.querySelector("[data-live-summary]");
+    var region = document.getElementById("live-region");
+    if (live && region) { region.textContent = live.textContent; }
+  });
+})();

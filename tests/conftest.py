@@ -1,0 +1,194 @@
+"""Shared fixtures: reference data, users per role, temporary folders, a real Celery worker, a browser."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from tests.factories import VardenhetFactory, make_user
+from vardformedling.models import Roll
+
+ROOT = Path(__file__).resolve().parent.parent
+DB_FIXTURES = {
+    "db",
+    "transactional_db",
+    "live_server",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+}
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Regions and KVÅ groups come from a data migration; transactional tests flush them, so restore."""
+    marker = request.node.get_closest_marker("django_db")
+    if not marker and not DB_FIXTURES & set(request.fixturenames):
+        return
+    transactional = (marker and marker.kwargs.get("transaction")) or {
+        "transactional_db",
+        "live_server",
+    } & set(request.fixturenames)
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from katalog.models import KvaGrupp
+    from vardformedling.models import Region
+    from vardformedling.reference import load_kva_groups, load_regions
+
+    if not Region.objects.exists():
+        load_regions(Region)
+    if not KvaGrupp.objects.exists():
+        load_kva_groups(KvaGrupp)
+
+
+@pytest.fixture(autouse=True)
+def _tmp_folders(settings, tmp_path):
+    settings.LAGESBILD_INBOX = tmp_path / "inbox"
+    settings.SDK_OUTBOX = tmp_path / "sdk_outbox"
+    settings.RAPPORT_DIR = tmp_path / "rapporter"
+    settings.LAGESBILD_INBOX.mkdir()
+
+
+@pytest.fixture
+def user_with(db):
+    """`user_with(roll, region="20", vardenhet=None)` → a user with that one commission."""
+    return make_user
+
+
+@pytest.fixture
+def client_for(db):
+    """`client_for(roll, region="20", vardenhet=None)` → a Django test client signed in with that commission."""
+
+    def _client(roll: str, region: str | None = "20", vardenhet=None) -> Client:
+        if roll == Roll.MOTTAGARE and vardenhet is None:
+            vardenhet = VardenhetFactory()
+            region = vardenhet.region_id
+        if roll == Roll.ADMINISTRATOR:
+            region = None
+        client = Client()
+        client.force_login(make_user(roll, region, vardenhet), backend="vardformedling.auth.SithsStubBackend")
+        return client
+
+    return _client
+
+
+@pytest.fixture
+def demo_identities(transactional_db):
+    """The demo catalogue and the five demo identities (CONTRACTS.md), without the heavy demo history."""
+    import katalog.demo
+    import vardformedling.demo
+
+    katalog.demo.load()
+    vardformedling.demo.load()
+
+
+# --- A real Celery worker against Redis -------------------------------------------------------------------
+
+
+@pytest.fixture
+def celery_worker(transactional_db, settings):
+    """Starts `celery worker` in a subprocess on the test database and a private queue; yields the app."""
+    from django.db import connection
+
+    from vardformedling.celery import app
+
+    queue = f"vf-test-{os.getpid()}-{time.time_ns()}"
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "vardformedling.settings_test",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "CELERY_QUEUE": queue,
+        "LAGESBILD_INBOX": str(settings.LAGESBILD_INBOX),
+        "SDK_OUTBOX": str(settings.SDK_OUTBOX),
+        "RAPPORT_DIR": str(settings.RAPPORT_DIR),
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "vardformedling",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            queue,
+            "-l",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    old = (app.conf.task_always_eager, app.conf.task_default_queue)
+    app.conf.task_always_eager = False
+    app.conf.task_default_queue = queue
+    try:
+        from vardformedling.tasks import ping
+
+        ping.apply_async().get(timeout=60)  # the worker is up and reaches the database
+        yield app
+    finally:
+        app.conf.task_always_eager, app.conf.task_default_queue = old
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+# --- Headless Chromium through Playwright -----------------------------------------------------------------
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def _browser():
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(_browser, live_server, settings):
+    """A fresh browser context per test. The live server speaks plain HTTP, so cookies may not be Secure."""
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    context = _browser.new_context(base_url=live_server.url, locale="sv-SE")
+    context.set_default_timeout(15000)
+    pg = context.new_page()
+    console_errors: list[str] = []
+    pg.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
+    pg.console_errors = console_errors
+    yield pg
+    context.close()
+
+
+def login_as(page, hsa_id: str) -> None:
+    """Signs in through the SITHS stub's card for `hsa_id`."""
+    page.goto("/login/")
+    page.locator(f"form.siths-card:has(input[value='{hsa_id}']) button").click()
+    page.wait_for_url("**/")
+
+
+@pytest.fixture
+def login():
+    return login_as

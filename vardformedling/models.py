@@ -1,0 +1,109 @@
+"""Shared reference data and the user model: users with SITHS HSA-ids and commissions."""
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+
+
+class Region(models.Model):
+    """One of the 21 regions, keyed by its two-digit county code."""
+
+    kod = models.CharField(primary_key=True, max_length=2)
+    namn = models.CharField(max_length=100)
+    sjukvardsregion = models.CharField(max_length=50)
+    orgnr = models.CharField(max_length=11)
+    residensstad = models.CharField(max_length=50)
+    lat = models.FloatField()
+    lon = models.FloatField()
+    vardgaranti_dagar = models.PositiveSmallIntegerField(
+        default=90, help_text="Regionens vårdgaranti för behandling (dagar), t.ex. 60 i Halland."
+    )
+
+    class Meta:
+        ordering = ["kod"]
+
+    def __str__(self) -> str:
+        return f"{self.kod} {self.namn}"
+
+    @staticmethod
+    def normalise_kod(value: str) -> str:
+        """Register files may write `1` for `01`."""
+        value = (value or "").strip()
+        return value.zfill(2) if value.isdigit() and len(value) <= 2 else value
+
+
+class Roll(models.TextChoices):
+    VARDLOTS = "vardlots", "Vårdlots"
+    KOORDINATOR = "koordinator", "Koordinator"
+    ADMINISTRATOR = "administrator", "Administratör"
+    MOTTAGARE = "mottagare", "Mottagande enhet"
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, hsa_id: str, namn: str = "", **extra):
+        user = self.model(hsa_id=hsa_id, namn=namn, **extra)
+        user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, hsa_id: str, namn: str = "", password=None, **extra):
+        user = self.create_user(hsa_id, namn, is_staff=True, is_superuser=True, **extra)
+        if password:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        return user
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A member of staff, identified by the HSA-id on their SITHS card. No passwords: the IdP signs in."""
+
+    hsa_id = models.CharField("HSA-id", max_length=64, unique=True)
+    namn = models.CharField(max_length=200)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    skapad = models.DateTimeField(auto_now_add=True)
+
+    USERNAME_FIELD = "hsa_id"
+    REQUIRED_FIELDS = ["namn"]
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["namn"]
+
+    def __str__(self) -> str:
+        return f"{self.namn} ({self.hsa_id})"
+
+    def get_full_name(self) -> str:
+        return self.namn
+
+    def get_short_name(self) -> str:
+        return self.namn.split(" ")[0] if self.namn else self.hsa_id
+
+
+class Medarbetaruppdrag(models.Model):
+    """A commission: the role a user acts in, for a region and optionally a care unit."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="uppdrag")
+    roll = models.CharField(max_length=20, choices=Roll.choices)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, null=True, blank=True, help_text="Tom = nationell")
+    vardenhet = models.ForeignKey(
+        "katalog.Vardenhet", on_delete=models.PROTECT, null=True, blank=True, related_name="uppdrag"
+    )
+    namn = models.CharField(max_length=200, blank=True, help_text="Uppdragets namn som det visas")
+
+    class Meta:
+        ordering = ["user", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "roll", "region", "vardenhet"], name="uniq_uppdrag"),
+        ]
+
+    def __str__(self) -> str:
+        return self.etikett
+
+    @property
+    def etikett(self) -> str:
+        if self.namn:
+            return self.namn
+        plats = self.vardenhet.namn if self.vardenhet_id else (self.region.namn if self.region_id else "Nationell")
+        return f"{self.get_roll_display()} – {plats}"

@@ -1,0 +1,19 @@
+"""Settings for the test suite: production-like (DEBUG off) on PostgreSQL and Redis, Celery eager by default."""
+
+import os
+
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("SECRET_KEY", "test-" + "k3y-for-the-test-suite-only-" * 3)
+os.environ.setdefault("ALLOWED_HOSTS", "*")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("STATIC_MANIFEST", "0")
+os.environ.setdefault("WHITENOISE_USE_FINDERS", "1")
+os.environ.setdefault("SITHS_STUB_ALLOWED", "1")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/vardformedling")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+from vardformedling.settings import *  # noqa: F403
+
+# Unit tests run tasks in-process; the worker tests switch this off for a real worker.
+CELERY_TASK_ALWAYS_EAGER = True
+# Tests use their own temporary folders for the inbox, the SDK outbox and reports (see conftest.py).

@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.urls import include, path
+
+from vardformedling import views
+
+handler403 = "vardformedling.views.error_403"
+handler404 = "vardformedling.views.error_404"
+handler500 = "vardformedling.views.error_500"
+
+urlpatterns = [
+    path("", views.start_view, name="start"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("uppdrag/byt/", views.byt_uppdrag, name="byt_uppdrag"),
+    path("healthz", views.healthz, name="healthz"),
+    path("katalog/", include("katalog.urls")),
+    path("lagesbild/", include("lagesbild.urls")),
+    path("avtal/", include("avtal.urls")),
+    path("arenden/", include("arenden.urls")),
+    path("uppfoljning/", include("arenden.urls_uppfoljning")),
+]
+
+if settings.AUTH_MODE == "oidc":
+    urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))
