@@ -1,6 +1,11 @@
 """Agreements (avtal) with their service lines, prices and volume caps."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import models
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Value, When
+from django.db.models.functions import Greatest
 
 from katalog.models import KvaGrupp, Vardenhet, Vardgivare
 from vardformedling.models import Region
@@ -11,6 +16,51 @@ class Avtalstyp(models.TextChoices):
     DIREKTUPPHANDLAT = "direktupphandlat", "Direktupphandlat"
     SAMVERKANSAVTAL = "samverkansavtal", "Samverkansavtal"
     EGEN_REGI = "egen_regi", "Egen regi"
+
+
+class Reservationsstatus(models.TextChoices):
+    RESERVERAD = "reserverad", "Reserverad"
+    FORBRUKAD = "forbrukad", "Förbrukad"
+    SLAPPT = "slappt", "Släppt"
+
+
+AKTIVA_STATUSAR = (Reservationsstatus.RESERVERAD, Reservationsstatus.FORBRUKAD)
+
+
+class AvtalQuerySet(models.QuerySet):
+    def giltiga(self, datum):
+        """Agreements valid on `datum` (both ends inclusive)."""
+        return self.filter(giltig_fran__lte=datum, giltig_till__gte=datum)
+
+    def upphor_inom(self, datum, dagar: int = 60):
+        """Valid on `datum` and ending within `dagar` days."""
+        return self.giltiga(datum).filter(giltig_till__lte=datum + timedelta(days=dagar))
+
+    def upphorda(self, datum):
+        return self.filter(giltig_till__lt=datum)
+
+    def nyttjbara_av(self, region_kod: str):
+        """Usable by a region: it owns the agreement, everyone may use it, or the region is named."""
+        namngiven = Avtal.far_nyttjas_av.through.objects.filter(avtal_id=OuterRef("pk"), region_id=region_kod)
+        return self.filter(Q(avtalsagare_id=region_kod) | Q(far_nyttjas_av_alla=True) | Exists(namngiven))
+
+
+class AvtalsradQuerySet(models.QuerySet):
+    def med_volym(self):
+        """Annotates `used` (consumed), `reserved` and `left` (None without a cap, never below 0) in the database."""
+        used = Count("reservationer", filter=Q(reservationer__status=Reservationsstatus.FORBRUKAD))
+        reserved = Count("reservationer", filter=Q(reservationer__status=Reservationsstatus.RESERVERAD))
+        return self.annotate(used=used, reserved=reserved).annotate(
+            left=Case(
+                When(takvolym__isnull=True, then=Value(None)),
+                default=Greatest(F("takvolym") - F("used") - F("reserved"), Value(0)),
+                output_field=models.IntegerField(),
+            )
+        )
+
+    def nyttjbara_av(self, region_kod: str):
+        namngiven = Avtal.far_nyttjas_av.through.objects.filter(avtal_id=OuterRef("avtal_id"), region_id=region_kod)
+        return self.filter(Q(avtal__avtalsagare_id=region_kod) | Q(avtal__far_nyttjas_av_alla=True) | Exists(namngiven))
 
 
 class Avtal(models.Model):
@@ -32,6 +82,8 @@ class Avtal(models.Model):
     kontakt = models.CharField(max_length=200, blank=True)
     andrad = models.DateTimeField(auto_now=True)
 
+    objects = AvtalQuerySet.as_manager()
+
     class Meta:
         ordering = ["avtalsagare", "avtal_id"]
         constraints = [models.UniqueConstraint(fields=["avtalsagare", "avtal_id"], name="uniq_avtal_per_agare")]
@@ -51,6 +103,8 @@ class Avtalsrad(models.Model):
     ersattningsmodell = models.CharField("ersättningsmodell", max_length=100, blank=True)
     takvolym = models.PositiveIntegerField(null=True, blank=True, help_text="Tomt = inget tak")
 
+    objects = AvtalsradQuerySet.as_manager()
+
     class Meta:
         ordering = ["avtal", "kva"]
         constraints = [models.UniqueConstraint(fields=["avtal", "kva"], name="uniq_avtalsrad")]
@@ -59,3 +113,136 @@ class Avtalsrad(models.Model):
 
     def __str__(self) -> str:
         return f"{self.avtal} – {self.kva_id}"
+
+    def _volym(self) -> dict:
+        """Consumed and reserved units: from `med_volym()` annotations when present, else one query."""
+        if hasattr(self, "used") and hasattr(self, "reserved"):
+            return {"used": self.used, "reserved": self.reserved}
+        counts = dict(
+            self.reservationer.filter(status__in=AKTIVA_STATUSAR).values_list("status").annotate(n=Count("id"))
+        )
+        return {
+            "used": counts.get(Reservationsstatus.FORBRUKAD, 0),
+            "reserved": counts.get(Reservationsstatus.RESERVERAD, 0),
+        }
+
+    @property
+    def forbrukat(self) -> int:
+        return self._volym()["used"]
+
+    @property
+    def reserverat(self) -> int:
+        return self._volym()["reserved"]
+
+    def takvolym_kvar(self) -> int | None:
+        """Volume left on the line: cap − reserved − consumed (never below 0); None when there is no cap."""
+        if self.takvolym is None:
+            return None
+        v = self._volym()
+        return max(self.takvolym - v["used"] - v["reserved"], 0)
+
+    @property
+    def kvar(self) -> int | None:
+        return self.takvolym_kvar()
+
+    @property
+    def andel_procent(self) -> int | None:
+        """Share of the cap taken (reserved + consumed), whole percent capped at 100; None without a cap."""
+        if not self.takvolym:
+            return None
+        v = self._volym()
+        return min(round(100 * (v["used"] + v["reserved"]) / self.takvolym), 100)
+
+    @property
+    def bar_used(self) -> int:
+        if not self.takvolym:
+            return 0
+        return min(round(100 * self._volym()["used"] / self.takvolym), 100)
+
+    @property
+    def bar_reserved(self) -> int:
+        if not self.takvolym:
+            return 0
+        return min(round(100 * self._volym()["reserved"] / self.takvolym), 100 - self.bar_used)
+
+
+class Volymreservation(models.Model):
+    """One unit of an agreement line's volume held by a case (referens = the case ID).
+
+    A case reserves when the patient accepts an offer, consumes when care is performed, and releases
+    when the offer is withdrawn. Uploads never touch these rows: used volume survives every upload.
+    """
+
+    rad = models.ForeignKey(Avtalsrad, on_delete=models.PROTECT, related_name="reservationer")
+    referens = models.CharField("ärende", max_length=40, db_index=True)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="volymreservationer")
+    status = models.CharField(max_length=12, choices=Reservationsstatus.choices, default=Reservationsstatus.RESERVERAD)
+    skapad = models.DateTimeField(auto_now_add=True)
+    andrad = models.DateTimeField(auto_now=True)
+    av = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-skapad"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rad", "referens"],
+                condition=Q(status__in=["reserverad", "forbrukad"]),
+                name="uniq_aktiv_reservation",
+            )
+        ]
+        indexes = [models.Index(fields=["region", "skapad"])]
+        verbose_name = "volymreservation"
+        verbose_name_plural = "volymreservationer"
+
+    def __str__(self) -> str:
+        return f"{self.referens} på {self.rad} ({self.status})"
+
+
+# --- Upload record ------------------------------------------------------------------------------------------
+
+
+class Uppladdningsstatus(models.TextChoices):
+    MOTTAGEN = "mottagen", "Mottagen, kontrolleras"
+    AVVISAD = "avvisad", "Avvisad"
+    GRANSKNING = "granskning", "Väntar på bekräftelse"
+    TILLAMPAR = "tillampar", "Tillämpas"
+    TILLAMPAD = "tillampad", "Tillämpad"
+    MISSLYCKAD = "misslyckad", "Misslyckades"
+
+
+class AvtalsUppladdning(models.Model):
+    """Every agreement upload: who, when, which file (checksum), what it would change and what it did."""
+
+    anvandare = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    skapad = models.DateTimeField(auto_now_add=True)
+    klar = models.DateTimeField(null=True, blank=True)
+    filnamn = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    storlek = models.PositiveIntegerField(default=0)
+    antal_rader = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=12, choices=Uppladdningsstatus.choices, default=Uppladdningsstatus.MOTTAGEN)
+    progress = models.PositiveSmallIntegerField(default=0)
+    antal_nya = models.PositiveIntegerField(default=0)
+    antal_andrade = models.PositiveIntegerField(default=0)
+    antal_oforandrade = models.PositiveIntegerField(default=0)
+    antal_saknade = models.PositiveIntegerField(default=0)
+    fel = models.JSONField(default=list, blank=True)
+    forhandsvisning = models.JSONField(default=dict, blank=True)
+    # The raw file, kept only until it is applied or rejected, so confirming never needs a re-upload
+    # and a Celery worker on another host can read it.
+    innehall = models.BinaryField(default=b"", blank=True, editable=False)
+    kommandorad = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-skapad"]
+        verbose_name = "avtalsuppladdning"
+        verbose_name_plural = "avtalsuppladdningar"
+
+    def __str__(self) -> str:
+        return f"{self.filnamn} ({self.get_status_display()})"
+
+    @property
+    def pagar(self) -> bool:
+        return self.status in {Uppladdningsstatus.MOTTAGEN, Uppladdningsstatus.TILLAMPAR}
