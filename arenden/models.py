@@ -1,1 +1,431 @@
-"""Models: see the app docstring in DESIGN.md §3."""
+"""Brokering cases (ärenden): the five-step workflow, offers, transfers, travel, history and the access log.
+
+The workflow lives in `Arende.status` (django-fsm-2, protected: only the transition methods below change it,
+and only `arenden.services` calls them). Optimistic locking: `version` is bumped on every write and services
+refuse a write whose expected version is stale.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from katalog.models import KvaGrupp, Vardenhet
+from vardformedling.models import Region, Roll
+
+
+class Status(models.TextChoices):
+    BEHOV = "behov", "Behov registrerat – väntar på bedömning"
+    HITTA_VARDGIVARE = "hitta_vardgivare", "Hitta vårdgivare"
+    FORMEDLA = "formedla", "Erbjudande accepterat – förmedla patient"
+    REMISS_SKICKAD = "remiss_skickad", "Remiss skickad – väntar på bekräftelse"
+    BEKRAFTAD = "bekraftad", "Remiss bekräftad – vård planerad"
+    UTFORD = "utford", "Vård utförd – väntar på återremiss"
+    UPPFOLJNING = "uppfoljning", "Uppföljning och betalning"
+    AVSLUTAD = "avslutad", "Avslutat"
+    AVSLUTAD_TIDIGT = "avslutad_tidigt", "Avslutat i förtid"
+
+
+STEG_FOR_STATUS = {
+    Status.BEHOV: 1,
+    Status.HITTA_VARDGIVARE: 2,
+    Status.FORMEDLA: 3,
+    Status.REMISS_SKICKAD: 3,
+    Status.BEKRAFTAD: 4,
+    Status.UTFORD: 4,
+    Status.UPPFOLJNING: 5,
+    Status.AVSLUTAD: 5,
+}
+STEG_NAMN = {
+    1: "Behov av vårdförmedling",
+    2: "Hitta vårdgivare",
+    3: "Förmedla patient",
+    4: "Utföra vårdtjänst",
+    5: "Uppföljning och betalning",
+}
+OPPNA = [s for s in Status.values if s not in (Status.AVSLUTAD, Status.AVSLUTAD_TIDIGT)]
+# States in which the receiving unit has the case in hand (after the offer to it was accepted).
+MOTTAGARE_STATUS = [Status.FORMEDLA, Status.REMISS_SKICKAD, Status.BEKRAFTAD, Status.UTFORD]
+
+
+class Kontaktvag(models.TextChoices):
+    V1177 = "1177", "1177 (Inkorgen)"
+    TELEFON = "telefon", "Telefon"
+    BREV = "brev", "Brev"
+
+
+class Avslutsorsak(models.TextChoices):
+    PATIENTEN_AVBOJDE = "patienten_avbojde", "Patienten avböjde"
+    BEHOV_UPPHORT = "behov_upphort", "Behovet har upphört"
+    BEHANDLAD_I_HEMREGION = "behandlad_i_hemregion", "Behandlad i hemregionen"
+    MEDICINSKT_OLAMPLIG = "medicinskt_olamplig", "Medicinskt olämplig för vårdförmedling"
+    ANNAT = "annat", "Annat"
+
+
+class ArendeQuerySet(models.QuerySet):
+    def visible_to(self, user, uppdrag):
+        """PDL (inre sekretess): the cases this commission may see. Unknown roles and administrators: none."""
+        if not user or not user.is_authenticated or uppdrag is None:
+            return self.none()
+        if uppdrag.roll in (Roll.VARDLOTS, Roll.KOORDINATOR) and uppdrag.region_id:
+            return self.filter(region_id=uppdrag.region_id)
+        if uppdrag.roll == Roll.MOTTAGARE and uppdrag.vardenhet_id:
+            # A receiving unit sees a case once an offer to it was accepted, and keeps seeing it afterwards.
+            return self.filter(mottagande_enhet_id=uppdrag.vardenhet_id)
+        return self.none()
+
+    def oppna(self):
+        return self.filter(status__in=OPPNA)
+
+    def forsenade(self, idag=None):
+        return self.oppna().filter(vardgaranti_datum__lt=idag or timezone.localdate())
+
+    def snart_forsenade(self, dagar=14, idag=None):
+        idag = idag or timezone.localdate()
+        return self.oppna().filter(vardgaranti_datum__gte=idag, vardgaranti_datum__lte=idag + timedelta(days=dagar))
+
+
+class Arende(FSMModelMixin, models.Model):
+    case_id = models.CharField("ärende-id", max_length=19, unique=True)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="arenden", verbose_name="hemregion")
+    # Patient (personal data: never logged, never in URLs or file names).
+    personnummer = models.CharField(max_length=12, db_index=True, help_text="12 siffror, normaliserat")
+    namn = models.CharField(max_length=200)
+    kontaktuppgifter = models.CharField(max_length=300, blank=True)
+    kontaktvag = models.CharField("kontaktväg", max_length=10, choices=Kontaktvag.choices, default=Kontaktvag.V1177)
+    kommun = models.CharField(max_length=100, blank=True)
+    remitterande_enhet = models.ForeignKey(
+        Vardenhet, on_delete=models.PROTECT, null=True, blank=True, related_name="remitterade_arenden"
+    )
+    remitterande_text = models.CharField("remitterande enhet (fritext)", max_length=200, blank=True)
+    # Need and medical facts.
+    kva = models.ForeignKey(KvaGrupp, on_delete=models.PROTECT, related_name="arenden", verbose_name="KVÅ-grupp")
+    diagnos_kod = models.CharField("diagnoskod (ICD-10)", max_length=10, blank=True)
+    diagnos_text = models.CharField("diagnos", max_length=200, blank=True)
+    asa_klass = models.PositiveSmallIntegerField("ASA-klass", null=True, blank=True)
+    narkos = models.BooleanField("kräver narkos", default=False)
+    lakemedel = models.TextField("relevanta läkemedel", blank=True)
+    tolkbehov = models.CharField("tolkbehov (språk)", max_length=100, blank=True)
+    beslutsdatum = models.DateField("beslut om behandling")
+    vardgaranti_datum = models.DateField("vårdgarantin löper ut")
+    medicinskt_senast = models.DateField("medicinskt senast", null=True, blank=True)
+    max_restid = models.PositiveSmallIntegerField("högsta restid (timmar)", null=True, blank=True)
+    max_avstand = models.PositiveIntegerField("högsta avstånd (km)", null=True, blank=True)
+    ledsagare = models.BooleanField("behöver ledsagare", default=False)
+    # Assessment.
+    lamplig = models.BooleanField("lämplig för vårdförmedling", null=True, blank=True)
+    lamplighet_motivering = models.TextField(blank=True)
+    # Workflow.
+    status = FSMField(max_length=20, choices=Status.choices, default=Status.BEHOV, protected=True)
+    handlaggare = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="arenden"
+    )
+    mottagande_enhet = models.ForeignKey(
+        Vardenhet, on_delete=models.PROTECT, null=True, blank=True, related_name="mottagna_arenden"
+    )
+    planerat_datum = models.DateField(null=True, blank=True)
+    utfort_datum = models.DateField(null=True, blank=True)
+    utfall = models.TextField("utfall", blank=True)
+    aterremitterad = models.DateField("återremitterad", null=True, blank=True)
+    faktura_belopp = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    betald_datum = models.DateField(null=True, blank=True)
+    resekostnad = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    patientupplevelse = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="1 (mycket dålig) – 5 (mycket bra)"
+    )
+    avslutsorsak = models.CharField(max_length=30, choices=Avslutsorsak.choices, blank=True)
+    avslut_motivering = models.TextField(blank=True)
+    avslutad_i_steg = models.PositiveSmallIntegerField(null=True, blank=True)
+    avslutad_datum = models.DateTimeField(null=True, blank=True)
+    skapad = models.DateTimeField(default=timezone.now)
+    andrad = models.DateTimeField(auto_now=True)
+    skapad_av = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ArendeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["vardgaranti_datum", "id"]
+        verbose_name = "ärende"
+        verbose_name_plural = "ärenden"
+        indexes = [
+            models.Index(fields=["region", "status", "vardgaranti_datum"]),
+            models.Index(fields=["mottagande_enhet", "status"]),
+            models.Index(fields=["personnummer", "kva"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.case_id
+
+    @property
+    def steg(self) -> int:
+        """Which of the five steps the case is in (an early-ended case stays in the step it ended in)."""
+        if self.status == Status.AVSLUTAD_TIDIGT:
+            return self.avslutad_i_steg or 1
+        return STEG_FOR_STATUS[self.status]
+
+    @property
+    def ar_oppet(self) -> bool:
+        return self.status in OPPNA
+
+    @property
+    def personnummer_maskerat(self) -> str:
+        pnr = self.personnummer
+        return f"{pnr[:8]}-****" if len(pnr) == 12 else "****"
+
+    @property
+    def personnummer_formaterat(self) -> str:
+        pnr = self.personnummer
+        return f"{pnr[:8]}-{pnr[8:]}" if len(pnr) == 12 else pnr
+
+    def dagar_kvar(self, idag=None) -> int:
+        return (self.vardgaranti_datum - (idag or timezone.localdate())).days
+
+    # --- transitions (called only from arenden.services) ---------------------------------------------
+    @transition(field=status, source=Status.BEHOV, target=Status.HITTA_VARDGIVARE)
+    def bedom_lamplig(self):
+        pass
+
+    @transition(field=status, source=Status.HITTA_VARDGIVARE, target=Status.FORMEDLA)
+    def acceptera(self):
+        pass
+
+    @transition(field=status, source=Status.FORMEDLA, target=Status.HITTA_VARDGIVARE)
+    def ateroppna_sok(self):
+        pass
+
+    @transition(field=status, source=Status.FORMEDLA, target=Status.REMISS_SKICKAD)
+    def overfor(self):
+        pass
+
+    @transition(field=status, source=Status.REMISS_SKICKAD, target=Status.BEKRAFTAD)
+    def bekrafta(self):
+        pass
+
+    @transition(field=status, source=Status.BEKRAFTAD, target=Status.UTFORD)
+    def utfor(self):
+        pass
+
+    @transition(field=status, source=Status.UTFORD, target=Status.UPPFOLJNING)
+    def aterremittera(self):
+        pass
+
+    @transition(field=status, source=Status.UPPFOLJNING, target=Status.AVSLUTAD)
+    def avsluta(self):
+        pass
+
+    @transition(field=status, source=OPPNA, target=Status.AVSLUTAD_TIDIGT)
+    def avsluta_tidigt(self):
+        pass
+
+
+class ArendeHandelse(models.Model):
+    """History: one row per transition or change (from, to, who, commission, when, why)."""
+
+    arende = models.ForeignKey(Arende, on_delete=models.CASCADE, related_name="handelser")
+    fran_status = models.CharField(max_length=20, blank=True)
+    till_status = models.CharField(max_length=20, blank=True)
+    handelse = models.CharField(max_length=200)
+    anvandare = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    uppdrag = models.CharField(max_length=200, blank=True)
+    tidpunkt = models.DateTimeField(default=timezone.now)
+    motivering = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["tidpunkt", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.arende_id}: {self.handelse}"
+
+
+class Anteckning(models.Model):
+    """A note or contact-log entry, so another navigator can pick the case up."""
+
+    class Typ(models.TextChoices):
+        ANTECKNING = "anteckning", "Anteckning"
+        KONTAKT = "kontakt", "Kontakt med patient"
+        PAMINNELSE = "paminnelse", "Påminnelse"
+
+    arende = models.ForeignKey(Arende, on_delete=models.CASCADE, related_name="anteckningar")
+    typ = models.CharField(max_length=12, choices=Typ.choices, default=Typ.ANTECKNING)
+    text = models.TextField()
+    anvandare = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    skapad = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-skapad", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.arende_id}: {self.get_typ_display()}"
+
+
+def _svarsfrist_default():
+    return timezone.localdate() + timedelta(days=14)
+
+
+class Erbjudande(models.Model):
+    class Status(models.TextChoices):
+        LAMNAT = "lamnat", "Lämnat – väntar på svar"
+        ACCEPTERAT = "accepterat", "Accepterat"
+        AVBOJT = "avbojt", "Avböjt"
+        ATERKALLAT = "aterkallat", "Återkallat"
+
+    class Via(models.TextChoices):
+        TELEFON = "telefon", "Telefon"
+        BREV = "brev", "Brev"
+        V1177 = "1177", "1177 (Inkorgen)"
+        BESOK = "besok", "Vid besök"
+
+    class AvbojtOrsak(models.TextChoices):
+        FOR_LANGT_BORT = "for_langt_bort", "För långt bort"
+        VILL_VANTA = "vill_vanta", "Vill vänta på vård i hemregionen"
+        DATUM_PASSAR_EJ = "datum_passar_ej", "Datumet passar inte"
+        VILL_ANNAN_VARDGIVARE = "vill_annan_vardgivare", "Vill ha en annan vårdgivare"
+        HALSOSKAL = "halsoskal", "Hälsoskäl"
+        ANNAT = "annat", "Annat"
+
+    arende = models.ForeignKey(Arende, on_delete=models.CASCADE, related_name="erbjudanden")
+    vardenhet = models.ForeignKey(Vardenhet, on_delete=models.PROTECT, related_name="erbjudanden")
+    avtalsrad = models.ForeignKey(
+        "avtal.Avtalsrad", on_delete=models.PROTECT, null=True, blank=True, related_name="erbjudanden"
+    )
+    forvantat_datum = models.DateField("förväntat datum", null=True, blank=True)
+    erbjudet_via = models.CharField(max_length=10, choices=Via.choices, default=Via.TELEFON)
+    svarsfrist = models.DateField(default=_svarsfrist_default)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.LAMNAT)
+    svar_datum = models.DateField(null=True, blank=True)
+    avbojt_orsak = models.CharField(max_length=30, choices=AvbojtOrsak.choices, blank=True)
+    fritext = models.TextField(blank=True)
+    paminnelse_skapad = models.DateTimeField(null=True, blank=True)
+    lamnat_av = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    skapad = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["skapad", "id"]
+        verbose_name = "erbjudande"
+        verbose_name_plural = "erbjudanden"
+
+    def __str__(self) -> str:
+        return f"{self.arende_id} → {self.vardenhet_id}"
+
+    @property
+    def forfallet(self) -> bool:
+        return self.status == self.Status.LAMNAT and self.svarsfrist < timezone.localdate()
+
+
+class Overforing(models.Model):
+    """A transfer of referral and documents through the SDK transport, with its receipt."""
+
+    arende = models.ForeignKey(Arende, on_delete=models.CASCADE, related_name="overforingar")
+    mottagare = models.ForeignKey(Vardenhet, on_delete=models.PROTECT, related_name="+")
+    dokument = models.JSONField(default=list)
+    kuvert = models.CharField("kuvertfil", max_length=200)
+    kvitto = models.CharField("kvitto-id", max_length=100)
+    transport = models.CharField(max_length=200)
+    skickad = models.DateTimeField(default=timezone.now)
+    skickad_av = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["skickad", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.arende_id}: {self.kvitto}"
+
+
+class Resa(models.Model):
+    """Sjukresa for the case."""
+
+    class Fardsatt(models.TextChoices):
+        EGEN_BIL = "egen_bil", "Egen bil"
+        TAG = "tag", "Tåg"
+        BUSS = "buss", "Buss"
+        FLYG = "flyg", "Flyg"
+        TAXI = "taxi", "Taxi / sjukresetaxi"
+        AMBULANS = "ambulans", "Liggande transport"
+
+    class BokadAv(models.TextChoices):
+        PATIENT = "patient", "Patienten själv"
+        HEMREGION = "hemregion", "Hemregionens sjukresor"
+        MOTTAGARE = "mottagare", "Mottagande enhet"
+
+    arende = models.ForeignKey(Arende, on_delete=models.CASCADE, related_name="resor")
+    fardsatt = models.CharField("färdsätt", max_length=10, choices=Fardsatt.choices)
+    bokad_av = models.CharField(max_length=10, choices=BokadAv.choices)
+    ledsagare = models.BooleanField(default=False)
+    hotellnatt = models.BooleanField("hotellnatt", default=False)
+    anteckning = models.CharField(max_length=300, blank=True)
+    registrerad = models.DateTimeField(default=timezone.now)
+    registrerad_av = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["registrerad", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.arende_id}: {self.get_fardsatt_display()}"
+
+
+class ArendeNummer(models.Model):
+    """The last case number used per region and year; locked with SELECT … FOR UPDATE for gap-free numbers."""
+
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    ar = models.PositiveSmallIntegerField()
+    senaste = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["region", "ar"], name="uniq_arendenummer")]
+
+    def __str__(self) -> str:
+        return f"{self.region_id}/{self.ar}: {self.senaste}"
+
+
+ATKOMSTLOGG_OFORANDERLIG = "Åtkomstloggen kan inte ändras eller raderas."
+
+
+class AtkomstloggQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ValidationError(ATKOMSTLOGG_OFORANDERLIG)
+
+    def delete(self):
+        raise ValidationError(ATKOMSTLOGG_OFORANDERLIG)
+
+
+class Atkomstlogg(models.Model):
+    """Append-only PDL access log: who (HSA-id, commission) read which case, when, what and from where.
+
+    The application can only insert: save() refuses updates and delete() raises; on PostgreSQL a trigger
+    (migration 0002) also refuses UPDATE and DELETE at the database.
+    """
+
+    tidpunkt = models.DateTimeField(default=timezone.now, db_index=True)
+    hsa_id = models.CharField("HSA-id", max_length=64, db_index=True)
+    uppdrag = models.CharField("medarbetaruppdrag", max_length=200)
+    region_kod = models.CharField(max_length=2, blank=True, db_index=True, help_text="Ärendets hemregion")
+    case_id = models.CharField("ärende-id", max_length=19, db_index=True)
+    handling = models.CharField(max_length=100)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    objects = AtkomstloggQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-tidpunkt", "-id"]
+        verbose_name = "åtkomstlogg"
+        verbose_name_plural = "åtkomstlogg"
+
+    def __str__(self) -> str:
+        return f"{self.hsa_id} {self.handling} {self.case_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None or kwargs.get("force_update"):
+            raise ValidationError(ATKOMSTLOGG_OFORANDERLIG)
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(ATKOMSTLOGG_OFORANDERLIG)
