@@ -1,0 +1,218 @@
+"""Importing register files: detect the source, validate everything (validering.py), then one short atomic write.
+
+Rules (REGISTER_FILES.md):
+- a file is accepted or rejected as a whole; a rejected file writes nothing but its ImportRun;
+- the same content again (same sha256 as a kept delivery) is a no-op ("redan inläst");
+- a new file for the same source and date replaces that delivery atomically;
+- SPOR/NCR: only the newest delivery per source keeps its figure rows (see models.py on retention);
+- units unknown to the catalogue are created as "känd från register" (kalla=register, no provider) and the
+  catalogue importer links them later by HSA-id; unknown three-character KVÅ groups are created too.
+On PostgreSQL the figure rows are written with COPY into the real table; elsewhere with bulk_create.
+"""
+
+import hashlib
+import io
+import logging
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+from django.db import connection, transaction
+from django.utils import timezone
+
+from katalog.models import KvaGrupp, Vardenhet
+from lagesbild.models import ImportRun, ImportStatus, Kalla, Leverans, Matvarde, VantetidManad, manad_start
+from lagesbild.validering import Fel, FilAvvisad, granska_register, granska_vantetider, identifiera_kalla, las_csv
+from vardformedling.models import Region
+
+logger = logging.getLogger(__name__)
+
+MEDDELANDE_REDAN_INLAST = "Filen är redan inläst (samma innehåll); inget ändrades."
+MEDDELANDE_ALDRE = "Leveransen är äldre än den senaste från {kalla} ({datum}); den registreras men visas inte."
+BATCH = 5000
+
+
+@dataclass
+class Resultat:
+    run: ImportRun
+    fel_text: list[str] = field(default_factory=list)
+
+    @property
+    def lyckad(self) -> bool:
+        return self.run.lyckad
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def importera_fil(path, *, startad_av: str, filnamn: str | None = None) -> Resultat:
+    """Imports one register file and records an ImportRun whatever happens. Never raises for bad files."""
+    path = Path(path)
+    filnamn = filnamn or path.name
+    checksumma = sha256(path)
+    run = ImportRun.objects.create(filnamn=filnamn, checksumma=checksumma, startad_av=startad_av[:64])
+    try:
+        _importera(path, run)
+    except FilAvvisad as exc:
+        run.status = ImportStatus.AVVISAD
+        run.fel = [f.as_dict() for f in exc.fel]
+        extra = f" (de första {len(exc.fel)} visas)" if exc.antal > len(exc.fel) else ""
+        run.meddelande = f"Filen avvisades: {exc.antal} fel{extra}. Inget lästes in."
+    except Exception as exc:
+        logger.exception("Import av %s misslyckades", filnamn)
+        run.status = ImportStatus.MISSLYCKAD
+        run.meddelande = f"Importen misslyckades oväntat ({type(exc).__name__}); inget lästes in."
+    run.klar = timezone.now()
+    run.varaktighet = run.klar - run.startad
+    run.save()
+    return Resultat(run, [Fel(**f).text(filnamn) for f in run.fel])
+
+
+def _importera(path: Path, run: ImportRun) -> None:
+    df = las_csv(path)
+    kalla = identifiera_kalla(df.columns)
+    run.kalla = kalla
+    if Leverans.objects.filter(kalla=kalla, checksumma=run.checksumma).exists():
+        kept = Leverans.objects.filter(kalla=kalla, checksumma=run.checksumma).first()
+        run.status, run.meddelande, run.uttagsdatum = (
+            ImportStatus.REDAN_INLAST,
+            MEDDELANDE_REDAN_INLAST,
+            kept.uttagsdatum,
+        )
+        return
+    regionkoder = set(Region.objects.values_list("kod", flat=True))
+    if kalla == Kalla.VANTETIDER:
+        ren = granska_vantetider(df, regionkoder)
+        _skriv_vantetider(ren, run)
+    else:
+        ren, uttagsdatum = granska_register(df, kalla, regionkoder)
+        _skriv_register(ren, kalla, uttagsdatum, run)
+    run.rader = len(ren)
+    run.status = ImportStatus.KLAR
+
+
+def _ersatt_leverans(kalla: str, uttagsdatum: date, run: ImportRun, rader: int) -> Leverans:
+    """Deletes the delivery for the same source and date (if any) and creates the new one; inside atomic()."""
+    gammal = Leverans.objects.select_for_update().filter(kalla=kalla, uttagsdatum=uttagsdatum).first()
+    if gammal:
+        Matvarde.objects.filter(leverans=gammal).delete()
+        VantetidManad.objects.filter(leverans=gammal).delete()
+        gammal.delete()
+        run.meddelande = f"Ersatte tidigare leverans för {uttagsdatum}."
+    return Leverans.objects.create(
+        kalla=kalla, uttagsdatum=uttagsdatum, checksumma=run.checksumma, import_run=run, rader=rader
+    )
+
+
+def _enheter_och_kva(ren: pd.DataFrame) -> dict[str, int]:
+    """Creates unknown KVÅ groups and register-only units; returns HSA-id → unit id."""
+    kva_koder = set(ren["kva"].unique())
+    kanda = set(KvaGrupp.objects.filter(kod__in=kva_koder).values_list("kod", flat=True))
+    KvaGrupp.objects.bulk_create([KvaGrupp(kod=k) for k in sorted(kva_koder - kanda)], ignore_conflicts=True)
+    enheter = ren.loc[ren["hsa_id"] != "", ["hsa_id", "namn", "region_kod"]].drop_duplicates("hsa_id")
+    hsa_ids = list(enheter["hsa_id"])
+    karta = dict(Vardenhet.objects.filter(hsa_id__in=hsa_ids).values_list("hsa_id", "id"))
+    nya = enheter[~enheter["hsa_id"].isin(list(karta))]
+    if len(nya):
+        Vardenhet.objects.bulk_create(
+            [
+                Vardenhet(hsa_id=h, namn=n or h, region_id=r, kalla=Vardenhet.Kalla.REGISTER, vardgivare=None)
+                for h, n, r in nya.itertuples(index=False)
+            ],
+            batch_size=BATCH,
+            ignore_conflicts=True,
+        )
+        karta.update(Vardenhet.objects.filter(hsa_id__in=list(nya["hsa_id"])).values_list("hsa_id", "id"))
+    return karta
+
+
+def _skriv_register(ren: pd.DataFrame, kalla: str, uttagsdatum: date, run: ImportRun) -> None:
+    run.uttagsdatum = uttagsdatum
+    with transaction.atomic():
+        senaste = Leverans.objects.filter(kalla=kalla).order_by("-uttagsdatum").first()
+        leverans = _ersatt_leverans(kalla, uttagsdatum, run, len(ren))
+        if senaste and senaste.uttagsdatum > uttagsdatum:
+            # An older delivery arriving late: record it (and its checksum) but keep showing the newest.
+            run.meddelande = MEDDELANDE_ALDRE.format(kalla=kalla, datum=senaste.uttagsdatum)
+            return
+        karta = _enheter_och_kva(ren)
+        rader = pd.DataFrame(
+            {
+                "leverans_id": leverans.pk,
+                "region_id": ren["region_kod"].where(ren["region_kod"] != "00"),
+                "vardenhet_id": ren["hsa_id"].map(karta).astype("Int64"),
+                "kva_id": ren["kva"],
+                "matperiod": ren["matperiod"],
+                "urval": ren["urval"],
+                "antal": ren["antal"],
+                "undertryckt": ren["undertryckt"],
+                "median": ren["median"],
+                "p90": ren["p90"],
+                "andel_inom_90": ren["andel_inom_90"],
+                "andel_asa_3_4": ren["andel_asa_3_4"],
+            }
+        )
+        # Older deliveries of this source lose their rows: pages show the newest only (bounded table).
+        aldre = Leverans.objects.filter(kalla=kalla).exclude(pk=leverans.pk).values("pk")
+        Matvarde.objects.filter(leverans_id__in=aldre).delete()
+        if connection.vendor == "postgresql":
+            _copy(rader, Matvarde._meta.db_table)
+        else:
+            _bulk_create(rader)
+
+
+def _copy(rader: pd.DataFrame, tabell: str) -> None:
+    """COPY the frame into `tabell` (text format, \\N for NULL), streamed in chunks to bound memory."""
+    kolumner = ", ".join(rader.columns)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
+        with raw.copy(f"COPY {tabell} ({kolumner}) FROM STDIN") as copy:
+            for start in range(0, len(rader), 200_000):
+                buf = io.StringIO()
+                rader.iloc[start : start + 200_000].to_csv(buf, sep="\t", header=False, index=False, na_rep="\\N")
+                copy.write(buf.getvalue())
+
+
+def _bulk_create(rader: pd.DataFrame) -> None:
+    def val(v):
+        return None if v is pd.NA or (isinstance(v, float) and v != v) else v
+
+    objs = [
+        Matvarde(**{k: val(v) for k, v in zip(rader.columns, row, strict=True)})
+        for row in rader.itertuples(index=False, name=None)
+    ]
+    Matvarde.objects.bulk_create(objs, batch_size=BATCH)
+
+
+def _skriv_vantetider(ren: pd.DataFrame, run: ImportRun) -> None:
+    """Months are a series: a delivery replaces the months it contains and keeps the others."""
+    manader = sorted(ren["manad"].unique())
+    sista = manad_start(manader[-1])
+    uttagsdatum = (sista.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    run.uttagsdatum = uttagsdatum
+    with transaction.atomic():
+        leverans = _ersatt_leverans(Kalla.VANTETIDER, uttagsdatum, run, len(ren))
+        VantetidManad.objects.filter(manad__in=[manad_start(m) for m in manader]).delete()
+        VantetidManad.objects.bulk_create(
+            [
+                VantetidManad(
+                    leverans=leverans,
+                    manad=manad_start(r.manad),
+                    region_id=None if r.region_kod == "00" else r.region_kod,
+                    typ=r.typ,
+                    vardomrade=r.vardomrade,
+                    antal_vantande=r.antal_vantande,
+                    antal_vantande_over_90=r.antal_vantande_over_90,
+                    antal_nytillkomna=r.antal_nytillkomna,
+                    antal_genomforda=r.antal_genomforda,
+                )
+                for r in ren.itertuples(index=False)
+            ],
+            batch_size=BATCH,
+        )

@@ -1,0 +1,339 @@
+"""Reading and validating register files (shared/formats/REGISTER_FILES.md), vectorised with pandas.
+
+Rule: the WHOLE file is checked before anything is written; every error names line and column. Line numbers
+count the header as line 1, so the first data row is line 2. Checks on low-cardinality columns (dates, region,
+KVÅ, period, urval) run on the distinct values only, so a national file with millions of rows stays fast.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from lagesbild.models import Kalla
+
+MAX_FEL = 200
+
+REGISTER_KOLUMNER = [
+    "uttagsdatum",
+    "region_kod",
+    "vardenhet_hsaid",
+    "vardenhet_namn",
+    "kva_grupp",
+    "matperiod",
+    "antal_utforda",
+    "median_vantetid_dagar",
+    "p90_vantetid_dagar",
+    "andel_inom_90_dagar",
+]
+KOLUMNER = {
+    Kalla.SPOR: [*REGISTER_KOLUMNER, "prioritet", "andel_asa_3_4"],
+    Kalla.NCR: [*REGISTER_KOLUMNER, "anestesi"],
+    Kalla.VANTETIDER: [
+        "manad",
+        "region_kod",
+        "typ",
+        "vardomrade",
+        "antal_vantande",
+        "antal_vantande_over_90",
+        "antal_nytillkomna",
+        "antal_genomforda",
+    ],
+}
+URVAL = {
+    Kalla.SPOR: ("prioritet", ["alla", "inom_2v", "inom_4v", "inom_3m", "inom_6m", "over_6m"]),
+    Kalla.NCR: ("anestesi", ["alla", "narkos", "lokal"]),
+}
+FONSTER = ("30d", "90d", "365d")
+UNDERTRYCKT = "<5"
+MANAD_RE = re.compile(r"^(\d{4})-(\d{2})$")
+DATUM_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+KVA_RE = re.compile(r"^[A-ZÅÄÖ0-9]{3}$")
+
+FEL_OKAND_KALLA = (
+    "kan inte avgöra vilket register filen kommer från: rubrikraden saknar prioritet (SPOR), "
+    "anestesi (NCR) eller manad och typ (Väntetidsdatabasen)."
+)
+FEL_KOLUMN_SAKNAS = "kolumnen saknas i rubrikraden."
+FEL_TOM = "filen innehåller inga datarader."
+FEL_KODNING = "filen är inte UTF-8-kodad text (spara den som CSV UTF-8)."
+
+
+@dataclass(frozen=True)
+class Fel:
+    rad: int
+    kolumn: str
+    meddelande: str
+
+    def text(self, filnamn: str) -> str:
+        plats = f"rad {self.rad}, kolumn {self.kolumn}" if self.kolumn else f"rad {self.rad}"
+        return f"{filnamn} {plats}: {self.meddelande}"
+
+    def as_dict(self) -> dict:
+        return {"rad": self.rad, "kolumn": self.kolumn, "meddelande": self.meddelande}
+
+
+class FilAvvisad(Exception):
+    """The file breaks the format; `fel` lists every error found (capped at MAX_FEL), `antal` how many in all."""
+
+    def __init__(self, fel: list[Fel], antal: int | None = None):
+        super().__init__(f"{len(fel)} fel")
+        self.fel = fel
+        self.antal = antal if antal is not None else len(fel)
+
+
+def las_csv(path) -> pd.DataFrame:
+    """Reads every cell as text; header names lower-cased and stripped; an optional BOM is dropped."""
+    try:
+        df = pd.read_csv(
+            path,
+            sep=";",
+            dtype=str,
+            encoding="utf-8-sig",
+            keep_default_na=False,
+            na_filter=False,
+            skipinitialspace=True,
+        )
+    except UnicodeDecodeError as exc:
+        raise FilAvvisad([Fel(1, "", FEL_KODNING)]) from exc
+    except pd.errors.EmptyDataError as exc:
+        raise FilAvvisad([Fel(1, "", FEL_TOM)]) from exc
+    except pd.errors.ParserError as exc:
+        raise FilAvvisad([Fel(1, "", f"filen kan inte läsas som semikolonseparerad CSV ({exc}).")]) from exc
+    df.columns = [str(c).strip().lower() for c in df.columns]
+    return df
+
+
+def identifiera_kalla(kolumner) -> Kalla:
+    cols = set(kolumner)
+    if {"manad", "typ"} <= cols:
+        return Kalla.VANTETIDER
+    if "anestesi" in cols:
+        return Kalla.NCR
+    if "prioritet" in cols or "andel_asa_3_4" in cols:
+        return Kalla.SPOR
+    raise FilAvvisad([Fel(1, "", FEL_OKAND_KALLA)])
+
+
+class _Granskare:
+    """Collects errors as boolean masks over the rows (vectorised), with the offending value in the message."""
+
+    def __init__(self, df: pd.DataFrame):
+        self.df = df
+        self.fel: list[Fel] = []
+        self.antal = 0
+
+    def markera(self, mask: pd.Series, kolumn: str, meddelande: str) -> None:
+        """`meddelande` may contain {varde}; it is filled per row with the cell's value."""
+        rows = mask.to_numpy().nonzero()[0]
+        if not len(rows):
+            return
+        self.antal += len(rows)
+        values = self.df[kolumn].to_numpy() if kolumn in self.df else None
+        for i in rows[:MAX_FEL]:
+            varde = str(values[i]).strip() if values is not None else ""
+            self.fel.append(Fel(int(i) + 2, kolumn, meddelande.format(varde=varde[:40])))
+
+    def kontrollera_varden(self, kolumn: str, giltig, meddelande: str) -> pd.Series:
+        """Checks each DISTINCT value once with `giltig(value) -> normalised or None`; returns the normalised column."""
+        s = self.df[kolumn]
+        mapping = {v: giltig(v.strip()) for v in s.unique()}
+        bad = [v for v, n in mapping.items() if n is None]
+        if bad:
+            self.markera(s.isin(bad), kolumn, meddelande)
+        return s.map(mapping)
+
+    def tal(self, kolumn: str, *, heltal: bool, hogst: float | None = None, utom=None) -> pd.Series:
+        """Parses numbers (decimal comma or point); empty → NaN. Text, negatives, non-integers and out-of-range
+        values are errors. Rows in `utom` (e.g. `<5`) are treated as empty."""
+        s = self.df[kolumn]
+        tom = s.str.strip() == ""
+        if utom is not None:
+            tom |= utom
+        text = s if heltal else s.str.replace(",", ".", regex=False)
+        num = pd.to_numeric(text.where(~tom), errors="coerce")
+        ej_tal = ~tom & num.isna()
+        self.markera(ej_tal, kolumn, "'{varde}' är inte ett tal.")
+        self.markera(num < 0, kolumn, "'{varde}' är negativt; värdet får inte vara mindre än 0.")
+        if heltal:
+            self.markera(num.notna() & (num % 1 != 0), kolumn, "'{varde}' ska vara ett heltal.")
+        if hogst is not None:
+            self.markera(num > hogst, kolumn, "'{varde}' ligger utanför 0–100 (procent).")
+        return num
+
+    def resultat(self) -> None:
+        if self.fel:
+            fel = sorted(self.fel, key=lambda f: (f.rad, f.kolumn))[:MAX_FEL]
+            raise FilAvvisad(fel, self.antal)
+
+
+def _datum(value: str) -> date | None:
+    if not DATUM_RE.match(value):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _manad(value: str) -> str | None:
+    m = MANAD_RE.match(value)
+    return value if m and 1 <= int(m.group(2)) <= 12 and int(m.group(1)) >= 1990 else None
+
+
+def _region(regionkoder: set[str]):
+    def normalise(value: str) -> str | None:
+        kod = value.zfill(2) if value.isdigit() and len(value) <= 2 else value
+        return kod if kod in regionkoder or kod == "00" else None
+
+    return normalise
+
+
+def kontrollera_kolumner(df: pd.DataFrame, kalla: Kalla) -> None:
+    saknas = [k for k in KOLUMNER[kalla] if k not in df.columns]
+    if saknas:
+        raise FilAvvisad([Fel(1, k, FEL_KOLUMN_SAKNAS) for k in saknas])
+    if df.empty:
+        raise FilAvvisad([Fel(1, "", FEL_TOM)])
+
+
+def granska_register(df: pd.DataFrame, kalla: Kalla, regionkoder: set[str]) -> tuple[pd.DataFrame, date]:
+    """SPOR/NCR: returns (clean frame, uttagsdatum) or raises FilAvvisad with every error."""
+    kontrollera_kolumner(df, kalla)
+    g = _Granskare(df)
+    datum = g.kontrollera_varden("uttagsdatum", _datum, "'{varde}' är inte ett datum (ÅÅÅÅ-MM-DD).")
+    forsta = datum.iloc[0]
+    if forsta is not None and (datum.notna() & (datum != forsta)).any():
+        g.markera(
+            datum.notna() & (datum != forsta),
+            "uttagsdatum",
+            "'{varde}' skiljer sig från första radens " + f"{forsta}; uttagsdatum ska vara samma på alla rader.",
+        )
+    region = g.kontrollera_varden("region_kod", _region(regionkoder), "'{varde}' är ingen känd regionkod.")
+    hsa = df["vardenhet_hsaid"].str.strip()
+    g.markera(
+        (hsa != "") & (region == "00"),
+        "region_kod",
+        "en vårdenhet kan inte ha regionkod 00 (00 är rikets total utan vårdenhet).",
+    )
+    kva = g.kontrollera_varden(
+        "kva_grupp",
+        lambda v: v.upper() if KVA_RE.match(v.upper()) else None,
+        "'{varde}' är ingen KVÅ-grupp; den ska vara tre tecken, t.ex. NGB eller CJE.",
+    )
+
+    def period(value: str) -> str | None:
+        if value.lower() in FONSTER:
+            return value.lower()
+        manad = _manad(value)
+        if manad and forsta is not None and manad > forsta.strftime("%Y-%m"):
+            return None
+        return manad
+
+    matperiod = g.kontrollera_varden(
+        "matperiod", period, "'{varde}' är ingen mätperiod; använd 30d, 90d, 365d eller en månad ÅÅÅÅ-MM."
+    )
+    urval_kolumn, urval_varden = URVAL[kalla]
+    urval = g.kontrollera_varden(
+        urval_kolumn,
+        lambda v: v.lower() if v.lower() in urval_varden else None,
+        "'{varde}' är inget giltigt värde; använd " + ", ".join(urval_varden) + ".",
+    )
+
+    antal_text = df["antal_utforda"].str.strip()
+    undertryckt = antal_text == UNDERTRYCKT
+    antal = g.tal("antal_utforda", heltal=True, utom=undertryckt)
+    stat_kolumner = ["median_vantetid_dagar", "p90_vantetid_dagar", "andel_inom_90_dagar"]
+    if kalla == Kalla.SPOR:
+        stat_kolumner.append("andel_asa_3_4")
+    stats = {
+        "median_vantetid_dagar": g.tal("median_vantetid_dagar", heltal=True),
+        "p90_vantetid_dagar": g.tal("p90_vantetid_dagar", heltal=True),
+        "andel_inom_90_dagar": g.tal("andel_inom_90_dagar", heltal=False, hogst=100),
+    }
+    if kalla == Kalla.SPOR:
+        stats["andel_asa_3_4"] = g.tal("andel_asa_3_4", heltal=False, hogst=100)
+    nagon_stat = pd.Series(False, index=df.index)
+    for kolumn in stat_kolumner:
+        ifylld = df[kolumn].str.strip() != ""
+        nagon_stat |= ifylld
+        g.markera(
+            undertryckt & ifylld,
+            kolumn,
+            "statistik får inte anges när antal_utforda är <5 (färre än 5 ska lämnas tomt).",
+        )
+    g.markera(
+        (antal_text == "") & nagon_stat,
+        "antal_utforda",
+        "antal saknas men statistik är angiven; ange antal eller <5.",
+    )
+    g.markera(
+        (antal_text == "") & ~nagon_stat,
+        "antal_utforda",
+        "antal saknas; ange antal eller <5.",
+    )
+    nyckel = pd.DataFrame({"h": hsa, "r": region, "k": kva, "p": matperiod, "u": urval})
+    dubblett = nyckel.duplicated(keep="first")
+    if dubblett.any():
+        g.markera(
+            dubblett,
+            "vardenhet_hsaid",
+            "dubblett: samma vårdenhet, region, KVÅ-grupp, mätperiod och urval finns på en tidigare rad.",
+        )
+    g.resultat()
+    ren = pd.DataFrame(
+        {
+            "region_kod": region,
+            "hsa_id": hsa,
+            "namn": df["vardenhet_namn"].str.strip(),
+            "kva": kva,
+            "matperiod": matperiod,
+            "urval": urval,
+            "antal": antal.astype("Int64"),
+            "undertryckt": undertryckt,
+            "median": stats["median_vantetid_dagar"].astype("Int64"),
+            "p90": stats["p90_vantetid_dagar"].astype("Int64"),
+            "andel_inom_90": stats["andel_inom_90_dagar"].astype("Float64"),
+            "andel_asa_3_4": stats["andel_asa_3_4"].astype("Float64")
+            if "andel_asa_3_4" in stats
+            else pd.Series(pd.NA, index=df.index, dtype="Float64"),
+        }
+    )
+    return ren, forsta
+
+
+def granska_vantetider(df: pd.DataFrame, regionkoder: set[str]) -> pd.DataFrame:
+    """Väntetidsdatabasen: returns a clean frame or raises FilAvvisad with every error."""
+    kontrollera_kolumner(df, Kalla.VANTETIDER)
+    g = _Granskare(df)
+    manad = g.kontrollera_varden("manad", _manad, "'{varde}' är ingen månad (ÅÅÅÅ-MM).")
+    region = g.kontrollera_varden("region_kod", _region(regionkoder), "'{varde}' är ingen känd regionkod.")
+    typ = g.kontrollera_varden(
+        "typ",
+        lambda v: v.lower() if v.lower() in {"besok", "atgard"} else None,
+        "'{varde}': använd besok eller atgard.",
+    )
+    omrade = df["vardomrade"].str.strip()
+    g.markera(omrade == "", "vardomrade", "vårdområde saknas (t.ex. Ögonsjukvård eller Alla).")
+    tal = {}
+    for kolumn in KOLUMNER[Kalla.VANTETIDER][4:]:
+        num = g.tal(kolumn, heltal=True)
+        g.markera(df[kolumn].str.strip() == "", kolumn, "värde saknas.")
+        tal[kolumn] = num
+    g.markera(
+        tal["antal_vantande_over_90"] > tal["antal_vantande"],
+        "antal_vantande_over_90",
+        "'{varde}' är fler än antal_vantande.",
+    )
+    nyckel = pd.DataFrame({"m": manad, "r": region, "t": typ, "o": omrade})
+    g.markera(
+        nyckel.duplicated(keep="first"),
+        "vardomrade",
+        "dubblett: samma månad, region, typ och vårdområde finns på en tidigare rad.",
+    )
+    g.resultat()
+    return pd.DataFrame(
+        {"manad": manad, "region_kod": region, "typ": typ, "vardomrade": omrade}
+        | {k: v.astype("int64") for k, v in tal.items()}
+    )
