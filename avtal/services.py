@@ -1,0 +1,70 @@
+"""Writes on agreements: volume reservations by cases. Keyword-only, atomic, Swedish errors as constants."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from avtal.models import AKTIVA_STATUSAR, Avtalsrad, Reservationsstatus, Volymreservation
+from vardformedling.models import Region
+
+TAKVOLYM_NADD = "Takvolymen är nådd för avtal {avtal} ({agare}), KVÅ-grupp {kva}: {tak} av {tak} är använda."
+AVTAL_EJ_GILTIGT = "Avtal {avtal} ({agare}) gäller inte i dag."
+INGEN_RESERVATION = "Ärende {referens} har ingen aktiv volymreservation att förbruka."
+REFERENS_SAKNAS = "Ärendereferens saknas."
+
+
+@transaction.atomic
+def volym_reservera(*, rad: Avtalsrad, referens: str, region: Region, anvandare=None) -> Volymreservation:
+    """Reserve one unit of the line's volume for a case; idempotent for the same (line, case).
+
+    The line row is locked so two cases racing for the last unit cannot both get it.
+    """
+    if not referens:
+        raise ValidationError(REFERENS_SAKNAS)
+    # Lock the line; concurrent reservations on the same line queue here (PostgreSQL; SQLite locks the file).
+    rad = Avtalsrad.objects.select_for_update().select_related("avtal").get(pk=rad.pk)
+    befintlig = Volymreservation.objects.filter(rad=rad, referens=referens, status__in=AKTIVA_STATUSAR).first()
+    if befintlig:
+        return befintlig
+    if rad.takvolym is not None:
+        aktiva = Volymreservation.objects.filter(rad=rad, status__in=AKTIVA_STATUSAR).count()
+        if aktiva >= rad.takvolym:
+            raise ValidationError(
+                TAKVOLYM_NADD.format(
+                    avtal=rad.avtal.avtal_id, agare=rad.avtal.avtalsagare_id, kva=rad.kva_id, tak=rad.takvolym
+                ),
+                code="takvolym_nadd",
+            )
+    return Volymreservation.objects.create(
+        rad=rad, referens=referens, region=region, status=Reservationsstatus.RESERVERAD, av=anvandare
+    )
+
+
+@transaction.atomic
+def volym_slapp(*, referens: str, anvandare=None) -> int:
+    """Release the case's active reservations (reserved or consumed); returns how many were released."""
+    rader = list(Volymreservation.objects.select_for_update().filter(referens=referens, status__in=AKTIVA_STATUSAR))
+    andringar = {"status": Reservationsstatus.SLAPPT, "andrad": timezone.now()}
+    if anvandare is not None:
+        andringar["av"] = anvandare
+    Volymreservation.objects.filter(pk__in=[r.pk for r in rader]).update(**andringar)
+    return len(rader)
+
+
+@transaction.atomic
+def volym_forbruka(*, referens: str, anvandare=None) -> Volymreservation:
+    """Turn the case's reservation into consumed volume (care performed). Idempotent once consumed."""
+    res = (
+        Volymreservation.objects.select_for_update()
+        .filter(referens=referens, status__in=AKTIVA_STATUSAR)
+        .order_by("-skapad")
+        .first()
+    )
+    if res is None:
+        raise ValidationError(INGEN_RESERVATION.format(referens=referens), code="ingen_reservation")
+    if res.status != Reservationsstatus.FORBRUKAD:
+        res.status = Reservationsstatus.FORBRUKAD
+        if anvandare is not None:
+            res.av = anvandare
+        res.save(update_fields=["status", "av", "andrad"])
+    return res
