@@ -1,0 +1,49 @@
+"""Writes and transitions of brokering cases: one keyword-only function per transition.
+
+Every function is atomic, locks the case row, refuses a stale `version` (ANDRAT_AV_ANNAN) and illegal
+transitions (Swedish ValidationError), and writes a history row (ArendeHandelse).
+"""
+
+from arenden.services._common import ANDRAT_AV_ANNAN, OTILLATEN_OVERGANG
+from arenden.services.avslut import arende_avsluta, arende_avsluta_tidigt, avtalspris, uppfoljning_registrera
+from arenden.services.erbjudanden import erbjudande_aterkalla, erbjudande_besvara, erbjudande_lamna
+from arenden.services.formedling import (
+    DOKUMENT,
+    arende_aterremittera,
+    arende_overfor,
+    remiss_bekrafta,
+    resa_registrera,
+    vard_utford,
+)
+from arenden.services.registrering import (
+    anteckning_skapa,
+    arende_bedom,
+    arende_registrera,
+    arende_tilldela,
+    handlaggare_kandidater,
+    oppet_dubblett,
+)
+
+__all__ = [
+    "ANDRAT_AV_ANNAN",
+    "DOKUMENT",
+    "OTILLATEN_OVERGANG",
+    "anteckning_skapa",
+    "arende_aterremittera",
+    "arende_avsluta",
+    "arende_avsluta_tidigt",
+    "arende_bedom",
+    "arende_overfor",
+    "arende_registrera",
+    "arende_tilldela",
+    "avtalspris",
+    "erbjudande_aterkalla",
+    "erbjudande_besvara",
+    "erbjudande_lamna",
+    "handlaggare_kandidater",
+    "oppet_dubblett",
+    "remiss_bekrafta",
+    "resa_registrera",
+    "uppfoljning_registrera",
+    "vard_utford",
+]

@@ -1,0 +1,171 @@
+"""Step 2: offers to the patient, the patient's answer, withdrawal. Acceptance reserves agreement volume."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from arenden.models import Erbjudande, Status
+from arenden.services._common import (
+    kontrollera_status,
+    las_arende,
+    overga,
+    spara,
+    volym_reservera,
+    volym_slapp,
+)
+
+RAD_FEL_KVA = "Avtalsraden gäller {rad_kva}, men ärendet gäller {kva}."
+RAD_FEL_ENHET = "Avtalsraden gäller inte {enhet}."
+ENHET_INAKTIV = "{enhet} är inte aktiv i katalogen."
+SVARSFRIST_FEL = "Svarsfristen kan inte ligga före dagens datum."
+REDAN_BESVARAT = "Erbjudandet är redan {status}."
+ORSAK_KRAVS = "Välj varför patienten tackade nej."
+ANNAT_ACCEPTERAT = "Ärendet har redan ett accepterat erbjudande."
+ERBJUDANDE_ATERKALLA_FEL = "Ett accepterat erbjudande kan bara återkallas innan remissen skickats."
+
+
+def _las_erbjudande(erbjudande) -> Erbjudande:
+    pk = erbjudande.pk if isinstance(erbjudande, Erbjudande) else erbjudande
+    return Erbjudande.objects.select_for_update(of=("self",)).select_related("vardenhet", "avtalsrad").get(pk=pk)
+
+
+def erbjudande_lamna(
+    *,
+    arende,
+    anvandare,
+    uppdrag=None,
+    vardenhet,
+    avtalsrad=None,
+    forvantat_datum=None,
+    erbjudet_via: str = Erbjudande.Via.TELEFON,
+    svarsfrist=None,
+    version=None,
+) -> Erbjudande:
+    """Records an offer (step 2). The agreement line, if any, must cover the case's KVÅ group and the unit."""
+    with transaction.atomic():
+        arende = las_arende(arende, version)
+        kontrollera_status(arende, [Status.HITTA_VARDGIVARE], "lämna erbjudanden")
+        if not vardenhet.aktiv:
+            raise ValidationError({"vardenhet": ENHET_INAKTIV.format(enhet=vardenhet.namn)})
+        if avtalsrad is not None:
+            if avtalsrad.kva_id != arende.kva_id:
+                raise ValidationError({"avtalsrad": RAD_FEL_KVA.format(rad_kva=avtalsrad.kva_id, kva=arende.kva_id)})
+            avtal = avtalsrad.avtal
+            if avtal.vardgivare_id != vardenhet.vardgivare_id or (
+                avtal.vardenheter.exists() and not avtal.vardenheter.filter(pk=vardenhet.pk).exists()
+            ):
+                raise ValidationError({"avtalsrad": RAD_FEL_ENHET.format(enhet=vardenhet.namn)})
+        if svarsfrist is not None and svarsfrist < timezone.localdate():
+            raise ValidationError({"svarsfrist": SVARSFRIST_FEL})
+        erbjudande = Erbjudande(
+            arende=arende,
+            vardenhet=vardenhet,
+            avtalsrad=avtalsrad,
+            forvantat_datum=forvantat_datum,
+            erbjudet_via=erbjudet_via,
+            lamnat_av=anvandare,
+        )
+        if svarsfrist is not None:
+            erbjudande.svarsfrist = svarsfrist
+        erbjudande.full_clean(exclude=["arende", "vardenhet", "avtalsrad", "lamnat_av"])
+        erbjudande.save()
+        spara(
+            arende,
+            fran=arende.status,
+            handelse=f"Erbjudande lämnat: {vardenhet.namn} (svar senast {erbjudande.svarsfrist:%Y-%m-%d})",
+            anvandare=anvandare,
+            uppdrag=uppdrag,
+        )
+    return erbjudande
+
+
+def erbjudande_besvara(
+    *,
+    erbjudande,
+    anvandare,
+    uppdrag=None,
+    svar: bool,
+    avbojt_orsak: str = "",
+    fritext: str = "",
+    svar_datum=None,
+    version=None,
+) -> Erbjudande:
+    """The patient's answer. Ja: reserves volume on the agreement line, the unit becomes the receiving unit and
+    other open offers are withdrawn. Nej: needs a reason; a patient who changes their mind after accepting (before
+    the referral is sent) releases the reserved volume and the case returns to Hitta vårdgivare."""
+    with transaction.atomic():
+        erbjudande = _las_erbjudande(erbjudande)
+        arende = las_arende(erbjudande.arende_id, version)
+        fran = arende.status
+        idag = svar_datum or timezone.localdate()
+        if svar:
+            if erbjudande.status != Erbjudande.Status.LAMNAT:
+                raise ValidationError(REDAN_BESVARAT.format(status=erbjudande.get_status_display().lower()))
+            if arende.erbjudanden.filter(status=Erbjudande.Status.ACCEPTERAT).exists():
+                raise ValidationError(ANNAT_ACCEPTERAT)
+            overga(arende, "acceptera", "acceptera erbjudanden")
+            if erbjudande.avtalsrad_id:
+                volym_reservera(
+                    rad=erbjudande.avtalsrad, referens=arende.case_id, region=arende.region, anvandare=anvandare
+                )
+            erbjudande.status = Erbjudande.Status.ACCEPTERAT
+            erbjudande.svar_datum = idag
+            erbjudande.fritext = fritext or ""
+            erbjudande.save()
+            arende.erbjudanden.filter(status=Erbjudande.Status.LAMNAT).exclude(pk=erbjudande.pk).update(
+                status=Erbjudande.Status.ATERKALLAT, fritext="Patienten accepterade ett annat erbjudande."
+            )
+            arende.mottagande_enhet = erbjudande.vardenhet
+            arende.planerat_datum = erbjudande.forvantat_datum
+            handelse = f"Patienten tackade ja till {erbjudande.vardenhet.namn}"
+        else:
+            if avbojt_orsak not in Erbjudande.AvbojtOrsak.values:
+                raise ValidationError({"avbojt_orsak": ORSAK_KRAVS})
+            if erbjudande.status == Erbjudande.Status.ACCEPTERAT:
+                overga(arende, "ateroppna_sok", "ändra patientens svar")
+                volym_slapp(referens=arende.case_id, anvandare=anvandare)
+                arende.mottagande_enhet = None
+                arende.planerat_datum = None
+            elif erbjudande.status != Erbjudande.Status.LAMNAT:
+                raise ValidationError(REDAN_BESVARAT.format(status=erbjudande.get_status_display().lower()))
+            else:
+                kontrollera_status(arende, [Status.HITTA_VARDGIVARE], "registrera svar")
+            erbjudande.status = Erbjudande.Status.AVBOJT
+            erbjudande.svar_datum = idag
+            erbjudande.avbojt_orsak = avbojt_orsak
+            erbjudande.fritext = fritext or ""
+            erbjudande.save()
+            handelse = (
+                f"Patienten tackade nej till {erbjudande.vardenhet.namn} ({erbjudande.get_avbojt_orsak_display()})"
+            )
+        spara(arende, fran=fran, handelse=handelse, anvandare=anvandare, uppdrag=uppdrag, motivering=fritext)
+    return erbjudande
+
+
+def erbjudande_aterkalla(*, erbjudande, anvandare, uppdrag=None, motivering: str = "", version=None) -> Erbjudande:
+    """Withdraws an offer. An accepted one (only before the referral is sent) releases its volume."""
+    with transaction.atomic():
+        erbjudande = _las_erbjudande(erbjudande)
+        arende = las_arende(erbjudande.arende_id, version)
+        fran = arende.status
+        if erbjudande.status == Erbjudande.Status.ACCEPTERAT:
+            if arende.status != Status.FORMEDLA:
+                raise ValidationError(ERBJUDANDE_ATERKALLA_FEL)
+            overga(arende, "ateroppna_sok", "återkalla erbjudandet")
+            volym_slapp(referens=arende.case_id, anvandare=anvandare)
+            arende.mottagande_enhet = None
+            arende.planerat_datum = None
+        elif erbjudande.status != Erbjudande.Status.LAMNAT:
+            raise ValidationError(REDAN_BESVARAT.format(status=erbjudande.get_status_display().lower()))
+        erbjudande.status = Erbjudande.Status.ATERKALLAT
+        erbjudande.fritext = motivering or erbjudande.fritext
+        erbjudande.save()
+        spara(
+            arende,
+            fran=fran,
+            handelse=f"Erbjudandet till {erbjudande.vardenhet.namn} återkallades",
+            anvandare=anvandare,
+            uppdrag=uppdrag,
+            motivering=motivering,
+        )
+    return erbjudande

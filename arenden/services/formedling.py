@@ -1,0 +1,171 @@
+"""Steps 3–4: transfer through SDK, travel, the receiving unit's confirmation, care performed, back-referral."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from arenden import sdk
+from arenden.models import Erbjudande, Overforing, Resa, Status
+from arenden.services._common import kontrollera_overgang, kontrollera_status, las_arende, overga, spara, volym_forbruka
+
+DOKUMENT = {
+    "remiss": "Remiss",
+    "journalutdrag": "Journalutdrag",
+    "provsvar": "Provsvar",
+    "lakemedelslista": "Läkemedelslista",
+    "rontgen": "Röntgensvar",
+}
+DOKUMENT_KRAVS = "Välj minst ett dokument; remissen måste alltid skickas."
+INTE_MOTTAGARE = "Endast den mottagande enheten kan {vad}."
+DATUM_KRAVS = "Ange {vad}."
+UTFORT_FRAMTID = "Datumet för utförd vård kan inte ligga i framtiden."
+
+
+def _kontrollera_mottagare(arende, uppdrag, vad: str) -> None:
+    if uppdrag is not None and uppdrag.vardenhet_id != arende.mottagande_enhet_id:
+        raise ValidationError(INTE_MOTTAGARE.format(vad=vad), code="behorighet")
+
+
+def arende_overfor(*, arende, anvandare, uppdrag=None, dokument: list[str], version=None) -> Overforing:
+    """Sends the referral and documents to the receiving unit through the SDK transport and records the receipt.
+
+    The envelope is written after every check has passed, as the last step before the database write, so a
+    refused transfer leaves no file behind.
+    """
+    with transaction.atomic():
+        arende = las_arende(arende, version)
+        fran = arende.status
+        kontrollera_overgang(arende, "overfor", "skicka remissen")
+        dokument = [d for d in dict.fromkeys(dokument or []) if d in DOKUMENT]
+        if "remiss" not in dokument:
+            raise ValidationError({"dokument": DOKUMENT_KRAVS})
+        mottagare = arende.mottagande_enhet
+        transport = sdk.get_transport()
+        kvitto = transport.send(
+            case_id=arende.case_id,
+            avsandare=uppdrag.etikett if uppdrag is not None else "",
+            mottagare=mottagare.hsa_id,
+            dokument=[DOKUMENT[d] for d in dokument],
+        )
+        overforing = Overforing.objects.create(
+            arende=arende,
+            mottagare=mottagare,
+            dokument=[DOKUMENT[d] for d in dokument],
+            kuvert=kvitto.kuvert,
+            kvitto=kvitto.kvitto_id,
+            transport=getattr(transport, "name", transport.__class__.__name__),
+            skickad_av=anvandare,
+        )
+        overga(arende, "overfor", "skicka remissen")
+        spara(
+            arende,
+            fran=fran,
+            handelse=f"Remiss skickad till {mottagare.namn} via SDK (kvitto {kvitto.kvitto_id})",
+            anvandare=anvandare,
+            uppdrag=uppdrag,
+        )
+    return overforing
+
+
+def resa_registrera(
+    *,
+    arende,
+    anvandare,
+    uppdrag=None,
+    fardsatt: str,
+    bokad_av: str,
+    ledsagare: bool = False,
+    hotellnatt: bool = False,
+    anteckning: str = "",
+    version=None,
+) -> Resa:
+    """Records the patient's travel (sjukresa) while the case is being transferred or awaits care."""
+    with transaction.atomic():
+        arende = las_arende(arende, version)
+        kontrollera_status(arende, [Status.FORMEDLA, Status.REMISS_SKICKAD, Status.BEKRAFTAD], "registrera sjukresa")
+        resa = Resa(
+            arende=arende,
+            fardsatt=fardsatt,
+            bokad_av=bokad_av,
+            ledsagare=ledsagare,
+            hotellnatt=hotellnatt,
+            anteckning=anteckning or "",
+            registrerad_av=anvandare,
+        )
+        resa.full_clean(exclude=["arende", "registrerad_av"])
+        resa.save()
+        spara(
+            arende,
+            fran=arende.status,
+            handelse=f"Sjukresa registrerad: {resa.get_fardsatt_display()}, bokad av {resa.get_bokad_av_display()}",
+            anvandare=anvandare,
+            uppdrag=uppdrag,
+        )
+    return resa
+
+
+def remiss_bekrafta(*, arende, anvandare, uppdrag=None, planerat_datum, version=None):
+    """The receiving unit confirms the referral (remissbekräftelse) with a planned date."""
+    with transaction.atomic():
+        arende = las_arende(arende, version)
+        fran = arende.status
+        _kontrollera_mottagare(arende, uppdrag, "bekräfta remissen")
+        kontrollera_overgang(arende, "bekrafta", "bekräfta remissen")
+        if not planerat_datum:
+            raise ValidationError({"planerat_datum": DATUM_KRAVS.format(vad="planerat datum")})
+        arende.planerat_datum = planerat_datum
+        overga(arende, "bekrafta", "bekräfta remissen")
+        spara(
+            arende,
+            fran=fran,
+            handelse=f"Remissen bekräftad, planerat datum {planerat_datum:%Y-%m-%d}",
+            anvandare=anvandare,
+            uppdrag=uppdrag,
+        )
+    return arende
+
+
+def vard_utford(*, arende, anvandare, uppdrag=None, utfort_datum, utfall: str = "", version=None):
+    """The receiving unit reports the care as performed; this consumes the reserved agreement volume."""
+    with transaction.atomic():
+        arende = las_arende(arende, version)
+        fran = arende.status
+        _kontrollera_mottagare(arende, uppdrag, "rapportera utförd vård")
+        kontrollera_overgang(arende, "utfor", "rapportera utförd vård")
+        if not utfort_datum:
+            raise ValidationError({"utfort_datum": DATUM_KRAVS.format(vad="datum för utförd vård")})
+        if utfort_datum > timezone.localdate():
+            raise ValidationError({"utfort_datum": UTFORT_FRAMTID})
+        if arende.erbjudanden.filter(status=Erbjudande.Status.ACCEPTERAT, avtalsrad__isnull=False).exists():
+            volym_forbruka(referens=arende.case_id, anvandare=anvandare)
+        arende.utfort_datum = utfort_datum
+        arende.utfall = utfall or ""
+        overga(arende, "utfor", "rapportera utförd vård")
+        spara(
+            arende,
+            fran=fran,
+            handelse=f"Vården utförd {utfort_datum:%Y-%m-%d}",
+            anvandare=anvandare,
+            uppdrag=uppdrag,
+            motivering=utfall,
+        )
+    return arende
+
+
+def arende_aterremittera(*, arende, anvandare, uppdrag=None, datum=None, motivering: str = "", version=None):
+    """Back-referral (återremittering) to the home region; the case moves to step 5."""
+    with transaction.atomic():
+        arende = las_arende(arende, version)
+        fran = arende.status
+        _kontrollera_mottagare(arende, uppdrag, "återremittera")
+        overga(arende, "aterremittera", "återremittera")
+        arende.aterremitterad = datum or timezone.localdate()
+        spara(
+            arende,
+            fran=fran,
+            handelse="Återremitterad till hemregionen",
+            anvandare=anvandare,
+            uppdrag=uppdrag,
+            motivering=motivering,
+        )
+    return arende
