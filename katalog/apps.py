@@ -3,3 +3,7 @@ from django.apps import AppConfig
 
 class KatalogConfig(AppConfig):
     name = "katalog"
+    verbose_name = "Katalog och Hitta vårdgivare"
+
+    def ready(self) -> None:
+        from katalog import start  # noqa: F401  (registers the start-page panel)

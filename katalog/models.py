@@ -99,3 +99,86 @@ class Vardutbud(models.Model):
 
     def __str__(self) -> str:
         return f"{self.vardenhet} – {self.kva_id}"
+
+
+class KatalogImport(models.Model):
+    """One attempt to read a catalogue extract: who, when, which file (by checksum) and what changed."""
+
+    class Status(models.TextChoices):
+        KLAR = "klar", "Inläst"
+        REDAN_INLAST = "redan_inlast", "Redan inläst"
+        AVVISAD = "avvisad", "Avvisad"
+
+    tidpunkt = models.DateTimeField(auto_now_add=True, db_index=True)
+    importerad_av = models.ForeignKey(
+        "vardformedling.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    filnamn = models.CharField(max_length=255)
+    sha256 = models.CharField("kontrollsumma (SHA-256)", max_length=64, db_index=True)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    antal_rader = models.PositiveIntegerField(default=0)
+    antal_nya = models.PositiveIntegerField(default=0)
+    antal_andrade = models.PositiveIntegerField(default=0)
+    antal_oforandrade = models.PositiveIntegerField(default=0)
+    antal_inaktiverade = models.PositiveIntegerField(default=0)
+    fel = models.JSONField(default=list, blank=True, help_text="Felmeddelanden när filen avvisades")
+
+    class Meta:
+        ordering = ["-tidpunkt", "-id"]
+        verbose_name = "katalogimport"
+        verbose_name_plural = "katalogimporter"
+
+    def __str__(self) -> str:
+        return f"{self.filnamn} ({self.get_status_display()})"
+
+
+class KapacitetsannonsQuerySet(models.QuerySet):
+    def aktiva(self, idag=None):
+        """Not withdrawn and not expired (giltig_till is the last valid day)."""
+        from django.utils import timezone
+
+        idag = idag or timezone.localdate()
+        return self.filter(aterkallad=False, giltig_till__gte=idag)
+
+    def erbjudanden(self):
+        return self.filter(typ=Kapacitetsannons.Typ.ERBJUDER)
+
+
+class Kapacitetsannons(models.Model):
+    """A short-lived announcement: a unit offers capacity, or a region asks for it."""
+
+    class Typ(models.TextChoices):
+        ERBJUDER = "erbjuder", "Erbjuder kapacitet"
+        EFTERFRAGAR = "efterfragar", "Efterfrågar kapacitet"
+
+    typ = models.CharField(max_length=12, choices=Typ.choices)
+    kva = models.ForeignKey(KvaGrupp, on_delete=models.PROTECT, related_name="kapacitetsannonser")
+    antal = models.PositiveIntegerField("antal patienter/ingrepp")
+    period = models.CharField(max_length=100, blank=True, help_text="Fritext, t.ex. v. 10–14")
+    period_fran = models.DateField("period från", null=True, blank=True)
+    period_till = models.DateField("period till", null=True, blank=True)
+    villkor = models.TextField(blank=True)
+    kontakt = models.CharField(max_length=200)
+    giltig_till = models.DateField("visas till och med", db_index=True)
+    skapad = models.DateTimeField(auto_now_add=True, db_index=True)
+    skapad_av = models.ForeignKey("vardformedling.User", on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    vardenhet = models.ForeignKey(Vardenhet, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    aterkallad = models.BooleanField("återkallad", default=False)
+    aterkallad_tid = models.DateTimeField(null=True, blank=True)
+
+    objects = KapacitetsannonsQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-skapad", "-id"]
+        verbose_name = "kapacitetsannons"
+        verbose_name_plural = "kapacitetsannonser"
+
+    def __str__(self) -> str:
+        return f"{self.get_typ_display()}: {self.antal} {self.kva_id}"
+
+    @property
+    def avsandare(self) -> str:
+        if self.vardenhet_id:
+            return self.vardenhet.namn
+        return self.region.namn if self.region_id else ""

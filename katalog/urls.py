@@ -1,4 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from katalog import views, views_import, views_kapacitet
 
 app_name = "katalog"
-urlpatterns: list = []
+urlpatterns = [
+    path("sok/", views.sok_view, name="sok"),
+    path("enheter/<str:hsa_id>/", views.enhet_view, name="enhet"),
+    path("kapacitet/", views_kapacitet.lista_view, name="kapacitet"),
+    path("kapacitet/ny/", views_kapacitet.ny_view, name="kapacitet_ny"),
+    path("kapacitet/<int:pk>/aterkalla/", views_kapacitet.aterkalla_view, name="kapacitet_aterkalla"),
+    path("import/", views_import.import_view, name="import"),
+]

@@ -1,0 +1,145 @@
+"""Forms: the search (GET, bookmarkable), capacity announcements and catalogue upload."""
+
+import re
+from datetime import timedelta
+
+from django import forms
+from django.utils import timezone
+
+from katalog.models import Agarform, Kapacitetsannons, KvaGrupp
+from katalog.search import DEFAULT_VIKTER
+from vardformedling.models import Region
+
+ARENDE_RE = re.compile(r"^VF-?\d{4}-?\d{2}-?\d{6}-?\d$")
+MAX_GILTIGHET_DAGAR = 90
+STANDARD_GILTIGHET_DAGAR = 14
+FEL_GILTIG_TILL_PASSERAD = "Sista visningsdag kan inte ligga före i dag."
+FEL_GILTIG_TILL_FOR_LANGT = f"En annons kan visas högst {MAX_GILTIGHET_DAGAR} dagar."
+FEL_PERIOD_ORDNING = "Periodens slut kan inte ligga före dess början."
+FEL_PERIOD_SAKNAS = "Ange perioden som text (t.ex. v. 10–14) eller med datum."
+FEL_ARENDE = "Ärende-id ska se ut som VF-ÅÅÅÅ-RR-NNNNNN-K."
+
+
+class SokForm(forms.Form):
+    """All query parameters of /katalog/sok/. Names are a contract: the case workflow links here."""
+
+    q = forms.CharField(
+        label="Vårdtjänst",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "t.ex. katarakt eller CJE"}),
+        help_text="Fritext över KVÅ-benämning, eller KVÅ-koden",
+    )
+    kva = forms.ChoiceField(label="KVÅ-grupp", required=False)
+    region = forms.ChoiceField(label="Enhetens region", required=False)
+    sjukvardsregion = forms.ChoiceField(label="Sjukvårdsregion", required=False)
+    agarform = forms.ChoiceField(label="Ägarform", required=False, choices=[("", "Alla"), *Agarform.choices])
+    max_avstand = forms.IntegerField(label="Högst avstånd (km)", required=False, min_value=1, max_value=3000)
+    asa = forms.TypedChoiceField(
+        label="Patientens ASA-klass",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "Ej angiven"), (1, "ASA 1"), (2, "ASA 2"), (3, "ASA 3"), (4, "ASA 4")],
+    )
+    narkos = forms.BooleanField(label="Behöver narkos", required=False)
+    med_avtal = forms.BooleanField(label="Endast avtal min region får använda, med volym kvar", required=False)
+    max_vantetid = forms.IntegerField(label="Högst medianväntetid (dagar)", required=False, min_value=0, max_value=2000)
+    patientregion = forms.ChoiceField(label="Patientens region (avtal)", required=False)
+    fran = forms.CharField(
+        label="Avstånd från (HSA-id)",
+        required=False,
+        max_length=64,
+        help_text="Remitterande enhet; tomt = residensstaden i patientens region",
+    )
+    datum = forms.DateField(
+        label="Planerat datum", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    arende = forms.CharField(required=False, max_length=30, widget=forms.HiddenInput)
+    sida = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    v_vantetid = forms.IntegerField(label="Väntetid", required=False, min_value=0, max_value=10)
+    v_avstand = forms.IntegerField(label="Avstånd", required=False, min_value=0, max_value=10)
+    v_pris = forms.IntegerField(label="Pris", required=False, min_value=0, max_value=10)
+    v_avtal = forms.IntegerField(label="Avtal", required=False, min_value=0, max_value=10)
+    v_formaga = forms.IntegerField(label="Förmåga", required=False, min_value=0, max_value=10)
+
+    def __init__(self, data, *, regions: list[Region], kva_grupper: list[KvaGrupp]):
+        super().__init__(data)
+        region_choices = [(r.kod, f"{r.kod} {r.namn}") for r in regions]
+        self.fields["region"].choices = [("", "Alla regioner"), *region_choices]
+        self.fields["patientregion"].choices = [("", "Ingen vald"), *region_choices]
+        sjv = sorted({r.sjukvardsregion for r in regions})
+        self.fields["sjukvardsregion"].choices = [("", "Alla"), *((s, s) for s in sjv)]
+        self.fields["kva"].choices = [("", "Välj…"), *((k.kod, str(k)) for k in kva_grupper)]
+        for name in self.vikt_falt:
+            self.fields[name].widget.attrs.update({"class": "vikt"})
+
+    @property
+    def vikt_falt(self) -> list[str]:
+        return [f"v_{k}" for k in DEFAULT_VIKTER]
+
+    def clean_arende(self) -> str:
+        value = (self.cleaned_data.get("arende") or "").strip().upper()
+        if value and not ARENDE_RE.match(value):
+            raise forms.ValidationError(FEL_ARENDE)
+        return value
+
+    def clean_fran(self) -> str:
+        return (self.cleaned_data.get("fran") or "").strip().upper()
+
+    def vikter(self) -> dict[str, int]:
+        data = getattr(self, "cleaned_data", {})
+        return {k: (data.get(f"v_{k}") if data.get(f"v_{k}") is not None else d) for k, d in DEFAULT_VIKTER.items()}
+
+
+class KapacitetsannonsForm(forms.ModelForm):
+    class Meta:
+        model = Kapacitetsannons
+        fields = ["typ", "kva", "antal", "period", "period_fran", "period_till", "villkor", "kontakt", "giltig_till"]
+        widgets = {
+            "typ": forms.RadioSelect,
+            "period_fran": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "period_till": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "giltig_till": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "villkor": forms.Textarea(attrs={"rows": 3}),
+        }
+        labels = {"kva": "Vårdtjänst (KVÅ-grupp)", "giltig_till": "Visas till och med"}
+        help_texts = {
+            "giltig_till": f"Högst {MAX_GILTIGHET_DAGAR} dagar fram; standard {STANDARD_GILTIGHET_DAGAR} dagar.",
+            "kontakt": "Namn, telefon eller e-post för den som svarar på annonsen.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["antal"].min_value = 1
+        self.fields["antal"].widget.attrs["min"] = 1
+        if not self.is_bound:
+            self.initial.setdefault("giltig_till", timezone.localdate() + timedelta(days=STANDARD_GILTIGHET_DAGAR))
+
+    def clean_antal(self):
+        antal = self.cleaned_data["antal"]
+        if antal is not None and antal < 1:
+            raise forms.ValidationError("Antal måste vara minst 1.")
+        return antal
+
+    def clean_giltig_till(self):
+        value = self.cleaned_data["giltig_till"]
+        idag = timezone.localdate()
+        if value < idag:
+            raise forms.ValidationError(FEL_GILTIG_TILL_PASSERAD)
+        if value > idag + timedelta(days=MAX_GILTIGHET_DAGAR):
+            raise forms.ValidationError(FEL_GILTIG_TILL_FOR_LANGT)
+        return value
+
+    def clean(self):
+        data = super().clean()
+        fran, till = data.get("period_fran"), data.get("period_till")
+        if fran and till and till < fran:
+            self.add_error("period_till", FEL_PERIOD_ORDNING)
+        if not data.get("period") and not (fran or till) and not self.errors:
+            self.add_error("period", FEL_PERIOD_SAKNAS)
+        return data
+
+
+class KatalogImportForm(forms.Form):
+    fil = forms.FileField(label="Katalogutdrag (CSV eller XLSX)")

@@ -1,0 +1,146 @@
+"""Hitta vårdgivare (search) and the care-unit page."""
+
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from avtal.models import Avtal
+from katalog.forms import SokForm
+from katalog.models import Kapacitetsannons, KvaGrupp, Vardenhet
+from katalog.search import DEFAULT_VIKTER, Referens, Sokparametrar, hitta_kva, sok
+from lagesbild import api as lagesbild_api
+from vardformedling.decorators import require_perm
+from vardformedling.models import Region
+
+PER_SIDA = 20
+
+
+def _sokdata(request: HttpRequest):
+    """The query string with defaults filled in: weights, the commission's region as patient region, today."""
+    data = request.GET.copy()
+    for key, vikt in DEFAULT_VIKTER.items():
+        if not data.get(f"v_{key}"):
+            data[f"v_{key}"] = str(vikt)
+    uppdrag = getattr(request, "uppdrag", None)
+    if "patientregion" not in data and uppdrag and uppdrag.region_id:
+        data["patientregion"] = uppdrag.region_id
+    if not data.get("datum"):
+        data["datum"] = timezone.localdate().isoformat()
+    return data
+
+
+def _valj_kva(q: str, kod: str, grupper: list[KvaGrupp]) -> tuple[KvaGrupp | None, list[KvaGrupp]]:
+    """The KVÅ group to search, or the alternatives to choose between when the text matches several."""
+    by_kod = {k.kod: k for k in grupper}
+    traffar = hitta_kva(q, grupper) if q else []
+    if kod in by_kod and (not q or by_kod[kod] in traffar):
+        return by_kod[kod], []
+    if len(traffar) == 1:
+        return traffar[0], []
+    return None, traffar
+
+
+def _referens(fran: str, patientregion: Region | None) -> tuple[Referens | None, str]:
+    """Where distances are measured from: the referring unit, else the patient region's county seat."""
+    varning = ""
+    if fran:
+        enhet = Vardenhet.objects.filter(hsa_id=fran).only("namn", "lat", "lon").first()
+        if enhet and enhet.lat is not None and enhet.lon is not None:
+            return Referens(enhet.lat, enhet.lon, enhet.namn), ""
+        varning = f"Enheten {fran} är okänd eller saknar position."
+    if patientregion:
+        return Referens(patientregion.lat, patientregion.lon, f"{patientregion.residensstad} (residensstad)"), varning
+    return None, varning
+
+
+@require_GET
+@require_perm("katalog.sok")
+def sok_view(request: HttpRequest) -> HttpResponse:
+    regions = list(Region.objects.all())
+    grupper = list(KvaGrupp.objects.all())
+    form = SokForm(_sokdata(request), regions=regions, kva_grupper=grupper)
+    form.is_valid()  # invalid fields are shown with their message and left out of the search
+    cd = form.cleaned_data
+    kva, alternativ = _valj_kva(cd.get("q") or "", cd.get("kva") or "", grupper)
+    region_by_kod = {r.kod: r for r in regions}
+    patientregion = region_by_kod.get(cd.get("patientregion") or "")
+    referens, referens_varning = _referens(cd.get("fran") or "", patientregion)
+    resultat = sida = None
+    annonser: list = []
+    if kva:
+        params = Sokparametrar(
+            kva=kva,
+            region=cd.get("region") or None,
+            sjukvardsregion=cd.get("sjukvardsregion") or None,
+            agarform=cd.get("agarform") or None,
+            max_avstand=cd.get("max_avstand"),
+            asa=cd.get("asa"),
+            narkos=bool(cd.get("narkos")),
+            med_avtal=bool(cd.get("med_avtal")),
+            max_vantetid=cd.get("max_vantetid"),
+            patientregion=patientregion.kod if patientregion else None,
+            referens=referens,
+            datum=cd.get("datum") or timezone.localdate(),
+            vikter=form.vikter(),
+        )
+        resultat = sok(params)
+        sida = Paginator(resultat.traffar, PER_SIDA).get_page(cd.get("sida") or 1)
+        annonser = list(
+            Kapacitetsannons.objects.aktiva().erbjudanden().filter(kva=kva).select_related("region", "vardenhet")[:5]
+        )
+    context = {
+        "form": form,
+        "kva": kva,
+        "alternativ": alternativ,
+        "resultat": resultat,
+        "sida": sida,
+        "forsta_plats": (sida.start_index() if sida else 1),
+        "annonser": annonser,
+        "referens": referens,
+        "referens_varning": referens_varning,
+        "patientregion": patientregion,
+        "arende": cd.get("arende") or "",
+        "vikter": form.vikter(),
+    }
+    template = "katalog/sok.html#resultat" if request.htmx else "katalog/sok.html"
+    return render(request, template, context)
+
+
+@require_GET
+@require_perm("katalog.sok")
+def enhet_view(request: HttpRequest, hsa_id: str) -> HttpResponse:
+    enhet = get_object_or_404(Vardenhet.objects.select_related("vardgivare", "region"), hsa_id=hsa_id)
+    utbud = list(enhet.vardutbud.select_related("kva"))
+    avtal_q = Q(vardenheter=enhet)
+    if enhet.vardgivare_id:
+        avtal_q |= Q(vardgivare_id=enhet.vardgivare_id, vardenheter__isnull=True)
+    avtal = list(
+        Avtal.objects.filter(avtal_q)
+        .distinct()
+        .select_related("avtalsagare")
+        .prefetch_related("rader__kva")
+        .order_by("-giltig_till", "avtal_id")
+    )
+    # One call per offered KVÅ group: a unit offers a handful, so this stays bounded.
+    vantetider = [
+        (vu, lagesbild_api.vantetider_for_enheter(kva_kod=vu.kva_id, vardenhet_ids=[enhet.pk]).get(enhet.pk))
+        for vu in utbud
+    ]
+    annonser = list(
+        Kapacitetsannons.objects.aktiva().filter(vardenhet=enhet).select_related("kva", "region", "vardenhet")[:10]
+    )
+    return render(
+        request,
+        "katalog/enhet.html",
+        {
+            "enhet": enhet,
+            "utbud": utbud,
+            "avtal": avtal,
+            "vantetider": vantetider,
+            "annonser": annonser,
+            "idag": timezone.localdate(),
+        },
+    )
