@@ -1,0 +1,47 @@
+"""Fakes for the two interfaces the search reads (lagesbild.api, avtal.api), recording how often they are called."""
+
+from datetime import date
+from decimal import Decimal
+
+from avtal.api import RadInfo
+from lagesbild.api import Vantetid
+
+DATUM = date(2026, 10, 31)
+
+
+def vantetid(median, antal=40, undertryckt=False, kalla="NCR"):
+    return Vantetid(median_dagar=median, antal=antal, undertryckt=undertryckt, kalla=kalla, datum=DATUM)
+
+
+def rad(rad_id, pris, kvar=None, takvolym=None, avtal_id="RD 2026/1", agare="20"):
+    return RadInfo(
+        rad_id=rad_id,
+        avtal_pk=rad_id,
+        avtal_id=avtal_id,
+        avtalsagare_kod=agare,
+        pris_kr=None if pris is None else Decimal(pris),
+        ersattningsmodell="per_atgard",
+        takvolym=takvolym,
+        kvar=kvar,
+    )
+
+
+class Fakes:
+    """`fakes.vantetider[unit_pk] = vantetid(...)`, `fakes.rader[unit_pk] = [rad(...)]`."""
+
+    def __init__(self, monkeypatch):
+        self.vantetider: dict = {}
+        self.rader: dict = {}
+        self.calls = {"vantetider": [], "rader": []}
+        monkeypatch.setattr("lagesbild.api.vantetider_for_enheter", self._vantetider)
+        monkeypatch.setattr("avtal.api.anvandbara_rader", self._rader)
+
+    def _vantetider(self, *, kva_kod, vardenhet_ids=None, period="90d"):
+        ids = list(vardenhet_ids) if vardenhet_ids is not None else None
+        self.calls["vantetider"].append((kva_kod, ids))
+        return {k: v for k, v in self.vantetider.items() if ids is None or k in ids}
+
+    def _rader(self, *, kva_kod, region_kod, datum, vardenhet_ids=None):
+        ids = list(vardenhet_ids) if vardenhet_ids is not None else None
+        self.calls["rader"].append((kva_kod, region_kod, datum, ids))
+        return {k: v for k, v in self.rader.items() if ids is None or k in ids}
