@@ -1,4 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from avtal import views, views_uppladdning
 
 app_name = "avtal"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.lista, name="lista"),
+    path("uppladdning/", views_uppladdning.uppladdning, name="uppladdning"),
+    path("uppladdning/<int:pk>/", views_uppladdning.uppladdning_visa, name="uppladdning_visa"),
+    path("uppladdning/<int:pk>/bekrafta/", views_uppladdning.uppladdning_bekrafta, name="uppladdning_bekrafta"),
+    # Agreement ids are diarienummer and may contain "/" and spaces.
+    path("<path:avtal_id>/", views.detalj, name="detalj"),
+]

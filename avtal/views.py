@@ -1,0 +1,133 @@
+"""Agreement list (filters, sorting, export) and one agreement with its lines and volume bars."""
+
+from datetime import timedelta
+
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from avtal.listning import STATUSAR, UPPHOR_DAGAR, exportera, filtrera, status_for
+from avtal.models import Avtal, Avtalsrad, Avtalstyp
+from katalog.models import KvaGrupp, Vardgivare
+from vardformedling.decorators import require_perm
+from vardformedling.models import Region
+
+VARNING_GRANSER = (95, 80)
+
+
+def _min_region(request: HttpRequest) -> str | None:
+    uppdrag = getattr(request, "uppdrag", None)
+    if uppdrag and uppdrag.region_id:
+        return uppdrag.region_id
+    if uppdrag and uppdrag.vardenhet_id:
+        return uppdrag.vardenhet.region_id
+    return None
+
+
+@require_perm("avtal.visa")
+def lista(request: HttpRequest) -> HttpResponse:
+    idag = timezone.localdate()
+    qs, valt = filtrera(
+        Avtal.objects.select_related("avtalsagare", "vardgivare"),
+        request.GET,
+        region_kod=_min_region(request),
+        idag=idag,
+    )
+    if request.GET.get("format") in {"csv", "xlsx"}:
+        return exportera(qs, request.GET["format"])
+    sida = Paginator(qs.prefetch_related("rader"), 25).get_page(request.GET.get("sida"))
+    for a in sida.object_list:
+        a.status_text, a.status_niva = status_for(a, idag)
+    params = request.GET.copy()
+    params.pop("sida", None)
+    params.pop("format", None)
+    context = {
+        "sida": sida,
+        "valt": valt,
+        "query": params.urlencode(),
+        "regioner": Region.objects.all(),
+        "vardgivare": Vardgivare.objects.filter(avtal__isnull=False).distinct().order_by("namn"),
+        "kva_grupper": KvaGrupp.objects.filter(avtalsrader__isnull=False).distinct().order_by("kod"),
+        "typer": Avtalstyp.choices,
+        "statusar": STATUSAR,
+        "min_region": _min_region(request),
+    }
+    if request.htmx:
+        return render(request, "avtal/lista.html#resultat", context)
+    return render(request, "avtal/lista.html", context)
+
+
+def _get_avtal_for_user(request: HttpRequest, avtal_id: str) -> list[Avtal]:
+    """Everyone with `avtal.visa` reads every agreement; the same id may exist for several owners."""
+    qs = Avtal.objects.filter(avtal_id=avtal_id).select_related("avtalsagare", "vardgivare")
+    if agare := request.GET.get("agare"):
+        qs = qs.filter(avtalsagare_id=agare)
+    avtal = list(qs)
+    if not avtal:
+        raise Http404("Avtalet finns inte.")
+    return avtal
+
+
+def radvarningar(rad: Avtalsrad) -> tuple[str, str] | None:
+    """(text, level) when a capped line has passed 80 % or 95 % of its volume."""
+    andel = rad.andel_procent
+    if andel is None:
+        return None
+    for grans in VARNING_GRANSER:
+        if andel >= grans:
+            niva = "err" if grans == 95 else "warn"
+            return f"{rad.kva_id}: {andel} % av takvolymen ({rad.takvolym}) är använd eller reserverad", niva
+    return None
+
+
+@require_perm("avtal.visa")
+def detalj(request: HttpRequest, avtal_id: str) -> HttpResponse:
+    avtal = _get_avtal_for_user(request, avtal_id)
+    if len(avtal) > 1:
+        return render(request, "avtal/valj_agare.html", {"avtal": avtal, "avtal_id": avtal_id})
+    a = Avtal.objects.prefetch_related(
+        "vardenheter__region",
+        "far_nyttjas_av",
+        Prefetch("rader", queryset=Avtalsrad.objects.select_related("kva").med_volym()),
+    ).get(pk=avtal[0].pk)
+    idag = timezone.localdate()
+    status_text, status_niva = status_for(a, idag)
+    varningar = []
+    if idag <= a.giltig_till <= idag + timedelta(days=UPPHOR_DAGAR):
+        varningar.append((f"Avtalet upphör {a.giltig_till} ({(a.giltig_till - idag).days} dagar kvar).", "warn"))
+    rader = list(a.rader.all())
+    for r in rader:
+        if v := radvarningar(r):
+            varningar.append(v)
+    enheter = list(a.vardenheter.all())
+    if not enheter:
+        enheter = list(a.vardgivare.vardenheter.select_related("region").order_by("namn"))
+        alla_enheter = True
+    else:
+        alla_enheter = False
+    region_kod = _min_region(request)
+    far_nyttja = bool(
+        region_kod
+        and (
+            a.avtalsagare_id == region_kod
+            or a.far_nyttjas_av_alla
+            or region_kod in {r.kod for r in a.far_nyttjas_av.all()}
+        )
+    )
+    return render(
+        request,
+        "avtal/detalj.html",
+        {
+            "a": a,
+            "rader": rader,
+            "enheter": enheter,
+            "alla_enheter": alla_enheter,
+            "status_text": status_text,
+            "status_niva": status_niva,
+            "varningar": varningar,
+            "far_nyttja": far_nyttja,
+            "min_region": region_kod,
+        },
+    )
