@@ -4,6 +4,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from lagesbild.models import MAX_ALDER_DAGAR, Kalla, Leverans, Matvarde
+
+REGISTER = (Kalla.SPOR, Kalla.NCR)
+
 
 @dataclass(frozen=True)
 class Vantetid:
@@ -16,13 +23,67 @@ class Vantetid:
     datum: date  # uttagsdatum of the delivery
 
 
+def senaste_leveranser(kallor: Iterable[str] = REGISTER) -> dict[str, Leverans]:
+    """The newest delivery of each source, in one query."""
+    newest = Leverans.objects.filter(kalla=OuterRef("kalla")).order_by("-uttagsdatum").values("uttagsdatum")[:1]
+    rows = Leverans.objects.filter(kalla__in=list(kallor), uttagsdatum=Subquery(newest))
+    return {lev.kalla: lev for lev in rows}
+
+
 def vantetider_for_enheter(
     *, kva_kod: str, vardenhet_ids: Iterable[int] | None = None, period: str = "90d"
 ) -> dict[int, Vantetid]:
-    """Latest figure per care-unit id (all units with data when `vardenhet_ids` is None)."""
-    return {}
+    """Latest figure per care-unit id (all units with data when `vardenhet_ids` is None).
+
+    Rule: urval "alla" of the newest SPOR and NCR deliveries; a unit in both registers for the group gets the
+    figure with the newest date, then the most operations. Two queries.
+    """
+    leveranser = senaste_leveranser()
+    if not leveranser:
+        return {}
+    qs = Matvarde.objects.for_leveranser(leveranser.values()).enheter()
+    qs = qs.filter(kva_id=(kva_kod or "").strip().upper(), matperiod=period, urval="alla")
+    if vardenhet_ids is not None:
+        ids = list(vardenhet_ids)
+        if not ids:
+            return {}
+        qs = qs.filter(vardenhet_id__in=ids)
+    datum = {lev.pk: (lev.kalla, lev.uttagsdatum) for lev in leveranser.values()}
+    result: dict[int, Vantetid] = {}
+    for unit_id, lev_id, antal, median, undertryckt in qs.values_list(
+        "vardenhet_id", "leverans_id", "antal", "median", "undertryckt"
+    ):
+        kalla, uttag = datum[lev_id]
+        candidate = Vantetid(median_dagar=median, antal=antal, undertryckt=undertryckt, kalla=kalla, datum=uttag)
+        current = result.get(unit_id)
+        if current is None or (candidate.datum, candidate.antal or 0) > (current.datum, current.antal or 0):
+            result[unit_id] = candidate
+    return result
+
+
+def kallstatus(kallor: Iterable[str] | None = None) -> list[dict]:
+    """Per source: label, date of the latest delivery, age in days and whether it is stale (one query)."""
+    kallor = [Kalla(k) for k in (kallor or Kalla.values)]
+    leveranser = senaste_leveranser(kallor)
+    today = timezone.localdate()
+    status = []
+    for kalla in kallor:
+        lev = leveranser.get(kalla)
+        dagar = (today - lev.uttagsdatum).days if lev else None
+        inaktuell = lev is None or dagar > MAX_ALDER_DAGAR[kalla]
+        if lev is None:
+            text = f"{kalla.label}: ingen leverans har lästs in ännu – uppgifter från källan saknas."
+        elif inaktuell:
+            text = (
+                f"{kalla.label}: senaste leverans {lev.uttagsdatum:%Y-%m-%d} ({dagar} dagar sedan) – "
+                "uppgifterna kan vara inaktuella."
+            )
+        else:
+            text = f"{kalla.label}: senaste leverans {lev.uttagsdatum:%Y-%m-%d}."
+        status.append({"kalla": kalla, "datum": lev.uttagsdatum if lev else None, "inaktuell": inaktuell, "text": text})
+    return status
 
 
 def inaktuella_kallor(kallor: Iterable[str] | None = None) -> list[str]:
     """Swedish warnings for register sources whose latest delivery is too old (REGISTER_FILES.md)."""
-    return []
+    return [s["text"] for s in kallstatus(kallor) if s["inaktuell"]]

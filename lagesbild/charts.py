@@ -1,0 +1,126 @@
+"""Server-rendered SVG line charts (no chart JavaScript; strict CSP: presentation attributes, no style="").
+
+Every chart has <title> and <desc> for screen readers and is always shown next to a table with the numbers.
+Missing values (e.g. suppressed months) break the line instead of being drawn as zero.
+"""
+
+from dataclasses import dataclass
+from math import ceil, log10
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+FARGER = ["#005595", "#b34700", "#2e7d32", "#6a1b9a"]
+STRECK = ["", "6 4", "2 3", "8 3 2 3"]
+
+
+@dataclass
+class Serie:
+    namn: str
+    varden: list[float | None]
+
+
+def _snyggt_max(value: float) -> float:
+    """A round upper bound for the y axis (1, 2, 2.5, 5 × 10^n)."""
+    if value <= 0:
+        return 1
+    exp = 10 ** int(log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if value <= step * exp:
+            return step * exp
+    return 10 * exp
+
+
+def _tal(value: float) -> str:
+    return f"{value:,.0f}".replace(",", "\u00a0") if value >= 1000 or value == int(value) else f"{value:.1f}"
+
+
+def linjediagram(
+    *,
+    titel: str,
+    beskrivning: str,
+    etiketter: list[str],
+    serier: list[Serie],
+    y_etikett: str = "",
+    bredd: int = 640,
+    hojd: int = 280,
+    id_prefix: str = "diagram",
+) -> SafeString:
+    """An accessible SVG line chart: x = categories (e.g. months), one line per series, a legend and axes."""
+    vanster, hoger, topp, botten = 64, 16, 28, 58
+    plot_b, plot_h = bredd - vanster - hoger, hojd - topp - botten
+    alla = [v for s in serier for v in s.varden if v is not None]
+    ymax = _snyggt_max(max(alla) if alla else 1)
+    n = max(len(etiketter), 1)
+
+    def x(i: int) -> float:
+        return vanster + (plot_b * (i + 0.5) / n)
+
+    def y(v: float) -> float:
+        return topp + plot_h - plot_h * v / ymax
+
+    tid, did = f"{id_prefix}-titel", f"{id_prefix}-desc"
+    delar = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {bredd} {hojd}" role="img" '
+        f'aria-labelledby="{tid} {did}" focusable="false">',
+        f'<title id="{tid}">{escape(titel)}</title>',
+        f'<desc id="{did}">{escape(beskrivning)}</desc>',
+    ]
+    # Horizontal grid lines with y labels.
+    for k in range(5):
+        v = ymax * k / 4
+        yy = y(v)
+        delar.append(
+            f'<line x1="{vanster}" y1="{yy:.1f}" x2="{bredd - hoger}" y2="{yy:.1f}" stroke="#d0d7de" stroke-width="1"/>'
+        )
+        delar.append(
+            f'<text x="{vanster - 6}" y="{yy + 4:.1f}" text-anchor="end" font-size="11" fill="#333">{_tal(v)}</text>'
+        )
+    delar.append(
+        f'<line x1="{vanster}" y1="{topp + plot_h}" x2="{bredd - hoger}" y2="{topp + plot_h}" '
+        f'stroke="#333" stroke-width="1"/>'
+    )
+    delar.append(
+        f'<line x1="{vanster}" y1="{topp}" x2="{vanster}" y2="{topp + plot_h}" stroke="#333" stroke-width="1"/>'
+    )
+    if y_etikett:
+        delar.append(f'<text x="{vanster}" y="{topp - 10}" font-size="12" fill="#333">{escape(y_etikett)}</text>')
+    # X labels: at most ~9 so they stay readable.
+    steg = max(1, ceil(n / 9))
+    for i, label in enumerate(etiketter):
+        if i % steg == 0 or i == n - 1:
+            delar.append(
+                f'<text x="{x(i):.1f}" y="{topp + plot_h + 16}" text-anchor="middle" font-size="11" '
+                f'fill="#333">{escape(label)}</text>'
+            )
+    for si, serie in enumerate(serier):
+        farg, streck = FARGER[si % len(FARGER)], STRECK[si % len(STRECK)]
+        dash = f' stroke-dasharray="{streck}"' if streck else ""
+        segment: list[str] = []
+        segments: list[list[str]] = []
+        for i, v in enumerate(serie.varden):
+            if v is None:
+                if segment:
+                    segments.append(segment)
+                segment = []
+                continue
+            segment.append(f"{x(i):.1f},{y(v):.1f}")
+            delar.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3" fill="{farg}"/>')
+        if segment:
+            segments.append(segment)
+        for seg in segments:
+            delar.append(f'<polyline points="{" ".join(seg)}" fill="none" stroke="{farg}" stroke-width="2.5"{dash}/>')
+        # Legend below the x labels.
+        lx = vanster + si * 220
+        ly = hojd - 14
+        delar.append(
+            f'<line x1="{lx}" y1="{ly - 4}" x2="{lx + 24}" y2="{ly - 4}" stroke="{farg}" stroke-width="2.5"{dash}/>'
+        )
+        delar.append(f'<text x="{lx + 30}" y="{ly}" font-size="12" fill="#222">{escape(serie.namn)}</text>')
+    if not alla:
+        delar.append(
+            f'<text x="{bredd / 2}" y="{topp + plot_h / 2}" text-anchor="middle" font-size="13" fill="#333">'
+            "Inga värden att visa</text>"
+        )
+    delar.append("</svg>")
+    return mark_safe("".join(delar))  # noqa: S308 - every text part above is escaped

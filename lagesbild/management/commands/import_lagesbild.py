@@ -1,0 +1,39 @@
+"""`manage.py import_lagesbild FILE [FILE ...]`: exit 0 when every file was imported or already imported,
+exit 1 with a message per file when any file was rejected (a rejected file changes nothing)."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from lagesbild.importers import importera_fil
+from lagesbild.models import ImportStatus
+
+
+class Command(BaseCommand):
+    help = "Läser in registerfiler (SPOR, NCR, Väntetidsdatabasen); källan avgörs av rubrikraden."
+
+    def add_arguments(self, parser):
+        parser.add_argument("filer", nargs="+", metavar="FIL")
+
+    def handle(self, *args, **options):
+        misslyckade = 0
+        for name in options["filer"]:
+            path = Path(name)
+            if not path.is_file():
+                self.stderr.write(f"{name}: filen finns inte.")
+                misslyckade += 1
+                continue
+            res = importera_fil(path, startad_av="kommando")
+            run = res.run
+            if run.status == ImportStatus.KLAR:
+                extra = f" {run.meddelande}" if run.meddelande else ""
+                self.stdout.write(f"{path.name}: inläst ({run.get_kalla_display()}, {run.rader} rader).{extra}")
+            elif run.status == ImportStatus.REDAN_INLAST:
+                self.stdout.write(f"{path.name}: redan inläst (samma innehåll), inget ändrades.")
+            else:
+                misslyckade += 1
+                self.stderr.write(f"{path.name}: {run.meddelande}")
+                for text in res.fel_text:
+                    self.stderr.write(f"  {text}")
+        if misslyckade:
+            raise CommandError(f"{misslyckade} av {len(options['filer'])} filer lästes inte in.")

@@ -1,0 +1,113 @@
+"""/lagesbild/importer/: import runs with their errors, file upload, and "Kör inkorgen nu" with progress."""
+
+from celery.result import AsyncResult
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from lagesbild import inkorg, tasks
+from lagesbild.api import kallstatus
+from lagesbild.models import ImportRun
+from vardformedling.decorators import require_perm
+
+FEL_INGEN_FIL = "Välj en fil att ladda upp."
+FEL_FOR_STOR = "Filen är för stor ({storlek} MB); största tillåtna storlek är {max} MB."
+FEL_FILTYP = "Filen måste vara en CSV-fil (.csv) enligt registrens leveransformat."
+
+
+def _context(request: HttpRequest, **extra) -> dict:
+    runs = Paginator(ImportRun.objects.senaste(), 25).get_page(request.GET.get("sida"))
+    status = kallstatus()
+    return {
+        "runs": runs,
+        "kallstatus": status,
+        "inaktuella": [s for s in status if s["inaktuell"]],
+        "vantande": len(inkorg.filer_i_inkorgen()),
+        "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
+        **extra,
+    }
+
+
+@require_GET
+@require_perm("lagesbild.importer")
+def importer_view(request: HttpRequest) -> HttpResponse:
+    task_id = request.GET.get("uppgift", "")
+    return render(request, "lagesbild/importer.html", _context(request, uppgift=_uppgift_status(task_id)))
+
+
+@require_POST
+@require_perm("lagesbild.importer")
+def ladda_upp(request: HttpRequest) -> HttpResponse:
+    """Saves the upload into the inbox under a safe name, then imports it like the nightly run would."""
+    fil = request.FILES.get("fil")
+    fel = None
+    if fil is None:
+        fel = FEL_INGEN_FIL
+    elif fil.size > settings.UPLOAD_MAX_BYTES:
+        fel = FEL_FOR_STOR.format(storlek=round(fil.size / 1024 / 1024, 1), max=settings.UPLOAD_MAX_BYTES // 1048576)
+    elif not fil.name.lower().endswith(".csv"):
+        fel = FEL_FILTYP
+    if fel:
+        return render(request, "lagesbild/importer.html", _context(request, uppladdningsfel=fel), status=400)
+    path = inkorg.mappar()["inbox"] / inkorg.saker_filnamn(fil.name)
+    with path.open("wb") as out:
+        for chunk in fil.chunks():
+            out.write(chunk)
+    resultat = inkorg.importera_inkorgsfil(path, startad_av=request.user.hsa_id, filnamn=path.name.split("_", 2)[-1])
+    if resultat is None:
+        messages.warning(request, "Filen lästes redan in av en annan körning.")
+    elif resultat.lyckad:
+        messages.success(request, f"{resultat.run.filnamn}: {resultat.run.get_status_display().lower()}.")
+    else:
+        messages.error(request, f"{resultat.run.filnamn}: {resultat.run.meddelande} Se felen i listan nedan.")
+    return redirect("lagesbild:importer")
+
+
+@require_POST
+@require_perm("lagesbild.importer")
+def kor_inkorgen(request: HttpRequest) -> HttpResponse:
+    """Starts the inbox import as a task; HTMX gets a status fragment that polls until the task is done."""
+    result = tasks.importera_inkorg.delay(startad_av=request.user.hsa_id)
+    uppgift = _uppgift_status(result.id, result)
+    if request.htmx:
+        return render(request, "lagesbild/importer.html#uppgift", {"uppgift": uppgift})
+    return redirect(reverse("lagesbild:importer") + f"?uppgift={result.id}")
+
+
+@require_GET
+@require_perm("lagesbild.importer")
+def uppgift_status(request: HttpRequest, task_id: str) -> HttpResponse:
+    return render(request, "lagesbild/importer.html#uppgift", {"uppgift": _uppgift_status(task_id)})
+
+
+def _uppgift_status(task_id: str, result=None) -> dict | None:
+    if not task_id:
+        return None
+    result = result or AsyncResult(task_id)
+    state = result.state
+    info = result.info if isinstance(result.info, dict) else {}
+    klar = state in {"SUCCESS", "FAILURE", "REVOKED"}
+    if state == "SUCCESS":
+        text = (
+            f"Klar: {info.get('filer', 0)} filer, {info.get('inlasta', 0)} inlästa, {info.get('avvisade', 0)} avvisade."
+            if info.get("filer")
+            else "Klar: inkorgen var tom."
+        )
+    elif state == "FAILURE":
+        text = "Körningen misslyckades. Försök igen eller kontakta driften."
+    elif state == "PROGRESS":
+        text = f"Läser in fil {info.get('klara', 0)} av {info.get('totalt', 0)} …"
+    else:
+        text = "Körningen väntar på att starta …"
+    return {
+        "id": task_id,
+        "klar": klar,
+        "text": text,
+        "klara": info.get("klara", 0),
+        "totalt": info.get("totalt", 0),
+        "fel": state == "FAILURE",
+    }
