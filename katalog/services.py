@@ -12,13 +12,10 @@ FEL_REDAN_ATERKALLAD = "Annonsen är redan återkallad."
 
 @transaction.atomic
 def kapacitetsannons_skapa(*, user, uppdrag, data: dict) -> Kapacitetsannons:
-    """Publishes an announcement in the author's name and commission (region, unit)."""
-    return Kapacitetsannons.objects.create(
-        skapad_av=user,
-        region=uppdrag.region if uppdrag else None,
-        vardenhet=uppdrag.vardenhet if uppdrag else None,
-        **data,
-    )
+    """Publishes an announcement in the author's name and commission: its unit, and the unit's region if any."""
+    vardenhet = uppdrag.vardenhet if uppdrag else None
+    region_id = vardenhet.region_id if vardenhet else (uppdrag.region_id if uppdrag else None)
+    return Kapacitetsannons.objects.create(skapad_av=user, region_id=region_id, vardenhet=vardenhet, **data)
 
 
 @transaction.atomic
