@@ -1,4 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from arenden.views import arende, erbjudanden, lista, nytt
 
 app_name = "arenden"
-urlpatterns: list = []
+urlpatterns = [
+    path("", lista.arende_lista, name="lista"),
+    path("nytt/", nytt.arende_nytt, name="nytt"),
+    path("logg/", lista.loggkontroll, name="logg"),
+    path("<str:case_id>/", arende.arende_visa, name="arende"),
+    path("<str:case_id>/atgard/<slug:namn>/", arende.arende_atgard, name="atgard"),
+    path("<str:case_id>/anteckningar/", arende.anteckning_ny, name="anteckning"),
+    path("<str:case_id>/erbjudanden/nytt/", erbjudanden.erbjudande_nytt, name="erbjudande_nytt"),
+    path("<str:case_id>/erbjudanden/<int:pk>/brev/", erbjudanden.erbjudande_brev, name="brev"),
+]

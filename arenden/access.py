@@ -1,0 +1,48 @@
+"""PDL access: which case a request may open (404 otherwise) and the access-log rows every read writes."""
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from arenden import case_id as case_ids
+from arenden.models import Arende, Atkomstlogg
+from vardformedling.models import Roll
+
+
+def klient_ip(request) -> str | None:
+    # Behind the proxy the app trusts REMOTE_ADDR as set by it; X-Forwarded-For is not trusted here.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _get_arende_for_user(request, case_id: str) -> Arende:
+    """The case if the active commission may see it (PDL); 404 for anything else, so IDs cannot be probed."""
+    try:
+        canonical = case_ids.normalise(case_id)
+    except Exception as exc:
+        raise Http404 from exc
+    qs = Arende.objects.visible_to(request.user, request.uppdrag).select_related(
+        "region", "kva", "handlaggare", "mottagande_enhet", "remitterande_enhet"
+    )
+    return get_object_or_404(qs, case_id=canonical)
+
+
+def ar_mottagare(request) -> bool:
+    return bool(request.uppdrag and request.uppdrag.roll == Roll.MOTTAGARE)
+
+
+def logga(request, arenden, handling: str) -> None:
+    """One append-only row per case shown (time, HSA-id, commission, case ID, action, IP)."""
+    uppdrag = request.uppdrag
+    ip = klient_ip(request)
+    rows = [
+        Atkomstlogg(
+            hsa_id=request.user.hsa_id,
+            uppdrag=uppdrag.etikett if uppdrag else "",
+            region_kod=a.region_id,
+            case_id=a.case_id,
+            handling=handling,
+            ip=ip,
+        )
+        for a in arenden
+    ]
+    if rows:
+        Atkomstlogg.objects.bulk_create(rows)

@@ -1,0 +1,216 @@
+"""Forms for registering and driving cases. Each action form carries the case version (optimistic locking)."""
+
+from datetime import timedelta
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from arenden import personnummer as pnr
+from arenden.models import Arende, Avslutsorsak, Erbjudande, Kontaktvag, Resa
+from arenden.services import DOKUMENT
+from katalog.models import KvaGrupp, Vardenhet
+from vardformedling.models import Region
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+ASA_CHOICES = [("", "Välj"), *[(str(i), f"ASA {i}") for i in range(1, 6)]]
+ENHET_SAKNAS = "Det finns ingen aktiv vårdenhet med HSA-id {hsa_id}."
+
+
+class RegistreraForm(forms.Form):
+    personnummer = forms.CharField(
+        label="Personnummer eller samordningsnummer",
+        max_length=15,
+        help_text="ÅÅÅÅMMDD-NNNN. Visas maskerat i listor och skrivs aldrig i adresser eller loggar.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+    namn = forms.CharField(label="Namn", max_length=200)
+    kontaktuppgifter = forms.CharField(label="Telefon / adress", max_length=300, required=False)
+    kontaktvag = forms.ChoiceField(label="Önskad kontaktväg", choices=Kontaktvag.choices)
+    region = forms.ModelChoiceField(label="Hemregion", queryset=Region.objects.all(), empty_label=None)
+    kommun = forms.CharField(label="Kommun", max_length=100, required=False)
+    remitterande_hsa = forms.CharField(
+        label="Remitterande enhet (HSA-id)", max_length=64, required=False, help_text="T.ex. SE2321000180-OGON01"
+    )
+    remitterande_text = forms.CharField(label="Remitterande enhet (fritext)", max_length=200, required=False)
+    kva = forms.ModelChoiceField(label="KVÅ-grupp (vårdtjänst)", queryset=KvaGrupp.objects.all())
+    diagnos_kod = forms.CharField(label="Diagnoskod (ICD-10)", max_length=10, required=False)
+    diagnos_text = forms.CharField(label="Diagnos", max_length=200, required=False)
+    asa_klass = forms.TypedChoiceField(
+        label="ASA-klass", choices=ASA_CHOICES, coerce=int, empty_value=None, required=False
+    )
+    narkos = forms.BooleanField(label="Kräver narkos", required=False)
+    lakemedel = forms.CharField(label="Relevanta läkemedel", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    tolkbehov = forms.CharField(label="Tolkbehov (språk)", max_length=100, required=False)
+    beslutsdatum = forms.DateField(label="Beslut om behandling", widget=DATE)
+    medicinskt_senast = forms.DateField(label="Medicinskt senast", widget=DATE, required=False)
+    max_restid = forms.IntegerField(label="Högsta restid (timmar)", min_value=0, max_value=48, required=False)
+    max_avstand = forms.IntegerField(label="Högsta avstånd (km)", min_value=0, max_value=3000, required=False)
+    ledsagare = forms.BooleanField(label="Behöver ledsagare", required=False)
+    lamplig = forms.TypedChoiceField(
+        label="Lämplig för vårdförmedling",
+        choices=[("", "Bedöm senare"), ("ja", "Ja"), ("nej", "Nej")],
+        coerce=lambda v: v == "ja",
+        empty_value=None,
+        required=False,
+    )
+    lamplighet_motivering = forms.CharField(
+        label="Motivering", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    tillat_dubblett = forms.BooleanField(label="Registrera ändå (patienten har redan ett öppet ärende)", required=False)
+
+    def clean_personnummer(self):
+        return pnr.normalise(self.cleaned_data["personnummer"])
+
+    def clean_remitterande_hsa(self):
+        hsa = (self.cleaned_data.get("remitterande_hsa") or "").strip()
+        if not hsa:
+            return None
+        enhet = Vardenhet.objects.filter(hsa_id__iexact=hsa).first()
+        if enhet is None:
+            raise ValidationError(ENHET_SAKNAS.format(hsa_id=hsa))
+        return enhet
+
+    def clean_beslutsdatum(self):
+        value = self.cleaned_data["beslutsdatum"]
+        if value > timezone.localdate():
+            raise ValidationError("Beslutsdatum kan inte ligga i framtiden.")
+        return value
+
+
+class VersionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class BedomForm(VersionForm):
+    lamplig = forms.TypedChoiceField(
+        label="Lämplig för vårdförmedling",
+        choices=[("ja", "Ja, lämplig"), ("nej", "Nej, inte lämplig")],
+        coerce=lambda v: v == "ja",
+        widget=forms.RadioSelect,
+    )
+    motivering = forms.CharField(label="Motivering", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class ErbjudandeForm(VersionForm):
+    vardenhet = forms.CharField(label="Vårdenhet (HSA-id)", max_length=64)
+    avtalsrad = forms.TypedChoiceField(label="Avtalsrad", coerce=int, empty_value=None, required=False, choices=[])
+    forvantat_datum = forms.DateField(label="Förväntat datum för vården", widget=DATE, required=False)
+    erbjudet_via = forms.ChoiceField(label="Erbjudet via", choices=Erbjudande.Via.choices)
+    svarsfrist = forms.DateField(label="Svar senast", widget=DATE)
+
+    def __init__(self, *args, arende: Arende, **kwargs):
+        super().__init__(*args, **kwargs)
+        from avtal.models import Avtalsrad
+
+        rader = Avtalsrad.objects.filter(kva=arende.kva).select_related("avtal", "avtal__vardgivare")
+        self.fields["avtalsrad"].choices = [("", "Inget avtal")] + [
+            (r.pk, f"{r.avtal.avtal_id} – {r.avtal.vardgivare.namn} ({r.pris_kr or '–'} kr)") for r in rader[:200]
+        ]
+        self.fields["svarsfrist"].initial = timezone.localdate() + timedelta(days=14)
+
+    def clean_vardenhet(self):
+        hsa = self.cleaned_data["vardenhet"].strip()
+        enhet = Vardenhet.objects.filter(hsa_id__iexact=hsa, aktiv=True).first()
+        if enhet is None:
+            raise ValidationError(ENHET_SAKNAS.format(hsa_id=hsa))
+        return enhet
+
+    def clean_avtalsrad(self):
+        from avtal.models import Avtalsrad
+
+        pk = self.cleaned_data.get("avtalsrad")
+        return Avtalsrad.objects.select_related("avtal").get(pk=pk) if pk else None
+
+
+class SvarForm(VersionForm):
+    svar = forms.TypedChoiceField(
+        label="Patientens svar",
+        choices=[("ja", "Ja, tackar ja"), ("nej", "Nej, tackar nej")],
+        coerce=lambda v: v == "ja",
+        widget=forms.RadioSelect,
+    )
+    avbojt_orsak = forms.ChoiceField(
+        label="Orsak (vid nej)", choices=[("", "Välj"), *Erbjudande.AvbojtOrsak.choices], required=False
+    )
+    fritext = forms.CharField(label="Kommentar", max_length=500, required=False)
+
+
+class AterkallaForm(VersionForm):
+    motivering = forms.CharField(label="Varför återkallas erbjudandet?", max_length=500, required=False)
+
+
+class OverforForm(VersionForm):
+    dokument = forms.MultipleChoiceField(
+        label="Dokument som skickas",
+        choices=list(DOKUMENT.items()),
+        widget=forms.CheckboxSelectMultiple,
+        initial=["remiss"],
+    )
+
+
+class ResaForm(VersionForm):
+    fardsatt = forms.ChoiceField(label="Färdsätt", choices=Resa.Fardsatt.choices)
+    bokad_av = forms.ChoiceField(label="Bokas av", choices=Resa.BokadAv.choices)
+    ledsagare = forms.BooleanField(label="Ledsagare följer med", required=False)
+    hotellnatt = forms.BooleanField(label="Hotellnatt", required=False)
+    anteckning = forms.CharField(label="Anteckning", max_length=300, required=False)
+
+
+class BekraftaForm(VersionForm):
+    planerat_datum = forms.DateField(label="Planerat datum", widget=DATE)
+
+
+class UtfordForm(VersionForm):
+    utfort_datum = forms.DateField(label="Utförd datum", widget=DATE)
+    utfall = forms.CharField(label="Utfall", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class AterremitteraForm(VersionForm):
+    motivering = forms.CharField(label="Meddelande till hemregionen", max_length=500, required=False)
+
+
+class UppfoljningForm(VersionForm):
+    faktura_belopp = forms.DecimalField(
+        label="Fakturabelopp (kr)", min_value=0, required=False, help_text="Tomt = avtalets pris"
+    )
+    betald_datum = forms.DateField(label="Betald", widget=DATE, required=False)
+    resekostnad = forms.DecimalField(label="Ersatta resekostnader (kr)", min_value=0, required=False)
+    patientupplevelse = forms.TypedChoiceField(
+        label="Patientens upplevelse",
+        choices=[
+            ("", "Inte besvarad"),
+            ("5", "5 – Mycket bra"),
+            ("4", "4"),
+            ("3", "3"),
+            ("2", "2"),
+            ("1", "1 – Mycket dålig"),
+        ],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+
+
+class AvslutaForm(VersionForm):
+    motivering = forms.CharField(label="Kommentar", max_length=500, required=False)
+
+
+class AvslutaTidigtForm(VersionForm):
+    orsak = forms.ChoiceField(label="Orsak", choices=[("", "Välj"), *Avslutsorsak.choices])
+    motivering = forms.CharField(label="Motivering", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class AnteckningForm(forms.Form):
+    typ = forms.ChoiceField(label="Typ", choices=[("anteckning", "Anteckning"), ("kontakt", "Kontakt med patient")])
+    text = forms.CharField(label="Text", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class TilldelaForm(VersionForm):
+    handlaggare = forms.ModelChoiceField(label="Handläggare", queryset=None, empty_label="Välj handläggare")
+
+    def __init__(self, *args, region_kod: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        from arenden.services import handlaggare_kandidater
+
+        self.fields["handlaggare"].queryset = handlaggare_kandidater(region_kod)

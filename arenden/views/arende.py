@@ -1,0 +1,209 @@
+"""The case page (five steps, facts, offers, transfer, travel, history, notes) and its POST actions."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from arenden import forms as f
+from arenden import services
+from arenden.access import _get_arende_for_user, ar_mottagare, logga
+from arenden.models import OPPNA, STEG_NAMN, Erbjudande, Status
+from vardformedling.decorators import require_perm
+
+ANDRAT = "andrat"
+
+# action name → (form class, permission, states in which it is legal)
+ATGARDER = {
+    "bedom": (f.BedomForm, "arenden.registrera", [Status.BEHOV]),
+    "svar": (f.SvarForm, "arenden.registrera", [Status.HITTA_VARDGIVARE]),
+    "aterkalla": (f.AterkallaForm, "arenden.registrera", [Status.HITTA_VARDGIVARE, Status.FORMEDLA]),
+    "overfor": (f.OverforForm, "arenden.registrera", [Status.FORMEDLA]),
+    "resa": (f.ResaForm, "arenden.registrera", [Status.FORMEDLA, Status.REMISS_SKICKAD, Status.BEKRAFTAD]),
+    "uppfoljning": (f.UppfoljningForm, "arenden.registrera", [Status.UPPFOLJNING]),
+    "avsluta": (f.AvslutaForm, "arenden.registrera", [Status.UPPFOLJNING]),
+    "avsluta_tidigt": (f.AvslutaTidigtForm, "arenden.registrera", OPPNA),
+    "tilldela": (f.TilldelaForm, "arenden.tilldela", OPPNA),
+    "bekrafta": (f.BekraftaForm, "arenden.mottagning", [Status.REMISS_SKICKAD]),
+    "utford": (f.UtfordForm, "arenden.mottagning", [Status.BEKRAFTAD]),
+    "aterremittera": (f.AterremitteraForm, "arenden.mottagning", [Status.UTFORD]),
+}
+LYCKADES = {
+    "bedom": "Bedömningen är sparad.",
+    "svar": "Patientens svar är registrerat.",
+    "aterkalla": "Erbjudandet är återkallat.",
+    "overfor": "Remissen är skickad via SDK och kvittot registrerat.",
+    "resa": "Sjukresan är registrerad.",
+    "uppfoljning": "Uppföljningen är sparad.",
+    "avsluta": "Ärendet är avslutat.",
+    "avsluta_tidigt": "Ärendet är avslutat i förtid.",
+    "tilldela": "Handläggare är tilldelad.",
+    "bekrafta": "Remissen är bekräftad.",
+    "utford": "Vården är registrerad som utförd.",
+    "aterremittera": "Patienten är återremitterad till hemregionen.",
+}
+
+
+def mojliga_atgarder(request, arende) -> set[str]:
+    """Actions that are both legal in the case's state and permitted for the active commission."""
+    return {
+        namn
+        for namn, (_form, perm, statusar) in ATGARDER.items()
+        if arende.status in statusar and request.user.has_perm(perm)
+    }
+
+
+def _form_for(namn: str, arende, data=None):
+    form_class = ATGARDER[namn][0]
+    kwargs = {"region_kod": arende.region_id} if namn == "tilldela" else {}
+    initial = {"version": arende.version}
+    if namn == "uppfoljning":
+        initial["faktura_belopp"] = arende.faktura_belopp or services.avtalspris(arende)
+    return form_class(data, initial=initial, prefix=namn, **kwargs)
+
+
+def sok_url(arende) -> str:
+    params = {"kva": arende.kva_id, "patientregion": arende.region_id, "med_avtal": "1", "arende": arende.case_id}
+    if arende.asa_klass:
+        params["asa"] = arende.asa_klass
+    if arende.narkos:
+        params["narkos"] = "1"
+    if arende.remitterande_enhet_id:
+        params["fran"] = arende.remitterande_enhet.hsa_id
+    return f"/katalog/sok/?{urlencode(params)}"
+
+
+def _context(request, arende, *, bunden=None, meddelande=None, niva="ok"):
+    atgarder = mojliga_atgarder(request, arende)
+    formular = {namn: _form_for(namn, arende) for namn in atgarder}
+    if bunden:
+        formular[bunden[0]] = bunden[1]
+    mottagare = ar_mottagare(request)
+    erbjudanden = arende.erbjudanden.select_related("vardenhet", "avtalsrad__avtal")
+    if mottagare:
+        # A receiving unit needs only its own offer, not the other units the patient was offered.
+        erbjudanden = erbjudanden.filter(vardenhet_id=arende.mottagande_enhet_id)
+    return {
+        "arende": arende,
+        "steg_lista": [(nr, namn) for nr, namn in STEG_NAMN.items()],
+        "atgarder": atgarder,
+        "formular": formular,
+        "erbjudanden": list(erbjudanden),
+        "overforingar": list(arende.overforingar.select_related("mottagare")),
+        "resor": list(arende.resor.all()),
+        "handelser": list(arende.handelser.select_related("anvandare")),
+        "anteckningar": [] if mottagare else list(arende.anteckningar.select_related("anvandare")[:50]),
+        "anteckning_form": f.AnteckningForm(prefix="anteckning") if not mottagare else None,
+        "mottagare": mottagare,
+        "sok_url": sok_url(arende),
+        "meddelande": meddelande,
+        "meddelande_niva": niva,
+        "kan_erbjuda": arende.status == Status.HITTA_VARDGIVARE and request.user.has_perm("arenden.registrera"),
+    }
+
+
+def _render(request, arende, status=200, **kwargs) -> HttpResponse:
+    template = "arenden/arende.html#arende" if request.htmx else "arenden/arende.html"
+    return render(request, template, _context(request, arende, **kwargs), status=status)
+
+
+@never_cache
+@require_perm("arenden.visa")
+def arende_visa(request: HttpRequest, case_id: str) -> HttpResponse:
+    arende = _get_arende_for_user(request, case_id)
+    if case_id != arende.case_id:
+        return redirect("arenden:arende", case_id=arende.case_id)
+    logga(request, [arende], "visa ärende")
+    return _render(request, arende)
+
+
+def add_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def _utfor(namn, request, arende, data):
+    """Calls the service for action `namn` with the validated form data."""
+    ctx = {"anvandare": request.user, "uppdrag": request.uppdrag, "version": data["version"]}
+    if namn in ("svar", "aterkalla"):
+        erbjudande = get_object_or_404(Erbjudande, pk=request.POST.get("erbjudande"), arende=arende)
+        if namn == "svar":
+            return services.erbjudande_besvara(
+                erbjudande=erbjudande,
+                svar=data["svar"],
+                avbojt_orsak=data["avbojt_orsak"],
+                fritext=data["fritext"],
+                **ctx,
+            )
+        return services.erbjudande_aterkalla(erbjudande=erbjudande, motivering=data["motivering"], **ctx)
+    ctx["arende"] = arende
+    data = {k: v for k, v in data.items() if k != "version"}
+    calls = {
+        "bedom": services.arende_bedom,
+        "overfor": services.arende_overfor,
+        "resa": services.resa_registrera,
+        "uppfoljning": services.uppfoljning_registrera,
+        "avsluta": services.arende_avsluta,
+        "avsluta_tidigt": services.arende_avsluta_tidigt,
+        "tilldela": services.arende_tilldela,
+        "bekrafta": services.remiss_bekrafta,
+        "utford": services.vard_utford,
+        "aterremittera": services.arende_aterremittera,
+    }
+    return calls[namn](**ctx, **data)
+
+
+@never_cache
+@require_POST
+@require_perm("arenden.visa")
+def arende_atgard(request: HttpRequest, case_id: str, namn: str) -> HttpResponse:
+    """POST endpoint for every step action; answers with the updated case (fragment for HTMX)."""
+    if namn not in ATGARDER:
+        raise Http404
+    arende = _get_arende_for_user(request, case_id)
+    perm = ATGARDER[namn][1]
+    if not request.user.has_perm(perm):
+        raise PermissionDenied
+    form = _form_for(namn, arende, request.POST)
+    if not form.is_valid():
+        return _render(request, arende, status=422, bunden=(namn, form))
+    try:
+        _utfor(namn, request, arende, form.cleaned_data)
+    except ValidationError as exc:
+        arende.refresh_from_db()
+        if getattr(exc, "code", None) == ANDRAT:
+            return _render(request, arende, status=409, meddelande=exc.messages[0], niva="warn")
+        add_errors(form, exc)
+        return _render(request, arende, status=422, bunden=(namn, form))
+    arende.refresh_from_db()
+    if request.htmx:
+        return _render(request, arende, meddelande=LYCKADES[namn])
+    messages.success(request, LYCKADES[namn])
+    return redirect("arenden:arende", case_id=arende.case_id)
+
+
+@never_cache
+@require_POST
+@require_perm("arenden.visa")
+def anteckning_ny(request: HttpRequest, case_id: str) -> HttpResponse:
+    arende = _get_arende_for_user(request, case_id)
+    if ar_mottagare(request):
+        raise PermissionDenied
+    form = f.AnteckningForm(request.POST, prefix="anteckning")
+    if form.is_valid():
+        services.anteckning_skapa(arende=arende, anvandare=request.user, **form.cleaned_data)
+        if not request.htmx:
+            messages.success(request, "Anteckningen är sparad.")
+            return redirect(reverse("arenden:arende", args=[arende.case_id]) + "#anteckningar")
+        return _render(request, arende, meddelande="Anteckningen är sparad.")
+    ctx = _context(request, arende)
+    ctx["anteckning_form"] = form
+    return render(request, "arenden/arende.html#arende" if request.htmx else "arenden/arende.html", ctx, status=422)

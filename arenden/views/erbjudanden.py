@@ -1,0 +1,69 @@
+"""A new offer (pre-filled from the provider search) and the printable offer letter."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+
+from arenden import services
+from arenden.access import _get_arende_for_user, logga
+from arenden.forms import ErbjudandeForm
+from arenden.models import Erbjudande, Status
+from arenden.views.arende import ANDRAT, add_errors, sok_url
+from vardformedling.decorators import require_perm
+
+INTE_I_STEG_2 = "Erbjudanden kan bara lämnas när ärendet är i steg 2, Hitta vårdgivare."
+
+
+@never_cache
+@require_perm("arenden.registrera")
+def erbjudande_nytt(request: HttpRequest, case_id: str) -> HttpResponse:
+    arende = _get_arende_for_user(request, case_id)
+    if request.method == "POST":
+        form = ErbjudandeForm(request.POST, arende=arende)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                services.erbjudande_lamna(arende=arende, anvandare=request.user, uppdrag=request.uppdrag, **data)
+            except ValidationError as exc:
+                if getattr(exc, "code", None) == ANDRAT:
+                    messages.warning(request, exc.messages[0])
+                    return redirect("arenden:arende", case_id=arende.case_id)
+                add_errors(form, exc)
+            else:
+                messages.success(request, "Erbjudandet är registrerat. Skriv ut erbjudandebrevet vid behov.")
+                return redirect("arenden:arende", case_id=arende.case_id)
+    else:
+        initial = {"version": arende.version, "vardenhet": request.GET.get("vardenhet", "")}
+        rad = request.GET.get("rad", "")
+        if rad.isdigit():
+            initial["avtalsrad"] = int(rad)
+        form = ErbjudandeForm(initial=initial, arende=arende)
+    logga(request, [arende], "nytt erbjudande")
+    return render(
+        request,
+        "arenden/erbjudande_nytt.html",
+        {
+            "arende": arende,
+            "form": form,
+            "sok_url": sok_url(arende),
+            "fel_steg": INTE_I_STEG_2 if arende.status != Status.HITTA_VARDGIVARE else "",
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+@never_cache
+@require_perm("arenden.registrera")
+def erbjudande_brev(request: HttpRequest, case_id: str, pk: int) -> HttpResponse:
+    arende = _get_arende_for_user(request, case_id)
+    erbjudande = get_object_or_404(
+        Erbjudande.objects.select_related("vardenhet", "avtalsrad__avtal"), pk=pk, arende=arende
+    )
+    logga(request, [arende], "erbjudandebrev")
+    return render(
+        request,
+        "arenden/brev.html",
+        {"arende": arende, "erbjudande": erbjudande, "avsandare": request.uppdrag},
+    )

@@ -1,0 +1,114 @@
+"""The worklist (/arenden/) and access-log review (loggkontroll)."""
+
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+
+from arenden import case_id as case_ids
+from arenden.access import ar_mottagare, logga
+from arenden.models import STEG_FOR_STATUS, STEG_NAMN, Arende, Atkomstlogg, Status
+from arenden.services import handlaggare_kandidater
+from katalog.models import KvaGrupp
+from vardformedling.decorators import require_perm
+
+PER_SIDA = 25
+SNART_DAGAR = 14
+
+
+def _filtrera(request, qs):
+    g = request.GET
+    flik = g.get("flik") or ("enhet" if ar_mottagare(request) else "mina")
+    if flik == "mina" and not ar_mottagare(request):
+        qs = qs.filter(handlaggare=request.user)
+    steg = g.get("steg", "")
+    if steg.isdigit() and int(steg) in STEG_NAMN:
+        qs = qs.filter(status__in=[s for s, n in STEG_FOR_STATUS.items() if n == int(steg)])
+    status = g.get("status", "oppna")
+    if status == "oppna":
+        qs = qs.oppna()
+    elif status in Status.values:
+        qs = qs.filter(status=status)
+    if g.get("kva"):
+        qs = qs.filter(kva_id=g["kva"])
+    if g.get("handlaggare", "").isdigit():
+        qs = qs.filter(handlaggare_id=int(g["handlaggare"]))
+    if g.get("forsenade") == "1":
+        qs = qs.forsenade()
+    fel = ""
+    q = (g.get("q") or "").strip()
+    if q:
+        try:
+            qs = qs.filter(case_id=case_ids.normalise(q))
+        except ValidationError as exc:
+            fel = exc.messages[0]
+            qs = qs.none()
+    return qs, flik, fel
+
+
+@never_cache
+@require_perm("arenden.visa")
+def arende_lista(request: HttpRequest) -> HttpResponse:
+    """Worklist sorted by guarantee deadline; one access-log row per case row shown."""
+    bas = Arende.objects.visible_to(request.user, request.uppdrag)
+    qs, flik, fel = _filtrera(request, bas)
+    qs = qs.select_related("kva", "handlaggare", "mottagande_enhet").order_by("vardgaranti_datum", "id")
+    sida = Paginator(qs, PER_SIDA).get_page(request.GET.get("sida"))
+    rader = list(sida.object_list)
+    logga(request, rader, "arbetslista")
+    idag = timezone.localdate()
+    for a in rader:
+        a.kvar = (a.vardgaranti_datum - idag).days
+    params = request.GET.copy()
+    params.pop("sida", None)
+    mottagare = ar_mottagare(request)
+    ctx = {
+        "sida": sida,
+        "rader": rader,
+        "flik": flik,
+        "fel": fel,
+        "mottagare": mottagare,
+        "querystring": params.urlencode(),
+        "steg_val": list(STEG_NAMN.items()),
+        "status_val": Status.choices,
+        "kva_val": KvaGrupp.objects.filter(kod__in=bas.values("kva_id")).order_by("kod"),
+        "handlaggare_val": [] if mottagare else handlaggare_kandidater(request.uppdrag.region_id),
+        "g": request.GET,
+        "snart": SNART_DAGAR,
+    }
+    template = "arenden/lista.html#resultat" if request.htmx and not request.htmx.boosted else "arenden/lista.html"
+    return render(request, template, ctx)
+
+
+@never_cache
+@require_perm("arenden.loggkontroll")
+def loggkontroll(request: HttpRequest) -> HttpResponse:
+    """Coordinators review who read their region's cases, by case ID or HSA-id."""
+    region = request.uppdrag.region_id
+    qs = Atkomstlogg.objects.filter(region_kod=region)
+    q = (request.GET.get("q") or "").strip()
+    fel = ""
+    if q:
+        if case_ids.looks_like_case_id(q):
+            try:
+                qs = qs.filter(case_id=case_ids.normalise(q))
+            except ValidationError as exc:
+                fel = exc.messages[0]
+                qs = qs.none()
+        else:
+            qs = qs.filter(Q(hsa_id__iexact=q))
+    Atkomstlogg.objects.create(
+        hsa_id=request.user.hsa_id,
+        uppdrag=request.uppdrag.etikett,
+        region_kod=region,
+        case_id=case_ids.normalise(q) if q and not fel and case_ids.looks_like_case_id(q) else "",
+        handling=f"loggkontroll: {q}"[:100] if q else "loggkontroll",
+        ip=request.META.get("REMOTE_ADDR") or None,
+    )
+    sida = Paginator(qs.order_by("-tidpunkt", "-id"), 50).get_page(request.GET.get("sida"))
+    params = request.GET.copy()
+    params.pop("sida", None)
+    return render(request, "arenden/logg.html", {"sida": sida, "q": q, "fel": fel, "querystring": params.urlencode()})

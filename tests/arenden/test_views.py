@@ -1,0 +1,243 @@
+"""Pages: case page with actions, access per role (PDL), access log, worklist, registration, offers, letter."""
+
+from datetime import date
+
+import pytest
+from django.test import Client
+
+from arenden.models import Arende, Atkomstlogg, Erbjudande, Status
+from tests.factories import make_user
+from vardformedling.models import Roll
+
+
+def _client(user) -> Client:
+    c = Client()
+    c.force_login(user, backend="vardformedling.auth.SithsStubBackend")
+    return c
+
+
+@pytest.fixture
+def lots_client(lots):
+    return _client(lots)
+
+
+def test_case_page_shows_steps_and_sends_no_store(arende_i_steg, lots_client):
+    a = arende_i_steg("hitta_vardgivare")
+    r = lots_client.get(f"/arenden/{a.case_id}/")
+    assert r.status_code == 200
+    assert "no-store" in r["Cache-Control"]
+    body = r.content.decode()
+    assert 'aria-current="step"' in body and "Hitta vårdgivare" in body
+    assert f"arende={a.case_id}" in body  # the pre-filled search link
+    assert a.personnummer not in r.url if hasattr(r, "url") else True
+
+
+def test_case_id_without_dashes_redirects_to_canonical(arende_i_steg, lots_client):
+    a = arende_i_steg("behov")
+    r = lots_client.get(f"/arenden/{a.case_id.replace('-', '')}/")
+    assert r.status_code == 302 and r.url == f"/arenden/{a.case_id}/"
+
+
+def test_navigator_of_other_region_gets_404(arende_i_steg, client_for):
+    a = arende_i_steg("behov")
+    assert client_for(Roll.VARDLOTS, "06").get(f"/arenden/{a.case_id}/").status_code == 404
+
+
+def test_administrator_gets_403_and_no_patient_data(arende_i_steg, client_for):
+    a = arende_i_steg("behov")
+    c = client_for(Roll.ADMINISTRATOR)
+    r = c.get(f"/arenden/{a.case_id}/")
+    assert r.status_code == 403 and a.namn.encode() not in r.content
+    assert c.get("/arenden/").status_code == 403
+
+
+def test_receiving_unit_sees_only_cases_sent_to_it(arende_i_steg, mottagare, mottagande_enhet):
+    c = _client(mottagare)
+    tidig = arende_i_steg("hitta_vardgivare")
+    skickad = arende_i_steg("remiss_skickad")
+    assert c.get(f"/arenden/{tidig.case_id}/").status_code == 404
+    r = c.get(f"/arenden/{skickad.case_id}/")
+    assert r.status_code == 200 and "Bekräfta remissen" in r.content.decode()
+    assert "Anteckningar och kontakter" not in r.content.decode()
+    lista = c.get("/arenden/").content.decode()
+    assert skickad.case_id in lista and tidig.case_id not in lista
+
+
+def test_other_receiving_unit_gets_404(arende_i_steg, client_for):
+    a = arende_i_steg("remiss_skickad")
+    assert client_for(Roll.MOTTAGARE).get(f"/arenden/{a.case_id}/").status_code == 404
+
+
+def test_every_read_writes_an_access_log_row(arende_i_steg, lots, lots_client):
+    a = arende_i_steg("behov")
+    b = arende_i_steg("behov")
+    lots_client.get(f"/arenden/{a.case_id}/")
+    row = Atkomstlogg.objects.get(case_id=a.case_id, handling="visa ärende")
+    assert row.hsa_id == lots.hsa_id and row.uppdrag and row.ip == "127.0.0.1"
+    lots_client.get("/arenden/?flik=region")
+    assert set(Atkomstlogg.objects.filter(handling="arbetslista").values_list("case_id", flat=True)) == {
+        a.case_id,
+        b.case_id,
+    }
+
+
+def test_access_log_cannot_be_changed_or_deleted(arende_i_steg, lots_client):
+    from django.core.exceptions import ValidationError
+    from django.db import DatabaseError, connection, transaction
+
+    a = arende_i_steg("behov")
+    lots_client.get(f"/arenden/{a.case_id}/")
+    row = Atkomstlogg.objects.get(case_id=a.case_id)
+    row.handling = "ändrad"
+    with pytest.raises(ValidationError):
+        row.save()
+    with pytest.raises(ValidationError):
+        row.delete()
+    with pytest.raises(ValidationError):
+        Atkomstlogg.objects.all().delete()
+    if connection.vendor == "postgresql":
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
+            cur.execute("UPDATE arenden_atkomstlogg SET handling = 'x'")
+    assert Atkomstlogg.objects.get(pk=row.pk).handling == "visa ärende"
+
+
+def test_action_moves_case_and_htmx_gets_fragment(arende_i_steg, lots_client):
+    a = arende_i_steg("behov")
+    r = lots_client.post(
+        f"/arenden/{a.case_id}/atgard/bedom/",
+        {"bedom-version": a.version, "bedom-lamplig": "ja", "bedom-motivering": ""},
+        HTTP_HX_REQUEST="true",
+    )
+    assert r.status_code == 200
+    assert "<html" not in r.content.decode() and "Bedömningen är sparad" in r.content.decode()
+    assert Arende.objects.get(pk=a.pk).status == Status.HITTA_VARDGIVARE
+
+
+def test_two_stale_submissions_second_gets_changed_message(arende_i_steg, lots_client, client_for):
+    a = arende_i_steg("behov")
+    other = client_for(Roll.VARDLOTS, "20")
+    data = {"bedom-version": a.version, "bedom-lamplig": "ja"}
+    assert lots_client.post(f"/arenden/{a.case_id}/atgard/bedom/", data).status_code == 302
+    r = other.post(
+        f"/arenden/{a.case_id}/atgard/avsluta_tidigt/",
+        {"avsluta_tidigt-version": a.version, "avsluta_tidigt-orsak": "behov_upphort"},
+    )
+    assert r.status_code == 409
+    assert "Ärendet har ändrats av någon annan" in r.content.decode()
+    assert "Hitta vårdgivare för ärendet" in r.content.decode()  # fresh data shown
+    assert Arende.objects.get(pk=a.pk).status == Status.HITTA_VARDGIVARE
+
+
+def test_receiving_unit_cannot_post_navigator_actions(arende_i_steg, mottagare):
+    a = arende_i_steg("remiss_skickad")
+    r = _client(mottagare).post(
+        f"/arenden/{a.case_id}/atgard/avsluta_tidigt/",
+        {"avsluta_tidigt-version": a.version, "avsluta_tidigt-orsak": "annat", "avsluta_tidigt-motivering": "x"},
+    )
+    assert r.status_code == 403
+
+
+def test_receiving_unit_confirms_and_performs_via_pages(arende_i_steg, mottagare):
+    c = _client(mottagare)
+    a = arende_i_steg("remiss_skickad")
+    r = c.post(
+        f"/arenden/{a.case_id}/atgard/bekrafta/",
+        {"bekrafta-version": a.version, "bekrafta-planerat_datum": "2026-12-01"},
+    )
+    assert r.status_code == 302
+    a.refresh_from_db()
+    c.post(f"/arenden/{a.case_id}/atgard/utford/", {"utford-version": a.version, "utford-utfort_datum": date.today()})
+    a.refresh_from_db()
+    assert a.status == Status.UTFORD
+
+
+def test_registration_page_creates_case_and_warns_duplicate(lots_client, registrera):
+    data = {
+        "personnummer": "19121212-1212",
+        "namn": "Tolvan Tolvansson",
+        "kontaktvag": "telefon",
+        "region": "20",
+        "kva": "CJE",
+        "beslutsdatum": "2026-01-05",
+        "remitterande_hsa": "",
+    }
+    r = lots_client.post("/arenden/nytt/", data)
+    assert r.status_code == 302
+    first = Arende.objects.get()
+    assert r.url == f"/arenden/{first.case_id}/"
+    assert "191212121212" not in r.url
+    r = lots_client.post("/arenden/nytt/", data)
+    assert r.status_code == 422
+    body = r.content.decode()
+    assert f"/arenden/{first.case_id}/" in body and "Registrera ändå" in body
+    assert lots_client.post("/arenden/nytt/", {**data, "tillat_dubblett": "on"}).status_code == 302
+    assert Arende.objects.count() == 2
+
+
+def test_registration_rejects_bad_personnummer_in_swedish(lots_client):
+    r = lots_client.post("/arenden/nytt/", {"personnummer": "19121212-1213", "namn": "X", "region": "20"})
+    assert r.status_code == 422 and "kontrollsiffra" in r.content.decode()
+
+
+def test_offer_page_is_prefilled_from_search_and_records_offer(arende_i_steg, lots_client, mottagande_enhet, avtalsrad):
+    a = arende_i_steg("hitta_vardgivare")
+    url = f"/arenden/{a.case_id}/erbjudanden/nytt/?vardenhet={mottagande_enhet.hsa_id}&rad={avtalsrad.pk}"
+    body = lots_client.get(url).content.decode()
+    assert f'value="{mottagande_enhet.hsa_id}"' in body and f'value="{avtalsrad.pk}" selected' in body
+    r = lots_client.post(
+        f"/arenden/{a.case_id}/erbjudanden/nytt/",
+        {
+            "version": a.version,
+            "vardenhet": mottagande_enhet.hsa_id,
+            "avtalsrad": avtalsrad.pk,
+            "erbjudet_via": "telefon",
+            "svarsfrist": "2099-01-01",
+        },
+    )
+    assert r.status_code == 302
+    e = Erbjudande.objects.get(arende=a)
+    brev = lots_client.get(f"/arenden/{a.case_id}/erbjudanden/{e.pk}/brev/").content.decode()
+    assert "data-print" in brev and 'class="letter' in brev and a.case_id in brev and "sjukresor" in brev
+
+
+def test_worklist_search_and_filters(arende_i_steg, lots_client):
+    a = arende_i_steg("behov")
+    b = arende_i_steg("hitta_vardgivare")
+    r = lots_client.get("/arenden/", {"flik": "region", "q": a.case_id.replace("-", "")}).content.decode()
+    assert a.case_id in r and b.case_id not in r
+    wrong = a.case_id[:-1] + str((int(a.case_id[-1]) + 1) % 10)
+    r = lots_client.get("/arenden/", {"flik": "region", "q": wrong}).content.decode()
+    assert "Kontrollsiffran" in r
+    r = lots_client.get("/arenden/", {"flik": "region", "steg": "2"}).content.decode()
+    assert b.case_id in r and a.case_id not in r
+    masked = a.personnummer[:8] + "-****"
+    assert masked in lots_client.get("/arenden/", {"flik": "region"}).content.decode()
+
+
+def test_worklist_query_count_is_bounded(arende_i_steg, lots_client, django_assert_max_num_queries):
+    for _ in range(5):
+        arende_i_steg("behov")
+    with django_assert_max_num_queries(14):
+        lots_client.get("/arenden/", {"flik": "region"})
+
+
+def test_loggkontroll_for_coordinator_only_own_region(arende_i_steg, lots_client, client_for):
+    a = arende_i_steg("behov")
+    lots_client.get(f"/arenden/{a.case_id}/")
+    ko = client_for(Roll.KOORDINATOR, "20")
+    body = ko.get("/arenden/logg/", {"q": a.case_id}).content.decode()
+    assert "visa ärende" in body
+    other = client_for(Roll.KOORDINATOR, "06").get("/arenden/logg/", {"q": a.case_id}).content.decode()
+    assert "visa ärende" not in other
+    assert lots_client.get("/arenden/logg/").status_code == 403
+
+
+def test_coordinator_assigns_handler(arende_i_steg, client_for, lots):
+    a = arende_i_steg("behov")
+    ny = make_user(Roll.VARDLOTS, "20", namn="Ny Lots")
+    ko = client_for(Roll.KOORDINATOR, "20")
+    r = ko.post(
+        f"/arenden/{a.case_id}/atgard/tilldela/", {"tilldela-version": a.version, "tilldela-handlaggare": ny.pk}
+    )
+    assert r.status_code == 302
+    assert Arende.objects.get(pk=a.pk).handlaggare == ny
