@@ -4,6 +4,8 @@ Rows whose provider or units are not in the catalogue yet are skipped, so the de
 catalogue. Re-running imports the same file again, which changes nothing.
 """
 
+import csv
+import io
 from datetime import date, timedelta
 
 from django.utils import timezone
@@ -263,7 +265,11 @@ def demo_csv(idag: date | None = None) -> bytes:
     orgnr = set(Vardgivare.objects.values_list("orgnr", flat=True))
     enheter = set(Vardenhet.objects.values_list("hsa_id", flat=True))
     behall = [r for r in rader if r[2] in orgnr and all(h in enheter for h in r[3].split("|") if h)]
-    text = ";".join(KOLUMNER) + "\n" + "".join(";".join(r) + "\n" for r in behall)
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=";", lineterminator="\n")
+    writer.writerow(KOLUMNER)
+    writer.writerows(behall)
+    text = buf.getvalue()
     return text.encode("utf-8")
 
 
