@@ -3,3 +3,7 @@ from django.apps import AppConfig
 
 class ArendenConfig(AppConfig):
     name = "arenden"
+    verbose_name = "Ärenden"
+
+    def ready(self) -> None:
+        from arenden import start  # noqa: F401  (registers the start-page panel)

@@ -1,0 +1,56 @@
+"""Start-page panels: my open cases, offers past their answer deadline, cases nearing the guarantee; for a
+receiving unit, referrals to confirm. Panels show case IDs only (no names), and each shown case is logged."""
+
+from django.utils import timezone
+
+from vardformedling import start
+from vardformedling.models import Roll
+from vardformedling.rules import active_role
+
+ANTAL = 5
+
+
+def _rad(a, text, niva=""):
+    return {"text": f"{a.case_id} – {text}", "url": f"/arenden/{a.case_id}/", "niva": niva}
+
+
+@start.register(10)
+def mina_arenden(request) -> dict | None:
+    roll = active_role(request.user)
+    if roll not in {Roll.VARDLOTS, Roll.KOORDINATOR, Roll.MOTTAGARE}:
+        return None
+    from arenden.access import logga
+    from arenden.models import Arende, Erbjudande, Status
+
+    idag = timezone.localdate()
+    synliga = Arende.objects.visible_to(request.user, request.uppdrag)
+    if roll == Roll.MOTTAGARE:
+        att_bekrafta = list(synliga.filter(status=Status.REMISS_SKICKAD).select_related("kva")[:ANTAL])
+        att_utfora = list(synliga.filter(status=Status.BEKRAFTAD).select_related("kva")[:ANTAL])
+        logga(request, att_bekrafta + att_utfora, "startsida")
+        rader = [_rad(a, f"{a.kva_id}: bekräfta remissen", "warn") for a in att_bekrafta]
+        rader += [
+            _rad(a, f"{a.kva_id}: planerad {a.planerat_datum:%Y-%m-%d}" if a.planerat_datum else a.kva_id)
+            for a in att_utfora
+        ]
+        return {"rubrik": "Remisser att bekräfta och vård att utföra", "rader": rader, "tom": "Inga nya remisser."}
+
+    mina = list(synliga.oppna().filter(handlaggare=request.user).select_related("kva")[:ANTAL])
+    forfallna = list(
+        Erbjudande.objects.filter(
+            arende__in=synliga, status=Erbjudande.Status.LAMNAT, svarsfrist__lt=idag
+        ).select_related("arende")[:ANTAL]
+    )
+    snart = list(synliga.snart_forsenade(dagar=14, idag=idag).exclude(pk__in=[a.pk for a in mina])[:ANTAL])
+    logga(request, mina + [e.arende for e in forfallna] + snart, "startsida")
+    rader = [_rad(e.arende, f"svar på erbjudande saknas (frist {e.svarsfrist:%Y-%m-%d})", "err") for e in forfallna]
+    for a in mina:
+        kvar = (a.vardgaranti_datum - idag).days
+        niva = "err" if kvar < 0 else ("warn" if kvar <= 14 else "")
+        rader.append(_rad(a, f"{a.kva_id}, steg {a.steg}, vårdgaranti {a.vardgaranti_datum:%Y-%m-%d}", niva))
+    rader += [_rad(a, f"vårdgarantin löper ut {a.vardgaranti_datum:%Y-%m-%d}", "warn") for a in snart]
+    return {
+        "rubrik": "Mina ärenden och uppgifter",
+        "rader": rader,
+        "tom": "Inga öppna ärenden eller uppgifter.",
+    }

@@ -1,0 +1,75 @@
+"""SDK envelope, reminders for unanswered offers, start-page panels."""
+
+import json
+from datetime import date, timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from arenden import sdk, services
+from arenden.models import Anteckning, Erbjudande, Overforing
+from arenden.tasks import skapa_paminnelser
+
+
+def test_transfer_writes_signed_envelope_without_personal_data(arende_i_steg, settings, lots, lots_uppdrag):
+    a = arende_i_steg("formedla")
+    o = services.arende_overfor(arende=a, anvandare=lots, uppdrag=lots_uppdrag, dokument=["remiss", "provsvar"])
+    files = list(settings.SDK_OUTBOX.glob("*.json"))
+    assert [f.name for f in files] == [o.kuvert]
+    assert files[0].name.startswith(a.case_id + "-")
+    text = files[0].read_text()
+    envelope = json.loads(text)
+    assert sdk.verify(envelope)
+    assert envelope["meddelande"]["case_id"] == a.case_id
+    assert envelope["meddelande"]["dokument"] == ["Remiss", "Provsvar"]
+    assert envelope["meddelande"]["mottagare"] == a.mottagande_enhet.hsa_id
+    assert a.personnummer not in text and a.personnummer[2:] not in text and a.namn not in text
+    assert o.kvitto == envelope["meddelande"]["meddelande_id"]
+    envelope["meddelande"]["dokument"].append("Annat")
+    assert not sdk.verify(envelope)
+
+
+def test_transfer_without_referral_is_refused_and_writes_nothing(arende_i_steg, settings, lots):
+    a = arende_i_steg("formedla")
+    with pytest.raises(ValidationError, match="remissen"):
+        services.arende_overfor(arende=a, anvandare=lots, dokument=["provsvar"])
+    assert not settings.SDK_OUTBOX.exists() or not list(settings.SDK_OUTBOX.glob("*.json"))
+    assert not Overforing.objects.exists()
+
+
+class RecordingTransport:
+    sent: list = []
+    name = "Test"
+
+    def send(self, **kwargs):
+        RecordingTransport.sent.append(kwargs)
+        return sdk.Kvitto(kvitto_id="K-1", kuvert="k.json", skickad="")
+
+
+def test_transport_is_pluggable_by_setting(arende_i_steg, settings, lots):
+    settings.SDK_TRANSPORT = "tests.arenden.test_sdk_and_tasks.RecordingTransport"
+    a = arende_i_steg("formedla")
+    o = services.arende_overfor(arende=a, anvandare=lots, dokument=["remiss"])
+    assert o.kvitto == "K-1" and RecordingTransport.sent[-1]["case_id"] == a.case_id
+
+
+def test_reminder_task_creates_one_note_per_overdue_offer(arende_i_steg, lots, mottagande_enhet):
+    a = arende_i_steg("hitta_vardgivare")
+    e = services.erbjudande_lamna(arende=a, anvandare=lots, vardenhet=mottagande_enhet)
+    Erbjudande.objects.filter(pk=e.pk).update(svarsfrist=date.today() - timedelta(days=1))
+    assert skapa_paminnelser.delay().get(timeout=10) == 1
+    assert skapa_paminnelser.delay().get(timeout=10) == 0
+    note = Anteckning.objects.get(arende=a, typ="paminnelse")
+    assert mottagande_enhet.namn in note.text
+
+
+def test_start_page_shows_overdue_offer_task(arende_i_steg, lots, mottagande_enhet):
+    from django.test import Client
+
+    a = arende_i_steg("hitta_vardgivare")
+    e = services.erbjudande_lamna(arende=a, anvandare=lots, vardenhet=mottagande_enhet)
+    Erbjudande.objects.filter(pk=e.pk).update(svarsfrist=date.today() - timedelta(days=1))
+    c = Client()
+    c.force_login(lots, backend="vardformedling.auth.SithsStubBackend")
+    body = c.get("/").content.decode()
+    assert "svar på erbjudande saknas" in body and f"/arenden/{a.case_id}/" in body
