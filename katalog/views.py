@@ -5,7 +5,9 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
 from avtal.models import Avtal
 from katalog.forms import SokForm
@@ -57,6 +59,7 @@ def _referens(fran: str, patientregion: Region | None) -> tuple[Referens | None,
 
 
 @require_GET
+@vary_on_headers("HX-Request")
 @require_perm("katalog.sok")
 def sok_view(request: HttpRequest) -> HttpResponse:
     regions = list(Region.objects.all())
@@ -106,7 +109,12 @@ def sok_view(request: HttpRequest) -> HttpResponse:
         "vikter": form.vikter(),
     }
     template = "katalog/sok.html#resultat" if request.htmx else "katalog/sok.html"
-    return render(request, template, context)
+    response = render(request, template, context)
+    if request.htmx:
+        # The same URL answers a fragment to HTMX and a page otherwise: keep the fragment out of the browser
+        # cache, or "back" after leaving the page would show the bare fragment.
+        add_never_cache_headers(response)
+    return response
 
 
 @require_GET

@@ -5,7 +5,9 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from katalog.forms import KapacitetsannonsForm
 from katalog.models import Kapacitetsannons, KvaGrupp
@@ -17,6 +19,7 @@ PER_SIDA = 20
 
 
 @require_http_methods(["GET"])
+@vary_on_headers("HX-Request")
 @require_perm("katalog.kapacitet")
 def lista_view(request: HttpRequest) -> HttpResponse:
     annonser = Kapacitetsannons.objects.aktiva().select_related("kva", "region", "vardenhet", "skapad_av")
@@ -40,7 +43,10 @@ def lista_view(request: HttpRequest) -> HttpResponse:
         "regioner": Region.objects.all(),
     }
     template = "katalog/kapacitet.html#lista" if request.htmx else "katalog/kapacitet.html"
-    return render(request, template, context)
+    response = render(request, template, context)
+    if request.htmx:
+        add_never_cache_headers(response)  # a fragment must never come back from the cache as the page
+    return response
 
 
 @require_http_methods(["GET", "POST"])

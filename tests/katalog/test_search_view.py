@@ -227,3 +227,9 @@ def test_a_search_over_many_units_uses_a_bounded_number_of_queries(lots, fakes, 
     with django_assert_max_num_queries(12):
         response = lots.get(url)
     assert response.status_code == 200
+
+
+def test_the_fragment_is_never_served_from_cache_as_the_page(lots, fakes):
+    response = lots.get("/katalog/sok/?kva=CJE", HTTP_HX_REQUEST="true")
+    assert "HX-Request" in response["Vary"]
+    assert "no-store" in response["Cache-Control"]
