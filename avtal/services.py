@@ -8,7 +8,6 @@ from avtal.models import AKTIVA_STATUSAR, Avtalsrad, Reservationsstatus, Volymre
 from vardformedling.models import Region
 
 TAKVOLYM_NADD = "Takvolymen är nådd för avtal {avtal} ({agare}), KVÅ-grupp {kva}: {tak} av {tak} är använda."
-AVTAL_EJ_GILTIGT = "Avtal {avtal} ({agare}) gäller inte i dag."
 INGEN_RESERVATION = "Ärende {referens} har ingen aktiv volymreservation att förbruka."
 REFERENS_SAKNAS = "Ärendereferens saknas."
 
