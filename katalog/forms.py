@@ -27,10 +27,14 @@ class SokForm(forms.Form):
         label="Vårdtjänst",
         required=False,
         max_length=100,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "t.ex. katarakt eller CJE"}),
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": "t.ex. katarakt eller CJE", "list": "kva-lista"}
+        ),
         help_text="Fritext över KVÅ-benämning, eller KVÅ-koden",
     )
-    kva = forms.ChoiceField(label="KVÅ-grupp", required=False)
+    # Links (e.g. from a case) name the group with `kva`; the form itself has one field, `q`, so typing never
+    # fights a stale selection.
+    kva = forms.ChoiceField(label="KVÅ-grupp", required=False, widget=forms.HiddenInput)
     region = forms.ChoiceField(label="Enhetens region", required=False)
     sjukvardsregion = forms.ChoiceField(label="Sjukvårdsregion", required=False)
     agarform = forms.ChoiceField(label="Ägarform", required=False, choices=[("", "Alla"), *Agarform.choices])

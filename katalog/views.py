@@ -29,6 +29,8 @@ def _sokdata(request: HttpRequest):
     uppdrag = getattr(request, "uppdrag", None)
     if "patientregion" not in data and uppdrag and uppdrag.region_id:
         data["patientregion"] = uppdrag.region_id
+    if not data.get("q") and data.get("kva"):
+        data["q"] = data["kva"]
     if not data.get("datum"):
         data["datum"] = timezone.localdate().isoformat()
     return data
@@ -107,6 +109,7 @@ def sok_view(request: HttpRequest) -> HttpResponse:
         "patientregion": patientregion,
         "arende": cd.get("arende") or "",
         "vikter": form.vikter(),
+        "kva_grupper": grupper,
     }
     template = "katalog/sok.html#resultat" if request.htmx else "katalog/sok.html"
     response = render(request, template, context)

@@ -43,7 +43,7 @@ def test_without_a_care_service_the_page_asks_for_one(lots):
 def test_free_text_matching_several_groups_offers_a_choice(lots):
     body = lots.get("/katalog/sok/?q=lins").content.decode()
     assert "Välj vårdtjänst" in body
-    assert "kva=CJE" in body and "kva=CJD" in body
+    assert "q=CJE" in body and "q=CJD" in body
 
 
 def test_free_text_code_and_name_find_the_units(lots, fakes):
@@ -233,3 +233,12 @@ def test_the_fragment_is_never_served_from_cache_as_the_page(lots, fakes):
     response = lots.get("/katalog/sok/?kva=CJE", HTTP_HX_REQUEST="true")
     assert "HX-Request" in response["Vary"]
     assert "no-store" in response["Cache-Control"]
+
+
+def test_a_link_with_kva_fills_the_search_field_and_typing_replaces_it(lots, fakes):
+    utbud("Ögon Uppsala")
+    utbud("Knä Uppsala", kva=KvaGrupp.objects.get(kod="NGB"))
+    body = lots.get("/katalog/sok/?kva=CJE").content.decode()
+    assert 'name="q" value="CJE"' in body and "Ögon Uppsala" in body
+    body = lots.get("/katalog/sok/?kva=CJE&q=NGB").content.decode()
+    assert "Knä Uppsala" in body and "Ögon Uppsala" not in body
