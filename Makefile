@@ -17,6 +17,11 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 
 install: $(VENV)/.installed
 
+# axe-core for the accessibility checks in the browser tests (npm registry; nothing else is downloaded).
+node_modules/.installed: package-lock.json
+	npm ci --silent --no-audit --no-fund
+	touch $@
+
 # Debian's chromium for the browser tests (never `playwright install`: no downloads at run time).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -29,7 +34,7 @@ run: install
 	DEBUG=$${DEBUG:-1} $(PY) manage.py load_demo
 	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-test: install browser
+test: install browser node_modules/.installed
 	$(PY) scripts/check_services.py
 	$(PY) -m pytest $(PYTEST_ARGS)
 
