@@ -1,0 +1,210 @@
+"""Demo cases in every step and outcome, created through the real services (idempotent, fast).
+
+- Vera Lots (region 20): cataract and knee cases in every step, an overdue offer (a task), early endings.
+- Karin Koordinator (region 06): the knee-replacement pilot from the seeds – 59 offers, 39 accepted.
+- Ville Lots (region 22): cataract cases sent to Demo Ögonklinik Uppsala, so Mona Mottagare has referrals to
+  confirm and care to perform.
+Agreement lines come from avtal.demo when present; a missing line gives an offer without agreement.
+Personnummer are synthetic (valid check digit, born on the 1st–28th of a month in 1930–1960).
+"""
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from arenden import services
+from arenden.models import Arende, Avslutsorsak, Erbjudande, Status
+from arenden.personnummer import make_test_number
+from katalog.models import KvaGrupp, Vardenhet
+from vardformedling.models import Medarbetaruppdrag, Region, Roll, User
+
+FORNAMN = ["Anna", "Lars", "Maria", "Erik", "Karin", "Per", "Eva", "Nils", "Birgitta", "Sven", "Ingrid", "Olof"]
+EFTERNAMN = ["Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson"]
+ORDNING = ["behov", "hitta_vardgivare", "formedla", "remiss_skickad", "bekraftad", "utford", "uppfoljning", "avslutad"]
+
+
+class _Demo:
+    def __init__(self):
+        self.nr = 0
+        self.idag = timezone.localdate()
+        self.mona = User.objects.filter(hsa_id="SE5560000001-MO01").first()
+        self.mona_uppdrag = Medarbetaruppdrag.objects.filter(user=self.mona, roll=Roll.MOTTAGARE).first()
+
+    def pnr(self, nr: int) -> str:
+        return make_test_number(1930 + nr % 31, 1 + nr % 12, 1 + nr % 28, 100 + nr % 800)
+
+    def rad(self, enhet: Vardenhet, kva: str, region: Region):
+        from avtal.models import Avtalsrad
+
+        giltig = Q(avtal__giltig_fran__lte=self.idag, avtal__giltig_till__gte=self.idag)
+        enhetens = Q(avtal__vardenheter=enhet) | Q(avtal__vardenheter__isnull=True, avtal__vardgivare=enhet.vardgivare)
+        nyttjbar = Q(avtal__far_nyttjas_av_alla=True) | Q(avtal__far_nyttjas_av=region) | Q(avtal__avtalsagare=region)
+        qs = Avtalsrad.objects.filter(giltig, enhetens, nyttjbar, kva_id=kva).select_related("avtal")
+        return qs.order_by("avtal__avtal_id").first()
+
+    def arende(self, *, user, region, kva, dagar_sedan_beslut, **kwargs):
+        self.nr += 1
+        uppdrag = Medarbetaruppdrag.objects.filter(user=user, region=region).first()
+        return services.arende_registrera(
+            anvandare=user,
+            uppdrag=uppdrag,
+            region=region,
+            personnummer=self.pnr(self.nr),
+            namn=f"{FORNAMN[self.nr % len(FORNAMN)]} {EFTERNAMN[(self.nr // 3) % len(EFTERNAMN)]}",
+            kontaktuppgifter=f"070-{1000000 + self.nr * 7919 % 8999999}",
+            kva=KvaGrupp.objects.get(kod=kva),
+            beslutsdatum=self.idag - timedelta(days=dagar_sedan_beslut),
+            asa_klass=1 + self.nr % 3,
+            diagnos_text="Katarakt" if kva.startswith("CJ") else "Primär gonartros",
+            diagnos_kod="H25.9" if kva.startswith("CJ") else "M17.1",
+            tillat_dubblett=True,
+            **kwargs,
+        ), uppdrag
+
+    def driv(self, a, uppdrag, till, *, enhet=None, avbojt_forst=None, forfallet=False):
+        """Drives case `a` to status `till` through the services (step by step, like a navigator would)."""
+        user = a.handlaggare
+        if till == "behov":
+            return a
+        a = services.arende_bedom(arende=a, anvandare=user, uppdrag=uppdrag, lamplig=True, motivering="")
+        if avbojt_forst is not None:
+            e = services.erbjudande_lamna(arende=a, anvandare=user, uppdrag=uppdrag, vardenhet=avbojt_forst)
+            services.erbjudande_besvara(
+                erbjudande=e, anvandare=user, uppdrag=uppdrag, svar=False, avbojt_orsak="for_langt_bort"
+            )
+        if till == "hitta_vardgivare" and not forfallet:
+            return a
+        rad = self.rad(enhet, a.kva_id, a.region)
+        e = services.erbjudande_lamna(
+            arende=a,
+            anvandare=user,
+            uppdrag=uppdrag,
+            vardenhet=enhet,
+            avtalsrad=rad,
+            forvantat_datum=self.idag + timedelta(days=21),
+            erbjudet_via=Erbjudande.Via.TELEFON,
+        )
+        if forfallet:
+            Erbjudande.objects.filter(pk=e.pk).update(svarsfrist=self.idag - timedelta(days=3))
+            return a
+        try:
+            services.erbjudande_besvara(erbjudande=e, anvandare=user, uppdrag=uppdrag, svar=True)
+        except ValidationError:
+            return a  # cap reached in a re-used demo database: leave the offer open
+        a.refresh_from_db()
+        if till == "formedla":
+            return a
+        services.resa_registrera(arende=a, anvandare=user, uppdrag=uppdrag, fardsatt="tag", bokad_av="hemregion")
+        services.arende_overfor(
+            arende=a, anvandare=user, uppdrag=uppdrag, dokument=["remiss", "journalutdrag", "provsvar"]
+        )
+        a.refresh_from_db()
+        if till == "remiss_skickad":
+            return a
+        mottagare, m_uppdrag = self.mottagare_for(a)
+        a = services.remiss_bekrafta(
+            arende=a, anvandare=mottagare, uppdrag=m_uppdrag, planerat_datum=self.idag + timedelta(days=10)
+        )
+        if till == "bekraftad":
+            return a
+        a = services.vard_utford(
+            arende=a,
+            anvandare=mottagare,
+            uppdrag=m_uppdrag,
+            utfort_datum=self.idag - timedelta(days=2),
+            utfall="Okomplicerat ingrepp.",
+        )
+        if till == "utford":
+            return a
+        a = services.arende_aterremittera(arende=a, anvandare=mottagare, uppdrag=m_uppdrag)
+        if till == "uppfoljning":
+            return a
+        a = services.uppfoljning_registrera(
+            arende=a, anvandare=user, uppdrag=uppdrag, betald_datum=self.idag, resekostnad=640, patientupplevelse=5
+        )
+        return services.arende_avsluta(arende=a, anvandare=user, uppdrag=uppdrag)
+
+    def mottagare_for(self, a):
+        if self.mona_uppdrag and a.mottagande_enhet_id == self.mona_uppdrag.vardenhet_id:
+            return self.mona, self.mona_uppdrag
+        return a.handlaggare, None  # no demo user at that unit: the navigator records it on the unit's behalf
+
+
+def _enhet(hsa_id):
+    return Vardenhet.objects.filter(hsa_id=hsa_id).first()
+
+
+def load(stdout=None) -> None:
+    vera = User.objects.filter(hsa_id="SE2321000180-VL01").first()
+    karin = User.objects.filter(hsa_id="SE2321000057-KO01").first()
+    ville = User.objects.filter(hsa_id="SE2321000206-VL02").first()
+    if not (vera and karin and ville):
+        if stdout:
+            stdout.write("Ärenden: demoidentiteterna saknas, inga ärenden skapade.")
+        return
+    demo = _Demo()
+    if Arende.objects.filter(personnummer=demo.pnr(1)).exists():
+        if stdout:
+            stdout.write("Ärenden: demoärenden finns redan.")
+        return
+    ogon02, ogon_falun, falu, ort01, ort02 = (
+        _enhet("SE5560000001-OGON02"),
+        _enhet("SE2321000180-OGON01"),
+        _enhet("SE2321000180-FALU01"),
+        _enhet("SE5561112220-ORT01"),
+        _enhet("SE5561112220-ORT02"),
+    )
+    r20, r06, r22 = (Region.objects.get(kod=k) for k in ("20", "06", "22"))
+    with transaction.atomic():
+        # Vera Lots, Dalarna: every step for cataract, a few knee cases, early endings.
+        for i, till in enumerate(ORDNING):
+            a, u = demo.arende(user=vera, region=r20, kva="CJE", dagar_sedan_beslut=40 + 9 * i)
+            demo.driv(a, u, till, enhet=ogon02 or ogon_falun)
+        a, u = demo.arende(user=vera, region=r20, kva="CJE", dagar_sedan_beslut=80)
+        demo.driv(a, u, "hitta_vardgivare", enhet=ogon02 or ogon_falun, forfallet=True)
+        for i, till in enumerate(["behov", "hitta_vardgivare", "bekraftad", "avslutad"]):
+            a, u = demo.arende(user=vera, region=r20, kva="NGB", dagar_sedan_beslut=95 + 5 * i)
+            demo.driv(a, u, till, enhet=falu)
+        a, u = demo.arende(user=vera, region=r20, kva="CJE", dagar_sedan_beslut=70)
+        a = demo.driv(a, u, "formedla", enhet=ogon02 or ogon_falun)
+        services.arende_avsluta_tidigt(
+            arende=a, anvandare=vera, uppdrag=u, orsak=Avslutsorsak.PATIENTEN_AVBOJDE, motivering="Vill vänta hemma."
+        )
+        a, u = demo.arende(user=vera, region=r20, kva="CJE", dagar_sedan_beslut=30)
+        services.arende_bedom(arende=a, anvandare=vera, uppdrag=u, lamplig=False, motivering="Kräver intensivvård.")
+        a, u = demo.arende(user=vera, region=r20, kva="NGB", dagar_sedan_beslut=60)
+        services.arende_avsluta_tidigt(
+            arende=a, anvandare=vera, uppdrag=u, orsak=Avslutsorsak.BEHANDLAD_I_HEMREGION, motivering="Fick tid."
+        )
+
+        # Karin, Jönköping: the knee-replacement pilot – 45 cases, 59 offers, 39 accepted, 20 declined.
+        pilot = ["formedla"] * 4 + ["remiss_skickad"] * 5 + ["bekraftad"] * 6 + ["utford"] * 4
+        pilot += ["uppfoljning"] * 5 + ["avslutad"] * 15
+        for i, till in enumerate(pilot):
+            a, u = demo.arende(user=karin, region=r06, kva="NGB", dagar_sedan_beslut=100 + i)
+            demo.driv(a, u, till, enhet=ort01, avbojt_forst=ort02 if i < 14 else None)
+        for i in range(6):
+            a, u = demo.arende(user=karin, region=r06, kva="NGB", dagar_sedan_beslut=110 + i)
+            a = demo.driv(a, u, "hitta_vardgivare", enhet=ort01, avbojt_forst=ort02)
+            if i < 3:
+                services.arende_avsluta_tidigt(
+                    arende=a, anvandare=karin, uppdrag=u, orsak=Avslutsorsak.PATIENTEN_AVBOJDE, motivering=""
+                )
+        for till in ("behov", "hitta_vardgivare"):
+            a, u = demo.arende(user=karin, region=r06, kva="CJE", dagar_sedan_beslut=50)
+            demo.driv(a, u, till)
+
+        # Ville, Västernorrland: cataract to Demo Ögonklinik Uppsala (Mona confirms and performs).
+        for i, till in enumerate(
+            ["behov", "remiss_skickad", "remiss_skickad", "bekraftad", "bekraftad", "utford", "uppfoljning", "avslutad"]
+        ):
+            a, u = demo.arende(user=ville, region=r22, kva="CJE", dagar_sedan_beslut=60 + 6 * i)
+            demo.driv(a, u, till, enhet=ogon02)
+    if stdout:
+        stdout.write(f"Ärenden: {Arende.objects.count()} demoärenden i alla steg.")
+
+
+__all__ = ["Status", "load"]

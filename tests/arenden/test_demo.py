@@ -1,0 +1,19 @@
+from collections import Counter
+
+import arenden.demo
+import avtal.demo
+from arenden.models import Arende, Erbjudande, Status
+
+
+def test_demo_cases_cover_every_step_and_the_knee_pilot_and_are_idempotent(demo_identities):
+    avtal.demo.load()
+    arenden.demo.load()
+    antal = Arende.objects.count()
+    arenden.demo.load()
+    assert Arende.objects.count() == antal
+    statusar = Counter(Arende.objects.values_list("status", flat=True))
+    assert set(statusar) == set(Status.values)
+    pilot = Erbjudande.objects.filter(arende__region_id="06", arende__kva_id="NGB")
+    assert pilot.count() == 59 and pilot.filter(status="accepterat").count() == 39
+    ogon02 = Arende.objects.filter(mottagande_enhet__hsa_id="SE5560000001-OGON02", region_id="22")
+    assert ogon02.filter(status=Status.REMISS_SKICKAD).exists() and ogon02.filter(status=Status.BEKRAFTAD).exists()
