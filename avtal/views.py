@@ -7,6 +7,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 
 from avtal.listning import STATUSAR, UPPHOR_DAGAR, exportera, filtrera, status_for
 from avtal.models import Avtal, Avtalsrad, Avtalstyp
@@ -54,9 +55,10 @@ def lista(request: HttpRequest) -> HttpResponse:
         "statusar": STATUSAR,
         "min_region": _min_region(request),
     }
-    if request.htmx:
-        return render(request, "avtal/lista.html#resultat", context)
-    return render(request, "avtal/lista.html", context)
+    mall = "avtal/lista.html#resultat" if request.htmx else "avtal/lista.html"
+    resp = render(request, mall, context)
+    patch_vary_headers(resp, ["HX-Request"])  # the same URL answers a fragment or a page
+    return resp
 
 
 def _get_avtal_for_user(request: HttpRequest, avtal_id: str) -> list[Avtal]:

@@ -36,3 +36,19 @@ def test_upload_with_error_then_fixed_file_preview_and_confirm(page, login, demo
     page.get_by_role("link", name="RU 2026/9").click()
     page.get_by_role("heading", name="Vårdtjänster, priser och volym").wait_for()
     assert page.console_errors == []
+
+
+def test_list_filters_update_in_place_with_htmx(page, login, demo_identities):
+    import avtal.demo
+
+    avtal.demo.load()
+    login(page, "SE2321000180-VL01")
+    page.goto("/avtal/")
+    total = page.locator(".avtal-antal").inner_text()
+    page.get_by_label("Giltighet").select_option("upphort")
+    page.wait_for_url("**status=upphort**")
+    assert page.locator(".avtal-antal").inner_text() != total
+    assert page.get_by_role("link", name="RS 2023/0401").is_visible()
+    page.get_by_role("link", name="RS 2023/0401").click()
+    page.get_by_text("Upphört", exact=True).first.wait_for()
+    assert page.console_errors == []

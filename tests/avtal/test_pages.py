@@ -119,3 +119,12 @@ def test_start_panel_warns_coordinators_of_owner_and_user_regions(client_for, av
     assert "RD 2026/1 CJE: 90 %" in html  # region 22 used the agreement within the last year
     html = client_for(Roll.KOORDINATOR, region="05").get("/").content.decode()
     assert "RD 2026/1" not in html
+
+
+def test_detail_page_query_count_does_not_grow_with_reservations(client_for, avtal, django_assert_max_num_queries):
+    rad_cje = Avtalsrad.objects.get(avtal=avtal, kva_id="CJE")
+    for i in range(10):
+        volym_reservera(rad=rad_cje, referens=f"VF-{i}", region=Region.objects.get(kod="22"))
+    c = client_for(Roll.VARDLOTS)
+    with django_assert_max_num_queries(14):
+        assert c.get("/avtal/RD%202026/1/").status_code == 200
