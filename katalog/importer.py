@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 from stdnum.se import orgnr as stdnum_orgnr
 
 from katalog.models import Agarform, KatalogImport, KvaGrupp, Vardenhet, Vardgivare, Vardutbud
@@ -375,7 +376,7 @@ def import_katalog(*, data: bytes, filnamn: str, user=None) -> Resultat:
         rad = KatalogImport.objects.create(
             importerad_av=user, filnamn=filnamn[:255], sha256=sha, status=KatalogImport.Status.REDAN_INLAST
         )
-        tid = senaste.tidpunkt.strftime("%Y-%m-%d %H:%M")
+        tid = timezone.localtime(senaste.tidpunkt).strftime("%Y-%m-%d %H:%M")
         return Resultat(status=rad.status, meddelande=REDAN_INLAST.format(tid=tid), import_rad=rad)
     try:
         frame = read_frame(data, filnamn)

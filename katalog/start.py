@@ -1,4 +1,7 @@
-"""Start-page panel: the newest capacity offers, for navigators and coordinators."""
+"""Start-page panels: new capacity offers (navigators, coordinators), own announcements (receiving units),
+and the catalogue's latest import (administrators)."""
+
+from django.utils import timezone
 
 from vardformedling import start
 from vardformedling.models import Roll
@@ -20,4 +23,41 @@ def nya_kapacitetserbjudanden(request) -> dict | None:
         }
         for a in annonser
     ]
+    rader.append({"text": "Alla kapacitetsannonser", "url": "/katalog/kapacitet/", "niva": ""})
     return {"rubrik": "Nya kapacitetserbjudanden", "rader": rader, "tom": "Inga aktiva kapacitetserbjudanden just nu."}
+
+
+@start.register(31)
+def mina_kapacitetsannonser(request) -> dict | None:
+    if active_role(request.user) != Roll.MOTTAGARE:
+        return None
+    from katalog.models import Kapacitetsannons
+
+    egna = Kapacitetsannons.objects.aktiva().filter(skapad_av=request.user).select_related("kva")[:5]
+    rader = [
+        {
+            "text": f"{a.get_typ_display()}: {a.antal} × {a.kva_id}, visas t.o.m. {a.giltig_till:%Y-%m-%d}",
+            "url": "/katalog/kapacitet/",
+            "niva": "",
+        }
+        for a in egna
+    ]
+    rader.append({"text": "Erbjud ledig kapacitet", "url": "/katalog/kapacitet/ny/?typ=erbjuder", "niva": ""})
+    return {"rubrik": "Kapacitetsannonser", "rader": rader}
+
+
+@start.register(32)
+def katalogimport(request) -> dict | None:
+    if active_role(request.user) != Roll.ADMINISTRATOR:
+        return None
+    from katalog.models import KatalogImport
+
+    senaste = KatalogImport.objects.first()
+    rader = []
+    if senaste:
+        niva = "err" if senaste.status == KatalogImport.Status.AVVISAD else ""
+        tid = timezone.localtime(senaste.tidpunkt)
+        text = f"Senaste katalogutdrag: {senaste.filnamn}, {tid:%Y-%m-%d %H:%M} – {senaste.get_status_display()}"
+        rader.append({"text": text, "url": "/katalog/import/", "niva": niva})
+    rader.append({"text": "Läs in katalogutdrag", "url": "/katalog/import/", "niva": ""})
+    return {"rubrik": "Nationella katalogen", "rader": rader}

@@ -52,7 +52,10 @@ def lista_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @require_perm("katalog.kapacitet")
 def ny_view(request: HttpRequest) -> HttpResponse:
-    form = KapacitetsannonsForm(request.POST or None, initial={"kva": request.GET.get("kva") or None})
+    form = KapacitetsannonsForm(
+        request.POST or None,
+        initial={"kva": request.GET.get("kva") or None, "typ": request.GET.get("typ") or None},
+    )
     if request.method == "POST" and form.is_valid():
         annons = kapacitetsannons_skapa(user=request.user, uppdrag=request.uppdrag, data=form.cleaned_data)
         messages.success(request, f"Annonsen är publicerad och visas till och med {annons.giltig_till:%Y-%m-%d}.")

@@ -135,3 +135,16 @@ def test_navigators_see_new_offers_on_the_start_page(client_for):
 def test_administrators_do_not_get_the_offer_panel(client_for):
     annons()
     assert "Nya kapacitetserbjudanden" not in client_for(Roll.ADMINISTRATOR).get("/").content.decode()
+
+
+def test_receiving_units_are_invited_to_offer_capacity_on_the_start_page(client_for):
+    body = client_for(Roll.MOTTAGARE).get("/").content.decode()
+    assert 'href="/katalog/kapacitet/ny/?typ=erbjuder"' in body
+
+
+def test_administrators_see_the_latest_catalogue_import_on_the_start_page(client_for):
+    import katalog.demo
+
+    katalog.demo.load()
+    body = client_for(Roll.ADMINISTRATOR).get("/").content.decode()
+    assert "Senaste katalogutdrag: katalog_demo.csv" in body and 'href="/katalog/import/"' in body
