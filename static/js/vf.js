@@ -12,6 +12,21 @@
     var el = event.target.closest ? event.target.closest("[data-print]") : null;
     if (el) { event.preventDefault(); window.print(); }
   });
+  // Wide tables scroll sideways: make each such region reachable and scrollable by keyboard (WCAG 2.1.1).
+  function focusableScrollRegions(root) {
+    (root || document).querySelectorAll(".table-wrap").forEach(function (el) {
+      if (el.scrollWidth > el.clientWidth && !el.hasAttribute("tabindex")) {
+        el.setAttribute("tabindex", "0");
+        el.setAttribute("role", "region");
+        if (!el.hasAttribute("aria-label")) {
+          var caption = el.querySelector("caption");
+          el.setAttribute("aria-label", caption ? caption.textContent.trim() : "Tabell");
+        }
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { focusableScrollRegions(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { focusableScrollRegions(event.detail.target); });
   // After an HTMX swap of a results region, announce the change for screen readers.
   document.addEventListener("htmx:afterSwap", function (event) {
     var live = event.detail.target.querySelector("[data-live-summary]");
