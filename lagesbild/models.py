@@ -124,10 +124,30 @@ class Matvarde(models.Model):
     register's own total for the region. Suppressed figures (`<5`) keep `antal` NULL and `undertryckt` True.
     """
 
-    leverans = models.ForeignKey(Leverans, on_delete=models.CASCADE, related_name="matvarden")
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    vardenhet = models.ForeignKey(Vardenhet, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    kva = models.ForeignKey(KvaGrupp, on_delete=models.PROTECT, related_name="+")
+    # Bulk-loaded only by the importer, which has validated every reference: no per-row FK triggers and no
+    # single-column FK indexes (the composite indexes below cover the reads), so a national delivery loads fast.
+    leverans = models.ForeignKey(Leverans, on_delete=models.CASCADE, related_name="matvarden", db_constraint=False)
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    vardenhet = models.ForeignKey(
+        Vardenhet,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    kva = models.ForeignKey(
+        KvaGrupp, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
     matperiod = models.CharField(max_length=7, help_text="30d, 90d, 365d eller YYYY-MM")
     urval = models.CharField(max_length=10, default="alla", help_text="SPOR: prioritet, NCR: anestesi")
     antal = models.PositiveIntegerField(null=True, blank=True)
