@@ -58,9 +58,12 @@ def mojliga_atgarder(request, arende) -> set[str]:
     }
 
 
-def _form_for(namn: str, arende, data=None):
+def _form_for(namn: str, arende, data=None, erbjudande_id=None):
     form_class = ATGARDER[namn][0]
     kwargs = {"region_kod": arende.region_id} if namn == "tilldela" else {}
+    if erbjudande_id:
+        # One form per offer on the page: ids must stay unique (labels point at the right field).
+        kwargs["auto_id"] = f"id_%s_{erbjudande_id}"
     initial = {"version": arende.version}
     if namn == "uppfoljning":
         initial["faktura_belopp"] = arende.faktura_belopp or services.avtalspris(arende)
@@ -88,12 +91,21 @@ def _context(request, arende, *, bunden=None, meddelande=None, niva="ok"):
     if mottagare:
         # A receiving unit needs only its own offer, not the other units the patient was offered.
         erbjudanden = erbjudanden.filter(vardenhet_id=arende.mottagande_enhet_id)
+    erbjudanden = list(erbjudanden)
+    bunden_erbjudande = bunden[2] if bunden and len(bunden) > 2 else None
+    for e in erbjudanden:
+        for namn in ("svar", "aterkalla"):
+            if namn in atgarder:
+                form = _form_for(namn, arende, erbjudande_id=e.pk)
+                if bunden and bunden[0] == namn and str(bunden_erbjudande) == str(e.pk):
+                    form = bunden[1]
+                setattr(e, f"{namn}_form", form)
     return {
         "arende": arende,
         "steg_lista": [(nr, namn) for nr, namn in STEG_NAMN.items()],
         "atgarder": atgarder,
         "formular": formular,
-        "erbjudanden": list(erbjudanden),
+        "erbjudanden": erbjudanden,
         "overforingar": list(arende.overforingar.select_related("mottagare")),
         "resor": list(arende.resor.all()),
         "handelser": list(arende.handelser.select_related("anvandare")),
@@ -172,9 +184,10 @@ def arende_atgard(request: HttpRequest, case_id: str, namn: str) -> HttpResponse
     perm = ATGARDER[namn][1]
     if not request.user.has_perm(perm):
         raise PermissionDenied
-    form = _form_for(namn, arende, request.POST)
+    erbjudande_id = request.POST.get("erbjudande") if namn in ("svar", "aterkalla") else None
+    form = _form_for(namn, arende, request.POST, erbjudande_id=erbjudande_id)
     if not form.is_valid():
-        return _render(request, arende, status=422, bunden=(namn, form))
+        return _render(request, arende, status=422, bunden=(namn, form, erbjudande_id))
     try:
         _utfor(namn, request, arende, form.cleaned_data)
     except ValidationError as exc:
@@ -182,7 +195,7 @@ def arende_atgard(request: HttpRequest, case_id: str, namn: str) -> HttpResponse
         if getattr(exc, "code", None) == ANDRAT:
             return _render(request, arende, status=409, meddelande=exc.messages[0], niva="warn")
         add_errors(form, exc)
-        return _render(request, arende, status=422, bunden=(namn, form))
+        return _render(request, arende, status=422, bunden=(namn, form, erbjudande_id))
     arende.refresh_from_db()
     if request.htmx:
         return _render(request, arende, meddelande=LYCKADES[namn])

@@ -1,5 +1,6 @@
 """Pages: case page with actions, access per role (PDL), access log, worklist, registration, offers, letter."""
 
+import re
 from datetime import date
 
 import pytest
@@ -241,3 +242,32 @@ def test_coordinator_assigns_handler(arende_i_steg, client_for, lots):
     )
     assert r.status_code == 302
     assert Arende.objects.get(pk=a.pk).handlaggare == ny
+
+
+def test_case_page_query_count_is_bounded(
+    arende_i_steg, lots_client, lots, mottagande_enhet, django_assert_max_num_queries
+):
+    from arenden import services
+
+    a = arende_i_steg("hitta_vardgivare")
+    for _ in range(6):
+        services.erbjudande_lamna(arende=a, anvandare=lots, vardenhet=mottagande_enhet)
+    for _ in range(10):
+        services.anteckning_skapa(arende=a, anvandare=lots, text="Ringde patienten")
+    with django_assert_max_num_queries(25):
+        r = lots_client.get(f"/arenden/{a.case_id}/")
+    body = r.content.decode()
+    ids = re.findall(r'id="(id_svar-svar_\d+_0)"', body)
+    assert len(ids) == 6 and len(set(ids)) == 6  # one answer form per open offer, unique ids
+
+
+def test_invalid_answer_shows_error_at_that_offer(arende_i_steg, lots_client, lots, mottagande_enhet):
+    from arenden import services
+
+    a = arende_i_steg("hitta_vardgivare")
+    e = services.erbjudande_lamna(arende=a, anvandare=lots, vardenhet=mottagande_enhet)
+    a.refresh_from_db()
+    r = lots_client.post(
+        f"/arenden/{a.case_id}/atgard/svar/", {"svar-version": a.version, "svar-svar": "nej", "erbjudande": e.pk}
+    )
+    assert r.status_code == 422 and "Välj varför patienten tackade nej" in r.content.decode()
