@@ -47,7 +47,7 @@ class SokForm(forms.Form):
         choices=[("", "Ej angiven"), (1, "ASA 1"), (2, "ASA 2"), (3, "ASA 3"), (4, "ASA 4")],
     )
     narkos = forms.BooleanField(label="Behöver narkos", required=False)
-    med_avtal = forms.BooleanField(label="Endast avtal min region får använda, med volym kvar", required=False)
+    med_avtal = forms.BooleanField(label="Endast användbara avtal med volym kvar", required=False)
     max_vantetid = forms.IntegerField(label="Högst medianväntetid (dagar)", required=False, min_value=0, max_value=2000)
     patientregion = forms.ChoiceField(label="Patientens region (avtal)", required=False)
     fran = forms.CharField(
