@@ -68,6 +68,7 @@ FEL_FOR_STOR = "Filen är för stor (högst {max} MB)."
 FEL_INTE_XLSX = "Filen har ändelsen .xlsx men är ingen giltig Excel-fil."
 FEL_INTE_TEXT = "Filen är varken en Excel-fil (XLSX) eller en CSV-fil i UTF-8."
 FEL_LASFEL = "Filen kunde inte läsas: {fel}"
+FEL_FALTANTAL = "rad {rad}: {antal} fält men rubrikraden har {rubrik} (kontrollera semikolon i värdena)."
 FEL_KOLUMN_SAKNAS = "rad 1: kolumnen {kol} saknas i rubrikraden."
 FEL_VARDE_SAKNAS = "rad {rad}, kolumn {kol}: värde saknas."
 FEL_FOR_LANGT = "rad {rad}, kolumn {kol}: värdet är för långt (högst {max} tecken)."
@@ -139,6 +140,11 @@ def read_frame(data: bytes, filnamn: str) -> pd.DataFrame:
             frame = pd.read_csv(io.StringIO(text), sep=";", dtype=str, keep_default_na=False, skip_blank_lines=False)
     except ValidationError:
         raise
+    except pd.errors.ParserError as exc:
+        m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        if m:
+            raise ValidationError(FEL_FALTANTAL.format(rad=m.group(2), antal=m.group(3), rubrik=m.group(1))) from exc
+        raise ValidationError(FEL_LASFEL.format(fel=exc)) from exc
     except Exception as exc:  # pandas/openpyxl raise many kinds; the user needs one message
         raise ValidationError(FEL_LASFEL.format(fel=exc)) from exc
     frame.columns = [str(c).strip().lower() for c in frame.columns]

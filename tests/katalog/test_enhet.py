@@ -57,3 +57,13 @@ def test_an_unknown_unit_is_404(client_for):
 def test_a_receiving_unit_may_not_open_the_unit_page(client_for):
     enhet = VardenhetFactory()
     assert client_for(Roll.MOTTAGARE).get(f"/katalog/enheter/{enhet.hsa_id}/").status_code == 403
+
+
+def test_the_unit_page_uses_a_bounded_number_of_queries(client_for, monkeypatch, django_assert_max_num_queries):
+    Fakes(monkeypatch)
+    vu = VardutbudFactory()
+    for i in range(15):
+        avtal(vu.vardenhet.vardgivare, f"RD 2026/{i}")
+    client = client_for(Roll.VARDLOTS)
+    with django_assert_max_num_queries(12):
+        assert client.get(f"/katalog/enheter/{vu.vardenhet.hsa_id}/").status_code == 200

@@ -245,3 +245,8 @@ def test_the_demo_catalogue_loads_and_is_idempotent():
     katalog.demo.load()
     assert Vardenhet.objects.filter(aktiv=True).count() == 52
     assert KatalogImport.objects.filter(status="klar").count() == 1
+
+
+def test_a_row_with_too_many_fields_is_named_by_its_line():
+    res = import_katalog(data=csv_bytes(ROW_A, ROW_B + ";extra"), filnamn="k.csv")
+    assert res.fel == ["rad 3: 19 fält men rubrikraden har 18 (kontrollera semikolon i värdena)."]

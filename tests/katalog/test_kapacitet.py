@@ -148,3 +148,11 @@ def test_administrators_see_the_latest_catalogue_import_on_the_start_page(client
     katalog.demo.load()
     body = client_for(Roll.ADMINISTRATOR).get("/").content.decode()
     assert "Senaste katalogutdrag: katalog_demo.csv" in body and 'href="/katalog/import/"' in body
+
+
+def test_filtering_with_htmx_returns_only_the_list(client_for):
+    annons(antal=41)
+    response = client_for(Roll.VARDLOTS).get("/katalog/kapacitet/?typ=erbjuder", HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert "41 × CJE" in body and "<html" not in body
+    assert "no-store" in response["Cache-Control"]
