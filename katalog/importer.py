@@ -8,6 +8,7 @@ from the catalogue that are missing from the extract are marked inactive; units 
 
 import hashlib
 import io
+import logging
 import re
 from dataclasses import dataclass, field
 
@@ -21,6 +22,8 @@ from stdnum.se import orgnr as stdnum_orgnr
 
 from katalog.models import Agarform, KatalogImport, KvaGrupp, Vardenhet, Vardgivare, Vardutbud
 from vardformedling.models import Region
+
+logger = logging.getLogger(__name__)
 
 REQUIRED = [
     "vardgivare_hsaid",
@@ -67,7 +70,11 @@ FEL_TOM_FIL = "Filen innehåller inga rader."
 FEL_FOR_STOR = "Filen är för stor (högst {max} MB)."
 FEL_INTE_XLSX = "Filen har ändelsen .xlsx men är ingen giltig Excel-fil."
 FEL_INTE_TEXT = "Filen är varken en Excel-fil (XLSX) eller en CSV-fil i UTF-8."
-FEL_LASFEL = "Filen kunde inte läsas: {fel}"
+FEL_LASFEL = "Filen kunde inte läsas. Spara den som CSV (semikolon, UTF-8) eller som Excel-fil (.xlsx) och försök igen."
+FEL_CSV_TOLKNING = (
+    "Filen kunde inte tolkas som CSV. Kontrollera att fälten skiljs med semikolon och att citattecken är parade."
+)
+FEL_XLSX_SKADAD = "Excel-filen kunde inte läsas: den är skadad eller innehåller ingen arbetsbok i XLSX-format."
 FEL_FALTANTAL = "rad {rad}: {antal} fält men rubrikraden har {rubrik} (kontrollera semikolon i värdena)."
 FEL_KOLUMN_SAKNAS = "rad 1: kolumnen {kol} saknas i rubrikraden."
 FEL_VARDE_SAKNAS = "rad {rad}, kolumn {kol}: värde saknas."
@@ -137,16 +144,22 @@ def read_frame(data: bytes, filnamn: str) -> pd.DataFrame:
                 raise ValidationError(FEL_INTE_TEXT) from exc
             if "\x00" in text:
                 raise ValidationError(FEL_INTE_TEXT)
+            if not text.strip():
+                raise ValidationError(FEL_TOM_FIL)
             frame = pd.read_csv(io.StringIO(text), sep=";", dtype=str, keep_default_na=False, skip_blank_lines=False)
     except ValidationError:
         raise
+    except pd.errors.EmptyDataError as exc:
+        raise ValidationError(FEL_TOM_FIL) from exc
     except pd.errors.ParserError as exc:
         m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
         if m:
             raise ValidationError(FEL_FALTANTAL.format(rad=m.group(2), antal=m.group(3), rubrik=m.group(1))) from exc
-        raise ValidationError(FEL_LASFEL.format(fel=exc)) from exc
-    except Exception as exc:  # pandas/openpyxl raise many kinds; the user needs one message
-        raise ValidationError(FEL_LASFEL.format(fel=exc)) from exc
+        logger.info("Katalogfil %s kunde inte tolkas: %s", filnamn, exc)
+        raise ValidationError(FEL_CSV_TOLKNING) from exc
+    except Exception as exc:  # pandas/openpyxl/zipfile raise many kinds; the user needs one Swedish message
+        logger.info("Katalogfil %s kunde inte läsas: %r", filnamn, exc)
+        raise ValidationError(FEL_XLSX_SKADAD if is_zip else FEL_LASFEL) from exc
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     return frame.fillna("").astype(str)
 

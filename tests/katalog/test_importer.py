@@ -250,3 +250,14 @@ def test_the_demo_catalogue_loads_and_is_idempotent():
 def test_a_row_with_too_many_fields_is_named_by_its_line():
     res = import_katalog(data=csv_bytes(ROW_A, ROW_B + ";extra"), filnamn="k.csv")
     assert res.fel == ["rad 3: 19 fält men rubrikraden har 18 (kontrollera semikolon i värdena)."]
+
+
+def test_a_damaged_xlsx_and_an_empty_file_get_swedish_messages():
+    buf = io.BytesIO()
+    import zipfile
+
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("annat.txt", "inte en arbetsbok")
+    res = import_katalog(data=buf.getvalue(), filnamn="katalog.xlsx")
+    assert res.fel == ["Excel-filen kunde inte läsas: den är skadad eller innehåller ingen arbetsbok i XLSX-format."]
+    assert import_katalog(data=b"", filnamn="k.csv").fel == ["Filen innehåller inga rader."]
