@@ -20,8 +20,15 @@ SNART_DAGAR = 14
 
 
 def _filtrera(request, qs):
+    """URL-driven filters. A case-ID search looks in every case the user may see, whatever tab or filter."""
     g = request.GET
     flik = g.get("flik") or ("enhet" if ar_mottagare(request) else "mina")
+    q = (g.get("q") or "").strip()
+    if q:
+        try:
+            return qs.filter(case_id=case_ids.normalise(q)), flik, ""
+        except ValidationError as exc:
+            return qs.none(), flik, exc.messages[0]
     if flik == "mina" and not ar_mottagare(request):
         qs = qs.filter(handlaggare=request.user)
     steg = g.get("steg", "")
@@ -38,15 +45,7 @@ def _filtrera(request, qs):
         qs = qs.filter(handlaggare_id=int(g["handlaggare"]))
     if g.get("forsenade") == "1":
         qs = qs.forsenade()
-    fel = ""
-    q = (g.get("q") or "").strip()
-    if q:
-        try:
-            qs = qs.filter(case_id=case_ids.normalise(q))
-        except ValidationError as exc:
-            fel = exc.messages[0]
-            qs = qs.none()
-    return qs, flik, fel
+    return qs, flik, ""
 
 
 @never_cache

@@ -271,3 +271,20 @@ def test_invalid_answer_shows_error_at_that_offer(arende_i_steg, lots_client, lo
         f"/arenden/{a.case_id}/atgard/svar/", {"svar-version": a.version, "svar-svar": "nej", "erbjudande": e.pk}
     )
     assert r.status_code == 422 and "Välj varför patienten tackade nej" in r.content.decode()
+
+
+def test_case_id_search_finds_closed_case_outside_my_tab(arende_i_steg, lots_client, client_for):
+    a = arende_i_steg("avslutad")
+    ko = client_for(Roll.KOORDINATOR, "20")  # not the handler, default tab "mina", default status "öppna"
+    body = ko.get("/arenden/", {"q": a.case_id}).content.decode()
+    assert f"/arenden/{a.case_id}/" in body
+
+
+def test_worklist_marks_overdue_and_htmx_gets_fragment(registrera, lots_client):
+    sen = registrera(beslutsdatum=date(2025, 1, 1))
+    r = lots_client.get("/arenden/", {"flik": "mina"}, HTTP_HX_REQUEST="true")
+    body = r.content.decode()
+    assert "<html" not in body and sen.case_id in body and "Passerad" in body
+    assert "no-store" in r["Cache-Control"]
+    r = lots_client.get("/arenden/", {"flik": "mina", "forsenade": "1"}).content.decode()
+    assert sen.case_id in r
