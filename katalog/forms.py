@@ -115,6 +115,7 @@ class KapacitetsannonsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["typ"].choices = Kapacitetsannons.Typ.choices  # radio buttons: no blank "---------" choice
         self.fields["antal"].min_value = 1
         self.fields["antal"].widget.attrs["min"] = 1
         if not self.is_bound:

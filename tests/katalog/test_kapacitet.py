@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -156,3 +157,10 @@ def test_filtering_with_htmx_returns_only_the_list(client_for):
     body = response.content.decode()
     assert "41 × CJE" in body and "<html" not in body
     assert "no-store" in response["Cache-Control"]
+
+
+def test_the_type_is_a_choice_between_two_without_a_blank(client_for):
+    body = client_for(Roll.MOTTAGARE).get("/katalog/kapacitet/ny/?typ=erbjuder").content.decode()
+    assert "---------</label>" not in body and body.count('name="typ"') == 2
+    erbjuder = re.search(r'<input[^>]*value="erbjuder"[^>]*>', body).group(0)
+    assert "checked" in erbjuder  # ?typ=erbjuder (the start-page link) preselects the type
