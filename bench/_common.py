@@ -1,0 +1,146 @@
+"""Shared helpers for the page benchmarks: database setup, seeding, a signed-in client and the timing loop.
+
+Every page scenario is timed the same way as its reference (a trivial view, /healthz) in the same run:
+`django.test.Client` in-process, so the figure is server time (middleware, views, queries, templates) without
+network. Figures: median and p95 in ms, throughput in requests per second (sequential, one client).
+"""
+
+import os
+import statistics
+import sys
+import time
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+# Production-like settings (DEBUG off: no debug overhead), served over plain HTTP in-process.
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("SECRET_KEY", "bench-only-" + "k7Qx2vLp9RtZ" * 5)
+os.environ.setdefault("STATIC_MANIFEST", "0")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/vf_bench")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vardformedling.settings")
+os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+
+HOST = "127.0.0.1"
+warnings.filterwarnings("ignore", message="No directory at")  # whitenoise: no collectstatic needed here
+
+
+def skapa_databas() -> None:
+    """Creates the PostgreSQL database named in DATABASE_URL when it is missing."""
+    import dj_database_url
+    import psycopg
+
+    cfg = dj_database_url.parse(os.environ["DATABASE_URL"])
+    dsn = (
+        f"host={cfg['HOST'] or '127.0.0.1'} port={cfg['PORT'] or 5432} user={cfg['USER'] or 'postgres'} dbname=postgres"
+    )
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [cfg["NAME"]]).fetchone():
+            conn.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
+
+
+def forbered(scale: float | None = None) -> None:
+    """Database, migrations and (when no synthetic data exists) `seed_scale --scale N`."""
+    skapa_databas()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from katalog.models import Vardenhet
+    from scale import MARKOR
+
+    call_command("migrate", verbosity=0)
+    if not Vardenhet.objects.filter(hsa_id__contains=f"-{MARKOR}").exists():
+        call_command("seed_scale", scale=scale if scale is not None else 1.0)
+
+
+def klient(roll: str, region: str | None = "20"):
+    """A test client signed in as a synthetic user with that role (from seed_scale)."""
+    from django.test import Client
+
+    from scale import MARKOR
+    from vardformedling.models import Medarbetaruppdrag
+
+    qs = Medarbetaruppdrag.objects.filter(roll=roll, user__hsa_id__contains=f"-{MARKOR}")
+    if region:
+        qs = qs.filter(region_id=region)
+    uppdrag = qs.select_related("user").order_by("pk").first()
+    if uppdrag is None:
+        raise SystemExit(f"Ingen syntetisk användare med rollen {roll} i region {region}; kör seed_scale först.")
+    c = Client()
+    c.force_login(uppdrag.user, backend="vardformedling.auth.SithsStubBackend")
+    session = c.session
+    session["vf_uppdrag_id"] = uppdrag.pk
+    session.save()
+    return c, uppdrag
+
+
+def percentil(varden: list[float], p: float) -> float:
+    s = sorted(varden)
+    return s[max(0, min(len(s) - 1, round(p * len(s)) - 1))]
+
+
+def mat(client, urls, antal: int, *, uppvarmning: int = 3, htmx: bool = False) -> dict:
+    """Times `antal` GETs cycling over `urls`; returns median/p95 (ms), throughput (req/s) and queries/request."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    urls = [urls] if isinstance(urls, str) else list(urls)
+    extra = {"HTTP_HOST": HOST}
+    if htmx:
+        extra["HTTP_HX_REQUEST"] = "true"
+    for i in range(uppvarmning):
+        svar = client.get(urls[i % len(urls)], **extra)
+        if svar.status_code != 200:
+            raise SystemExit(f"{urls[i % len(urls)]} gav HTTP {svar.status_code}")
+    tider, fragor = [], []
+    start = time.perf_counter()
+    for i in range(antal):
+        with CaptureQueriesContext(connection) as q:
+            t = time.perf_counter()
+            svar = client.get(urls[i % len(urls)], **extra)
+            tider.append((time.perf_counter() - t) * 1000)
+        fragor.append(len(q.captured_queries))
+        if svar.status_code != 200:
+            raise SystemExit(f"{urls[i % len(urls)]} gav HTTP {svar.status_code}")
+    total = time.perf_counter() - start
+    return {
+        "antal": antal,
+        "median_ms": round(statistics.median(tider), 1),
+        "p95_ms": round(percentil(tider, 0.95), 1),
+        "per_s": round(antal / total, 1),
+        "fragor_max": max(fragor),
+    }
+
+
+def referens(antal: int) -> dict:
+    """The trivial view timed the same way: /healthz (one database round trip, no template)."""
+    from django.test import Client
+
+    return mat(Client(), "/healthz", antal)
+
+
+def rapportera(namn: str, url: str, res: dict, ref: dict, mal_p95: float | None) -> dict:
+    uppfyllt = None if mal_p95 is None else res["p95_ms"] < mal_p95
+    mal_text = "" if mal_p95 is None else f"; mål p95 < {mal_p95:.0f} ms: {'JA' if uppfyllt else 'NEJ'}"
+    print(
+        f"{namn}: median {res['median_ms']} ms, p95 {res['p95_ms']} ms, {res['per_s']} req/s, "
+        f"≤{res['fragor_max']} frågor/sida ({res['antal']} anrop {url}){mal_text}"
+    )
+    print(
+        f"  referens /healthz: median {ref['median_ms']} ms, p95 {ref['p95_ms']} ms, {ref['per_s']} req/s; "
+        f"kvot median {res['median_ms'] / max(ref['median_ms'], 0.01):.0f}×"
+    )
+    return {"namn": namn, "url": url, **res, "referens": ref, "mal_p95_ms": mal_p95, "uppfyllt": uppfyllt}
+
+
+def argument(beskrivning: str, antal: int = 200):
+    import argparse
+
+    p = argparse.ArgumentParser(description=beskrivning)
+    p.add_argument("--antal", type=int, default=antal, help="antal anrop")
+    p.add_argument("--scale", type=float, default=None, help="seed_scale-skala om databasen är tom (standard 1)")
+    return p.parse_args()

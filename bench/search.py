@@ -1,0 +1,35 @@
+"""Benchmark: ranked search (Hitta vårdgivare) with every filter, 200 requests as a navigator. Target p95 < 150 ms.
+
+    .venv/bin/python bench/search.py [--antal 200] [--scale 1]
+
+Filters: KVÅ group, patient region (agreements usable by region 20 with volume left), ASA 3, general
+anaesthesia, maximum distance, maximum median wait, ownership (all), with the default weights; cycles over four
+KVÅ groups so no single plan is cached. Uses DATABASE_URL (default vf_bench; seeded when empty).
+"""
+
+from _common import argument, forbered, klient, mat, rapportera, referens
+
+MAL_P95_MS = 150
+KVA = ["NGB", "CJE", "JAB", "X05"]
+
+
+def urls() -> list[str]:
+    return [
+        f"/katalog/sok/?q={k}&kva={k}&patientregion=20&asa=3&narkos=on&med_avtal=on&max_avstand=1500"
+        f"&max_vantetid=400&agarform=&v_vantetid=4&v_avstand=2&v_pris=1&v_avtal=2&v_formaga=1"
+        for k in KVA
+    ]
+
+
+def main(antal: int = 200, scale: float | None = None) -> list[dict]:
+    forbered(scale)
+    from vardformedling.models import Roll
+
+    client, _ = klient(Roll.VARDLOTS, "20")
+    res = mat(client, urls(), antal)
+    return [rapportera("Sök vårdgivare (alla filter)", urls()[0], res, referens(antal), MAL_P95_MS)]
+
+
+if __name__ == "__main__":
+    a = argument(__doc__)
+    main(a.antal, a.scale)
