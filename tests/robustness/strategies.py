@@ -55,7 +55,7 @@ NASTY_CELLS = st.sampled_from(
         "00",
         "99",
         "Ö" * 300,
-        "=HYPERLINK(\"http://x\")",
+        '=HYPERLINK("http://x")',
         "\t",
         "a;b",
     ]
@@ -77,7 +77,7 @@ def mutated_table(draw, name: str) -> list[list[str]]:
             rows = [r[:c] + r[c + 1 :] for r in rows]
         elif kind == "dup_col":
             c = draw(st.integers(0, len(rows[0]) - 1))
-            rows = [r + [r[c]] if c < len(r) else r for r in rows]
+            rows = [[*r, r[c]] if c < len(r) else r for r in rows]
         elif kind == "rename_col":
             c = draw(st.integers(0, len(rows[0]) - 1))
             rows[0][c] = draw(st.sampled_from(["", "X", rows[0][c].upper(), rows[0][c] + " ", "kolumn"]))

@@ -1,4 +1,4 @@
-"""Malformed CSV/XLSX at every importer: never an exception, accepted or rejected in Swedish, a rejection writes nothing.
+"""Malformed CSV/XLSX at every importer: no exception, accepted or rejected in Swedish, a rejection writes nothing.
 
 Row counts of the tables an importer writes are compared before/after each example; the import's own log row
 (KatalogImport, AvtalsUppladdning, ImportRun) is expected and not counted.
