@@ -52,7 +52,8 @@ def forbered(scale: float | None = None) -> None:
     from katalog.models import Vardenhet
     from scale import MARKOR
 
-    call_command("migrate", verbosity=0)
+    if os.environ.get("BENCH_MIGRATE", "1") != "0":  # BENCH_MIGRATE=0: reuse an already migrated database as is
+        call_command("migrate", verbosity=0)
     if not Vardenhet.objects.filter(hsa_id__contains=f"-{MARKOR}").exists():
         call_command("seed_scale", scale=scale if scale is not None else 1.0)
 

@@ -114,7 +114,10 @@ def main() -> None:
     p.add_argument("--antal", type=int, default=200)
     p.add_argument("--reseed", action="store_true", help="bygg om syntetiska data (seed_scale --reset)")
     p.add_argument("--utan-import", action="store_true", help="hoppa över import- och uppladdningsmätningarna")
+    p.add_argument("--no-migrate", action="store_true", help="kör inte migrate (återanvänd databasen som den är)")
     a = p.parse_args()
+    if a.no_migrate:
+        os.environ["BENCH_MIGRATE"] = "0"
     m = maskin()
     start = time.perf_counter()
     _common.skapa_databas()
@@ -123,7 +126,8 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
+    if not a.no_migrate:
+        call_command("migrate", verbosity=0)
     if a.reseed:
         call_command("seed_scale", scale=a.scale, reset=True)
     _common.forbered(a.scale)

@@ -1,0 +1,91 @@
+"""seed_scale builds synthetic data in every app through the real importers and services, and refuses to run
+twice unless asked to reset."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+
+from arenden import case_id
+from arenden.models import Arende, ArendeHandelse, Erbjudande, Status
+from avtal.models import Avtal, Avtalsrad, AvtalsUppladdning, Uppladdningsstatus, Volymreservation
+from katalog.models import KatalogImport, KvaGrupp, Vardenhet
+from lagesbild.models import ImportRun, ImportStatus, Leverans, Matvarde
+from scale import MARKOR
+from vardformedling.models import Medarbetaruppdrag, Region, Roll
+
+pytestmark = pytest.mark.django_db
+
+
+def seed(**kwargs) -> str:
+    out = io.StringIO()
+    call_command("seed_scale", scale=0.01, stdout=out, **kwargs)
+    return out.getvalue()
+
+
+def client_for_synthetic(roll: str, region: str = "20") -> Client:
+    uppdrag = Medarbetaruppdrag.objects.filter(roll=roll, region_id=region, user__hsa_id__contains=f"-{MARKOR}").first()
+    c = Client()
+    c.force_login(uppdrag.user, backend="vardformedling.auth.SithsStubBackend")
+    return c
+
+
+def test_seed_scale_fills_every_app_through_the_importers_and_prints_phase_times():
+    out = seed()
+
+    assert Region.objects.count() == 21
+    assert KvaGrupp.objects.count() >= 100
+    # Catalogue: the demo extract + synthetic units, read by the catalogue importer.
+    assert Vardenhet.objects.filter(aktiv=True).count() == 60
+    assert Vardenhet.objects.filter(hsa_id__contains=f"-{MARKOR}").count() == 8
+    assert KatalogImport.objects.get(filnamn__startswith="seed_scale").status == KatalogImport.Status.KLAR
+    # Agreements: 20 agreements × 10 lines through the agreement importer.
+    assert Avtal.objects.filter(avtal_id__startswith=f"{MARKOR}-").count() == 20
+    assert Avtalsrad.objects.count() == 200
+    assert AvtalsUppladdning.objects.get(filnamn__startswith="seed_scale").status == Uppladdningsstatus.TILLAMPAD
+    # Register history: SPOR, NCR and Väntetidsdatabasen through the register importers.
+    runs = ImportRun.objects.filter(startad_av="seed_scale")
+    assert sorted(runs.values_list("status", flat=True)) == [ImportStatus.KLAR] * 3
+    assert Leverans.objects.filter(kalla__in=["SPOR", "NCR"]).count() == 2
+    assert Matvarde.objects.filter(vardenhet__hsa_id__contains=f"-{MARKOR}", matperiod="90d").exists()
+    assert Matvarde.objects.filter(vardenhet__isnull=True, region_id="20").exists()  # the register's region totals
+    # Cases: every step, valid case IDs, history, offers and volume on agreements.
+    assert Arende.objects.count() == 500
+    assert set(Arende.objects.values_list("status", flat=True)) == set(Status.values)
+    assert all(case_id.is_valid(c) for c in Arende.objects.values_list("case_id", flat=True))
+    assert ArendeHandelse.objects.count() > 1000
+    assert Erbjudande.objects.filter(status=Erbjudande.Status.ACCEPTERAT).exists()
+    assert Volymreservation.objects.exists()
+    for fas in ("Katalog via katalogimporten", "Avtal via avtalsimporten", "Ärenden i bulk"):
+        assert f"{fas}: " in out and " s" in out
+
+
+def test_pages_render_on_seeded_data_with_bounded_queries(django_assert_max_num_queries):
+    seed()
+    lots = client_for_synthetic(Roll.VARDLOTS)
+    arende = Arende.objects.filter(region_id="20").order_by("pk").first()
+    enhet = Vardenhet.objects.filter(hsa_id__contains=f"-{MARKOR}").first()
+    for url in (
+        "/katalog/sok/?kva=NGB&q=NGB&patientregion=20&asa=3&narkos=on&med_avtal=on&max_avstand=1500",
+        "/lagesbild/?kva=NGB&period=90&niva=enhet",
+        f"/lagesbild/enheter/{enhet.hsa_id}/",
+        "/arenden/",
+        f"/arenden/{arende.case_id}/",
+    ):
+        with django_assert_max_num_queries(30):
+            response = lots.get(url)
+        assert response.status_code == 200, url
+
+
+def test_seed_scale_refuses_when_synthetic_data_exists_and_reset_rebuilds_without_duplicates():
+    seed()
+    with pytest.raises(CommandError, match="--reset"):
+        seed()
+    assert Arende.objects.count() == 500
+
+    seed(reset=True)
+
+    assert Arende.objects.count() == 500
+    assert Avtal.objects.filter(avtal_id__startswith=f"{MARKOR}-").count() == 20
+    assert Vardenhet.objects.filter(hsa_id__contains=f"-{MARKOR}").count() == 8
