@@ -104,6 +104,12 @@ class ErbjudandeForm(VersionForm):
         from avtal.models import Avtalsrad
 
         rader = Avtalsrad.objects.filter(kva=arende.kva).select_related("avtal", "avtal__vardgivare")
+        # Only the chosen unit's provider's lines, so the list stays short at national scale.
+        hsa = (self.data.get(self.add_prefix("vardenhet")) if self.is_bound else self.initial.get("vardenhet")) or ""
+        enhet = Vardenhet.objects.filter(hsa_id__iexact=hsa.strip()).first() if hsa.strip() else None
+        if enhet is not None and enhet.vardgivare_id:
+            rader = rader.filter(avtal__vardgivare_id=enhet.vardgivare_id)
+        rader = rader.order_by("avtal__avtal_id")
         self.fields["avtalsrad"].choices = [("", "Inget avtal")] + [
             (r.pk, f"{r.avtal.avtal_id} – {r.avtal.vardgivare.namn} ({r.pris_kr or '–'} kr)") for r in rader[:200]
         ]
