@@ -1,0 +1,88 @@
+"""Redis down: pages keep working, the nightly import never half-imports, a lost run is completed by the next one."""
+
+import pytest
+import redis
+
+from lagesbild import inkorg
+from lagesbild.models import ImportRun, ImportStatus, Leverans, Matvarde
+from tests.faults.registerfiler import spor_file
+from vardformedling.models import Roll
+
+
+@pytest.fixture
+def redis_down(settings, dead_redis_url):
+    """The cache, broker and result backend all point at a port where nothing listens."""
+    from vardformedling.celery import app
+
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": dead_redis_url}
+    }
+    old = (app.conf.broker_url, app.conf.result_backend, app.conf.task_always_eager)
+    app.conf.broker_url, app.conf.result_backend = dead_redis_url, dead_redis_url
+    app.conf.task_always_eager = False
+    app.conf.broker_connection_retry = False
+    app.conf.broker_transport_options = {"max_retries": 0}
+    app.__dict__.pop("backend", None)  # the result backend is cached on the app
+    app.pool.force_close_all()
+    yield dead_redis_url
+    app.conf.broker_url, app.conf.result_backend, app.conf.task_always_eager = old
+    app.conf.broker_transport_options = {}
+    app.__dict__.pop("backend", None)
+    app.pool.force_close_all()
+
+
+@pytest.mark.django_db
+def test_health_check_and_pages_keep_working_with_redis_down(redis_down, client_for):
+    client = client_for(Roll.VARDLOTS, "20")
+    client.raise_request_exception = False
+    for url in ("/healthz", "/", "/lagesbild/", "/katalog/sok/?q=CJE", "/arenden/", "/avtal/"):
+        assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.django_db
+@pytest.mark.xfail(
+    strict=True,
+    reason="lagesbild/views_import.py:74 .delay() raises kombu OperationalError when Redis is down → 500",
+)
+def test_starting_the_inbox_import_with_redis_down_gives_a_swedish_message_not_a_500(redis_down, client_for, settings):
+    spor_file(settings.LAGESBILD_INBOX / "spor.csv", enheter=2)
+    client = client_for(Roll.ADMINISTRATOR)
+    client.raise_request_exception = False
+    response = client.post("/lagesbild/importer/kor/", follow=True)
+    assert response.status_code in (200, 503)
+    assert "Redis" in response.content.decode() or "kö" in response.content.decode()
+    assert (settings.LAGESBILD_INBOX / "spor.csv").exists(), "the file must stay in the inbox for the next run"
+
+
+@pytest.mark.django_db
+@pytest.mark.xfail(
+    strict=True,
+    reason="lagesbild/views_import.py:91 AsyncResult(task_id).state reads the Redis result backend; Redis down → 500",
+)
+def test_the_import_status_page_with_redis_down_does_not_fail(redis_down, client_for):
+    client = client_for(Roll.ADMINISTRATOR)
+    client.raise_request_exception = False
+    assert client.get("/lagesbild/importer/?uppgift=0b9e6c1c-0000-4000-8000-000000000000").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_losing_redis_mid_run_leaves_whole_files_and_the_next_run_completes(settings):
+    """The task's progress report to Redis fails after the first file: the run dies between files, not inside one."""
+    first = spor_file(settings.LAGESBILD_INBOX / "1_spor.csv", enheter=3, datum="2026-11-19")
+    second = spor_file(settings.LAGESBILD_INBOX / "2_spor.csv", enheter=4, datum="2026-11-20")
+
+    def progress(done, total):
+        raise redis.ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    with pytest.raises(redis.ConnectionError):
+        inkorg.importera_inkorg(startad_av="beat", progress=progress)
+    # the first file is wholly in, the second wholly untouched and still waiting
+    assert Leverans.objects.get().rader == first
+    assert Matvarde.objects.count() == first
+    assert [p.name for p in inkorg.filer_i_inkorgen()] == ["2_spor.csv"]
+    assert not ImportRun.objects.filter(status=ImportStatus.PAGAR).exists()
+
+    results = inkorg.importera_inkorg(startad_av="beat")  # the retry / next night
+    assert [r.run.status for r in results] == [ImportStatus.KLAR]
+    assert Matvarde.objects.count() == second, "only the newest SPOR delivery keeps its rows"
+    assert inkorg.filer_i_inkorgen() == []
