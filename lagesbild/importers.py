@@ -7,21 +7,22 @@ Rules (REGISTER_FILES.md):
 - SPOR/NCR: only the newest delivery per source keeps its figure rows (see models.py on retention);
 - units unknown to the catalogue are created as "känd från register" (kalla=register, no provider) and the
   catalogue importer links them later by HSA-id; unknown three-character KVÅ groups are created too.
-On PostgreSQL the figure rows are written with COPY into the real table; elsewhere with bulk_create.
+On PostgreSQL the figure rows are COPYed into a partition of their own (bulk.py); elsewhere bulk_create.
 """
 
 import hashlib
-import io
 import logging
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from django.db import connection, transaction
 from django.utils import timezone
 
 from katalog.models import KvaGrupp, Vardenhet
+from lagesbild import bulk
 from lagesbild.models import ImportRun, ImportStatus, Kalla, Leverans, Matvarde, VantetidManad, manad_start
 from lagesbild.validering import Fel, FilAvvisad, granska_register, granska_vantetider, identifiera_kalla, las_csv
 from vardformedling.models import Region
@@ -101,6 +102,8 @@ def _ersatt_leverans(kalla: str, uttagsdatum: date, run: ImportRun, rader: int) 
     """Deletes the delivery for the same source and date (if any) and creates the new one; inside atomic()."""
     gammal = Leverans.objects.select_for_update().filter(kalla=kalla, uttagsdatum=uttagsdatum).first()
     if gammal:
+        if bulk.partitionerad():
+            bulk.slapp_leveranser([gammal.pk])
         Matvarde.objects.filter(leverans=gammal).delete()
         VantetidManad.objects.filter(leverans=gammal).delete()
         gammal.delete()
@@ -110,12 +113,22 @@ def _ersatt_leverans(kalla: str, uttagsdatum: date, run: ImportRun, rader: int) 
     )
 
 
+def _per_unikt(serie: pd.Series, varde) -> pd.Series:
+    """Maps a column through `varde(v)` once per distinct value (low-cardinality columns, no per-row Python)."""
+    codes, uniques = pd.factorize(serie, use_na_sentinel=True)
+    mapped = pd.array([varde(u) for u in uniques] + [None], dtype="Int64")
+    return pd.Series(mapped[codes], index=serie.index)
+
+
 def _enheter_och_kva(ren: pd.DataFrame) -> dict[str, int]:
-    """Creates unknown KVÅ groups and register-only units; returns HSA-id → unit id."""
+    """Creates unknown KVÅ groups and register-only units; returns HSA-id → unit id (one query each way)."""
     kva_koder = set(ren["kva"].unique())
     kanda = set(KvaGrupp.objects.filter(kod__in=kva_koder).values_list("kod", flat=True))
     KvaGrupp.objects.bulk_create([KvaGrupp(kod=k) for k in sorted(kva_koder - kanda)], ignore_conflicts=True)
-    enheter = ren.loc[ren["hsa_id"] != "", ["hsa_id", "namn", "region_kod"]].drop_duplicates("hsa_id")
+    codes, _ = pd.factorize(ren["hsa_id"])
+    _, forsta = np.unique(codes, return_index=True)  # first row of each distinct HSA-id
+    enheter = ren.iloc[forsta][["hsa_id", "namn", "region_kod"]]
+    enheter = enheter[enheter["hsa_id"] != ""]
     hsa_ids = list(enheter["hsa_id"])
     karta = dict(Vardenhet.objects.filter(hsa_id__in=hsa_ids).values_list("hsa_id", "id"))
     nya = enheter[~enheter["hsa_id"].isin(list(karta))]
@@ -144,9 +157,8 @@ def _skriv_register(ren: pd.DataFrame, kalla: str, uttagsdatum: date, run: Impor
         karta = _enheter_och_kva(ren)
         rader = pd.DataFrame(
             {
-                "leverans_id": leverans.pk,
                 "region_id": ren["region_kod"].where(ren["region_kod"] != "00"),
-                "vardenhet_id": ren["hsa_id"].map(karta).astype("Int64"),
+                "vardenhet_id": _per_unikt(ren["hsa_id"], karta.get),
                 "kva_id": ren["kva"],
                 "matperiod": ren["matperiod"],
                 "urval": ren["urval"],
@@ -159,24 +171,19 @@ def _skriv_register(ren: pd.DataFrame, kalla: str, uttagsdatum: date, run: Impor
             }
         )
         # Older deliveries of this source lose their rows: pages show the newest only (bounded table).
-        aldre = Leverans.objects.filter(kalla=kalla).exclude(pk=leverans.pk).values("pk")
-        Matvarde.objects.filter(leverans_id__in=aldre).delete()
-        if connection.vendor == "postgresql":
-            _copy(rader, Matvarde._meta.db_table)
+        aldre = list(Leverans.objects.filter(kalla=kalla).exclude(pk=leverans.pk).values_list("pk", flat=True))
+        if bulk.partitionerad():
+            bulk.slapp_leveranser(aldre)
+            rader = bulk.sortera_for_index(rader)
+            text = bulk.copy_text(rader, {"leverans_id": leverans.pk})
+            bulk.skriv_partition(leverans.pk, text, ["leverans_id", *rader.columns])
         else:
-            _bulk_create(rader)
-
-
-def _copy(rader: pd.DataFrame, tabell: str) -> None:
-    """COPY the frame into `tabell` (text format, \\N for NULL), streamed in chunks to bound memory."""
-    kolumner = ", ".join(rader.columns)
-    with connection.cursor() as cursor:
-        raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
-        with raw.copy(f"COPY {tabell} ({kolumner}) FROM STDIN") as copy:
-            for start in range(0, len(rader), 200_000):
-                buf = io.StringIO()
-                rader.iloc[start : start + 200_000].to_csv(buf, sep="\t", header=False, index=False, na_rep="\\N")
-                copy.write(buf.getvalue())
+            Matvarde.objects.filter(leverans_id__in=aldre).delete()
+            rader.insert(0, "leverans_id", leverans.pk)
+            if connection.vendor == "postgresql":
+                bulk.copy_till_tabell(bulk.copy_text(rader, {}), list(rader.columns))
+            else:
+                _bulk_create(rader)
 
 
 def _bulk_create(rader: pd.DataFrame) -> None:

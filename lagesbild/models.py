@@ -126,7 +126,11 @@ class Matvarde(models.Model):
 
     # Bulk-loaded only by the importer, which has validated every reference: no per-row FK triggers and no
     # single-column FK indexes (the composite indexes below cover the reads), so a national delivery loads fast.
-    leverans = models.ForeignKey(Leverans, on_delete=models.CASCADE, related_name="matvarden", db_constraint=False)
+    # On PostgreSQL the table is LIST-partitioned by leverans (migration 0003): a delivery is COPYed into its own
+    # unindexed table, indexed in one sorted build and attached; an old delivery goes with DROP TABLE, not DELETE.
+    leverans = models.ForeignKey(
+        Leverans, on_delete=models.CASCADE, related_name="matvarden", db_constraint=False, db_index=False
+    )
     region = models.ForeignKey(
         Region,
         on_delete=models.DO_NOTHING,

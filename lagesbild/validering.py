@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from lagesbild.models import Kalla
@@ -117,16 +118,33 @@ def identifiera_kalla(kolumner) -> Kalla:
 
 
 class _Granskare:
-    """Collects errors as boolean masks over the rows (vectorised), with the offending value in the message."""
+    """Collects errors as boolean masks over the rows (vectorised), with the offending value in the message.
+
+    Every column is factorised once (codes + distinct values); checks and parsing run per DISTINCT value and are
+    spread back to the rows with the codes, so cost grows with the number of distinct values, not rows.
+    """
 
     def __init__(self, df: pd.DataFrame):
         self.df = df
         self.fel: list[Fel] = []
         self.antal = 0
+        self._unika: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.koder: dict[str, np.ndarray] = {}  # codes of the NORMALISED values (for the duplicate check)
 
-    def markera(self, mask: pd.Series, kolumn: str, meddelande: str) -> None:
+    def unika(self, kolumn: str) -> tuple[np.ndarray, np.ndarray]:
+        if kolumn not in self._unika:
+            codes, uniques = pd.factorize(self.df[kolumn], use_na_sentinel=False)
+            self._unika[kolumn] = (codes, np.asarray(uniques, dtype=object))
+        return self._unika[kolumn]
+
+    def per_varde(self, kolumn: str, funktion, dtype=object) -> np.ndarray:
+        """`funktion(value)` computed once per distinct value, as an array over the rows."""
+        codes, uniques = self.unika(kolumn)
+        return np.array([funktion(v) for v in uniques], dtype=dtype)[codes]
+
+    def markera(self, mask, kolumn: str, meddelande: str) -> None:
         """`meddelande` may contain {varde}; it is filled per row with the cell's value."""
-        rows = mask.to_numpy().nonzero()[0]
+        rows = np.asarray(mask, dtype=bool).nonzero()[0]
         if not len(rows):
             return
         self.antal += len(rows)
@@ -137,35 +155,52 @@ class _Granskare:
 
     def kontrollera_varden(self, kolumn: str, giltig, meddelande: str) -> pd.Series:
         """Checks each DISTINCT value once with `giltig(value) -> normalised or None`; returns the normalised column."""
-        s = self.df[kolumn]
-        mapping = {v: giltig(v.strip()) for v in s.unique()}
-        bad = [v for v, n in mapping.items() if n is None]
-        if bad:
-            self.markera(s.isin(bad), kolumn, meddelande)
-        return s.map(mapping)
+        codes, uniques = self.unika(kolumn)
+        normal = [giltig(v.strip()) for v in uniques]
+        bad = np.array([n is None for n in normal], dtype=bool)
+        if bad.any():
+            self.markera(bad[codes], kolumn, meddelande)
+        normal_koder, _ = pd.factorize(pd.Series(normal, dtype=object), use_na_sentinel=True)
+        self.koder[kolumn] = normal_koder[codes] if len(uniques) else codes
+        return pd.Series(np.array([*normal, None], dtype=object)[:-1][codes], index=self.df.index)
 
-    def tal(self, kolumn: str, *, heltal: bool, hogst: float | None = None, utom=None) -> pd.Series:
+    def tal(self, kolumn: str, *, heltal: bool, hogst: float | None = None, utom=frozenset()) -> pd.Series:
         """Parses numbers (decimal comma or point); empty → NaN. Text, negatives, non-integers and out-of-range
-        values are errors. Rows in `utom` (e.g. `<5`) are treated as empty."""
-        s = self.df[kolumn]
-        tom = s.str.strip() == ""
-        if utom is not None:
-            tom |= utom
-        text = s if heltal else s.str.replace(",", ".", regex=False)
-        num = pd.to_numeric(text.where(~tom), errors="coerce")
-        ej_tal = ~tom & num.isna()
-        self.markera(ej_tal, kolumn, "'{varde}' är inte ett tal.")
-        self.markera(num < 0, kolumn, "'{varde}' är negativt; värdet får inte vara mindre än 0.")
-        if heltal:
-            self.markera(num.notna() & (num % 1 != 0), kolumn, "'{varde}' ska vara ett heltal.")
-        if hogst is not None:
-            self.markera(num > hogst, kolumn, "'{varde}' ligger utanför 0–100 (procent).")
-        return num
+        values are errors. Values in `utom` (e.g. `<5`) are treated as empty."""
+        codes, uniques = self.unika(kolumn)
+        tom = np.zeros(len(uniques), dtype=bool)
+        varden = np.full(len(uniques), np.nan)
+        for i, v in enumerate(uniques):
+            text = v.strip()
+            if text == "" or text in utom:
+                tom[i] = True
+            else:
+                varden[i] = _tal(v if heltal else v.replace(",", "."))
+        ej_tal = ~tom & np.isnan(varden)
+        with np.errstate(invalid="ignore"):
+            self.markera(ej_tal[codes], kolumn, "'{varde}' är inte ett tal.")
+            self.markera((varden < 0)[codes], kolumn, "'{varde}' är negativt; värdet får inte vara mindre än 0.")
+            if heltal:
+                ej_heltal = ~np.isnan(varden) & (np.mod(varden, 1) != 0)
+                self.markera(ej_heltal[codes], kolumn, "'{varde}' ska vara ett heltal.")
+            if hogst is not None:
+                self.markera((varden > hogst)[codes], kolumn, "'{varde}' ligger utanför 0–100 (procent).")
+        return pd.Series(varden[codes], index=self.df.index)
 
     def resultat(self) -> None:
         if self.fel:
             fel = sorted(self.fel, key=lambda f: (f.rad, f.kolumn))[:MAX_FEL]
             raise FilAvvisad(fel, self.antal)
+
+
+def _tal(text: str) -> float:
+    """A plain decimal number (ASCII, optional sign/exponent, surrounding spaces) or NaN."""
+    if not text.isascii() or "_" in text:
+        return np.nan
+    try:
+        return float(text)
+    except ValueError:
+        return np.nan
 
 
 def _datum(value: str) -> date | None:
@@ -198,6 +233,20 @@ def kontrollera_kolumner(df: pd.DataFrame, kalla: Kalla) -> None:
         raise FilAvvisad([Fel(1, "", FEL_TOM)])
 
 
+def _dubbletter(g: _Granskare, kolumner: list[str]) -> np.ndarray:
+    """Rows whose normalised key repeats an earlier row: one int64 key from the per-column codes."""
+    nyckel = np.zeros(len(g.df), dtype=np.int64)
+    storlek = 1
+    for kolumn in kolumner:
+        koder = g.koder[kolumn].astype(np.int64) + 1  # None (an invalid value) is code -1
+        bredd = int(koder.max()) + 1 if len(koder) else 1
+        storlek *= bredd
+        if storlek >= 2**62:  # absurd cardinality (a broken file): let pandas compare the values instead
+            return pd.DataFrame({k: g.koder[k] for k in kolumner}).duplicated(keep="first").to_numpy()
+        nyckel = nyckel * bredd + koder
+    return pd.Series(nyckel).duplicated(keep="first").to_numpy()
+
+
 def granska_register(df: pd.DataFrame, kalla: Kalla, regionkoder: set[str]) -> tuple[pd.DataFrame, date]:
     """SPOR/NCR: returns (clean frame, uttagsdatum) or raises FilAvvisad with every error."""
     kontrollera_kolumner(df, kalla)
@@ -211,7 +260,7 @@ def granska_register(df: pd.DataFrame, kalla: Kalla, regionkoder: set[str]) -> t
             "'{varde}' skiljer sig från första radens " + f"{forsta}; uttagsdatum ska vara samma på alla rader.",
         )
     region = g.kontrollera_varden("region_kod", _region(regionkoder), "'{varde}' är ingen känd regionkod.")
-    hsa = df["vardenhet_hsaid"].str.strip()
+    hsa = g.kontrollera_varden("vardenhet_hsaid", lambda v: v, "")  # only stripped; never an error
     g.markera(
         (hsa != "") & (region == "00"),
         "region_kod",
@@ -241,9 +290,10 @@ def granska_register(df: pd.DataFrame, kalla: Kalla, regionkoder: set[str]) -> t
         "'{varde}' är inget giltigt värde; använd " + ", ".join(urval_varden) + ".",
     )
 
-    antal_text = df["antal_utforda"].str.strip()
+    antal_text = g.per_varde("antal_utforda", str.strip)
     undertryckt = antal_text == UNDERTRYCKT
-    antal = g.tal("antal_utforda", heltal=True, utom=undertryckt)
+    antal_tom = antal_text == ""
+    antal = g.tal("antal_utforda", heltal=True, utom={UNDERTRYCKT})
     stat_kolumner = ["median_vantetid_dagar", "p90_vantetid_dagar", "andel_inom_90_dagar"]
     if kalla == Kalla.SPOR:
         stat_kolumner.append("andel_asa_3_4")
@@ -254,9 +304,9 @@ def granska_register(df: pd.DataFrame, kalla: Kalla, regionkoder: set[str]) -> t
     }
     if kalla == Kalla.SPOR:
         stats["andel_asa_3_4"] = g.tal("andel_asa_3_4", heltal=False, hogst=100)
-    nagon_stat = pd.Series(False, index=df.index)
+    nagon_stat = np.zeros(len(df), dtype=bool)
     for kolumn in stat_kolumner:
-        ifylld = df[kolumn].str.strip() != ""
+        ifylld = g.per_varde(kolumn, lambda v: v.strip() != "", dtype=bool)
         nagon_stat |= ifylld
         g.markera(
             undertryckt & ifylld,
@@ -264,17 +314,16 @@ def granska_register(df: pd.DataFrame, kalla: Kalla, regionkoder: set[str]) -> t
             "statistik får inte anges när antal_utforda är <5 (färre än 5 ska lämnas tomt).",
         )
     g.markera(
-        (antal_text == "") & nagon_stat,
+        antal_tom & nagon_stat,
         "antal_utforda",
         "antal saknas men statistik är angiven; ange antal eller <5.",
     )
     g.markera(
-        (antal_text == "") & ~nagon_stat,
+        antal_tom & ~nagon_stat,
         "antal_utforda",
         "antal saknas; ange antal eller <5.",
     )
-    nyckel = pd.DataFrame({"h": hsa, "r": region, "k": kva, "p": matperiod, "u": urval})
-    dubblett = nyckel.duplicated(keep="first")
+    dubblett = _dubbletter(g, ["vardenhet_hsaid", "region_kod", "kva_grupp", "matperiod", urval_kolumn])
     if dubblett.any():
         g.markera(
             dubblett,
@@ -286,12 +335,12 @@ def granska_register(df: pd.DataFrame, kalla: Kalla, regionkoder: set[str]) -> t
         {
             "region_kod": region,
             "hsa_id": hsa,
-            "namn": df["vardenhet_namn"].str.strip(),
+            "namn": pd.Series(g.per_varde("vardenhet_namn", str.strip), index=df.index),
             "kva": kva,
             "matperiod": matperiod,
             "urval": urval,
             "antal": antal.astype("Int64"),
-            "undertryckt": undertryckt,
+            "undertryckt": pd.Series(undertryckt, index=df.index),
             "median": stats["median_vantetid_dagar"].astype("Int64"),
             "p90": stats["p90_vantetid_dagar"].astype("Int64"),
             "andel_inom_90": stats["andel_inom_90_dagar"].astype("Float64"),
