@@ -78,15 +78,43 @@ class Delpoang:
         return DELNAMN[self.nyckel]
 
 
+@dataclass(slots=True)
+class Kandidat:
+    """The few columns the ranking needs; full model instances are loaded only for the page shown."""
+
+    utbud_id: int
+    vardenhet_id: int
+    namn: str
+    aktiv: bool
+    region_id: str
+    lat: float | None
+    lon: float | None
+    max_asa: int
+    narkos: bool
+    tar_emot_andra_regioner: bool
+
+
 @dataclass
 class Traff:
-    vardutbud: Vardutbud
+    kandidat: Kandidat
     avstand_km: float | None
-    vantetid: object | None  # lagesbild.api.Vantetid
-    rader: list  # avtal.api.RadInfo, usable lines for this unit
+    vantetid: object | None = None  # lagesbild.api.Vantetid
+    rader: list = field(default_factory=list)  # avtal.api.RadInfo, usable lines for this unit
     basta_rad: object | None = None  # the usable line with volume left and the lowest price
-    delar: list[Delpoang] = field(default_factory=list)
+    delpoang: tuple[float, ...] = ()  # in DEFAULT_VIKTER order
+    vikter: tuple[int, ...] = ()
+    prisintervall: tuple = (None, None)  # cheapest and most expensive usable price among the results
     poang: float = 0.0
+    vardutbud: Vardutbud | None = None  # set by `hydrera` for the results on the page
+
+    @property
+    def namn(self) -> str:
+        return self.kandidat.namn
+
+    @property
+    def delar(self) -> list[Delpoang]:
+        """The part scores with weights and what they rest on ("Varför här?"); built only when shown."""
+        return _delar(self)
 
     @property
     def enhet(self):
@@ -149,32 +177,31 @@ def basta_rad(rader: Iterable):
     return min(med_volym, key=lambda r: (r.pris_kr is None, r.pris_kr or 0, r.rad_id))
 
 
-def viktat_medel(delar: list[Delpoang]) -> float:
-    total = sum(d.vikt for d in delar)
-    return round(sum(d.poang * d.vikt for d in delar) / total, 1) if total else 0.0
-
-
 def _median(vantetid) -> int | None:
     if vantetid is None or vantetid.undertryckt:
         return None
     return vantetid.median_dagar
 
 
-def _uteslut(p: Sokparametrar, vu: Vardutbud, traff: Traff) -> str | None:
-    """The first reason this unit cannot take the patient, or None."""
-    enhet = vu.vardenhet
-    if not enhet.aktiv:
+def _uteslut_fore(p: Sokparametrar, k: Kandidat, km: float | None) -> str | None:
+    """The first reason, known from the catalogue alone, why this unit cannot take the patient."""
+    if not k.aktiv:
         return "inaktiv"
-    if p.asa and vu.max_asa < p.asa:
+    if p.asa and k.max_asa < p.asa:
         return "asa"
-    if p.narkos and not vu.narkos:
+    if p.narkos and not k.narkos:
         return "narkos"
-    if p.patientregion and not vu.tar_emot_andra_regioner and enhet.region_id != p.patientregion:
+    if p.patientregion and not k.tar_emot_andra_regioner and k.region_id != p.patientregion:
         return "andra_regioner"
+    if p.max_avstand is not None and (km is None or km > p.max_avstand):
+        return "avstand"
+    return None
+
+
+def _uteslut_efter(p: Sokparametrar, traff: Traff) -> str | None:
+    """Reasons that need the agreement and waiting-time figures."""
     if p.med_avtal and traff.basta_rad is None:
         return "avtal"
-    if p.max_avstand is not None and (traff.avstand_km is None or traff.avstand_km > p.max_avstand):
-        return "avstand"
     if p.max_vantetid is not None:
         median = _median(traff.vantetid)
         if median is None or median > p.max_vantetid:
@@ -182,98 +209,126 @@ def _uteslut(p: Sokparametrar, vu: Vardutbud, traff: Traff) -> str | None:
     return None
 
 
-def kandidater(p: Sokparametrar):
+KANDIDAT_FALT = (
+    "pk",
+    "vardenhet_id",
+    "vardenhet__namn",
+    "vardenhet__aktiv",
+    "vardenhet__region_id",
+    "vardenhet__lat",
+    "vardenhet__lon",
+    "max_asa",
+    "narkos",
+    "tar_emot_andra_regioner",
+)
+
+
+def kandidater(p: Sokparametrar) -> list[Kandidat]:
     """The offering for the KVÅ group, narrowed by the plain filters (region, sjukvårdsregion, ownership)."""
-    qs = Vardutbud.objects.filter(kva=p.kva).select_related("vardenhet__vardgivare", "vardenhet__region")
+    qs = Vardutbud.objects.filter(kva=p.kva)
     if p.region:
         qs = qs.filter(vardenhet__region_id=p.region)
     if p.sjukvardsregion:
         qs = qs.filter(vardenhet__region__sjukvardsregion=p.sjukvardsregion)
     if p.agarform:
         qs = qs.filter(vardenhet__vardgivare__agarform=p.agarform)
-    return qs
+    return [Kandidat(*row) for row in qs.values_list(*KANDIDAT_FALT)]
 
 
 def sok(p: Sokparametrar) -> Sokresultat:
-    """One search: one query for the candidates, one call each to the lägesbild and agreement interfaces."""
-    utbud = list(kandidater(p))
-    ids = [vu.vardenhet_id for vu in utbud]
+    """One search: one query for the candidates, one call each to the lägesbild and agreement interfaces
+    (only for units the catalogue has not already excluded)."""
+    alla = kandidater(p)
+    uteslutna: Counter = Counter()
+    kvar: list[Traff] = []
+    for k in alla:
+        km = None
+        if p.referens and k.lat is not None and k.lon is not None:
+            km = haversine_km(p.referens.lat, p.referens.lon, k.lat, k.lon)
+        orsak = _uteslut_fore(p, k, km)
+        if orsak:
+            uteslutna[orsak] += 1
+        else:
+            kvar.append(Traff(kandidat=k, avstand_km=km))
+    ids = [t.kandidat.vardenhet_id for t in kvar]
     vantetider = lagesbild_api.vantetider_for_enheter(kva_kod=p.kva.kod, vardenhet_ids=ids) if ids else {}
     rader: dict = {}
     if ids and p.patientregion:
         rader = avtal_api.anvandbara_rader(
             kva_kod=p.kva.kod, region_kod=p.patientregion, datum=p.datum, vardenhet_ids=ids
         )
-    return rangordna(p, utbud, vantetider, rader)
+    return rangordna(p, kvar, vantetider, rader, uteslutna=uteslutna, antal_kandidater=len(alla))
 
 
-def rangordna(p: Sokparametrar, utbud: list[Vardutbud], vantetider: dict, rader: dict) -> Sokresultat:
-    """Excludes units that cannot take the patient, scores the rest and orders them (best first)."""
-    uteslutna: Counter = Counter()
+def rangordna(
+    p: Sokparametrar, kvar: list[Traff], vantetider: dict, rader: dict, *, uteslutna: Counter, antal_kandidater: int
+) -> Sokresultat:
+    """Excludes on agreements and waiting times, scores the rest and orders them (best first)."""
     traffar: list[Traff] = []
-    for vu in utbud:
-        enhet = vu.vardenhet
-        km = None
-        if p.referens and enhet.lat is not None and enhet.lon is not None:
-            km = haversine_km(p.referens.lat, p.referens.lon, enhet.lat, enhet.lon)
-        enhetens_rader = list(rader.get(enhet.pk, []))
-        traff = Traff(
-            vardutbud=vu,
-            avstand_km=km,
-            vantetid=vantetider.get(enhet.pk),
-            rader=enhetens_rader,
-            basta_rad=basta_rad(enhetens_rader),
-        )
-        orsak = _uteslut(p, vu, traff)
+    for t in kvar:
+        enhet_id = t.kandidat.vardenhet_id
+        t.vantetid = vantetider.get(enhet_id)
+        t.rader = list(rader.get(enhet_id, []))
+        t.basta_rad = basta_rad(t.rader)
+        orsak = _uteslut_efter(p, t)
         if orsak:
             uteslutna[orsak] += 1
         else:
-            traffar.append(traff)
+            traffar.append(t)
 
     priser = [t.basta_rad.pris_kr for t in traffar if t.basta_rad and t.basta_rad.pris_kr is not None]
     billigast, dyrast = (min(priser), max(priser)) if priser else (None, None)
-    v = {k: p.vikter.get(k, DEFAULT_VIKTER[k]) for k in DEFAULT_VIKTER}
+    vikter = tuple(p.vikter.get(k, d) for k, d in DEFAULT_VIKTER.items())
+    total = sum(vikter)
     for t in traffar:
-        median = _median(t.vantetid)
         pris = t.basta_rad.pris_kr if t.basta_rad else None
-        t.delar = [
-            Delpoang(
-                "vantetid",
-                vantetid_poang(median),
-                v["vantetid"],
-                f"median {median} dagar" if median is not None else "uppgift saknas – ger 0 poäng",
-            ),
-            Delpoang(
-                "avstand",
-                avstand_poang(t.avstand_km),
-                v["avstand"],
-                f"{t.avstand_km:.0f} km" if t.avstand_km is not None else "avstånd okänt – ger 0 poäng",
-            ),
-            Delpoang(
-                "pris",
-                pris_poang(pris, billigast, dyrast),
-                v["pris"],
-                f"{pris:.0f} kr (billigast {billigast:.0f}, dyrast {dyrast:.0f})"
-                if pris is not None
-                else "inget pris på användbart avtal – ger 0 poäng",
-            ),
-            Delpoang(
-                "avtal",
-                100.0 if t.basta_rad else 0.0,
-                v["avtal"],
-                "användbart avtal med volym kvar"
-                if t.basta_rad
-                else ("takvolym nådd" if t.rader else "inget användbart avtal"),
-            ),
-            Delpoang(
-                "formaga",
-                100.0,
-                v["formaga"],
-                f"tar emot ASA 1–{t.vardutbud.max_asa}, {'narkos' if t.vardutbud.narkos else 'ej narkos'}",
-            ),
-        ]
-        t.poang = viktat_medel(t.delar)
-    traffar.sort(key=lambda t: (-t.poang, t.avstand_km is None, t.avstand_km or 0, t.enhet.namn))
+        t.delpoang = (
+            vantetid_poang(_median(t.vantetid)),
+            avstand_poang(t.avstand_km),
+            pris_poang(pris, billigast, dyrast),
+            100.0 if t.basta_rad else 0.0,
+            100.0,  # capability: units that cannot take the patient were excluded above
+        )
+        t.vikter, t.prisintervall = vikter, (billigast, dyrast)
+        t.poang = round(sum(d * w for d, w in zip(t.delpoang, vikter, strict=True)) / total, 1) if total else 0.0
+    traffar.sort(key=lambda t: (-t.poang, t.avstand_km is None, t.avstand_km or 0, t.kandidat.namn))
     fmt = {"asa": p.asa, "max_avstand": p.max_avstand and f"{p.max_avstand:g}", "max_vantetid": p.max_vantetid}
-    texter = [f"{n} {UTESLUTEN[k].format(**fmt)}" for k, n in uteslutna.most_common()]
-    return Sokresultat(traffar=traffar, uteslutna=uteslutna, uteslutna_text=texter, antal_kandidater=len(utbud))
+    ordning = list(UTESLUTEN)
+    texter = [
+        f"{n} {UTESLUTEN[k].format(**fmt)}"
+        for k, n in sorted(uteslutna.items(), key=lambda kv: (-kv[1], ordning.index(kv[0])))
+    ]
+    return Sokresultat(traffar=traffar, uteslutna=uteslutna, uteslutna_text=texter, antal_kandidater=antal_kandidater)
+
+
+def _delar(t: Traff) -> list[Delpoang]:
+    median = _median(t.vantetid)
+    pris = t.basta_rad.pris_kr if t.basta_rad else None
+    billigast, dyrast = t.prisintervall
+    k = t.kandidat
+    forklaringar = [
+        f"median {median} dagar" if median is not None else "uppgift saknas – ger 0 poäng",
+        f"{t.avstand_km:.0f} km" if t.avstand_km is not None else "avstånd okänt – ger 0 poäng",
+        f"{pris:.0f} kr (billigast {billigast:.0f}, dyrast {dyrast:.0f})"
+        if pris is not None
+        else "inget pris på användbart avtal – ger 0 poäng",
+        "användbart avtal med volym kvar"
+        if t.basta_rad
+        else ("takvolym nådd" if t.rader else "inget användbart avtal"),
+        f"tar emot ASA 1–{k.max_asa}, {'narkos' if k.narkos else 'ej narkos'}",
+    ]
+    return [
+        Delpoang(nyckel, poang, vikt, text)
+        for nyckel, poang, vikt, text in zip(DEFAULT_VIKTER, t.delpoang, t.vikter, forklaringar, strict=True)
+    ]
+
+
+def hydrera(traffar: Iterable[Traff]) -> None:
+    """Loads unit, provider and region for the results about to be shown (one query)."""
+    traffar = list(traffar)
+    utbud = Vardutbud.objects.filter(pk__in=[t.kandidat.utbud_id for t in traffar]).select_related(
+        "vardenhet__vardgivare", "vardenhet__region"
+    )
+    by_pk = {vu.pk: vu for vu in utbud}
+    for t in traffar:
+        t.vardutbud = by_pk[t.kandidat.utbud_id]

@@ -12,7 +12,7 @@ from django.views.decorators.vary import vary_on_headers
 from avtal.models import Avtal
 from katalog.forms import SokForm
 from katalog.models import Kapacitetsannons, KvaGrupp, Vardenhet
-from katalog.search import DEFAULT_VIKTER, Referens, Sokparametrar, hitta_kva, sok
+from katalog.search import DEFAULT_VIKTER, Referens, Sokparametrar, hitta_kva, hydrera, sok
 from lagesbild import api as lagesbild_api
 from vardformedling.decorators import require_perm
 from vardformedling.models import Region
@@ -93,6 +93,7 @@ def sok_view(request: HttpRequest) -> HttpResponse:
         )
         resultat = sok(params)
         sida = Paginator(resultat.traffar, PER_SIDA).get_page(cd.get("sida") or 1)
+        hydrera(sida.object_list)
         annonser = list(
             Kapacitetsannons.objects.aktiva().erbjudanden().filter(kva=kva).select_related("region", "vardenhet")[:5]
         )
