@@ -7,6 +7,7 @@ median from other medians.
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.urls import reverse
 
 from katalog.models import KvaGrupp
 from lagesbild.models import Kalla, Matvarde
@@ -36,7 +37,7 @@ KOLUMNER = {
     "kalla": "kalla",
     "datum": "datum",
 }
-PER_SIDA = 100
+PER_SIDA = 50  # rows rendered per page; the national table has ~3,000 units
 
 
 @dataclass
@@ -130,6 +131,21 @@ def hamta_rader(*, kva: KvaGrupp, matperiod: str, urval: str, niva: str, leveran
         elif (niva == "enhet") == bool(hsa_id):
             rader.append(rad)
     return rader, riket
+
+
+def _procent(varde: float | None) -> str:
+    return "–" if varde is None else f"{varde:.1f}".replace(".", ",") + " %"
+
+
+def for_visning(rader: list[Rad]) -> list[Rad]:
+    """Display texts computed once in Python for the rows of one page (the template only prints them)."""
+    for r in rader:
+        r.url = reverse("lagesbild:enhet", args=[r.hsa_id]) if r.hsa_id else ""
+        r.antal_text, r.median_text, r.p90_text = ("–" if v is None else str(v) for v in (r.antal, r.median, r.p90))
+        r.andel90_text = _procent(r.andel_inom_90)
+        r.asa_text = _procent(r.andel_asa_3_4)
+        r.datum_text = r.datum.isoformat() if r.datum else ""
+    return rader
 
 
 def sortera(rader: list[Rad], sort: str, fallande: bool) -> list[Rad]:

@@ -44,6 +44,7 @@ def tabell_view(request: HttpRequest) -> HttpResponse:
         )
         rader = tabell.sortera(rader, sort, ordning == "fallande")
         sida = Paginator(rader, tabell.PER_SIDA).get_page(request.GET.get("sida"))
+        tabell.for_visning([*riket, *sida.object_list])
     params = {"kva": kva.kod if kva else text, "period": period, "niva": niva, "urval": urval}
 
     def sortlank(key: str) -> dict:
@@ -69,6 +70,7 @@ def tabell_view(request: HttpRequest) -> HttpResponse:
         "riket": riket,
         "visa_asa": any(r.kalla == "SPOR" for r in [*rader, *riket]),
         "antal_rader": len(rader),
+        "sok_url": "/katalog/sok/?" + urlencode({"kva": kva.kod}) if kva else "",
         "sida_params": urlencode({**params, "sort": sort, "ordning": ordning}),
         **_kallor(status),
     }
