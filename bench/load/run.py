@@ -255,6 +255,7 @@ def main() -> int:
             kind = rnd.choices(kinds, weights)[0]
             return kind, url_for(kind, rnd, cases)
 
+        load_at_start = os.getloadavg()  # other work on the machine skews everything: reported with the figures
         mix = run_phase(navs, args.seconds, pick_mix)
         trivial = run_phase(navs, args.trivial_seconds, lambda rnd: ("healthz", "/healthz"))
     finally:
@@ -270,13 +271,16 @@ def main() -> int:
     triv_rps = len(triv) / trivial["elapsed"]
     errors = mix["errors"] + trivial["errors"]
     cpu = re.sub(r"\s+", " ", _cpu_model())
+    load_before, load_after = load_at_start, os.getloadavg()
     text = (
         f"# Lasttest\n\n{datetime.now():%Y-%m-%d %H:%M}, {platform.node()}, {os.cpu_count()} kärnor ({cpu}), "
         f"Python {platform.python_version()}.\n\n"
         f"gunicorn {workers} sync-workers (2 per kärna), PostgreSQL och Redis på samma maskin, loopback. "
         f"{args.users} samtidiga inloggade vårdlotsar utan betänketid (mäter kapacitet), {args.seconds:.0f} s "
         f"blandning + {args.trivial_seconds:.0f} s mot /healthz. Klienten (Python-trådar) delar de "
-        f"{os.cpu_count()} kärnorna med servern.\n\n"
+        f"{os.cpu_count()} kärnorna med servern. Maskinens load average (1 min) före/efter: "
+        f"{load_before[0]:.1f}/{load_after[0]:.1f} – över {os.cpu_count()} betyder att annat arbete delade CPU:n "
+        f"och att siffrorna är pessimistiska.\n\n"
         f"Blandning: startsida 10 %, sökning med filter 30 %, enhetssida 15 %, lägesbild 15 %, arbetslista 20 %, "
         f"ärendesida 10 %.\n\n{table(rows)}\n\n"
         f"**Genomströmning blandning {mix_rps:.1f} anrop/s mot trivial vy {triv_rps:.1f} anrop/s "

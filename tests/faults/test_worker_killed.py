@@ -3,8 +3,11 @@
 import os
 import signal
 import time
+import uuid
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from lagesbild import inkorg
 from lagesbild.models import ImportRun, ImportStatus, Leverans, Matvarde
@@ -48,8 +51,12 @@ def test_the_next_run_completes_an_import_whose_worker_was_killed(settings):
     """The state a SIGKILL leaves (see the test above): the file in processing/ and an ImportRun 'pågår'."""
     rows = spor_file(settings.LAGESBILD_INBOX / "spor.csv", enheter=5)
     folders = inkorg.mappar()
-    (settings.LAGESBILD_INBOX / "spor.csv").rename(folders["processing"] / "3f2a9c_spor.csv")
-    ImportRun.objects.create(filnamn="spor.csv", checksumma="x" * 64, startad_av="beat")
+    claimed = folders["processing"] / f"{uuid.uuid4().hex}_spor.csv"  # as importera_inkorgsfil names a claim
+    (settings.LAGESBILD_INBOX / "spor.csv").rename(claimed)
+    two_hours_ago = time.time() - 2 * 3600  # long dead, whatever threshold a recovery uses
+    os.utime(claimed, (two_hours_ago, two_hours_ago))
+    run = ImportRun.objects.create(filnamn="spor.csv", checksumma="x" * 64, startad_av="beat")
+    ImportRun.objects.filter(pk=run.pk).update(startad=timezone.now() - timedelta(hours=2))
 
     inkorg.importera_inkorg(startad_av="beat")
 
