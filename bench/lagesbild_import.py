@@ -107,8 +107,14 @@ def main() -> None:
     from vardformedling.models import Roll
 
     call_command("migrate", verbosity=0)
+    from lagesbild import bulk
+
     Matvarde.objects.all().delete()
     Leverans.objects.all().delete()
+    if bulk.partitionerad():
+        bulk.stada_partitioner()  # the deleted deliveries' (now empty) partitions
+    with connection.cursor() as cur:
+        cur.execute("VACUUM ANALYZE lagesbild_matvarde")  # dead rows of the previous run must not tax this one
     ImportRun.objects.all().delete()
     idag = date.today()  # noqa: DTZ011 - local benchmark dates
     with tempfile.TemporaryDirectory() as tmp:

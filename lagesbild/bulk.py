@@ -78,6 +78,22 @@ def slapp_leveranser(leverans_ids) -> None:
         cursor.execute(f"DELETE FROM {TABELL}_standard WHERE leverans_id = ANY(%s)", [ids])  # noqa: S608 - constant name
 
 
+def stada_partitioner() -> int:
+    """Drops delivery partitions whose Leverans row is gone (e.g. deleted by hand); returns how many."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = %s::regclass AND c.relname ~ '_l[0-9]+$' "
+            "AND NOT EXISTS (SELECT 1 FROM lagesbild_leverans l "
+            "WHERE l.id = substring(c.relname from '_l([0-9]+)$')::bigint)",
+            [TABELL],
+        )
+        namn = [r[0] for r in cursor.fetchall()]
+        for n in namn:
+            cursor.execute(f'DROP TABLE IF EXISTS "{n}"')
+    return len(namn)
+
+
 def copy_till_tabell(text: str, kolumner: list[str], tabell: str = TABELL) -> None:
     """COPY the text into `tabell`, streamed in ~8 MB pieces."""
     with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {tabell} ({', '.join(kolumner)}) FROM STDIN") as cp:
@@ -99,6 +115,7 @@ def skriv_partition(leverans_id: int, text: str, kolumner: list[str]) -> None:
     copy_till_tabell(text, kolumner, namn)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        cursor.execute(f"CREATE INDEX ON {namn} (kva_id, matperiod, urval, leverans_id)")
+        # Must match the parent's indexes (migrations 0003/0004) so ATTACH adopts them instead of building new.
+        cursor.execute(f"CREATE INDEX ON {namn} USING brin (kva_id, matperiod, urval) WITH (pages_per_range = 16)")
         cursor.execute(f"CREATE INDEX ON {namn} (vardenhet_id, kva_id)")
         cursor.execute(f"ALTER TABLE {TABELL} ATTACH PARTITION {namn} FOR VALUES IN ({int(leverans_id)})")
