@@ -23,7 +23,7 @@ def stapeldiagram(
     hojd: int = 280,
     id_prefix: str = "stapel",
 ) -> SafeString:
-    """Grouped vertical bars: one group per label (e.g. month), one bar per series, legend below."""
+    """Grouped vertical bars: one group per label (e.g. month; a newline gives a second line), legend below."""
     vanster, hoger, topp, botten = 56, 16, 28, 58
     plot_b, plot_h = bredd - vanster - hoger, hojd - topp - botten
     alla = [v for s in serier for v in s.varden if v is not None]
@@ -70,10 +70,15 @@ def stapeldiagram(
                 f'height="{topp + plot_h - yy:.1f}" fill="{FARGER[si % len(FARGER)]}"/>'
             )
         if i % steg == 0:
-            delar.append(
-                f'<text x="{vanster + grupp_b * (i + 0.5):.1f}" y="{topp + plot_h + 16}" text-anchor="middle" '
-                f'font-size="11" fill="#333">{escape(label)}</text>'
-            )
+            # Two lines at most ("jan" / "2026"), cut to what fits under the group.
+            rader = label.split("\n")[:2]
+            tecken = max(int(grupp_b * steg / 6.5), 3)
+            for li, rad in enumerate(rader):
+                rad = rad if len(rad) <= tecken else rad[: tecken - 1] + "…"
+                delar.append(
+                    f'<text x="{vanster + grupp_b * (i + 0.5):.1f}" y="{topp + plot_h + 16 + 13 * li}" '
+                    f'text-anchor="middle" font-size="11" fill="#333">{escape(rad)}</text>'
+                )
     for si, serie in enumerate(serier):
         lx, ly = vanster + si * 190, hojd - 14
         delar.append(f'<rect x="{lx}" y="{ly - 10}" width="14" height="12" fill="{FARGER[si % len(FARGER)]}"/>')

@@ -2,7 +2,9 @@
 
 Definitions (also shown on the page):
 - registered: cases registered (`skapad`) in the period; the other figures are about these cases.
-- offered: cases with at least one offer; accepted: cases with an accepted offer (brokered patients).
+- offered: cases with at least one offer; accepted (brokered patients): cases with an accepted offer, which is
+  exactly the cases with a receiving unit (the services set it on acceptance and clear it when the acceptance
+  is undone), so no subquery per case is needed.
 - acceptance rate: accepted offers / answered offers (accepted + declined); open and withdrawn offers excluded.
 - handling time: registration date → date of the receiving unit's confirmation (remissbekräftelse), whole days.
 - within the guarantee: performed on or before the case's guarantee date (`vardgaranti_datum`).
@@ -19,10 +21,8 @@ from django.db.models import (
     Aggregate,
     Count,
     DurationField,
-    Exists,
     ExpressionWrapper,
     F,
-    OuterRef,
     Q,
     Sum,
 )
@@ -73,13 +73,6 @@ def percentil_ur_fordelning(fordelning: list[tuple[float, int]], andel: float) -
     return a + (b - a) * (pos - lag)
 
 
-def med_flaggor(qs):
-    accepterat = Erbjudande.objects.filter(arende=OuterRef("pk"), status=Erbjudande.Status.ACCEPTERAT)
-    return qs.annotate(
-        har_erbjudande=Exists(Erbjudande.objects.filter(arende=OuterRef("pk"))), har_accepterat=Exists(accepterat)
-    )
-
-
 def vantan():
     """Actual wait decision → performed, as a duration (both backends)."""
     return ExpressionWrapper(F("utfort_datum") - F("beslutsdatum"), output_field=DurationField())
@@ -88,10 +81,9 @@ def vantan():
 def nyckeltal(qs) -> dict:
     """Counts of cases, costs and guarantee compliance in one query."""
     utford = Q(utfort_datum__isnull=False)
-    return med_flaggor(qs).aggregate(
+    return qs.aggregate(
         registrerade=Count("id"),
-        erbjudna=Count("id", filter=Q(har_erbjudande=True)),
-        accepterade=Count("id", filter=Q(har_accepterat=True)),
+        accepterade=Count("id", filter=Q(mottagande_enhet__isnull=False)),
         utforda=Count("id", filter=utford),
         inom_garanti=Count("id", filter=utford & Q(utfort_datum__lte=F("vardgaranti_datum"))),
         avslutade=Count("id", filter=Q(status=Status.AVSLUTAD)),
@@ -105,8 +97,10 @@ def nyckeltal(qs) -> dict:
 
 
 def erbjudanden(qs) -> dict:
+    """Offers of the selected cases by status, and how many cases got at least one (`arenden`)."""
     s = Erbjudande.Status
     return Erbjudande.objects.filter(arende__in=qs.values("pk")).aggregate(
+        arenden=Count("arende_id", distinct=True),
         lamnade=Count("id"),
         accepterade=Count("id", filter=Q(status=s.ACCEPTERAT)),
         avbojda=Count("id", filter=Q(status=s.AVBOJT)),
@@ -144,12 +138,11 @@ def manadsetikett(m: date) -> str:
 def per_manad(qs, fran: date, till: date) -> list[dict]:
     """Per registration month: registered, brokered (accepted an offer) and performed; every month in the period."""
     rader = (
-        med_flaggor(qs)
-        .annotate(manad=TruncMonth("skapad"))
+        qs.annotate(manad=TruncMonth("skapad"))
         .values("manad")
         .annotate(
             registrerade=Count("id"),
-            formedlade=Count("id", filter=Q(har_accepterat=True)),
+            formedlade=Count("id", filter=Q(mottagande_enhet__isnull=False)),
             utforda=Count("id", filter=Q(utfort_datum__isnull=False)),
         )
         .order_by()

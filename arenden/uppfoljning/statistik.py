@@ -23,7 +23,7 @@ def _nyckeltal(k: dict, e: dict, sparat: dict, u: bool) -> Tabell:
     besvarade = e["accepterade"] + e["avbojda"]
     rader = [
         ("Registrerade ärenden", antal(k["registrerade"], u), "Registrerade under perioden."),
-        ("Ärenden med erbjudande", antal(k["erbjudna"], u), "Minst ett erbjudande lämnat."),
+        ("Ärenden med erbjudande", antal(e["arenden"], u), "Minst ett erbjudande lämnat."),
         ("Lämnade erbjudanden", antal(e["lamnade"], u), "Alla erbjudanden, även obesvarade och återkallade."),
         ("Accepterade erbjudanden", antal(e["accepterade"], u), "Patienten tackade ja."),
         ("Avböjda erbjudanden", antal(e["avbojda"], u), "Patienten tackade nej (orsaker nedan)."),
@@ -80,7 +80,10 @@ def _manader(rader: list[dict], u: bool) -> Tabell:
             "Stapeldiagram per registreringsmånad: registrerade ärenden, förmedlade patienter och utförd vård. "
             "Samma siffror finns i tabellen bredvid."
         ),
-        etiketter=[c[0].text for c in t.rader],
+        etiketter=[
+            q.MANADER[r["manad"].month - 1] + (f"\n{r['manad'].year}" if i == 0 or r["manad"].month == 1 else "")
+            for i, r in enumerate(rader)
+        ],
         serier=[Serie(namn, [c.diagramvarde for c in t.kolumn(i)]) for i, namn in enumerate(t.kolumner) if i],
         y_etikett="Antal",
         id_prefix="manader",
@@ -94,7 +97,7 @@ def _orsaker(nyckel: str, rader: list[tuple[str, int]], u: bool, forklaring: str
     t.diagram = stapeldiagram(
         titel=TABELLER[nyckel],
         beskrivning=f"Stapeldiagram: {TABELLER[nyckel].lower()}. Samma siffror finns i tabellen bredvid.",
-        etiketter=[a.split(" ")[0] for a, _ in rader],
+        etiketter=[a for a, _ in rader],
         serier=[Serie("Antal", [c.diagramvarde for c in t.kolumn(1)])],
         id_prefix=nyckel,
     )
@@ -229,3 +232,45 @@ def berakna(urval: Urval, *, export: bool = False, endast: str | None = None) ->
     if "avtal" in behov:
         ut["avtal"] = _avtal(q.volym_per_avtal(qs), u_region)
     return {n: ut[n] for n in TABELLER if n in ut}
+
+
+CACHE_SEKUNDER = 600
+
+
+def _fingeravtryck() -> tuple:
+    """Changes whenever a case is written: every service write saves the case (`andrad`), deletions change the count."""
+    from django.db.models import Count, Max
+
+    from arenden.models import Arende
+
+    fp = Arende.objects.aggregate(m=Max("andrad"), n=Count("id"))
+    return (fp["m"].isoformat() if fp["m"] else "", fp["n"])
+
+
+def berakna_cachad(urval: Urval, *, export: bool = False, endast: str | None = None) -> dict[str, Tabell]:
+    """`berakna` behind the cache, keyed on the selection and the cases' fingerprint, so a case write shows at once.
+
+    Figures from other apps (lägesbild waiting times, agreement caps) may lag up to CACHE_SEKUNDER. Without a
+    reachable cache (Redis down) the figures are computed directly: the page never fails because of the cache.
+    """
+    import hashlib
+    import logging
+
+    from django.core.cache import cache
+
+    val = (urval.params(), urval.region, urval.undertryck_alla, urval.undertryck_regioner, export, endast)
+    nyckel = repr((*val, *_fingeravtryck()))
+    nyckel = "uppfoljning:v1:" + hashlib.sha256(nyckel.encode()).hexdigest()
+    try:
+        traff = cache.get(nyckel)
+    except Exception:  # the cache is an optimisation only
+        logging.getLogger(__name__).warning("Uppföljning: cachen svarar inte, beräknar direkt.")
+        traff = None
+    if traff is not None:
+        return traff
+    tabeller = berakna(urval, export=export, endast=endast)
+    try:
+        cache.set(nyckel, tabeller, CACHE_SEKUNDER)
+    except Exception:
+        logging.getLogger(__name__).warning("Uppföljning: kunde inte spara i cachen.")
+    return tabeller

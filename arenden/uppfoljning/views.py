@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from arenden.uppfoljning import export, reports
-from arenden.uppfoljning.statistik import TABELLER, berakna
+from arenden.uppfoljning.statistik import TABELLER, berakna_cachad
 from arenden.uppfoljning.urval import SOM, UTFALL, urval_fran_request
 from katalog.models import KvaGrupp, Vardgivare
 from vardformedling.decorators import require_perm
@@ -25,7 +25,7 @@ def _region_for_user(request) -> str | None:
 def _export(request, urval, namn: str, format: str) -> HttpResponse:
     if namn not in TABELLER:
         return HttpResponse(EXPORT_FEL, status=400, content_type="text/plain; charset=utf-8")
-    tabeller = list(berakna(urval, export=True, endast=namn).values())
+    tabeller = list(berakna_cachad(urval, export=True, endast=namn).values())
     stamp = f"{urval.fran:%Y%m%d}-{urval.till:%Y%m%d}"
     region = urval.region or "riket"
     filnamn = f"uppfoljning_{namn}_{region}_{stamp}"
@@ -46,7 +46,7 @@ def uppfoljning(request: HttpRequest) -> HttpResponse:
     urval = urval_fran_request(request.GET, request.uppdrag)
     if request.GET.get("export"):
         return _export(request, urval, request.GET["export"], request.GET.get("format", "csv"))
-    tabeller = berakna(urval)
+    tabeller = berakna_cachad(urval)
     query = urlencode(urval.params())
     region_kod = _region_for_user(request)
     kva_grupper = list(KvaGrupp.objects.only("kod", "benamning", "vardomrade"))

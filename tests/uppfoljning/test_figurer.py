@@ -23,7 +23,7 @@ def _varden(tabell) -> dict[str, str]:
 def test_knee_pilot_acceptance_rate_is_39_of_59_offers(kanda):
     qs = _urval(kanda, region="06", kva="NGB").arenden()
     e = q.erbjudanden(qs)
-    assert e == {"lamnade": 59, "accepterade": 39, "avbojda": 20, "obesvarade": 0, "aterkallade": 0}
+    assert e == {"arenden": 45, "lamnade": 59, "accepterade": 39, "avbojda": 20, "obesvarade": 0, "aterkallade": 0}
     nyckeltal = _varden(berakna(_urval(kanda, region="06", kva="NGB"))["nyckeltal"])
     assert nyckeltal["Acceptansgrad"] == "66 %"
 
@@ -31,7 +31,6 @@ def test_knee_pilot_acceptance_rate_is_39_of_59_offers(kanda):
 def test_case_counts_costs_and_guarantee_for_the_referring_region(kanda):
     k = q.nyckeltal(_urval(kanda, region="06").arenden())
     assert k["registrerade"] == 47
-    assert k["erbjudna"] == 45
     assert k["accepterade"] == 39
     assert k["utforda"] == 6
     assert k["inom_garanti"] == 4
@@ -145,3 +144,17 @@ def test_coordinator_is_fixed_to_own_region_whatever_the_url_says(kanda):
 )
 def test_python_percentile_fallback_matches_percentile_cont(fordelning, andel, vantat):
     assert percentil_ur_fordelning(fordelning, andel) == vantat
+
+
+def test_a_patient_who_changes_their_mind_is_no_longer_counted_as_brokered(kanda):
+    from arenden import services
+    from arenden.models import Erbjudande
+
+    a = kanda.pilot[20]  # accepted, referral not yet sent
+    e = Erbjudande.objects.get(arende=a, status=Erbjudande.Status.ACCEPTERAT)
+    services.erbjudande_besvara(erbjudande=e, anvandare=None, svar=False, avbojt_orsak="halsoskal")
+    qs = _urval(kanda, region="06").arenden()
+    assert q.nyckeltal(qs)["accepterade"] == 38
+    e = q.erbjudanden(qs)
+    assert (e["accepterade"], e["avbojda"]) == (38, 21)
+    assert dict(q.avbojda_per_orsak(qs))["Hälsoskäl"] == 1

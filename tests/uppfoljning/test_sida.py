@@ -3,9 +3,11 @@
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from arenden import services
 from arenden.models import Arende
 from tests.factories import VardenhetFactory
 from tests.uppfoljning.conftest import PATIENTNAMN
@@ -126,11 +128,35 @@ def _mer_data(kanda, n: int) -> None:
 def test_page_query_count_does_not_grow_with_the_number_of_cases(kanda, client_for, django_assert_max_num_queries):
     c = client_for(Roll.ADMINISTRATOR)
     c.get(URL)  # session and commission lookups warmed up
+    cache.clear()
     with CaptureQueriesContext(connection) as fore:
         c.get(URL)
     _mer_data(kanda, 30)
+    cache.clear()
     with django_assert_max_num_queries(30), CaptureQueriesContext(connection) as efter:
         resp = c.get(URL)
     assert resp.status_code == 200
     assert _varden(resp)["Registrerade ärenden"] == "80"
     assert len(efter) == len(fore)
+
+
+def test_figures_are_cached_until_a_case_changes(kanda, client_for):
+    c = client_for(Roll.KOORDINATOR, "06")
+    cache.clear()
+    c.get(URL)
+    with CaptureQueriesContext(connection) as andra:
+        resp = c.get(URL)
+    assert _varden(resp)["Registrerade ärenden"] == "47"
+    assert not any("percentile_cont" in q["sql"] or "arenden_erbjudande" in q["sql"] for q in andra)
+    services.arende_avsluta_tidigt(arende=kanda.pilot[30], anvandare=None, orsak="behov_upphort")
+    resp = c.get(URL)
+    assert _varden(resp)["Avslutade i förtid"] == "5"
+
+
+def test_page_works_when_the_cache_is_unreachable(kanda, client_for, settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    resp = client_for(Roll.KOORDINATOR, "06").get(URL)
+    assert resp.status_code == 200
+    assert _varden(resp)["Registrerade ärenden"] == "47"
