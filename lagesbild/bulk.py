@@ -94,9 +94,11 @@ def stada_partitioner() -> int:
     return len(namn)
 
 
-def copy_till_tabell(text: str, kolumner: list[str], tabell: str = TABELL) -> None:
-    """COPY the text into `tabell`, streamed in ~8 MB pieces."""
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {tabell} ({', '.join(kolumner)}) FROM STDIN") as cp:
+def copy_till_tabell(text: str, kolumner: list[str], tabell: str = TABELL, *, frys: bool = False) -> None:
+    """COPY the text into `tabell`, streamed in ~8 MB pieces. `frys`: the table was created in this
+    (sub)transaction, so rows can be written frozen (no later hint-bit rewrite or freeze vacuum)."""
+    sql = f"COPY {tabell} ({', '.join(kolumner)}) FROM STDIN" + (" WITH (FREEZE)" if frys else "")
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as cp:
         steg = 8 << 20
         for start in range(0, len(text), steg):
             cp.write(text[start : start + steg])
@@ -112,7 +114,7 @@ def skriv_partition(leverans_id: int, text: str, kolumner: list[str]) -> None:
         cursor.execute("SET LOCAL synchronous_commit = off")  # a crash loses the run, never half a delivery
         cursor.execute(f"DROP TABLE IF EXISTS {namn}")
         cursor.execute(f"CREATE TABLE {namn} (LIKE {TABELL} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
-    copy_till_tabell(text, kolumner, namn)
+    copy_till_tabell(text, kolumner, namn, frys=True)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         # Must match the parent's indexes (migrations 0003/0004) so ATTACH adopts them instead of building new.
