@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from arenden import services
 from arenden.models import Arende
+from katalog.models import KvaGrupp
 from tests.factories import VardenhetFactory
 from tests.uppfoljning.conftest import PATIENTNAMN
 from vardformedling.models import Roll
@@ -114,11 +115,13 @@ def test_htmx_request_gets_only_the_results_fragment(kanda, client_for):
 
 
 def _mer_data(kanda, n: int) -> None:
-    """n more NGB cases with an accepted offer, registered today, referred by new units (new days-saved groups)."""
+    """n more performed cases in 10 KVÅ groups, registered today, referred by new units (new days-saved groups)."""
     a0 = kanda.region20[0]
+    koder = list(KvaGrupp.objects.values_list("kod", flat=True)[:10])
     for i in range(n):
         a = Arende.objects.get(pk=a0.pk)
         a.pk = None
+        a.kva_id = koder[i % len(koder)]
         a.case_id = f"VF-2026-20-9{i:05d}-0"
         a.remitterande_enhet = VardenhetFactory(region_id="20")
         a.utfort_datum = kanda.idag - timedelta(days=1)
