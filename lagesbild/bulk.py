@@ -37,13 +37,19 @@ def _kolumn_text(serie: pd.Series) -> np.ndarray:
     return texter[codes]  # code -1 (NA) picks the trailing \N
 
 
+def copy_bitar(rader: pd.DataFrame, konstanter: dict[str, object], per_bit: int = 50_000):
+    """Tab-separated COPY text for `konstanter` (same value on every row) followed by the frame's columns, yielded
+    in pieces so PostgreSQL ingests one piece while the next is joined (psycopg sends from its own thread)."""
+    delar = [_kolumn_text(rader[k]) for k in rader.columns]
+    fasta = [_format(v) for v in konstanter.values()]
+    for start in range(0, len(rader), per_bit):
+        bit = [repeat(v, min(per_bit, len(rader) - start)) for v in fasta] + [d[start : start + per_bit] for d in delar]
+        yield "\n".join(map("\t".join, zip(*bit, strict=False))) + "\n"
+
+
 def copy_text(rader: pd.DataFrame, konstanter: dict[str, object]) -> str:
-    """Tab-separated COPY text for `konstanter` (same value on every row) followed by the frame's columns."""
-    delar = [repeat(_format(v), len(rader)) for v in konstanter.values()]
-    delar += [_kolumn_text(rader[k]) for k in rader.columns]
-    if not len(rader):
-        return ""
-    return "\n".join(map("\t".join, zip(*delar, strict=False))) + "\n"
+    """The whole COPY text at once (small frames, tests)."""
+    return "".join(copy_bitar(rader, konstanter))
 
 
 def sortera_for_index(rader: pd.DataFrame) -> pd.DataFrame:
@@ -94,17 +100,16 @@ def stada_partitioner() -> int:
     return len(namn)
 
 
-def copy_till_tabell(text: str, kolumner: list[str], tabell: str = TABELL, *, frys: bool = False) -> None:
-    """COPY the text into `tabell`, streamed in ~8 MB pieces. `frys`: the table was created in this
+def copy_till_tabell(bitar, kolumner: list[str], tabell: str = TABELL, *, frys: bool = False) -> None:
+    """COPY the text pieces (an iterable of str) into `tabell`. `frys`: the table was created in this
     (sub)transaction, so rows can be written frozen (no later hint-bit rewrite or freeze vacuum)."""
     sql = f"COPY {tabell} ({', '.join(kolumner)}) FROM STDIN" + (" WITH (FREEZE)" if frys else "")
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as cp:
-        steg = 8 << 20
-        for start in range(0, len(text), steg):
-            cp.write(text[start : start + steg])
+        for bit in bitar:
+            cp.write(bit)
 
 
-def skriv_partition(leverans_id: int, text: str, kolumner: list[str]) -> None:
+def skriv_partition(leverans_id: int, bitar, kolumner: list[str]) -> None:
     """COPY one delivery into its own unindexed table, build the indexes once, then attach it as a partition.
 
     Inside the caller's transaction: readers keep seeing the previous state until commit.
@@ -114,10 +119,10 @@ def skriv_partition(leverans_id: int, text: str, kolumner: list[str]) -> None:
         cursor.execute("SET LOCAL synchronous_commit = off")  # a crash loses the run, never half a delivery
         cursor.execute(f"DROP TABLE IF EXISTS {namn}")
         cursor.execute(f"CREATE TABLE {namn} (LIKE {TABELL} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
-    copy_till_tabell(text, kolumner, namn, frys=True)
+    copy_till_tabell(bitar, kolumner, namn, frys=True)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        # Must match the parent's indexes (migrations 0003/0004) so ATTACH adopts them instead of building new.
+        # Must match the parent's indexes (migrations 0003-0005) so ATTACH adopts them instead of building new.
         cursor.execute(f"CREATE INDEX ON {namn} USING brin (kva_id, matperiod, urval) WITH (pages_per_range = 16)")
-        cursor.execute(f"CREATE INDEX ON {namn} (vardenhet_id, kva_id)")
+        cursor.execute(f"CREATE INDEX ON {namn} (vardenhet_id)")
         cursor.execute(f"ALTER TABLE {TABELL} ATTACH PARTITION {namn} FOR VALUES IN ({int(leverans_id)})")

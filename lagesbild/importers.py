@@ -175,13 +175,13 @@ def _skriv_register(ren: pd.DataFrame, kalla: str, uttagsdatum: date, run: Impor
         if bulk.partitionerad():
             bulk.slapp_leveranser(aldre)
             rader = bulk.sortera_for_index(rader)
-            text = bulk.copy_text(rader, {"leverans_id": leverans.pk})
-            bulk.skriv_partition(leverans.pk, text, ["leverans_id", *rader.columns])
+            bitar = bulk.copy_bitar(rader, {"leverans_id": leverans.pk})
+            bulk.skriv_partition(leverans.pk, bitar, ["leverans_id", *rader.columns])
         else:
             Matvarde.objects.filter(leverans_id__in=aldre).delete()
             rader.insert(0, "leverans_id", leverans.pk)
             if connection.vendor == "postgresql":
-                bulk.copy_till_tabell(bulk.copy_text(rader, {}), list(rader.columns))
+                bulk.copy_till_tabell(bulk.copy_bitar(rader, {}), list(rader.columns))
             else:
                 _bulk_create(rader)
 
