@@ -291,5 +291,6 @@ def volym_per_avtal(qs) -> list[dict]:
             forbrukat=Count("id", filter=Q(status=Reservationsstatus.FORBRUKAD)),
             reserverat=Count("id", filter=Q(status=Reservationsstatus.RESERVERAD)),
         )
-        .order_by("agare", "avtal_id", "kva")
+        .annotate(totalt=F("forbrukat") + F("reserverat"))
+        .order_by("-totalt", "agare", "avtal_id", "kva")
     )

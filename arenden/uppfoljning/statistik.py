@@ -6,6 +6,7 @@ from arenden.uppfoljning.tabell import Tabell, antal, dagar, kr, procent, text
 from arenden.uppfoljning.urval import Urval
 from vardformedling.models import Region
 
+VISA_RADER = 20  # long tables (providers, agreements) show the largest rows; the export has them all
 TABELLER = {
     "nyckeltal": "Nyckeltal",
     "manader": "Förmedlade patienter per månad",
@@ -176,6 +177,7 @@ def _vardgivare(rader: list[dict], u: bool) -> Tabell:
             for r in rader
         ],
         undertryckt=u,
+        max_rader=VISA_RADER,
     )
 
 
@@ -198,6 +200,7 @@ def _avtal(rader: list[dict], u: bool) -> Tabell:
         ],
         forklaring="Volym som urvalets ärenden har reserverat (accepterat erbjudande) eller förbrukat (utförd vård).",
         undertryckt=u,
+        max_rader=VISA_RADER,
     )
 
 
@@ -247,8 +250,20 @@ def _fingeravtryck() -> tuple:
     return (fp["m"].isoformat() if fp["m"] else "", fp["n"])
 
 
-def berakna_cachad(urval: Urval, *, export: bool = False, endast: str | None = None) -> dict[str, Tabell]:
-    """`berakna` behind the cache, keyed on the selection and the cases' fingerprint, so a case write shows at once.
+def vardgivare_val() -> list[tuple[int, str]]:
+    """Providers whose units have received cases (the provider filter's options)."""
+    from katalog.models import Vardgivare
+
+    return list(
+        Vardgivare.objects.filter(vardenheter__mottagna_arenden__isnull=False)
+        .distinct()
+        .order_by("namn")
+        .values_list("id", "namn")
+    )
+
+
+def _cachad(delar: tuple, berakning):
+    """`berakning()` behind the cache, keyed on `delar` and the cases' fingerprint, so a case write shows at once.
 
     Figures from other apps (lägesbild waiting times, agreement caps) may lag up to CACHE_SEKUNDER. Without a
     reachable cache (Redis down) the figures are computed directly: the page never fails because of the cache.
@@ -258,9 +273,7 @@ def berakna_cachad(urval: Urval, *, export: bool = False, endast: str | None = N
 
     from django.core.cache import cache
 
-    val = (urval.params(), urval.region, urval.undertryck_alla, urval.undertryck_regioner, export, endast)
-    nyckel = repr((*val, *_fingeravtryck()))
-    nyckel = "uppfoljning:v1:" + hashlib.sha256(nyckel.encode()).hexdigest()
+    nyckel = "uppfoljning:v2:" + hashlib.sha256(repr((*delar, *_fingeravtryck())).encode()).hexdigest()
     try:
         traff = cache.get(nyckel)
     except Exception:  # the cache is an optimisation only
@@ -268,9 +281,20 @@ def berakna_cachad(urval: Urval, *, export: bool = False, endast: str | None = N
         traff = None
     if traff is not None:
         return traff
-    tabeller = berakna(urval, export=export, endast=endast)
+    resultat = berakning()
     try:
-        cache.set(nyckel, tabeller, CACHE_SEKUNDER)
+        cache.set(nyckel, resultat, CACHE_SEKUNDER)
     except Exception:
         logging.getLogger(__name__).warning("Uppföljning: kunde inte spara i cachen.")
-    return tabeller
+    return resultat
+
+
+def berakna_cachad(urval: Urval, *, export: bool = False, endast: str | None = None) -> dict[str, Tabell]:
+    val = (urval.params(), urval.region, urval.undertryck_alla, urval.undertryck_regioner, export, endast)
+    return _cachad(val, lambda: berakna(urval, export=export, endast=endast))
+
+
+def sida_cachad(urval: Urval) -> dict:
+    """Everything the page computes from the cases: the tables and the provider filter's options."""
+    val = (urval.params(), urval.region, urval.undertryck_alla, urval.undertryck_regioner, "sida")
+    return _cachad(val, lambda: {"tabeller": berakna(urval), "vardgivare": vardgivare_val()})

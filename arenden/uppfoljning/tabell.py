@@ -93,6 +93,15 @@ class Tabell:
     forklaring: str = ""
     diagram: object = None  # SVG (SafeString) drawn beside the table
     undertryckt: bool = False  # suppression was applied to this table
+    max_rader: int | None = None  # the page shows at most this many rows (largest first); exports show all
+
+    @property
+    def visade_rader(self) -> list[list[Cell]]:
+        return self.rader[: self.max_rader] if self.max_rader else self.rader
+
+    @property
+    def dolda_rader(self) -> int:
+        return max(len(self.rader) - len(self.visade_rader), 0)
 
     @property
     def har_undertryckta(self) -> bool:

@@ -7,9 +7,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from arenden.uppfoljning import export, reports
-from arenden.uppfoljning.statistik import TABELLER, berakna_cachad
+from arenden.uppfoljning.statistik import TABELLER, berakna_cachad, sida_cachad
 from arenden.uppfoljning.urval import SOM, UTFALL, urval_fran_request
-from katalog.models import KvaGrupp, Vardgivare
+from katalog.models import KvaGrupp
 from vardformedling.decorators import require_perm
 from vardformedling.models import Region, Roll
 
@@ -46,13 +46,13 @@ def uppfoljning(request: HttpRequest) -> HttpResponse:
     urval = urval_fran_request(request.GET, request.uppdrag)
     if request.GET.get("export"):
         return _export(request, urval, request.GET["export"], request.GET.get("format", "csv"))
-    tabeller = berakna_cachad(urval)
+    data = sida_cachad(urval)
     query = urlencode(urval.params())
     region_kod = _region_for_user(request)
     kva_grupper = list(KvaGrupp.objects.only("kod", "benamning", "vardomrade"))
     context = {
         "urval": urval,
-        "tabeller": tabeller,
+        "tabeller": data["tabeller"],
         "query": query,
         "som_val": SOM,
         "utfall_val": UTFALL,
@@ -62,10 +62,7 @@ def uppfoljning(request: HttpRequest) -> HttpResponse:
         else "",
         "kva_grupper": kva_grupper,
         "vardomraden": sorted({k.vardomrade for k in kva_grupper if k.vardomrade}),
-        "vardgivare": Vardgivare.objects.filter(vardenheter__mottagna_arenden__isnull=False)
-        .distinct()
-        .only("id", "namn")
-        .order_by("namn"),
+        "vardgivare": data["vardgivare"],
         "rapporter": reports.rapporter_for_region(region_kod),
         "ar_koordinator": region_kod is not None,
     }

@@ -92,3 +92,14 @@ def test_unknown_export_table_is_a_clear_400(client_for):
     resp = client_for(Roll.KOORDINATOR, "06").get(URL + "?export=personer&format=csv")
     assert resp.status_code == 400
     assert "Okänd tabell" in resp.content.decode()
+
+
+def test_long_tables_show_the_largest_rows_on_the_page_but_export_them_all():
+    from arenden.uppfoljning import export
+    from arenden.uppfoljning.tabell import Tabell, antal, text
+
+    t = Tabell("vardgivare", "Per vårdgivare", ["Vårdgivare", "Förmedlade"], max_rader=20)
+    t.rader = [[text(f"Vårdgivare {i}"), antal(100 - i, True)] for i in range(25)]
+    assert len(t.visade_rader) == 20 and t.dolda_rader == 5
+    rader = list(csv.reader(io.StringIO(export.csv_bytes([t]).decode("utf-8")[1:]), delimiter=";"))
+    assert len(rader) == 26 and rader[-1] == ["Vårdgivare 24", "76"]
