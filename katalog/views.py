@@ -13,6 +13,7 @@ from avtal.models import Avtal
 from katalog.forms import SokForm
 from katalog.models import Kapacitetsannons, KvaGrupp, Vardenhet
 from katalog.search import DEFAULT_VIKTER, Referens, Sokparametrar, hitta_kva, hydrera, sok
+from katalog.sok_html import traff_html
 from lagesbild import api as lagesbild_api
 from vardformedling.decorators import require_perm
 from vardformedling.models import Region
@@ -75,6 +76,7 @@ def sok_view(request: HttpRequest) -> HttpResponse:
     referens, referens_varning = _referens(cd.get("fran") or "", patientregion)
     resultat = sida = None
     annonser: list = []
+    traffar_html: list = []
     if kva:
         params = Sokparametrar(
             kva=kva,
@@ -94,6 +96,7 @@ def sok_view(request: HttpRequest) -> HttpResponse:
         resultat = sok(params)
         sida = Paginator(resultat.traffar, PER_SIDA).get_page(cd.get("sida") or 1)
         hydrera(sida.object_list)
+        traffar_html = [traff_html(t, arende=cd.get("arende") or "") for t in sida.object_list]
         annonser = list(
             Kapacitetsannons.objects.aktiva().erbjudanden().filter(kva=kva).select_related("region", "vardenhet")[:5]
         )
@@ -103,6 +106,7 @@ def sok_view(request: HttpRequest) -> HttpResponse:
         "alternativ": alternativ,
         "resultat": resultat,
         "sida": sida,
+        "traffar_html": traffar_html,
         "forsta_plats": (sida.start_index() if sida else 1),
         "annonser": annonser,
         "referens": referens,
