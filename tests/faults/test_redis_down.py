@@ -11,24 +11,29 @@ from vardformedling.models import Roll
 
 @pytest.fixture
 def redis_down(settings, dead_redis_url):
-    """The cache, broker and result backend all point at a port where nothing listens."""
+    """The cache, broker and result backend all point at a port where nothing listens.
+
+    The Celery app caches its connection pool, producer pool and result backend; they are set aside and put back
+    untouched afterwards so later tests (and the real worker tests) get the live Redis again.
+    """
     from vardformedling.celery import app
 
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": dead_redis_url}
     }
-    old = (app.conf.broker_url, app.conf.result_backend, app.conf.task_always_eager)
-    app.conf.broker_url, app.conf.result_backend = dead_redis_url, dead_redis_url
-    app.conf.task_always_eager = False
-    app.conf.broker_connection_retry = False
-    app.conf.broker_transport_options = {"max_retries": 0}
-    app.__dict__.pop("backend", None)  # the result backend is cached on the app
-    app.pool.force_close_all()
+    conf_keys = ("broker_url", "result_backend", "task_always_eager", "broker_connection_retry")
+    old_conf = {k: app.conf[k] for k in conf_keys}
+    old_transport = app.conf.broker_transport_options
+    saved = (app._pool, app.amqp._producer_pool, app._backend_cache, app._local.__dict__.pop("backend", None))
+    app.conf.update(broker_url=dead_redis_url, result_backend=dead_redis_url, task_always_eager=False)
+    app.conf.update(broker_connection_retry=False, broker_transport_options={"max_retries": 0})
+    app._pool, app.amqp._producer_pool, app._backend_cache = None, None, None
     yield dead_redis_url
-    app.conf.broker_url, app.conf.result_backend, app.conf.task_always_eager = old
-    app.conf.broker_transport_options = {}
-    app.__dict__.pop("backend", None)
-    app.pool.force_close_all()
+    app.conf.update(**old_conf, broker_transport_options=old_transport)
+    app._pool, app.amqp._producer_pool, app._backend_cache = saved[:3]
+    app._local.__dict__.pop("backend", None)
+    if saved[3] is not None:
+        app._local.backend = saved[3]
 
 
 @pytest.mark.django_db
