@@ -126,3 +126,5 @@ def skriv_partition(leverans_id: int, bitar, kolumner: list[str]) -> None:
         cursor.execute(f"CREATE INDEX ON {namn} USING brin (kva_id, matperiod, urval) WITH (pages_per_range = 16)")
         cursor.execute(f"CREATE INDEX ON {namn} (vardenhet_id)")
         cursor.execute(f"ALTER TABLE {TABELL} ATTACH PARTITION {namn} FOR VALUES IN ({int(leverans_id)})")
+        # Fresh statistics, or the planner guesses "1 row", picks the wrong index and even JIT-compiles the query.
+        cursor.execute(f"ANALYZE {namn}")
