@@ -77,22 +77,55 @@ def vantan():
     return ExpressionWrapper(F("utfort_datum") - F("beslutsdatum"), output_field=DurationField())
 
 
-def nyckeltal(qs) -> dict:
-    """Counts of cases, costs and guarantee compliance in one query."""
+def manadsrader(qs) -> list[dict]:
+    """Counts of cases, costs and guarantee compliance per registration month: one scan of the cases, which both
+    the monthly table and the key figures (the sum of at most 60 rows) are built from."""
     utford = Q(utfort_datum__isnull=False)
-    return qs.aggregate(
-        registrerade=Count("id"),
-        accepterade=Count("id", filter=Q(mottagande_enhet__isnull=False)),
-        utforda=Count("id", filter=utford),
-        inom_garanti=Count("id", filter=utford & Q(utfort_datum__lte=F("vardgaranti_datum"))),
-        avslutade=Count("id", filter=Q(status=Status.AVSLUTAD)),
-        avslutade_tidigt=Count("id", filter=Q(status=Status.AVSLUTAD_TIDIGT)),
-        pagaende=Count("id", filter=~Q(status__in=[Status.AVSLUTAD, Status.AVSLUTAD_TIDIGT])),
-        fakturerade=Count("id", filter=Q(faktura_belopp__isnull=False)),
-        faktura_summa=Sum("faktura_belopp"),
-        med_resa=Count("id", filter=Q(resekostnad__isnull=False)),
-        rese_summa=Sum("resekostnad"),
+    rader = (
+        qs.annotate(manad=TruncMonth("skapad"))
+        .values("manad")
+        .annotate(
+            registrerade=Count("id"),
+            accepterade=Count("id", filter=Q(mottagande_enhet__isnull=False)),
+            utforda=Count("id", filter=utford),
+            inom_garanti=Count("id", filter=utford & Q(utfort_datum__lte=F("vardgaranti_datum"))),
+            avslutade=Count("id", filter=Q(status=Status.AVSLUTAD)),
+            avslutade_tidigt=Count("id", filter=Q(status=Status.AVSLUTAD_TIDIGT)),
+            fakturerade=Count("id", filter=Q(faktura_belopp__isnull=False)),
+            faktura_summa=Sum("faktura_belopp"),
+            med_resa=Count("id", filter=Q(resekostnad__isnull=False)),
+            rese_summa=Sum("resekostnad"),
+        )
+        .order_by()
     )
+    ut = []
+    for r in rader:
+        m = r["manad"]
+        m = m.date() if hasattr(m, "date") else m
+        ut.append({**r, "manad": date(m.year, m.month, 1)})
+    return ut
+
+
+NYCKELTAL = [
+    "registrerade",
+    "accepterade",
+    "utforda",
+    "inom_garanti",
+    "avslutade",
+    "avslutade_tidigt",
+    "fakturerade",
+    "faktura_summa",
+    "med_resa",
+    "rese_summa",
+]
+
+
+def nyckeltal(qs, rader: list[dict] | None = None) -> dict:
+    """Key figures of the selection (from `manadsrader`, summed)."""
+    rader = manadsrader(qs) if rader is None else rader
+    ut = {k: sum((r[k] or 0) for r in rader) for k in NYCKELTAL}
+    ut["pagaende"] = ut["registrerade"] - ut["avslutade"] - ut["avslutade_tidigt"]
+    return ut
 
 
 def erbjudanden(qs) -> dict:
@@ -134,25 +167,15 @@ def manadsetikett(m: date) -> str:
     return f"{MANADER[m.month - 1]} {m.year}"
 
 
-def per_manad(qs, fran: date, till: date) -> list[dict]:
+def per_manad(qs, fran: date, till: date, rader: list[dict] | None = None) -> list[dict]:
     """Per registration month: registered, brokered (accepted an offer) and performed; every month in the period."""
-    rader = (
-        qs.annotate(manad=TruncMonth("skapad"))
-        .values("manad")
-        .annotate(
-            registrerade=Count("id"),
-            formedlade=Count("id", filter=Q(mottagande_enhet__isnull=False)),
-            utforda=Count("id", filter=Q(utfort_datum__isnull=False)),
-        )
-        .order_by()
-    )
-    per = {}
-    for r in rader:
-        m = r["manad"]
-        m = m.date() if hasattr(m, "date") else m
-        per[date(m.year, m.month, 1)] = r
-    tom = {"registrerade": 0, "formedlade": 0, "utforda": 0}
-    return [{"manad": m, **{k: per.get(m, tom)[k] for k in tom}} for m in manader_i(fran, till)]
+    per = {r["manad"]: r for r in (manadsrader(qs) if rader is None else rader)}
+    ut = []
+    for m in manader_i(fran, till):
+        r = per.get(m, {})
+        registrerade, formedlade, utforda = (r.get(k, 0) for k in ("registrerade", "accepterade", "utforda"))
+        ut.append({"manad": m, "registrerade": registrerade, "formedlade": formedlade, "utforda": utforda})
+    return ut
 
 
 def _percentiler(qs_rader, uttryck, andelar: tuple[float, ...]) -> tuple[int, list[float | None]]:

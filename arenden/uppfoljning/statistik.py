@@ -211,12 +211,13 @@ def berakna(urval: Urval, *, export: bool = False, endast: str | None = None) ->
     u_region = u or urval.undertryck_regioner
     behov = set(TABELLER) if endast is None else {endast}
     ut: dict[str, Tabell] = {}
-    if "nyckeltal" in behov or "kostnad" in behov:
-        k = q.nyckeltal(qs)
-        if "nyckeltal" in behov:
-            ut["nyckeltal"] = _nyckeltal(k, q.erbjudanden(qs), q.sparade_dagar(qs), u)
+    if behov & {"nyckeltal", "kostnad", "manader"}:
+        manadsrader = q.manadsrader(qs)
+        k = q.nyckeltal(qs, manadsrader)
+    if "nyckeltal" in behov:
+        ut["nyckeltal"] = _nyckeltal(k, q.erbjudanden(qs), q.sparade_dagar(qs), u)
     if "manader" in behov:
-        ut["manader"] = _manader(q.per_manad(qs, urval.fran, urval.till), u)
+        ut["manader"] = _manader(q.per_manad(qs, urval.fran, urval.till, manadsrader), u)
     if "avbojda" in behov:
         ut["avbojda"] = _orsaker("avbojda", q.avbojda_per_orsak(qs), u, "Patientens orsak när ett erbjudande avböjdes.")
     if "avslutade" in behov:

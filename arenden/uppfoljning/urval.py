@@ -20,6 +20,7 @@ UTFALL = {
 DATUM_FEL = "Datumet i fältet ”{falt}” ska skrivas ÅÅÅÅ-MM-DD, t.ex. 2026-01-31. Standardperioden visas."
 PERIOD_FEL = "Periodens slut ligger före dess början. Standardperioden visas."
 MAX_PERIOD_DAGAR = 366 * 5
+PERIODER = ("30", "90", "365")
 
 
 def standardperiod(idag: date) -> tuple[date, date]:
@@ -109,8 +110,12 @@ def urval_fran_request(params, uppdrag, *, idag: date | None = None) -> Urval:
     idag = idag or timezone.localdate()
     fel: list[str] = []
     std_fran, std_till = standardperiod(idag)
-    fran = _datum(params.get("fran"), "Från", fel) or std_fran
     till = _datum(params.get("till"), "Till", fel) or std_till
+    fran = _datum(params.get("fran"), "Från", fel)
+    if fran is None and params.get("period") in PERIODER:
+        # The lägesbild's shortcut (?period=30|90|365): the last N days up to `till`.
+        fran = till - timedelta(days=int(params["period"]) - 1)
+    fran = fran or std_fran
     if till < fran:
         fel.append(PERIOD_FEL)
         fran, till = std_fran, std_till

@@ -158,3 +158,13 @@ def test_a_patient_who_changes_their_mind_is_no_longer_counted_as_brokered(kanda
     e = q.erbjudanden(qs)
     assert (e["accepterade"], e["avbojda"]) == (38, 21)
     assert dict(q.avbojda_per_orsak(qs))["Hälsoskäl"] == 1
+
+
+def test_period_shortcut_and_default_period():
+    idag = date(2026, 11, 23)
+    u = urval_fran_request({}, None, idag=idag)
+    assert (u.fran, u.till) == (date(2025, 12, 1), idag)
+    u = urval_fran_request({"period": "30"}, None, idag=idag)
+    assert (u.fran, u.till) == (date(2026, 10, 25), idag)
+    u = urval_fran_request({"fran": "2026-11-01", "till": "2026-10-01"}, None, idag=idag)
+    assert (u.fran, u.till) == (date(2025, 12, 1), idag) and u.fel
