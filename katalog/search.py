@@ -7,7 +7,8 @@ The proposal ("Förslag") is a transparent score 0–100: the weighted mean of p
   one price only → 100; no usable line → 0
 - avtal: a usable agreement line with volume left = 100, else 0
 - förmåga: meets the patient's ASA class and anaesthesia need = 100 (units that do not are excluded)
-Ties are broken by distance, then name. Units that cannot take the patient are excluded and counted by reason.
+Ties are broken by distance, then name, then the offering's id (a stable order). Units that cannot take the
+patient are excluded and counted by reason.
 """
 
 from collections import Counter
@@ -232,7 +233,8 @@ def kandidater(p: Sokparametrar) -> list[Kandidat]:
         qs = qs.filter(vardenhet__region__sjukvardsregion=p.sjukvardsregion)
     if p.agarform:
         qs = qs.filter(vardenhet__vardgivare__agarform=p.agarform)
-    return [Kandidat(*row) for row in qs.values_list(*KANDIDAT_FALT)]
+    # No ORDER BY (and so no join on the KVÅ table): `rangordna` sorts, ending on name and offering id.
+    return [Kandidat(*row) for row in qs.order_by().values_list(*KANDIDAT_FALT)]
 
 
 def sok(p: Sokparametrar) -> Sokresultat:
@@ -291,7 +293,9 @@ def rangordna(
         )
         t.vikter, t.prisintervall = vikter, (billigast, dyrast)
         t.poang = round(sum(d * w for d, w in zip(t.delpoang, vikter, strict=True)) / total, 1) if total else 0.0
-    traffar.sort(key=lambda t: (-t.poang, t.avstand_km is None, t.avstand_km or 0, t.kandidat.namn))
+    traffar.sort(
+        key=lambda t: (-t.poang, t.avstand_km is None, t.avstand_km or 0, t.kandidat.namn, t.kandidat.utbud_id)
+    )
     fmt = {"asa": p.asa, "max_avstand": p.max_avstand and f"{p.max_avstand:g}", "max_vantetid": p.max_vantetid}
     ordning = list(UTESLUTEN)
     texter = [
