@@ -106,6 +106,7 @@ class ErbjudandeForm(VersionForm):
         rader = Avtalsrad.objects.filter(kva=arende.kva).select_related("avtal", "avtal__vardgivare")
         # Only the chosen unit's provider's lines, so the list stays short at national scale.
         hsa = (self.data.get(self.add_prefix("vardenhet")) if self.is_bound else self.initial.get("vardenhet")) or ""
+        hsa = hsa.replace("\x00", "")  # PostgreSQL text cannot hold NUL; the field's own validation reports it
         enhet = Vardenhet.objects.filter(hsa_id__iexact=hsa.strip()).first() if hsa.strip() else None
         if enhet is not None and enhet.vardgivare_id:
             rader = rader.filter(avtal__vardgivare_id=enhet.vardgivare_id)

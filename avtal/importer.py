@@ -8,6 +8,7 @@ volume survives every upload; lines that carry reservations are never deleted.
 """
 
 import io
+import logging
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -71,6 +72,8 @@ FALTNAMN = {
     "ersattningsmodell": "ersättningsmodell",
     "takvolym": "takvolym",
 }
+
+logger = logging.getLogger(__name__)
 
 
 class FilFel(Exception):
@@ -160,6 +163,13 @@ def _kontrollera_zip(innehall: bytes) -> None:
         raise FilFel(["Filen är en zip-fil men inte en XLSX-arbetsbok."])
 
 
+FEL_CSV_OLASBAR = (
+    "Filen kunde inte läsas som CSV. Kontrollera att den har semikolon som avgränsare, en rubrikrad och "
+    "lika många fält på varje rad (citattecken måste stängas)."
+)
+FEL_XLSX_OLASBAR = "Excel-filen kunde inte läsas: den är skadad eller innehåller ingen arbetsbok i XLSX-format."
+
+
 def las_tabell(innehall: bytes, typ: str) -> pd.DataFrame:
     """All cells as stripped strings, column names lower-case; raises FilFel when unreadable."""
     try:
@@ -169,8 +179,9 @@ def las_tabell(innehall: bytes, typ: str) -> pd.DataFrame:
             df = pd.read_csv(
                 io.BytesIO(innehall), sep=";", dtype=str, keep_default_na=False, encoding="utf-8-sig", quotechar='"'
             )
-    except Exception as exc:  # any parser failure is a user-facing "unreadable file"
-        raise FilFel([f"Filen kunde inte läsas som {typ.upper()}: {exc}"]) from None
+    except Exception as exc:  # any parser failure is a user-facing "unreadable file"; details go to the log
+        logger.info("Avtalsfil kunde inte tolkas som %s: %r", typ, exc)
+        raise FilFel([FEL_XLSX_OLASBAR if typ == "xlsx" else FEL_CSV_OLASBAR]) from None
     df.columns = [str(c).strip().lower() for c in df.columns]
     saknas = [k for k in KRAVDA if k not in df.columns]
     if saknas:

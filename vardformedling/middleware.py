@@ -4,6 +4,7 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.http import HttpResponseBadRequest
 
 SESSION_STARTED = "vf_session_started"
 SESSION_UPPDRAG = "vf_uppdrag_id"
@@ -41,4 +42,18 @@ class ActiveCommissionMiddleware:
             request.uppdrag = aktivt
             user.uppdrag_aktivt = aktivt
             user.uppdrag_alla = alla
+        return self.get_response(request)
+
+
+class RejectNulMiddleware:
+    """PostgreSQL text cannot hold NUL: a NUL in the path or query string is a bad request, never a 500."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or any("\x00" in v for _, values in request.GET.lists() for v in values):
+            return HttpResponseBadRequest(
+                "Adressen innehåller ett ogiltigt tecken.", content_type="text/plain; charset=utf-8"
+            )
         return self.get_response(request)

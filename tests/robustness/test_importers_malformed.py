@@ -100,10 +100,6 @@ def test_avtal_importer_never_crashes_and_a_rejected_file_writes_nothing(katalog
         assert before == after, "a rejected agreement file changed the database"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="avtal/importer.py:176 las_tabell puts the pandas/openpyxl exception text (English) into the message",
-)
 @HYP
 @given(data=st.one_of(malformed_csv("avtal_20261120.csv"), malformed_xlsx("avtal_20261120.csv")))
 @example(data=FAKE_WORKBOOK)  # "Filen kunde inte läsas som XLSX: File contains no valid workbook part"

@@ -116,3 +116,11 @@ def test_a_task_runs_through_a_real_worker_and_redis(celery_worker):
 
     result = ping.delay().get(timeout=30)
     assert result == {"svar": "pong", "regioner": 21}
+
+
+@pytest.mark.django_db
+def test_a_nul_byte_in_path_or_query_is_a_swedish_bad_request(client):
+    for url in ["/katalog/sok/?q=%00", "/arenden/%00/", "/login/?next=%00"]:
+        response = client.get(url)
+        assert response.status_code == 400, url
+        assert "ogiltigt tecken" in response.content.decode()
