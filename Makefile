@@ -46,8 +46,13 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Benchmarks against PostgreSQL (seeds vf_bench with seed_scale when empty) → bench/RESULTS.md. Not part of CI.
 bench: install
-	$(PY) bench/run_all.py
+	$(PY) bench/run_all.py $(BENCH_ARGS)
+
+# 50 simulated navigators against gunicorn on loopback for 60 s → bench/load/RESULTS.md. Not part of CI.
+load-test: install
+	$(PY) bench/load/run.py
 
 worker: install
 	$(VENV)/bin/celery -A vardformedling worker -l info
