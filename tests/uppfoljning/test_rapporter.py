@@ -110,3 +110,11 @@ def test_administrators_have_no_region_reports(client_for):
     c = client_for(Roll.ADMINISTRATOR)
     assert "skapas per region" in c.get(URL).content.decode()
     assert c.get("/uppfoljning/rapporter/uppfoljning_06_2026-09.csv").status_code == 404
+
+
+def test_a_real_worker_knows_the_beat_task_by_its_name(celery_worker, settings):
+    """The worker only autodiscovers arenden.tasks: the schedule's task name must resolve there."""
+    resultat = celery_worker.send_task("arenden.tasks.skapa_manadsrapporter", kwargs={"manad": "2026-08"})
+    namn = resultat.get(timeout=120)
+    assert "uppfoljning_06_2026-08.csv" in namn
+    assert (settings.RAPPORT_DIR / "06" / "uppfoljning_06_2026-08.xlsx").is_file()
