@@ -12,10 +12,23 @@ from arenden import case_id as case_ids
 from arenden.access import ar_mottagare, logga
 from arenden.models import STEG_FOR_STATUS, STEG_NAMN, Arende, Atkomstlogg, Status
 from arenden.services import handlaggare_kandidater
+from arenden.views.lista_html import options, rader_html
 from katalog.models import KvaGrupp
 from vardformedling.decorators import require_perm
 
 PER_SIDA = 25
+RAD_FALT = (
+    "case_id",
+    "region_id",
+    "namn",
+    "personnummer",
+    "kva_id",
+    "status",
+    "avslutad_i_steg",
+    "vardgaranti_datum",
+    "planerat_datum",
+    "handlaggare_id",
+)
 SNART_DAGAR = 14
 
 
@@ -54,7 +67,8 @@ def arende_lista(request: HttpRequest) -> HttpResponse:
     """Worklist sorted by guarantee deadline; one access-log row per case row shown."""
     bas = Arende.objects.visible_to(request.user, request.uppdrag)
     qs, flik, fel = _filtrera(request, bas)
-    qs = qs.select_related("kva", "handlaggare", "mottagande_enhet").order_by("vardgaranti_datum", "id")
+    # Only what the rows show (and the access log needs); the kva and receiving-unit rows are not shown.
+    qs = qs.select_related("handlaggare").only(*RAD_FALT, "handlaggare__namn").order_by("vardgaranti_datum", "id")
     sida = Paginator(qs, PER_SIDA).get_page(request.GET.get("sida"))
     rader = list(sida.object_list)
     logga(request, rader, "arbetslista")
@@ -64,6 +78,9 @@ def arende_lista(request: HttpRequest) -> HttpResponse:
     params = request.GET.copy()
     params.pop("sida", None)
     mottagare = ar_mottagare(request)
+    g = request.GET
+    handlaggare = [] if mottagare else handlaggare_kandidater(request.uppdrag.region_id)
+    kva_val = KvaGrupp.objects.filter(kod__in=bas.values("kva_id")).order_by("kod").values_list("kod", "benamning")
     ctx = {
         "sida": sida,
         "rader": rader,
@@ -71,10 +88,11 @@ def arende_lista(request: HttpRequest) -> HttpResponse:
         "fel": fel,
         "mottagare": mottagare,
         "querystring": params.urlencode(),
-        "steg_val": list(STEG_NAMN.items()),
-        "status_val": Status.choices,
-        "kva_val": KvaGrupp.objects.filter(kod__in=bas.values("kva_id")).order_by("kod"),
-        "handlaggare_val": [] if mottagare else handlaggare_kandidater(request.uppdrag.region_id),
+        "rader_html": rader_html(rader, mottagare=mottagare, snart=SNART_DAGAR),
+        "steg_options": options(((nr, f"{nr}. {namn}") for nr, namn in STEG_NAMN.items()), g.get("steg")),
+        "status_options": options(Status.choices, g.get("status")),
+        "kva_options": options(((kod, f"{kod} {ben}".strip()) for kod, ben in kva_val), g.get("kva")),
+        "handlaggare_options": options(((u.pk, u.namn) for u in handlaggare), g.get("handlaggare")),
         "g": request.GET,
         "snart": SNART_DAGAR,
     }

@@ -1,0 +1,64 @@
+"""Worklist markup built in Python: the filter options and the table rows.
+
+Why: a page has ~130 <option>s (100 KVÅ groups) and 25 rows; through the template engine that was ~30 ms of a
+~55 ms render at national scale. The markup is exactly what templates/arenden/lista.html produced before.
+"""
+
+from django.urls import reverse
+from django.utils.html import escape, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+from arenden.models import OPPNA, STEG_FOR_STATUS, Status
+
+_STATUS_NAMN = dict(Status.choices)
+_OPPNA = frozenset(OPPNA)
+
+
+def options(val, vald: str | None) -> SafeString:
+    """`<option>`s for (value, label) pairs; `vald` (the query-string value) is selected."""
+    vald = "" if vald is None else str(vald)
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((v, mark_safe(" selected") if str(v) == vald else "", t) for v, t in val),
+    )
+
+
+def _steg(a) -> int:
+    # As Arende.steg, without the property lookups per row.
+    if a.status == Status.AVSLUTAD_TIDIGT:
+        return a.avslutad_i_steg or 1
+    return STEG_FOR_STATUS[a.status]
+
+
+def rader_html(rader, *, mottagare: bool, snart: int) -> SafeString:
+    """The worklist's `<tr>`s; each case must carry `kvar` (days left until the care-guarantee date)."""
+    ut = []
+    for a in rader:
+        badge = ""
+        if a.status in _OPPNA:
+            if a.kvar < 0:
+                badge = ' <span class="badge badge--err">Passerad</span>'
+            elif a.kvar <= snart:
+                badge = f' <span class="badge badge--warn">{a.kvar} dagar kvar</span>'
+        if mottagare:
+            sista = f"{a.planerat_datum:%Y-%m-%d}" if a.planerat_datum else "–"
+        else:
+            sista = escape(a.handlaggare.namn) if a.handlaggare and a.handlaggare.namn else "Ej tilldelad"
+        pnr = a.personnummer
+        maskerat = f"{pnr[:8]}-****" if len(pnr) == 12 else "****"
+        case_id = escape(a.case_id)
+        datum = f"{a.vardgaranti_datum:%Y-%m-%d}" if a.vardgaranti_datum else ""
+        ut.append(
+            f"""<tr>
+      <td><a href="{escape(reverse("arenden:arende", args=[a.case_id]))}">{case_id}</a></td>
+      <td>{escape(a.namn)}<br><span class="muted">{escape(maskerat)}</span></td>
+      <td>{escape(a.kva_id)}</td>
+      <td>{_steg(a)}. {escape(_STATUS_NAMN.get(a.status, a.status))}</td>
+      <td>{datum}
+        {badge}</td>
+      <td>{sista}</td>
+    </tr>
+"""
+        )
+    return mark_safe("".join(ut))  # noqa: S308 – every value above is escaped or a number/date
