@@ -109,12 +109,16 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     from lagesbild import bulk
 
+    if bulk.partitionerad():
+        with connection.cursor() as cur:
+            cur.execute("TRUNCATE lagesbild_matvarde")  # no millions of dead rows left behind for this run
     Matvarde.objects.all().delete()
     Leverans.objects.all().delete()
     if bulk.partitionerad():
         bulk.stada_partitioner()  # the deleted deliveries' (now empty) partitions
     with connection.cursor() as cur:
-        cur.execute("VACUUM ANALYZE lagesbild_matvarde")  # dead rows of the previous run must not tax this one
+        cur.execute("VACUUM ANALYZE lagesbild_matvarde")
+        cur.execute("CHECKPOINT")  # both runs start without the previous run's dirty pages being flushed
     ImportRun.objects.all().delete()
     idag = date.today()  # noqa: DTZ011 - local benchmark dates
     with tempfile.TemporaryDirectory() as tmp:
