@@ -35,6 +35,51 @@ def _tal(value: float) -> str:
     return f"{value:,.0f}".replace(",", "\u00a0") if value >= 1000 or value == int(value) else f"{value:.1f}"
 
 
+def svg_ram(
+    *,
+    titel: str,
+    beskrivning: str,
+    id_prefix: str,
+    bredd: int,
+    hojd: int,
+    vanster: int,
+    hoger: int,
+    topp: int,
+    plot_h: float,
+    ymax: float,
+    y_etikett: str = "",
+    y_axel: bool = False,
+) -> list[str]:
+    """The opening of every chart: <svg> with <title>/<desc>, horizontal grid lines with y labels, the x axis."""
+    tid, did = f"{id_prefix}-titel", f"{id_prefix}-desc"
+    delar = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {bredd} {hojd}" role="img" '
+        f'aria-labelledby="{tid} {did}" focusable="false">',
+        f'<title id="{tid}">{escape(titel)}</title>',
+        f'<desc id="{did}">{escape(beskrivning)}</desc>',
+    ]
+    for k in range(5):
+        v = ymax * k / 4
+        yy = topp + plot_h - plot_h * v / ymax
+        delar.append(
+            f'<line x1="{vanster}" y1="{yy:.1f}" x2="{bredd - hoger}" y2="{yy:.1f}" stroke="#d0d7de" stroke-width="1"/>'
+        )
+        delar.append(
+            f'<text x="{vanster - 6}" y="{yy + 4:.1f}" text-anchor="end" font-size="11" fill="#333">{_tal(v)}</text>'
+        )
+    delar.append(
+        f'<line x1="{vanster}" y1="{topp + plot_h}" x2="{bredd - hoger}" y2="{topp + plot_h}" '
+        f'stroke="#333" stroke-width="1"/>'
+    )
+    if y_axel:
+        delar.append(
+            f'<line x1="{vanster}" y1="{topp}" x2="{vanster}" y2="{topp + plot_h}" stroke="#333" stroke-width="1"/>'
+        )
+    if y_etikett:
+        delar.append(f'<text x="{vanster}" y="{topp - 10}" font-size="12" fill="#333">{escape(y_etikett)}</text>')
+    return delar
+
+
 def linjediagram(
     *,
     titel: str,
@@ -59,32 +104,20 @@ def linjediagram(
     def y(v: float) -> float:
         return topp + plot_h - plot_h * v / ymax
 
-    tid, did = f"{id_prefix}-titel", f"{id_prefix}-desc"
-    delar = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {bredd} {hojd}" role="img" '
-        f'aria-labelledby="{tid} {did}" focusable="false">',
-        f'<title id="{tid}">{escape(titel)}</title>',
-        f'<desc id="{did}">{escape(beskrivning)}</desc>',
-    ]
-    # Horizontal grid lines with y labels.
-    for k in range(5):
-        v = ymax * k / 4
-        yy = y(v)
-        delar.append(
-            f'<line x1="{vanster}" y1="{yy:.1f}" x2="{bredd - hoger}" y2="{yy:.1f}" stroke="#d0d7de" stroke-width="1"/>'
-        )
-        delar.append(
-            f'<text x="{vanster - 6}" y="{yy + 4:.1f}" text-anchor="end" font-size="11" fill="#333">{_tal(v)}</text>'
-        )
-    delar.append(
-        f'<line x1="{vanster}" y1="{topp + plot_h}" x2="{bredd - hoger}" y2="{topp + plot_h}" '
-        f'stroke="#333" stroke-width="1"/>'
+    delar = svg_ram(
+        titel=titel,
+        beskrivning=beskrivning,
+        id_prefix=id_prefix,
+        bredd=bredd,
+        hojd=hojd,
+        vanster=vanster,
+        hoger=hoger,
+        topp=topp,
+        plot_h=plot_h,
+        ymax=ymax,
+        y_etikett=y_etikett,
+        y_axel=True,
     )
-    delar.append(
-        f'<line x1="{vanster}" y1="{topp}" x2="{vanster}" y2="{topp + plot_h}" stroke="#333" stroke-width="1"/>'
-    )
-    if y_etikett:
-        delar.append(f'<text x="{vanster}" y="{topp - 10}" font-size="12" fill="#333">{escape(y_etikett)}</text>')
     # X labels: at most ~9 so they stay readable.
     steg = max(1, ceil(n / 9))
     for i, label in enumerate(etiketter):

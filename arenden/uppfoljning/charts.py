@@ -7,7 +7,7 @@ shown next to a table with the same numbers; a suppressed value (None) draws no 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from lagesbild.charts import FARGER, Serie, _snyggt_max, _tal
+from lagesbild.charts import FARGER, Serie, _snyggt_max, svg_ram
 
 __all__ = ["Serie", "stapeldiagram"]
 
@@ -35,28 +35,19 @@ def stapeldiagram(
     def y(v: float) -> float:
         return topp + plot_h - plot_h * v / ymax
 
-    tid, did = f"{id_prefix}-titel", f"{id_prefix}-desc"
-    delar = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {bredd} {hojd}" role="img" '
-        f'aria-labelledby="{tid} {did}" focusable="false">',
-        f'<title id="{tid}">{escape(titel)}</title>',
-        f'<desc id="{did}">{escape(beskrivning)}</desc>',
-    ]
-    for k in range(5):
-        v = ymax * k / 4
-        yy = y(v)
-        delar.append(
-            f'<line x1="{vanster}" y1="{yy:.1f}" x2="{bredd - hoger}" y2="{yy:.1f}" stroke="#d0d7de" stroke-width="1"/>'
-        )
-        delar.append(
-            f'<text x="{vanster - 6}" y="{yy + 4:.1f}" text-anchor="end" font-size="11" fill="#333">{_tal(v)}</text>'
-        )
-    delar.append(
-        f'<line x1="{vanster}" y1="{topp + plot_h}" x2="{bredd - hoger}" y2="{topp + plot_h}" '
-        f'stroke="#333" stroke-width="1"/>'
+    delar = svg_ram(
+        titel=titel,
+        beskrivning=beskrivning,
+        id_prefix=id_prefix,
+        bredd=bredd,
+        hojd=hojd,
+        vanster=vanster,
+        hoger=hoger,
+        topp=topp,
+        plot_h=plot_h,
+        ymax=ymax,
+        y_etikett=y_etikett,
     )
-    if y_etikett:
-        delar.append(f'<text x="{vanster}" y="{topp - 10}" font-size="12" fill="#333">{escape(y_etikett)}</text>')
     steg = max(1, -(-n // 12))
     for i, label in enumerate(etiketter):
         x0 = vanster + grupp_b * i + grupp_b * 0.1
