@@ -1,5 +1,7 @@
 """/lagesbild/importer/: import runs with their errors, file upload, and "Kör inkorgen nu" with progress."""
 
+import logging
+
 from celery.result import AsyncResult
 from django.conf import settings
 from django.contrib import messages
@@ -8,6 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
+from kombu.exceptions import OperationalError as KoFel
+from redis.exceptions import RedisError
 
 from lagesbild import inkorg, tasks
 from lagesbild.api import kallstatus
@@ -17,6 +21,15 @@ from vardformedling.decorators import require_perm
 FEL_INGEN_FIL = "Välj en fil att ladda upp."
 FEL_FOR_STOR = "Filen är för stor ({storlek} MB); största tillåtna storlek är {max} MB."
 FEL_FILTYP = "Filen måste vara en CSV-fil (.csv) enligt registrens leveransformat."
+FEL_KO_NERE = (
+    "Importen kunde inte startas: kön (Redis) svarar inte. Filerna ligger kvar i inkorgen; försök igen om en stund."
+)
+FEL_STATUS_NERE = "Status kan inte hämtas just nu: kön (Redis) svarar inte. Försök igen om en stund."
+
+# What the broker (kombu) and the Redis result backend raise when Redis cannot be reached.
+KO_FEL = (KoFel, RedisError, ConnectionError)
+
+logger = logging.getLogger(__name__)
 
 
 def _context(request: HttpRequest, **extra) -> dict:
@@ -70,8 +83,22 @@ def ladda_upp(request: HttpRequest) -> HttpResponse:
 @require_POST
 @require_perm("lagesbild.importer")
 def kor_inkorgen(request: HttpRequest) -> HttpResponse:
-    """Starts the inbox import as a task; HTMX gets a status fragment that polls until the task is done."""
-    result = tasks.importera_inkorg.delay(startad_av=request.user.hsa_id)
+    """Starts the inbox import as a task; HTMX gets a status fragment that polls until the task is done.
+
+    With the queue (Redis) down nothing is started and nothing moves: the files stay in the inbox and the user is
+    told so in Swedish (the nightly run or a later click picks them up)."""
+    try:
+        result = tasks.importera_inkorg.delay(startad_av=request.user.hsa_id)
+    except (*KO_FEL, RuntimeError) as exc:
+        # Celery's Redis result backend wraps the connection error in a bare RuntimeError ("Retry limit exceeded").
+        if isinstance(exc, RuntimeError) and not isinstance(exc.__cause__, KO_FEL):
+            raise
+        logger.warning("Inkorgsimporten kunde inte köas: %s", type(exc).__name__)
+        if request.htmx:
+            uppgift = {"id": "", "klar": True, "text": FEL_KO_NERE, "klara": 0, "totalt": 0, "fel": True}
+            return render(request, "lagesbild/importer.html#uppgift", {"uppgift": uppgift})
+        messages.error(request, FEL_KO_NERE)
+        return redirect("lagesbild:importer")
     uppgift = _uppgift_status(result.id, result)
     if request.htmx:
         return render(request, "lagesbild/importer.html#uppgift", {"uppgift": uppgift})
@@ -88,8 +115,13 @@ def _uppgift_status(task_id: str, result=None) -> dict | None:
     if not task_id:
         return None
     result = result or AsyncResult(task_id)
-    state = result.state
-    info = result.info if isinstance(result.info, dict) else {}
+    try:
+        state = result.state
+        info = result.info if isinstance(result.info, dict) else {}
+    except KO_FEL as exc:
+        # The result backend is Redis; without it the status is unknown, not failed (the task may still run).
+        logger.warning("Status för uppgift kunde inte hämtas: %s", type(exc).__name__)
+        return {"id": task_id, "klar": True, "text": FEL_STATUS_NERE, "klara": 0, "totalt": 0, "fel": True}
     klar = state in {"SUCCESS", "FAILURE", "REVOKED"}
     if state == "SUCCESS":
         text = (

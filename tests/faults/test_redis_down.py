@@ -45,10 +45,6 @@ def test_health_check_and_pages_keep_working_with_redis_down(redis_down, client_
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="lagesbild/views_import.py:74 .delay() raises kombu OperationalError when Redis is down → 500",
-)
 def test_starting_the_inbox_import_with_redis_down_gives_a_swedish_message_not_a_500(redis_down, client_for, settings):
     spor_file(settings.LAGESBILD_INBOX / "spor.csv", enheter=2)
     client = client_for(Roll.ADMINISTRATOR)
@@ -60,10 +56,6 @@ def test_starting_the_inbox_import_with_redis_down_gives_a_swedish_message_not_a
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="lagesbild/views_import.py:91 AsyncResult(task_id).state reads the Redis result backend; Redis down → 500",
-)
 def test_the_import_status_page_with_redis_down_does_not_fail(redis_down, client_for):
     client = client_for(Roll.ADMINISTRATOR)
     client.raise_request_exception = False
