@@ -157,6 +157,10 @@ class Arende(FSMModelMixin, models.Model):
             models.Index(fields=["region", "status", "vardgaranti_datum"]),
             models.Index(fields=["mottagande_enhet", "status"]),
             models.Index(fields=["personnummer", "kva"]),
+            # Follow-up statistics filter on registration date; its cache key reads the latest change.
+            models.Index(fields=["skapad"]),
+            models.Index(fields=["andrad"]),
+            models.Index(fields=["kva", "region"]),
         ]
 
     def __str__(self) -> str:
@@ -238,6 +242,8 @@ class ArendeHandelse(models.Model):
 
     class Meta:
         ordering = ["tidpunkt", "id"]
+        # Handling times look up when each case reached a status.
+        indexes = [models.Index(fields=["till_status", "arende"])]
 
     def __str__(self) -> str:
         return f"{self.arende_id}: {self.handelse}"

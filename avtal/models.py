@@ -190,7 +190,8 @@ class Volymreservation(models.Model):
                 name="uniq_aktiv_reservation",
             )
         ]
-        indexes = [models.Index(fields=["region", "skapad"])]
+        # Volume per line (search, agreement page) aggregates active reservations per line.
+        indexes = [models.Index(fields=["region", "skapad"]), models.Index(fields=["rad", "status"])]
         verbose_name = "volymreservation"
         verbose_name_plural = "volymreservationer"
 
