@@ -2,11 +2,19 @@
 
 Two runs never import the same file: a run first claims a file by an atomic rename into processing/ (next to
 the inbox); a run that loses the race simply skips the file.
+
+A run that dies (worker killed, machine restarted) leaves its claimed file in processing/ and its ImportRun
+"pågår". Nothing was written (the import writes in one transaction), so every run first puts claims older than
+HANGANDE_EFTER back into the inbox and marks such runs failed; the file is then read again like any other.
 """
 
+import logging
 import os
+import re
+import time
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -14,6 +22,17 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from lagesbild.importers import Resultat, importera_fil
+from lagesbild.models import ImportRun, ImportStatus
+
+logger = logging.getLogger(__name__)
+
+# A claim (or a run "pågår") older than this belongs to a dead run. Far above the longest real import (minutes).
+HANGANDE_EFTER = timedelta(hours=1)
+MEDDELANDE_AVBRUTEN = (
+    "Körningen avbröts innan den blev klar (arbetsprocessen stoppades); inget lästes in. "
+    "Filen läses in igen vid nästa körning av inkorgen."
+)
+_CLAIM_PREFIX = re.compile(r"^[0-9a-f]{32}_")
 
 
 def mappar() -> dict[str, Path]:
@@ -50,6 +69,7 @@ def importera_inkorgsfil(path: Path, *, startad_av: str, filnamn: str | None = N
         os.rename(path, claimed)
     except FileNotFoundError:
         return None
+    os.utime(claimed)  # rename keeps the delivery's old mtime; the claim's age is what recovery looks at
     resultat = importera_fil(claimed, startad_av=startad_av, filnamn=filnamn)
     target = folders["archive" if resultat.lyckad else "rejected"] / path.name
     if target.exists():
@@ -59,7 +79,10 @@ def importera_inkorgsfil(path: Path, *, startad_av: str, filnamn: str | None = N
 
 
 def importera_inkorg(*, startad_av: str, progress: Callable[[int, int], None] | None = None) -> list[Resultat]:
-    """Imports every file waiting in the inbox; `progress(done, total)` is called after each file."""
+    """Imports every file waiting in the inbox; `progress(done, total)` is called after each file.
+
+    Files left in processing/ by a dead run are put back first, so they are imported in this run."""
+    aterstall_avbrutna()
     files = filer_i_inkorgen()
     results = []
     for i, path in enumerate(files, start=1):
@@ -69,3 +92,30 @@ def importera_inkorg(*, startad_av: str, progress: Callable[[int, int], None] | 
         if progress:
             progress(i, len(files))
     return results
+
+
+def aterstall_avbrutna() -> int:
+    """Moves claims older than HANGANDE_EFTER back to the inbox (original name) and marks runs "pågår" older than
+    that as failed. Returns the number of files put back."""
+    folders = mappar()
+    grans = time.time() - HANGANDE_EFTER.total_seconds()
+    aterstallda = 0
+    for claimed in folders["processing"].iterdir():
+        try:
+            if not claimed.is_file() or claimed.stat().st_mtime >= grans:
+                continue
+        except FileNotFoundError:  # another run just moved it
+            continue
+        namn = _CLAIM_PREFIX.sub("", claimed.name, count=1) or claimed.name
+        target = folders["inbox"] / namn
+        if target.exists():  # a new delivery with the same name arrived meanwhile: keep both
+            target = folders["inbox"] / f"{timezone.now():%Y%m%dT%H%M%S}_{uuid.uuid4().hex[:6]}_{namn}"[:200]
+        try:
+            os.rename(claimed, target)
+        except FileNotFoundError:
+            continue
+        aterstallda += 1
+        logger.warning("Avbruten import: %s lades tillbaka i inkorgen", namn)
+    avbrutna = ImportRun.objects.filter(status=ImportStatus.PAGAR, startad__lt=timezone.now() - HANGANDE_EFTER)
+    avbrutna.update(status=ImportStatus.MISSLYCKAD, meddelande=MEDDELANDE_AVBRUTEN, klar=timezone.now())
+    return aterstallda

@@ -42,11 +42,6 @@ def test_worker_killed_mid_import_leaves_no_partial_data(killable_worker, settin
     assert Matvarde.objects.count() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lagesbild/inkorg.py:50: a file claimed into processing/ by a killed run is never picked up again "
-    "(filer_i_inkorgen lists only the inbox) and its ImportRun stays 'pågår' forever",
-)
 def test_the_next_run_completes_an_import_whose_worker_was_killed(settings):
     """The state a SIGKILL leaves (see the test above): the file in processing/ and an ImportRun 'pågår'."""
     rows = spor_file(settings.LAGESBILD_INBOX / "spor.csv", enheter=5)
