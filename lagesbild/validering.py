@@ -5,6 +5,7 @@ count the header as line 1, so the first data row is line 2. Checks on low-cardi
 KVÅ, period, urval) run on the distinct values only, so a national file with millions of rows stays fast.
 """
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -13,6 +14,8 @@ import numpy as np
 import pandas as pd
 
 from lagesbild.models import Kalla
+
+logger = logging.getLogger(__name__)
 
 MAX_FEL = 200
 
@@ -59,6 +62,14 @@ FEL_OKAND_KALLA = (
 FEL_KOLUMN_SAKNAS = "kolumnen saknas i rubrikraden."
 FEL_TOM = "filen innehåller inga datarader."
 FEL_KODNING = "filen är inte UTF-8-kodad text (spara den som CSV UTF-8)."
+FEL_ZIP = (
+    "filen är en Excel-arbetsbok eller zip-fil, inte CSV. Registrens leveranser ska vara CSV: öppna filen i Excel "
+    "och spara den som ”CSV UTF-8” med semikolon som avgränsare."
+)
+FEL_EJ_CSV = (
+    "filen kunde inte läsas som CSV. Kontrollera att den har semikolon som avgränsare, en rubrikrad och lika "
+    "många fält på varje rad (citattecken måste stängas)."
+)
 
 
 @dataclass(frozen=True)
@@ -85,7 +96,12 @@ class FilAvvisad(Exception):
 
 
 def las_csv(path) -> pd.DataFrame:
-    """Reads every cell as text; header names lower-cased and stripped; an optional BOM is dropped."""
+    """Reads every cell as text; header names lower-cased and stripped; an optional BOM is dropped.
+
+    Registers deliver CSV only: an Excel workbook (a zip) is rejected with a message saying how to save it."""
+    with open(path, "rb") as f:
+        if f.read(4) == b"PK\x03\x04":
+            raise FilAvvisad([Fel(1, "", FEL_ZIP)])
     try:
         df = pd.read_csv(
             path,
@@ -100,8 +116,11 @@ def las_csv(path) -> pd.DataFrame:
         raise FilAvvisad([Fel(1, "", FEL_KODNING)]) from exc
     except pd.errors.EmptyDataError as exc:
         raise FilAvvisad([Fel(1, "", FEL_TOM)]) from exc
-    except pd.errors.ParserError as exc:
-        raise FilAvvisad([Fel(1, "", f"filen kan inte läsas som semikolonseparerad CSV ({exc}).")]) from exc
+    except ValueError as exc:  # pandas' ParserError and the C parser's other complaints
+        # The parser's (English) text stays in the log for support; the user gets a fixed Swedish message.
+        # Register files hold aggregate figures only, so the text carries no personal data.
+        logger.info("Registerfil %s kunde inte tolkas som CSV: %s", getattr(path, "name", path), exc)
+        raise FilAvvisad([Fel(1, "", FEL_EJ_CSV)]) from exc
     df.columns = [str(c).strip().lower() for c in df.columns]
     return df
 

@@ -1,8 +1,11 @@
 """Rejected files write nothing and name file, line and column; same content is a no-op; same date replaces."""
 
+import zipfile
+
 import pytest
 
 from katalog.models import Vardenhet
+from lagesbild import validering
 from lagesbild.importers import importera_fil
 from lagesbild.models import ImportRun, ImportStatus, Leverans, Matvarde
 from tests.lagesbild.helpers import NCR_HEADER, SPOR_HEADER, VT_HEADER, ncr_rows, spor_rows, write
@@ -133,3 +136,24 @@ def test_newer_date_keeps_only_the_newest_rows_and_a_late_older_file_changes_not
     assert late.run.status == ImportStatus.KLAR
     assert "äldre än den senaste" in late.run.meddelande
     assert str(Matvarde.objects.values_list("leverans__uttagsdatum", flat=True).distinct().get()) == "2026-11-21"
+
+
+def test_an_unclosed_quote_gets_a_fixed_swedish_message_and_the_parser_text_goes_to_the_log(tmp_path, caplog):
+    caplog.set_level("INFO", logger="lagesbild.validering")
+    path = tmp_path / FILE
+    path.write_bytes(b'manad;typ\n"x\n')
+    res = importera_fil(path, startad_av="kommando")
+    assert res.run.status == ImportStatus.AVVISAD
+    assert res.fel_text == [f"{FILE} rad 1: {validering.FEL_EJ_CSV}"]
+    assert "Error" not in res.run.meddelande + " ".join(res.fel_text)
+    assert "EOF inside string" in caplog.text
+
+
+def test_an_excel_workbook_is_rejected_saying_to_save_it_as_csv(tmp_path):
+    path = tmp_path / "spor.xlsx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("[Content_Types].xml", "<x/>")
+    res = importera_fil(path, startad_av="kommando")
+    assert res.run.status == ImportStatus.AVVISAD
+    assert res.fel_text == [f"spor.xlsx rad 1: {validering.FEL_ZIP}"]
+    assert "CSV UTF-8" in res.fel_text[0]

@@ -142,10 +142,6 @@ def test_register_importers_never_crash_and_a_rejected_file_writes_nothing(tmp_p
         assert before == after, "a rejected register file changed the database"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lagesbild/validering.py:104 the ParserError text (English) is put into the rejection message",
-)
 @HYP
 @given(data=_lagesbild_files())
 @example(data=b'manad;typ\n"x\n')  # "… CSV (Error tokenizing data. C error: EOF inside string …)"
