@@ -10,27 +10,12 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
+from avtal.importer import FILKOLUMNER
 from avtal.models import Uppladdningsstatus
 from avtal.uppladdning import importera_direkt
 from katalog.models import Vardenhet, Vardgivare
 
-KOLUMNER = [
-    "avtal_id",
-    "avtalsagare_region_kod",
-    "vardgivare_orgnr",
-    "vardenhet_hsaid",
-    "avtalstyp",
-    "giltig_fran",
-    "giltig_till",
-    "forlangning_till",
-    "far_nyttjas_av",
-    "kva_grupp",
-    "pris_kr",
-    "ersattningsmodell",
-    "takvolym",
-    "villkor",
-    "kontakt",
-]
+KOLUMNER = FILKOLUMNER
 
 
 def _rader(idag: date) -> list[list[str]]:

@@ -42,6 +42,24 @@ VALFRIA = [
     "villkor",
     "kontakt",
 ]
+# Every column in the order of shared/formats/KATALOG_AVTAL.md (used when writing files: demo, tests).
+FILKOLUMNER = [
+    "avtal_id",
+    "avtalsagare_region_kod",
+    "vardgivare_orgnr",
+    "vardenhet_hsaid",
+    "avtalstyp",
+    "giltig_fran",
+    "giltig_till",
+    "forlangning_till",
+    "far_nyttjas_av",
+    "kva_grupp",
+    "pris_kr",
+    "ersattningsmodell",
+    "takvolym",
+    "villkor",
+    "kontakt",
+]
 # Columns that belong to the agreement: every row of the same agreement must agree on them.
 AVTALSNIVA = [
     "vardgivare_orgnr",

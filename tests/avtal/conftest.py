@@ -6,27 +6,12 @@ from datetime import date, timedelta
 import openpyxl
 import pytest
 
+from avtal.importer import FILKOLUMNER
 from katalog.models import Vardenhet, Vardgivare
 from vardformedling.models import Region
 
 IDAG = date.today()
-KOLUMNER = [
-    "avtal_id",
-    "avtalsagare_region_kod",
-    "vardgivare_orgnr",
-    "vardenhet_hsaid",
-    "avtalstyp",
-    "giltig_fran",
-    "giltig_till",
-    "forlangning_till",
-    "far_nyttjas_av",
-    "kva_grupp",
-    "pris_kr",
-    "ersattningsmodell",
-    "takvolym",
-    "villkor",
-    "kontakt",
-]
+KOLUMNER = FILKOLUMNER
 
 
 def rad(**over) -> dict:
