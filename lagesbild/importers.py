@@ -174,9 +174,10 @@ def _skriv_register(ren: pd.DataFrame, kalla: str, uttagsdatum: date, run: Impor
         aldre = list(Leverans.objects.filter(kalla=kalla).exclude(pk=leverans.pk).values_list("pk", flat=True))
         if bulk.partitionerad():
             bulk.slapp_leveranser(aldre)
-            rader = bulk.sortera_for_index(rader)
-            bitar = bulk.copy_bitar(rader, {"leverans_id": leverans.pk})
-            bulk.skriv_partition(leverans.pk, bitar, ["leverans_id", *rader.columns])
+            rader.insert(0, "leverans_id", leverans.pk)
+            ordning = bulk.ordning_for_index(rader)
+            bitar = bulk.copy_binar(rader, bulk.reservera_id(len(rader)), ordning)
+            bulk.skriv_partition(leverans.pk, bitar, ["id", *rader.columns], binar=True)
         else:
             Matvarde.objects.filter(leverans_id__in=aldre).delete()
             rader.insert(0, "leverans_id", leverans.pk)
