@@ -30,6 +30,22 @@ def senaste_leveranser(kallor: Iterable[str] = REGISTER) -> dict[str, Leverans]:
     return {lev.kalla: lev for lev in rows}
 
 
+def _senaste_per_nyckel(rader, leveranser) -> dict:
+    """The selection rule, once: per key the figure with the newest delivery date, then the most operations.
+
+    `rader` are (key, leverans_id, antal, median, undertryckt) of urval "alla" from the newest deliveries.
+    """
+    datum = {lev.pk: (lev.kalla, lev.uttagsdatum) for lev in leveranser.values()}
+    result: dict = {}
+    for key, lev_id, antal, median, undertryckt in rader:
+        kalla, uttag = datum[lev_id]
+        candidate = Vantetid(median_dagar=median, antal=antal, undertryckt=undertryckt, kalla=kalla, datum=uttag)
+        current = result.get(key)
+        if current is None or (candidate.datum, candidate.antal or 0) > (current.datum, current.antal or 0):
+            result[key] = candidate
+    return result
+
+
 def vantetider_for_enheter(
     *, kva_kod: str, vardenhet_ids: Iterable[int] | None = None, period: str = "90d"
 ) -> dict[int, Vantetid]:
@@ -48,17 +64,31 @@ def vantetider_for_enheter(
         if not ids:
             return {}
         qs = qs.filter(vardenhet_id__in=ids)
-    datum = {lev.pk: (lev.kalla, lev.uttagsdatum) for lev in leveranser.values()}
-    result: dict[int, Vantetid] = {}
-    for unit_id, lev_id, antal, median, undertryckt in qs.values_list(
-        "vardenhet_id", "leverans_id", "antal", "median", "undertryckt"
-    ):
-        kalla, uttag = datum[lev_id]
-        candidate = Vantetid(median_dagar=median, antal=antal, undertryckt=undertryckt, kalla=kalla, datum=uttag)
-        current = result.get(unit_id)
-        if current is None or (candidate.datum, candidate.antal or 0) > (current.datum, current.antal or 0):
-            result[unit_id] = candidate
-    return result
+    return _senaste_per_nyckel(
+        qs.values_list("vardenhet_id", "leverans_id", "antal", "median", "undertryckt"), leveranser
+    )
+
+
+def vantetider_for_par(*, par: set[tuple[str, int]], period: str = "90d") -> dict[tuple[str, int], Vantetid]:
+    """As `vantetider_for_enheter`, for many (KVÅ group, unit id) pairs at once. Two queries."""
+    if not par:
+        return {}
+    leveranser = senaste_leveranser()
+    if not leveranser:
+        return {}
+    qs = (
+        Matvarde.objects.for_leveranser(leveranser.values())
+        .enheter()
+        .filter(kva_id__in={k for k, _ in par}, vardenhet_id__in={e for _, e in par}, matperiod=period, urval="alla")
+    )
+    rader = (
+        ((kva, enhet), lev_id, antal, median, undertryckt)
+        for kva, enhet, lev_id, antal, median, undertryckt in qs.values_list(
+            "kva_id", "vardenhet_id", "leverans_id", "antal", "median", "undertryckt"
+        )
+        if (kva, enhet) in par
+    )
+    return _senaste_per_nyckel(rader, leveranser)
 
 
 def kallstatus(kallor: Iterable[str] | None = None) -> list[dict]:

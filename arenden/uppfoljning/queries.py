@@ -213,40 +213,14 @@ def vantetid_till_vard(qs) -> dict:
 
 
 def hemma_vantetider(par: set[tuple[str, int]], period: str = "90d") -> dict[tuple[str, int], int]:
-    """Median wait (days) per (KVÅ group, unit) from the lägesbild, for many groups in two queries.
+    """Median wait (days) per (KVÅ group, unit) from the lägesbild; suppressed figures and missing medians left out."""
+    from lagesbild.api import vantetider_for_par
 
-    Same rule as `lagesbild.api.vantetider_for_enheter` (which answers one KVÅ group per call): urval "alla" of
-    the newest SPOR and NCR deliveries; a unit in both gets the figure with the newest date, then the most
-    operations. Suppressed figures and missing medians are left out.
-    """
-    from lagesbild.api import senaste_leveranser
-    from lagesbild.models import Matvarde
-
-    if not par:
-        return {}
-    leveranser = senaste_leveranser()
-    if not leveranser:
-        return {}
-    datum = {lev.pk: lev.uttagsdatum for lev in leveranser.values()}
-    rader = (
-        Matvarde.objects.for_leveranser(leveranser.values())
-        .enheter()
-        .filter(
-            kva_id__in={k for k, _ in par},
-            vardenhet_id__in={e for _, e in par},
-            matperiod=period,
-            urval="alla",
-        )
-        .values_list("kva_id", "vardenhet_id", "leverans_id", "antal", "median", "undertryckt")
-    )
-    basta: dict[tuple[str, int], tuple] = {}
-    for kva, enhet, lev_id, antal, median, undertryckt in rader:
-        if (kva, enhet) not in par:
-            continue
-        kandidat = (datum[lev_id], antal or 0, median, undertryckt)
-        if (kva, enhet) not in basta or kandidat[:2] > basta[(kva, enhet)][:2]:
-            basta[(kva, enhet)] = kandidat
-    return {k: v[2] for k, v in basta.items() if not v[3] and v[2] is not None}
+    return {
+        k: v.median_dagar
+        for k, v in vantetider_for_par(par=par, period=period).items()
+        if not v.undertryckt and v.median_dagar is not None
+    }
 
 
 def sparade_dagar(qs) -> dict:
