@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -87,14 +88,17 @@ def demo_identities(transactional_db):
 # --- A real Celery worker against Redis -------------------------------------------------------------------
 
 
-@pytest.fixture
-def celery_worker(transactional_db, settings):
-    """Starts `celery worker` in a subprocess on the test database and a private queue; yields the app."""
+@contextmanager
+def worker_pool(settings, prefix: str):
+    """Yields `start()`, which launches `celery worker` in a subprocess on the test database and a private queue
+    and returns the process once it answers a ping; on exit every worker is stopped and the app's queue and
+    eager setting are put back. Several workers (e.g. one after another was killed) share the queue."""
     from django.db import connection
 
     from vardformedling.celery import app
+    from vardformedling.tasks import ping
 
-    queue = f"vf-test-{os.getpid()}-{time.time_ns()}"
+    queue = f"{prefix}-{os.getpid()}-{time.time_ns()}"
     db = connection.settings_dict
     env = {
         **os.environ,
@@ -105,38 +109,54 @@ def celery_worker(transactional_db, settings):
         "SDK_OUTBOX": str(settings.SDK_OUTBOX),
         "RAPPORT_DIR": str(settings.RAPPORT_DIR),
     }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "vardformedling",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            queue,
-            "-l",
-            "WARNING",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    procs: list[subprocess.Popen] = []
+
+    def start() -> subprocess.Popen:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "vardformedling",
+                "worker",
+                "--pool=solo",
+                "-Q",
+                queue,
+                "-l",
+                "WARNING",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        procs.append(proc)
+        ping.apply_async().get(timeout=60)  # the worker is up and reaches the database
+        return proc
+
     old = (app.conf.task_always_eager, app.conf.task_default_queue)
     app.conf.task_always_eager = False
     app.conf.task_default_queue = queue
     try:
-        from vardformedling.tasks import ping
-
-        ping.apply_async().get(timeout=60)  # the worker is up and reaches the database
-        yield app
+        yield start
     finally:
         app.conf.task_always_eager, app.conf.task_default_queue = old
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        for proc in procs:
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+
+@pytest.fixture
+def celery_worker(transactional_db, settings):
+    """A real Celery worker against Redis on the test database; yields the app."""
+    from vardformedling.celery import app
+
+    with worker_pool(settings, "vf-test") as start:
+        start()
+        yield app
 
 
 # --- Headless Chromium through Playwright -----------------------------------------------------------------
