@@ -1,71 +1,44 @@
-"""Fast bulk writes of figure rows (Matvarde) on PostgreSQL: COPY text built per distinct value, one partition
-per delivery (see migration 0003).
+"""Fast bulk writes of figure rows (Matvarde) on PostgreSQL: binary COPY from coded columns, one partition per
+delivery (see migration 0003).
 
 Rule: the importer has validated every row before it gets here; this module only moves clean rows quickly.
-Columns are low-cardinality (units, KVÅ groups, periods, small counts), so each column is formatted once per
-distinct value and the rows are assembled with C-level joins – no per-row Python formatting.
+Columns arrive as codes into their distinct values (validering.Kolumn), so each distinct value is encoded once.
+Rows whose fields have the same byte widths form a fixed-width record type; each such group is assembled with
+NumPy as an array of records (one gather per column) – no per-row Python.
 """
 
 import struct
-from itertools import repeat
 
 import numpy as np
 import pandas as pd
 from django.db import connection
 
+from lagesbild.validering import Kolumn
+
 TABELL = "lagesbild_matvarde"
 ANALYS_KOLUMNER = ("leverans_id", "kva_id", "matperiod", "urval", "vardenhet_id", "region_id")
-NULL = "\\N"
 
 
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+def _stabil_ordning(nyckel: np.ndarray) -> np.ndarray:
+    """Positions that sort `nyckel` (ints), equal keys in row order: a radix sort once the keys are ranked."""
+    rang, unika = pd.factorize(nyckel, sort=True)
+    return np.argsort(rang.astype(np.uint16 if len(unika) <= 1 << 16 else np.int64), kind="stable")
 
 
-def _format(value) -> str:
-    if isinstance(value, (bool, np.bool_)):
-        return "t" if value else "f"
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, (float, np.floating)):
-        return repr(float(value))
-    return _escape(str(value))
+def ordning_for_index(*nycklar: Kolumn) -> np.ndarray:
+    """Row positions sorted by the values of `nycklar` (most significant first): the table view's BRIN index is
+    on (kva, period, urval), and rows read together should sit in the same pages so the index skips the rest."""
+    nyckel = np.zeros(len(nycklar[0]), dtype=np.int64)
+    for kol in nycklar:
+        rang = np.empty(len(kol.varden) + 1, dtype=np.int64)
+        rang[sorted(range(len(kol.varden)), key=lambda i: str(kol.varden[i]))] = np.arange(len(kol.varden))
+        rang[-1] = -1  # a missing value (code -1) sorts first
+        nyckel *= len(kol.varden) + 1
+        nyckel += rang[kol.koder] + 1
+    return _stabil_ordning(nyckel)
 
 
-def _kolumn_text(serie: pd.Series) -> np.ndarray:
-    """The column as COPY text values (object array), formatting each distinct value once; NA → \\N."""
-    codes, uniques = pd.factorize(serie, use_na_sentinel=True)
-    texter = np.array([_format(u) for u in uniques] + [NULL], dtype=object)
-    return texter[codes]  # code -1 (NA) picks the trailing \N
-
-
-def copy_bitar(rader: pd.DataFrame, konstanter: dict[str, object], per_bit: int = 50_000):
-    """Tab-separated COPY text for `konstanter` (same value on every row) followed by the frame's columns, yielded
-    in pieces so PostgreSQL ingests one piece while the next is joined (psycopg sends from its own thread)."""
-    delar = [_kolumn_text(rader[k]) for k in rader.columns]
-    fasta = [_format(v) for v in konstanter.values()]
-    for start in range(0, len(rader), per_bit):
-        bit = [repeat(v, min(per_bit, len(rader) - start)) for v in fasta] + [d[start : start + per_bit] for d in delar]
-        yield "\n".join(map("\t".join, zip(*bit, strict=False))) + "\n"
-
-
-def copy_text(rader: pd.DataFrame, konstanter: dict[str, object]) -> str:
-    """The whole COPY text at once (small frames, tests)."""
-    return "".join(copy_bitar(rader, konstanter))
-
-
-def ordning_for_index(rader: pd.DataFrame) -> np.ndarray:
-    """Row positions in the order of the table view's BRIN index (kva, period, urval): rows read together sit in
-    the same pages, so the index skips the rest of the partition."""
-    koder = [pd.factorize(rader[k], sort=True)[0] for k in ("urval", "matperiod", "kva_id")]
-    return np.lexsort(koder)
-
-
-def sortera_for_index(rader: pd.DataFrame) -> pd.DataFrame:
-    return rader.iloc[ordning_for_index(rader)]
-
-
-# Binary COPY (PostgreSQL's own row format): the server parses no text at all, which halves the COPY itself.
+# Binary COPY (PostgreSQL's own row format): the server parses no text at all.
 BINAR_TYPER = {
     "leverans_id": ">q",
     "region_id": None,  # text
@@ -82,9 +55,13 @@ BINAR_TYPER = {
 }
 _BINAR_HUVUD = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
 _BINAR_NULL = struct.pack(">i", -1)
+_BINAR_SLUT = struct.pack(">h", -1)
 
 
 def _binart_falt(value, format_: str | None) -> bytes:
+    """One field: its length and its bytes, or length -1 for NULL (None, NaN, pandas NA)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return _BINAR_NULL
     if format_ is None:
         data = str(value).encode()
     elif format_ == ">d":
@@ -96,52 +73,55 @@ def _binart_falt(value, format_: str | None) -> bytes:
     return struct.pack(">i", len(data)) + data
 
 
-def copy_binar(rader: pd.DataFrame, forsta_id: int, ordning: np.ndarray | None = None, per_bit: int = 50_000):
-    """Binary COPY data for the columns (id, *rader.columns), rows in `ordning`, ids forsta_id, forsta_id+1, ….
+class _Falt:
+    """A column's distinct values encoded once, as one fixed-width table per field width that occurs."""
 
-    Every column is factorised; each distinct value is encoded once, and the rows are assembled by one vectorised
-    byte gather per piece (one cumulative sum over segment steps) – no per-row Python.
-    """
-    n = len(rader)
-    ordning = np.arange(n) if ordning is None else ordning
-    # Per row: field count, then the id field (length 8 + int8), fixed width.
-    prefix = np.empty(n, dtype=[("f", ">i2"), ("l", ">i4"), ("id", ">i8")])
-    prefix["f"] = 1 + len(rader.columns)
-    prefix["l"] = 8
-    prefix["id"] = np.arange(forsta_id, forsta_id + n, dtype=np.int64)
-    delar = [np.frombuffer(prefix.tobytes(), dtype=np.uint8)]
-    kolumner = []
-    offset = n * prefix.itemsize
-    for kolumn in rader.columns:
-        codes, uniques = pd.factorize(rader[kolumn], use_na_sentinel=True)
-        kodade = [_binart_falt(u, BINAR_TYPER[kolumn]) for u in uniques] + [_BINAR_NULL]  # code -1 → NULL
-        lens = np.array([len(k) for k in kodade], dtype=np.int64)
-        kolumner.append((codes, offset + np.concatenate(([0], np.cumsum(lens)[:-1])), lens))
-        delar.append(np.frombuffer(b"".join(kodade), dtype=np.uint8))
-        offset += int(lens.sum())
-    buffert = np.concatenate(delar)
-    typ = np.int32 if len(buffert) < 2**31 else np.int64  # half the memory for the per-field index arrays
-    starts = np.empty((n, 1 + len(kolumner)), dtype=typ)
-    langder = np.empty_like(starts)
-    starts[:, 0] = np.arange(n, dtype=typ) * prefix.itemsize
-    langder[:, 0] = prefix.itemsize
-    for j, (codes, borjan, lens) in enumerate(kolumner, 1):
-        radkoder = codes[ordning]
-        starts[:, j] = borjan[radkoder]
-        langder[:, j] = lens[radkoder]
-    del kolumner
+    def __init__(self, namn: str, kol: Kolumn):
+        kodade = [_binart_falt(v, BINAR_TYPER[namn]) for v in kol.varden] + [_BINAR_NULL]  # code -1 → the last
+        self.namn, self.koder = namn, kol.koder
+        self.langd = np.array([len(k) for k in kodade], dtype=np.int64)
+        self.bredder = np.unique(self.langd)
+        self.tabell = {
+            int(b): np.frombuffer(b"".join(k.ljust(b, b"\0")[:b] for k in kodade), dtype=f"V{b}") for b in self.bredder
+        }
+
+
+def copy_binar(kolumner: dict[str, Kolumn], forsta_id: int, ordning: np.ndarray, per_bit: int = 50_000):
+    """Binary COPY data for the columns (id, *kolumner): ids forsta_id, forsta_id+1, … in the order written.
+
+    Rows are written grouped by record layout (the byte width of every field: NULL or not, text length) and,
+    within a group, in `ordning`. Each group is an array of fixed-width records, filled column by column."""
+    falt = [_Falt(namn, kol) for namn, kol in kolumner.items()]
+    layout = np.zeros(len(ordning), dtype=np.int64)
+    for f in falt:
+        if len(f.bredder) > 1:
+            layout *= len(f.bredder)
+            layout += np.searchsorted(f.bredder, f.langd)[f.koder]
+    layout = layout[ordning]
+    i_ordning = _stabil_ordning(layout)
+    rader = ordning[i_ordning]
+    layout = layout[i_ordning]
+    borjan = np.flatnonzero(np.diff(layout, prepend=-1))
+    slut = np.append(borjan[1:], len(rader))
     yield _BINAR_HUVUD
-    for start in range(0, n, per_bit):
-        st = starts[start : start + per_bit].ravel()
-        ln = langder[start : start + per_bit].ravel()
-        # Source index of every output byte: +1 within a segment, a jump at each segment start (every field is at
-        # least 4 bytes long, so no segment is empty); one cumulative sum turns the steps into indexes.
-        steg = np.ones(int(ln.sum()), dtype=typ)
-        ut = np.cumsum(ln)[:-1]
-        steg[0] = st[0]
-        steg[ut] = st[1:] - (st[:-1] + ln[:-1]) + 1
-        yield buffert[np.cumsum(steg, dtype=typ)].tobytes()
-    yield struct.pack(">h", -1)
+    for a, b in zip(borjan.tolist(), slut.tolist(), strict=True):
+        forsta_rad = rader[a]
+        bredd = [int(f.langd[f.koder[forsta_rad]]) for f in falt]
+        post = np.dtype(
+            [("antal_falt", ">i2"), ("id_langd", ">i4"), ("id", ">i8")]
+            + [(f.namn, f"V{w}") for f, w in zip(falt, bredd, strict=True)]
+        )
+        for start in range(a, b, per_bit):
+            stopp = min(b, start + per_bit)
+            bit = rader[start:stopp]
+            ut = np.empty(len(bit), dtype=post)
+            ut["antal_falt"] = 1 + len(falt)
+            ut["id_langd"] = 8
+            ut["id"] = np.arange(forsta_id + start, forsta_id + stopp, dtype=np.int64)
+            for f, w in zip(falt, bredd, strict=True):
+                ut[f.namn] = f.tabell[w][f.koder[bit]]
+            yield memoryview(ut.view(np.uint8))
+    yield _BINAR_SLUT
 
 
 def reservera_id(antal: int) -> int:
@@ -200,17 +180,15 @@ def stada_partitioner() -> int:
     return len(namn)
 
 
-def copy_till_tabell(
-    bitar, kolumner: list[str], tabell: str = TABELL, *, frys: bool = False, binar: bool = False
-) -> None:
-    """COPY the pieces (text str, or bytes when `binar`) into `tabell`. `frys`: the table was created in this
-    (sub)transaction, so rows can be written frozen (no later hint-bit rewrite or freeze vacuum).
+def copy_till_tabell(bitar, kolumner: list[str], tabell: str = TABELL, *, frys: bool = False) -> None:
+    """Binary COPY of the pieces into `tabell`. `frys`: the table was created in this (sub)transaction, so rows
+    can be written frozen (no later hint-bit rewrite or freeze vacuum).
 
     A queued writer sends from its own thread, so PostgreSQL ingests one piece while Python builds the next."""
     from psycopg.copy import QueuedLibpqWriter  # PostgreSQL only; SQLite runs never get here
 
-    val = [*(["FORMAT binary"] if binar else []), *(["FREEZE"] if frys else [])]
-    sql = f"COPY {tabell} ({', '.join(kolumner)}) FROM STDIN" + (f" WITH ({', '.join(val)})" if val else "")
+    val = ", ".join(["FORMAT binary", *(["FREEZE"] if frys else [])])
+    sql = f"COPY {tabell} ({', '.join(kolumner)}) FROM STDIN WITH ({val})"
     with connection.cursor() as cursor:
         pg_cursor = cursor.cursor
         with pg_cursor.copy(sql, writer=QueuedLibpqWriter(pg_cursor)) as cp:
@@ -218,23 +196,27 @@ def copy_till_tabell(
                 cp.write(bit)
 
 
-def skriv_partition(leverans_id: int, bitar, kolumner: list[str], *, binar: bool = False) -> None:
+def skriv_partition(leverans_id: int, bitar, kolumner: list[str]) -> None:
     """COPY one delivery into its own unindexed table, build the indexes once, then attach it as a partition.
 
     Inside the caller's transaction: readers keep seeing the previous state until commit.
     """
     namn = _partition(leverans_id)
+    lid = int(leverans_id)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL synchronous_commit = off")  # a crash loses the run, never half a delivery
         cursor.execute(f"DROP TABLE IF EXISTS {namn}")
         cursor.execute(f"CREATE TABLE {namn} (LIKE {TABELL} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
-    copy_till_tabell(bitar, kolumner, namn, frys=True, binar=binar)
+        # The partition's own constraint, checked row by row during COPY, lets ATTACH skip its full-table scan.
+        cursor.execute(f"ALTER TABLE {namn} ADD CONSTRAINT {namn}_leverans CHECK (leverans_id = {lid})")
+    copy_till_tabell(bitar, kolumner, namn, frys=True)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         # Must match the parent's indexes (migrations 0003-0005) so ATTACH adopts them instead of building new.
         cursor.execute(f"CREATE INDEX ON {namn} USING brin (kva_id, matperiod, urval) WITH (pages_per_range = 16)")
         cursor.execute(f"CREATE INDEX ON {namn} (vardenhet_id)")
-        cursor.execute(f"ALTER TABLE {TABELL} ATTACH PARTITION {namn} FOR VALUES IN ({int(leverans_id)})")
+        cursor.execute(f"ALTER TABLE {TABELL} ATTACH PARTITION {namn} FOR VALUES IN ({lid})")
+        cursor.execute(f"ALTER TABLE {namn} DROP CONSTRAINT {namn}_leverans")  # the partition bound says the same
         # Fresh statistics, or the planner guesses "1 row", picks the wrong index and even JIT-compiles the query.
         # Only the filtered columns, from a smaller sample: they are low-cardinality (units, KVÅ, periods, urval),
         # so 9,000 rows estimate them as well as 30,000 would, at a third of the cost.

@@ -7,7 +7,7 @@ Rules (REGISTER_FILES.md):
 - SPOR/NCR: only the newest delivery per source keeps its figure rows (see models.py on retention);
 - units unknown to the catalogue are created as "känd från register" (kalla=register, no provider) and the
   catalogue importer links them later by HSA-id; unknown three-character KVÅ groups are created too.
-On PostgreSQL the figure rows are COPYed into a partition of their own (bulk.py); elsewhere bulk_create.
+On PostgreSQL the figure rows are COPYed (binary) into a partition of their own (bulk.py); elsewhere bulk_create.
 """
 
 import hashlib
@@ -18,13 +18,22 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from katalog.models import KvaGrupp, Vardenhet
 from lagesbild import bulk
 from lagesbild.models import ImportRun, ImportStatus, Kalla, Leverans, Matvarde, VantetidManad, manad_start
-from lagesbild.validering import Fel, FilAvvisad, granska_register, granska_vantetider, identifiera_kalla, las_csv
+from lagesbild.validering import (
+    Fel,
+    FilAvvisad,
+    Kolumn,
+    RegisterRader,
+    granska_register,
+    granska_vantetider,
+    identifiera_kalla,
+    las_csv,
+)
 from vardformedling.models import Region
 
 logger = logging.getLogger(__name__)
@@ -76,8 +85,8 @@ def importera_fil(path, *, startad_av: str, filnamn: str | None = None) -> Resul
 
 
 def _importera(path: Path, run: ImportRun) -> None:
-    df = las_csv(path)
-    kalla = identifiera_kalla(df.columns)
+    tabell = las_csv(path)
+    kalla = identifiera_kalla(tabell.columns)
     run.kalla = kalla
     if Leverans.objects.filter(kalla=kalla, checksumma=run.checksumma).exists():
         kept = Leverans.objects.filter(kalla=kalla, checksumma=run.checksumma).first()
@@ -89,10 +98,10 @@ def _importera(path: Path, run: ImportRun) -> None:
         return
     regionkoder = set(Region.objects.values_list("kod", flat=True))
     if kalla == Kalla.VANTETIDER:
-        ren = granska_vantetider(df, regionkoder)
+        ren = granska_vantetider(tabell, regionkoder)
         _skriv_vantetider(ren, run)
     else:
-        ren, uttagsdatum = granska_register(df, kalla, regionkoder)
+        ren, uttagsdatum = granska_register(tabell, kalla, regionkoder)
         _skriv_register(ren, kalla, uttagsdatum, run)
     run.rader = len(ren)
     run.status = ImportStatus.KLAR
@@ -113,39 +122,38 @@ def _ersatt_leverans(kalla: str, uttagsdatum: date, run: ImportRun, rader: int) 
     )
 
 
-def _per_unikt(serie: pd.Series, varde) -> pd.Series:
-    """Maps a column through `varde(v)` once per distinct value (low-cardinality columns, no per-row Python)."""
-    codes, uniques = pd.factorize(serie, use_na_sentinel=True)
-    mapped = pd.array([varde(u) for u in uniques] + [None], dtype="Int64")
-    return pd.Series(mapped[codes], index=serie.index)
-
-
-def _enheter_och_kva(ren: pd.DataFrame) -> dict[str, int]:
+def _enheter_och_kva(ren: RegisterRader) -> dict[str, int]:
     """Creates unknown KVÅ groups and register-only units; returns HSA-id → unit id (one query each way)."""
-    kva_koder = set(ren["kva"].unique())
+    kva_koder = {str(k) for k in ren.kva.varden}
     kanda = set(KvaGrupp.objects.filter(kod__in=kva_koder).values_list("kod", flat=True))
     KvaGrupp.objects.bulk_create([KvaGrupp(kod=k) for k in sorted(kva_koder - kanda)], ignore_conflicts=True)
-    codes, _ = pd.factorize(ren["hsa_id"])
-    _, forsta = np.unique(codes, return_index=True)  # first row of each distinct HSA-id
-    enheter = ren.iloc[forsta][["hsa_id", "namn", "region_kod"]]
-    enheter = enheter[enheter["hsa_id"] != ""]
-    hsa_ids = list(enheter["hsa_id"])
-    karta = dict(Vardenhet.objects.filter(hsa_id__in=hsa_ids).values_list("hsa_id", "id"))
-    nya = enheter[~enheter["hsa_id"].isin(list(karta))]
-    if len(nya):
+    forsta = np.flatnonzero(~pd.Series(ren.hsa.koder).duplicated().to_numpy())  # first row of each HSA-id
+    enheter = {
+        hsa: (namn, region)
+        for hsa, namn, region in zip(
+            ren.hsa.varden[ren.hsa.koder[forsta]],
+            ren.namn.varden[ren.namn.koder[forsta]],
+            ren.region.varden[ren.region.koder[forsta]],
+            strict=True,
+        )
+        if hsa
+    }
+    karta = dict(Vardenhet.objects.filter(hsa_id__in=list(enheter)).values_list("hsa_id", "id"))
+    nya = [h for h in enheter if h not in karta]
+    if nya:
         Vardenhet.objects.bulk_create(
             [
-                Vardenhet(hsa_id=h, namn=n or h, region_id=r, kalla=Vardenhet.Kalla.REGISTER, vardgivare=None)
-                for h, n, r in nya.itertuples(index=False)
+                Vardenhet(hsa_id=h, namn=enheter[h][0] or h, region_id=enheter[h][1], kalla=Vardenhet.Kalla.REGISTER)
+                for h in nya
             ],
             batch_size=BATCH,
             ignore_conflicts=True,
         )
-        karta.update(Vardenhet.objects.filter(hsa_id__in=list(nya["hsa_id"])).values_list("hsa_id", "id"))
+        karta.update(Vardenhet.objects.filter(hsa_id__in=nya).values_list("hsa_id", "id"))
     return karta
 
 
-def _skriv_register(ren: pd.DataFrame, kalla: str, uttagsdatum: date, run: ImportRun) -> None:
+def _skriv_register(ren: RegisterRader, kalla: str, uttagsdatum: date, run: ImportRun) -> None:
     run.uttagsdatum = uttagsdatum
     with transaction.atomic():
         senaste = Leverans.objects.filter(kalla=kalla).order_by("-uttagsdatum").first()
@@ -155,45 +163,41 @@ def _skriv_register(ren: pd.DataFrame, kalla: str, uttagsdatum: date, run: Impor
             run.meddelande = MEDDELANDE_ALDRE.format(kalla=kalla, datum=senaste.uttagsdatum)
             return
         karta = _enheter_och_kva(ren)
-        rader = pd.DataFrame(
-            {
-                "region_id": ren["region_kod"].where(ren["region_kod"] != "00"),
-                "vardenhet_id": _per_unikt(ren["hsa_id"], karta.get),
-                "kva_id": ren["kva"],
-                "matperiod": ren["matperiod"],
-                "urval": ren["urval"],
-                "antal": ren["antal"],
-                "undertryckt": ren["undertryckt"],
-                "median": ren["median"],
-                "p90": ren["p90"],
-                "andel_inom_90": ren["andel_inom_90"],
-                "andel_asa_3_4": ren["andel_asa_3_4"],
-            }
-        )
+        kolumner = {
+            "leverans_id": Kolumn.konstant(leverans.pk, len(ren)),
+            "region_id": ren.region.per_varde(lambda r: None if r == "00" else r),
+            "vardenhet_id": ren.hsa.per_varde(karta.get),  # "" (a register total) → None
+            "kva_id": ren.kva,
+            "matperiod": ren.matperiod,
+            "urval": ren.urval,
+            "antal": ren.antal,
+            "undertryckt": ren.undertryckt,
+            "median": ren.median,
+            "p90": ren.p90,
+            "andel_inom_90": ren.andel_inom_90,
+            "andel_asa_3_4": ren.andel_asa_3_4,
+        }
         # Older deliveries of this source lose their rows: pages show the newest only (bounded table).
         aldre = list(Leverans.objects.filter(kalla=kalla).exclude(pk=leverans.pk).values_list("pk", flat=True))
         if bulk.partitionerad():
             bulk.slapp_leveranser(aldre)
-            rader.insert(0, "leverans_id", leverans.pk)
-            ordning = bulk.ordning_for_index(rader)
-            bitar = bulk.copy_binar(rader, bulk.reservera_id(len(rader)), ordning)
-            bulk.skriv_partition(leverans.pk, bitar, ["id", *rader.columns], binar=True)
+            ordning = bulk.ordning_for_index(ren.kva, ren.matperiod, ren.urval)
+            bitar = bulk.copy_binar(kolumner, bulk.reservera_id(len(ren)), ordning)
+            bulk.skriv_partition(leverans.pk, bitar, ["id", *kolumner])
         else:
             Matvarde.objects.filter(leverans_id__in=aldre).delete()
-            rader.insert(0, "leverans_id", leverans.pk)
-            if connection.vendor == "postgresql":
-                bulk.copy_till_tabell(bulk.copy_bitar(rader, {}), list(rader.columns))
-            else:
-                _bulk_create(rader)
+            _bulk_create(kolumner)
 
 
-def _bulk_create(rader: pd.DataFrame) -> None:
+def _bulk_create(kolumner: dict[str, Kolumn]) -> None:
+    """The embedded (SQLite) path: small demo files, plain ORM inserts."""
+
     def val(v):
-        return None if v is pd.NA or (isinstance(v, float) and v != v) else v
+        return None if v is None or (isinstance(v, float) and v != v) else v
 
+    serier = {namn: kol.serie() for namn, kol in kolumner.items()}
     objs = [
-        Matvarde(**{k: val(v) for k, v in zip(rader.columns, row, strict=True)})
-        for row in rader.itertuples(index=False, name=None)
+        Matvarde(**{k: val(v) for k, v in zip(serier, row, strict=True)}) for row in zip(*serier.values(), strict=True)
     ]
     Matvarde.objects.bulk_create(objs, batch_size=BATCH)
 

@@ -1,17 +1,26 @@
-"""Reading and validating register files (shared/formats/REGISTER_FILES.md), vectorised with pandas.
+"""Reading and validating register files (shared/formats/REGISTER_FILES.md), vectorised with pandas and NumPy.
 
 Rule: the WHOLE file is checked before anything is written; every error names line and column. Line numbers
-count the header as line 1, so the first data row is line 2. Checks on low-cardinality columns (dates, region,
-KVÅ, period, urval) run on the distinct values only, so a national file with millions of rows stays fast.
+count the header as line 1, so the first data row is line 2.
+
+Register files are low-cardinality (units, KVÅ groups, periods, small counts) and national deliveries have
+millions of rows, so the reader (pyarrow's CSV parser, the engine behind pandas' `engine="pyarrow"`)
+dictionary-encodes every column while parsing: a column is a `Kolumn` of per-row codes into its distinct
+values. Checks and parsing then run once per distinct value and are spread back to the rows with the codes;
+the importer writes from the same codes (bulk.py), so no per-row Python object is ever made.
 """
 
+import csv
 import logging
 import re
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 
 from lagesbild.models import Kalla
 
@@ -45,6 +54,7 @@ KOLUMNER = {
         "antal_genomforda",
     ],
 }
+KANDA_KOLUMNER = frozenset(k for kolumner in KOLUMNER.values() for k in kolumner)
 URVAL = {
     Kalla.SPOR: ("prioritet", ["alla", "inom_2v", "inom_4v", "inom_3m", "inom_6m", "over_6m"]),
     Kalla.NCR: ("anestesi", ["alla", "narkos", "lokal"]),
@@ -54,12 +64,15 @@ UNDERTRYCKT = "<5"
 MANAD_RE = re.compile(r"^(\d{4})-(\d{2})$")
 DATUM_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 KVA_RE = re.compile(r"^[A-ZÅÄÖ0-9]{3}$")
+BOM = b"\xef\xbb\xbf"
+MAX_RUBRIK = 1 << 20  # a header line longer than 1 MB is not a register file
 
 FEL_OKAND_KALLA = (
     "kan inte avgöra vilket register filen kommer från: rubrikraden saknar prioritet (SPOR), "
     "anestesi (NCR) eller manad och typ (Väntetidsdatabasen)."
 )
 FEL_KOLUMN_SAKNAS = "kolumnen saknas i rubrikraden."
+FEL_KOLUMN_DUBBEL = "kolumnen finns flera gånger i rubrikraden; ta bort den extra kolumnen."
 FEL_TOM = "filen innehåller inga datarader."
 FEL_KODNING = "filen är inte UTF-8-kodad text (spara den som CSV UTF-8)."
 FEL_ZIP = (
@@ -69,6 +82,10 @@ FEL_ZIP = (
 FEL_EJ_CSV = (
     "filen kunde inte läsas som CSV. Kontrollera att den har semikolon som avgränsare, en rubrikrad och lika "
     "många fält på varje rad (citattecken måste stängas)."
+)
+FEL_FALTANTAL = (
+    "raden har {faktiskt} fält men rubrikraden har {vantat}. Fälten ska skiljas med semikolon, och ett "
+    "citattecken måste stängas på samma rad."
 )
 
 
@@ -95,34 +112,160 @@ class FilAvvisad(Exception):
         self.antal = antal if antal is not None else len(fel)
 
 
-def las_csv(path) -> pd.DataFrame:
-    """Reads every cell as text; header names lower-cased and stripped; an optional BOM is dropped.
+@dataclass
+class Kolumn:
+    """A column as codes into its distinct values: row i holds `varden[koder[i]]`; code -1 is a missing value.
 
-    Registers deliver CSV only: an Excel workbook (a zip) is rejected with a message saying how to save it."""
-    with open(path, "rb") as f:
-        if f.read(4) == b"PK\x03\x04":
-            raise FilAvvisad([Fel(1, "", FEL_ZIP)])
+    `varden` may repeat a value (two spellings normalised alike); `unik()` merges them when rows are compared."""
+
+    koder: np.ndarray
+    varden: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.koder)
+
+    def per_varde(self, funktion, dtype=object) -> "Kolumn":
+        """`funktion(value)` computed once per distinct value, on the same codes."""
+        ut = np.empty(len(self.varden), dtype=dtype)
+        for i, v in enumerate(self.varden):
+            ut[i] = funktion(v)
+        return Kolumn(self.koder, ut)
+
+    def rader(self, per_varde, saknas=False) -> np.ndarray:
+        """A per-value array (a mask, numbers) spread over the rows; a missing value (code -1) gets `saknas`."""
+        return np.append(per_varde, saknas)[self.koder]
+
+    def unik(self) -> "Kolumn":
+        """The same column with every distinct value once (None becomes code -1)."""
+        koder, unika = pd.factorize(pd.Series(self.varden, dtype=object), use_na_sentinel=True)
+        return Kolumn(np.append(koder, -1)[self.koder], np.asarray(unika, dtype=object))
+
+    def serie(self) -> pd.Series:
+        """Every row's value (small files only: the SQLite write path, Väntetidsdatabasen)."""
+        return pd.Series(np.append(self.varden.astype(object), None)[self.koder], dtype=object)
+
+    @classmethod
+    def konstant(cls, varde, rader: int) -> "Kolumn":
+        return cls(np.zeros(rader, dtype=np.int8), np.array([varde], dtype=object))
+
+
+@dataclass
+class Tabell:
+    """A read file: normalised header names (lower case, stripped) → columns, all of `rader` rows."""
+
+    kolumner: dict[str, Kolumn]
+    rader: int
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.kolumner)
+
+    def __getitem__(self, namn: str) -> Kolumn:
+        return self.kolumner[namn]
+
+    def __contains__(self, namn: str) -> bool:
+        return namn in self.kolumner
+
+
+def _rubrik(path: Path) -> tuple[list[str], bool]:
+    """The header's names as written, and whether any data follows the header line."""
+    with path.open("rb") as f:
+        borjan = f.read(MAX_RUBRIK)
+    if borjan[:4] == b"PK\x03\x04":
+        raise FilAvvisad([Fel(1, "", FEL_ZIP)])
+    text = borjan.removeprefix(BOM)
+    slut = min((i for i in (text.find(b"\n"), text.find(b"\r")) if i >= 0), default=-1)
+    if slut < 0 and len(borjan) == MAX_RUBRIK:
+        raise FilAvvisad([Fel(1, "", FEL_EJ_CSV)])
+    rad, rest = (text, b"") if slut < 0 else (text[:slut], text[slut + 1 :])
+    if not text.strip():
+        raise FilAvvisad([Fel(1, "", FEL_TOM)])
     try:
-        df = pd.read_csv(
-            path,
-            sep=";",
-            dtype=str,
-            encoding="utf-8-sig",
-            keep_default_na=False,
-            na_filter=False,
-            skipinitialspace=True,
-        )
+        namn = next(csv.reader([rad.decode("utf-8")], delimiter=";"), [])
     except UnicodeDecodeError as exc:
         raise FilAvvisad([Fel(1, "", FEL_KODNING)]) from exc
-    except pd.errors.EmptyDataError as exc:
-        raise FilAvvisad([Fel(1, "", FEL_TOM)]) from exc
-    except ValueError as exc:  # pandas' ParserError and the C parser's other complaints
+    except csv.Error as exc:
+        raise FilAvvisad([Fel(1, "", FEL_EJ_CSV)]) from exc
+    return namn, bool(rest.strip(b"\r\n"))
+
+
+def _kolumn(data: pa.ChunkedArray) -> Kolumn:
+    """One global dictionary for a column that pyarrow encoded chunk by chunk (each chunk has its own)."""
+    if data.num_chunks == 1:
+        bit = data.chunk(0)
+        return Kolumn(bit.indices.to_numpy(), np.asarray(bit.dictionary.to_pylist(), dtype=object))
+    index: dict[str, int] = {}
+    koder = np.empty(len(data), dtype=np.int32)
+    pos = 0
+    for bit in data.chunks:
+        ordbok = bit.dictionary.to_pylist()
+        karta = np.fromiter((index.setdefault(v, len(index)) for v in ordbok), dtype=np.int32, count=len(ordbok))
+        koder[pos : pos + len(bit)] = karta[bit.indices.to_numpy()]
+        pos += len(bit)
+    return Kolumn(koder, np.asarray(list(index), dtype=object))
+
+
+def _las(path: Path, antal: int, kolumner: dict[str, int], *, tradar: bool, felrader: list) -> pa.Table:
+    """pyarrow reads the known columns as dictionaries; rows with the wrong number of fields go to `felrader`
+    (the first MAX_FEL of them; the rest are counted as None)."""
+
+    def fel_rad(rad) -> str:
+        felrader.append(rad if len(felrader) < MAX_FEL else None)
+        return "skip"
+
+    namn = [f"k{i}" for i in range(antal)]
+    ordbok = pa.dictionary(pa.int32(), pa.string())
+    return pa_csv.read_csv(
+        path,
+        read_options=pa_csv.ReadOptions(skip_rows=1, column_names=namn, use_threads=tradar, block_size=1 << 22),
+        parse_options=pa_csv.ParseOptions(delimiter=";", invalid_row_handler=fel_rad),
+        convert_options=pa_csv.ConvertOptions(
+            include_columns=[namn[i] for i in kolumner.values()],
+            column_types={namn[i]: ordbok for i in kolumner.values()},
+            null_values=[],
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+
+
+def las_csv(path) -> Tabell:
+    """Reads every cell as text, dictionary-encoded; header names lower-cased and stripped; a BOM is dropped.
+
+    Registers deliver CSV only: an Excel workbook (a zip) is rejected with a message saying how to save it. A row
+    with another number of fields than the header is an error naming its line. Unknown columns are not read."""
+    path = Path(path)
+    namn, har_data = _rubrik(path)
+    normal = [str(n).strip().lower() for n in namn]
+    kanda: dict[str, int] = {}
+    dubbla = []
+    for i, n in enumerate(normal):
+        if n in KANDA_KOLUMNER:
+            if n in kanda:
+                dubbla.append(n)
+            kanda.setdefault(n, i)
+    if dubbla:
+        raise FilAvvisad([Fel(1, n, FEL_KOLUMN_DUBBEL) for n in dict.fromkeys(dubbla)])
+    if not har_data or not kanda:  # no rows, or nothing a register writes (the caller says which)
+        return Tabell({n: Kolumn(np.zeros(0, dtype=np.int32), np.array([], dtype=object)) for n in kanda}, 0)
+    felrader: list = []
+    try:
+        tabell = _las(path, len(namn), kanda, tradar=True, felrader=felrader)
+        if felrader and any(r.number is None for r in felrader[:MAX_FEL]):
+            felrader.clear()  # line numbers are only known when one thread reads the file in order
+            _las(path, len(namn), kanda, tradar=False, felrader=felrader)
+    except pa.ArrowInvalid as exc:
         # The parser's (English) text stays in the log for support; the user gets a fixed Swedish message.
         # Register files hold aggregate figures only, so the text carries no personal data.
-        logger.info("Registerfil %s kunde inte tolkas som CSV: %s", getattr(path, "name", path), exc)
-        raise FilAvvisad([Fel(1, "", FEL_EJ_CSV)]) from exc
-    df.columns = [str(c).strip().lower() for c in df.columns]
-    return df
+        logger.info("Registerfil %s kunde inte tolkas som CSV: %s", path.name, exc)
+        raise FilAvvisad([Fel(1, "", FEL_KODNING if "UTF8" in str(exc) else FEL_EJ_CSV)]) from exc
+    if felrader:
+        fel = [
+            Fel(r.number or 0, "", FEL_FALTANTAL.format(faktiskt=r.actual_columns, vantat=r.expected_columns))
+            for r in felrader[:MAX_FEL]
+        ]
+        raise FilAvvisad(fel, len(felrader))
+    return Tabell({n: _kolumn(tabell.column(f"k{i}")) for n, i in kanda.items()}, tabell.num_rows)
 
 
 def identifiera_kalla(kolumner) -> Kalla:
@@ -139,72 +282,63 @@ def identifiera_kalla(kolumner) -> Kalla:
 class _Granskare:
     """Collects errors as boolean masks over the rows (vectorised), with the offending value in the message.
 
-    Every column is factorised once (codes + distinct values); checks and parsing run per DISTINCT value and are
-    spread back to the rows with the codes, so cost grows with the number of distinct values, not rows.
+    Checks and parsing run per DISTINCT value of a column (see Kolumn) and only a failing check is spread back
+    to the rows, so cost grows with the number of distinct values, not rows.
     """
 
-    def __init__(self, df: pd.DataFrame):
-        self.df = df
+    def __init__(self, tabell: Tabell):
+        self.t = tabell
         self.fel: list[Fel] = []
         self.antal = 0
-        self._unika: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self.koder: dict[str, np.ndarray] = {}  # codes of the NORMALISED values (for the duplicate check)
-
-    def unika(self, kolumn: str) -> tuple[np.ndarray, np.ndarray]:
-        if kolumn not in self._unika:
-            codes, uniques = pd.factorize(self.df[kolumn], use_na_sentinel=False)
-            self._unika[kolumn] = (codes, np.asarray(uniques, dtype=object))
-        return self._unika[kolumn]
-
-    def per_varde(self, kolumn: str, funktion, dtype=object) -> np.ndarray:
-        """`funktion(value)` computed once per distinct value, as an array over the rows."""
-        codes, uniques = self.unika(kolumn)
-        return np.array([funktion(v) for v in uniques], dtype=dtype)[codes]
 
     def markera(self, mask, kolumn: str, meddelande: str) -> None:
         """`meddelande` may contain {varde}; it is filled per row with the cell's value."""
-        rows = np.asarray(mask, dtype=bool).nonzero()[0]
+        rows = np.flatnonzero(mask)
         if not len(rows):
             return
         self.antal += len(rows)
-        values = self.df[kolumn].to_numpy() if kolumn in self.df else None
+        kol = self.t.kolumner.get(kolumn)
         for i in rows[:MAX_FEL]:
-            varde = str(values[i]).strip() if values is not None else ""
+            varde = str(kol.varden[kol.koder[i]]).strip() if kol is not None else ""
             self.fel.append(Fel(int(i) + 2, kolumn, meddelande.format(varde=varde[:40])))
 
-    def kontrollera_varden(self, kolumn: str, giltig, meddelande: str) -> pd.Series:
-        """Checks each DISTINCT value once with `giltig(value) -> normalised or None`; returns the normalised column."""
-        codes, uniques = self.unika(kolumn)
-        normal = [giltig(v.strip()) for v in uniques]
-        bad = np.array([n is None for n in normal], dtype=bool)
-        if bad.any():
-            self.markera(bad[codes], kolumn, meddelande)
-        normal_koder, _ = pd.factorize(pd.Series(normal, dtype=object), use_na_sentinel=True)
-        self.koder[kolumn] = normal_koder[codes] if len(uniques) else codes
-        return pd.Series(np.array([*normal, None], dtype=object)[:-1][codes], index=self.df.index)
+    def markera_varden(self, fel_per_varde: np.ndarray, kolumn: str, meddelande: str) -> None:
+        """As `markera`, for a mask over the column's distinct values."""
+        if fel_per_varde.any():
+            self.markera(self.t[kolumn].rader(fel_per_varde), kolumn, meddelande)
 
-    def tal(self, kolumn: str, *, heltal: bool, hogst: float | None = None, utom=frozenset()) -> pd.Series:
+    def kontrollera_varden(self, kolumn: str, giltig, meddelande: str) -> Kolumn:
+        """Checks each DISTINCT value once with `giltig(value) -> normalised or None`; returns the normalised
+        column with every normalised value once (invalid values get code -1)."""
+        normal = self.t[kolumn].per_varde(lambda v: giltig(v.strip()))
+        self.markera_varden(np.array([n is None for n in normal.varden], dtype=bool), kolumn, meddelande)
+        return normal.unik()
+
+    def ifylld(self, kolumn: str) -> np.ndarray:
+        """Per distinct value: is the cell non-empty?"""
+        return np.array([v.strip() != "" for v in self.t[kolumn].varden], dtype=bool)
+
+    def tal(self, kolumn: str, *, heltal: bool, hogst: float | None = None, utom=frozenset()) -> Kolumn:
         """Parses numbers (decimal comma or point); empty → NaN. Text, negatives, non-integers and out-of-range
         values are errors. Values in `utom` (e.g. `<5`) are treated as empty."""
-        codes, uniques = self.unika(kolumn)
-        tom = np.zeros(len(uniques), dtype=bool)
-        varden = np.full(len(uniques), np.nan)
-        for i, v in enumerate(uniques):
+        unika = self.t[kolumn].varden
+        tom = np.zeros(len(unika), dtype=bool)
+        varden = np.full(len(unika), np.nan)
+        for i, v in enumerate(unika):
             text = v.strip()
             if text == "" or text in utom:
                 tom[i] = True
             else:
                 varden[i] = _tal(v if heltal else v.replace(",", "."))
-        ej_tal = ~tom & np.isnan(varden)
         with np.errstate(invalid="ignore"):
-            self.markera(ej_tal[codes], kolumn, "'{varde}' är inte ett tal.")
-            self.markera((varden < 0)[codes], kolumn, "'{varde}' är negativt; värdet får inte vara mindre än 0.")
+            self.markera_varden(~tom & np.isnan(varden), kolumn, "'{varde}' är inte ett tal.")
+            self.markera_varden(varden < 0, kolumn, "'{varde}' är negativt; värdet får inte vara mindre än 0.")
             if heltal:
                 ej_heltal = ~np.isnan(varden) & (np.mod(varden, 1) != 0)
-                self.markera(ej_heltal[codes], kolumn, "'{varde}' ska vara ett heltal.")
+                self.markera_varden(ej_heltal, kolumn, "'{varde}' ska vara ett heltal.")
             if hogst is not None:
-                self.markera((varden > hogst)[codes], kolumn, "'{varde}' ligger utanför 0–100 (procent).")
-        return pd.Series(varden[codes], index=self.df.index)
+                self.markera_varden(varden > hogst, kolumn, "'{varde}' ligger utanför 0–100 (procent).")
+        return Kolumn(self.t[kolumn].koder, varden)
 
     def resultat(self) -> None:
         if self.fel:
@@ -244,47 +378,73 @@ def _region(regionkoder: set[str]):
     return normalise
 
 
-def kontrollera_kolumner(df: pd.DataFrame, kalla: Kalla) -> None:
-    saknas = [k for k in KOLUMNER[kalla] if k not in df.columns]
+def kontrollera_kolumner(tabell: Tabell, kalla: Kalla) -> None:
+    saknas = [k for k in KOLUMNER[kalla] if k not in tabell]
     if saknas:
         raise FilAvvisad([Fel(1, k, FEL_KOLUMN_SAKNAS) for k in saknas])
-    if df.empty:
+    if not tabell.rader:
         raise FilAvvisad([Fel(1, "", FEL_TOM)])
 
 
-def _dubbletter(g: _Granskare, kolumner: list[str]) -> np.ndarray:
-    """Rows whose normalised key repeats an earlier row: one int64 key from the per-column codes."""
-    nyckel = np.zeros(len(g.df), dtype=np.int64)
+def _dubbletter(kolumner: list[Kolumn]) -> np.ndarray:
+    """Rows whose (normalised) key repeats an earlier row: one int64 key from the per-column codes."""
+    nyckel = np.zeros(len(kolumner[0]), dtype=np.int64)
     storlek = 1
-    for kolumn in kolumner:
-        koder = g.koder[kolumn].astype(np.int64) + 1  # None (an invalid value) is code -1
-        bredd = int(koder.max()) + 1 if len(koder) else 1
+    for kol in kolumner:
+        bredd = len(kol.varden) + 1  # code -1 (an invalid value) becomes 0
         storlek *= bredd
-        if storlek >= 2**62:  # absurd cardinality (a broken file): let pandas compare the values instead
-            return pd.DataFrame({k: g.koder[k] for k in kolumner}).duplicated(keep="first").to_numpy()
-        nyckel = nyckel * bredd + koder
+        if storlek >= 2**62:  # absurd cardinality (a broken file): let pandas compare the codes instead
+            return pd.DataFrame({i: k.koder for i, k in enumerate(kolumner)}).duplicated(keep="first").to_numpy()
+        nyckel *= bredd
+        nyckel += kol.koder
+        nyckel += 1
     return pd.Series(nyckel).duplicated(keep="first").to_numpy()
 
 
-def granska_register(df: pd.DataFrame, kalla: Kalla, regionkoder: set[str]) -> tuple[pd.DataFrame, date]:
-    """SPOR/NCR: returns (clean frame, uttagsdatum) or raises FilAvvisad with every error."""
-    kontrollera_kolumner(df, kalla)
-    g = _Granskare(df)
+@dataclass
+class RegisterRader:
+    """The clean rows of a SPOR/NCR delivery, column by column as codes into distinct values (see Kolumn).
+
+    `region` is the normalised code ("00" the whole country), `hsa` is "" on the register's own totals, numbers
+    are floats with NaN for an empty or suppressed cell, `undertryckt` is True where the count was `<5`."""
+
+    region: Kolumn
+    hsa: Kolumn
+    namn: Kolumn
+    kva: Kolumn
+    matperiod: Kolumn
+    urval: Kolumn
+    antal: Kolumn
+    undertryckt: Kolumn
+    median: Kolumn
+    p90: Kolumn
+    andel_inom_90: Kolumn
+    andel_asa_3_4: Kolumn
+
+    def __len__(self) -> int:
+        return len(self.kva)
+
+
+def granska_register(tabell: Tabell, kalla: Kalla, regionkoder: set[str]) -> tuple[RegisterRader, date]:
+    """SPOR/NCR: returns (clean rows, uttagsdatum) or raises FilAvvisad with every error."""
+    kontrollera_kolumner(tabell, kalla)
+    g = _Granskare(tabell)
     datum = g.kontrollera_varden("uttagsdatum", _datum, "'{varde}' är inte ett datum (ÅÅÅÅ-MM-DD).")
-    forsta = datum.iloc[0]
-    if forsta is not None and (datum.notna() & (datum != forsta)).any():
+    forsta = datum.varden[datum.koder[0]] if datum.koder[0] >= 0 else None
+    if forsta is not None:
         g.markera(
-            datum.notna() & (datum != forsta),
+            datum.rader(np.array([d is not None and d != forsta for d in datum.varden], dtype=bool)),
             "uttagsdatum",
             "'{varde}' skiljer sig från första radens " + f"{forsta}; uttagsdatum ska vara samma på alla rader.",
         )
     region = g.kontrollera_varden("region_kod", _region(regionkoder), "'{varde}' är ingen känd regionkod.")
     hsa = g.kontrollera_varden("vardenhet_hsaid", lambda v: v, "")  # only stripped; never an error
-    g.markera(
-        (hsa != "") & (region == "00"),
-        "region_kod",
-        "en vårdenhet kan inte ha regionkod 00 (00 är rikets total utan vårdenhet).",
-    )
+    if (hsa.varden != "").any() and (region.varden == "00").any():
+        g.markera(
+            hsa.rader(hsa.varden != "") & region.rader(region.varden == "00"),
+            "region_kod",
+            "en vårdenhet kan inte ha regionkod 00 (00 är rikets total utan vårdenhet).",
+        )
     kva = g.kontrollera_varden(
         "kva_grupp",
         lambda v: v.upper() if KVA_RE.match(v.upper()) else None,
@@ -309,13 +469,10 @@ def granska_register(df: pd.DataFrame, kalla: Kalla, regionkoder: set[str]) -> t
         "'{varde}' är inget giltigt värde; använd " + ", ".join(urval_varden) + ".",
     )
 
-    antal_text = g.per_varde("antal_utforda", str.strip)
-    undertryckt = antal_text == UNDERTRYCKT
-    antal_tom = antal_text == ""
+    antal_text = tabell["antal_utforda"].per_varde(str.strip).varden
+    undertryckt_v = antal_text == UNDERTRYCKT
+    tom_v = antal_text == ""
     antal = g.tal("antal_utforda", heltal=True, utom={UNDERTRYCKT})
-    stat_kolumner = ["median_vantetid_dagar", "p90_vantetid_dagar", "andel_inom_90_dagar"]
-    if kalla == Kalla.SPOR:
-        stat_kolumner.append("andel_asa_3_4")
     stats = {
         "median_vantetid_dagar": g.tal("median_vantetid_dagar", heltal=True),
         "p90_vantetid_dagar": g.tal("p90_vantetid_dagar", heltal=True),
@@ -323,26 +480,25 @@ def granska_register(df: pd.DataFrame, kalla: Kalla, regionkoder: set[str]) -> t
     }
     if kalla == Kalla.SPOR:
         stats["andel_asa_3_4"] = g.tal("andel_asa_3_4", heltal=False, hogst=100)
-    nagon_stat = np.zeros(len(df), dtype=bool)
-    for kolumn in stat_kolumner:
-        ifylld = g.per_varde(kolumn, lambda v: v.strip() != "", dtype=bool)
-        nagon_stat |= ifylld
+    undertryckt = tabell["antal_utforda"].rader(undertryckt_v) if undertryckt_v.any() else None
+    antal_tom = tabell["antal_utforda"].rader(tom_v) if tom_v.any() else None
+    nagon_stat = np.zeros(tabell.rader, dtype=bool) if antal_tom is not None else None
+    for kolumn in stats:
+        ifylld = tabell[kolumn].rader(g.ifylld(kolumn))
+        if nagon_stat is not None:
+            nagon_stat |= ifylld
+        if undertryckt is not None:
+            g.markera(
+                undertryckt & ifylld,
+                kolumn,
+                "statistik får inte anges när antal_utforda är <5 (färre än 5 ska lämnas tomt).",
+            )
+    if antal_tom is not None:
         g.markera(
-            undertryckt & ifylld,
-            kolumn,
-            "statistik får inte anges när antal_utforda är <5 (färre än 5 ska lämnas tomt).",
+            antal_tom & nagon_stat, "antal_utforda", "antal saknas men statistik är angiven; ange antal eller <5."
         )
-    g.markera(
-        antal_tom & nagon_stat,
-        "antal_utforda",
-        "antal saknas men statistik är angiven; ange antal eller <5.",
-    )
-    g.markera(
-        antal_tom & ~nagon_stat,
-        "antal_utforda",
-        "antal saknas; ange antal eller <5.",
-    )
-    dubblett = _dubbletter(g, ["vardenhet_hsaid", "region_kod", "kva_grupp", "matperiod", urval_kolumn])
+        g.markera(antal_tom & ~nagon_stat, "antal_utforda", "antal saknas; ange antal eller <5.")
+    dubblett = _dubbletter([hsa, region, kva, matperiod, urval])
     if dubblett.any():
         g.markera(
             dubblett,
@@ -350,31 +506,27 @@ def granska_register(df: pd.DataFrame, kalla: Kalla, regionkoder: set[str]) -> t
             "dubblett: samma vårdenhet, region, KVÅ-grupp, mätperiod och urval finns på en tidigare rad.",
         )
     g.resultat()
-    ren = pd.DataFrame(
-        {
-            "region_kod": region,
-            "hsa_id": hsa,
-            "namn": pd.Series(g.per_varde("vardenhet_namn", str.strip), index=df.index),
-            "kva": kva,
-            "matperiod": matperiod,
-            "urval": urval,
-            "antal": antal.astype("Int64"),
-            "undertryckt": pd.Series(undertryckt, index=df.index),
-            "median": stats["median_vantetid_dagar"].astype("Int64"),
-            "p90": stats["p90_vantetid_dagar"].astype("Int64"),
-            "andel_inom_90": stats["andel_inom_90_dagar"].astype("Float64"),
-            "andel_asa_3_4": stats["andel_asa_3_4"].astype("Float64")
-            if "andel_asa_3_4" in stats
-            else pd.Series(pd.NA, index=df.index, dtype="Float64"),
-        }
+    rader = RegisterRader(
+        region=region,
+        hsa=hsa,
+        namn=tabell["vardenhet_namn"].per_varde(str.strip),
+        kva=kva,
+        matperiod=matperiod,
+        urval=urval,
+        antal=antal,
+        undertryckt=Kolumn(tabell["antal_utforda"].koder, undertryckt_v),
+        median=stats["median_vantetid_dagar"],
+        p90=stats["p90_vantetid_dagar"],
+        andel_inom_90=stats["andel_inom_90_dagar"],
+        andel_asa_3_4=stats["andel_asa_3_4"] if kalla == Kalla.SPOR else Kolumn.konstant(np.nan, tabell.rader),
     )
-    return ren, forsta
+    return rader, forsta
 
 
-def granska_vantetider(df: pd.DataFrame, regionkoder: set[str]) -> pd.DataFrame:
+def granska_vantetider(tabell: Tabell, regionkoder: set[str]) -> pd.DataFrame:
     """Väntetidsdatabasen: returns a clean frame or raises FilAvvisad with every error."""
-    kontrollera_kolumner(df, Kalla.VANTETIDER)
-    g = _Granskare(df)
+    kontrollera_kolumner(tabell, Kalla.VANTETIDER)
+    g = _Granskare(tabell)
     manad = g.kontrollera_varden("manad", _manad, "'{varde}' är ingen månad (ÅÅÅÅ-MM).")
     region = g.kontrollera_varden("region_kod", _region(regionkoder), "'{varde}' är ingen känd regionkod.")
     typ = g.kontrollera_varden(
@@ -382,26 +534,26 @@ def granska_vantetider(df: pd.DataFrame, regionkoder: set[str]) -> pd.DataFrame:
         lambda v: v.lower() if v.lower() in {"besok", "atgard"} else None,
         "'{varde}': använd besok eller atgard.",
     )
-    omrade = df["vardomrade"].str.strip()
-    g.markera(omrade == "", "vardomrade", "vårdområde saknas (t.ex. Ögonsjukvård eller Alla).")
+    omrade = g.kontrollera_varden(
+        "vardomrade", lambda v: v or None, "vårdområde saknas (t.ex. Ögonsjukvård eller Alla)."
+    )
     tal = {}
     for kolumn in KOLUMNER[Kalla.VANTETIDER][4:]:
         num = g.tal(kolumn, heltal=True)
-        g.markera(df[kolumn].str.strip() == "", kolumn, "värde saknas.")
-        tal[kolumn] = num
+        g.markera_varden(~g.ifylld(kolumn), kolumn, "värde saknas.")
+        tal[kolumn] = num.rader(num.varden, np.nan)
     g.markera(
         tal["antal_vantande_over_90"] > tal["antal_vantande"],
         "antal_vantande_over_90",
         "'{varde}' är fler än antal_vantande.",
     )
-    nyckel = pd.DataFrame({"m": manad, "r": region, "t": typ, "o": omrade})
     g.markera(
-        nyckel.duplicated(keep="first"),
+        _dubbletter([manad, region, typ, omrade]),
         "vardomrade",
         "dubblett: samma månad, region, typ och vårdområde finns på en tidigare rad.",
     )
     g.resultat()
     return pd.DataFrame(
-        {"manad": manad, "region_kod": region, "typ": typ, "vardomrade": omrade}
+        {"manad": manad.serie(), "region_kod": region.serie(), "typ": typ.serie(), "vardomrade": omrade.serie()}
         | {k: v.astype("int64") for k, v in tal.items()}
     )

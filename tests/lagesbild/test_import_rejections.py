@@ -138,15 +138,41 @@ def test_newer_date_keeps_only_the_newest_rows_and_a_late_older_file_changes_not
     assert str(Matvarde.objects.values_list("leverans__uttagsdatum", flat=True).distinct().get()) == "2026-11-21"
 
 
-def test_an_unclosed_quote_gets_a_fixed_swedish_message_and_the_parser_text_goes_to_the_log(tmp_path, caplog):
-    caplog.set_level("INFO", logger="lagesbild.validering")
+def test_an_unclosed_quote_is_rejected_naming_its_line(tmp_path):
     path = tmp_path / FILE
     path.write_bytes(b'manad;typ\n"x\n')
     res = importera_fil(path, startad_av="kommando")
     assert res.run.status == ImportStatus.AVVISAD
-    assert res.fel_text == [f"{FILE} rad 1: {validering.FEL_EJ_CSV}"]
-    assert "Error" not in res.run.meddelande + " ".join(res.fel_text)
-    assert "EOF inside string" in caplog.text
+    assert res.fel_text == [f"{FILE} rad 2: {validering.FEL_FALTANTAL.format(faktiskt=1, vantat=2)}"]
+    assert "citattecken" in res.fel_text[0]
+
+
+def test_rows_with_too_few_or_too_many_fields_are_rejected_naming_their_lines(tmp_path):
+    rows = spor_rows()
+    rows[1] = rows[1].rsplit(";", 2)[0]  # two fields short: file line 3
+    rows[3] = rows[3] + ";extra"  # one too many: file line 5
+    res = _reject(tmp_path, rows)
+    assert res.fel_text == [
+        f"{FILE} rad 3: {validering.FEL_FALTANTAL.format(faktiskt=10, vantat=12)}",
+        f"{FILE} rad 5: {validering.FEL_FALTANTAL.format(faktiskt=13, vantat=12)}",
+    ]
+
+
+def test_text_that_is_not_utf8_gets_a_fixed_swedish_message_and_the_parser_text_goes_to_the_log(tmp_path, caplog):
+    caplog.set_level("INFO", logger="lagesbild.validering")
+    rows = [r.replace("Ögonsektionen", "\xd6gonsektionen") for r in ncr_rows()]
+    path = tmp_path / FILE
+    path.write_bytes(("\n".join([NCR_HEADER, *rows]) + "\n").encode("latin-1"))
+    res = importera_fil(path, startad_av="kommando")
+    assert res.run.status == ImportStatus.AVVISAD
+    assert res.fel_text == [f"{FILE} rad 1: {validering.FEL_KODNING}"]
+    assert "UTF8" in caplog.text  # pyarrow's own words, for support
+    assert Leverans.objects.count() == 0
+
+
+def test_a_known_column_twice_in_the_header_is_rejected_naming_it(tmp_path):
+    res = _reject(tmp_path, [r + ";5" for r in spor_rows()], header=SPOR_HEADER + "; Median_Vantetid_Dagar ")
+    assert res.fel_text == [f"{FILE} rad 1, kolumn median_vantetid_dagar: {validering.FEL_KOLUMN_DUBBEL}"]
 
 
 def test_an_excel_workbook_is_rejected_saying_to_save_it_as_csv(tmp_path):
