@@ -138,7 +138,12 @@ def main() -> None:
     import_text = avtal_text = ""
     if not a.utan_import:
         enheter = str(max(60, round(3000 * a.scale)))
-        import_text, _ = delprocess("lagesbild_import.py", "lagesbild", ["--kva", "100", "--enheter", enheter])
+        # National scale as the formula (100 KVÅ × every unit) and as "several hundred thousand rows"
+        # (each unit reports 10 KVÅ groups): the 3× target must hold for both.
+        import_text = "\n".join(
+            delprocess("lagesbild_import.py", "lagesbild", ["--kva", kva, "--enheter", enheter])[0]
+            for kva in ("100", "10")
+        )
         avtal_text, _ = delprocess("avtal_upload.py", "avtal", [], forbered_katalog=True)
     skriv_resultat(a.scale, m, resultat, import_text, avtal_text, time.perf_counter() - start)
     (HERE / "results.json").write_text(json.dumps({"maskin": m, "scale": a.scale, "resultat": resultat}, indent=1))
