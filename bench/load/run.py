@@ -273,7 +273,8 @@ def main() -> int:
     cpu = re.sub(r"\s+", " ", _cpu_model())
     load_before, load_after = load_at_start, os.getloadavg()
     text = (
-        f"# Lasttest\n\n{datetime.now():%Y-%m-%d %H:%M}, {platform.node()}, {os.cpu_count()} kärnor ({cpu}), "
+        f"# Lasttest\n\n{datetime.now().astimezone():%Y-%m-%d %H:%M %Z}, {platform.node()}, "
+        f"{os.cpu_count()} kärnor ({cpu}), "
         f"Python {platform.python_version()}.\n\n"
         f"gunicorn {workers} sync-workers (2 per kärna), PostgreSQL och Redis på samma maskin, loopback. "
         f"{args.users} samtidiga inloggade vårdlotsar utan betänketid (mäter kapacitet), {args.seconds:.0f} s "
