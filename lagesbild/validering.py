@@ -254,7 +254,7 @@ def las_csv(path) -> Tabell:
         if felrader and any(r.number is None for r in felrader[:MAX_FEL]):
             felrader.clear()  # line numbers are only known when one thread reads the file in order
             _las(path, len(namn), kanda, tradar=False, felrader=felrader)
-    except pa.ArrowInvalid as exc:
+    except pa.ArrowException as exc:  # ArrowInvalid for a malformed file; any other Arrow error alike
         # The parser's (English) text stays in the log for support; the user gets a fixed Swedish message.
         # Register files hold aggregate figures only, so the text carries no personal data.
         logger.info("Registerfil %s kunde inte tolkas som CSV: %s", path.name, exc)
