@@ -8,6 +8,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpResponse
 
 from avtal.models import Avtal, Avtalsrad, Avtalstyp
+from vardformedling.indata import heltal
 
 SORTERING = {
     "avtal": ("avtal_id", "avtalsagare_id"),
@@ -33,8 +34,8 @@ def filtrera(qs: QuerySet[Avtal], params, *, region_kod: str | None, idag: date)
     }
     if v["agare"]:
         qs = qs.filter(avtalsagare_id=v["agare"])
-    if v["vardgivare"].isdigit():
-        qs = qs.filter(vardgivare_id=int(v["vardgivare"]))
+    if (vardgivare := heltal(v["vardgivare"])) is not None:
+        qs = qs.filter(vardgivare_id=vardgivare)
     if v["kva"]:
         qs = qs.filter(Exists(Avtalsrad.objects.filter(avtal_id=OuterRef("pk"), kva_id=v["kva"])))
     if v["typ"] in Avtalstyp.values:

@@ -372,7 +372,7 @@ def _manad(value: str) -> str | None:
 
 def _region(regionkoder: set[str]):
     def normalise(value: str) -> str | None:
-        kod = value.zfill(2) if value.isdigit() and len(value) <= 2 else value
+        kod = value.zfill(2) if value.isascii() and value.isdigit() and len(value) <= 2 else value
         return kod if kod in regionkoder or kod == "00" else None
 
     return normalise

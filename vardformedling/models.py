@@ -28,7 +28,7 @@ class Region(models.Model):
     def normalise_kod(value: str) -> str:
         """Register files may write `1` for `01`."""
         value = (value or "").strip()
-        return value.zfill(2) if value.isdigit() and len(value) <= 2 else value
+        return value.zfill(2) if value.isascii() and value.isdigit() and len(value) <= 2 else value
 
 
 class Roll(models.TextChoices):

@@ -37,7 +37,12 @@ STEG = [
 
 
 def _safe_next(request: HttpRequest, value: str | None) -> str:
-    if value and url_has_allowed_host_and_scheme(value, {request.get_host()}, request.is_secure()):
+    """A path on this site to go on to; anything else (other hosts, view names like "abc") goes to the start page."""
+    if (
+        value
+        and value.startswith("/")
+        and url_has_allowed_host_and_scheme(value, {request.get_host()}, request.is_secure())
+    ):
         return value
     return settings.LOGIN_REDIRECT_URL
 

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from arenden.models import OPPNA, Arende, Status
+from vardformedling.indata import heltal
 from vardformedling.models import Roll
 
 SOM = {"remitterande": "som remitterande region", "mottagande": "som mottagande region"}
@@ -18,6 +19,8 @@ UTFALL = {
     "avslutad_tidigt": "Avslutade i förtid",
 }
 DATUM_FEL = "Datumet i fältet ”{falt}” ska skrivas ÅÅÅÅ-MM-DD, t.ex. 2026-01-31. Standardperioden visas."
+DATUM_UTANFOR_FEL = "Datumet i fältet ”{falt}” ska ligga mellan {forsta} och {sista}. Standardperioden visas."
+FORSTA_DATUM, SISTA_DATUM = date(2000, 1, 1), date(2099, 12, 31)  # cases exist only in between
 PERIOD_FEL = "Periodens slut ligger före dess början. Standardperioden visas."
 MAX_PERIOD_DAGAR = 366 * 5
 PERIODER = ("30", "90", "365")
@@ -93,10 +96,15 @@ def _datum(text: str, falt: str, fel: list[str]) -> date | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        datum = date.fromisoformat(text)
     except ValueError:
         fel.append(DATUM_FEL.format(falt=falt))
         return None
+    if not FORSTA_DATUM <= datum <= SISTA_DATUM:
+        # date.max + 1 day would overflow when the period end is turned into a time range.
+        fel.append(DATUM_UTANFOR_FEL.format(falt=falt, forsta=FORSTA_DATUM, sista=SISTA_DATUM))
+        return None
+    return datum
 
 
 def urval_fran_request(params, uppdrag, *, idag: date | None = None) -> Urval:
@@ -125,8 +133,7 @@ def urval_fran_request(params, uppdrag, *, idag: date | None = None) -> Urval:
     utfall = params.get("utfall") if params.get("utfall") in UTFALL else ""
     kva = (params.get("kva") or "").strip().upper()[:3]
     vardomrade = (params.get("vardomrade") or "").strip()[:100]
-    vg = (params.get("vardgivare") or "").strip()
-    vardgivare = int(vg) if vg.isdigit() else None
+    vardgivare = heltal(params.get("vardgivare"))
     urval = Urval(
         fran=fran, till=till, region=None, som=som, kva=kva, vardomrade=vardomrade, vardgivare=vardgivare, utfall=utfall
     )
@@ -137,7 +144,7 @@ def urval_fran_request(params, uppdrag, *, idag: date | None = None) -> Urval:
         urval.undertryck_alla = som == "mottagande"
     else:
         region = (params.get("region") or "").strip()
-        urval.region = region if len(region) == 2 and region.isdigit() else None
+        urval.region = region if len(region) == 2 and heltal(region) is not None else None
         urval.undertryck_regioner = True
         urval.undertryck_alla = urval.region is not None
     return urval

@@ -15,6 +15,7 @@ from arenden import services
 from arenden.access import _get_arende_for_user, ar_mottagare, logga
 from arenden.models import OPPNA, STEG_NAMN, Erbjudande, Status
 from vardformedling.decorators import require_perm
+from vardformedling.indata import heltal
 
 ANDRAT = "andrat"
 
@@ -81,7 +82,7 @@ def sok_url(arende) -> str:
     return f"/katalog/sok/?{urlencode(params)}"
 
 
-def _context(request, arende, *, bunden=None, meddelande=None, niva="ok"):
+def _context(request, arende, *, bunden=None, meddelande=None, niva="ok", anteckning_form=None):
     atgarder = mojliga_atgarder(request, arende)
     formular = {namn: _form_for(namn, arende) for namn in atgarder}
     if bunden:
@@ -110,7 +111,7 @@ def _context(request, arende, *, bunden=None, meddelande=None, niva="ok"):
         "resor": list(arende.resor.all()),
         "handelser": list(arende.handelser.select_related("anvandare")),
         "anteckningar": [] if mottagare else list(arende.anteckningar.select_related("anvandare")[:50]),
-        "anteckning_form": f.AnteckningForm(prefix="anteckning") if not mottagare else None,
+        "anteckning_form": None if mottagare else anteckning_form or f.AnteckningForm(prefix="anteckning"),
         "mottagare": mottagare,
         "sok_url": sok_url(arende),
         "meddelande": meddelande,
@@ -119,7 +120,9 @@ def _context(request, arende, *, bunden=None, meddelande=None, niva="ok"):
     }
 
 
-def _render(request, arende, status=200, **kwargs) -> HttpResponse:
+def _render(request, arende, status=200, *, handling: str, **kwargs) -> HttpResponse:
+    """Every response that shows the case's patient data writes its access-log row here (PDL)."""
+    logga(request, [arende], handling)
     template = "arenden/arende.html#arende" if request.htmx else "arenden/arende.html"
     return render(request, template, _context(request, arende, **kwargs), status=status)
 
@@ -130,8 +133,7 @@ def arende_visa(request: HttpRequest, case_id: str) -> HttpResponse:
     arende = _get_arende_for_user(request, case_id)
     if case_id != arende.case_id:
         return redirect("arenden:arende", case_id=arende.case_id)
-    logga(request, [arende], "visa ärende")
-    return _render(request, arende)
+    return _render(request, arende, handling="visa ärende")
 
 
 def add_errors(form, exc: ValidationError) -> None:
@@ -142,11 +144,17 @@ def add_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
-def _utfor(namn, request, arende, data):
+def _get_erbjudande(arende, erbjudande_id: str | None) -> Erbjudande:
+    """The case's own offer named in the form; anything else (another case's offer, not a number) is a 404."""
+    if (pk := heltal(erbjudande_id)) is None:
+        raise Http404
+    return get_object_or_404(Erbjudande, pk=pk, arende=arende)
+
+
+def _utfor(namn, request, arende, data, erbjudande=None):
     """Calls the service for action `namn` with the validated form data."""
     ctx = {"anvandare": request.user, "uppdrag": request.uppdrag, "version": data["version"]}
-    if namn in ("svar", "aterkalla"):
-        erbjudande = get_object_or_404(Erbjudande, pk=request.POST.get("erbjudande"), arende=arende)
+    if erbjudande is not None:
         if namn == "svar":
             return services.erbjudande_besvara(
                 erbjudande=erbjudande,
@@ -184,21 +192,23 @@ def arende_atgard(request: HttpRequest, case_id: str, namn: str) -> HttpResponse
     perm = ATGARDER[namn][1]
     if not request.user.has_perm(perm):
         raise PermissionDenied
-    erbjudande_id = request.POST.get("erbjudande") if namn in ("svar", "aterkalla") else None
+    erbjudande = _get_erbjudande(arende, request.POST.get("erbjudande")) if namn in ("svar", "aterkalla") else None
+    erbjudande_id = erbjudande.pk if erbjudande else None
+    handling = f"åtgärd {namn}"
     form = _form_for(namn, arende, request.POST, erbjudande_id=erbjudande_id)
     if not form.is_valid():
-        return _render(request, arende, status=422, bunden=(namn, form, erbjudande_id))
+        return _render(request, arende, status=422, handling=handling, bunden=(namn, form, erbjudande_id))
     try:
-        _utfor(namn, request, arende, form.cleaned_data)
+        _utfor(namn, request, arende, form.cleaned_data, erbjudande)
     except ValidationError as exc:
         arende.refresh_from_db()
         if getattr(exc, "code", None) == ANDRAT:
-            return _render(request, arende, status=409, meddelande=exc.messages[0], niva="warn")
+            return _render(request, arende, status=409, handling=handling, meddelande=exc.messages[0], niva="warn")
         add_errors(form, exc)
-        return _render(request, arende, status=422, bunden=(namn, form, erbjudande_id))
+        return _render(request, arende, status=422, handling=handling, bunden=(namn, form, erbjudande_id))
     arende.refresh_from_db()
     if request.htmx:
-        return _render(request, arende, meddelande=LYCKADES[namn])
+        return _render(request, arende, handling=handling, meddelande=LYCKADES[namn])
     messages.success(request, LYCKADES[namn])
     return redirect("arenden:arende", case_id=arende.case_id)
 
@@ -216,7 +226,5 @@ def anteckning_ny(request: HttpRequest, case_id: str) -> HttpResponse:
         if not request.htmx:
             messages.success(request, "Anteckningen är sparad.")
             return redirect(reverse("arenden:arende", args=[arende.case_id]) + "#anteckningar")
-        return _render(request, arende, meddelande="Anteckningen är sparad.")
-    ctx = _context(request, arende)
-    ctx["anteckning_form"] = form
-    return render(request, "arenden/arende.html#arende" if request.htmx else "arenden/arende.html", ctx, status=422)
+        return _render(request, arende, handling="ny anteckning", meddelande="Anteckningen är sparad.")
+    return _render(request, arende, status=422, handling="ny anteckning", anteckning_form=form)

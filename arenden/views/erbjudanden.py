@@ -12,6 +12,7 @@ from arenden.forms import ErbjudandeForm
 from arenden.models import Erbjudande, Status
 from arenden.views.arende import ANDRAT, add_errors, sok_url
 from vardformedling.decorators import require_perm
+from vardformedling.indata import heltal
 
 INTE_I_STEG_2 = "Erbjudanden kan bara lämnas när ärendet är i steg 2, Hitta vårdgivare."
 
@@ -36,9 +37,8 @@ def erbjudande_nytt(request: HttpRequest, case_id: str) -> HttpResponse:
                 return redirect("arenden:arende", case_id=arende.case_id)
     else:
         initial = {"version": arende.version, "vardenhet": request.GET.get("vardenhet", "")}
-        rad = request.GET.get("rad", "")
-        if rad.isdigit():
-            initial["avtalsrad"] = int(rad)
+        if (rad := heltal(request.GET.get("rad"))) is not None:
+            initial["avtalsrad"] = rad
         form = ErbjudandeForm(initial=initial, arende=arende)
     logga(request, [arende], "nytt erbjudande")
     return render(

@@ -15,6 +15,7 @@ from arenden.services import handlaggare_kandidater
 from arenden.views.lista_html import options, rader_html
 from katalog.models import KvaGrupp
 from vardformedling.decorators import require_perm
+from vardformedling.indata import heltal
 
 PER_SIDA = 25
 RAD_FALT = (
@@ -44,9 +45,8 @@ def _filtrera(request, qs):
             return qs.none(), flik, exc.messages[0]
     if flik == "mina" and not ar_mottagare(request):
         qs = qs.filter(handlaggare=request.user)
-    steg = g.get("steg", "")
-    if steg.isdigit() and int(steg) in STEG_NAMN:
-        qs = qs.filter(status__in=[s for s, n in STEG_FOR_STATUS.items() if n == int(steg)])
+    if (steg := heltal(g.get("steg"))) in STEG_NAMN:
+        qs = qs.filter(status__in=[s for s, n in STEG_FOR_STATUS.items() if n == steg])
     status = g.get("status", "oppna")
     if status == "oppna":
         qs = qs.oppna()
@@ -54,8 +54,8 @@ def _filtrera(request, qs):
         qs = qs.filter(status=status)
     if g.get("kva"):
         qs = qs.filter(kva_id=g["kva"])
-    if g.get("handlaggare", "").isdigit():
-        qs = qs.filter(handlaggare_id=int(g["handlaggare"]))
+    if (handlaggare := heltal(g.get("handlaggare"))) is not None:
+        qs = qs.filter(handlaggare_id=handlaggare)
     if g.get("forsenade") == "1":
         qs = qs.forsenade()
     return qs, flik, ""

@@ -273,6 +273,32 @@ def test_invalid_answer_shows_error_at_that_offer(arende_i_steg, lots_client, lo
     assert r.status_code == 422 and "Välj varför patienten tackade nej" in r.content.decode()
 
 
+@pytest.mark.parametrize("erbjudande", ["abc", "", "²", "9" * 40, "-1"])
+@pytest.mark.parametrize("namn", ["svar", "aterkalla"])
+def test_an_offer_field_that_is_not_one_of_the_cases_offers_gives_404(arende_i_steg, lots_client, namn, erbjudande):
+    a = arende_i_steg("hitta_vardgivare")
+    data = {f"{namn}-version": a.version, f"{namn}-svar": "ja", f"{namn}-motivering": "x", "erbjudande": erbjudande}
+    assert lots_client.post(f"/arenden/{a.case_id}/atgard/{namn}/", data).status_code == 404
+
+
+def test_every_response_showing_the_case_writes_an_access_log_row(arende_i_steg, lots, lots_client):
+    """Actions and notes answer with the whole case (name, personnummer): each answer is a logged read."""
+    a = arende_i_steg("behov")
+    url = f"/arenden/{a.case_id}"
+    lots_client.post(f"{url}/atgard/bedom/", {"bedom-version": a.version}, HTTP_HX_REQUEST="true")  # invalid: 422
+    lots_client.post(
+        f"{url}/atgard/bedom/", {"bedom-version": a.version, "bedom-lamplig": "ja"}, HTTP_HX_REQUEST="true"
+    )
+    lots_client.post(f"{url}/anteckningar/", {"anteckning-text": ""}, HTTP_HX_REQUEST="true")  # invalid: 422
+    lots_client.post(
+        f"{url}/anteckningar/",
+        {"anteckning-typ": "kontakt", "anteckning-text": "Ringt patienten"},
+        HTTP_HX_REQUEST="true",
+    )
+    rows = list(Atkomstlogg.objects.filter(case_id=a.case_id).order_by("pk").values_list("handling", "hsa_id"))
+    assert rows == [("åtgärd bedom", lots.hsa_id)] * 2 + [("ny anteckning", lots.hsa_id)] * 2
+
+
 def test_case_id_search_finds_closed_case_outside_my_tab(arende_i_steg, lots_client, client_for):
     a = arende_i_steg("avslutad")
     ko = client_for(Roll.KOORDINATOR, "20")  # not the handler, default tab "mina", default status "öppna"

@@ -104,6 +104,15 @@ def test_bad_dates_give_a_swedish_message_and_the_default_period(kanda, client_f
     assert _varden(resp)["Registrerade ärenden"] == "47"
 
 
+@pytest.mark.parametrize("query", ["till=9999-12-31", "fran=0001-01-01", "vardgivare=%C2%B2", "vardgivare=" + "9" * 40])
+def test_dates_out_of_range_and_odd_numbers_give_the_default_not_a_500(kanda, client_for, query):
+    resp = client_for(Roll.KOORDINATOR, "06").get(URL + "?" + query)
+    assert resp.status_code == 200
+    assert _varden(resp)["Registrerade ärenden"] == "47"
+    if "01-01" in query or "12-31" in query:
+        assert "ska ligga mellan 2000-01-01 och 2099-12-31" in resp.content.decode()
+
+
 def test_htmx_request_gets_only_the_results_fragment(kanda, client_for):
     resp = client_for(Roll.KOORDINATOR, "06").get(
         URL + "?kva=NGB", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="uppfoljning-resultat"

@@ -38,6 +38,12 @@ def test_login_follows_a_local_next_but_not_a_foreign_one(client, demo_identitie
     assert response["Location"] == "/"
 
 
+@pytest.mark.parametrize("next_url", ["abc", "logout", "//evil.example/x", "javascript:alert(1)"])
+def test_a_next_that_is_not_a_path_on_this_site_goes_to_the_start_page(client, demo_identities, next_url):
+    response = client.post("/login/", {"hsa_id": "SE2321000180-VL01", "next": next_url})
+    assert response.status_code == 302 and response["Location"] == "/"
+
+
 def test_unknown_hsa_id_shows_the_login_page_again_and_signs_nobody_in(client, demo_identities):
     response = client.post("/login/", {"hsa_id": "SE0000000000-NOPE"})
     assert response.status_code == 400
