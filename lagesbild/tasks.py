@@ -1,17 +1,40 @@
 """Thin Celery tasks for the lägesbild (the beat schedule in settings names `importera_inkorg`)."""
 
+import logging
+
 from celery import shared_task
+from redis.exceptions import RedisError
 
 from lagesbild import inkorg
+
+logger = logging.getLogger(__name__)
+
+# What storing progress raises when Redis (the result backend) is gone; Celery's Redis backend wraps the connection
+# error in a bare RuntimeError ("Retry limit exceeded") once its retry policy is spent.
+PROGRESS_FEL = (RedisError, OSError, RuntimeError)
 
 
 @shared_task(bind=True)
 def importera_inkorg(self, startad_av: str = "beat") -> dict:
-    """Imports every file in LAGESBILD_INBOX (nightly 02:30, or on demand from /lagesbild/importer/)."""
+    """Imports every file in LAGESBILD_INBOX (nightly 02:30, or on demand from /lagesbild/importer/).
+
+    The import itself needs only PostgreSQL and the inbox folder; Redis carries the progress shown on
+    /lagesbild/importer/. So when Redis goes away mid-run the progress reports stop (logged once) and the run goes
+    on to the last file: every file is imported whole and archived (or rejected) as usual. The task's result and
+    its acknowledgement are then lost with Redis; with late acknowledgement and a Redis that keeps its data the
+    message comes back after the visibility timeout, and that second run finds the inbox done (files imported
+    once). A file a dead run had claimed is put back by `inkorg.aterstall_avbrutna` (see inkorg.py)."""
+    rapportera = not self.request.called_directly and not self.request.is_eager
 
     def progress(done: int, total: int) -> None:
-        if not self.request.called_directly and not self.request.is_eager:
+        nonlocal rapportera
+        if not rapportera:
+            return
+        try:
             self.update_state(state="PROGRESS", meta={"klara": done, "totalt": total})
+        except PROGRESS_FEL as exc:
+            rapportera = False
+            logger.warning("Inkorgsimporten kan inte rapportera förlopp (%s); importen fortsätter", type(exc).__name__)
 
     results = inkorg.importera_inkorg(startad_av=startad_av, progress=progress)
     return {

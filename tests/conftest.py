@@ -1,10 +1,11 @@
 """Shared fixtures: reference data, users per role, temporary folders, a real Celery worker, a browser."""
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -88,11 +89,14 @@ def demo_identities(transactional_db):
 # --- A real Celery worker against Redis -------------------------------------------------------------------
 
 
-@contextmanager
-def worker_pool(settings, prefix: str):
+@contextlib.contextmanager
+def worker_pool(settings, prefix: str, *, pool: str = "solo", env: dict[str, str] | None = None):
     """Yields `start()`, which launches `celery worker` in a subprocess on the test database and a private queue
     and returns the process once it answers a ping; on exit every worker is stopped and the app's queue and
-    eager setting are put back. Several workers (e.g. one after another was killed) share the queue."""
+    eager setting are put back. Several workers (e.g. one after another was killed) share the queue.
+
+    `pool` is the worker's pool (production runs prefork); `env` is added to the worker's environment (e.g. a
+    REDIS_URL of the test's own or another DJANGO_SETTINGS_MODULE)."""
     from django.db import connection
 
     from vardformedling.celery import app
@@ -108,6 +112,7 @@ def worker_pool(settings, prefix: str):
         "LAGESBILD_INBOX": str(settings.LAGESBILD_INBOX),
         "SDK_OUTBOX": str(settings.SDK_OUTBOX),
         "RAPPORT_DIR": str(settings.RAPPORT_DIR),
+        **(env or {}),
     }
     procs: list[subprocess.Popen] = []
 
@@ -120,7 +125,8 @@ def worker_pool(settings, prefix: str):
                 "-A",
                 "vardformedling",
                 "worker",
-                "--pool=solo",
+                f"--pool={pool}",
+                "--concurrency=1",
                 "-Q",
                 queue,
                 "-l",
@@ -128,6 +134,7 @@ def worker_pool(settings, prefix: str):
             ],
             cwd=ROOT,
             env=env,
+            start_new_session=True,  # its own process group, so a prefork pool's children are stopped with it
         )
         procs.append(proc)
         ping.apply_async().get(timeout=60)  # the worker is up and reaches the database
@@ -147,6 +154,9 @@ def worker_pool(settings, prefix: str):
                     proc.wait(timeout=20)
                 except subprocess.TimeoutExpired:
                     proc.kill()
+                    proc.wait(timeout=10)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)  # children a killed worker left behind
 
 
 @pytest.fixture

@@ -1,40 +1,19 @@
-"""Redis down: pages keep working, the nightly import never half-imports, a lost run is completed by the next one."""
+"""Redis down: pages keep working, the nightly import never half-imports, the next run completes.
+
+The first tests point this process at a Redis address where nothing listens; the last one runs a real Celery
+worker (prefork, as in production) on a Redis of its own and SIGKILLs that Redis in the middle of an import.
+"""
+
+import time
 
 import pytest
-import redis
 
 from lagesbild import inkorg
-from lagesbild.models import ImportRun, ImportStatus, Leverans, Matvarde
-from lagesbild.views_import import FEL_KO_NERE
-from tests.faults.registerfiler import spor_file
+from lagesbild.models import ImportRun, ImportStatus, Kalla, Leverans, Matvarde
+from lagesbild.views_import import FEL_KO_NERE, FEL_STATUS_NERE
+from tests.faults.conftest import wait_for
+from tests.faults.registerfiler import ncr_file, spor_file
 from vardformedling.models import Roll
-
-
-@pytest.fixture
-def redis_down(settings, dead_redis_url):
-    """The cache, broker and result backend all point at a port where nothing listens.
-
-    The Celery app caches its connection pool, producer pool and result backend; they are set aside and put back
-    untouched afterwards so later tests (and the real worker tests) get the live Redis again.
-    """
-    from vardformedling.celery import app
-
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": dead_redis_url}
-    }
-    conf_keys = ("broker_url", "result_backend", "task_always_eager", "broker_connection_retry")
-    old_conf = {k: app.conf[k] for k in conf_keys}
-    old_transport = app.conf.broker_transport_options
-    saved = (app._pool, app.amqp._producer_pool, app._backend_cache, app._local.__dict__.pop("backend", None))
-    app.conf.update(broker_url=dead_redis_url, result_backend=dead_redis_url, task_always_eager=False)
-    app.conf.update(broker_connection_retry=False, broker_transport_options={"max_retries": 0})
-    app._pool, app.amqp._producer_pool, app._backend_cache = None, None, None
-    yield dead_redis_url
-    app.conf.update(**old_conf, broker_transport_options=old_transport)
-    app._pool, app.amqp._producer_pool, app._backend_cache = saved[:3]
-    app._local.__dict__.pop("backend", None)
-    if saved[3] is not None:
-        app._local.backend = saved[3]
 
 
 @pytest.mark.django_db
@@ -65,24 +44,88 @@ def test_the_import_status_page_with_redis_down_does_not_fail(redis_down, client
     assert client.get("/lagesbild/importer/?uppgift=0b9e6c1c-0000-4000-8000-000000000000").status_code == 200
 
 
+def task_state(result) -> str:
+    """The task's state from the result backend, or "" while Redis cannot be asked."""
+    try:
+        return result.state
+    except Exception:  # Redis (re)starting: not known yet
+        return ""
+
+
+@pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_worker_losing_redis_mid_run_leaves_whole_files_and_the_next_run_completes(settings):
-    """The task's progress report to Redis fails after the first file: the run dies between files, not inside one."""
-    first = spor_file(settings.LAGESBILD_INBOX / "1_spor.csv", enheter=3, datum="2026-11-19")
-    second = spor_file(settings.LAGESBILD_INBOX / "2_spor.csv", enheter=4, datum="2026-11-20")
+def test_redis_killed_in_the_middle_of_the_nightly_import_pages_work_files_are_whole_and_the_next_run_completes(
+    prefork_worker_on_private_redis, private_redis, settings, client_for
+):
+    """What the product does when Redis dies under a running inbox import (lagesbild/tasks.py):
 
-    def progress(done, total):
-        raise redis.ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+    the import needs only PostgreSQL and the inbox folder, so the run goes on without Redis – the file being read
+    is imported whole, the progress reports stop, and the files after it are imported too (a run that stopped
+    there would leave them for the next night). Nothing is half-imported: each delivery is all its rows or
+    nothing, and each file ends in archive/. The task's result and acknowledgement are lost with Redis (this
+    Redis keeps no data; production's keeps it, and the message then comes back after the visibility timeout to a
+    run that finds nothing left to do). While Redis is down the pages answer, the importer page saying in Swedish
+    that the status cannot be fetched. When Redis is back the same worker reconnects by itself and the next run
+    imports the next delivery.
+    """
+    inbox = settings.LAGESBILD_INBOX
+    # 15,000 units × 8 rows: the import runs for seconds, so Redis dies inside it (asserted below)
+    stor = spor_file(inbox / "1_spor_stor.csv", enheter=15_000, datum="2026-11-19")
+    ncr = ncr_file(inbox / "2_ncr.csv", enheter=50)
+    lotsen = client_for(Roll.VARDLOTS, "20")
+    admin = client_for(Roll.ADMINISTRATOR)
+    for client in (lotsen, admin):
+        client.raise_request_exception = False
+    prefork_worker_on_private_redis()
 
-    with pytest.raises(redis.ConnectionError):
-        inkorg.importera_inkorg(startad_av="beat", progress=progress)
-    # the first file is wholly in, the second wholly untouched and still waiting
-    assert Leverans.objects.get().rader == first
-    assert Matvarde.objects.count() == first
-    assert [p.name for p in inkorg.filer_i_inkorgen()] == ["2_spor.csv"]
-    assert not ImportRun.objects.filter(status=ImportStatus.PAGAR).exists()
+    from vardformedling.celery import app
 
-    results = inkorg.importera_inkorg(startad_av="beat")  # the retry / next night
-    assert [r.run.status for r in results] == [ImportStatus.KLAR]
-    assert Matvarde.objects.count() == second, "only the newest SPOR delivery keeps its rows"
+    natt = app.send_task("lagesbild.tasks.importera_inkorg", kwargs={"startad_av": "beat"})  # as beat sends it
+    stor_pagar = ImportRun.objects.filter(filnamn="1_spor_stor.csv", status=ImportStatus.PAGAR)
+    assert wait_for(stor_pagar.exists, timeout=60), "the nightly import never started"
+    private_redis.kill()
+    assert stor_pagar.exists(), "Redis must die while the big file is being imported for this test to mean anything"
+
+    # Redis is down: the pages answer, quickly; the importer page says the status cannot be fetched
+    t = time.monotonic()
+    assert lotsen.get("/healthz").status_code == 200
+    assert lotsen.get("/lagesbild/").status_code == 200
+    assert admin.get("/lagesbild/importer/").status_code == 200
+    status = admin.get(f"/lagesbild/importer/?uppgift={natt.id}")
+    assert status.status_code == 200
+    assert FEL_STATUS_NERE in status.content.decode()
+    assert time.monotonic() - t < 30, "pages must not hang on the missing Redis"
+
+    # the run goes on to the last file without Redis
+    folders = inkorg.mappar()
+    assert wait_for(lambda: not stor_pagar.exists(), timeout=120, step=0.2), "the big file's import never ended"
+    ncr_klar = ImportRun.objects.filter(filnamn="2_ncr.csv").exclude(status=ImportStatus.PAGAR)
+    assert wait_for(ncr_klar.exists, timeout=30, step=0.2), "the run stopped after the file Redis died under"
+    assert private_redis.running is False, "Redis stayed down the whole time"
+    assert dict(ImportRun.objects.values_list("filnamn", "status")) == {
+        "1_spor_stor.csv": ImportStatus.KLAR,
+        "2_ncr.csv": ImportStatus.KLAR,
+    }
+    spor, ncr_lev = Leverans.objects.get(kalla=Kalla.SPOR), Leverans.objects.get(kalla=Kalla.NCR)
+    assert (spor.rader, ncr_lev.rader) == (stor, ncr)
+    assert Matvarde.objects.filter(leverans=spor).count() == stor, "the whole delivery, not part of it"
+    assert Matvarde.objects.filter(leverans=ncr_lev).count() == ncr
+    assert sorted(p.name for p in folders["archive"].iterdir()) == ["1_spor_stor.csv", "2_ncr.csv"]
+    assert inkorg.filer_i_inkorgen() == [] and list(folders["processing"].iterdir()) == []
+
+    # Redis is back (empty): the same worker reconnects and the next night's run imports the next delivery
+    private_redis.start()
+    nasta = spor_file(inbox / "3_spor.csv", enheter=20, datum="2026-11-20")
+    nasta_natt = app.send_task("lagesbild.tasks.importera_inkorg", kwargs={"startad_av": "beat"})
+    assert wait_for(lambda: task_state(nasta_natt) == "SUCCESS", timeout=90, step=0.2), task_state(nasta_natt)
+    assert nasta_natt.result == {
+        "filer": 1,
+        "inlasta": 1,
+        "avvisade": 0,
+        "korningar": [nasta_natt.result["korningar"][0]],
+    }
+    assert ImportRun.objects.get(filnamn="3_spor.csv").status == ImportStatus.KLAR
+    ny = Leverans.objects.get(kalla=Kalla.SPOR, uttagsdatum="2026-11-20")
+    assert Matvarde.objects.filter(leverans=ny).count() == nasta
+    assert Leverans.objects.count() == 3 and ImportRun.objects.count() == 3, "every delivery imported exactly once"
     assert inkorg.filer_i_inkorgen() == []
