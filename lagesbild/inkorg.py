@@ -6,6 +6,7 @@ the inbox); a run that loses the race simply skips the file.
 A run that dies (worker killed, machine restarted) leaves its claimed file in processing/ and its ImportRun
 "pågår". Nothing was written (the import writes in one transaction), so every run first puts claims older than
 HANGANDE_EFTER back into the inbox and marks such runs failed; the file is then read again like any other.
+A deployment (or a test's worker) may set settings.LAGESBILD_HANGANDE_EFTER (a timedelta) instead.
 """
 
 import logging
@@ -33,6 +34,11 @@ MEDDELANDE_AVBRUTEN = (
     "Filen läses in igen vid nästa körning av inkorgen."
 )
 _CLAIM_PREFIX = re.compile(r"^[0-9a-f]{32}_")
+
+
+def hangande_efter() -> timedelta:
+    """How old a claim (or a run "pågår") must be to belong to a dead run: the setting if given, else HANGANDE_EFTER."""
+    return getattr(settings, "LAGESBILD_HANGANDE_EFTER", None) or HANGANDE_EFTER
 
 
 def mappar() -> dict[str, Path]:
@@ -98,7 +104,8 @@ def aterstall_avbrutna() -> int:
     """Moves claims older than HANGANDE_EFTER back to the inbox (original name) and marks runs "pågår" older than
     that as failed. Returns the number of files put back."""
     folders = mappar()
-    grans = time.time() - HANGANDE_EFTER.total_seconds()
+    efter = hangande_efter()
+    grans = time.time() - efter.total_seconds()
     aterstallda = 0
     for claimed in folders["processing"].iterdir():
         try:
@@ -116,6 +123,6 @@ def aterstall_avbrutna() -> int:
             continue
         aterstallda += 1
         logger.warning("Avbruten import: %s lades tillbaka i inkorgen", namn)
-    avbrutna = ImportRun.objects.filter(status=ImportStatus.PAGAR, startad__lt=timezone.now() - HANGANDE_EFTER)
+    avbrutna = ImportRun.objects.filter(status=ImportStatus.PAGAR, startad__lt=timezone.now() - efter)
     avbrutna.update(status=ImportStatus.MISSLYCKAD, meddelande=MEDDELANDE_AVBRUTEN, klar=timezone.now())
     return aterstallda
