@@ -1,12 +1,15 @@
 """Login stub, commission switching, start page, health check and error pages."""
 
+import sys
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -127,4 +130,15 @@ def error_404(request, exception=None):
 
 
 def error_500(request):
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):  # the database is down or restarting
+        return databasen_svarar_inte()
     return render(request, "500.html", status=500)
+
+
+def databasen_svarar_inte() -> HttpResponse:
+    """503 in Swedish for a request the database could not answer. Rendered without the request: the context
+    processors would ask the database for the signed-in user again, and a failing error page ends as the web
+    server's bare English "Internal Server Error". The session is left as it is, so it works again afterwards."""
+    response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = "30"
+    return response
