@@ -20,10 +20,10 @@ def importera_inkorg(self, startad_av: str = "beat") -> dict:
 
     The import itself needs only PostgreSQL and the inbox folder; Redis carries the progress shown on
     /lagesbild/importer/. So when Redis goes away mid-run the progress reports stop (logged once) and the run goes
-    on to the last file: every file is imported whole and archived (or rejected) as usual. The task's result and
-    its acknowledgement are then lost with Redis; with late acknowledgement and a Redis that keeps its data the
-    message comes back after the visibility timeout, and that second run finds the inbox done (files imported
-    once). A file a dead run had claimed is put back by `inkorg.aterstall_avbrutna` (see inkorg.py)."""
+    on to the last file: every file is imported whole and archived (or rejected) as usual. The task's result is
+    lost with Redis; if its late acknowledgement is lost too, a Redis that keeps its data delivers the message again
+    after the visibility timeout, and that second run finds the inbox done (files are imported once). A file a dead
+    run had claimed is put back by `inkorg.aterstall_avbrutna` (see inkorg.py)."""
     rapportera = not self.request.called_directly and not self.request.is_eager
 
     def progress(done: int, total: int) -> None:
