@@ -17,6 +17,11 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 
 install: $(VENV)/.installed
 
+# The load test's extra (locust from PyPI) on top of dev; rebuilt whenever pyproject.toml or the dev install is.
+$(VENV)/.installed-load: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install -q ".[dev,load]"
+	touch $@
+
 # axe-core for the accessibility checks in the browser tests (npm registry; nothing else is downloaded).
 node_modules/.installed: package-lock.json
 	npm ci --silent --no-audit --no-fund
@@ -46,13 +51,17 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# Benchmarks against PostgreSQL (seeds vf_bench with seed_scale when empty) → bench/RESULTS.md. Not part of CI.
+# Benchmarks against PostgreSQL (DATABASE_URL, default vf_bench; seeded with seed_scale when empty) →
+# bench/RESULTS.md; exit code 1 when a scenario fails or misses its target. Not part of CI.
+# Quick run: make bench BENCH_ARGS="--scale 0.1".
 bench: install
 	$(PY) bench/run_all.py $(BENCH_ARGS)
 
-# 50 simulated navigators against gunicorn on loopback for 60 s → bench/load/RESULTS.md. Not part of CI.
-load-test: install
-	$(PY) bench/load/run.py
+# Locust, 50 different signed-in navigators/coordinators against gunicorn (2 workers per core), PostgreSQL and
+# Redis on loopback for 60 s, then /healthz for the ratio → bench/load/RESULTS.md; exit code 1 on any error.
+# Database as for bench (seeded when empty). Quick run: make load-test LOAD_ARGS="--scale 0.1 --duration 20s".
+load-test: $(VENV)/.installed-load
+	$(PY) bench/load/run.py $(LOAD_ARGS)
 
 worker: install
 	$(VENV)/bin/celery -A vardformedling worker -l info

@@ -1,8 +1,11 @@
-"""Shared helpers for the page benchmarks: database setup, seeding, a signed-in client and the timing loop.
+"""Shared helpers for the benchmarks: settings, database setup, seeding, a signed-in client and the timing loop.
 
 Every page scenario is timed the same way as its reference (a trivial view, /healthz) in the same run:
 `django.test.Client` in-process, so the figure is server time (middleware, views, queries, templates) without
 network. Figures: median and p95 in ms, throughput in requests per second (sequential, one client).
+
+Settings are production-like for every benchmark (pages and imports alike): DEBUG off, no query logging (queries
+are counted with a light execute wrapper, never with Django's debug cursor), PostgreSQL only.
 """
 
 import os
@@ -14,17 +17,36 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-# Production-like settings (DEBUG off: no debug overhead), served over plain HTTP in-process.
-os.environ.setdefault("DEBUG", "0")
+# Production-like settings (DEBUG off: no debug overhead, no query log), served over plain HTTP in-process.
+os.environ["DEBUG"] = "0"
 os.environ.setdefault("SECRET_KEY", "bench-only-" + "k7Qx2vLp9RtZ" * 5)
 os.environ.setdefault("STATIC_MANIFEST", "0")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/vf_bench")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vardformedling.settings")
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 HOST = "127.0.0.1"
 warnings.filterwarnings("ignore", message="No directory at")  # whitenoise: no collectstatic needed here
+
+
+class Misslyckad(SystemExit):
+    """A benchmark that could not measure (a page did not answer 200, an import failed): exit code 1."""
+
+    def __init__(self, meddelande: str):
+        super().__init__(f"MISSLYCKADES: {meddelande}")
+        self.meddelande = meddelande
+
+
+def krav_postgresql() -> None:
+    """The figures are only meaningful on PostgreSQL: any other DATABASE_URL (SQLite, empty) is refused."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        raise SystemExit(
+            f"Benchmarkerna körs bara mot PostgreSQL, men DATABASE_URL är {url or '(tom, dvs. SQLite)'!r}. "
+            "Ange t.ex. DATABASE_URL=postgres://postgres@127.0.0.1:5432/vf_bench."
+        )
 
 
 def skapa_databas() -> None:
@@ -32,6 +54,7 @@ def skapa_databas() -> None:
     import dj_database_url
     import psycopg
 
+    krav_postgresql()
     cfg = dj_database_url.parse(os.environ["DATABASE_URL"])
     dsn = (
         f"host={cfg['HOST'] or '127.0.0.1'} port={cfg['PORT'] or 5432} user={cfg['USER'] or 'postgres'} dbname=postgres"
@@ -84,29 +107,52 @@ def percentil(varden: list[float], p: float) -> float:
     return s[max(0, min(len(s) - 1, round(p * len(s)) - 1))]
 
 
-def mat(client, urls, antal: int, *, uppvarmning: int = 3, htmx: bool = False) -> dict:
-    """Times `antal` GETs cycling over `urls`; returns median/p95 (ms), throughput (req/s) and queries/request."""
+class Fragerakning:
+    """Counts the queries of each request with an execute wrapper (no debug cursor, no SQL kept)."""
+
+    def __init__(self):
+        self.antal = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.antal += 1
+        return execute(sql, params, many, context)
+
+
+def mat(client, urls, antal: int, *, uppvarmning: int = 3, htmx: bool | str = False) -> dict:
+    """Times `antal` GETs cycling over `urls`; returns median/p95 (ms), throughput (req/s) and queries/request.
+
+    `htmx`: send the headers htmx sends (HX-Request, and HX-Target when a target id is given).
+    Any answer but 200 stops the benchmark with `Misslyckad` (exit code 1): a missing page is never a figure.
+    """
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     urls = [urls] if isinstance(urls, str) else list(urls)
+    if not urls:
+        raise Misslyckad("inga adresser att mäta (saknas data?)")
     extra = {"HTTP_HOST": HOST}
     if htmx:
         extra["HTTP_HX_REQUEST"] = "true"
-    for i in range(uppvarmning):
-        svar = client.get(urls[i % len(urls)], **extra)
+        if isinstance(htmx, str):
+            extra["HTTP_HX_TARGET"] = htmx
+
+    def kontrollera(url, svar):
         if svar.status_code != 200:
-            raise SystemExit(f"{urls[i % len(urls)]} gav HTTP {svar.status_code}")
+            raise Misslyckad(f"{url} gav HTTP {svar.status_code}, inte 200")
+
+    for i in range(uppvarmning):
+        url = urls[i % len(urls)]
+        kontrollera(url, client.get(url, **extra))
     tider, fragor = [], []
     start = time.perf_counter()
     for i in range(antal):
-        with CaptureQueriesContext(connection) as q:
+        url = urls[i % len(urls)]
+        raknare = Fragerakning()
+        with connection.execute_wrapper(raknare):
             t = time.perf_counter()
-            svar = client.get(urls[i % len(urls)], **extra)
+            svar = client.get(url, **extra)
             tider.append((time.perf_counter() - t) * 1000)
-        fragor.append(len(q.captured_queries))
-        if svar.status_code != 200:
-            raise SystemExit(f"{urls[i % len(urls)]} gav HTTP {svar.status_code}")
+        fragor.append(raknare.antal)
+        kontrollera(url, svar)
     total = time.perf_counter() - start
     return {
         "antal": antal,
@@ -141,7 +187,16 @@ def rapportera(namn: str, url: str, res: dict, ref: dict, mal_p95: float | None)
 def argument(beskrivning: str, antal: int = 200):
     import argparse
 
-    p = argparse.ArgumentParser(description=beskrivning)
+    p = argparse.ArgumentParser(description=beskrivning, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--antal", type=int, default=antal, help="antal anrop")
     p.add_argument("--scale", type=float, default=None, help="seed_scale-skala om databasen är tom (standard 1)")
     return p.parse_args()
+
+
+def kor(main, beskrivning: str) -> None:
+    """`__main__` of a page script: run it, and exit 1 when it could not measure or missed its target."""
+    a = argument(beskrivning)
+    resultat = main(a.antal, a.scale)
+    missade = [r["namn"] for r in resultat if r.get("uppfyllt") is False]
+    if missade:
+        raise SystemExit(f"Målet nåddes inte: {', '.join(missade)}")

@@ -5,7 +5,7 @@
 Each view also writes its PDL access-log row (part of the measured time). Target: p95 < 150 ms (as search).
 """
 
-from _common import argument, forbered, klient, mat, rapportera, referens
+from _common import forbered, klient, kor, mat, rapportera, referens
 
 MAL_P95_MS = 150
 
@@ -22,5 +22,4 @@ def main(antal: int = 200, scale: float | None = None) -> list[dict]:
 
 
 if __name__ == "__main__":
-    a = argument(__doc__)
-    main(a.antal, a.scale)
+    kor(main, __doc__)

@@ -1,15 +1,22 @@
-"""Benchmark: one national-scale SPOR delivery through the importer vs PostgreSQL COPY of the same rows.
+"""Benchmark: national-scale SPOR deliveries through the importer vs PostgreSQL COPY of the same rows.
 
-    .venv/bin/python bench/lagesbild_import.py [--kva 100] [--enheter 3000] [--renders 30]
+    .venv/bin/python bench/lagesbild_import.py [--kva 100] [--enheter 3000] [--leveranser 3] [--renders 30] [--json FIL]
 
 Rows = (enheter + the registers' 21 region totals + the national total) × kva × 21 (30d/90d/365d + 18 months);
-about one row in 17 is suppressed (`<5`). The COPY baseline loads the same file into a plain table (text columns,
-no indexes) in the same run, just before the importer. The target (issue #5): the importer takes at most 3× the
-COPY. Then it times the comparison table for one KVÅ group over all units.
-Uses DATABASE_URL (default postgres://postgres@127.0.0.1:5432/vf_lagesbild_bench, created if missing).
+about one row in 17 is suppressed (`<5`). The first delivery creates the units, each later one replaces the
+previous delivery. The COPY baseline loads the same file into a plain table (text columns, no indexes) in the same
+run, just before the importer. Prints every delivery, then median, p95 (the maximum at fewer than 20 deliveries)
+and rows per second of importer and COPY, and checks the target (issue #5): the importer takes at most 3× the
+COPY (every delivery; judged for deliveries of 500,000 rows and more, where fixed costs no longer dominate).
+Then it times the comparison table for one KVÅ group over all units.
+
+Production-like settings (DEBUG off, no query logging), PostgreSQL only: DATABASE_URL defaults to
+postgres://postgres@127.0.0.1:5432/vf_lagesbild_bench (created if missing). Exit code 1 when the target is missed
+or an import fails.
 """
 
 import argparse
+import json
 import os
 import resource
 import statistics
@@ -19,28 +26,21 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DEBUG", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/vf_lagesbild_bench")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vardformedling.settings")
+
+import _common
+
+MAL_KVOT = 3.0
+# The target is for national deliveries ("several hundred thousand rows" and up); in a small smoke-run delivery
+# the importer's fixed costs (validation set-up, partition and index handling) dominate, so only the ratio is shown.
+MAL_FRAN_RADER = 500_000
 
 REGIONER = [f"{k:02d}" for k in (1, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 14, 17, 18, 19, 20, 21, 22, 23, 24, 25)]
 HEADER = (
     "uttagsdatum;region_kod;vardenhet_hsaid;vardenhet_namn;kva_grupp;matperiod;prioritet;antal_utforda;"
     "median_vantetid_dagar;p90_vantetid_dagar;andel_inom_90_dagar;andel_asa_3_4"
 )
-
-
-def skapa_databas() -> None:
-    import dj_database_url
-    import psycopg
-
-    cfg = dj_database_url.parse(os.environ["DATABASE_URL"])
-    dsn = f"host={cfg['HOST']} port={cfg['PORT'] or 5432} user={cfg['USER']} dbname=postgres"
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [cfg["NAME"]]).fetchone():
-            conn.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
 
 
 def skriv_fil(path: Path, uttag: date, kva: int, enheter: int) -> int:
@@ -98,28 +98,28 @@ def tid_copy(path: Path) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--kva", type=int, default=100)
     parser.add_argument("--enheter", type=int, default=3000)
+    parser.add_argument("--leveranser", type=int, default=3, help="leveranser i följd (den första skapar enheterna)")
     parser.add_argument("--renders", type=int, default=30)
+    parser.add_argument("--json", type=Path, help="skriv resultatet som JSON hit (för run_all)")
     args = parser.parse_args()
-    skapa_databas()
+    _common.skapa_databas()
     import django
 
     django.setup()
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
+    from lagesbild import bulk
     from lagesbild.importers import importera_fil
     from lagesbild.models import ImportRun, Leverans, Matvarde
     from tests.factories import make_user
-    from vardformedling.models import Roll
+    from vardformedling.models import Roll, User
 
     call_command("migrate", verbosity=0)
-    from lagesbild import bulk
-
     if bulk.partitionerad():
         with connection.cursor() as cur:
             cur.execute("TRUNCATE lagesbild_matvarde")  # no millions of dead rows left behind for this run
@@ -132,40 +132,78 @@ def main() -> None:
         cur.execute("CHECKPOINT")  # both runs start without the previous run's dirty pages being flushed
     ImportRun.objects.all().delete()
     idag = date.today()  # noqa: DTZ011 - local benchmark dates
+    copy_t, imp_t, kvoter = [], [], []
+    rader = 0
     with tempfile.TemporaryDirectory() as tmp:
-        kvoter = []
-        for namn, dagar in (("första leveransen (skapar enheter)", 2), ("ny leverans (ersätter föregående)", 1)):
+        for nr in range(args.leveranser):
+            dagar = args.leveranser - nr  # each delivery newer than the one before
+            namn = "första leveransen (skapar enheter)" if nr == 0 else f"leverans {nr + 1} (ersätter föregående)"
             path = Path(tmp) / f"spor_vantetider_{idag - timedelta(days=dagar):%Y%m%d}.csv"
             rader = skriv_fil(path, idag - timedelta(days=dagar), args.kva, args.enheter)
             copy_s = tid_copy(path)
             t = time.perf_counter()
             res = importera_fil(path, startad_av="kommando")
             imp_s = time.perf_counter() - t
-            assert res.run.status == "klar", (res.run.meddelande, res.fel_text[:3])
+            path.unlink(missing_ok=True)
+            if res.run.status != "klar":
+                raise _common.Misslyckad(
+                    f"{namn}: importen gav {res.run.status}: {res.run.meddelande} {res.fel_text[:3]}"
+                )
+            copy_t.append(copy_s)
+            imp_t.append(imp_s)
             kvoter.append(imp_s / copy_s)
-            print(f"{namn}: {rader:,} rader; COPY {copy_s:.2f} s; importör {imp_s:.2f} s; kvot {imp_s / copy_s:.2f}×")
+            print(
+                f"{namn}: {rader:,} rader; COPY {copy_s:.2f} s ({rader / copy_s:,.0f} rader/s); "
+                f"importör {imp_s:.2f} s ({rader / imp_s:,.0f} rader/s); kvot {imp_s / copy_s:.2f}×"
+            )
+    p95_namn = "p95" if len(imp_t) >= 20 else "p95 (= max)"
+    sammanfattning = {
+        "rader": rader,
+        "leveranser": len(imp_t),
+        "importor_median_s": round(statistics.median(imp_t), 2),
+        "importor_p95_s": round(_common.percentil(imp_t, 0.95), 2),
+        "importor_rader_per_s": round(rader / statistics.median(imp_t)),
+        "copy_median_s": round(statistics.median(copy_t), 2),
+        "copy_p95_s": round(_common.percentil(copy_t, 0.95), 2),
+        "copy_rader_per_s": round(rader / statistics.median(copy_t)),
+        "kvot_median": round(statistics.median(kvoter), 2),
+        "kvot_max": round(max(kvoter), 2),
+        "mal_kvot": MAL_KVOT,
+        "uppfyllt": max(kvoter) <= MAL_KVOT if rader >= MAL_FRAN_RADER else None,
+    }
+    s = sammanfattning
+    print(
+        f"importör: median {s['importor_median_s']} s, {p95_namn} {s['importor_p95_s']} s, "
+        f"{s['importor_rader_per_s']:,} rader/s över {s['leveranser']} leveranser à {rader:,} rader"
+    )
+    print(
+        f"referens COPY: median {s['copy_median_s']} s, {p95_namn} {s['copy_p95_s']} s, "
+        f"{s['copy_rader_per_s']:,} rader/s"
+    )
     minne = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    uppfyllt = "uppfyllt" if max(kvoter) <= 3 else "EJ UPPFYLLT"
-    print(f"mål importör ≤ 3× COPY: {uppfyllt} (högsta kvot {max(kvoter):.2f}×); största minne {minne:.0f} MB")
+    if s["uppfyllt"] is None:
+        bedomning = f"bedöms inte (gäller leveranser från {MAL_FRAN_RADER:,} rader; här {rader:,})"
+    else:
+        bedomning = "uppfyllt" if s["uppfyllt"] else "EJ UPPFYLLT"
+    print(
+        f"mål importör ≤ {MAL_KVOT:.0f}× COPY: {bedomning} "
+        f"(kvot median {s['kvot_median']:.2f}×, högsta {s['kvot_max']:.2f}×); största minne {minne:.0f} MB"
+    )
+    User.objects.filter(hsa_id="SE2321000180-BENCH").delete()
     user = make_user(Roll.VARDLOTS, "20", hsa_id="SE2321000180-BENCH")
     client = Client()
     client.force_login(user, backend="vardformedling.auth.SithsStubBackend")
     url = "/lagesbild/?kva=X07&period=90&niva=enhet"
-    client.get(url, HTTP_HOST="127.0.0.1")
-    times = []
-    for _ in range(args.renders):
-        with CaptureQueriesContext(connection) as q:
-            t = time.perf_counter()
-            response = client.get(url, HTTP_HOST="127.0.0.1")
-            times.append((time.perf_counter() - t) * 1000)
-        assert response.status_code == 200
-    times.sort()
-    p95 = times[max(0, round(0.95 * len(times)) - 1)]
+    tabell = _common.mat(client, url, args.renders, uppvarmning=1)
     print(
-        f"tabellvy {url} över {args.enheter} enheter: median {statistics.median(times):.0f} ms, "
-        f"p95 {p95:.0f} ms, {len(q.captured_queries)} frågor per sida"
+        f"tabellvy {url} över {args.enheter} enheter: median {tabell['median_ms']:.0f} ms, "
+        f"p95 {tabell['p95_ms']:.0f} ms, {tabell['per_s']} req/s, ≤{tabell['fragor_max']} frågor per sida"
     )
     user.delete()
+    if args.json:
+        args.json.write_text(json.dumps({**sammanfattning, "minne_mb": round(minne), "tabell": tabell}, indent=1))
+    if s["uppfyllt"] is False:
+        raise SystemExit(f"Målet nåddes inte: importören tog {s['kvot_max']:.2f}× COPY (mål ≤ {MAL_KVOT:.0f}×)")
 
 
 if __name__ == "__main__":

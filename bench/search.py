@@ -4,10 +4,11 @@
 
 Filters: KVÅ group, patient region (agreements usable by region 20 with volume left), ASA 3, general
 anaesthesia, maximum distance, maximum median wait, ownership (all), with the default weights; cycles over four
-KVÅ groups so no single plan is cached. Uses DATABASE_URL (default vf_bench; seeded when empty).
+KVÅ groups so no single plan is cached. `--antal` full pages, then half as many of the filter form's HTMX
+requests (HX-Request; answered with the result fragment). Uses DATABASE_URL (default vf_bench; seeded when empty).
 """
 
-from _common import argument, forbered, klient, mat, rapportera, referens
+from _common import forbered, klient, kor, mat, rapportera, referens
 
 MAL_P95_MS = 150
 KVA = ["NGB", "CJE", "JAB", "X05"]
@@ -26,10 +27,14 @@ def main(antal: int = 200, scale: float | None = None) -> list[dict]:
     from vardformedling.models import Roll
 
     client, _ = klient(Roll.VARDLOTS, "20")
-    res = mat(client, urls(), antal)
-    return [rapportera("Sök vårdgivare (alla filter)", urls()[0], res, referens(antal), MAL_P95_MS)]
+    ref = referens(antal)
+    sida = mat(client, urls(), antal)
+    fragment = mat(client, urls(), antal // 2, htmx=True)
+    return [
+        rapportera("Sök vårdgivare (alla filter)", urls()[0], sida, ref, MAL_P95_MS),
+        rapportera("Sök vårdgivare (alla filter, HTMX-filter)", urls()[0], fragment, ref, MAL_P95_MS),
+    ]
 
 
 if __name__ == "__main__":
-    a = argument(__doc__)
-    main(a.antal, a.scale)
+    kor(main, __doc__)

@@ -1,307 +1,355 @@
-"""Load test: 50 concurrent navigators against gunicorn (2 workers per core) with PostgreSQL and Redis, on loopback.
+"""Load test with locust: 50 different signed-in navigators against gunicorn with PostgreSQL and Redis, on loopback.
 
-    .venv/bin/python bench/load/run.py [--users 50] [--seconds 60] [--trivial-seconds 20] [--no-seed]
+    .venv/bin/python bench/load/run.py [--db URL] [--scale 1] [--users 50] [--spawn-rate 10] [--duration 60s]
+                                       [--trivial-duration 20s] [--workers 2×nproc] [--think 0]
+    make load-test LOAD_ARGS="--scale 0.1 --duration 20s"      # a quick smoke run
 
-Starts everything it needs and stops it again: creates/migrates its own database `vf_load` (DATABASE_URL's server),
-seeds it with `manage.py load_demo`, starts gunicorn with production-like settings (DEBUG off, Redis cache,
-database sessions), signs every navigator in through the login stub (CSRF and all), then runs closed-loop
-navigators (no think time: this measures capacity) over a realistic mix for a bounded time, and the same number of
-clients against /healthz (a trivial view: one SELECT 1) for the ratio. Prints a table and writes RESULTS.md here.
-Errors (non-2xx, timeouts) must be zero: the script exits 1 otherwise.
+Everything it starts it stops again, and every phase is bounded in time (locust -t, plus a hard timeout):
+1. The database (--db, else LOAD_DATABASE_URL, else DATABASE_URL, else postgres://postgres@127.0.0.1:5432/vf_bench
+   – the benchmarks' database) is migrated and, when it holds no synthetic data, seeded with
+   `seed_scale --scale N` (as bench/_common.py forbered() does). At national scale that is 3,000 units,
+   20,000 agreement lines and 50,000 cases.
+2. One different person per simulated user: seed_scale's synthetic navigators and coordinators (two navigators
+   and a coordinator in each of the 21 regions), taken region by region so neighbours differ; more are created
+   (HSA-ids …-SYNLT…, removed by seed_scale --reset) when --users asks for more. Each gets its own region's open
+   cases, KVÅ groups and units to work on (a JSON file for the locustfile).
+3. gunicorn with 2 sync workers per core (`nproc`), production-like settings: DEBUG off, PostgreSQL, Redis as
+   cache and Celery broker, database sessions, the SITHS login stub; bound to 127.0.0.1 on a free port.
+4. locust headless (bench/load/locustfile.py, `Navigator`): every user signs in through POST /login/ with CSRF,
+   then runs the mix (reads with filters, HTMX requests, and writes: register a case, assess it, notes), no think
+   time by default (this measures capacity); then `Trivial`: the same number of users against /healthz.
+5. Prints and writes bench/load/RESULTS.md: machine, date, load average before/after, settings, per request type
+   count, req/s, p50, p95 and failures, and the ratio of the mix's throughput to the trivial view's.
+Errors must be zero: any failed request, any exception in a locust task, or a locust exit code ≠ 0 makes this
+script exit 1. Traffic goes to 127.0.0.1 only.
 """
 
 import argparse
+import csv
+import json
 import os
 import platform
-import random
-import re
 import signal
 import socket
-import statistics
 import subprocess
 import sys
-import threading
+import tempfile
 import time
+import urllib.request
 from datetime import datetime
 from pathlib import Path
 
-import psycopg
-import requests
-
-ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
-PG = os.environ.get("LOAD_PG", "postgres://postgres@127.0.0.1:5432")
-REDIS = os.environ.get("LOAD_REDIS", "redis://127.0.0.1:6379/7")
-DB = "vf_load"
-NAVIGATOR = "SE2321000180-VL01"  # demo vårdlots, Region Dalarna (20)
-
-# (name, weight): what a navigator does in a working hour, roughly.
-MIX = [
-    ("startsida", 10),
-    ("sok", 30),
-    ("enhet", 15),
-    ("lagesbild", 15),
-    ("arbetslista", 20),
-    ("arende", 10),
-]
-SEARCHES = [
-    "/katalog/sok/?q=CJE&patientregion=20",
-    "/katalog/sok/?q=NGB&patientregion=20&asa=3&med_avtal=on",
-    "/katalog/sok/?q=CJE&region=03&narkos=on",
-    "/katalog/sok/?q=NFB&sjukvardsregion=Mellansverige&max_vantetid=120",
-]
-UNITS = [
-    "/katalog/enheter/SE2321000180-FALU01/",
-    "/katalog/enheter/SE5560000001-OGON02/",
-    "/katalog/enheter/SE2321000206-OGON01/",
-    "/katalog/enheter/SE5565432100-CAPIO1/",
-]
-LAGESBILD = ["/lagesbild/?kva=CJE", "/lagesbild/?kva=NGB&niva=region", "/lagesbild/?kva=CJE&period=365"]
-WORKLISTS = ["/arenden/", "/arenden/?flik=region", "/arenden/?status=alla&steg=2"]
+ROOT = HERE.parents[1]
+BENCH = HERE.parent
+VENV_BIN = Path(sys.executable).parent
+FORVALD_DB = "postgres://postgres@127.0.0.1:5432/vf_bench"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def argument() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument(
+        "--db",
+        default=os.environ.get("LOAD_DATABASE_URL") or os.environ.get("DATABASE_URL") or FORVALD_DB,
+        help="PostgreSQL-databasen (standard: LOAD_DATABASE_URL, DATABASE_URL, annars vf_bench)",
+    )
+    p.add_argument("--redis", default=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/7")
+    p.add_argument("--scale", type=float, default=1.0, help="seed_scale-skala om databasen saknar syntetiska data")
+    p.add_argument("--users", type=int, default=50, help="samtidiga användare (olika personer)")
+    p.add_argument("--spawn-rate", type=float, default=10)
+    p.add_argument("--duration", default="60s", help="blandningens längd (locust -t)")
+    p.add_argument("--trivial-duration", default="20s", help="/healthz-fasens längd (locust -t)")
+    p.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1), help="gunicorn-workers (2 per kärna)")
+    p.add_argument("--think", type=float, default=0.0, help="betänketid i sekunder mellan anrop (standard 0)")
+    p.add_argument("--resultat", type=Path, default=HERE / "RESULTS.md", help="resultatfilen")
+    return p.parse_args()
 
 
-def env() -> dict:
+def sekunder(tid: str) -> int:
+    enheter = {"s": 1, "m": 60, "h": 3600}
+    return int(tid[:-1]) * enheter[tid[-1]] if tid[-1] in enheter else int(tid)
+
+
+def miljo(a: argparse.Namespace) -> dict:
+    """Production-like settings for gunicorn; plain HTTP on loopback (no TLS proxy in front), stub login."""
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "vardformedling.settings",
         "DEBUG": "0",
         "SECRET_KEY": "load-test-" + "x7Gq2mP9vR4tK8wZ" * 4,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_SSL_REDIRECT": "0",  # loopback without TLS; everything else as in production
+        "SECURE_SSL_REDIRECT": "0",
         "STATIC_MANIFEST": "0",
         "WHITENOISE_USE_FINDERS": "1",
         "SITHS_STUB_ALLOWED": "1",
-        "DATABASE_URL": f"{PG}/{DB}",
-        "REDIS_URL": REDIS,
+        "AUTH_MODE": "stub",
+        "DATABASE_URL": a.db,
+        "REDIS_URL": a.redis,
         "LOG_LEVEL": "WARNING",
+        "PYTHONWARNINGS": "ignore:No directory at",  # whitenoise: static files come from the finders here
     }
 
 
-def seed() -> None:
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        # A fresh database every run: migrations of apps still in development may have been rewritten.
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB}"')
-    py = sys.executable
-    t = time.perf_counter()
-    subprocess.run([py, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env(), check=True)
-    subprocess.run([py, "manage.py", "load_demo"], cwd=ROOT, env=env(), check=True, stdout=subprocess.DEVNULL)
-    print(f"Databasen {DB} migrerad och demodata inläst på {time.perf_counter() - t:.0f} s")
+def forbered_data(a: argparse.Namespace, tmp: Path) -> tuple[Path, dict]:
+    """Seeds the database when needed and writes one person (with their region's work) per simulated user."""
+    os.environ.update({k: v for k, v in miljo(a).items() if k in ("DATABASE_URL", "REDIS_URL")})
+    sys.path.insert(0, str(BENCH))
+    import _common  # sets the production-like environment before Django loads)
 
+    _common.forbered(a.scale)
+    from django.db import connections
+    from django.db.models import Count
 
-def case_ids() -> list[str]:
-    with psycopg.connect(f"{PG}/{DB}") as conn:
-        rows = conn.execute("SELECT case_id FROM arenden_arende WHERE region_id = '20' ORDER BY id LIMIT 30").fetchall()
-    return [r[0] for r in rows]
+    from arenden.models import OPPNA, Arende
+    from katalog.models import Vardenhet, Vardutbud
+    from scale import MARKOR
+    from vardformedling.models import Medarbetaruppdrag, Region, Roll, User
 
-
-def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
-    cmd = [
-        sys.executable, "-m", "gunicorn", "vardformedling.wsgi:application",
-        "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "60", "--log-level", "warning",
-    ]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env(), start_new_session=True)
-    for _ in range(200):
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                return proc
-        except requests.RequestException:
-            pass
-        time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("gunicorn startade inte")
-
-
-class Navigator:
-    """One signed-in browser. Production cookies are Secure, so over plain loopback HTTP we send them ourselves."""
-
-    def __init__(self, base: str):
-        self.base = base
-        self.http = requests.Session()
-        self.cookies: dict[str, str] = {}
-
-    def _send(self, method: str, path: str, **kw) -> requests.Response:
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()), **kw.pop("headers", {})}
-        r = self.http.request(method, self.base + path, headers=headers, allow_redirects=False, timeout=30, **kw)
-        for c in r.cookies:
-            self.cookies[c.name] = c.value
-        self.http.cookies.clear()
-        return r
-
-    def login(self, hsa_id: str) -> None:
-        self._send("GET", "/login/")
-        r = self._send(
-            "POST",
-            "/login/",
-            data={"hsa_id": hsa_id, "csrfmiddlewaretoken": self.cookies["csrftoken"], "next": "/"},
-            headers={"Referer": self.base + "/login/"},
+    uppdrag = list(
+        Medarbetaruppdrag.objects.filter(
+            roll__in=[Roll.VARDLOTS, Roll.KOORDINATOR], user__hsa_id__contains=f"-{MARKOR}", user__is_active=True
         )
-        if r.status_code != 302 or "sessionid" not in self.cookies:
-            raise SystemExit(f"Inloggningen misslyckades ({r.status_code})")
-
-    def get(self, path: str) -> requests.Response:
-        return self._send("GET", path)
-
-
-def url_for(kind: str, rnd: random.Random, cases: list[str]) -> str:
-    return {
-        "startsida": lambda: "/",
-        "sok": lambda: rnd.choice(SEARCHES),
-        "enhet": lambda: rnd.choice(UNITS),
-        "lagesbild": lambda: rnd.choice(LAGESBILD),
-        "arbetslista": lambda: rnd.choice(WORKLISTS),
-        "arende": lambda: f"/arenden/{rnd.choice(cases)}/",
-    }[kind]()
-
-
-def run_phase(navs: list[Navigator], seconds: float, pick) -> dict:
-    """Every navigator requests in a loop until the deadline; returns latencies per kind and errors."""
-    deadline = time.perf_counter() + seconds
-    results: dict[str, list[float]] = {}
-    errors: list[str] = []
-    lock = threading.Lock()
-
-    def worker(i: int, nav: Navigator) -> None:
-        rnd = random.Random(i)
-        local: dict[str, list[float]] = {}
-        while time.perf_counter() < deadline:
-            kind, path = pick(rnd)
-            t = time.perf_counter()
-            try:
-                r = nav.get(path)
-                ok = r.status_code == 200
-                status = r.status_code
-            except requests.RequestException as exc:
-                ok, status = False, type(exc).__name__
-            local.setdefault(kind, []).append(time.perf_counter() - t)
-            if not ok:
-                with lock:
-                    errors.append(f"{status} {path}")
-        with lock:
-            for k, v in local.items():
-                results.setdefault(k, []).extend(v)
-
-    start = time.perf_counter()
-    threads = [threading.Thread(target=worker, args=(i, n)) for i, n in enumerate(navs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return {"latencies": results, "errors": errors, "elapsed": time.perf_counter() - start}
-
-
-def pct(values: list[float], p: float) -> float:
-    if not values:
-        return 0.0
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1]
-
-
-def summarise(name: str, phase: dict) -> list[tuple]:
-    rows = []
-    alla = [v for vs in phase["latencies"].values() for v in vs]
-    for kind, vs in sorted(phase["latencies"].items()):
-        rows.append((f"{name}: {kind}", len(vs), len(vs) / phase["elapsed"], pct(vs, 50) * 1000, pct(vs, 95) * 1000))
-    if len(phase["latencies"]) > 1:
-        rows.append(
-            (f"{name}: ALLA", len(alla), len(alla) / phase["elapsed"], pct(alla, 50) * 1000, pct(alla, 95) * 1000)
-        )
-    return rows
-
-
-def table(rows: list[tuple]) -> str:
-    head = "| Scenario | Anrop | Anrop/s | p50 (ms) | p95 (ms) |\n|---|---:|---:|---:|---:|\n"
-    return head + "\n".join(f"| {r[0]} | {r[1]} | {r[2]:.1f} | {r[3]:.0f} | {r[4]:.0f} |" for r in rows)
-
-
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--users", type=int, default=50)
-    ap.add_argument("--seconds", type=float, default=60)
-    ap.add_argument("--trivial-seconds", type=float, default=20)
-    ap.add_argument("--no-seed", action="store_true")
-    args = ap.parse_args()
-    if not args.no_seed:
-        seed()
-    cases = case_ids()
-    if not cases:
-        raise SystemExit("Inga ärenden i region 20 – kör utan --no-seed")
-    workers = 2 * (os.cpu_count() or 1)
-    port = free_port()
-    proc = start_gunicorn(port, workers)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        navs = []
-        for _ in range(args.users):
-            n = Navigator(base)
-            n.login(NAVIGATOR)
-            navs.append(n)
-        # Warm-up and sanity: every page of the mix answers 200 for this navigator.
-        for kind, _ in MIX:
-            for path in {url_for(kind, random.Random(s), cases) for s in range(8)}:
-                r = navs[0].get(path)
-                if r.status_code != 200:
-                    raise SystemExit(f"Uppvärmning: {path} gav {r.status_code}")
-        kinds, weights = zip(*MIX, strict=True)
-
-        def pick_mix(rnd):
-            kind = rnd.choices(kinds, weights)[0]
-            return kind, url_for(kind, rnd, cases)
-
-        load_at_start = os.getloadavg()  # other work on the machine skews everything: reported with the figures
-        mix = run_phase(navs, args.seconds, pick_mix)
-        trivial = run_phase(navs, args.trivial_seconds, lambda rnd: ("healthz", "/healthz"))
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-    rows = summarise("Blandning", mix) + summarise("Trivial vy", trivial)
-    alla_mix = [v for vs in mix["latencies"].values() for v in vs]
-    mix_rps = len(alla_mix) / mix["elapsed"]
-    triv = trivial["latencies"]["healthz"]
-    triv_rps = len(triv) / trivial["elapsed"]
-    errors = mix["errors"] + trivial["errors"]
-    cpu = re.sub(r"\s+", " ", _cpu_model())
-    load_before, load_after = load_at_start, os.getloadavg()
-    text = (
-        f"# Lasttest\n\n{datetime.now().astimezone():%Y-%m-%d %H:%M %Z}, {platform.node()}, "
-        f"{os.cpu_count()} kärnor ({cpu}), "
-        f"Python {platform.python_version()}.\n\n"
-        f"gunicorn {workers} sync-workers (2 per kärna), PostgreSQL och Redis på samma maskin, loopback. "
-        f"{args.users} samtidiga inloggade vårdlotsar utan betänketid (mäter kapacitet), {args.seconds:.0f} s "
-        f"blandning + {args.trivial_seconds:.0f} s mot /healthz. Klienten (Python-trådar) delar de "
-        f"{os.cpu_count()} kärnorna med servern. Maskinens load average (1 min) före/efter: "
-        f"{load_before[0]:.1f}/{load_after[0]:.1f} – över {os.cpu_count()} betyder att annat arbete delade CPU:n "
-        f"och att siffrorna är pessimistiska.\n\n"
-        f"Blandning: startsida 10 %, sökning med filter 30 %, enhetssida 15 %, lägesbild 15 %, arbetslista 20 %, "
-        f"ärendesida 10 %.\n\n{table(rows)}\n\n"
-        f"**Genomströmning blandning {mix_rps:.1f} anrop/s mot trivial vy {triv_rps:.1f} anrop/s "
-        f"(kvot {mix_rps / triv_rps:.2f}). Fel: {len(errors)}.**\n"
+        .select_related("user", "region")
+        .order_by("user__hsa_id")
     )
-    if errors:
-        text += "\nFel (de första 20):\n\n" + "\n".join(f"- {e}" for e in errors[:20]) + "\n"
-    print(text)
-    (HERE / "RESULTS.md").write_text(text, encoding="utf-8")
-    return 1 if errors else 0
+    per_region: dict[str, list] = {}
+    for u in uppdrag:
+        per_region.setdefault(u.region_id, []).append(u)
+    regioner = list(Region.objects.order_by("kod"))
+    valda = []  # region by region: the first person of every region, then the second, …
+    for i in range(max((len(v) for v in per_region.values()), default=0)):
+        valda += [per_region[r.kod][i] for r in regioner if len(per_region.get(r.kod, [])) > i]
+    for i in range(len(valda), a.users):  # more users than seed_scale made: extra navigators, marked synthetic
+        region = regioner[i % len(regioner)]
+        user, _ = User.objects.get_or_create(
+            hsa_id=f"SE{region.orgnr.replace('-', '')}-{MARKOR}LT{i:03d}",
+            defaults={"namn": f"Lasttest vårdlots {i} {region.kod}"},
+        )
+        u, _ = Medarbetaruppdrag.objects.get_or_create(user=user, roll=Roll.VARDLOTS, region=region, vardenhet=None)
+        valda.append(u)
+    valda = valda[: a.users]
+    kva = [
+        r["kva_id"] for r in Vardutbud.objects.values("kva_id").annotate(n=Count("id")).order_by("-n", "kva_id")[:12]
+    ]
+    enheter = list(
+        Vardenhet.objects.filter(aktiv=True, vardgivare__isnull=False, vardutbud__isnull=False)
+        .distinct()
+        .order_by("pk")
+        .values_list("hsa_id", flat=True)[:400]
+    )
+    arenden: dict[str, list[str]] = {}
+    personer = []
+    for i, u in enumerate(valda):
+        if u.region_id not in arenden:
+            arenden[u.region_id] = list(
+                Arende.objects.filter(region_id=u.region_id, status__in=OPPNA)
+                .order_by("vardgaranti_datum", "pk")
+                .values_list("case_id", flat=True)[:40]
+            )
+        if not arenden[u.region_id]:
+            raise SystemExit(f"Inga öppna ärenden i region {u.region_id}; kör seed_scale (--scale) först.")
+        personer.append(
+            {
+                "hsa_id": u.user.hsa_id,
+                "roll": u.roll,
+                "region": u.region_id,
+                "sjukvardsregion": u.region.sjukvardsregion,
+                "arenden": arenden[u.region_id],
+                "kva": kva,
+                "enheter": enheter[i % 10 :: 10][:40] or enheter,
+            }
+        )
+    data = {
+        "pnr_start": nasta_samordningsnummer(Arende.objects.all()),
+        "enheter": Vardenhet.objects.filter(aktiv=True).count(),
+        "syntetiska_enheter": Vardenhet.objects.filter(hsa_id__contains=f"-{MARKOR}").count(),
+        "arenden": Arende.objects.count(),
+        "personer": len(personer),
+        "regioner": len({p["region"] for p in personer}),
+        "roller": {r: sum(p["roll"] == r for p in personer) for r in {p["roll"] for p in personer}},
+    }
+    connections.close_all()
+    fil = tmp / "anvandare.json"
+    fil.write_text(json.dumps({"personer": personer, "pnr_start": data["pnr_start"]}), encoding="utf-8")
+    return fil, data
 
 
-def _cpu_model() -> str:
+def nasta_samordningsnummer(arenden) -> int:
+    """The first number of bench/load/pnr.py's series past every samordningsnummer already among the cases."""
+    sys.path.insert(0, str(HERE))
+    from pnr import nummer
+
+    befintliga = arenden.filter(personnummer__regex=r"^[0-9]{6}[6-9][0-9]").values_list("personnummer", flat=True)
+    return max((n for n in map(nummer, befintliga.iterator()) if n is not None), default=-1) + 1
+
+
+def ledig_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def starta_gunicorn(a: argparse.Namespace, port: int) -> subprocess.Popen:
+    cmd = [
+        sys.executable, "-m", "gunicorn", "vardformedling.wsgi:application", "-w", str(a.workers),
+        "-b", f"127.0.0.1:{port}", "--timeout", "60", "--log-level", "warning",
+    ]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=miljo(a), start_new_session=True)
+    for _ in range(300):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                if r.status == 200:
+                    return proc
+        except OSError:
+            pass
+        if proc.poll() is not None:
+            raise SystemExit("gunicorn avslutades direkt; se felutskriften ovan")
+        time.sleep(0.1)
+    stoppa(proc)
+    raise SystemExit("gunicorn svarade inte på /healthz inom 30 s")
+
+
+def stoppa(proc: subprocess.Popen) -> None:
+    """Stops the gunicorn this script started (its own process group, by id)."""
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def kor_locust(a, klass: str, tid: str, port: int, anvandare: Path, prefix: Path) -> dict:
+    env = {**os.environ, "LOAD_USERS": str(anvandare), "LOAD_THINK": str(a.think)}
+    cmd = [
+        str(VENV_BIN / "locust"), "-f", str(HERE / "locustfile.py"), klass, "--headless",
+        "-u", str(a.users), "-r", str(a.spawn_rate), "-t", tid, "--stop-timeout", "10",
+        "--host", f"http://127.0.0.1:{port}", "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING",
+    ]  # fmt: skip
+    print(f"locust {klass}: {a.users} användare, {tid} …", flush=True)
+    try:
+        p = subprocess.run(cmd, cwd=ROOT, env=env, timeout=sekunder(tid) + 120, capture_output=True, text=True)
+    except subprocess.TimeoutExpired as exc:
+        raise SystemExit(f"locust ({klass}) blev inte klar i tid") from exc
+    if not prefix.with_name(prefix.name + "_stats.csv").exists():
+        raise SystemExit(f"locust ({klass}) skrev inga resultat (kod {p.returncode}):\n{p.stderr[-4000:]}")
+    rader = list(csv.DictReader(prefix.with_name(prefix.name + "_stats.csv").open(encoding="utf-8")))
+    undantag = list(csv.DictReader(prefix.with_name(prefix.name + "_exceptions.csv").open(encoding="utf-8")))
+    fel = list(csv.DictReader(prefix.with_name(prefix.name + "_failures.csv").open(encoding="utf-8")))
+    return {"kod": p.returncode, "rader": rader, "undantag": undantag, "fel": fel, "logg": p.stderr[-4000:]}
+
+
+def tal(rad: dict, kolumn: str) -> float:
+    v = rad.get(kolumn) or "0"
+    return 0.0 if v == "N/A" else float(v)
+
+
+def tabell(fas: str, res: dict) -> list[str]:
+    ut = []
+    for r in sorted(res["rader"], key=lambda r: (r["Name"] == "Aggregated", r["Name"])):
+        namn = "**alla**" if r["Name"] == "Aggregated" else r["Name"]
+        ut.append(
+            f"| {fas} | {namn} | {int(tal(r, 'Request Count'))} | {tal(r, 'Requests/s'):.1f} | {tal(r, '50%'):.0f} "
+            f"| {tal(r, '95%'):.0f} | {int(tal(r, 'Failure Count'))} |"
+        )
+    return ut
+
+
+def aggregerat(res: dict) -> dict:
+    return next(r for r in res["rader"] if r["Name"] == "Aggregated")
+
+
+def antal_fel(res: dict) -> int:
+    return int(tal(aggregerat(res), "Failure Count")) + sum(int(u.get("Count") or 1) for u in res["undantag"])
+
+
+def cpu_modell() -> str:
+    try:
+        for rad in Path("/proc/cpuinfo").read_text().splitlines():
+            if rad.startswith("model name"):
+                return rad.split(":", 1)[1].strip()
     except OSError:
         pass
     return platform.processor() or "okänd CPU"
+
+
+def main() -> int:
+    a = argument()
+    if not a.db.startswith(("postgres://", "postgresql://")):
+        raise SystemExit(f"Lasttestet körs mot PostgreSQL; --db är {a.db!r}.")
+    try:
+        import locust
+    except ImportError:
+        raise SystemExit("locust saknas: kör `make load-test` eller `.venv/bin/pip install '.[dev,load]'`.") from None
+
+    with tempfile.TemporaryDirectory(prefix="vf-last-") as tmp_namn:
+        tmp = Path(tmp_namn)
+        t0 = time.perf_counter()
+        anvandare, data = forbered_data(a, tmp)
+        print(f"Data klara på {time.perf_counter() - t0:.0f} s: {data}", flush=True)
+        port = ledig_port()
+        last_fore = os.getloadavg()
+        proc = starta_gunicorn(a, port)
+        try:
+            blandning = kor_locust(a, "Navigator", a.duration, port, anvandare, tmp / "blandning")
+            trivial = kor_locust(a, "Trivial", a.trivial_duration, port, anvandare, tmp / "trivial")
+        finally:
+            stoppa(proc)
+        last_efter = os.getloadavg()
+    fel_blandning, fel_trivial = antal_fel(blandning), antal_fel(trivial)
+    rps_blandning = tal(aggregerat(blandning), "Requests/s")
+    rps_trivial = tal(aggregerat(trivial), "Requests/s")
+    kvot = rps_blandning / rps_trivial if rps_trivial else 0.0
+    nproc = os.cpu_count()
+    rok = a.scale < 1 or sekunder(a.duration) < 60
+    text = [
+        "# Load test",
+        "",
+        *([f"**Smoke run** (seed_scale {a.scale}, {a.duration}): not the national-scale figure.", ""] if rok else []),
+        f"{datetime.now().astimezone():%Y-%m-%d %H:%M %Z}, {platform.node()}, {nproc} cores ({cpu_modell()}), "
+        f"Python {platform.python_version()}, locust {locust.__version__}. Load average (1 min) before/after: "
+        f"{last_fore[0]:.2f}/{last_efter[0]:.2f} (above {nproc} means other work shared the CPUs: the figures are "
+        f"then pessimistic).",
+        "",
+        f"Settings: gunicorn {a.workers} sync workers (2 per core), DEBUG off, PostgreSQL "
+        f"(`{a.db.rsplit('/', 1)[-1]}`: {data['enheter']:,} active units, {data['arenden']:,} cases; seed_scale "
+        f"{a.scale} when it was seeded here), Redis cache and Celery broker, database sessions, SITHS login stub; "
+        f"client, server, PostgreSQL and Redis on the same {nproc} cores, loopback only. "
+        f"locust headless `-u {a.users} -r {a.spawn_rate:g} -t {a.duration}`, "
+        f"{'no think time (capacity)' if not a.think else f'think time ~{a.think:g} s'}; then `-t "
+        f"{a.trivial_duration}` against `/healthz`.",
+        "",
+        f"{data['personer']} different people ({', '.join(f'{n} {r}' for r, n in sorted(data['roller'].items()))}) "
+        f"in {data['regioner']} regions, each signed in through POST /login/ with CSRF and working on its own "
+        f"region's cases. Mix: start page, provider search with filters (page and HTMX filter), unit page, "
+        f"lägesbild table (page and HTMX filter) and unit view, worklist with filters (page and HTMX), case pages, "
+        f"and writes: register a case, assess one's own new case (step action, HTMX), notes (HTMX).",
+        "",
+        "| phase | request | count | req/s | p50 ms | p95 ms | failures |",
+        "|---|---|---:|---:|---:|---:|---:|",
+        *tabell("mix", blandning),
+        *tabell("trivial view", trivial),
+        "",
+        f"**Throughput: mix {rps_blandning:.1f} req/s, trivial view {rps_trivial:.1f} req/s, ratio {kvot:.2f}. "
+        f"Errors: {fel_blandning + fel_trivial}.**",
+        "",
+    ]
+    for fas, res in (("mix", blandning), ("trivial view", trivial)):
+        for f in res["fel"][:20]:
+            text.append(f"- {fas} failure ×{f.get('Occurrences')}: {f.get('Method')} {f.get('Name')}: {f.get('Error')}")
+        for u in res["undantag"][:20]:
+            text.append(f"- {fas} exception ×{u.get('Count')}: {u.get('Message')}")
+        if res["kod"] != 0:
+            text.append(f"- {fas}: locust exit code {res['kod']}\n\n```\n{res['logg']}\n```")
+    utskrift = "\n".join(text) + "\n"
+    print(utskrift)
+    a.resultat.write_text(utskrift, encoding="utf-8")
+    if fel_blandning or fel_trivial or blandning["kod"] or trivial["kod"]:
+        print(f"FEL: {fel_blandning + fel_trivial} fel under lasttestet (ska vara 0).", file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
