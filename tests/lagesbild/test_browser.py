@@ -136,6 +136,10 @@ def test_the_comparison_table_scrolls_inside_its_box_on_a_phone(page, login, dem
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     wrap = page.locator("#resultat .table-wrap")
     assert wrap.evaluate("el => el.scrollWidth > el.clientWidth")  # the table itself is wider: it scrolls here
+    # The pages that show a unit's figures: long HSA-ids and addresses in the facts list wrap instead.
+    for url in ("/lagesbild/enheter/SE5560000001-OGON02/", "/katalog/enheter/SE5560000001-OGON02/"):
+        page.goto(url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, url
 
 
 def _vantetider(folder):
