@@ -53,16 +53,16 @@ def vantetid_html(v) -> str:
     """As templates/katalog/_vantetid.html."""
     if not v:
         return '<span class="suppressed">uppgift saknas</span>'
+    kalla = f'<span class="muted">(källa {escape(v.kalla)}, data t.o.m. {_datum(v.datum)})</span>'
     if v.undertryckt:
-        kalla = f"({escape(v.kalla)}, {_datum(v.datum)})"
-        return f'<span class="suppressed">färre än 5</span> <span class="muted">{kalla}</span>'
+        return f'<span class="suppressed">färre än 5</span> {kalla}'
     if v.median_dagar is not None:
         ut = f"median <strong>{v.median_dagar} dagar</strong>"
     else:
         ut = '<span class="suppressed">median saknas</span>'
     if v.antal is not None:
         ut += f", {v.antal} operationer senaste 90 dagarna"
-    return ut + f' <span class="muted">(källa {escape(v.kalla)}, data t.o.m. {_datum(v.datum)})</span>'
+    return ut + f" {kalla}"
 
 
 def avtalsrader_html(rader) -> str:

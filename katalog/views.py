@@ -1,7 +1,7 @@
 """Hitta vårdgivare (search) and the care-unit page."""
 
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -10,7 +10,7 @@ from django.utils.html import format_html_join
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from avtal.models import Avtal
+from avtal.models import Avtal, Avtalsrad
 from katalog.forms import SokForm
 from katalog.models import Kapacitetsannons, KvaGrupp, Vardenhet
 from katalog.search import DEFAULT_VIKTER, Referens, Sokparametrar, hitta_kva, hydrera, sok
@@ -78,6 +78,7 @@ def sok_view(request: HttpRequest) -> HttpResponse:
     resultat = sida = None
     annonser: list = []
     traffar_html: list = []
+    kallvarningar: list[str] = []
     if kva:
         params = Sokparametrar(
             kva=kva,
@@ -98,6 +99,9 @@ def sok_view(request: HttpRequest) -> HttpResponse:
         sida = Paginator(resultat.traffar, PER_SIDA).get_page(cd.get("sida") or 1)
         hydrera(sida.object_list)
         traffar_html = [traff_html(t, arende=cd.get("arende") or "") for t in sida.object_list]
+        # The waiting times shown come from the group's register (and any other a shown figure names).
+        kallor = {*lagesbild_api.kallor_for_kva(kva.register), *(t.vantetid.kalla for t in sida if t.vantetid)}
+        kallvarningar = lagesbild_api.inaktuella_kallor(sorted(kallor))
         annonser = list(
             Kapacitetsannons.objects.aktiva().erbjudanden().filter(kva=kva).select_related("region", "vardenhet")[:5]
         )
@@ -112,6 +116,7 @@ def sok_view(request: HttpRequest) -> HttpResponse:
         "annonser": annonser,
         "referens": referens,
         "referens_varning": referens_varning,
+        "kallvarningar": kallvarningar,
         "patientregion": patientregion,
         "arende": cd.get("arende") or "",
         "vikter": form.vikter(),
@@ -141,7 +146,7 @@ def enhet_view(request: HttpRequest, hsa_id: str) -> HttpResponse:
         Avtal.objects.filter(avtal_q)
         .distinct()
         .select_related("avtalsagare")
-        .prefetch_related("rader__kva")
+        .prefetch_related(Prefetch("rader", queryset=Avtalsrad.objects.select_related("kva")))
         .order_by("-giltig_till", "avtal_id")
     )
     # One call per offered KVÅ group: a unit offers a handful, so this stays bounded.
@@ -149,6 +154,9 @@ def enhet_view(request: HttpRequest, hsa_id: str) -> HttpResponse:
         (vu, lagesbild_api.vantetider_for_enheter(kva_kod=vu.kva_id, vardenhet_ids=[enhet.pk]).get(enhet.pk))
         for vu in utbud
     ]
+    # Warn about the registers the shown waiting times come from (none when the unit offers no register group).
+    kallor = {v.kalla for _, v in vantetider if v} | {vu.kva.register for vu in utbud if vu.kva.register}
+    kallvarningar = lagesbild_api.inaktuella_kallor(sorted(kallor & set(lagesbild_api.REGISTER)))
     annonser = list(
         Kapacitetsannons.objects.aktiva().filter(vardenhet=enhet).select_related("kva", "region", "vardenhet")[:10]
     )
@@ -160,6 +168,7 @@ def enhet_view(request: HttpRequest, hsa_id: str) -> HttpResponse:
             "utbud": utbud,
             "avtal": avtal,
             "vantetider": vantetider,
+            "kallvarningar": kallvarningar,
             "annonser": annonser,
             "idag": timezone.localdate(),
         },

@@ -91,10 +91,15 @@ def vantetider_for_par(*, par: set[tuple[str, int]], period: str = "90d") -> dic
     return _senaste_per_nyckel(rader, leveranser)
 
 
-def kallstatus(kallor: Iterable[str] | None = None) -> list[dict]:
-    """Per source: label, date of the latest delivery, age in days and whether it is stale (one query)."""
-    kallor = [Kalla(k) for k in (kallor or Kalla.values)]
-    leveranser = senaste_leveranser(kallor)
+def kallstatus(kallor: Iterable[str] | None = None, *, leveranser: dict[str, Leverans] | None = None) -> list[dict]:
+    """Per source: label, date of the latest delivery, age in days and whether it is stale (one query, none when
+    the caller passes the newest `leveranser` it has already read). `kallor` None means every source; an empty
+    list means none (a page that shows no register figures warns about nothing)."""
+    kallor = [Kalla(k) for k in (Kalla.values if kallor is None else dict.fromkeys(kallor))]
+    if not kallor:
+        return []
+    if leveranser is None:
+        leveranser = senaste_leveranser(kallor)
     today = timezone.localdate()
     status = []
     for kalla in kallor:
@@ -115,5 +120,12 @@ def kallstatus(kallor: Iterable[str] | None = None) -> list[dict]:
 
 
 def inaktuella_kallor(kallor: Iterable[str] | None = None) -> list[str]:
-    """Swedish warnings for register sources whose latest delivery is too old (REGISTER_FILES.md)."""
+    """Swedish warnings for register sources whose latest delivery is too old (REGISTER_FILES.md).
+
+    Pass only the sources whose figures the page shows: a cataract page must not warn about SPOR."""
     return [s["text"] for s in kallstatus(kallor) if s["inaktuell"]]
+
+
+def kallor_for_kva(register: str | None) -> list[str]:
+    """The register(s) a KVÅ group's figures come from: its own register, or both when it names none."""
+    return [register] if register in REGISTER else list(REGISTER)

@@ -118,10 +118,11 @@ def linjediagram(
         y_etikett=y_etikett,
         y_axel=True,
     )
-    # X labels: at most ~9 so they stay readable.
+    # X labels: at most 9, evenly spaced and counted back from the last one, so the newest category always has
+    # its label and no two labels are ever closer than one step (a forced last label overlapped its neighbour).
     steg = max(1, ceil(n / 9))
     for i, label in enumerate(etiketter):
-        if i % steg == 0 or i == n - 1:
+        if (n - 1 - i) % steg == 0:
             delar.append(
                 f'<text x="{x(i):.1f}" y="{topp + plot_h + 16}" text-anchor="middle" font-size="11" '
                 f'fill="#333">{escape(label)}</text>'

@@ -1,7 +1,12 @@
 """The unit view's reads: per KVÅ group, the latest window figures and the last 18 months, with the national
-series when the register delivers its national total rows. Two queries for any number of groups."""
+series when the register delivers its national total rows. Two queries for any number of groups.
+
+The month axis is always the 18 calendar months before the delivery date (REGISTER_FILES.md): a month the
+register has no row for is a gap ("uppgift saknas"), never skipped, so the chart and the trend keep calendar time.
+"""
 
 from collections import defaultdict
+from datetime import date
 
 from lagesbild.charts import Serie, linjediagram
 from lagesbild.models import Matvarde
@@ -11,20 +16,52 @@ MANADER = 18
 TREND_MANADER = 6
 
 
+def manader_fore(datum: date, antal: int = MANADER) -> list[str]:
+    """The `antal` calendar months before the month of `datum`, oldest first ("YYYY-MM")."""
+    y, m, result = datum.year, datum.month, []
+    for _ in range(antal):
+        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+        result.append(f"{y}-{m:02d}")
+    return result[::-1]
+
+
+def manad_minus(manad: str, antal: int) -> str:
+    """ "YYYY-MM" `antal` calendar months earlier."""
+    y, m = (int(d) for d in manad.split("-"))
+    index = y * 12 + (m - 1) - antal
+    return f"{index // 12}-{index % 12 + 1:02d}"
+
+
+def dagar(n: int) -> str:
+    return f"{n} dag" if abs(n) == 1 else f"{n} dagar"
+
+
 def _trend(manader: list[dict]) -> dict:
-    """Change of the median over the last 6 months: latest month against the month 6 months earlier."""
-    if len(manader) <= TREND_MANADER:
-        return {"text": "För få månader för att visa trend.", "forandring": None}
-    sist, forr = manader[-1], manader[-1 - TREND_MANADER]
-    if sist["median"] is None or forr["median"] is None:
-        return {"text": "Trenden kan inte beräknas (färre än 5 operationer en av månaderna).", "forandring": None}
+    """Change of the median over 6 calendar months: the latest month with a median against the month 6 calendar
+    months before it (not 6 rows before: months without data are gaps, not skipped)."""
+    per_manad = {m["manad"]: m for m in manader}
+    sist = next((m for m in reversed(manader) if m["median"] is not None), None)
+    if sist is None:
+        return {"text": "Trenden kan inte beräknas: ingen månad har en medianväntetid.", "forandring": None}
+    forr_manad = manad_minus(sist["manad"], TREND_MANADER)
+    forr = per_manad.get(forr_manad)
+    if forr is None or forr["median"] is None:
+        orsak = "färre än 5 operationer" if forr and forr["undertryckt"] else "uppgift saknas"
+        return {
+            "text": (
+                f"Trenden kan inte beräknas: senaste månaden med värde är {sist['manad']} "
+                f"({dagar(sist['median'])}), men för {forr_manad}, sex månader tidigare, finns ingen median "
+                f"({orsak})."
+            ),
+            "forandring": None,
+        }
     diff = sist["median"] - forr["median"]
-    riktning = "kortare" if diff < 0 else "längre" if diff > 0 else "oförändrad"
+    riktning = "kortare" if diff < 0 else "längre"
     text = (
-        f"Medianväntetiden är {abs(diff)} dagar {riktning} än för sex månader sedan "
-        f"({forr['median']} dagar {forr['manad']} → {sist['median']} dagar {sist['manad']})."
+        f"Medianväntetiden är {dagar(abs(diff))} {riktning} än sex månader tidigare "
+        f"({dagar(forr['median'])} {forr['manad']} → {dagar(sist['median'])} {sist['manad']})."
         if diff
-        else f"Medianväntetiden är oförändrad sedan {forr['manad']} ({sist['median']} dagar)."
+        else f"Medianväntetiden är oförändrad sedan {forr['manad']} ({dagar(sist['median'])})."
     )
     return {"text": text, "forandring": diff}
 
@@ -68,25 +105,29 @@ def kva_serier(*, enhet, leveranser: dict) -> list[dict]:
         riket[(kva_id, datum[lev_id][0])][manad] = median
     resultat = []
     for (kod, kalla), g in sorted(grupper.items()):
-        etiketter = sorted(g["m"])[-MANADER:]
+        etiketter = manader_fore(g["datum"])
         nat = riket.get((kod, kalla), {})
-        manader = [
-            {
-                "manad": m,
-                "antal": g["m"][m]["antal"],
-                "undertryckt": g["m"][m]["undertryckt"],
-                "median": g["m"][m]["median"],
-                "riket": nat.get(m),
-            }
-            for m in etiketter
-        ]
+        manader = []
+        for m in etiketter:
+            rad = g["m"].get(m)
+            manader.append(
+                {
+                    "manad": m,
+                    "saknas": rad is None,
+                    "antal": rad["antal"] if rad else None,
+                    "undertryckt": bool(rad and rad["undertryckt"]),
+                    "median": rad["median"] if rad else None,
+                    "riket": nat.get(m),
+                }
+            )
         serier = [Serie(f"{kod} – enheten", [m["median"] for m in manader])]
         if nat:
             serier.append(Serie(f"{kod} – riket", [m["riket"] for m in manader]))
         beskrivning = (
             f"Medianväntetid i dagar per månad för {kod} på enheten"
             + (" jämfört med riket" if nat else "")
-            + (f", {etiketter[0]} till {etiketter[-1]}." if etiketter else ".")
+            + f", {etiketter[0]} till {etiketter[-1]}."
+            + (" Månader utan median är luckor i linjen." if any(m["median"] is None for m in manader) else "")
             + " Siffrorna finns i tabellen bredvid."
         )
         resultat.append(
@@ -94,6 +135,8 @@ def kva_serier(*, enhet, leveranser: dict) -> list[dict]:
                 **g,
                 "fonster": [{"period": p, **g["fonster"][p]} for p in FONSTER if p in g["fonster"]],
                 "manader": manader,
+                "har_manader": bool(g["m"]),
+                "har_luckor": any(m["median"] is None for m in manader),
                 "har_riket": bool(nat),
                 "trend": _trend(manader),
                 "svg": linjediagram(

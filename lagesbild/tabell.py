@@ -4,17 +4,22 @@ Rule: the region level shows the register's own totals (rows without a unit); no
 median from other medians.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Q
+from django.http import QueryDict
 from django.urls import reverse
 
 from katalog.models import KvaGrupp
 from lagesbild.models import Kalla, Matvarde
 from lagesbild.validering import URVAL
+from vardformedling.models import Region
 
 PERIODER = {"30": "30d", "90": "90d", "365": "365d"}
 NIVAER = {"enhet": "Vårdenhet", "region": "Region"}
+ORDNINGAR = ("stigande", "fallande")
 URVAL_TEXT = {
     "alla": "Alla",
     "inom_2v": "Prioritet: inom 2 veckor",
@@ -25,7 +30,29 @@ URVAL_TEXT = {
     "narkos": "Narkos (generell anestesi)",
     "lokal": "Lokalbedövning",
 }
-# sort key → (column heading, attribute)
+# How the applied selection reads in the heading ("90 dagar, per vårdenhet, narkos (generell anestesi)").
+URVAL_RUBRIK = {
+    "alla": "alla patienter",
+    "inom_2v": "prioritet inom 2 veckor",
+    "inom_4v": "prioritet inom 4 veckor",
+    "inom_3m": "prioritet inom 3 månader",
+    "inom_6m": "prioritet inom 6 månader",
+    "over_6m": "prioritet över 6 månader",
+    "narkos": "narkos (generell anestesi)",
+    "lokal": "lokalbedövning",
+}
+KOLUMN_NAMN = {
+    "namn": "namn",
+    "region": "region",
+    "antal": "operationer",
+    "median": "median",
+    "p90": "90:e percentil",
+    "andel90": "andel inom 90 dagar",
+    "asa": "ASA 3–4",
+    "kalla": "källa",
+    "datum": "datum",
+}
+# sort key → attribute
 KOLUMNER = {
     "namn": "namn",
     "region": "region_kod",
@@ -46,7 +73,7 @@ class Rad:
     hsa_id: str
     region_kod: str
     region_namn: str
-    kalla: str
+    kalla: str | None
     datum: object
     antal: int | None
     undertryckt: bool
@@ -55,6 +82,100 @@ class Rad:
     andel_inom_90: float | None
     andel_asa_3_4: float | None
     riket: bool = False
+    saknas: bool = False  # a region the register delivered no total for: shown as "uppgift saknas"
+
+
+@dataclass
+class Val:
+    """The choices of one table view, checked: what is applied, and a Swedish note for each value ignored."""
+
+    text: str = ""
+    kva: KvaGrupp | None = None
+    kandidater: list[KvaGrupp] = field(default_factory=list)
+    period: str = "90"
+    niva: str = "enhet"
+    urval: str = "alla"
+    region: Region | None = None
+    sort: str = "median"
+    ordning: str = "stigande"
+    sida: str = ""
+    meddelanden: list[str] = field(default_factory=list)
+
+    @property
+    def fallande(self) -> bool:
+        return self.ordning == "fallande"
+
+    def params(self, **andra) -> dict:
+        """The canonical query of this view (the URL to share), optionally with other values."""
+        params = {"kva": self.kva.kod if self.kva else self.text, "period": self.period, "niva": self.niva}
+        params |= {"urval": self.urval, "region": self.region.kod if self.region else ""}
+        params |= {"sort": self.sort, "ordning": self.ordning, **andra}
+        return {k: v for k, v in params.items() if v not in ("", None)}
+
+    def url(self, **andra) -> str:
+        return reverse("lagesbild:tabell") + "?" + urlencode(self.params(**andra))
+
+    @property
+    def rubrik(self) -> str:
+        """The applied period, level, region and selection, in words."""
+        niva = "per region" if self.niva == "region" else "per vårdenhet"
+        if self.region:
+            niva += f" i {self.region.namn}"
+        return f"{self.period} dagar, {niva}, {URVAL_RUBRIK[self.urval]}"
+
+
+def _visa(value: str) -> str:
+    """A rejected value as the message quotes it: stripped and short (it is the user's own text)."""
+    value = " ".join(value.split())
+    return value if len(value) <= 30 else value[:29] + "…"
+
+
+def las_val(get: QueryDict, *, regioner: list[Region]) -> Val:
+    """Reads the query string. A value that is not allowed falls back to the default, with a note saying so."""
+    val = Val(text=get.get("kva", "").strip(), sida=get.get("sida", "").strip())
+    val.kva, val.kandidater = hitta_kva(val.text)
+    noter = val.meddelanden
+    period = get.get("period", "").strip()
+    if period in PERIODER:
+        val.period = period
+    elif period:
+        noter.append(f"Perioden {_visa(period)} finns inte (välj 30, 90 eller 365 dagar); visar 90 dagar.")
+    niva = get.get("niva", "").strip()
+    if niva in NIVAER:
+        val.niva = niva
+    elif niva:
+        noter.append(f"Nivån {_visa(niva)} finns inte (välj vårdenhet eller region); visar vårdenheter.")
+    kod = Region.normalise_kod(get.get("region", ""))
+    if kod:
+        val.region = next((r for r in regioner if r.kod == kod), None)
+        if val.region is None:
+            noter.append(f"Regionen {_visa(kod)} finns inte; visar alla regioner.")
+    urval = get.get("urval", "").strip()
+    if urval in dict(urval_for(val.kva)):
+        val.urval = urval
+    elif urval:
+        for_vad = f" för {val.kva.kod} ({val.kva.register or 'SPOR och NCR'})" if val.kva else ""
+        noter.append(f"Urvalet {_visa(urval)} finns inte{for_vad}; visar alla patienter.")
+    sort = get.get("sort", "").strip()
+    if sort in KOLUMNER:
+        val.sort = sort
+    elif sort:
+        noter.append(f"Det går inte att sortera på {_visa(sort)}; sorterar på median.")
+    ordning = get.get("ordning", "").strip()
+    if ordning in ORDNINGAR:
+        val.ordning = ordning
+    elif ordning:
+        noter.append(f"Ordningen {_visa(ordning)} finns inte; sorterar stigande.")
+    return val
+
+
+def sidan(rader: list, val: Val) -> Page:
+    """The page asked for; a page that does not exist shows the nearest one that does, and says so."""
+    paginator = Paginator(rader, PER_SIDA)
+    sida = paginator.get_page(val.sida)
+    if val.sida and not (val.sida.isascii() and val.sida.isdigit() and int(val.sida) == sida.number):
+        val.meddelanden.append(f"Sidan {_visa(val.sida)} finns inte; visar sida {sida.number}.")
+    return sida
 
 
 def hitta_kva(text: str) -> tuple[KvaGrupp | None, list[KvaGrupp]]:
@@ -84,8 +205,13 @@ def urval_for(kva: KvaGrupp | None) -> list[tuple[str, str]]:
     return [(v, URVAL_TEXT[v]) for v in values]
 
 
-def hamta_rader(*, kva: KvaGrupp, matperiod: str, urval: str, niva: str, leveranser: dict) -> tuple[list[Rad], list]:
-    """(rows for the chosen level, national rows) from the newest deliveries; one query."""
+def hamta_rader(
+    *, kva: KvaGrupp, matperiod: str, urval: str, niva: str, leveranser: dict, region: str | None = None
+) -> tuple[list[Rad], list]:
+    """(rows for the chosen level, national rows) from the newest deliveries; one query.
+
+    `region` keeps the units (or the region total) of that region; the national row always stays as reference.
+    """
     if not leveranser:
         return [], []
     qs = Matvarde.objects.for_leveranser(leveranser.values()).filter(kva=kva, matperiod=matperiod, urval=urval)
@@ -93,6 +219,8 @@ def hamta_rader(*, kva: KvaGrupp, matperiod: str, urval: str, niva: str, leveran
         qs = qs.filter(Q(vardenhet__isnull=False) | Q(region__isnull=True))
     else:
         qs = qs.filter(vardenhet__isnull=True)
+    if region:
+        qs = qs.filter(Q(region_id=region) | Q(region__isnull=True, vardenhet__isnull=True))
     datum = {lev.pk: (lev.kalla, lev.uttagsdatum) for lev in leveranser.values()}
     rows = qs.values_list(
         "vardenhet__namn",
@@ -133,23 +261,58 @@ def hamta_rader(*, kva: KvaGrupp, matperiod: str, urval: str, niva: str, leveran
     return rader, riket
 
 
+def med_saknade_regioner(rader: list[Rad], regioner: list[Region]) -> list[Rad]:
+    """The region level lists every region: one the register gave no total for is a row "uppgift saknas"
+    (never a total computed here from the units)."""
+    har = {r.region_kod for r in rader}
+    saknade = [
+        Rad(
+            namn=reg.namn,
+            hsa_id="",
+            region_kod=reg.kod,
+            region_namn=reg.namn,
+            kalla=None,
+            datum=None,
+            antal=None,
+            undertryckt=False,
+            median=None,
+            p90=None,
+            andel_inom_90=None,
+            andel_asa_3_4=None,
+            saknas=True,
+        )
+        for reg in regioner
+        if reg.kod not in har
+    ]
+    return rader + saknade
+
+
 def _procent(varde: float | None) -> str:
-    return "–" if varde is None else f"{varde:.1f}".replace(".", ",") + " %"
+    return "–" if varde is None else f"{varde:.1f}".replace(".", ",") + "\u00a0%"  # "21,9 %" never wraps
 
 
-def for_visning(rader: list[Rad]) -> list[Rad]:
+def _heltal(varde: int | None) -> str:
+    """Swedish digit grouping with a non-breaking space (2 295, 21 304), as the Väntetidsdatabasen page."""
+    return "–" if varde is None else f"{varde:,}".replace(",", "\u00a0")
+
+
+def for_visning(rader: list[Rad], *, kva: KvaGrupp) -> list[Rad]:
     """Display texts computed once in Python for the rows of one page (the template only prints them)."""
+    sok = reverse("katalog:sok")
     for r in rader:
         r.url = reverse("lagesbild:enhet", args=[r.hsa_id]) if r.hsa_id else ""
-        r.antal_text, r.median_text, r.p90_text = ("–" if v is None else str(v) for v in (r.antal, r.median, r.p90))
+        # Hitta vårdgivare for the group, among the units of this unit's region (the unit itself is one of them).
+        r.sok_url = sok + "?" + urlencode({"kva": kva.kod, "region": r.region_kod}) if r.hsa_id else ""
+        r.antal_text, r.median_text, r.p90_text = (_heltal(v) for v in (r.antal, r.median, r.p90))
         r.andel90_text = _procent(r.andel_inom_90)
         r.asa_text = _procent(r.andel_asa_3_4)
-        r.datum_text = r.datum.isoformat() if r.datum else ""
+        r.datum_text = r.datum.isoformat() if r.datum else "–"
     return rader
 
 
 def sortera(rader: list[Rad], sort: str, fallande: bool) -> list[Rad]:
-    """Sorted by the column; rows without a value (suppressed, "färre än 5") always come last."""
+    """Sorted by the column; rows without a value (suppressed "färre än 5", or "uppgift saknas") always come
+    last, in name order."""
     attr = KOLUMNER.get(sort, "median")
     med = [r for r in rader if getattr(r, attr) is not None]
     utan = [r for r in rader if getattr(r, attr) is None]

@@ -1,51 +1,114 @@
-"""Väntetidsdatabasen page reads: per month and type, nationally (region NULL) or for one region."""
+"""Väntetidsdatabasen page reads: per month and type, nationally (region NULL) or for one region.
+
+The page shows a bounded, continuous month axis: the latest 12/18/24/36 months with data for the selection, or
+one calendar year. A month without a row is a gap ("uppgift saknas"), never skipped. Four queries.
+"""
+
+from datetime import date
 
 from lagesbild.charts import Serie, linjediagram
 from lagesbild.models import Typ, VantetidManad
 from vardformedling.models import Region
 
+PERIODER = {"12": 12, "18": 18, "24": 24, "36": 36}
+STANDARD_PERIOD = "18"
 
-def vantetider_data(*, region: str, vardomrade: str) -> dict:
+
+def _visa(value: str) -> str:
+    value = " ".join(value.split())
+    return value if len(value) <= 30 else value[:29] + "…"
+
+
+def _manad_plus(manad: date, antal: int) -> date:
+    index = manad.year * 12 + manad.month - 1 + antal
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _axel(fran: date, till: date) -> list[date]:
+    """Every calendar month from `fran` to `till`, inclusive."""
+    manader = []
+    while fran <= till:
+        manader.append(fran)
+        fran = _manad_plus(fran, 1)
+    return manader
+
+
+def _fonster(period: str, manader: list[date], noter: list[str]) -> tuple[str, date | None, date | None]:
+    """(applied period, first month, last month) from the months that have data for the selection."""
+    ar = sorted({m.year for m in manader}, reverse=True)
+    if period and period not in PERIODER and not (period.isascii() and period.isdigit() and int(period) in ar):
+        noter.append(f"Perioden {_visa(period)} finns inte; visar de senaste {STANDARD_PERIOD} månaderna.")
+        period = STANDARD_PERIOD
+    period = period or STANDARD_PERIOD
+    if not manader:
+        return period, None, None
+    if period in PERIODER:
+        till = max(manader)
+        return period, _manad_plus(till, 1 - PERIODER[period]), till
+    return period, date(int(period), 1, 1), date(int(period), 12, 1)
+
+
+def vantetider_data(*, region: str, vardomrade: str, period: str = "") -> dict:
+    noter: list[str] = []
     regioner = list(Region.objects.all())
-    region = Region.normalise_kod(region) or "00"
-    if region != "00" and region not in {r.kod for r in regioner}:
-        region = "00"
-    qs = VantetidManad.objects.riket() if region == "00" else VantetidManad.objects.filter(region_id=region)
+    kod = Region.normalise_kod(region) or "00"
+    if kod != "00" and kod not in {r.kod for r in regioner}:
+        noter.append(f"Regionen {_visa(kod)} finns inte; visar hela landet.")
+        kod = "00"
+    region_namn = "Hela landet" if kod == "00" else next(r.namn for r in regioner if r.kod == kod)
+    qs = VantetidManad.objects.riket() if kod == "00" else VantetidManad.objects.filter(region_id=kod)
     omraden = sorted(set(qs.values_list("vardomrade", flat=True)), key=lambda o: (o != "Alla", o))
     if vardomrade not in omraden:
+        if vardomrade and omraden:
+            noter.append(f"Vårdområdet {_visa(vardomrade)} finns inte för {region_namn}; visar {omraden[0]}.")
         vardomrade = omraden[0] if omraden else ""
-    rows = list(qs.filter(vardomrade=vardomrade).order_by("manad")) if vardomrade else []
+    qs = qs.filter(vardomrade=vardomrade)
+    med_data = list(qs.dates("manad", "month")) if vardomrade else []
+    period, fran, till = _fonster((period or "").strip(), med_data, noter)
+    axel = _axel(fran, till) if fran else []
+    rows = list(qs.filter(manad__gte=fran, manad__lte=till)) if fran else []
     typer = []
     for typ in Typ:
-        manader = [r for r in rows if r.typ == typ]
-        etiketter = [r.manad_text for r in manader]
+        per_manad = {r.manad: r for r in rows if r.typ == typ}
+        manader = [{"manad_text": m.strftime("%Y-%m"), "rad": per_manad.get(m)} for m in axel]
+        etiketter = [m["manad_text"] for m in manader]
         namn = "första besök" if typ == Typ.BESOK else "operation/åtgärd"
+        luckor = " Månader utan uppgift är luckor i linjerna." if len(per_manad) < len(axel) else ""
         typer.append(
             {
                 "typ": typ,
                 "rubrik": typ.label,
                 "manader": manader,
+                "har_data": bool(per_manad),
                 "svg": linjediagram(
                     titel=f"Väntande patienter per månad, {namn}",
                     beskrivning=(
                         f"Antal väntande vid månadens slut och antal som väntat mer än 90 dagar, {namn}, "
-                        f"{vardomrade}. Siffrorna finns i tabellen bredvid."
+                        f"{region_namn}, {vardomrade}, {etiketter[0] if etiketter else ''} till "
+                        f"{etiketter[-1] if etiketter else ''}.{luckor} Siffrorna finns i tabellen."
                     ),
                     etiketter=etiketter,
                     serier=[
-                        Serie("Väntande", [r.antal_vantande for r in manader]),
-                        Serie("Väntat mer än 90 dagar", [r.antal_vantande_over_90 for r in manader]),
+                        Serie("Väntande", [m["rad"] and m["rad"].antal_vantande for m in manader]),
+                        Serie(
+                            "Väntat mer än 90 dagar", [m["rad"] and m["rad"].antal_vantande_over_90 for m in manader]
+                        ),
                     ],
                     y_etikett="Patienter",
                     id_prefix=f"diagram-{typ}",
                 ),
             }
         )
+    ar = sorted({m.year for m in med_data}, reverse=True)
     return {
         "regioner": regioner,
-        "region": region,
-        "region_namn": "Hela landet" if region == "00" else next(r.namn for r in regioner if r.kod == region),
+        "region": kod,
+        "region_namn": region_namn,
         "omraden": omraden,
         "vardomrade": vardomrade,
+        "period": period,
+        "perioder": [(k, f"Senaste {k} månaderna") for k in PERIODER] + [(str(a), f"År {a}") for a in ar],
+        "fonster_text": f"{axel[0]:%Y-%m} – {axel[-1]:%Y-%m}" if axel else "",
         "typer": typer,
+        "meddelanden": noter,
     }

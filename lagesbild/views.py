@@ -2,80 +2,99 @@
 
 from urllib.parse import urlencode
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
 from katalog.models import KvaGrupp, Vardenhet
 from lagesbild import tabell
-from lagesbild.api import REGISTER, kallstatus, senaste_leveranser
+from lagesbild.api import REGISTER, kallor_for_kva, kallstatus, senaste_leveranser
 from lagesbild.enhetsvy import kva_serier
 from lagesbild.vantetidsvy import vantetider_data
 from vardformedling.decorators import require_perm
+from vardformedling.models import Region
 
 
 def _kallor(status: list[dict]) -> dict:
     return {"kallstatus": status, "inaktuella": [s for s in status if s["inaktuell"]]}
 
 
+def _sortlankar(val: tabell.Val) -> dict:
+    """Per column: the URL that sorts by it (a second click reverses) and, on the sorted column, its aria-sort."""
+    lankar = {}
+    for key in tabell.KOLUMNER:
+        aktiv = key == val.sort
+        ny = "fallande" if aktiv and not val.fallande else "stigande"
+        lankar[key] = {
+            "url": "?" + urlencode(val.params(sort=key, ordning=ny)),
+            "aria": ("descending" if val.fallande else "ascending") if aktiv else None,
+            "pil": ("▼" if val.fallande else "▲") if aktiv else "",
+        }
+    return lankar
+
+
 @require_GET
+@vary_on_headers("HX-Request", "HX-Target")
 @require_perm("lagesbild.visa")
 def tabell_view(request: HttpRequest) -> HttpResponse:
     """The comparison table; every choice is in the URL so a view can be shared and bookmarked."""
-    text = request.GET.get("kva", "").strip()
-    period = request.GET.get("period", "90")
-    period = period if period in tabell.PERIODER else "90"
-    niva = request.GET.get("niva", "enhet")
-    niva = niva if niva in tabell.NIVAER else "enhet"
-    sort = request.GET.get("sort", "median")
-    sort = sort if sort in tabell.KOLUMNER else "median"
-    ordning = "fallande" if request.GET.get("ordning") == "fallande" else "stigande"
-    kva, kandidater = tabell.hitta_kva(text)
-    urval_val = tabell.urval_for(kva)
-    urval = request.GET.get("urval", "alla")
-    urval = urval if urval in dict(urval_val) else "alla"
-    status = kallstatus(REGISTER)
+    regioner = list(Region.objects.all())
+    val = tabell.las_val(request.GET, regioner=regioner)
+    kva = val.kva
+    leveranser = senaste_leveranser()
+    kallor = kallor_for_kva(kva.register) if kva else list(REGISTER)
+    status = kallstatus(kallor, leveranser=leveranser)
     rader, riket, sida = [], [], None
     if kva:
-        leveranser = senaste_leveranser()
         rader, riket = tabell.hamta_rader(
-            kva=kva, matperiod=tabell.PERIODER[period], urval=urval, niva=niva, leveranser=leveranser
+            kva=kva,
+            matperiod=tabell.PERIODER[val.period],
+            urval=val.urval,
+            niva=val.niva,
+            leveranser=leveranser,
+            region=val.region.kod if val.region else None,
         )
-        rader = tabell.sortera(rader, sort, ordning == "fallande")
-        sida = Paginator(rader, tabell.PER_SIDA).get_page(request.GET.get("sida"))
-        tabell.for_visning([*riket, *sida.object_list])
-    params = {"kva": kva.kod if kva else text, "period": period, "niva": niva, "urval": urval}
-
-    def sortlank(key: str) -> dict:
-        ny = "fallande" if key == sort and ordning == "stigande" else "stigande"
-        aria = ("ascending" if ordning == "stigande" else "descending") if key == sort else None
-        return {"url": "?" + urlencode({**params, "sort": key, "ordning": ny}), "aria": aria}
-
+        if val.niva == "region" and (rader or riket):
+            rader = tabell.med_saknade_regioner(rader, [val.region] if val.region else regioner)
+        rader = tabell.sortera(rader, val.sort, val.fallande)
+        sida = tabell.sidan(rader, val)
+        tabell.for_visning([*riket, *sida.object_list], kva=kva)
     context = {
-        "text": text,
+        "val": val,
+        "text": val.text,
         "kva": kva,
-        "kandidater": kandidater,
+        "kandidater": val.kandidater,
         "alla_kva": KvaGrupp.objects.only("kod", "benamning"),
-        "period": period,
+        "regioner": regioner,
         "perioder": tabell.PERIODER,
-        "niva": niva,
         "nivaer": tabell.NIVAER,
-        "urval": urval,
-        "urval_val": urval_val,
-        "sort": sort,
-        "ordning": ordning,
-        "sortlankar": {k: sortlank(k) for k in tabell.KOLUMNER},
+        "urval_val": tabell.urval_for(kva),
+        "sortlankar": _sortlankar(val),
+        "sort_namn": tabell.KOLUMN_NAMN[val.sort],
         "sida": sida,
         "riket": riket,
         "visa_asa": any(r.kalla == "SPOR" for r in [*rader, *riket]),
         "antal_rader": len(rader),
-        "sok_url": "/katalog/sok/?" + urlencode({"kva": kva.kod}) if kva else "",
-        "sida_params": urlencode({**params, "sort": sort, "ordning": ordning}),
+        "antal_saknas": sum(r.saknas for r in rader),
+        "sida_params": urlencode(val.params()),
         **_kallor(status),
     }
-    template = "lagesbild/tabell.html#resultat" if request.htmx and request.htmx.target == "resultat" else None
-    return render(request, template or "lagesbild/tabell.html", context)
+    if not (request.htmx and request.htmx.target == "resultat"):
+        return render(request, "lagesbild/tabell.html", context)
+    # HTMX: the result, the urval field out of band (its options follow the KVÅ group's register, and the server
+    # may have reset the value) and the canonical URL pushed instead of the submitted one.
+    html = render_to_string("lagesbild/tabell.html#resultat", context, request)
+    html += render_to_string("lagesbild/tabell.html#urval_falt", {**context, "oob": True}, request)
+    html += '<div id="kva-forslag" hx-swap-oob="innerHTML"></div>'  # the suggestions were for the old text
+    response = HttpResponse(html)
+    response["HX-Push-Url"] = val.url(**({"sida": sida.number} if sida and sida.number > 1 else {}))
+    # The same URL answers a fragment to HTMX and a page otherwise (Vary above): keep the fragment out of the
+    # browser cache, or "back" after leaving the page would show the bare fragment.
+    add_never_cache_headers(response)
+    return response
 
 
 @require_GET
@@ -85,7 +104,7 @@ def kva_forslag(request: HttpRequest) -> HttpResponse:
     _kva, kandidater = tabell.hitta_kva(request.GET.get("kva", ""))
     if _kva:
         kandidater = [_kva]
-    base = {k: request.GET.get(k, "") for k in ("period", "niva") if request.GET.get(k)}
+    base = {k: request.GET.get(k, "") for k in ("period", "niva", "region") if request.GET.get(k)}
     forslag = [{"kva": k, "url": "?" + urlencode({**base, "kva": k.kod})} for k in kandidater[:10]]
     return render(request, "lagesbild/_kva_forslag.html", {"forslag": forslag})
 
@@ -99,8 +118,11 @@ def _get_vardenhet(hsa_id: str) -> Vardenhet:
 def enhet_view(request: HttpRequest, hsa_id: str) -> HttpResponse:
     """One unit: per KVÅ group the median per month for the last 18 months, trend and latest figures."""
     enhet = _get_vardenhet(hsa_id)
-    status = kallstatus(REGISTER)
-    grupper = kva_serier(enhet=enhet, leveranser=senaste_leveranser())
+    leveranser = senaste_leveranser()
+    grupper = kva_serier(enhet=enhet, leveranser=leveranser)
+    # Warn about the registers whose figures the page shows (both when it shows none: one may be missing).
+    kallor = sorted({g["kalla"] for g in grupper}) or list(REGISTER)
+    status = kallstatus(kallor, leveranser=leveranser)
     return render(request, "lagesbild/enhet.html", {"enhet": enhet, "grupper": grupper, **_kallor(status)})
 
 
@@ -109,5 +131,9 @@ def enhet_view(request: HttpRequest, hsa_id: str) -> HttpResponse:
 def vantetider_view(request: HttpRequest) -> HttpResponse:
     """Väntetidsdatabasen: waiting, of those > 90 days, new and performed per month; nationally or per region."""
     status = kallstatus(["VANTETIDER"])
-    data = vantetider_data(region=request.GET.get("region", "00"), vardomrade=request.GET.get("vardomrade", ""))
+    data = vantetider_data(
+        region=request.GET.get("region", "00"),
+        vardomrade=request.GET.get("vardomrade", ""),
+        period=request.GET.get("period", ""),
+    )
     return render(request, "lagesbild/vantetider.html", {**data, **_kallor(status)})

@@ -26,11 +26,13 @@
     });
   }
   document.addEventListener("DOMContentLoaded", function () { focusableScrollRegions(document); });
-  document.addEventListener("htmx:afterSettle", function (event) { focusableScrollRegions(event.detail.target); });
-  // After an HTMX swap of a results region, announce the change for screen readers.
+  // event.target is the swapped-in element: after an outerHTML swap event.detail.target is the removed old one.
+  document.addEventListener("htmx:afterSettle", function (event) { focusableScrollRegions(event.target); });
+  // After an HTMX swap of a results region, announce its short summary (not the whole region) for screen readers.
   document.addEventListener("htmx:afterSwap", function (event) {
-    var live = event.detail.target.querySelector("[data-live-summary]");
+    var root = event.target;
+    var live = root.matches && root.matches("[data-live-summary]") ? root : root.querySelector("[data-live-summary]");
     var region = document.getElementById("live-region");
-    if (live && region) { region.textContent = live.textContent; }
+    if (live && region) { region.textContent = live.textContent.replace(/\s+/g, " ").trim(); }
   });
 })();

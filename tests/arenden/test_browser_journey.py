@@ -85,6 +85,7 @@ def test_whole_brokering_journey(page, login, avtalsrad):
     page.context.clear_cookies()
     login(page, "SE2321000057-KO01")
     page.locator("#uppdrag-val").select_option(str(uppdrag.pk))
+    page.get_by_role("button", name="Byt").click()  # choosing alone changes nothing (WCAG 3.2.2)
     page.wait_for_load_state("networkidle")
     page.goto(f"/arenden/{arende.case_id}/")
     assert page.get_by_label("Fakturabelopp (kr)").input_value() in ("12345.00", "12345,00", "12345")

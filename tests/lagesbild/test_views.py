@@ -52,7 +52,9 @@ def test_table_lists_units_sorted_by_median_with_suppressed_last(client_for, imp
     text = _text(response)
     assert "färre än 5" in text
     assert "Riket (registrets total)" in text
-    assert 'href="/katalog/sok/?kva=CJE"' in response.content.decode()
+    # each unit links to Hitta vårdgivare for the group among its own region's units
+    assert 'href="/katalog/sok/?kva=CJE&amp;region=03"' in response.content.decode()
+    assert 'href="/katalog/sok/?kva=CJE&amp;region=22"' in response.content.decode()
 
 
 def test_descending_sort_still_puts_suppressed_last(client_for, imported):
@@ -71,6 +73,7 @@ def test_region_level_shows_register_totals_not_a_median_of_medians(client_for, 
     assert "Region Västernorrland (regiontotal)" in text
     assert "160" in text  # the register's own total for region 22 (units: 164)
     assert "Region Uppsala (regiontotal)" not in text  # no total delivered → nothing computed
+    assert "Region Uppsala uppgift saknas" in text  # … but the region is listed, not dropped
     assert "21304" in text.replace(" ", "")
 
 
