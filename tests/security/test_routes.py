@@ -511,3 +511,27 @@ def test_a_user_without_commission_gets_403_everywhere_but_start(world):
         url = _url(route_id, _objects(route.objects, world, V)[0])
         method = "get" if route.get != 405 else "post"
         assert client.generic(method.upper(), url, secure=True).status_code == 403, url
+
+
+def _static_urls() -> list[str]:
+    from django.contrib.staticfiles import finders
+
+    return sorted(
+        settings.STATIC_URL + path.replace("\\", "/")
+        for finder in finders.get_finders()
+        for path, _storage in finder.list(["*.map", "*.gz", "*.br"])
+    )
+
+
+@pytest.mark.django_db
+def test_static_files_carry_the_security_headers_and_csp_too(client):
+    """WhiteNoise answers before the CSP and clickjacking middleware run; its files must not lack their headers."""
+    urls = _static_urls()
+    assert any(u.endswith(".svg") for u in urls) and any(u.endswith(".js") for u in urls)
+    problems = {}
+    for url in urls:
+        response = client.get(url, secure=True)
+        assert response.status_code == 200, url
+        if found := header_problems(response):
+            problems[url] = found
+    assert problems == {}
