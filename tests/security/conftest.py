@@ -4,7 +4,8 @@ Region 20 (Dalarna) and region 06 (Jönköpings län) each have a case in step 3
 receiving unit (A for region 20's case, B for region 06's); region 20 also has a case in step 2 with an offer to
 unit A that the patient has not answered yet (not sent to A). The roles under test are region 20's navigator (who
 registered and handles region 20's cases), region 20's coordinator, an administrator and receiving unit A.
-Everything "foreign" belongs to region 06, unit B, another user or another administrator.
+Everything "foreign" belongs to region 06, unit B, another user or another administrator. The patients' names
+carry markup, so a page that shows one without escaping it fails the HTML checks.
 """
 
 from dataclasses import dataclass
@@ -151,7 +152,7 @@ def _build_world() -> World:
         unit=unit_a,
         avtalsrad=rad_cje,
         nummer=make_test_number(1950, 3, 4, 101),
-        namn="Tolvan Egenregionsson",
+        namn="Tolvan <script>alert(1)</script> Egenregionsson",
         sent=True,
     )
     case_pending, offer_pending = _case(
@@ -160,7 +161,7 @@ def _build_world() -> World:
         unit=unit_a,
         avtalsrad=rad_cje,
         nummer=make_test_number(1972, 5, 6, 303),
-        namn="Vilma Väntarsson",
+        namn="Vilma <img src=x onerror=alert(2)> Väntarsson",
         sent=False,
     )
     case_other, offer_other = _case(
@@ -169,7 +170,7 @@ def _build_world() -> World:
         unit=unit_b,
         avtalsrad=rad_cje,
         nummer=make_test_number(1961, 7, 8, 202),
-        namn="Nils Annanregionsson",
+        namn='Nils "<b>Annanregionsson</b>"',
         sent=True,
     )
 

@@ -25,6 +25,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.html import escape
 
 from arenden.models import Atkomstlogg
 from arenden.views.arende import ATGARDER
@@ -363,6 +364,10 @@ def test_every_route_answers_each_role_by_permission_and_region_with_headers_and
     assert problems == []
 
 
+def _shows_name(arende, body: str) -> bool:
+    return escape(arende.namn) in body or arende.namn in body
+
+
 def patient_data_problems(route: Route, v: Visit, world) -> list[str]:
     """PDL on one response: a case the user may not see shows nothing (name, personnummer, its ID outside the URL
     the user typed); the personnummer only on the page of the case itself; a response with patient data writes an
@@ -374,7 +379,7 @@ def patient_data_problems(route: Route, v: Visit, world) -> list[str]:
     for c in world.cases:
         pnrs = pnr_forms(c.personnummer)
         if v.role not in case_roles(world, c):
-            if c.namn in v.body or any(s in v.body or s in v.headers for s in pnrs):
+            if _shows_name(c, v.body) or any(s in v.body or s in v.headers for s in pnrs):
                 problems.append(f"{c.case_id} syns fast användaren inte har åtkomst")
             if c.case_id in v.body and c.case_id not in v.url:
                 problems.append(f"{c.case_id}:s ärende-id syns fast användaren inte har åtkomst")
@@ -384,9 +389,11 @@ def patient_data_problems(route: Route, v: Visit, world) -> list[str]:
         case_page = route.patient == "pnr" and v.obj.case == c and answered
         if not case_page and any(s in v.body or s in v.headers for s in pnrs):
             problems.append(f"personnumret för {c.case_id} i svaret")
-        if (c.namn in v.body or any(s in v.body for s in pnrs)) and (c.case_id, user.hsa_id) not in logged:
+        if c.namn in v.body:
+            problems.append(f"namnet i {c.case_id} visas utan HTML-escaping")
+        if (_shows_name(c, v.body) or any(s in v.body for s in pnrs)) and (c.case_id, user.hsa_id) not in logged:
             problems.append(f"visar {c.case_id} utan åtkomstloggrad för {user.hsa_id}")
-        if c.namn in v.body and "no-store" not in v.response.get("Cache-Control", ""):
+        if _shows_name(c, v.body) and "no-store" not in v.response.get("Cache-Control", ""):
             problems.append(f"visar {c.case_id} utan Cache-Control: no-store")
     if route.patient and answered and v.role in CASE_ROLES:
         shown = v.obj.case or world.case  # worklist and start page: the case referred to unit A, seen by all three
