@@ -257,6 +257,18 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+
+def _static_security_headers(headers, path, url):
+    """WhiteNoise answers static files before the CSP and clickjacking middleware run: add their headers here."""
+    from csp.utils import build_policy
+    from django.conf import settings
+
+    headers["Content-Security-Policy"] = build_policy()
+    headers["X-Frame-Options"] = settings.X_FRAME_OPTIONS
+
+
+WHITENOISE_ADD_HEADERS_FUNCTION = _static_security_headers
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

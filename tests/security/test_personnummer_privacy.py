@@ -1,4 +1,5 @@
-"""Personnummer never leaves the server in URLs, browser storage, logs or SDK file names (browser test)."""
+"""Personnummer never leaves the server in URLs, browser storage, logs or SDK file names (browser test), and
+htmx keeps no copy of a patient page in the browser's storage (historyCacheSize 0)."""
 
 import logging
 from datetime import date, timedelta
@@ -32,7 +33,21 @@ def test_personnummer_is_not_in_urls_storage_logs_or_file_names(page, login, dem
     page.goto("/arenden/?q=" + case_url.rstrip("/").rsplit("/", 1)[-1])
     page.goto(case_url)
 
+    # An HTMX navigation that pushes a URL (the worklist filter) and back: with a history cache htmx would put a
+    # copy of the worklist, with the patient's name, in the browser's storage before swapping.
+    page.goto("/arenden/?flik=region")
+    assert "Tolvan Tolvansson" in page.locator("#resultat").inner_text()
+    assert page.evaluate("() => htmx.config.historyCacheSize") == 0
+    with page.expect_response(lambda r: "status=alla" in r.url and r.request.headers.get("hx-request") == "true"):
+        page.get_by_label("Status").select_option("alla")
+    page.wait_for_url("**status=alla**")
+    page.go_back()
+    page.wait_for_url("**/arenden/?flik=region")
+    page.locator("#resultat").wait_for()
+
     storage = page.evaluate("() => JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage)])")
+    assert "htmx-history-cache" not in storage
+    assert "Tolvan" not in storage
     logged = "\n".join(r.getMessage() for r in caplog.records)
     files = [p.name for p in settings.SDK_OUTBOX.rglob("*")] if settings.SDK_OUTBOX.exists() else []
     for pnr in PNR_FORMS:

@@ -1,0 +1,28 @@
+"""The access log is append-only at the database too: PostgreSQL refuses UPDATE and DELETE of its rows, whatever
+the application does (the model's own refusal is tested in tests/arenden/test_views.py)."""
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from arenden.models import Atkomstlogg
+
+pytestmark = pytest.mark.django_db
+
+SQL = [
+    "UPDATE arenden_atkomstlogg SET handling = 'ändrad'",
+    "UPDATE arenden_atkomstlogg SET hsa_id = 'SE0000000000-NOBODY' WHERE id = %(id)s",
+    "DELETE FROM arenden_atkomstlogg WHERE id = %(id)s",
+    "DELETE FROM arenden_atkomstlogg",
+]
+
+
+@pytest.mark.parametrize("sql", SQL)
+def test_the_database_refuses_to_change_or_delete_access_log_rows(sql):
+    assert connection.vendor == "postgresql"
+    row = Atkomstlogg.objects.create(
+        hsa_id="SE2321000180-VL01", uppdrag="Vårdlots", region_kod="20", case_id="VF-2026-20-000001-9", handling="visa"
+    )
+    refused = pytest.raises(DatabaseError, match="Åtkomstloggen kan inte ändras eller raderas")
+    with refused, transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, {"id": row.pk})
+    assert list(Atkomstlogg.objects.values_list("hsa_id", "handling")) == [("SE2321000180-VL01", "visa")]
