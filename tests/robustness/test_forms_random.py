@@ -20,7 +20,7 @@ from arenden.personnummer import make_test_number
 from katalog.forms import KapacitetsannonsForm
 from katalog.models import Kapacitetsannons, KvaGrupp
 from tests.factories import VardenhetFactory, make_user
-from tests.robustness.web import VALUES, counts, form_falt, giltig, run_form
+from tests.robustness.web import VALUES, assert_handled, counts, form_falt, giltig, run_form
 from vardformedling.models import Medarbetaruppdrag, Region, Roll
 
 pytestmark = pytest.mark.django_db
@@ -165,3 +165,12 @@ def test_offer_form_with_random_input_never_fails_and_a_rejection_writes_nothing
         ],
     )
     assert 302 in seen and 422 in seen, seen
+
+
+def test_an_empty_capacity_post_is_refused_with_a_message_not_shown_as_a_blank_form(client_for):
+    # Was a 200 with the empty form: `request.POST or None` left a POST without fields unbound.
+    client = client_for(Roll.MOTTAGARE)
+    response = client.post("/katalog/kapacitet/ny/", {}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 400
+    assert assert_handled(response)
+    assert not Kapacitetsannons.objects.exists()
