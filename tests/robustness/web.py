@@ -133,8 +133,9 @@ def page_messages(content: bytes | str) -> list[str]:
 
 # Swedish words that (nearly) every message of the portal contains; English texts contain none of them.
 SVENSKA = re.compile(
-    r"[åäöÅÄÖ]|\b(och|att|inte|ett|en|ej|eller|som|om|det|den|ska|kan|har|finns|saknas|ange|välj|rätta|fel|fältet|"
-    r"filen|rad|kolumn|högst|minst|okänd|ogiltig\w*|giltig\w*|uppdraget|försök|ärendet|sidan)\b",
+    r"[åäöÅÄÖ]|\b(och|att|inte|ett|en|ej|eller|som|om|det|den|ska|kan|har|var|finns|saknas|ange|välj|rätta|fel|"
+    r"fältet|filen|rad|kolumn|högst|minst|okänd|ogiltig\w*|giltig\w*|uppdraget|försök|ärendet|sidan|klar|tom|"
+    r"till|av|med|vid|ingen|inga|alla|nya|sparad|listan|uppdatera|detta|denna|dessa|igen)\b",
     re.IGNORECASE,
 )
 
