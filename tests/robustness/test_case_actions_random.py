@@ -17,7 +17,7 @@ from arenden.models import Anteckning, Arende, ArendeHandelse, Erbjudande, Overf
 from arenden.views.arende import ATGARDER
 from avtal.models import Volymreservation
 from tests.factories import make_user
-from tests.robustness.web import VALUES, counts, form_falt, giltig, run_form
+from tests.robustness.web import VALUES, assert_handled, counts, form_falt, giltig, run_form
 from vardformedling.models import Roll
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +64,9 @@ def arende_for(arende_i_steg, lots, mottagare, mottagande_enhet, avtalsrad):
         status = TILLSTAND[namn]
         arende = arende_i_steg(status)
         erbjudande = arende.erbjudanden.first()
-        if namn == "svar":
+        if namn == "svar":  # an open offer to answer, and one already declined
+            avbojt = services.erbjudande_lamna(arende=arende, anvandare=lots, vardenhet=mottagande_enhet)
+            services.erbjudande_besvara(erbjudande=avbojt, anvandare=lots, svar=False, avbojt_orsak="annat")
             erbjudande = services.erbjudande_lamna(
                 arende=arende, anvandare=lots, vardenhet=mottagande_enhet, avtalsrad=avtalsrad, forvantat_datum=None
             )
@@ -100,8 +102,9 @@ def test_every_case_action_with_random_input_never_fails_and_a_rejection_changes
     fields = {**form_falt(form, utom=["version"]), f"{namn}-version": st.one_of(st.just(version), VALUES)}
     valid = {**giltig(form, utom=["version"]), f"{namn}-version": version}
     if namn in ("svar", "aterkalla"):
-        annat = Erbjudande.objects.exclude(arende=arende).values_list("pk", flat=True).first()
-        fields["erbjudande"] = st.one_of(st.just(str(annat)), VALUES)
+        # another case's offer (404), and this case's offers in any state (an answered one: 409)
+        andra = [str(pk) for pk in Erbjudande.objects.exclude(pk=erbjudande.pk).values_list("pk", flat=True)]
+        fields["erbjudande"] = st.one_of(st.sampled_from(andra), VALUES) if andra else VALUES
         valid["erbjudande"] = str(erbjudande.pk)
     seen = run_form(
         client,
@@ -113,6 +116,41 @@ def test_every_case_action_with_random_input_never_fails_and_a_rejection_changes
     )
     assert seen & {200, 302}, f"no example of {namn} succeeded: {seen}"
     assert seen & {404, 409, 422}, f"no example of {namn} was rejected: {seen}"
+
+
+@pytest.mark.parametrize("namn", sorted(ATGARDER))
+def test_an_action_posted_in_a_state_where_it_is_not_offered_is_refused_with_a_message(
+    arende_i_steg, lots, mottagare, namn
+):
+    # Was a 422 with no visible message: the page shows no form for the action, so its errors were not shown.
+    arende = arende_i_steg(Status.AVSLUTAD)
+    perm = ATGARDER[namn][1]
+    user = {"arenden.registrera": lots, "arenden.mottagning": mottagare}.get(perm) or make_user(Roll.KOORDINATOR, "20")
+    form = ATGARDER[namn][0](prefix=namn, **({"region_kod": arende.region_id} if namn == "tilldela" else {}))
+    data = {**giltig(form, utom=["version"]), f"{namn}-version": arende.version}
+    if namn in ("svar", "aterkalla"):
+        data["erbjudande"] = arende.erbjudanden.first().pk
+    before = snapshot(arende)
+    response = _client(user).post(f"/arenden/{arende.case_id}/atgard/{namn}/", data)
+    assert response.status_code == 409
+    assert any("status ”Avslutat”" in m for m in assert_handled(response))
+    assert snapshot(arende) == before
+
+
+@pytest.mark.parametrize("namn", ["svar", "aterkalla"])
+def test_answering_or_withdrawing_an_offer_already_declined_is_refused_with_a_message(
+    arende_i_steg, lots, mottagande_enhet, namn
+):
+    arende = arende_i_steg(Status.HITTA_VARDGIVARE)
+    e = services.erbjudande_lamna(arende=arende, anvandare=lots, vardenhet=mottagande_enhet)
+    services.erbjudande_besvara(erbjudande=e, anvandare=lots, svar=False, avbojt_orsak="annat")
+    arende.refresh_from_db()
+    data = {f"{namn}-version": arende.version, f"{namn}-svar": "ja", f"{namn}-motivering": "x", "erbjudande": e.pk}
+    before = snapshot(arende)
+    response = _client(lots).post(f"/arenden/{arende.case_id}/atgard/{namn}/", data)
+    assert response.status_code == 409
+    assert "Erbjudandet är redan avböjt." in " ".join(assert_handled(response))
+    assert snapshot(arende) == before
 
 
 def test_every_case_action_is_tried_in_a_state_where_it_is_legal():
