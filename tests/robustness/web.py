@@ -23,7 +23,7 @@ HYP = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     derandomize=True,  # the same examples every run: a CI failure can be reproduced
 )
-FEW = settings(HYP, max_examples=12)  # for the per-view parametrised tests, so the folder stays fast
+FEW = settings(HYP, max_examples=12)  # for the per-view sweeps of query parameters, so the folder stays fast
 
 # Status codes of a handled answer; 500 never is.
 OK = (200, 302, 400, 403, 404, 405, 409, 422, 429)
@@ -87,29 +87,35 @@ VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "met
 
 
 class _Messages(HTMLParser):
-    """Collects the text of every error list item, alert and error/warning message on a page."""
+    """Collects the text of every visible error list item, alert and error/warning message on a page. Text inside
+    a closed <details> (other than its summary) or a `hidden` element is not visible until the user opens it."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
-        self.stack: list[str] = []  # open tags
+        self.stack: list[tuple[str, bool, bool]] = []  # open elements: (tag, hidden, hides its content)
         self.open: list[tuple[int, str, list[str]]] = []  # (stack position, kind, text parts) of open messages
         self.found: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         if tag in VOID:
             return
-        cls = dict(attrs).get("class") or ""
+        a = dict(attrs)
+        cls = a.get("class") or ""
+        _parent, parent_hidden, closed = self.stack[-1] if self.stack else ("", False, False)
+        hidden = parent_hidden or "hidden" in a or (closed and tag != "summary")
         in_errorlist = bool(self.open) and self.open[-1][1] == "errorlist"
-        self.stack.append(tag)
+        self.stack.append((tag, hidden, tag == "details" and "open" not in a))
+        if hidden:
+            return
         if "errorlist" in cls.split():
             self.open.append((len(self.stack), "errorlist", []))
         elif MESSAGE_CLASSES.search(cls) or (tag == "li" and in_errorlist):
             self.open.append((len(self.stack), "message", []))
 
     def handle_endtag(self, tag):
-        if tag not in self.stack:
+        if tag not in {t for t, _h, _c in self.stack}:
             return
-        while self.stack and self.stack.pop() != tag:  # closes inner elements left unclosed too
+        while self.stack and self.stack.pop()[0] != tag:  # closes inner elements left unclosed too
             pass
         while self.open and self.open[-1][0] > len(self.stack):
             _pos, kind, parts = self.open.pop()
