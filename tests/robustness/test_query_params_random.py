@@ -2,7 +2,8 @@
 
 Every URL pattern of every urls.py is listed here, either with the GET parameters its view reads (swept with random
 and edge values, as the role(s) that may open it, as a full page and as an HTMX fragment) or with the test file
-that posts random input to it. A new view that is in neither list fails `test_every_view_is_covered`.
+that posts random input to it. A new view that is in neither list fails `test_every_view_is_covered`; a new form
+class not named here or in the step actions fails `test_every_form_class_is_covered`.
 """
 
 from urllib.parse import quote
@@ -73,6 +74,34 @@ POST_OCKSA = {
     "avtal:uppladdning": "test_uploads_random.py",
     "arenden:erbjudande_nytt": "test_forms_random.py",
 }
+
+
+# Form classes and the file that posts random input to them (the step actions' forms: test_case_actions_random.py).
+FORM_TESTER = {
+    "RegistreraForm": "test_forms_random.py",
+    "ErbjudandeForm": "test_forms_random.py",
+    "KapacitetsannonsForm": "test_forms_random.py",
+    "AnteckningForm": "test_case_actions_random.py",
+    "KatalogImportForm": "test_uploads_random.py",
+    "SokForm": "test_query_params_random.py (GET)",
+    "VersionForm": "the base of every step action's form",
+}
+
+
+def test_every_form_class_is_covered():
+    from django import forms
+
+    import arenden.forms
+    import katalog.forms
+    from arenden.views.arende import ATGARDER
+
+    klasser = {
+        namn
+        for modul in (arenden.forms, katalog.forms)
+        for namn, c in vars(modul).items()
+        if isinstance(c, type) and issubclass(c, forms.BaseForm) and c.__module__ == modul.__name__
+    }
+    assert klasser == set(FORM_TESTER) | {form.__name__ for form, _perm, _statusar in ATGARDER.values()}
 
 
 def _names(patterns, prefix="") -> set[str]:
