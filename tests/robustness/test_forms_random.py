@@ -41,6 +41,15 @@ def test_case_registration_with_random_input_never_fails_and_a_rejection_writes_
     lots = make_user(Roll.VARDLOTS, "20", namn="Hypo Lots")
     VardenhetFactory(hsa_id="SE2321000180-OGON01")
     pnr = make_test_number(1950, 3, 4, 77)
+    services.arende_registrera(  # an open case for the same patient and group: the duplicate warning is reachable
+        anvandare=lots,
+        uppdrag=Medarbetaruppdrag.objects.get(user=lots),
+        region=Region.objects.get(kod="20"),
+        personnummer=pnr,
+        namn="Test Testsson",
+        kva=KvaGrupp.objects.get(kod="CJE"),
+        beslutsdatum=timezone.localdate() - timedelta(days=30),
+    )
     valid = {
         **giltig(RegistreraForm()),
         "personnummer": pnr,
@@ -73,6 +82,7 @@ def test_case_registration_with_random_input_never_fails_and_a_rejection_writes_
             {"medicinskt_senast": "9999-12-31"},
             {"max_restid": "9" * 5000},
             {"personnummer": pnr.translate(ARABISKA_SIFFROR)},
+            {"tillat_dubblett": None},  # the duplicate warning
         ],
     )
     assert 302 in seen and 422 in seen, seen
