@@ -78,8 +78,13 @@ class RegistreraForm(forms.Form):
         return value
 
 
+VERSION_FEL = "Formuläret saknar ärendets version. Ladda om ärendet och försök igen."
+
+
 class VersionForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, error_messages={"required": VERSION_FEL, "invalid": VERSION_FEL}
+    )
 
 
 class BedomForm(VersionForm):
@@ -178,11 +183,19 @@ class AterremitteraForm(VersionForm):
 
 
 class UppfoljningForm(VersionForm):
+    # Digits as in the model's columns: a larger amount is a form error, not a database overflow (a 500).
     faktura_belopp = forms.DecimalField(
-        label="Fakturabelopp (kr)", min_value=0, required=False, help_text="Tomt = avtalets pris"
+        label="Fakturabelopp (kr)",
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        help_text="Tomt = avtalets pris",
     )
     betald_datum = forms.DateField(label="Betald", widget=DATE, required=False)
-    resekostnad = forms.DecimalField(label="Ersatta resekostnader (kr)", min_value=0, required=False)
+    resekostnad = forms.DecimalField(
+        label="Ersatta resekostnader (kr)", min_value=0, max_digits=10, decimal_places=2, required=False
+    )
     patientupplevelse = forms.TypedChoiceField(
         label="Patientens upplevelse",
         choices=[

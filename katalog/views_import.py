@@ -14,7 +14,8 @@ from vardformedling.decorators import require_perm
 @require_http_methods(["GET", "POST"])
 @require_perm("katalog.importera")
 def import_view(request: HttpRequest) -> HttpResponse:
-    form = KatalogImportForm(request.POST or None, request.FILES or None)
+    # Bound on every POST: an empty POST (e.g. HTMX with the CSRF token in a header) is an error, not a blank form.
+    form = KatalogImportForm(request.POST, request.FILES) if request.method == "POST" else KatalogImportForm()
     resultat = None
     status = 200
     if request.method == "POST" and form.is_valid():

@@ -53,7 +53,7 @@ def lista_view(request: HttpRequest) -> HttpResponse:
 @require_perm("katalog.kapacitet")
 def ny_view(request: HttpRequest) -> HttpResponse:
     form = KapacitetsannonsForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,  # an empty POST is an error, not a blank form
         initial={"kva": request.GET.get("kva") or None, "typ": request.GET.get("typ") or None},
     )
     if request.method == "POST" and form.is_valid():

@@ -18,6 +18,8 @@ from vardformedling.decorators import require_perm
 from vardformedling.indata import heltal
 
 ANDRAT = "andrat"
+EJ_MOJLIG = "Det går inte att göra det här när ärendet har status ”{status}”. Sidan visar nu ärendets aktuella läge."
+ERBJUDANDE_EJ_MOJLIG = "Erbjudandet är redan {status}. Sidan visar nu ärendets aktuella läge."
 
 # action name → (form class, permission, states in which it is legal)
 ATGARDER = {
@@ -151,6 +153,18 @@ def _get_erbjudande(arende, erbjudande_id: str | None) -> Erbjudande:
     return get_object_or_404(Erbjudande, pk=pk, arende=arende)
 
 
+def _ej_mojlig(namn: str, arende, erbjudande) -> str | None:
+    """Why the case page offers no form for this action now (so errors in it could not be shown), or None.
+
+    The services check the same under lock; this only answers early with a message the page can show."""
+    if arende.status not in ATGARDER[namn][2]:
+        return EJ_MOJLIG.format(status=arende.get_status_display())
+    oppna = {"svar": [Erbjudande.Status.LAMNAT], "aterkalla": [Erbjudande.Status.LAMNAT, Erbjudande.Status.ACCEPTERAT]}
+    if erbjudande is not None and erbjudande.status not in oppna[namn]:
+        return ERBJUDANDE_EJ_MOJLIG.format(status=erbjudande.get_status_display().lower())
+    return None
+
+
 def _utfor(namn, request, arende, data, erbjudande=None):
     """Calls the service for action `namn` with the validated form data."""
     ctx = {"anvandare": request.user, "uppdrag": request.uppdrag, "version": data["version"]}
@@ -195,6 +209,8 @@ def arende_atgard(request: HttpRequest, case_id: str, namn: str) -> HttpResponse
     erbjudande = _get_erbjudande(arende, request.POST.get("erbjudande")) if namn in ("svar", "aterkalla") else None
     erbjudande_id = erbjudande.pk if erbjudande else None
     handling = f"åtgärd {namn}"
+    if fel := _ej_mojlig(namn, arende, erbjudande):
+        return _render(request, arende, status=409, handling=handling, meddelande=fel, niva="warn")
     form = _form_for(namn, arende, request.POST, erbjudande_id=erbjudande_id)
     if not form.is_valid():
         return _render(request, arende, status=422, handling=handling, bunden=(namn, form, erbjudande_id))

@@ -16,7 +16,7 @@ from tests.robustness.strategies import _zip, english_in, malformed_csv, malform
 pytestmark = pytest.mark.django_db
 
 HYP = settings(
-    max_examples=40,
+    max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     derandomize=True,  # the same examples every run: a CI failure can be reproduced

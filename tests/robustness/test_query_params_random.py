@@ -1,0 +1,424 @@
+"""Random query parameters and path segments at every page: never a 500, messages in Swedish.
+
+Every URL pattern of every urls.py is listed here, either with the GET parameters its view reads (swept with random
+and edge values, as the role(s) that may open it, as a full page and as an HTMX fragment) or with the test file
+that posts random input to it. A new view that is in neither list fails `test_every_view_is_covered`; a new form
+class not named here or in the step actions fails `test_every_form_class_is_covered`.
+"""
+
+from urllib.parse import quote
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from arenden.uppfoljning.statistik import TABELLER
+from arenden.uppfoljning.urval import SOM, UTFALL
+from katalog.forms import SokForm
+from lagesbild import tabell
+from tests.factories import make_user
+from tests.robustness.web import FEW, HYP, NASTY, VALUES, assert_handled, edge_dates, form_data
+from vardformedling.models import Roll
+
+pytestmark = pytest.mark.django_db
+
+# View (namespace:name) → (GET parameters it reads, path parameters). Parameter names are the code's contract.
+GET_SIDOR = {
+    "start": ([], []),
+    "login": (["next"], []),
+    "healthz": ([], []),
+    "katalog:sok": (list(SokForm.base_fields), []),
+    "katalog:enhet": ([], ["hsa_id"]),
+    "katalog:kapacitet": (["typ", "kva", "region", "sida"], []),
+    "katalog:kapacitet_ny": (["kva", "typ"], []),
+    "katalog:import": ([], []),
+    "avtal:lista": (["agare", "vardgivare", "kva", "typ", "status", "min_region", "sort", "sida", "format"], []),
+    "avtal:uppladdning": ([], []),
+    "avtal:uppladdning_visa": ([], ["pk"]),
+    "avtal:detalj": (["agare"], ["avtal_id"]),
+    "lagesbild:tabell": (["kva", "period", "niva", "region", "sort", "ordning", "urval", "sida"], []),
+    "lagesbild:kva_forslag": (["kva", "period", "niva"], []),
+    "lagesbild:enhet": ([], ["hsa_id"]),
+    "lagesbild:vantetider": (["region", "vardomrade", "period"], []),
+    "lagesbild:importer": (["uppgift", "sida"], []),
+    "lagesbild:uppgift_status": ([], ["task_id"]),
+    "arenden:lista": (["flik", "steg", "status", "kva", "handlaggare", "forsenade", "q", "sida"], []),
+    "arenden:logg": (["q", "sida"], []),
+    "arenden:arende": ([], ["case_id"]),
+    "arenden:erbjudande_nytt": (["vardenhet", "rad"], ["case_id"]),
+    "arenden:brev": ([], ["case_id", "pk"]),
+    "uppfoljning:sida": (
+        ["fran", "till", "period", "region", "som", "vardomrade", "kva", "vardgivare", "utfall", "export", "format"],
+        [],
+    ),
+    "uppfoljning:rapport": ([], ["filnamn"]),
+}
+# POST endpoints and where random input is thrown at them.
+POST_TESTER = {
+    "logout": "test_query_params_random.py (no fields: signs out whatever is posted)",
+    "byt_uppdrag": "test_login_random.py",
+    "katalog:kapacitet_aterkalla": "test_query_params_random.py",
+    "avtal:uppladdning_bekrafta": "test_uploads_random.py",
+    "lagesbild:ladda_upp": "test_uploads_random.py",
+    "lagesbild:kor_inkorgen": "test_uploads_random.py",
+    "arenden:nytt": "test_forms_random.py",
+    "arenden:atgard": "test_case_actions_random.py",
+    "arenden:anteckning": "test_case_actions_random.py",
+}
+# Views that take both: the GET side is swept here, the POST side in the named file.
+POST_OCKSA = {
+    "login": "test_login_random.py",
+    "katalog:kapacitet_ny": "test_forms_random.py",
+    "katalog:import": "test_uploads_random.py",
+    "avtal:uppladdning": "test_uploads_random.py",
+    "arenden:erbjudande_nytt": "test_forms_random.py",
+}
+
+
+# Form classes and the file that posts random input to them (the step actions' forms: test_case_actions_random.py).
+FORM_TESTER = {
+    "RegistreraForm": "test_forms_random.py",
+    "ErbjudandeForm": "test_forms_random.py",
+    "KapacitetsannonsForm": "test_forms_random.py",
+    "AnteckningForm": "test_case_actions_random.py",
+    "KatalogImportForm": "test_uploads_random.py",
+    "SokForm": "test_query_params_random.py (GET)",
+    "VersionForm": "the base of every step action's form",
+}
+
+
+def test_every_form_class_is_covered():
+    from django import forms
+
+    import arenden.forms
+    import katalog.forms
+    from arenden.views.arende import ATGARDER
+
+    klasser = {
+        namn
+        for modul in (arenden.forms, katalog.forms)
+        for namn, c in vars(modul).items()
+        if isinstance(c, type) and issubclass(c, forms.BaseForm) and c.__module__ == modul.__name__
+    }
+    assert klasser == set(FORM_TESTER) | {form.__name__ for form, _perm, _statusar in ATGARDER.values()}
+
+
+def _names(patterns, prefix="") -> set[str]:
+    names = set()
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            names |= _names(p.url_patterns, f"{prefix}{p.namespace}:" if p.namespace else prefix)
+        elif isinstance(p, URLPattern) and p.name:
+            names.add(prefix + p.name)
+    return names
+
+
+def test_every_view_is_covered():
+    alla = _names(get_resolver().url_patterns)
+    assert alla == set(GET_SIDOR) | set(POST_TESTER), (
+        f"not covered: {sorted(alla - set(GET_SIDOR) - set(POST_TESTER))}; "
+        f"gone: {sorted(set(GET_SIDOR) | set(POST_TESTER) - alla)}"
+    )
+    assert set(POST_OCKSA) <= set(GET_SIDOR)
+
+
+# --- Values -----------------------------------------------------------------------------------------------------
+
+DATUM = edge_dates()
+HTMX = st.sampled_from(
+    [
+        {},
+        {"HTTP_HX_REQUEST": "true"},
+        {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "resultat"},
+        {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "uppfoljning-resultat"},
+        {"HTTP_HX_REQUEST": "true", "HTTP_HX_BOOSTED": "true"},
+    ]
+)
+GODA = {
+    "kva": ["CJE", "cje", "katarakt", "NGB", "ögon", "C"],
+    "q": ["CJE", "katarakt", "VF-2026-20-000001-9", "VF2026200000019", "SE2321000180-VL01"],
+    "region": ["20", "03", "00", "1", "99"],
+    "patientregion": ["20", "03"],
+    "sjukvardsregion": ["Uppsala-Örebro", "Norr"],
+    "period": list(tabell.PERIODER),
+    "niva": list(tabell.NIVAER),
+    "sort": [*tabell.KOLUMNER, "avtal", "agare", "vardgivare", "giltig_till", "-giltig_till"],
+    "ordning": ["stigande", "fallande"],
+    "urval": ["alla", "inom_2v", "narkos"],
+    "sida": ["1", "2", "0", "-1", "9" * 30],
+    "format": ["csv", "xlsx", "pdf"],
+    "export": [*TABELLER, "okand"],
+    "som": list(SOM),
+    "utfall": list(UTFALL),
+    "fran": DATUM,
+    "till": DATUM,
+    "datum": DATUM,
+    "typ": ["ledig", "behov", "upphandlat", "erbjudande", "efterfragan"],
+    "status": ["oppna", "behov", "avslutad", "giltigt", "upphor", "upphort", "kommande"],
+    "steg": ["1", "5", "6"],
+    "flik": ["mina", "region", "enhet", "alla"],
+    "forsenade": ["1"],
+    "min_region": ["1"],
+    "narkos": ["on"],
+    "med_avtal": ["1"],
+    "asa": ["1", "4", "5"],
+    "agarform": ["privat", "offentlig"],
+    "next": ["/", "/avtal/", "//evil.example/", "https://evil.example/"],
+    "uppgift": ["0f1e2d3c-0000-4000-8000-000000000000", "x"],
+    "vardomrade": ["Alla", "Ögonsjukvård"],
+}
+
+
+def _parameter(name: str, extra: dict) -> st.SearchStrategy:
+    goda = [*GODA.get(name, []), *extra.get(name, [])]
+    if name.startswith("v_"):
+        goda = ["0", "4", "10", "11"]
+    return st.one_of(st.sampled_from(goda), VALUES) if goda else VALUES
+
+
+def _sveper(client, namn: str, sokvag, *, extra: dict | None = None, exempel=(), installning=FEW) -> None:
+    """Random values for every GET parameter of view `namn` at `sokvag` (a path, or a strategy of paths), as a page
+    and as an HTMX request; `exempel` are parameter sets always tried (at `sokvag` if it is a path)."""
+    extra = extra or {}
+    params = GET_SIDOR[namn][0]
+    vagar = sokvag if isinstance(sokvag, st.SearchStrategy) else st.just(sokvag)
+    parametrar = st.fixed_dictionaries({}, optional={p: _parameter(p, extra) for p in params})
+
+    def get(path, data, htmx):
+        assert_handled(client.get(path, data, **htmx))
+
+    run = given(path=vagar, data=parametrar, htmx=HTMX)(get)
+    for data in reversed(exempel):
+        run = example(path=sokvag, data=data, htmx={})(run)
+    installning(run)()
+
+
+def _segment(goda: list[str]) -> st.SearchStrategy:
+    """A path segment: a real value, a nasty one or any text, quoted as a browser would."""
+    return st.one_of(st.sampled_from(goda), st.sampled_from(NASTY), st.text(min_size=1, max_size=40)).map(
+        lambda s: quote(s, safe="") or "x"
+    )
+
+
+# --- Fixtures ---------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def katalog_och_lagesbild(db):
+    import katalog.demo
+    import lagesbild.demo
+
+    katalog.demo.load()
+    lagesbild.demo.load()
+
+
+@pytest.fixture
+def klient(client):
+    def _klient(roll: str, region: str | None = "20", vardenhet=None):
+        client.force_login(make_user(roll, region, vardenhet), backend="vardformedling.auth.SithsStubBackend")
+        return client
+
+    return _klient
+
+
+# --- Katalog and lägesbild ----------------------------------------------------------------------------------------
+
+
+def test_katalog_and_lagesbild_pages_with_random_parameters_never_fail(katalog_och_lagesbild, klient):
+    from katalog.models import Vardenhet
+
+    hsa = list(Vardenhet.objects.values_list("hsa_id", flat=True)[:3])
+    extra = {"fran": hsa, "vardenhet": hsa}
+    lots = klient(Roll.VARDLOTS)
+    _sveper(
+        lots,
+        "katalog:sok",
+        "/katalog/sok/",
+        extra=extra,
+        installning=HYP,
+        exempel=[
+            {"kva": "CJE", "datum": "9999-12-31", "sida": "9" * 30, "fran": hsa[0]},
+            {"kva": "CJE", "datum": "0001-01-01", "max_avstand": "9" * 5000, "v_pris": "²"},
+        ],
+    )
+    _sveper(lots, "katalog:enhet", _segment(hsa).map(lambda h: f"/katalog/enheter/{h}/"))
+    _sveper(lots, "katalog:kapacitet", "/katalog/kapacitet/")
+    _sveper(lots, "katalog:kapacitet_ny", "/katalog/kapacitet/ny/")
+    _sveper(
+        lots,
+        "lagesbild:tabell",
+        "/lagesbild/",
+        installning=HYP,
+        exempel=[{"kva": "CJE", "sida": "9" * 30, "urval": "narkos", "niva": "region", "sort": "antal"}],
+    )
+    _sveper(lots, "lagesbild:kva_forslag", "/lagesbild/kva/")
+    _sveper(lots, "lagesbild:enhet", _segment(hsa).map(lambda h: f"/lagesbild/enheter/{h}/"))
+    _sveper(lots, "lagesbild:vantetider", "/lagesbild/vantetider/")
+    lots.logout()
+    admin = klient(Roll.ADMINISTRATOR, None)
+    _sveper(admin, "katalog:import", "/katalog/import/")
+    _sveper(admin, "lagesbild:importer", "/lagesbild/importer/")
+    _sveper(admin, "lagesbild:uppgift_status", _segment(["0f1e2d3c"]).map(lambda t: f"/lagesbild/importer/status/{t}/"))
+
+
+# --- Avtal ------------------------------------------------------------------------------------------------------------
+
+
+def test_avtal_pages_with_random_parameters_never_fail(db, klient):
+    import avtal.demo
+    import katalog.demo
+    from avtal.models import Avtal, AvtalsUppladdning
+    from katalog.models import Vardgivare
+
+    katalog.demo.load()
+    avtal.demo.load()
+    ids = list(Avtal.objects.values_list("avtal_id", flat=True)[:3])
+    extra = {"vardgivare": [str(pk) for pk in Vardgivare.objects.values_list("pk", flat=True)[:3]], "agare": ["20"]}
+    lots = klient(Roll.VARDLOTS)
+    _sveper(
+        lots,
+        "avtal:lista",
+        "/avtal/",
+        extra=extra,
+        installning=HYP,
+        exempel=[{"format": "xlsx", "kva": "CJE"}, {"format": "csv", "vardgivare": "²", "sida": "9" * 5000}],
+    )
+    detalj = st.one_of(_segment(ids), st.sampled_from(ids).map(lambda i: quote(i, safe="/"))).map(
+        lambda i: f"/avtal/{i}/"
+    )
+    _sveper(lots, "avtal:detalj", detalj, extra=extra)
+    lots.logout()
+    admin = klient(Roll.ADMINISTRATOR, None)
+    _sveper(admin, "avtal:uppladdning", "/avtal/uppladdning/")
+    pk = str(AvtalsUppladdning.objects.values_list("pk", flat=True).first())
+    _sveper(
+        admin, "avtal:uppladdning_visa", st.sampled_from([pk, "0", "9" * 30]).map(lambda p: f"/avtal/uppladdning/{p}/")
+    )
+
+
+# --- Ärenden ------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def arenden(arende_i_steg):
+    return [arende_i_steg(s) for s in ("behov", "hitta_vardgivare", "bekraftad", "avslutad")]
+
+
+def test_case_pages_with_random_parameters_never_fail(arenden, lots, mottagare, client, avtalsrad):
+    from arenden.models import Erbjudande
+
+    ids = [a.case_id for a in arenden]
+    extra = {"q": ids, "handlaggare": [str(lots.pk)], "rad": [str(avtalsrad.pk)], "vardenhet": ["SE5560000001-TEST01"]}
+    client.force_login(lots, backend="vardformedling.auth.SithsStubBackend")
+    _sveper(
+        client,
+        "arenden:lista",
+        "/arenden/",
+        extra=extra,
+        installning=HYP,
+        exempel=[{"handlaggare": "²", "steg": "9" * 5000, "flik": "region"}, {"q": "VF-9999-99-999999-9"}],
+    )
+    fall = st.one_of(st.sampled_from(ids), st.sampled_from(ids).map(lambda i: i.replace("-", "").lower()))
+    _sveper(client, "arenden:arende", st.one_of(fall, _segment(ids)).map(lambda i: f"/arenden/{i}/"))
+    _sveper(client, "arenden:erbjudande_nytt", fall.map(lambda i: f"/arenden/{i}/erbjudanden/nytt/"), extra=extra)
+    erbjudanden = [str(pk) for pk in Erbjudande.objects.values_list("pk", flat=True)]
+    brev = st.tuples(fall, st.sampled_from([*erbjudanden, "0", "9" * 30]))
+    _sveper(client, "arenden:brev", brev.map(lambda t: f"/arenden/{t[0]}/erbjudanden/{t[1]}/brev/"))
+    client.logout()
+    client.force_login(mottagare, backend="vardformedling.auth.SithsStubBackend")
+    _sveper(client, "arenden:lista", "/arenden/", extra=extra)
+
+
+def test_access_log_review_with_random_parameters_never_fails(arenden, klient):
+    koordinator = klient(Roll.KOORDINATOR)
+    _sveper(koordinator, "arenden:logg", "/arenden/logg/", extra={"q": [a.case_id for a in arenden]}, installning=HYP)
+
+
+@HYP
+@given(
+    case_id=st.one_of(st.text(min_size=1, max_size=40), st.sampled_from(["20-2026-000001", "XX-0000-0", "..", "%00"]))
+)
+def test_bad_case_ids_give_404_not_500(client_for, case_id):
+    response = client_for(Roll.VARDLOTS, "20").get(f"/arenden/{quote(case_id, safe='')}/")
+    assert response.status_code in (400, 404, 301, 302), response.status_code
+
+
+# --- Uppföljning, start, sign-in page ---------------------------------------------------------------------------------
+
+
+def test_follow_up_page_and_exports_with_random_parameters_never_fail(arenden, klient, mottagande_enhet):
+    extra = {"vardgivare": [str(mottagande_enhet.vardgivare_id)], "kva": ["CJE"]}
+    for roll, region in ((Roll.KOORDINATOR, "20"), (Roll.ADMINISTRATOR, None)):
+        c = klient(roll, region)
+        _sveper(
+            c,
+            "uppfoljning:sida",
+            "/uppfoljning/",
+            extra=extra,
+            installning=HYP,
+            exempel=[
+                {"vardgivare": "²"},  # was a 500 (fixed before this suite)
+                {"till": "9999-12-31"},  # was a 500 (fixed before this suite)
+                {"export": "manader", "format": "xlsx", "fran": "2000-01-01", "till": "2099-12-31"},
+                {"export": "nyckeltal", "format": "csv", "period": "30", "region": "03", "som": "mottagande"},
+            ],
+        )
+        _sveper(
+            c,
+            "uppfoljning:rapport",
+            _segment(["uppfoljning_20_2026-01.csv"]).map(lambda f: f"/uppfoljning/rapporter/{f}"),
+        )
+        c.logout()
+
+
+def test_start_login_and_health_pages_with_random_parameters_never_fail(client, lots):
+    _sveper(client, "login", "/login/")
+    _sveper(client, "healthz", "/healthz")
+    client.force_login(lots, backend="vardformedling.auth.SithsStubBackend")
+    _sveper(client, "start", "/")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/lagesbild/?kva=%00",
+        "/lagesbild/kva/?kva=%00",
+        "/lagesbild/enheter/%00/",
+        "/avtal/?agare=%00",
+        "/avtal/?kva=%00",
+        "/avtal/%00/",
+        "/arenden/?kva=%00",
+        "/katalog/kapacitet/?kva=%00",
+        "/katalog/kapacitet/?region=%00",
+        "/katalog/enheter/%00/",
+        "/arenden/%00/",
+        "/katalog/sok/?q=%00&region=%00&fran=%00",
+        "/uppfoljning/?kva=%00",
+        "/login/?next=%00",
+    ],
+)
+def test_a_nul_byte_in_the_url_is_refused_not_a_500(client_for, url):
+    client = client_for(Roll.KOORDINATOR, "20")
+    client.raise_request_exception = False
+    response = client.get(url)
+    assert response.status_code in (400, 404), response.status_code
+    assert_handled(response)
+
+
+# --- POST endpoints without fields ----------------------------------------------------------------------------------
+
+
+@HYP
+@given(pk=st.sampled_from(["0", "1", "9" * 30]), data=form_data(["x", "csrfmiddlewaretoken"]))
+@example(pk="9" * 30, data={})
+def test_withdrawing_a_capacity_announcement_that_is_not_yours_is_refused(client_for, pk, data):
+    response = client_for(Roll.VARDLOTS, "20").post(f"/katalog/kapacitet/{pk}/aterkalla/", data)
+    assert_handled(response, ok=(404,))
+
+
+def test_signing_out_with_random_fields_signs_out(client, lots):
+    client.force_login(lots, backend="vardformedling.auth.SithsStubBackend")
+    response = client.post("/logout/", {"next": "https://evil.example/", "x": "\x00"})
+    assert response.status_code == 302 and response["Location"] == "/login/"
+    assert "_auth_user_id" not in client.session

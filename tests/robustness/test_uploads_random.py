@@ -1,0 +1,202 @@
+"""Random files at the three upload pages (catalogue, agreements, register files): random names (empty, huge,
+paths, odd characters), content types and bytes (malformed CSV/XLSX of each format, random bytes, too big), and no
+file at all. Never a 500; a rejection says why in Swedish; a rejected file writes nothing but its own log row.
+"""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from avtal.demo import demo_csv
+from avtal.models import Avtal, Avtalsrad, AvtalsUppladdning, Uppladdningsstatus, Volymreservation
+from katalog.models import KatalogImport, KvaGrupp, Vardenhet, Vardgivare, Vardutbud
+from lagesbild.models import ImportRun, ImportStatus, Leverans, Matvarde, VantetidManad
+from tests.robustness.strategies import SAMPLES, malformed_csv, malformed_xlsx
+from tests.robustness.web import HYP, assert_handled, counts, page_messages
+from vardformedling.models import Roll
+
+pytestmark = pytest.mark.django_db
+
+MAX_BYTES = 4000  # the upload limit in these tests, so "too big" is cheap to reach
+
+NAMN = st.one_of(
+    st.sampled_from(
+        [
+            "",
+            ".csv",
+            "x",
+            "a" * 300 + ".csv",
+            "ö" * 250 + ".xlsx",
+            "../../etc/passwd.csv",
+            "C:\\temp\\fil.csv",
+            "fil.csv.exe",
+            "fil.CSV",
+            "fil.xlsx",
+            "fil .csv",
+            "%00.csv",
+            "\x00.csv",
+            "<script>.csv",
+            "..",
+        ]
+    ),
+    st.text(max_size=60),
+).map(lambda n: n.replace("\r", "").replace("\n", "").replace('"', ""))  # as a browser escapes them
+CONTENT_TYPES = st.one_of(
+    st.sampled_from(
+        [
+            "text/csv",
+            "application/octet-stream",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "text/html; charset=utf-16",
+            "",
+        ]
+    ),
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyz/;=-", max_size=30),
+)
+
+
+def _innehall(sample: str, giltigt: bytes | None = None) -> st.SearchStrategy:
+    return st.one_of(
+        st.just(giltigt or (SAMPLES / sample).read_bytes()),
+        malformed_csv(sample),
+        malformed_xlsx(sample),
+        st.sampled_from([b"x" * (MAX_BYTES + 1), b"", b"\x00" * 10]),
+    )
+
+
+@st.composite
+def uppladdning(draw, sample: str, goda_namn: list[str], giltigt: bytes | None = None) -> dict:
+    """Form data: a file (or none, or a field that is not a file) with a random name, content type and content."""
+    kind = draw(st.sampled_from(["fil", "fil", "fil", "fil", "ingen", "text"]))
+    if kind == "ingen":
+        return {}
+    if kind == "text":
+        return {"fil": draw(st.text(max_size=20))}
+    namn = draw(st.one_of(st.sampled_from(goda_namn), st.sampled_from(goda_namn), NAMN))
+    return {"fil": fil(namn, draw(_innehall(sample, giltigt)), draw(CONTENT_TYPES))}
+
+
+def fil(namn: str, innehall: bytes, content_type: str = "") -> SimpleUploadedFile:
+    """An upload named exactly `namn`: Django refuses names like ".." for its own files, a browser sends them."""
+    f = SimpleUploadedFile("fil", innehall, content_type=content_type or None)
+    f._name = namn
+    return f
+
+
+@pytest.fixture
+def admin(client_for, settings):
+    settings.UPLOAD_MAX_BYTES = MAX_BYTES
+    return client_for(Roll.ADMINISTRATOR)
+
+
+@pytest.fixture
+def katalog_demo(db):
+    import katalog.demo
+
+    katalog.demo.load()
+
+
+# --- Katalog ----------------------------------------------------------------------------------------------------
+
+KATALOG_TABLES = (Vardgivare, Vardenhet, Vardutbud, KvaGrupp)
+
+
+@HYP
+@given(data=uppladdning("katalog_20261120.csv", ["katalog.csv", "katalog.xlsx"]))
+@example(data={})
+@example(data={"fil": fil("katalog.csv", b"x" * (MAX_BYTES + 1))})
+@example(data={"fil": fil("a" * 400 + ".csv", (SAMPLES / "katalog_20261120.csv").read_bytes())})
+def test_catalogue_upload_with_random_files_never_fails_and_a_rejection_writes_nothing(admin, data):
+    with transaction.atomic():
+        before = counts(*KATALOG_TABLES)
+        importer = KatalogImport.objects.count()
+        response = admin.post("/katalog/import/", data)
+        assert_handled(response, ok=(200, 400))
+        nya = list(KatalogImport.objects.order_by("-pk")[: KatalogImport.objects.count() - importer])
+        if response.status_code == 400:
+            assert counts(*KATALOG_TABLES) == before, "a rejected catalogue upload changed the catalogue"
+            assert all(i.status == KatalogImport.Status.AVVISAD for i in nya), "only the rejection itself is logged"
+        else:
+            assert [i.status for i in nya] in ([KatalogImport.Status.KLAR], [KatalogImport.Status.REDAN_INLAST])
+        transaction.set_rollback(True)
+
+
+# --- Avtal --------------------------------------------------------------------------------------------------------
+
+AVTAL_TABLES = (Avtal, Avtalsrad, Volymreservation)
+
+
+def test_agreement_upload_with_random_files_never_fails_and_writes_nothing_before_confirmation(katalog_demo, admin):
+    demo = demo_csv()  # valid against the demo catalogue, so a preview and its confirmation are reached too
+
+    @HYP
+    @given(data=uppladdning("avtal_20261120.csv", ["avtal.csv", "avtal.xlsx"], demo))
+    @example(data={})
+    @example(data={"fil": fil("avtal.csv", b"x" * (MAX_BYTES + 1))})
+    @example(data={"fil": fil("a" * 400 + ".csv", demo)})
+    def post(data):
+        with transaction.atomic():
+            before = counts(*AVTAL_TABLES)
+            uppladdningar = AvtalsUppladdning.objects.count()
+            response = admin.post("/avtal/uppladdning/", data)
+            assert_handled(response, ok=(302, 400))
+            assert counts(*AVTAL_TABLES) == before, "nothing is written before the preview is confirmed"
+            if response.status_code == 400:
+                assert AvtalsUppladdning.objects.count() == uppladdningar
+            else:
+                u = AvtalsUppladdning.objects.latest("pk")
+                assert AvtalsUppladdning.objects.count() == uppladdningar + 1
+                page = admin.get(response["Location"])
+                assert_handled(page, ok=(200,))
+                if u.status == Uppladdningsstatus.AVVISAD:
+                    assert u.fel and page_messages(page.content), "a rejected agreement file must say why"
+                bekraftat = admin.post(f"/avtal/uppladdning/{u.pk}/bekrafta/")
+                meddelanden = assert_handled(bekraftat, ok=(302,))
+                u.refresh_from_db()
+                seen.add(u.status)
+                if u.status != Uppladdningsstatus.TILLAMPAD:
+                    assert meddelanden, "a refused confirmation must say why"
+                    assert counts(*AVTAL_TABLES) == before, "a refused confirmation changed the agreements"
+            transaction.set_rollback(True)
+
+    seen: set[str] = set()
+    post()
+    assert {Uppladdningsstatus.TILLAMPAD, Uppladdningsstatus.AVVISAD} <= seen, seen
+
+
+# --- Lägesbild -------------------------------------------------------------------------------------------------------
+
+FIGUR_TABLES = (Leverans, Matvarde, VantetidManad, Vardenhet, KvaGrupp)
+REGISTERFILER = ["spor_vantetider_20261120.csv", "ncr_katarakt_20261120.csv", "vantetider_202401.csv"]
+
+
+@HYP
+@given(data=st.sampled_from(REGISTERFILER).flatmap(lambda n: uppladdning(n, [n, n.upper()])))
+@example(data={})
+@example(data={"fil": fil("spor_vantetider_20261120.csv", b"x" * (MAX_BYTES + 1))})
+@example(data={"fil": fil("a" * 400 + "_spor_vantetider_20261120.csv", b"manad;typ\n")})
+def test_register_upload_with_random_files_never_fails_and_a_rejection_writes_no_figures(admin, settings, data):
+    from lagesbild.inkorg import mappar
+
+    with transaction.atomic():
+        before = counts(*FIGUR_TABLES)
+        korningar = ImportRun.objects.count()
+        response = admin.post("/lagesbild/importer/ladda-upp/", data)
+        meddelanden = assert_handled(response, ok=(302, 400))
+        nya = list(ImportRun.objects.order_by("-pk")[: ImportRun.objects.count() - korningar])
+        if response.status_code == 400 or any(r.status == ImportStatus.AVVISAD for r in nya):
+            assert counts(*FIGUR_TABLES) == before, "a rejected register file wrote figures"
+        if any(r.status == ImportStatus.AVVISAD for r in nya):
+            assert meddelanden, "a rejected register file must say why"
+        folders = mappar()
+        assert not any(folders["inbox"].iterdir()) and not any(folders["processing"].iterdir()), "file left behind"
+        transaction.set_rollback(True)
+
+
+@HYP
+@given(data=st.dictionaries(st.sampled_from(["x", "filer", "uppgift"]), st.text(max_size=10), max_size=2))
+def test_running_the_inbox_with_random_fields_never_fails(admin, data):
+    assert_handled(admin.post("/lagesbild/importer/kor/", data), ok=(302,))
+    assert_handled(admin.post("/lagesbild/importer/kor/", data, HTTP_HX_REQUEST="true"), ok=(200,))
