@@ -1,8 +1,23 @@
 """Väntetidsdatabasen page reads: per month and type, nationally (region NULL) or for one region."""
 
+from types import SimpleNamespace
+
 from lagesbild.charts import Serie, linjediagram
 from lagesbild.models import Typ, VantetidManad
 from vardformedling.models import Region
+
+FARRE_AN_5 = "färre än 5"
+ANTAL = ("antal_vantande", "antal_vantande_over_90", "antal_nytillkomna", "antal_genomforda")
+
+
+def _visning(rad: VantetidManad) -> SimpleNamespace:
+    """A table row: a suppressed count (`<5`, stored as NULL) reads "färre än 5"; the share is computed by the model,
+    which never computes with a suppressed count."""
+    return SimpleNamespace(
+        manad_text=rad.manad_text,
+        andel_inom_garanti=rad.andel_inom_garanti,
+        **{namn: FARRE_AN_5 if getattr(rad, namn) is None else getattr(rad, namn) for namn in ANTAL},
+    )
 
 
 def vantetider_data(*, region: str, vardomrade: str) -> dict:
@@ -24,7 +39,7 @@ def vantetider_data(*, region: str, vardomrade: str) -> dict:
             {
                 "typ": typ,
                 "rubrik": typ.label,
-                "manader": manader,
+                "manader": [_visning(r) for r in manader],
                 "svg": linjediagram(
                     titel=f"Väntande patienter per månad, {namn}",
                     beskrivning=(
@@ -32,7 +47,7 @@ def vantetider_data(*, region: str, vardomrade: str) -> dict:
                         f"{vardomrade}. Siffrorna finns i tabellen bredvid."
                     ),
                     etiketter=etiketter,
-                    serier=[
+                    serier=[  # a suppressed count (None) is a gap in the line
                         Serie("Väntande", [r.antal_vantande for r in manader]),
                         Serie("Väntat mer än 90 dagar", [r.antal_vantande_over_90 for r in manader]),
                     ],
