@@ -234,12 +234,16 @@ def copy_till_tabell(bitar, kolumner: list[str], tabell: str = TABELL, *, frys: 
 
 
 def skriv_partition(leverans_id: int, bitar, kolumner: list[str]) -> None:
-    """COPY one delivery into its own unindexed table, build the indexes once, then attach it as a partition.
+    """COPY one delivery into its own unindexed table, build the indexes and statistics once, then attach it as a
+    partition – the last step before the caller commits.
 
-    Inside the caller's transaction. No step blocks readers of the figure table: the new table is invisible to
-    them until commit, and ATTACH PARTITION takes SHARE UPDATE EXCLUSIVE on the parent (PostgreSQL ≥ 12), which
-    SELECTs do not wait for. (Dropping the previous delivery's partition would block them – see
-    stada_partitioner, run after commit.)
+    Inside the caller's transaction, and readers of the figure table are not held up: the new table is invisible
+    to them until commit, and ATTACH PARTITION takes SHARE UPDATE EXCLUSIVE on the parent (PostgreSQL ≥ 12),
+    which SELECTs do not wait for. ATTACH does take ACCESS EXCLUSIVE on the DEFAULT partition (it must check that
+    no row there belongs to the new one); queries that name their deliveries (every page: leverans_id IN …) are
+    pruned to the delivery partitions and never touch it, and the others wait only from ATTACH to commit, a
+    moment, since ATTACH comes last. (Dropping the previous delivery's partition would lock out every reader:
+    see stada_partitioner, run after commit.)
     """
     namn = _partition(leverans_id)
     lid = int(leverans_id)
@@ -255,10 +259,11 @@ def skriv_partition(leverans_id: int, bitar, kolumner: list[str]) -> None:
         # Must match the parent's indexes (migrations 0003-0005) so ATTACH adopts them instead of building new.
         cursor.execute(f"CREATE INDEX ON {namn} USING brin (kva_id, matperiod, urval) WITH (pages_per_range = 16)")
         cursor.execute(f"CREATE INDEX ON {namn} (vardenhet_id)")
-        cursor.execute(f"ALTER TABLE {TABELL} ATTACH PARTITION {namn} FOR VALUES IN ({lid})")
-        cursor.execute(f"ALTER TABLE {namn} DROP CONSTRAINT {namn}_leverans")  # the partition bound says the same
         # Fresh statistics, or the planner guesses "1 row", picks the wrong index and even JIT-compiles the query.
         # Only the filtered columns, from a smaller sample: they are low-cardinality (units, KVÅ, periods, urval),
-        # so 9,000 rows estimate them as well as 30,000 would, at a third of the cost.
+        # so 9,000 rows estimate them as well as 30,000 would, at a third of the cost. Taken on the table before
+        # ATTACH: the statistics belong to the table and stay with it.
         cursor.execute("SET LOCAL default_statistics_target = 30")
         cursor.execute(f"ANALYZE {namn} ({', '.join(ANALYS_KOLUMNER)})")
+        cursor.execute(f"ALTER TABLE {TABELL} ATTACH PARTITION {namn} FOR VALUES IN ({lid})")
+        cursor.execute(f"ALTER TABLE {namn} DROP CONSTRAINT {namn}_leverans")  # the partition bound says the same

@@ -40,10 +40,21 @@ def _partitioner() -> set[str]:
         return {r[0] for r in cursor.fetchall()}
 
 
-def _import_i_trad(path, monkeypatch):
-    """Starts the import in a thread with its own connection, held open after its write (before commit)."""
+def _hela_tabellen() -> int:
+    """A read that names no delivery (an ad hoc report): it scans every partition, the default one too."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = '1s'")
+        try:
+            cursor.execute(f"SELECT count(*) FROM {bulk.TABELL}")  # noqa: S608 - constant
+            return cursor.fetchone()[0]
+        finally:
+            cursor.execute("RESET lock_timeout")
+
+
+def _import_i_trad(path, monkeypatch, steg: str):
+    """Starts the import in a thread with its own connection, held open after `steg` (before commit)."""
     skrivet, slapp = threading.Event(), threading.Event()
-    verklig = bulk.skriv_partition
+    verklig = getattr(bulk, steg)
     resultat = []
 
     def hall_kvar(*args, **kwargs):
@@ -51,7 +62,7 @@ def _import_i_trad(path, monkeypatch):
         skrivet.set()
         assert slapp.wait(60)
 
-    monkeypatch.setattr(bulk, "skriv_partition", hall_kvar)
+    monkeypatch.setattr(bulk, steg, hall_kvar)
 
     def kor():
         try:
@@ -67,16 +78,19 @@ def _import_i_trad(path, monkeypatch):
 
 
 @pytest.mark.parametrize("datum", ["2026-11-20", "2026-11-21"], ids=["same-date", "newer-date"])
+@pytest.mark.parametrize("steg", ["copy_till_tabell", "skriv_partition"], ids=["after-copy", "after-attach"])
 def test_readers_get_the_previous_figures_while_a_replacing_import_writes_and_the_new_ones_after(
-    tmp_path, monkeypatch, datum
+    tmp_path, monkeypatch, datum, steg
 ):
     assert bulk.partitionerad(), "the figure table is partitioned on PostgreSQL"
     assert importera_fil(write(tmp_path, "a.csv", NCR_HEADER, ncr_rows()), startad_av="kommando").lyckad
     gammal = Leverans.objects.get()
     rows = [r.replace(";310;164;", ";311;150;") for r in ncr_rows(datum)]
-    trad, slapp, resultat = _import_i_trad(write(tmp_path, "b.csv", NCR_HEADER, rows), monkeypatch)
+    trad, slapp, resultat = _import_i_trad(write(tmp_path, "b.csv", NCR_HEADER, rows), monkeypatch, steg)
     try:
         assert _median_sundsvall() == 164  # the previous delivery, not blocked by the import's write
+        if steg == "copy_till_tabell":  # the long part of the write: not even a whole-table read waits
+            assert _hela_tabellen() == len(ncr_rows())
     finally:
         slapp.set()
         trad.join(60)
