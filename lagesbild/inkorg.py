@@ -44,9 +44,9 @@ _CLAIM_PREFIX = re.compile(r"^[0-9a-f]{32}_")
 MAX_NAMN_BYTE = 255  # NAME_MAX: a file name's length in bytes, whatever the characters
 CLAIM_BYTE = 33  # "<32 hex>_" in front of a claimed file's name
 MAX_INKORGSNAMN_BYTE = MAX_NAMN_BYTE - CLAIM_BYTE  # a name we put in the inbox can always be claimed
-MEDDELANDE_FILFEL = (
-    "Filen kunde inte hanteras ({fel}); inget lästes in. Den {var}. Lägg tillbaka den i inkorgen för att försöka igen."
-)
+MEDDELANDE_FILFEL = "Filen kunde inte hanteras ({fel}); inget lästes in. {var}"
+FILFEL_FLYTTAD = "Den flyttades till rejected/; lägg tillbaka den i inkorgen för att försöka igen."
+FILFEL_KVAR = "Den kunde inte flyttas och ligger kvar i {mapp}/."
 
 
 def mappar() -> dict[str, Path]:
@@ -141,10 +141,10 @@ def _misslyckad_fil(fil: Path, filnamn: str, *, startad_av: str, fel: Exception)
     logger.error("Inkorgsfilen %s kunde inte hanteras (%s)", filnamn, typ)
     try:
         os.rename(fil, _filnamn_i(mappar()["rejected"], _CLAIM_PREFIX.sub("", fil.name, count=1)))
-        var = "flyttades till rejected/"
+        var = FILFEL_FLYTTAD
     except OSError as exc:
         logger.error("Inkorgsfilen %s kunde inte flyttas till rejected/ (%s)", filnamn, type(exc).__name__)
-        var = f"ligger kvar i {fil.parent.name}/"
+        var = FILFEL_KVAR.format(mapp=fil.parent.name)
     now = timezone.now()
     run = ImportRun.objects.create(
         filnamn=filnamn[:255],

@@ -1,10 +1,12 @@
 """The lägesbild: register deliveries (SPOR, NCR, Väntetidsdatabasen), their figures and every import run.
 
 Retention: pages show the latest SPOR/NCR delivery per source, so when a delivery with a newer uttagsdatum
-arrives, the figure rows of older deliveries of that source are deleted in the same transaction (their
-`Leverans` row stays as history, with its checksum). The figure table therefore holds one delivery per source,
-which keeps it bounded at national scale (~100 KVÅ × 3,000 units × 21 periods). Väntetidsdatabasen rows are a
-monthly series: every month is kept; a new delivery for a month replaces that month.
+arrives, the figure rows of older deliveries of that source are removed (their `Leverans` row stays as history,
+with its checksum): on PostgreSQL their partitions are dropped right after the import commits (readers already
+read the new delivery), elsewhere they are deleted in the import's transaction. The figure table therefore
+holds one delivery per source, which keeps it bounded at national scale (~100 KVÅ × 3,000 units × 21 periods).
+Väntetidsdatabasen rows are a monthly series: every month is kept; a delivery dated the same or later replaces
+the months it contains.
 """
 
 from datetime import date

@@ -213,7 +213,7 @@ def test_one_file_that_cannot_be_handled_is_set_aside_and_the_others_are_importe
         ("c_ncr.csv", ImportStatus.MISSLYCKAD),
     ]
     assert "kunde inte hanteras (RuntimeError)" in results[2].run.meddelande
-    assert "Lägg tillbaka den i inkorgen" in results[2].run.meddelande
+    assert "flyttades till rejected/; lägg tillbaka den i inkorgen" in results[2].run.meddelande
     assert "kunde inte hanteras (OSError 36)" in results[0].run.meddelande
     assert inkorg.filer_i_inkorgen() == []  # the next run does not trip over them again
     assert sorted(p.name for p in (inbox.parent / "rejected").iterdir()) == ["a_trasig.csv", "c_ncr.csv"]
@@ -238,3 +238,25 @@ def test_an_upload_reaches_the_inbox_only_when_it_is_complete(settings):
     assert path.parent == Path(settings.LAGESBILD_INBOX) and path.name.endswith("_spor.csv")
     assert path.read_bytes().count(b"\n") == 2
     assert list((Path(settings.LAGESBILD_INBOX).parent / "uppladdning").iterdir()) == []
+
+
+@pytest.mark.django_db
+def test_a_file_that_cannot_even_be_moved_aside_stays_where_it_is_and_the_run_goes_on(settings, monkeypatch):
+    from lagesbild import inkorg
+
+    inbox = Path(settings.LAGESBILD_INBOX)
+    write(inbox, "a_last.csv", NCR_HEADER, ncr_rows())
+    write(inbox, "b_ncr.csv", NCR_HEADER, ncr_rows())
+    verklig_rename = os.rename
+
+    def rename_som_inte_gar(src, dst):
+        if Path(src).name == "a_last.csv":
+            raise PermissionError(13, "Permission denied")
+        return verklig_rename(src, dst)
+
+    monkeypatch.setattr(inkorg.os, "rename", rename_som_inte_gar)
+    results = inkorg.importera_inkorg(startad_av="beat")
+    monkeypatch.undo()
+    assert [r.run.status for r in results] == [ImportStatus.MISSLYCKAD, ImportStatus.KLAR]
+    assert results[0].run.meddelande.endswith("Den kunde inte flyttas och ligger kvar i inbox/.")
+    assert (inbox / "a_last.csv").read_bytes().startswith(NCR_HEADER.encode())  # not lost
