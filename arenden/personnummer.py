@@ -44,6 +44,18 @@ def mask(pnr12: str) -> str:
     return f"{pnr12[:8]}-****" if len(pnr12) == 12 else "****"
 
 
+# Anything shaped like a personnummer or samordningsnummer – ÅÅMMDD-NNNN, ÅÅÅÅMMDD-NNNN (also with +) – and every
+# run of ten or more digits (ÅÅMMDDNNNN, ÅÅÅÅMMDDNNNN, or one hidden in a longer run). Deliberately wide (no date or
+# check-digit test): a false hit only hides digits, a miss would leak a number. Dates (8 digits) are kept.
+_PERSONNUMMERLIKT = re.compile(r"(?<!\d)(?:\d{6,8}[-+]\d{4}|\d{10,})(?!\d)")
+MASKERAT = "XXXXXXXX-XXXX"
+
+
+def maskera_i_text(text: str) -> str:
+    """`text` (a file name, a log line) with every personnummer-like digit sequence replaced by XXXXXXXX-XXXX."""
+    return _PERSONNUMMERLIKT.sub(MASKERAT, text or "")
+
+
 def make_test_number(year: int, month: int, day: int, serial: int) -> str:
     """A syntactically valid 12-digit number for synthetic data (serial 0–999)."""
     nine = f"{year % 100:02d}{month:02d}{day:02d}{serial:03d}"

@@ -7,13 +7,17 @@ Rows whose fields have the same byte widths form a fixed-width record type; each
 NumPy as an array of records (one gather per column) – no per-row Python.
 """
 
+import logging
 import struct
+import time
 
 import numpy as np
 import pandas as pd
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 
 from lagesbild.validering import Kolumn
+
+logger = logging.getLogger(__name__)
 
 TABELL = "lagesbild_matvarde"
 ANALYS_KOLUMNER = ("leverans_id", "kva_id", "matperiod", "urval", "vardenhet_id", "region_id")
@@ -153,31 +157,64 @@ def _partition(leverans_id: int) -> str:
     return f"{TABELL}_l{int(leverans_id)}"
 
 
-def slapp_leveranser(leverans_ids) -> None:
-    """Removes the figure rows of these deliveries: DROP their partitions (instant), clear the default partition."""
+def rensa_standardpartition(leverans_ids) -> None:
+    """Deletes these deliveries' rows from the DEFAULT partition (rows the ORM inserted; a few at most). Inside the
+    import's transaction: row locks only, readers keep reading."""
     ids = [int(i) for i in leverans_ids]
-    if not ids:
-        return
-    with connection.cursor() as cursor:
-        for lid in ids:
-            cursor.execute(f"DROP TABLE IF EXISTS {_partition(lid)}")
-        cursor.execute(f"DELETE FROM {TABELL}_standard WHERE leverans_id = ANY(%s)", [ids])  # noqa: S608 - constant name
+    if ids:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {TABELL}_standard WHERE leverans_id = ANY(%s)", [ids])  # noqa: S608 - constant
 
 
-def stada_partitioner() -> int:
-    """Drops delivery partitions whose Leverans row is gone (e.g. deleted by hand); returns how many."""
+# Dropping a partition takes an ACCESS EXCLUSIVE lock on the whole figure table, and readers queue behind a DROP
+# that waits for its lock. So a DROP waits at most this long, and a partition still in use is left for next time.
+LASVANTAN = "200ms"
+FORSOK = 3
+
+
+def stada_partitioner(*, lasvantan: str | None = None, forsok: int = FORSOK) -> int:
+    """Drops the delivery partitions no reader uses any more: those whose Leverans row is gone (replaced by a file
+    for the same date, or deleted by hand) and those of a delivery that is not the newest of its source (pages read
+    the newest only). Returns how many were dropped.
+
+    Run AFTER the import's commit (transaction.on_commit) and at the start of the next import, never inside the
+    import's own transaction: each DROP runs in a transaction of its own with a `lock_timeout`, so readers wait at
+    most that long behind it; a partition whose lock cannot be had is tried again a little later, then left for
+    the next run (readers do not see it: they read the newest delivery's partition only)."""
+    lasvantan = lasvantan or LASVANTAN
+    dropped = 0
+    for forsok_nr in range(forsok):
+        kvar = []
+        for namn in _overgivna_partitioner():
+            try:
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute("SELECT set_config('lock_timeout', %s, true)", [lasvantan])
+                    cursor.execute(f'DROP TABLE IF EXISTS "{namn}"')
+                    cursor.execute("SELECT set_config('lock_timeout', %s, true)", ["0"])
+                dropped += 1
+            except OperationalError:  # lock_timeout: a reader (or another import) holds the table just now
+                kvar.append(namn)
+        if not kvar:
+            break
+        if forsok_nr + 1 < forsok:
+            time.sleep(0.5)
+        else:
+            logger.info("%d gamla leveranspartitioner tas bort vid nästa import (tabellen var upptagen).", len(kvar))
+    return dropped
+
+
+def _overgivna_partitioner() -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
             "WHERE i.inhparent = %s::regclass AND c.relname ~ '_l[0-9]+$' "
             "AND NOT EXISTS (SELECT 1 FROM lagesbild_leverans l "
-            "WHERE l.id = substring(c.relname from '_l([0-9]+)$')::bigint)",
+            "WHERE l.id = substring(c.relname from '_l([0-9]+)$')::bigint "
+            "AND NOT EXISTS (SELECT 1 FROM lagesbild_leverans n "
+            "WHERE n.kalla = l.kalla AND n.uttagsdatum > l.uttagsdatum))",
             [TABELL],
         )
-        namn = [r[0] for r in cursor.fetchall()]
-        for n in namn:
-            cursor.execute(f'DROP TABLE IF EXISTS "{n}"')
-    return len(namn)
+        return [r[0] for r in cursor.fetchall()]
 
 
 def copy_till_tabell(bitar, kolumner: list[str], tabell: str = TABELL, *, frys: bool = False) -> None:
@@ -197,9 +234,16 @@ def copy_till_tabell(bitar, kolumner: list[str], tabell: str = TABELL, *, frys: 
 
 
 def skriv_partition(leverans_id: int, bitar, kolumner: list[str]) -> None:
-    """COPY one delivery into its own unindexed table, build the indexes once, then attach it as a partition.
+    """COPY one delivery into its own unindexed table, build the indexes and statistics once, then attach it as a
+    partition – the last step before the caller commits.
 
-    Inside the caller's transaction: readers keep seeing the previous state until commit.
+    Inside the caller's transaction, and readers of the figure table are not held up: the new table is invisible
+    to them until commit, and ATTACH PARTITION takes SHARE UPDATE EXCLUSIVE on the parent (PostgreSQL ≥ 12),
+    which SELECTs do not wait for. ATTACH does take ACCESS EXCLUSIVE on the DEFAULT partition (it must check that
+    no row there belongs to the new one); queries that name their deliveries (every page: leverans_id IN …) are
+    pruned to the delivery partitions and never touch it, and the others wait only from ATTACH to commit, a
+    moment, since ATTACH comes last. (Dropping the previous delivery's partition would lock out every reader:
+    see stada_partitioner, run after commit.)
     """
     namn = _partition(leverans_id)
     lid = int(leverans_id)
@@ -215,10 +259,11 @@ def skriv_partition(leverans_id: int, bitar, kolumner: list[str]) -> None:
         # Must match the parent's indexes (migrations 0003-0005) so ATTACH adopts them instead of building new.
         cursor.execute(f"CREATE INDEX ON {namn} USING brin (kva_id, matperiod, urval) WITH (pages_per_range = 16)")
         cursor.execute(f"CREATE INDEX ON {namn} (vardenhet_id)")
-        cursor.execute(f"ALTER TABLE {TABELL} ATTACH PARTITION {namn} FOR VALUES IN ({lid})")
-        cursor.execute(f"ALTER TABLE {namn} DROP CONSTRAINT {namn}_leverans")  # the partition bound says the same
         # Fresh statistics, or the planner guesses "1 row", picks the wrong index and even JIT-compiles the query.
         # Only the filtered columns, from a smaller sample: they are low-cardinality (units, KVÅ, periods, urval),
-        # so 9,000 rows estimate them as well as 30,000 would, at a third of the cost.
+        # so 9,000 rows estimate them as well as 30,000 would, at a third of the cost. Taken on the table before
+        # ATTACH: the statistics belong to the table and stay with it.
         cursor.execute("SET LOCAL default_statistics_target = 30")
         cursor.execute(f"ANALYZE {namn} ({', '.join(ANALYS_KOLUMNER)})")
+        cursor.execute(f"ALTER TABLE {TABELL} ATTACH PARTITION {namn} FOR VALUES IN ({lid})")
+        cursor.execute(f"ALTER TABLE {namn} DROP CONSTRAINT {namn}_leverans")  # the partition bound says the same

@@ -5,9 +5,16 @@ Rules (REGISTER_FILES.md):
 - the same content again (same sha256 as a kept delivery) is a no-op ("redan inläst");
 - a new file for the same source and date replaces that delivery atomically;
 - SPOR/NCR: only the newest delivery per source keeps its figure rows (see models.py on retention);
+- Väntetidsdatabasen: a delivery replaces the months it contains and keeps the others; a month's figures are
+  replaced only by a delivery with the same or a newer date than the one that delivered them (a late, older file
+  is recorded, and its run says which months were kept);
 - units unknown to the catalogue are created as "känd från register" (kalla=register, no provider) and the
   catalogue importer links them later by HSA-id; unknown three-character KVÅ groups are created too.
 On PostgreSQL the figure rows are COPYed (binary) into a partition of their own (bulk.py); elsewhere bulk_create.
+Readers pick the newest Leverans of each source (api.senaste_leveranser) and read its partition, so a replaced
+delivery disappears for them atomically at commit; its partition is dropped only AFTER commit (bulk.stada_partitioner,
+with a short lock timeout), because dropping a partition locks the whole figure table against readers.
+A file name is stored and logged with personnummer-like digit runs masked (arenden.personnummer.maskera_i_text).
 """
 
 import hashlib
@@ -18,9 +25,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
+from arenden.personnummer import maskera_i_text
 from katalog.models import KvaGrupp, Vardenhet
 from lagesbild import bulk
 from lagesbild.models import ImportRun, ImportStatus, Kalla, Leverans, Matvarde, VantetidManad, manad_start
@@ -64,7 +73,7 @@ def sha256(path: Path) -> str:
 def importera_fil(path, *, startad_av: str, filnamn: str | None = None) -> Resultat:
     """Imports one register file and records an ImportRun whatever happens. Never raises for bad files."""
     path = Path(path)
-    filnamn = filnamn or path.name
+    filnamn = maskera_i_text(filnamn or path.name)[:255]
     checksumma = sha256(path)
     run = ImportRun.objects.create(filnamn=filnamn, checksumma=checksumma, startad_av=startad_av[:64])
     try:
@@ -85,8 +94,8 @@ def importera_fil(path, *, startad_av: str, filnamn: str | None = None) -> Resul
 
 
 def _importera(path: Path, run: ImportRun) -> None:
-    tabell = las_csv(path)
-    kalla = identifiera_kalla(tabell.columns)
+    tabell = las_csv(path, loggnamn=run.filnamn)
+    kalla = identifiera_kalla(tabell.columns, run.filnamn)
     run.kalla = kalla
     if Leverans.objects.filter(kalla=kalla, checksumma=run.checksumma).exists():
         kept = Leverans.objects.filter(kalla=kalla, checksumma=run.checksumma).first()
@@ -98,24 +107,29 @@ def _importera(path: Path, run: ImportRun) -> None:
         return
     regionkoder = set(Region.objects.values_list("kod", flat=True))
     if kalla == Kalla.VANTETIDER:
-        ren = granska_vantetider(tabell, regionkoder)
+        ren = granska_vantetider(tabell, regionkoder, filnamn=run.filnamn)
         _skriv_vantetider(ren, run)
     else:
-        ren, uttagsdatum = granska_register(tabell, kalla, regionkoder)
+        ren, uttagsdatum = granska_register(tabell, kalla, regionkoder, filnamn=run.filnamn)
         _skriv_register(ren, kalla, uttagsdatum, run)
     run.rader = len(ren)
     run.status = ImportStatus.KLAR
 
 
-def _ersatt_leverans(kalla: str, uttagsdatum: date, run: ImportRun, rader: int) -> Leverans:
-    """Deletes the delivery for the same source and date (if any) and creates the new one; inside atomic()."""
+def _ersatt_leverans(kalla: str, uttagsdatum: date, run: ImportRun, rader: int, *, partitionerad: bool) -> Leverans:
+    """SPOR/NCR, inside atomic(): removes the delivery for the same source and date (if any) and creates the new one.
+
+    Partitioned: only the old Leverans row goes (its partition, no longer reachable by readers, is dropped after
+    commit), so nothing here locks readers out of the figure table."""
     gammal = Leverans.objects.select_for_update().filter(kalla=kalla, uttagsdatum=uttagsdatum).first()
     if gammal:
-        if bulk.partitionerad():
-            bulk.slapp_leveranser([gammal.pk])
-        Matvarde.objects.filter(leverans=gammal).delete()
-        VantetidManad.objects.filter(leverans=gammal).delete()
-        gammal.delete()
+        if partitionerad:
+            bulk.rensa_standardpartition([gammal.pk])
+            with connection.cursor() as cursor:  # no ORM cascade: that would DELETE the partition's rows one by one
+                cursor.execute(f"DELETE FROM {Leverans._meta.db_table} WHERE id = %s", [gammal.pk])  # noqa: S608
+        else:
+            Matvarde.objects.filter(leverans=gammal).delete()
+            gammal.delete()
         run.meddelande = f"Ersatte tidigare leverans för {uttagsdatum}."
     return Leverans.objects.create(
         kalla=kalla, uttagsdatum=uttagsdatum, checksumma=run.checksumma, import_run=run, rader=rader
@@ -155,9 +169,15 @@ def _enheter_och_kva(ren: RegisterRader) -> dict[str, int]:
 
 def _skriv_register(ren: RegisterRader, kalla: str, uttagsdatum: date, run: ImportRun) -> None:
     run.uttagsdatum = uttagsdatum
+    partitionerad = bulk.partitionerad()
+    if partitionerad:
+        bulk.stada_partitioner()  # what an earlier run could not drop (a reader held the table)
     with transaction.atomic():
         senaste = Leverans.objects.filter(kalla=kalla).order_by("-uttagsdatum").first()
-        leverans = _ersatt_leverans(kalla, uttagsdatum, run, len(ren))
+        leverans = _ersatt_leverans(kalla, uttagsdatum, run, len(ren), partitionerad=partitionerad)
+        if partitionerad:
+            # After commit, when readers no longer reach them: the replaced delivery's and older ones' partitions.
+            transaction.on_commit(bulk.stada_partitioner)
         if senaste and senaste.uttagsdatum > uttagsdatum:
             # An older delivery arriving late: record it (and its checksum) but keep showing the newest.
             run.meddelande = MEDDELANDE_ALDRE.format(kalla=kalla, datum=senaste.uttagsdatum)
@@ -179,8 +199,8 @@ def _skriv_register(ren: RegisterRader, kalla: str, uttagsdatum: date, run: Impo
         }
         # Older deliveries of this source lose their rows: pages show the newest only (bounded table).
         aldre = list(Leverans.objects.filter(kalla=kalla).exclude(pk=leverans.pk).values_list("pk", flat=True))
-        if bulk.partitionerad():
-            bulk.slapp_leveranser(aldre)
+        if partitionerad:
+            bulk.rensa_standardpartition(aldre)  # their partitions go after commit (on_commit above)
             ordning = bulk.ordning_for_index(ren.kva, ren.matperiod, ren.urval)
             bitar = bulk.copy_binar(kolumner, bulk.reservera_id(len(ren)), ordning)
             bulk.skriv_partition(leverans.pk, bitar, ["id", *kolumner])
@@ -203,19 +223,44 @@ def _bulk_create(kolumner: dict[str, Kolumn]) -> None:
 
 
 def _skriv_vantetider(ren: pd.DataFrame, run: ImportRun) -> None:
-    """Months are a series: a delivery replaces the months it contains and keeps the others."""
-    manader = sorted(ren["manad"].unique())
-    sista = manad_start(manader[-1])
-    uttagsdatum = (sista.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    """Months are a series: a delivery replaces the months it contains and keeps the others. A month is replaced
+    only by a delivery dated the same as or later than the one that delivered the figures stored for it."""
+    manader = [manad_start(m) for m in sorted(ren["manad"].unique())]
+    uttagsdatum = (manader[-1].replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     run.uttagsdatum = uttagsdatum
     with transaction.atomic():
-        leverans = _ersatt_leverans(Kalla.VANTETIDER, uttagsdatum, run, len(ren))
-        VantetidManad.objects.filter(manad__in=[manad_start(m) for m in manader]).delete()
+        if connection.vendor == "postgresql":  # one monthly import at a time; readers are not blocked
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {VantetidManad._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
+        leverans = Leverans.objects.select_for_update().filter(kalla=Kalla.VANTETIDER, uttagsdatum=uttagsdatum).first()
+        if leverans:
+            # A newer file for the same date: the same Leverans row now stands for it, so the months the new file
+            # lacks keep their figures (a delete-and-create would cascade to them).
+            leverans.checksumma, leverans.import_run, leverans.rader = run.checksumma, run, len(ren)
+            leverans.save(update_fields=["checksumma", "import_run", "rader"])
+            run.meddelande = f"Ersatte tidigare leverans för {uttagsdatum}."
+        else:
+            leverans = Leverans.objects.create(
+                kalla=Kalla.VANTETIDER,
+                uttagsdatum=uttagsdatum,
+                checksumma=run.checksumma,
+                import_run=run,
+                rader=len(ren),
+            )
+        lagrade = dict(
+            VantetidManad.objects.filter(manad__in=manader)
+            .values("manad")
+            .annotate(datum=Max("leverans__uttagsdatum"))
+            .values_list("manad", "datum")
+        )
+        behallna = {m for m, datum in lagrade.items() if datum > uttagsdatum}
+        ersatta = [m for m in manader if m not in behallna]
+        VantetidManad.objects.filter(manad__in=ersatta).delete()
         VantetidManad.objects.bulk_create(
             [
                 VantetidManad(
                     leverans=leverans,
-                    manad=manad_start(r.manad),
+                    manad=manad,
                     region_id=None if r.region_kod == "00" else r.region_kod,
                     typ=r.typ,
                     vardomrade=r.vardomrade,
@@ -225,6 +270,18 @@ def _skriv_vantetider(ren: pd.DataFrame, run: ImportRun) -> None:
                     antal_genomforda=r.antal_genomforda,
                 )
                 for r in ren.itertuples(index=False)
+                if (manad := manad_start(r.manad)) not in behallna
             ],
             batch_size=BATCH,
+        )
+    if behallna:
+        lista = ", ".join(f"{m:%Y-%m}" for m in sorted(behallna))
+        run.meddelande = " ".join(
+            t
+            for t in (
+                run.meddelande,
+                f"{len(behallna)} av {len(manader)} månader behölls eftersom en nyare leverans redan har lämnat "
+                f"dem: {lista}. Filen registrerades, men de månaderna ersattes inte.",
+            )
+            if t
         )

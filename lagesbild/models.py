@@ -1,10 +1,12 @@
 """The lägesbild: register deliveries (SPOR, NCR, Väntetidsdatabasen), their figures and every import run.
 
 Retention: pages show the latest SPOR/NCR delivery per source, so when a delivery with a newer uttagsdatum
-arrives, the figure rows of older deliveries of that source are deleted in the same transaction (their
-`Leverans` row stays as history, with its checksum). The figure table therefore holds one delivery per source,
-which keeps it bounded at national scale (~100 KVÅ × 3,000 units × 21 periods). Väntetidsdatabasen rows are a
-monthly series: every month is kept; a new delivery for a month replaces that month.
+arrives, the figure rows of older deliveries of that source are removed (their `Leverans` row stays as history,
+with its checksum): on PostgreSQL their partitions are dropped right after the import commits (readers already
+read the new delivery), elsewhere they are deleted in the import's transaction. The figure table therefore
+holds one delivery per source, which keeps it bounded at national scale (~100 KVÅ × 3,000 units × 21 periods).
+Väntetidsdatabasen rows are a monthly series: every month is kept; a delivery dated the same or later replaces
+the months it contains.
 """
 
 from datetime import date
@@ -186,17 +188,21 @@ class VantetidManadQuerySet(models.QuerySet):
 
 
 class VantetidManad(models.Model):
-    """Väntetidsdatabasen: patients waiting at month end, per region (NULL = whole country, code 00)."""
+    """Väntetidsdatabasen: patients waiting at month end, per region (NULL = whole country, code 00).
+
+    A count is NULL exactly where the file says `<5` (suppressed; an empty count is rejected): it is shown as
+    "färre än 5" and never computed with.
+    """
 
     leverans = models.ForeignKey(Leverans, on_delete=models.CASCADE, related_name="vantetider")
     manad = models.DateField(help_text="Första dagen i månaden")
     region = models.ForeignKey(Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     typ = models.CharField(max_length=6, choices=Typ.choices)
     vardomrade = models.CharField("vårdområde", max_length=100)
-    antal_vantande = models.PositiveIntegerField()
-    antal_vantande_over_90 = models.PositiveIntegerField()
-    antal_nytillkomna = models.PositiveIntegerField()
-    antal_genomforda = models.PositiveIntegerField()
+    antal_vantande = models.PositiveIntegerField(null=True, blank=True, help_text="NULL: <5 (undertryckt)")
+    antal_vantande_over_90 = models.PositiveIntegerField(null=True, blank=True, help_text="NULL: <5 (undertryckt)")
+    antal_nytillkomna = models.PositiveIntegerField(null=True, blank=True, help_text="NULL: <5 (undertryckt)")
+    antal_genomforda = models.PositiveIntegerField(null=True, blank=True, help_text="NULL: <5 (undertryckt)")
 
     objects = VantetidManadQuerySet.as_manager()
 
@@ -211,8 +217,9 @@ class VantetidManad(models.Model):
 
     @property
     def andel_inom_garanti(self) -> float | None:
-        """Share within the guarantee = 1 − over 90 / waiting (REGISTER_FILES.md), in percent."""
-        if not self.antal_vantande:
+        """Share within the guarantee = 1 − over 90 / waiting (REGISTER_FILES.md), in percent; None when either
+        count is suppressed (`<5`) or nobody is waiting."""
+        if not self.antal_vantande or self.antal_vantande_over_90 is None:
             return None
         return 100.0 * (1 - self.antal_vantande_over_90 / self.antal_vantande)
 

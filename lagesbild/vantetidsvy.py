@@ -5,6 +5,7 @@ one calendar year. A month without a row is a gap ("uppgift saknas"), never skip
 """
 
 from datetime import date
+from types import SimpleNamespace
 
 from lagesbild.charts import Serie, linjediagram
 from lagesbild.models import Typ, VantetidManad
@@ -12,6 +13,18 @@ from vardformedling.models import Region
 
 PERIODER = {"12": 12, "18": 18, "24": 24, "36": 36}
 STANDARD_PERIOD = "18"
+FARRE_AN_5 = "färre än 5"
+ANTAL = ("antal_vantande", "antal_vantande_over_90", "antal_nytillkomna", "antal_genomforda")
+
+
+def _visning(rad: VantetidManad) -> SimpleNamespace:
+    """A table row: a suppressed count (`<5`, stored as NULL) reads "färre än 5"; the share is computed by the model,
+    which never computes with a suppressed count."""
+    return SimpleNamespace(
+        manad_text=rad.manad_text,
+        andel_inom_garanti=rad.andel_inom_garanti,
+        **{namn: FARRE_AN_5 if getattr(rad, namn) is None else getattr(rad, namn) for namn in ANTAL},
+    )
 
 
 def _visa(value: str) -> str:
@@ -78,7 +91,7 @@ def vantetider_data(*, region: str, vardomrade: str, period: str = "") -> dict:
             {
                 "typ": typ,
                 "rubrik": typ.label,
-                "manader": manader,
+                "manader": [{"manad_text": m["manad_text"], "rad": m["rad"] and _visning(m["rad"])} for m in manader],
                 "har_data": bool(per_manad),
                 "svg": linjediagram(
                     titel=f"Väntande patienter per månad, {namn}",
@@ -88,7 +101,7 @@ def vantetider_data(*, region: str, vardomrade: str, period: str = "") -> dict:
                         f"{etiketter[-1] if etiketter else ''}.{luckor} Siffrorna finns i tabellen."
                     ),
                     etiketter=etiketter,
-                    serier=[
+                    serier=[  # a suppressed count (None) is a gap in the line
                         Serie("Väntande", [m["rad"] and m["rad"].antal_vantande for m in manader]),
                         Serie(
                             "Väntat mer än 90 dagar", [m["rad"] and m["rad"].antal_vantande_over_90 for m in manader]

@@ -66,10 +66,7 @@ def ladda_upp(request: HttpRequest) -> HttpResponse:
         fel = FEL_FILTYP
     if fel:
         return render(request, "lagesbild/importer.html", _context(request, uppladdningsfel=fel), status=400)
-    path = inkorg.mappar()["inbox"] / inkorg.saker_filnamn(fil.name)
-    with path.open("wb") as out:
-        for chunk in fil.chunks():
-            out.write(chunk)
+    path = inkorg.ta_emot_uppladdning(fil.chunks(), fil.name)
     resultat = inkorg.importera_inkorgsfil(path, startad_av=request.user.hsa_id, filnamn=path.name.split("_", 2)[-1])
     if resultat is None:
         messages.warning(request, "Filen lästes redan in av en annan körning.")

@@ -1,8 +1,10 @@
 """Every format rule of REGISTER_FILES.md, each with a small file built in the test."""
 
-from datetime import date
+from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from katalog.models import KvaGrupp, Vardenhet
 from lagesbild.importers import importera_fil
@@ -104,3 +106,63 @@ def test_vantetider_sample_national_figures_are_stored_exactly(tmp_path):
     assert VantetidManad.objects.riket().get(typ="besok").antal_vantande == 485112
     assert VantetidManad.objects.get(region_id="20").vardomrade == "Ögonsjukvård"
     assert Leverans.objects.get(kalla=Kalla.VANTETIDER).uttagsdatum == date(2024, 1, 31)
+
+
+def test_an_integer_with_a_zero_decimal_part_is_accepted_with_comma_or_point(tmp_path):
+    rows = spor_rows()
+    rows[0] = rows[0].replace(";48;212;365;", ";48,0;212,0;365.0;")
+    res = importera_fil(write(tmp_path, "spor.csv", SPOR_HEADER, rows), startad_av="kommando")
+    assert res.run.status == ImportStatus.KLAR, res.fel_text
+    falun = Matvarde.objects.get(vardenhet__hsa_id="SE2321000180-FALU01", matperiod="90d", urval="alla")
+    assert (falun.antal, falun.median, falun.p90) == (48, 212, 365)
+
+
+def test_zero_operations_with_empty_statistics_is_accepted_as_no_operations(tmp_path):
+    rows = [*spor_rows(), "2026-11-20;20;SE2321000180-FALU01;Ortopedkliniken Falu lasarett;NGB;30d;alla;0;;;;"]
+    res = importera_fil(write(tmp_path, "spor.csv", SPOR_HEADER, rows), startad_av="kommando")
+    assert res.run.status == ImportStatus.KLAR, res.fel_text
+    row = Matvarde.objects.get(vardenhet__hsa_id="SE2321000180-FALU01", matperiod="30d")
+    assert (row.antal, row.undertryckt, row.median, row.andel_inom_90) == (0, False, None, None)
+
+
+def test_hsa_ids_are_trimmed_and_upper_cased_so_the_catalogue_unit_is_the_one_linked(tmp_path):
+    from tests.factories import VardenhetFactory
+
+    unit = VardenhetFactory(hsa_id="SE2321000180-FALU01")
+    rows = [r.replace(";SE2321000180-FALU01;", "; se2321000180-falu01 ;") for r in spor_rows()]
+    rows[1] = rows[1].replace("se2321000180-falu01", "Se2321000180-Falu01")  # two spellings, one unit
+    res = importera_fil(write(tmp_path, "spor.csv", SPOR_HEADER, rows), startad_av="kommando")
+    assert res.run.status == ImportStatus.KLAR, res.fel_text
+    assert Vardenhet.objects.filter(hsa_id__iexact="SE2321000180-FALU01").count() == 1
+    assert Matvarde.objects.filter(vardenhet=unit).count() == 4
+
+
+def test_a_register_unit_known_by_a_lower_case_id_is_linked_when_the_catalogue_arrives(tmp_path):
+    from katalog.importer import import_katalog
+
+    rows = [r.replace("SE2321000180-FALU01", "se2321000180-falu01") for r in spor_rows()]
+    assert importera_fil(write(tmp_path, "spor.csv", SPOR_HEADER, rows), startad_av="kommando").lyckad
+    assert Vardenhet.objects.get(hsa_id="SE2321000180-FALU01").kalla == "register"
+    sample = Path(__file__).resolve().parents[1] / "robustness" / "samples" / "katalog_20261120.csv"
+    res = import_katalog(data=sample.read_bytes(), filnamn="katalog_20261120.csv")  # upper-case FALU01
+    assert res.ok, res.fel
+    unit = Vardenhet.objects.get(hsa_id="SE2321000180-FALU01")
+    assert unit.kalla == "katalog" and unit.vardgivare is not None
+    assert Matvarde.objects.filter(vardenhet=unit).count() == 4
+
+
+def test_a_spor_file_with_an_extra_anestesi_column_is_spor_when_its_name_says_so(tmp_path):
+    rows = [r + ";alla" for r in spor_rows()]
+    path = write(tmp_path, "spor_vantetider_20261120.csv", SPOR_HEADER + ";anestesi", rows)
+    res = importera_fil(path, startad_av="kommando")
+    assert res.run.status == ImportStatus.KLAR, res.fel_text
+    assert res.run.kalla == Kalla.SPOR
+    assert Matvarde.objects.get(vardenhet__hsa_id="SE2321000180-FALU01", matperiod="90d", urval="alla").median == 212
+
+
+def test_an_extract_dated_tomorrow_is_accepted_and_a_renamed_file_is_not_held_to_the_name_pattern(tmp_path):
+    imorgon = timezone.localdate() + timedelta(days=1)
+    rows = [r.replace("2026-11-20", str(imorgon)) for r in spor_rows() if ";2026-10;" not in r]
+    res = importera_fil(write(tmp_path, "spor_vantetider (kopia).csv", SPOR_HEADER, rows), startad_av="kommando")
+    assert res.run.status == ImportStatus.KLAR, res.fel_text
+    assert res.run.uttagsdatum == imorgon

@@ -1,8 +1,10 @@
 """Rejected files write nothing and name file, line and column; same content is a no-op; same date replaces."""
 
 import zipfile
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from katalog.models import Vardenhet
 from lagesbild import validering
@@ -15,9 +17,9 @@ pytestmark = pytest.mark.django_db
 FILE = "spor_vantetider_20261120.csv"
 
 
-def _reject(tmp_path, rows, header=SPOR_HEADER):
+def _reject(tmp_path, rows, header=SPOR_HEADER, name=FILE):
     units_before = Vardenhet.objects.count()
-    res = importera_fil(write(tmp_path, FILE, header, rows), startad_av="kommando")
+    res = importera_fil(write(tmp_path, name, header, rows), startad_av="kommando")
     assert res.run.status == ImportStatus.AVVISAD
     assert Matvarde.objects.count() == 0
     assert Leverans.objects.count() == 0
@@ -100,7 +102,7 @@ def test_file_without_a_known_header_is_rejected(tmp_path):
 
 
 def test_vantetider_over_90_greater_than_waiting_is_rejected(tmp_path):
-    res = _reject(tmp_path, ["2024-01;00;atgard;Alla;100;150;1;1"], header=VT_HEADER)
+    res = _reject(tmp_path, ["2024-01;00;atgard;Alla;100;150;10;10"], header=VT_HEADER)
     assert "rad 2, kolumn antal_vantande_over_90" in res.fel_text[0]
 
 
@@ -116,19 +118,23 @@ def test_same_content_again_is_a_no_op(tmp_path):
     assert ImportRun.objects.count() == 2
 
 
-def test_newer_delivery_for_same_date_replaces_the_old_one(tmp_path):
+def test_newer_delivery_for_same_date_replaces_the_old_one(tmp_path, django_capture_on_commit_callbacks):
     importera_fil(write(tmp_path, "a.csv", NCR_HEADER, ncr_rows()), startad_av="kommando")
     rows = [r.replace(";310;164;", ";311;150;") for r in ncr_rows()]
-    res = importera_fil(write(tmp_path, "b.csv", NCR_HEADER, rows), startad_av="kommando")
+    with django_capture_on_commit_callbacks(execute=True):  # the replaced partition is dropped after commit
+        res = importera_fil(write(tmp_path, "b.csv", NCR_HEADER, rows), startad_av="kommando")
     assert res.run.status == ImportStatus.KLAR
     assert Leverans.objects.count() == 1
     assert Matvarde.objects.count() == 8
     assert Matvarde.objects.get(vardenhet__hsa_id="SE2321000206-OGON01", matperiod="90d", urval="alla").median == 150
 
 
-def test_newer_date_keeps_only_the_newest_rows_and_a_late_older_file_changes_nothing(tmp_path):
+def test_newer_date_keeps_only_the_newest_rows_and_a_late_older_file_changes_nothing(
+    tmp_path, django_capture_on_commit_callbacks
+):
     importera_fil(write(tmp_path, "a.csv", NCR_HEADER, ncr_rows("2026-11-20")), startad_av="kommando")
-    importera_fil(write(tmp_path, "b.csv", NCR_HEADER, ncr_rows("2026-11-21")), startad_av="kommando")
+    with django_capture_on_commit_callbacks(execute=True):  # the older partition is dropped after commit
+        importera_fil(write(tmp_path, "b.csv", NCR_HEADER, ncr_rows("2026-11-21")), startad_av="kommando")
     assert set(Matvarde.objects.values_list("leverans__uttagsdatum", flat=True)) == {
         Leverans.objects.latest("uttagsdatum").uttagsdatum
     }
@@ -158,14 +164,15 @@ def test_rows_with_too_few_or_too_many_fields_are_rejected_naming_their_lines(tm
     ]
 
 
-def test_text_that_is_not_utf8_gets_a_fixed_swedish_message_and_the_parser_text_goes_to_the_log(tmp_path, caplog):
+def test_text_that_is_not_utf8_is_named_by_line_and_column_and_the_parser_text_goes_to_the_log(tmp_path, caplog):
     caplog.set_level("INFO", logger="lagesbild.validering")
     rows = [r.replace("Ögonsektionen", "\xd6gonsektionen") for r in ncr_rows()]
     path = tmp_path / FILE
     path.write_bytes(("\n".join([NCR_HEADER, *rows]) + "\n").encode("latin-1"))
     res = importera_fil(path, startad_av="kommando")
     assert res.run.status == ImportStatus.AVVISAD
-    assert res.fel_text == [f"{FILE} rad 1: {validering.FEL_KODNING}"]
+    assert res.fel_text == [f"{FILE} rad 2, kolumn vardenhet_namn: {validering.FEL_KODNING_VARDE}"]
+    assert "UTF-8" in res.fel_text[0]
     assert "UTF8" in caplog.text  # pyarrow's own words, for support
     assert Leverans.objects.count() == 0
 
@@ -183,3 +190,159 @@ def test_an_excel_workbook_is_rejected_saying_to_save_it_as_csv(tmp_path):
     assert res.run.status == ImportStatus.AVVISAD
     assert res.fel_text == [f"spor.xlsx rad 1: {validering.FEL_ZIP}"]
     assert "CSV UTF-8" in res.fel_text[0]
+
+
+# --- Small-number suppression, bounds, identifiers ------------------------------------------------------------
+
+
+def test_a_count_of_1_to_4_written_as_a_number_is_rejected_it_must_be_suppressed(tmp_path):
+    res = _reject(tmp_path, _with(0, "antal_utforda", "3"))
+    assert res.fel_text == [f"{FILE} rad 2, kolumn antal_utforda: 3 är färre än 5 och ska skrivas <5 (röjandeskydd)."]
+
+
+def test_zero_operations_with_statistics_is_rejected(tmp_path):
+    """0 with statistics is inconsistent (no operation, yet a waiting time); 0 with empty statistics is accepted
+    as "no operations" (test_import_format)."""
+    res = _reject(tmp_path, _with(0, "antal_utforda", "0"))
+    assert res.fel_text == [f"{FILE} rad 2, kolumn antal_utforda: {validering.FEL_NOLL_MED_STATISTIK}"]
+
+
+def test_values_the_database_cannot_store_are_rejected_naming_line_and_column(tmp_path):
+    rows = _with(0, "antal_utforda", "99999999999")
+    rows[1] = _with(1, "median_vantetid_dagar", "3000000000")[1]
+    rows[2] = _with(2, "vardenhet_namn", "Ortopedkliniken " + "x" * 190)[2]
+    rows[4] = _with(4, "vardenhet_hsaid", "SE5565432100-" + "A" * 60)[4]
+    res = _reject(tmp_path, rows)
+    assert [t.split(":")[0] for t in res.fel_text] == [
+        f"{FILE} rad 2, kolumn antal_utforda",
+        f"{FILE} rad 3, kolumn median_vantetid_dagar",
+        f"{FILE} rad 4, kolumn vardenhet_namn",
+        f"{FILE} rad 6, kolumn vardenhet_hsaid",
+    ]
+    assert "större än vad som kan lagras" in res.fel_text[0]
+    assert "högst 3650 dagar" in res.fel_text[1]
+    assert "längre än 200 tecken" in res.fel_text[2]
+    assert "inget HSA-id" in res.fel_text[3]
+
+
+def test_vantetider_values_the_database_cannot_store_are_rejected(tmp_path):
+    rows = ["2024-01;00;atgard;" + "Ö" * 120 + ";200231;70080;99089;98049", "2024-01;00;besok;Alla;3e9;70080;9;9"]
+    res = _reject(tmp_path, rows, header=VT_HEADER, name="vantetider_202401.csv")
+    assert [t.split(":")[0] for t in res.fel_text] == [
+        "vantetider_202401.csv rad 2, kolumn vardomrade",
+        "vantetider_202401.csv rad 3, kolumn antal_vantande",
+    ]
+
+
+def test_a_vantetider_count_of_1_to_4_is_rejected_and_a_future_month_too(tmp_path):
+    nasta = (timezone.localdate().replace(day=28) + timedelta(days=4)).strftime("%Y-%m")
+    rows = ["2024-01;00;atgard;Alla;200;3;99;98", f"{nasta};00;atgard;Alla;200;70;99;98"]
+    res = _reject(tmp_path, rows, header=VT_HEADER, name="vt.csv")
+    assert res.fel_text == [
+        "vt.csv rad 2, kolumn antal_vantande_over_90: 3 är färre än 5 och ska skrivas <5 (röjandeskydd).",
+        f"vt.csv rad 3, kolumn manad: '{nasta}' ligger i framtiden; senast möjliga månad är "
+        f"{timezone.localdate():%Y-%m}.",
+    ]
+
+
+def test_an_hsa_id_that_is_not_one_is_rejected(tmp_path):
+    res = _reject(tmp_path, _with(0, "vardenhet_hsaid", "abc"))
+    assert res.fel_text[0].startswith(f"{FILE} rad 2, kolumn vardenhet_hsaid: 'abc' är inget HSA-id")
+
+
+def test_p90_below_the_median_is_rejected(tmp_path):
+    res = _reject(tmp_path, _with(0, "p90_vantetid_dagar", "200"))  # median 212
+    assert res.fel_text == [
+        f"{FILE} rad 2, kolumn p90_vantetid_dagar: '200' är lägre än medianen på samma rad; 90:e percentilen kan "
+        "inte vara lägre än medianen."
+    ]
+
+
+def test_the_same_unit_group_period_and_priority_under_two_region_codes_is_a_duplicate(tmp_path):
+    rows = spor_rows()
+    rows.append(rows[0].replace(";20;SE2321000180-FALU01;", ";01;se2321000180-falu01;"))  # line 9
+    res = _reject(tmp_path, rows)
+    assert [t.split(":")[0] for t in res.fel_text] == [f"{FILE} rad 9, kolumn vardenhet_hsaid"]
+    assert "dubblett" in res.fel_text[0]
+
+
+# --- Periods, dates, file names -------------------------------------------------------------------------------
+
+
+def test_months_outside_the_18_calendar_months_before_the_extract_month_are_rejected(tmp_path):
+    """For an extract on 2026-11-20 the months are 2025-05 … 2026-10: not the current, partial month."""
+    rows = _with(0, "matperiod", "2020-01")
+    rows[1] = _with(1, "matperiod", "2026-11")[1]
+    rows[2] = _with(2, "matperiod", "2025-04")[2]
+    res = _reject(tmp_path, rows)
+    assert [t.split(":")[0] for t in res.fel_text] == [f"{FILE} rad {n}, kolumn matperiod" for n in (2, 3, 4)]
+    assert res.fel_text[1].endswith(
+        "'2026-11' ligger utanför de 18 kalendermånaderna före uttagsdatums månad (2025-05 – 2026-10)."
+    )
+
+
+def test_an_extract_date_more_than_a_day_ahead_is_rejected(tmp_path):
+    om_tva_dagar = timezone.localdate() + timedelta(days=2)
+    rows = [r.replace("2026-11-20", str(om_tva_dagar)).replace(";2026-10;", ";90d;") for r in spor_rows()[:2]]
+    res = _reject(tmp_path, rows, name="spor.csv")
+    assert res.fel_text == [
+        f"spor.csv rad 2, kolumn uttagsdatum: '{om_tva_dagar}' ligger i framtiden; uttagsdatum kan vara högst "
+        f"{timezone.localdate() + timedelta(days=1)}."
+    ]
+
+
+def test_a_file_name_whose_date_differs_from_the_extract_date_is_rejected_naming_both(tmp_path):
+    res = _reject(tmp_path, spor_rows(), name="spor_vantetider_20261121.csv")
+    assert res.fel_text == [
+        "spor_vantetider_20261121.csv rad 2, kolumn uttagsdatum: filnamnet spor_vantetider_20261121.csv anger "
+        "datumet 2026-11-21 men uttagsdatum i filen är 2026-11-20; rätta filnamnet eller filens innehåll."
+    ]
+
+
+def test_a_vantetider_file_name_whose_month_is_not_the_files_latest_month_is_rejected(tmp_path):
+    rows = ["2024-01;00;atgard;Alla;200231;70080;99089;98049", "2024-02;00;atgard;Alla;200231;70080;99089;98049"]
+    res = _reject(tmp_path, rows, header=VT_HEADER, name="vantetider_202401.csv")
+    assert res.fel_text == [
+        "vantetider_202401.csv rad 3, kolumn manad: filnamnet vantetider_202401.csv anger månaden 2024-01 men "
+        "filens senaste månad är 2024-02; rätta filnamnet eller filens innehåll."
+    ]
+
+
+def test_a_true_fraction_in_an_integer_column_is_rejected(tmp_path):
+    res = _reject(tmp_path, _with(0, "median_vantetid_dagar", "212,5"))
+    assert res.fel_text == [
+        f"{FILE} rad 2, kolumn median_vantetid_dagar: '212,5' ska vara ett heltal (decimaler bara om de är noll, "
+        "t.ex. 212,0)."
+    ]
+
+
+# --- Line numbers are the file's own lines --------------------------------------------------------------------
+
+
+def test_line_numbers_count_blank_lines_and_a_quoted_value_spanning_two_lines(tmp_path):
+    rows = spor_rows()
+    falun = rows[0].replace(";Ortopedkliniken Falu lasarett;", ';"Ortopedkliniken\nFalu lasarett";')
+    lines = [SPOR_HEADER, falun, "", rows[1], rows[2].replace(";17;", ";-17;")]
+    path = tmp_path / FILE
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    res = importera_fil(path, startad_av="kommando")
+    assert res.run.status == ImportStatus.AVVISAD
+    # line 1 header, 2-3 the quoted name, 4 blank, 5 the 365d row, 6 the row with -17
+    assert res.fel_text == [f"{FILE} rad 6, kolumn antal_utforda: '-17' är negativt; värdet får inte vara mindre än 0."]
+
+
+def test_a_row_with_too_few_fields_after_a_blank_line_is_named_by_its_own_line(tmp_path):
+    rows = spor_rows()
+    lines = [SPOR_HEADER, rows[0], "", "", rows[1].rsplit(";", 2)[0], rows[2]]
+    path = tmp_path / FILE
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    res = importera_fil(path, startad_av="kommando")
+    assert res.fel_text == [f"{FILE} rad 5: {validering.FEL_FALTANTAL.format(faktiskt=10, vantat=12)}"]
+
+
+# --- Which register ------------------------------------------------------------------------------------------
+
+
+def test_a_header_with_both_spor_and_ncr_columns_and_no_telling_file_name_is_rejected_as_ambiguous(tmp_path):
+    res = _reject(tmp_path, [r + ";alla" for r in spor_rows()], header=SPOR_HEADER + ";anestesi", name="lev.csv")
+    assert res.fel_text == [f"lev.csv rad 1: {validering.FEL_TVETYDIG_KALLA}"]

@@ -137,3 +137,126 @@ def test_run_inbox_now_with_htmx_returns_the_status_fragment(client_for, setting
     assert body.lstrip().startswith('<div id="uppgift"')
     assert "Klar: 1 filer, 1 inlästa, 0 avvisade." in body
     assert ImportRun.objects.get().startad_av.startswith("SE")
+
+
+# --- File names are bounded in bytes; one bad file never stops the run ---------------------------------------
+
+LANGT = "spor_" + "ö" * 120 + ".csv"  # 249 bytes: fits the inbox, but not with a claim prefix in front
+
+
+def _alla_namn(settings) -> list[str]:
+    return [p.name for p in Path(settings.LAGESBILD_INBOX).parent.rglob("*")]
+
+
+@pytest.mark.django_db
+def test_a_file_name_too_long_for_its_claim_is_imported_and_filed_under_a_name_cut_in_bytes(settings):
+    from lagesbild import inkorg
+
+    inbox = Path(settings.LAGESBILD_INBOX)
+    write(inbox, LANGT, SPOR_HEADER, spor_rows())
+    write(inbox, "ta_ncr.csv", NCR_HEADER, ncr_rows())  # sorts after the long name
+    results = inkorg.importera_inkorg(startad_av="beat")
+    assert [r.run.status for r in results] == [ImportStatus.KLAR, ImportStatus.KLAR]
+    assert ImportRun.objects.get(kalla="SPOR").filnamn == LANGT
+    arkiv = sorted(p.name for p in (inbox.parent / "archive").iterdir())
+    assert len(arkiv) == 2 and arkiv[0].startswith("spor_ööö") and arkiv[0].endswith(".csv")
+    assert all(len(n.encode()) <= 255 for n in _alla_namn(settings))
+    assert inkorg.filer_i_inkorgen() == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("namn", ["spor_" + "ö" * 100 + ".csv", "ö" * 120 + ".csv"])
+def test_an_upload_with_a_long_non_ascii_name_is_imported_not_a_server_error(client_for, settings, tmp_path, namn):
+    path = write(tmp_path, "upload.csv", NCR_HEADER, ncr_rows())
+    with path.open("rb") as f:
+        data = f.read()
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client_for(Roll.ADMINISTRATOR).post(
+        "/lagesbild/importer/ladda-upp/", {"fil": SimpleUploadedFile(namn, data, content_type="text/csv")}
+    )
+    assert response.status_code == 302
+    run = ImportRun.objects.get()
+    assert run.status == ImportStatus.KLAR and run.filnamn.startswith(namn[:20])
+    assert len(list((Path(settings.LAGESBILD_INBOX).parent / "archive").iterdir())) == 1
+    assert all(len(n.encode()) <= 255 for n in _alla_namn(settings))
+
+
+@pytest.mark.django_db
+def test_one_file_that_cannot_be_handled_is_set_aside_and_the_others_are_imported(settings, monkeypatch, caplog):
+    from lagesbild import inkorg
+
+    inbox = Path(settings.LAGESBILD_INBOX)
+    write(inbox, "a_trasig.csv", NCR_HEADER, ncr_rows())
+    write(inbox, "b_spor.csv", SPOR_HEADER, spor_rows())
+    write(inbox, "c_ncr.csv", NCR_HEADER, ncr_rows())
+    verklig_import, verklig_rename = inkorg.importera_fil, os.rename
+
+    def import_som_kraschar(path, **kw):
+        if "c_ncr" in path.name:
+            raise RuntimeError("ett fel i importen")
+        return verklig_import(path, **kw)
+
+    def rename_som_inte_gar(src, dst):
+        if Path(src).name == "a_trasig.csv" and Path(dst).parent.name == "processing":  # the claim fails
+            raise OSError(36, "File name too long")
+        return verklig_rename(src, dst)
+
+    monkeypatch.setattr(inkorg, "importera_fil", import_som_kraschar)
+    monkeypatch.setattr(inkorg.os, "rename", rename_som_inte_gar)
+    results = inkorg.importera_inkorg(startad_av="beat")
+    monkeypatch.undo()
+
+    assert [(r.run.filnamn, r.run.status) for r in results] == [
+        ("a_trasig.csv", ImportStatus.MISSLYCKAD),
+        ("b_spor.csv", ImportStatus.KLAR),
+        ("c_ncr.csv", ImportStatus.MISSLYCKAD),
+    ]
+    assert "kunde inte hanteras (RuntimeError)" in results[2].run.meddelande
+    assert "flyttades till rejected/; lägg tillbaka den i inkorgen" in results[2].run.meddelande
+    assert "kunde inte hanteras (OSError 36)" in results[0].run.meddelande
+    assert inkorg.filer_i_inkorgen() == []  # the next run does not trip over them again
+    assert sorted(p.name for p in (inbox.parent / "rejected").iterdir()) == ["a_trasig.csv", "c_ncr.csv"]
+    assert list((inbox.parent / "processing").iterdir()) == []
+    assert Matvarde.objects.count() == 7  # the SPOR file only
+    assert "OSError 36" in caplog.text and "File name too long" not in caplog.text  # no raw path text logged
+
+
+@pytest.mark.django_db
+def test_an_upload_reaches_the_inbox_only_when_it_is_complete(settings):
+    from lagesbild import inkorg
+
+    sett_under_skrivning = []
+
+    def bitar():
+        for bit in (SPOR_HEADER.encode() + b"\n", spor_rows()[0].encode() + b"\n"):
+            sett_under_skrivning.append([p.name for p in inkorg.filer_i_inkorgen()])  # what a run would claim
+            yield bit
+
+    path = inkorg.ta_emot_uppladdning(bitar(), "spor.csv")
+    assert sett_under_skrivning == [[], []]
+    assert path.parent == Path(settings.LAGESBILD_INBOX) and path.name.endswith("_spor.csv")
+    assert path.read_bytes().count(b"\n") == 2
+    assert list((Path(settings.LAGESBILD_INBOX).parent / "uppladdning").iterdir()) == []
+
+
+@pytest.mark.django_db
+def test_a_file_that_cannot_even_be_moved_aside_stays_where_it_is_and_the_run_goes_on(settings, monkeypatch):
+    from lagesbild import inkorg
+
+    inbox = Path(settings.LAGESBILD_INBOX)
+    write(inbox, "a_last.csv", NCR_HEADER, ncr_rows())
+    write(inbox, "b_ncr.csv", NCR_HEADER, ncr_rows())
+    verklig_rename = os.rename
+
+    def rename_som_inte_gar(src, dst):
+        if Path(src).name == "a_last.csv":
+            raise PermissionError(13, "Permission denied")
+        return verklig_rename(src, dst)
+
+    monkeypatch.setattr(inkorg.os, "rename", rename_som_inte_gar)
+    results = inkorg.importera_inkorg(startad_av="beat")
+    monkeypatch.undo()
+    assert [r.run.status for r in results] == [ImportStatus.MISSLYCKAD, ImportStatus.KLAR]
+    assert results[0].run.meddelande.endswith("Den kunde inte flyttas och ligger kvar i inbox/.")
+    assert (inbox / "a_last.csv").read_bytes().startswith(NCR_HEADER.encode())  # not lost

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from arenden.personnummer import maskera_i_text
 from lagesbild.importers import importera_fil
 from lagesbild.models import ImportStatus
 
@@ -19,20 +20,21 @@ class Command(BaseCommand):
         misslyckade = 0
         for name in options["filer"]:
             path = Path(name)
+            namn = maskera_i_text(path.name)  # as stored in the run: never a personnummer in output or logs
             if not path.is_file():
-                self.stderr.write(f"{name}: filen finns inte.")
+                self.stderr.write(f"{maskera_i_text(name)}: filen finns inte.")
                 misslyckade += 1
                 continue
             res = importera_fil(path, startad_av="kommando")
             run = res.run
             if run.status == ImportStatus.KLAR:
                 extra = f" {run.meddelande}" if run.meddelande else ""
-                self.stdout.write(f"{path.name}: inläst ({run.get_kalla_display()}, {run.rader} rader).{extra}")
+                self.stdout.write(f"{namn}: inläst ({run.get_kalla_display()}, {run.rader} rader).{extra}")
             elif run.status == ImportStatus.REDAN_INLAST:
-                self.stdout.write(f"{path.name}: redan inläst (samma innehåll), inget ändrades.")
+                self.stdout.write(f"{namn}: redan inläst (samma innehåll), inget ändrades.")
             else:
                 misslyckade += 1
-                self.stderr.write(f"{path.name}: {run.meddelande}")
+                self.stderr.write(f"{namn}: {run.meddelande}")
                 for text in res.fel_text:
                     self.stderr.write(f"  {text}")
         if misslyckade:

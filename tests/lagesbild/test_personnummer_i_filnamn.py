@@ -1,0 +1,104 @@
+"""A personnummer in a delivery's file name is never stored, logged or used in a file name (inbox, command, upload)."""
+
+import logging
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from arenden.personnummer import maskera_i_text
+from lagesbild import inkorg
+from lagesbild.models import ImportRun, ImportStatus
+from tests.lagesbild.helpers import NCR_HEADER, SPOR_HEADER, ncr_rows, spor_rows, write
+from vardformedling.models import Roll
+
+pytestmark = pytest.mark.django_db
+
+NUMMER = ("19121212-1212", "191212121212", "121212-1212", "1212121212", "19121272+1212")
+
+
+def _lackor(text: str) -> list[str]:
+    return [n for n in NUMMER if n in text]
+
+
+def _lagrat() -> str:
+    return " ".join(str(v) for run in ImportRun.objects.values() for v in run.values())
+
+
+def _filnamn(settings) -> str:
+    return " ".join(p.name for p in Path(settings.LAGESBILD_INBOX).parent.rglob("*"))
+
+
+def _latin1(path: Path) -> Path:
+    text = "\n".join([NCR_HEADER, *ncr_rows()]) + "\n"
+    path.write_bytes(text.replace("Ögonsektionen", "\xd6gonsektionen").encode("latin-1"))
+    return path
+
+
+@pytest.mark.parametrize("namn", ["19121212-1212", "191212121212", "121212-1212", "1212121212", "19121272+1212"])
+def test_the_masking_hides_every_form_of_the_number_and_keeps_dates(namn):
+    assert maskera_i_text(f"spor_{namn}.csv") == "spor_XXXXXXXX-XXXX.csv"
+    assert maskera_i_text("spor_vantetider_20261120.csv") == "spor_vantetider_20261120.csv"
+
+
+def test_the_inbox_never_stores_logs_or_files_a_personnummer(settings, caplog):
+    caplog.set_level(logging.DEBUG)
+    inbox = Path(settings.LAGESBILD_INBOX)
+    write(inbox, "spor_19121212-1212.csv", SPOR_HEADER, spor_rows())
+    _latin1(inbox / "ncr_191212121212.csv")  # rejected; the parser's message is logged
+    write(inbox, "ncr_121212-1212_trasig.csv", "a;b", ["1;2"])
+    results = inkorg.importera_inkorg(startad_av="beat")
+    assert [r.run.status for r in results] == [ImportStatus.AVVISAD, ImportStatus.AVVISAD, ImportStatus.KLAR]
+    assert "kunde inte tolkas" in caplog.text
+    assert _lackor(_lagrat()) == []
+    assert _lackor(caplog.text) == []
+    assert _lackor(_filnamn(settings)) == []
+    assert {r.run.filnamn for r in results} == {
+        "spor_XXXXXXXX-XXXX.csv",
+        "ncr_XXXXXXXX-XXXX.csv",
+        "ncr_XXXXXXXX-XXXX_trasig.csv",
+    }
+
+
+def test_a_file_the_inbox_cannot_handle_is_set_aside_without_its_personnummer(settings, caplog, monkeypatch):
+    caplog.set_level(logging.DEBUG)
+    write(Path(settings.LAGESBILD_INBOX), "spor_19121212-1212.csv", SPOR_HEADER, spor_rows())
+
+    def kraschar(path, **kw):
+        raise RuntimeError(f"oväntat fel med {path}")
+
+    monkeypatch.setattr(inkorg, "importera_fil", kraschar)
+    [res] = inkorg.importera_inkorg(startad_av="beat")
+    assert res.run.status == ImportStatus.MISSLYCKAD
+    assert (_lackor(_lagrat()), _lackor(caplog.text), _lackor(_filnamn(settings))) == ([], [], [])
+
+
+def test_the_command_prints_and_stores_the_name_masked(tmp_path, capsys, caplog):
+    caplog.set_level(logging.DEBUG)
+    good = write(tmp_path, "spor_19121212-1212.csv", SPOR_HEADER, spor_rows())
+    bad = _latin1(tmp_path / "ncr_191212121212.csv")
+    with pytest.raises(CommandError):
+        call_command("import_lagesbild", str(good), str(bad), str(tmp_path / "saknas_121212-1212.csv"))
+    out = capsys.readouterr()
+    assert "spor_XXXXXXXX-XXXX.csv: inläst (SPOR, 7 rader)." in out.out
+    assert "ncr_XXXXXXXX-XXXX.csv rad 2, kolumn vardenhet_namn" in out.err
+    assert (_lackor(out.out + out.err), _lackor(_lagrat()), _lackor(caplog.text)) == ([], [], [])
+
+
+def test_an_upload_never_stores_logs_shows_or_files_a_personnummer(client_for, settings, caplog):
+    caplog.set_level(logging.DEBUG)
+    admin = client_for(Roll.ADMINISTRATOR)
+    for namn, innehall in (
+        ("ncr_19121212-1212.csv", ("\n".join([NCR_HEADER, *ncr_rows()]) + "\n").encode()),
+        ("spor_191212121212.csv", b"a;b\n1;2\n"),
+    ):
+        response = admin.post(
+            "/lagesbild/importer/ladda-upp/", {"fil": SimpleUploadedFile(namn, innehall)}, follow=True
+        )
+        assert response.status_code == 200
+        assert _lackor(response.content.decode()) == []
+        assert all(_lackor(url) == [] for url, _ in response.redirect_chain)
+    assert ImportRun.objects.filter(status=ImportStatus.KLAR, filnamn="ncr_XXXXXXXX-XXXX.csv").exists()
+    assert (_lackor(_lagrat()), _lackor(caplog.text), _lackor(_filnamn(settings))) == ([], [], [])
