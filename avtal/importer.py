@@ -7,6 +7,7 @@ is applied in one short atomic write with bulk operations. Volume reservations a
 volume survives every upload; lines that carry reservations are never deleted.
 """
 
+import functools
 import io
 import logging
 import zipfile
@@ -241,6 +242,7 @@ def _decimal(varde: str) -> Decimal:
     return Decimal(text)
 
 
+@functools.lru_cache(maxsize=8192)  # a file repeats a few providers' numbers on thousands of lines
 def _orgnr_format(varde: str) -> str | None:
     if not se_orgnr.is_valid(varde):
         return None
