@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from arenden.personnummer import maskera_i_text
 from avtal.importer import STOR_FIL_RADER, FilFel, analysera, filtyp, rader_i_fil
 from avtal.models import AvtalsUppladdning, Uppladdningsstatus
 from avtal.tillampning import planera, tillampa
@@ -22,7 +23,7 @@ def uppladdning_skapa(*, filnamn: str, innehall: bytes, anvandare=None, kommando
     """Record the upload and check it as a file (size, type by content, XLSX bomb)."""
     u = AvtalsUppladdning(
         anvandare=anvandare,
-        filnamn=(filnamn or "okänd")[:255],
+        filnamn=(maskera_i_text(filnamn) or "okänd")[:255],  # no personnummer stored from a file name
         sha256=hashlib.sha256(innehall).hexdigest(),
         storlek=len(innehall),
         kommandorad=kommandorad,

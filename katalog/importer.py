@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from stdnum.se import orgnr as stdnum_orgnr
 
+from arenden.personnummer import maskera_i_text
 from katalog.models import Agarform, KatalogImport, KvaGrupp, Vardenhet, Vardgivare, Vardutbud
 from vardformedling.models import Region
 
@@ -388,6 +389,7 @@ def _apply(rows: list[Rad]) -> tuple[int, int, int, int]:
 
 
 def import_katalog(*, data: bytes, filnamn: str, user=None) -> Resultat:
+    filnamn = maskera_i_text(filnamn)  # a personnummer in a file name is never stored or logged
     """Validate the whole extract, then apply it atomically. Never raises for bad input: see Resultat.fel."""
     sha = hashlib.sha256(data).hexdigest()
     senaste = KatalogImport.objects.filter(status=KatalogImport.Status.KLAR).first()

@@ -205,6 +205,12 @@ else:
     CELERY_TASK_ALWAYS_EAGER = True
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_TASK_EAGER_PROPAGATES = True
+# A task whose acknowledgement was lost (worker killed, Redis gone) comes back after the visibility timeout. It must
+# come back after a dead import run's claimed file counts as abandoned (LAGESBILD_HANGANDE_EFTER, 1 h), or the
+# redelivered run would leave that file for the next night.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
+# Celery 6 flips this default to True: a Redis blip would then cancel a running import. Keep today's behaviour.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 # With Redis down, fail within seconds (the page then says so in Swedish) instead of retrying for ~20 s.
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"max_retries": 2}}
 CELERY_BEAT_SCHEDULE = {
@@ -218,6 +224,11 @@ CELERY_BEAT_SCHEDULE = {
     "uppfoljning-manadsrapport": {
         "task": "arenden.tasks.skapa_manadsrapporter",
         "schedule": crontab(day_of_month=1, hour=6, minute=0),
+    },
+    # Expired sessions are unusable at once (middleware); this removes their rows from the table every night.
+    "sessioner-rensa": {
+        "task": "vardformedling.tasks.rensa_sessioner",
+        "schedule": crontab(hour=3, minute=45),
     },
     # Reminders for offers past their answer deadline, every morning.
     "arenden-paminnelser": {

@@ -102,3 +102,20 @@ def test_an_upload_never_stores_logs_shows_or_files_a_personnummer(client_for, s
         assert all(_lackor(url) == [] for url, _ in response.redirect_chain)
     assert ImportRun.objects.filter(status=ImportStatus.KLAR, filnamn="ncr_XXXXXXXX-XXXX.csv").exists()
     assert (_lackor(_lagrat()), _lackor(caplog.text), _lackor(_filnamn(settings))) == ([], [], [])
+
+
+def test_catalogue_and_agreement_files_never_store_a_personnummer_from_their_name(caplog):
+    """The same rule for the other two importers: the name is masked before it is stored or logged."""
+    from avtal.models import AvtalsUppladdning
+    from avtal.uppladdning import uppladdning_skapa
+    from katalog.importer import import_katalog
+    from katalog.models import KatalogImport
+
+    caplog.set_level(logging.DEBUG)
+    import_katalog(data=b"inte en katalog", filnamn="katalog_19121212-1212.csv")
+    uppladdning_skapa(filnamn="avtal_191212121212.csv", innehall=b"inte ett avtal")
+    lagrat = " ".join(KatalogImport.objects.values_list("filnamn", flat=True)) + " ".join(
+        AvtalsUppladdning.objects.values_list("filnamn", flat=True)
+    )
+    assert "katalog_" in lagrat and "avtal_" in lagrat
+    assert _lackor(lagrat) == [] and _lackor(caplog.text) == []

@@ -81,6 +81,19 @@ def test_a_session_idle_for_more_than_30_minutes_ends_and_its_key_no_longer_work
         assert _sent_to_login(_replay(key, "/"), "/")
 
 
+def test_the_nightly_cleanup_removes_expired_session_rows_and_keeps_live_ones(signed_in, client_for):
+    from vardformedling.tasks import rensa_sessioner
+
+    _client, idle_key = signed_in
+    with clock(31):
+        active = client_for(Roll.KOORDINATOR, "06")
+        assert active.get("/").status_code == 200
+        active_key = active.session.session_key
+        assert rensa_sessioner.delay().get() == 1
+    assert set(Session.objects.values_list("session_key", flat=True)) == {active_key}
+    assert idle_key != active_key
+
+
 def test_a_session_ends_10_hours_after_sign_in_however_active(signed_in):
     client, key = signed_in
     for minutes in range(25, 10 * 60, 25):  # a request every 25 minutes for 9 h 50 min
