@@ -9,6 +9,7 @@ are counted with a light execute wrapper, never with Django's debug cursor), Pos
 """
 
 import os
+import platform
 import statistics
 import sys
 import time
@@ -47,6 +48,17 @@ def krav_postgresql() -> None:
             f"Benchmarkerna körs bara mot PostgreSQL, men DATABASE_URL är {url or '(tom, dvs. SQLite)'!r}. "
             "Ange t.ex. DATABASE_URL=postgres://postgres@127.0.0.1:5432/vf_bench."
         )
+
+
+def cpu_modell() -> str:
+    """The CPU model for the results files (Linux /proc/cpuinfo, else what platform knows)."""
+    try:
+        for rad in Path("/proc/cpuinfo").read_text().splitlines():
+            if rad.startswith("model name"):
+                return rad.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "okänd CPU"
 
 
 def skapa_databas() -> None:

@@ -34,16 +34,6 @@ import _common  # noqa: E402  (sets the environment before Django loads)
 SIDOR = ["search", "lagesbild_table", "lagesbild_unit", "worklist", "case_page", "uppfoljning"]
 
 
-def cpu_modell() -> str:
-    try:
-        for rad in Path("/proc/cpuinfo").read_text().splitlines():
-            if rad.startswith("model name"):
-                return rad.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "okänd CPU"
-
-
 def maskin() -> dict:
     minne = ""
     try:
@@ -54,7 +44,7 @@ def maskin() -> dict:
         pass
     return {
         "nproc": os.cpu_count(),
-        "cpu": cpu_modell(),
+        "cpu": _common.cpu_modell(),
         "minne": minne,
         "python": platform.python_version(),
         "last_start": round(os.getloadavg()[0], 2),

@@ -135,37 +135,25 @@ def las_val(get: QueryDict, *, regioner: list[Region]) -> Val:
     val = Val(text=get.get("kva", "").strip(), sida=get.get("sida", "").strip())
     val.kva, val.kandidater = hitta_kva(val.text)
     noter = val.meddelanden
-    period = get.get("period", "").strip()
-    if period in PERIODER:
-        val.period = period
-    elif period:
-        noter.append(f"Perioden {_visa(period)} finns inte (välj 30, 90 eller 365 dagar); visar 90 dagar.")
-    niva = get.get("niva", "").strip()
-    if niva in NIVAER:
-        val.niva = niva
-    elif niva:
-        noter.append(f"Nivån {_visa(niva)} finns inte (välj vårdenhet eller region); visar vårdenheter.")
+    urval_for_vad = f" för {val.kva.kod} ({val.kva.register or 'SPOR och NCR'})" if val.kva else ""
+    tillatna = {  # parameter → (allowed values, note when another value was given)
+        "period": (PERIODER, "Perioden {} finns inte (välj 30, 90 eller 365 dagar); visar 90 dagar."),
+        "niva": (NIVAER, "Nivån {} finns inte (välj vårdenhet eller region); visar vårdenheter."),
+        "urval": (dict(urval_for(val.kva)), "Urvalet {} finns inte" + urval_for_vad + "; visar alla patienter."),
+        "sort": (KOLUMNER, "Det går inte att sortera på {}; sorterar på median."),
+        "ordning": (ORDNINGAR, "Ordningen {} finns inte; sorterar stigande."),
+    }
+    for namn, (varden, fel) in tillatna.items():
+        value = get.get(namn, "").strip()
+        if value in varden:
+            setattr(val, namn, value)
+        elif value:
+            noter.append(fel.replace("{}", _visa(value)))
     kod = Region.normalise_kod(get.get("region", ""))
     if kod:
         val.region = next((r for r in regioner if r.kod == kod), None)
         if val.region is None:
             noter.append(f"Regionen {_visa(kod)} finns inte; visar alla regioner.")
-    urval = get.get("urval", "").strip()
-    if urval in dict(urval_for(val.kva)):
-        val.urval = urval
-    elif urval:
-        for_vad = f" för {val.kva.kod} ({val.kva.register or 'SPOR och NCR'})" if val.kva else ""
-        noter.append(f"Urvalet {_visa(urval)} finns inte{for_vad}; visar alla patienter.")
-    sort = get.get("sort", "").strip()
-    if sort in KOLUMNER:
-        val.sort = sort
-    elif sort:
-        noter.append(f"Det går inte att sortera på {_visa(sort)}; sorterar på median.")
-    ordning = get.get("ordning", "").strip()
-    if ordning in ORDNINGAR:
-        val.ordning = ordning
-    elif ordning:
-        noter.append(f"Ordningen {_visa(ordning)} finns inte; sorterar stigande.")
     return val
 
 

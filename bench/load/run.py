@@ -265,16 +265,6 @@ def antal_fel(res: dict) -> int:
     return int(tal(aggregerat(res), "Failure Count")) + sum(int(u.get("Count") or 1) for u in res["undantag"])
 
 
-def cpu_modell() -> str:
-    try:
-        for rad in Path("/proc/cpuinfo").read_text().splitlines():
-            if rad.startswith("model name"):
-                return rad.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "okänd CPU"
-
-
 def main() -> int:
     a = argument()
     if not a.db.startswith(("postgres://", "postgresql://")):
@@ -303,12 +293,15 @@ def main() -> int:
     rps_trivial = tal(aggregerat(trivial), "Requests/s")
     kvot = rps_blandning / rps_trivial if rps_trivial else 0.0
     nproc = os.cpu_count()
+    sys.path.insert(0, str(BENCH))
+    import _common
+
     rok = a.scale < 1 or sekunder(a.duration) < 60
     text = [
         "# Load test",
         "",
         *([f"**Smoke run** (seed_scale {a.scale}, {a.duration}): not the national-scale figure.", ""] if rok else []),
-        f"{datetime.now().astimezone():%Y-%m-%d %H:%M %Z}, {platform.node()}, {nproc} cores ({cpu_modell()}), "
+        f"{datetime.now().astimezone():%Y-%m-%d %H:%M %Z}, {platform.node()}, {nproc} cores ({_common.cpu_modell()}), "
         f"Python {platform.python_version()}, locust {locust.__version__}. Load average (1 min) before/after: "
         f"{last_fore[0]:.2f}/{last_efter[0]:.2f} (above {nproc} means other work shared the CPUs: the figures are "
         f"then pessimistic).",
