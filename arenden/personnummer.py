@@ -44,15 +44,26 @@ def mask(pnr12: str) -> str:
     return f"{pnr12[:8]}-****" if len(pnr12) == 12 else "****"
 
 
-# Anything shaped like a personnummer or samordningsnummer – ÅÅMMDD-NNNN, ÅÅÅÅMMDD-NNNN (also with +) – and every
-# run of ten or more digits (ÅÅMMDDNNNN, ÅÅÅÅMMDDNNNN, or one hidden in a longer run). Deliberately wide (no date or
-# check-digit test): a false hit only hides digits, a miss would leak a number. Dates (8 digits) are kept.
-_PERSONNUMMERLIKT = re.compile(r"(?<!\d)(?:\d{6,8}[-+]\d{4}|\d{10,})(?!\d)")
+# Anything shaped like a personnummer or samordningsnummer – ÅÅMMDD-NNNN or ÅÅÅÅMMDD-NNNN with any of the separators
+# people and file systems use (- + _ . space) – and every run of ten or more digits (ÅÅMMDDNNNN, ÅÅÅÅMMDDNNNN, or one
+# hidden in a longer run). ASCII digits only. Deliberately wide (no date or check-digit test): a false hit only hides
+# digits, a miss would leak a number. So a 10-digit organisation number ("5560000001") or a date with a time
+# ("20261203 1200") is masked too. Kept: dates alone ("20261203", "2026-12-03", "20261101-20261130") and HSA-ids
+# ("SE2321000180-VL01": SE, an organisation number – third digit 2–9, which no personnummer month has – and "-").
+_PERSONNUMMERLIKT = re.compile(
+    r"(?<![0-9])"
+    r"(?!(?<=[Ss][Ee])[0-9]{2}[2-9][0-9]{7}-[A-Za-z0-9])"  # an HSA-id's organisation number
+    r"(?:[0-9]{6,8}[-+_. ][0-9]{4}|[0-9]{10,})"
+    r"(?![0-9])"
+)
 MASKERAT = "XXXXXXXX-XXXX"
 
 
 def maskera_i_text(text: str) -> str:
-    """`text` (a file name, a log line) with every personnummer-like digit sequence replaced by XXXXXXXX-XXXX."""
+    """`text` (a file name, a log line) with every personnummer-like digit sequence replaced by XXXXXXXX-XXXX.
+
+    Wide on purpose (see _PERSONNUMMERLIKT): other numbers of the same shape, such as organisation numbers in a file
+    name, are masked as well."""
     return _PERSONNUMMERLIKT.sub(MASKERAT, text or "")
 
 

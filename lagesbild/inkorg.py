@@ -87,7 +87,8 @@ def begransa_namn(namn: str, max_byte: int = MAX_NAMN_BYTE) -> str:
 
 
 def _stampel() -> str:
-    return f"{timezone.now():%Y%m%dT%H%M%S}_{uuid.uuid4().hex[:6]}_"
+    # "Z" (UTC) after the time: "HHMMSS_" followed by hex digits would look like ÅÅMMDD_NNNN to maskera_i_text
+    return f"{timezone.now():%Y%m%dT%H%M%SZ}_{uuid.uuid4().hex[:6]}_"
 
 
 def saker_filnamn(namn: str) -> str:
@@ -199,7 +200,7 @@ def aterstall_avbrutna() -> int:
         namn = _CLAIM_PREFIX.sub("", claimed.name, count=1) or claimed.name
         target = folders["inbox"] / namn
         if target.exists():  # a new delivery with the same name arrived meanwhile: keep both
-            target = folders["inbox"] / f"{timezone.now():%Y%m%dT%H%M%S}_{uuid.uuid4().hex[:6]}_{namn}"[:200]
+            target = folders["inbox"] / f"{_stampel()}{namn}"[:200]
         try:
             os.rename(claimed, target)
         except FileNotFoundError:

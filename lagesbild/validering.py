@@ -86,8 +86,9 @@ MAX_VANTEDAGAR = 3650  # ten years: a longer waiting time is a broken file, not 
 MAX_ENHETSNAMN = 200  # Vardenhet.namn
 MAX_VARDOMRADE = 100  # VantetidManad.vardomrade
 MANADER_BAKAT = 18  # monthly periods: the 18 calendar months before the extract's month
-# The agreed file names (REGISTER_FILES.md); a stored name may carry the inbox's "ÅÅÅÅMMDDTHHMMSS_xxxxxx_" prefix.
-_PREFIX = r"^(?:\d{8}T\d{6}_[0-9a-f]{6}_)?"
+# The agreed file names (REGISTER_FILES.md); a stored name may carry the inbox's "ÅÅÅÅMMDDTHHMMSSZ_xxxxxx_" prefix
+# (older names have no Z).
+_PREFIX = r"^(?:[0-9]{8}T[0-9]{6}Z?_[0-9a-f]{6}_)?"
 FILNAMN_RE = {
     Kalla.SPOR: re.compile(_PREFIX + r"spor_vantetider_(\d{8})\.csv$", re.IGNORECASE),
     Kalla.NCR: re.compile(_PREFIX + r"ncr_katarakt_(\d{8})\.csv$", re.IGNORECASE),

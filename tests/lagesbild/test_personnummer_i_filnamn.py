@@ -16,7 +16,16 @@ from vardformedling.models import Roll
 
 pytestmark = pytest.mark.django_db
 
-NUMMER = ("19121212-1212", "191212121212", "121212-1212", "1212121212", "19121272+1212")
+NUMMER = (
+    "19121212-1212",
+    "191212121212",
+    "121212-1212",
+    "1212121212",
+    "19121272+1212",
+    "19121212_1212",
+    "19121212 1212",
+    "121212.1212",
+)
 
 
 def _lackor(text: str) -> list[str]:
@@ -37,10 +46,48 @@ def _latin1(path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("namn", ["19121212-1212", "191212121212", "121212-1212", "1212121212", "19121272+1212"])
+@pytest.mark.parametrize("namn", NUMMER)
 def test_the_masking_hides_every_form_of_the_number_and_keeps_dates(namn):
     assert maskera_i_text(f"spor_{namn}.csv") == "spor_XXXXXXXX-XXXX.csv"
     assert maskera_i_text("spor_vantetider_20261120.csv") == "spor_vantetider_20261120.csv"
+
+
+@pytest.mark.parametrize(
+    ("text", "maskerad"),
+    [
+        ("remiss_19121212_1212.csv", "remiss_XXXXXXXX-XXXX.csv"),
+        ("remiss 19121212 1212.csv", "remiss XXXXXXXX-XXXX.csv"),
+        ("remiss_121212.1212.csv", "remiss_XXXXXXXX-XXXX.csv"),
+        ("a121212_1212b", "aXXXXXXXX-XXXXb"),
+        ("SE1212121212-X", "SEXXXXXXXX-XXXX-X"),  # HSA-shaped, but the digits could be a personnummer
+        ("orgnr_5560000001.csv", "orgnr_XXXXXXXX-XXXX.csv"),  # wide on purpose: an organisation number too
+        # kept: dates, a date range, HSA-ids, short digit runs, other digits than ASCII
+        ("vantetider_2026-12-03.csv", "vantetider_2026-12-03.csv"),
+        ("ncr_katarakt_20261203.csv", "ncr_katarakt_20261203.csv"),
+        ("vantetider_20261101-20261130.csv", "vantetider_20261101-20261130.csv"),
+        ("Enhet SE2321000180-VL01 saknas", "Enhet SE2321000180-VL01 saknas"),
+        ("se5560000001-ogon02", "se5560000001-ogon02"),
+        ("rad 12345 kolumn 1234", "rad 12345 kolumn 1234"),
+        ("\u0661\u0669\u0661\u0662\u0661\u0662-\u0661\u0662\u0661\u0662", None),
+    ],
+)
+def test_the_masking_covers_separators_and_keeps_what_is_no_personnummer(text, maskerad):
+    assert maskera_i_text(text) == (text if maskerad is None else maskerad)
+
+
+def test_the_inbox_timestamp_is_never_taken_for_a_personnummer(monkeypatch):
+    """The prefix the inbox puts on an upload's name survives masking, so the agreed name is still recognised."""
+    import uuid
+    from datetime import UTC, datetime
+
+    from lagesbild.models import Kalla
+    from lagesbild.validering import kalla_enligt_filnamn
+
+    monkeypatch.setattr(inkorg.timezone, "now", lambda: datetime(2026, 12, 3, 2, 30, 0, tzinfo=UTC))
+    monkeypatch.setattr(inkorg.uuid, "uuid4", lambda: uuid.UUID("1234abcd" + "0" * 24))
+    namn = inkorg.saker_filnamn("spor_vantetider_20261120.csv")
+    assert maskera_i_text(namn) == namn
+    assert kalla_enligt_filnamn(maskera_i_text(namn)) == (Kalla.SPOR, "20261120")
 
 
 def test_the_inbox_never_stores_logs_or_files_a_personnummer(settings, caplog):
