@@ -5,6 +5,7 @@ date part is checked with day − 60 and the Luhn check digit over the original 
 """
 
 import re
+import traceback
 
 from django.core.exceptions import ValidationError
 from stdnum import luhn
@@ -65,6 +66,12 @@ def maskera_i_text(text: str) -> str:
     Wide on purpose (see _PERSONNUMMERLIKT): other numbers of the same shape, such as organisation numbers in a file
     name, are masked as well."""
     return _PERSONNUMMERLIKT.sub(MASKERAT, text or "")
+
+
+def maskerat_undantag(exc: BaseException) -> str:
+    """`exc` with its traceback as text, masked like maskera_i_text: for the log, where an OSError's message (and
+    many a library's) carries the raw path of the file it was reading."""
+    return maskera_i_text("".join(traceback.format_exception(exc)).rstrip())
 
 
 def make_test_number(year: int, month: int, day: int, serial: int) -> str:

@@ -389,8 +389,8 @@ def _apply(rows: list[Rad]) -> tuple[int, int, int, int]:
 
 
 def import_katalog(*, data: bytes, filnamn: str, user=None) -> Resultat:
-    filnamn = maskera_i_text(filnamn)  # a personnummer in a file name is never stored or logged
     """Validate the whole extract, then apply it atomically. Never raises for bad input: see Resultat.fel."""
+    filnamn = maskera_i_text(filnamn)  # a personnummer in a file name is never stored or logged
     sha = hashlib.sha256(data).hexdigest()
     senaste = KatalogImport.objects.filter(status=KatalogImport.Status.KLAR).first()
     if senaste and senaste.sha256 == sha:

@@ -29,7 +29,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from arenden.personnummer import maskera_i_text
+from arenden.personnummer import maskera_i_text, maskerat_undantag
 from katalog.models import KvaGrupp, Vardenhet
 from lagesbild import bulk
 from lagesbild.models import ImportRun, ImportStatus, Kalla, Leverans, Matvarde, VantetidManad, manad_start
@@ -84,7 +84,7 @@ def importera_fil(path, *, startad_av: str, filnamn: str | None = None) -> Resul
         extra = f" (de första {len(exc.fel)} visas)" if exc.antal > len(exc.fel) else ""
         run.meddelande = f"Filen avvisades: {exc.antal} fel{extra}. Inget lästes in."
     except Exception as exc:
-        logger.exception("Import av %s misslyckades", filnamn)
+        logger.error("Import av %s misslyckades:\n%s", filnamn, maskerat_undantag(exc))  # no raw path in the log
         run.status = ImportStatus.MISSLYCKAD
         run.meddelande = f"Importen misslyckades oväntat ({type(exc).__name__}); inget lästes in."
     run.klar = timezone.now()

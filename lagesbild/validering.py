@@ -300,7 +300,7 @@ def fysiska_rader(path: Path | None, poster) -> dict[int, int]:
             if post >= sista:
                 break
     except (csv.Error, OSError) as exc:  # e.g. a field over the csv module's size limit
-        logger.info("Radnummer kunde inte räknas om: %s", exc)
+        logger.info("Radnummer kunde inte räknas om: %s", maskera_i_text(str(exc)))  # an OSError names the path
     return karta
 
 
@@ -324,7 +324,7 @@ def _kodningsfel(path: Path, parserfel: str, rubrik: list[str]) -> Fel:
                 kolumn = rubrik[index] if index is not None and index < len(rubrik) else ""
                 return Fel(rad, kolumn, FEL_KODNING_VARDE)
     except (csv.Error, OSError) as exc:
-        logger.info("Kodningsfelet kunde inte hittas: %s", exc)
+        logger.info("Kodningsfelet kunde inte hittas: %s", maskera_i_text(str(exc)))
     return Fel(1, "", FEL_KODNING)
 
 
@@ -356,8 +356,9 @@ def las_csv(path, *, loggnamn: str | None = None) -> Tabell:
             _las(path, len(namn), kanda, tradar=False, felrader=felrader)
     except pa.ArrowException as exc:  # ArrowInvalid for a malformed file; any other Arrow error alike
         # The parser's (English) text stays in the log for support; the user gets a fixed Swedish message.
-        # Register files hold aggregate figures only, so the text carries no personal data.
-        logger.info("Registerfil %s kunde inte tolkas som CSV: %s", loggnamn or maskera_i_text(path.name), exc)
+        # Register files hold aggregate figures only, so the text carries no personal data; a path it names is masked.
+        filnamn = loggnamn or maskera_i_text(path.name)
+        logger.info("Registerfil %s kunde inte tolkas som CSV: %s", filnamn, maskera_i_text(str(exc)))
         if "UTF8" in str(exc):
             raise FilAvvisad([_kodningsfel(path, str(exc), normal)]) from exc
         raise FilAvvisad([Fel(1, "", FEL_EJ_CSV)]) from exc

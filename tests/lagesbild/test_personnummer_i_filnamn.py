@@ -166,3 +166,54 @@ def test_catalogue_and_agreement_files_never_store_a_personnummer_from_their_nam
     )
     assert "katalog_" in lagrat and "avtal_" in lagrat
     assert _lackor(lagrat) == [] and _lackor(caplog.text) == []
+
+
+def test_the_command_never_shows_or_logs_a_personnummer_from_a_read_error(tmp_path, capsys, caplog, monkeypatch):
+    """An OSError's text carries the raw path: the import's log line and the command's output never show it."""
+    from lagesbild import importers
+
+    caplog.set_level(logging.DEBUG)
+    trasig = write(tmp_path, "remiss_19121212_1212.csv", SPOR_HEADER, spor_rows())
+    olasbar = write(tmp_path, "spor_19121212 1212.csv", SPOR_HEADER, spor_rows())
+    saknas = tmp_path / "121212.1212" / "spor.csv"
+
+    def las_csv(path, **kw):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    riktig_sha256 = importers.sha256
+
+    def sha256(path):
+        if path == olasbar:
+            raise PermissionError(13, "Permission denied", str(path))
+        return riktig_sha256(path)
+
+    monkeypatch.setattr(importers, "las_csv", las_csv)
+    monkeypatch.setattr(importers, "sha256", sha256)
+    with pytest.raises(CommandError) as fel:
+        call_command("import_lagesbild", str(trasig), str(olasbar), str(saknas))
+    out = capsys.readouterr()
+    assert "remiss_XXXXXXXX-XXXX.csv: Importen misslyckades oväntat (PermissionError)" in out.err
+    assert "spor_XXXXXXXX-XXXX.csv: filen kunde inte läsas (PermissionError)" in out.err
+    assert "XXXXXXXX-XXXX/spor.csv: filen finns inte." in out.err
+    assert "Import av remiss_XXXXXXXX-XXXX.csv misslyckades" in caplog.text
+    assert "PermissionError" in caplog.text  # the traceback is still logged, masked
+    assert (_lackor(out.out + out.err + str(fel.value)), _lackor(_lagrat()), _lackor(caplog.text)) == ([], [], [])
+
+
+def test_a_parser_message_naming_the_path_is_logged_masked(tmp_path, caplog, monkeypatch):
+    import pyarrow as pa
+
+    from lagesbild import validering
+    from lagesbild.importers import importera_fil
+
+    caplog.set_level(logging.DEBUG)
+    path = write(tmp_path, "remiss_19121212_1212.csv", SPOR_HEADER, spor_rows())
+
+    def read_csv(fil, **kw):
+        raise pa.ArrowInvalid(f"CSV parse error in '{fil}'")
+
+    monkeypatch.setattr(validering.pa_csv, "read_csv", read_csv)
+    res = importera_fil(path, startad_av="test")
+    assert res.run.status == ImportStatus.AVVISAD
+    assert "kunde inte tolkas som CSV" in caplog.text and "remiss_XXXXXXXX-XXXX.csv'" in caplog.text
+    assert (_lackor(caplog.text), _lackor(_lagrat())) == ([], [])

@@ -1,5 +1,8 @@
 """`manage.py import_lagesbild FILE [FILE ...]`: exit 0 when every file was imported or already imported,
-exit 1 with a message per file when any file was rejected (a rejected file changes nothing)."""
+exit 1 with a message per file when any file was rejected (a rejected file changes nothing).
+
+A file name is printed with personnummer-like digit runs masked (arenden.personnummer.maskera_i_text), and a file
+that cannot be read is reported by its masked name and the kind of error: an OSError's own text holds the raw path."""
 
 from pathlib import Path
 
@@ -21,11 +24,16 @@ class Command(BaseCommand):
         for name in options["filer"]:
             path = Path(name)
             namn = maskera_i_text(path.name)  # as stored in the run: never a personnummer in output or logs
-            if not path.is_file():
-                self.stderr.write(f"{maskera_i_text(name)}: filen finns inte.")
+            try:
+                if not path.is_file():
+                    self.stderr.write(f"{maskera_i_text(name)}: filen finns inte.")
+                    misslyckade += 1
+                    continue
+                res = importera_fil(path, startad_av="kommando")
+            except OSError as exc:
+                self.stderr.write(f"{namn}: filen kunde inte läsas ({type(exc).__name__}); inget lästes in.")
                 misslyckade += 1
                 continue
-            res = importera_fil(path, startad_av="kommando")
             run = res.run
             if run.status == ImportStatus.KLAR:
                 extra = f" {run.meddelande}" if run.meddelande else ""
