@@ -13,7 +13,7 @@ from stdnum import luhn
 FEL_FORMAT = "Ärende-id ska skrivas VF-ÅÅÅÅ-RR-NNNNNN-K, till exempel VF-2026-20-000123-5."
 FEL_KONTROLLSIFFRA = "Kontrollsiffran i ärende-id {case_id} stämmer inte. Kontrollera att du skrivit av det rätt."
 
-_PATTERN = re.compile(r"^VF-?(\d{4})-?(\d{2})-?(\d{6})-?(\d)$")
+_PATTERN = re.compile(r"^VF-?([0-9]{4})-?([0-9]{2})-?([0-9]{6})-?([0-9])$")  # ASCII digits: Luhn takes no others
 
 
 def format_case_id(ar: int, region_kod: str, nummer: int) -> str:

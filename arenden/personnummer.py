@@ -22,7 +22,7 @@ FEL_KONTROLLSIFFRA = "Personnumrets kontrollsiffra stämmer inte. Kontrollera at
 def normalise(value: str) -> str:
     """Returns the number as 12 digits, or raises ValidationError with a Swedish message."""
     raw = re.sub(r"\s", "", value or "")
-    if not re.fullmatch(r"(\d{2})?\d{6}[-+]?\d{4}", raw):
+    if not re.fullmatch(r"([0-9]{2})?[0-9]{6}[-+]?[0-9]{4}", raw):
         raise ValidationError(FEL_PERSONNUMMER, code="format")
     separator = "+" if "+" in raw else "-"
     digits = raw.replace("-", "").replace("+", "")

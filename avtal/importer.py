@@ -10,6 +10,7 @@ volume survives every upload; lines that carry reservations are never deleted.
 import functools
 import io
 import logging
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from stdnum.se import orgnr as se_orgnr
 
 from avtal.models import Avtalstyp
 from katalog.models import Vardenhet, Vardgivare
+from vardformedling.indata import fel_styrtecken, utan_styrtecken
 from vardformedling.models import Region
 
 KRAVDA = [
@@ -76,6 +78,9 @@ AVTALSNIVA = [
 ZIP_MAX_OKOMPRIMERAT = 50 * 1024 * 1024
 ZIP_MAX_KVOT = 100
 STOR_FIL_RADER = 2000
+# Free text: checked for control characters (the other columns must match a pattern, a set or the catalogue)
+TEXTKOLUMNER = ["avtal_id", "villkor", "kontakt", "ersattningsmodell"]
+KVA_RE = re.compile(r"[A-ZÅÄÖ0-9]{3}")  # as the register importer; str.isalnum() took any script's letters and digits
 
 FALTNAMN = {
     "vardgivare": "Vårdgivare",
@@ -282,6 +287,9 @@ def analysera(innehall: bytes, *, progress: Callable[[int], None] | None = None)
         def fel_i(kolumn: str, text: str, n=n, radfel=radfel) -> None:
             radfel.append(f"rad {n}, kolumn {kolumn}: {text}")
 
+        for kolumn in TEXTKOLUMNER:
+            if text := fel_styrtecken(r[kolumn], radbrytning=kolumn == "villkor"):  # terms may span lines
+                fel_i(kolumn, text)
         avtal_id = r["avtal_id"]
         if not avtal_id:
             fel_i("avtal_id", "värde saknas")
@@ -368,7 +376,7 @@ def analysera(innehall: bytes, *, progress: Callable[[int], None] | None = None)
         kva = r["kva_grupp"].upper()
         if not kva:
             fel_i("kva_grupp", "värde saknas")
-        elif len(kva) != 3 or not kva.isalnum():
+        elif not KVA_RE.fullmatch(kva):
             fel_i("kva_grupp", f"”{r['kva_grupp']}” är inte en KVÅ-grupp (tre tecken, t.ex. CJE)")
         rad = {"pris_kr": None, "ersattningsmodell": r["ersattningsmodell"], "takvolym": None}
         if len(rad["ersattningsmodell"]) > 100:
@@ -417,6 +425,7 @@ def analysera(innehall: bytes, *, progress: Callable[[int], None] | None = None)
             avtal[nyckel] = data
     if progress:
         progress(60)
+    fel = [utan_styrtecken(f) for f in fel]  # a quoted value may hold a control character
     return Analys(fel=fel, avtal={} if fel else avtal, antal_rader=len(records))
 
 

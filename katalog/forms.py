@@ -13,7 +13,7 @@ from katalog.models import Agarform, Kapacitetsannons, KvaGrupp
 from katalog.search import DEFAULT_VIKTER
 from vardformedling.models import Region
 
-ARENDE_RE = re.compile(r"^VF-?\d{4}-?\d{2}-?\d{6}-?\d$")
+ARENDE_RE = re.compile(r"^VF-?[0-9]{4}-?[0-9]{2}-?[0-9]{6}-?[0-9]$")
 MAX_GILTIGHET_DAGAR = 90
 STANDARD_GILTIGHET_DAGAR = 14
 FEL_GILTIG_TILL_PASSERAD = "Sista visningsdag kan inte ligga före i dag."

@@ -22,6 +22,7 @@ from stdnum.se import orgnr as stdnum_orgnr
 
 from arenden.personnummer import maskera_i_text
 from katalog.models import Agarform, KatalogImport, KvaGrupp, Vardenhet, Vardgivare, Vardutbud
+from vardformedling.indata import fel_styrtecken, utan_styrtecken
 from vardformedling.models import Region
 
 logger = logging.getLogger(__name__)
@@ -60,9 +61,12 @@ MAX_LENGTH = {
     "telefon": 50,
     "epost": 200,
 }
-HSA_RE = re.compile(r"^SE\d{10}-[A-Z0-9]{1,40}$")
-ORGNR_RE = re.compile(r"^\d{6}-\d{4}$")
+# [0-9], not \d: \d also matches other scripts' digits ("٣"), which no register or catalogue writes
+HSA_RE = re.compile(r"^SE[0-9]{10}-[A-Z0-9]{1,40}$")
+ORGNR_RE = re.compile(r"^[0-9]{6}-[0-9]{4}$")
 KVA_RE = re.compile(r"^[A-Z0-9]{3}$")
+# Free text: checked for control characters (the other columns must match a pattern or a set of values)
+TEXTKOLUMNER = ["vardgivare_namn", "vardenhet_namn", "kommun", "adress", "postnummer", "ort", "telefon"]
 LAT_RANGE = (55.0, 69.1)
 LON_RANGE = (10.9, 24.2)
 DEFAULT_ASA = 2  # the model default: a unit that states nothing takes ASA 1–2
@@ -80,6 +84,7 @@ FEL_FALTANTAL = "rad {rad}: {antal} fält men rubrikraden har {rubrik} (kontroll
 FEL_KOLUMN_SAKNAS = "rad 1: kolumnen {kol} saknas i rubrikraden."
 FEL_VARDE_SAKNAS = "rad {rad}, kolumn {kol}: värde saknas."
 FEL_FOR_LANGT = "rad {rad}, kolumn {kol}: värdet är för långt (högst {max} tecken)."
+FEL_TECKEN = "rad {rad}, kolumn {kol}: {fel}"
 FEL_HSA = 'rad {rad}, kolumn {kol}: "{varde}" är inget giltigt HSA-id (format SE + 10 siffror, bindestreck, tecken).'
 FEL_ORGNR_FORMAT = 'rad {rad}, kolumn {kol}: "{varde}" ska skrivas NNNNNN-NNNN.'
 FEL_ORGNR_KONTROLL = 'rad {rad}, kolumn {kol}: organisationsnumret "{varde}" har fel kontrollsiffra.'
@@ -204,6 +209,9 @@ def validate(frame: pd.DataFrame) -> tuple[list[Rad], list[str]]:
         for kol, max_len in MAX_LENGTH.items():
             if len(v[kol]) > max_len:
                 err(FEL_FOR_LANGT, kol, max=max_len)
+        for kol in TEXTKOLUMNER:
+            if fel := fel_styrtecken(v[kol]):
+                err(FEL_TECKEN, kol, fel=fel)
         for kol in ("vardgivare_hsaid", "vardenhet_hsaid"):
             v[kol] = v[kol].upper()
             if v[kol] and not HSA_RE.match(v[kol]):
@@ -298,7 +306,7 @@ def validate(frame: pd.DataFrame) -> tuple[list[Rad], list[str]]:
         )
     if not errors and not rows:
         errors.append(FEL_TOM_FIL)
-    return rows, errors
+    return rows, [utan_styrtecken(e) for e in errors]  # a quoted value may hold a control character
 
 
 # --- Writing -----------------------------------------------------------------------------------------------

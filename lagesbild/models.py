@@ -116,7 +116,7 @@ class MatvardeQuerySet(models.QuerySet):
         return self.filter(vardenhet__isnull=True, region__isnull=True)
 
     def manader(self):
-        return self.filter(matperiod__regex=r"^\d{4}-\d{2}$")
+        return self.filter(matperiod__regex=r"^[0-9]{4}-[0-9]{2}$")
 
 
 class Matvarde(models.Model):

@@ -38,6 +38,7 @@ from django.utils import timezone
 from arenden.personnummer import maskera_i_text
 from katalog.importer import HSA_RE
 from lagesbild.models import Kalla
+from vardformedling.indata import FEL_STYRTECKEN, styrtecken, utan_styrtecken
 
 logger = logging.getLogger(__name__)
 
@@ -76,8 +77,9 @@ URVAL = {
 }
 FONSTER = ("30d", "90d", "365d")
 UNDERTRYCKT = "<5"
-MANAD_RE = re.compile(r"^(\d{4})-(\d{2})$")
-DATUM_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# [0-9], not \d: \d also matches other scripts' digits ("٣"), which int() reads but no register writes
+MANAD_RE = re.compile(r"^([0-9]{4})-([0-9]{2})$")
+DATUM_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 KVA_RE = re.compile(r"^[A-ZÅÄÖ0-9]{3}$")
 BOM = b"\xef\xbb\xbf"
 MAX_RUBRIK = 1 << 20  # a header line longer than 1 MB is not a register file
@@ -90,9 +92,9 @@ MANADER_BAKAT = 18  # monthly periods: the 18 calendar months before the extract
 # (older names have no Z).
 _PREFIX = r"^(?:[0-9]{8}T[0-9]{6}Z?_[0-9a-f]{6}_)?"
 FILNAMN_RE = {
-    Kalla.SPOR: re.compile(_PREFIX + r"spor_vantetider_(\d{8})\.csv$", re.IGNORECASE),
-    Kalla.NCR: re.compile(_PREFIX + r"ncr_katarakt_(\d{8})\.csv$", re.IGNORECASE),
-    Kalla.VANTETIDER: re.compile(_PREFIX + r"vantetider_(\d{6})\.csv$", re.IGNORECASE),
+    Kalla.SPOR: re.compile(_PREFIX + r"spor_vantetider_([0-9]{8})\.csv$", re.IGNORECASE),
+    Kalla.NCR: re.compile(_PREFIX + r"ncr_katarakt_([0-9]{8})\.csv$", re.IGNORECASE),
+    Kalla.VANTETIDER: re.compile(_PREFIX + r"vantetider_([0-9]{6})\.csv$", re.IGNORECASE),
 }
 
 FEL_TVETYDIG_KALLA = (
@@ -437,7 +439,8 @@ class _Granskare:
         self.antal += len(rows)
         kol = self.t.kolumner.get(kolumn)
         for i in rows[:MAX_FEL]:
-            varde = str(kol.varden[kol.koder[i]]).strip() if kol is not None else ""
+            # a control character in a quoted value would reach the stored run (JSON: no NUL) and terminals
+            varde = utan_styrtecken(str(kol.varden[kol.koder[i]]).strip()) if kol is not None else ""
             self.fel.append(Fel(int(i) + 2, kolumn, meddelande.format(varde=varde[:40])))
 
     def markera_forsta(self, kolumn: str, meddelande: str) -> None:
@@ -461,6 +464,13 @@ class _Granskare:
     def ifylld(self, kolumn: str) -> np.ndarray:
         """Per distinct value: is the cell non-empty?"""
         return np.array([v.strip() != "" for v in self.t[kolumn].varden], dtype=bool)
+
+    def styrtecken(self, kolumn: str) -> None:
+        """Control characters in a free-text column: a NUL stops PostgreSQL's write, the others have no place in a
+        name. Other columns need no check: their values must be one of a set or match a pattern."""
+        koder = [styrtecken(v.strip()) for v in self.t[kolumn].varden]
+        for kod in dict.fromkeys(k for k in koder if k):
+            self.markera_varden(np.array([k == kod for k in koder], dtype=bool), kolumn, FEL_STYRTECKEN.format(kod=kod))
 
     def for_langa(self, kolumn: str, langst: int) -> None:
         """Values longer than the database column holds."""
@@ -654,6 +664,7 @@ def granska_register(
             "region_kod",
             "en vårdenhet kan inte ha regionkod 00 (00 är rikets total utan vårdenhet).",
         )
+    g.styrtecken("vardenhet_namn")
     g.for_langa("vardenhet_namn", MAX_ENHETSNAMN)
     kva = g.kontrollera_varden(
         "kva_grupp",
@@ -788,6 +799,7 @@ def granska_vantetider(tabell: Tabell, regionkoder: set[str], *, filnamn: str = 
     omrade = g.kontrollera_varden(
         "vardomrade", lambda v: v or None, "vårdområde saknas (t.ex. Ögonsjukvård eller Alla)."
     )
+    g.styrtecken("vardomrade")
     g.for_langa("vardomrade", MAX_VARDOMRADE)
     tal = {}
     for kolumn in KOLUMNER[Kalla.VANTETIDER][4:]:

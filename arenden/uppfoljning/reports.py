@@ -20,7 +20,7 @@ from arenden.uppfoljning.statistik import berakna
 from arenden.uppfoljning.urval import Urval
 from vardformedling.models import Region
 
-FILNAMN = re.compile(r"^uppfoljning_(?P<region>\d{2})_(?P<manad>\d{4}-\d{2})\.(?P<format>csv|xlsx)$")
+FILNAMN = re.compile(r"^uppfoljning_(?P<region>[0-9]{2})_(?P<manad>[0-9]{4}-[0-9]{2})\.(?P<format>csv|xlsx)$")
 MANAD_FEL = "Månaden ska skrivas ÅÅÅÅ-MM, t.ex. 2026-10."
 
 
@@ -53,7 +53,7 @@ def _manadens_dagar(manad: str) -> tuple[date, date]:
 
 
 def region_mapp(region_kod: str) -> Path:
-    if not re.fullmatch(r"\d{2}", region_kod or ""):
+    if not re.fullmatch(r"[0-9]{2}", region_kod or ""):
         raise ValueError("Ogiltig regionkod.")
     return Path(settings.RAPPORT_DIR) / region_kod
 

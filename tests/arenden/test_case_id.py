@@ -35,6 +35,21 @@ def test_garbage_is_refused_with_format_help():
         case_id.normalise("VF-26-20-1")
 
 
+def test_digits_of_another_script_are_refused_with_format_help_not_a_crash():
+    """\\d took "٢" (Arabic-Indic two); the Luhn check digit then raised ValueError (a 500 on the access log page)."""
+    with pytest.raises(ValidationError, match="VF-ÅÅÅÅ-RR-NNNNNN-K"):
+        case_id.normalise("VF-\u0662\u0660\u0662\u0666-20-000123-5")
+    assert not case_id.looks_like_case_id("VF-\u0662\u0660\u0662\u0666-20-000123-5")
+
+
+def test_a_personnummer_in_another_script_is_refused_as_a_format_error():
+    from arenden import personnummer
+
+    with pytest.raises(ValidationError) as fel:
+        personnummer.normalise("\u0661\u0669\u0661\u0662\u0661\u0662\u0661\u0662-\u0661\u0662\u0661\u0662")
+    assert fel.value.code == "format"
+
+
 def test_registered_cases_get_consecutive_numbers_per_region(registrera):
     a = registrera()
     b = registrera()

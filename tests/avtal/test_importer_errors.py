@@ -169,3 +169,29 @@ def test_every_upload_is_recorded_even_when_rejected(katalog):
 def test_far_nyttjas_av_alla(katalog, varde):
     importera(csv_bytes([rad(far_nyttjas_av=varde)]))
     assert Avtal.objects.get().far_nyttjas_av_alla
+
+
+@pytest.mark.parametrize("kolumn", ["avtal_id", "kontakt", "ersattningsmodell", "villkor"])
+def test_a_control_character_in_a_text_column_is_rejected_naming_line_and_column(katalog, kolumn):
+    u = importera(csv_bytes([rad(), rad(kva_grupp="CJC", **{kolumn: "RD\x1b2026"})]))
+    assert_avvisad(
+        u, f"rad 3, kolumn {kolumn}: värdet innehåller ett styrtecken (U+001B), som inte får finnas i text; ta bort"
+    )
+    assert "\x1b" not in str(AvtalsUppladdning.objects.get().fel)  # quoted values are shown with U+FFFD
+
+
+def test_terms_may_span_lines_and_a_c1_control_character_in_an_xlsx_cell_is_rejected(katalog):
+    villkor = "ASA 1–3\nEndast dagkirurgi"
+    u = importera(xlsx_bytes([rad(villkor=villkor)]))
+    assert u.status == Uppladdningsstatus.TILLAMPAD, u.fel
+    assert Avtal.objects.get().villkor == villkor
+    u = importera(xlsx_bytes([rad(avtal_id="RD 2026/2", kontakt="remiss\x85@example.se")]))
+    assert u.status == Uppladdningsstatus.AVVISAD
+    assert u.fel == [
+        "rad 2, kolumn kontakt: värdet innehåller ett styrtecken (U+0085), som inte får finnas i text; ta bort det "
+        "och spara igen."
+    ]
+
+
+def test_a_kva_group_in_another_script_is_rejected(katalog):
+    assert_avvisad(importera(csv_bytes([rad(kva_grupp="CJ\u0663")])), "rad 2, kolumn kva_grupp: ”CJ\u0663” är inte")

@@ -210,6 +210,42 @@ def test_an_xlsx_bad_row_is_named_by_its_line():
     assert res.fel == ['rad 3, kolumn narkos: "kanske" ska vara ja eller nej.']
 
 
+@pytest.mark.parametrize(
+    ("kolumn", "tecken", "kod"), [("vardenhet_namn", "\x1b", "U+001B"), ("adress", "\x07", "U+0007")]
+)
+def test_a_control_character_in_a_text_column_is_rejected_naming_line_and_column(kolumn, tecken, kod):
+    cells = ROW_B.split(";")
+    cells[HEADER.split(";").index(kolumn)] = f"Demo{tecken}text"
+    res = import_katalog(data=csv_bytes(ROW_A, ";".join(cells)), filnamn="katalog.csv")
+    assert res.fel == [
+        f"rad 3, kolumn {kolumn}: värdet innehåller ett styrtecken ({kod}), som inte får finnas i text; "
+        "ta bort det och spara igen."
+    ]
+    assert not Vardenhet.objects.exists()
+
+
+def test_a_c1_control_character_in_an_xlsx_cell_is_rejected_and_not_quoted_raw():
+    header = HEADER.split(";")
+    bad = ROW_B.split(";")
+    bad[header.index("vardgivare_namn")] = "Demo\x85Ögonklinik AB"
+    bad[header.index("vardenhet_hsaid")] = "SE556000000\x85-OGON02"
+    res = import_katalog(data=_xlsx([header, ROW_A.split(";"), bad]), filnamn="katalog.xlsx")
+    assert "rad 3, kolumn vardgivare_namn: värdet innehåller ett styrtecken (U+0085)" in res.fel[0]
+    assert res.fel[1].startswith('rad 3, kolumn vardenhet_hsaid: "SE556000000\ufffd-OGON02" är inget giltigt HSA-id')
+    assert not Vardgivare.objects.exists() and "\x85" not in str(KatalogImport.objects.get().fel)
+
+
+def test_hsa_ids_and_organisation_numbers_take_only_the_digits_0_to_9():
+    arabiska = str.maketrans("0123456789", "\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669")
+    cells = ROW_A.split(";")
+    cells[0] = "SE" + "2321000180".translate(arabiska) + "-0000"
+    cells[1] = "232100-0180".translate(arabiska)
+    res = import_katalog(data=csv_bytes(";".join(cells)), filnamn="katalog.csv")
+    assert [f.split(":")[0] for f in res.fel] == ["rad 2, kolumn vardgivare_hsaid", "rad 2, kolumn vardgivare_orgnr"]
+    assert "ska skrivas NNNNNN-NNNN" in res.fel[1]
+    assert not Vardgivare.objects.exists()
+
+
 def test_the_command_exits_0_and_then_0_again_for_the_same_file(tmp_path, capsys):
     path = tmp_path / "katalog.csv"
     path.write_bytes(csv_bytes(ROW_A))

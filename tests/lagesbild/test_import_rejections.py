@@ -320,14 +320,15 @@ def test_a_true_fraction_in_an_integer_column_is_rejected(tmp_path):
 
 
 def test_line_numbers_count_blank_lines_and_a_quoted_value_spanning_two_lines(tmp_path):
-    rows = spor_rows()
-    falun = rows[0].replace(";Ortopedkliniken Falu lasarett;", ';"Ortopedkliniken\nFalu lasarett";')
-    lines = [SPOR_HEADER, falun, "", rows[1], rows[2].replace(";17;", ";-17;")]
+    # The value spanning two lines is in a column the importer does not read: a line break in a unit name is an error.
+    rows = [f"{r};" for r in spor_rows()]
+    falun = rows[0] + '"första raden\nandra raden"'
+    lines = [f"{SPOR_HEADER};kommentar", falun, "", rows[1], rows[2].replace(";17;", ";-17;")]
     path = tmp_path / FILE
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     res = importera_fil(path, startad_av="kommando")
     assert res.run.status == ImportStatus.AVVISAD
-    # line 1 header, 2-3 the quoted name, 4 blank, 5 the 365d row, 6 the row with -17
+    # line 1 header, 2-3 the quoted comment, 4 blank, 5 the 365d row, 6 the row with -17
     assert res.fel_text == [f"{FILE} rad 6, kolumn antal_utforda: '-17' är negativt; värdet får inte vara mindre än 0."]
 
 
@@ -346,3 +347,48 @@ def test_a_row_with_too_few_fields_after_a_blank_line_is_named_by_its_own_line(t
 def test_a_header_with_both_spor_and_ncr_columns_and_no_telling_file_name_is_rejected_as_ambiguous(tmp_path):
     res = _reject(tmp_path, [r + ";alla" for r in spor_rows()], header=SPOR_HEADER + ";anestesi", name="lev.csv")
     assert res.fel_text == [f"lev.csv rad 1: {validering.FEL_TVETYDIG_KALLA}"]
+
+
+@pytest.mark.parametrize(("tecken", "kod"), [("\x00", "U+0000"), ("\x1b", "U+001B"), ("\x85", "U+0085")])
+def test_a_control_character_in_a_unit_name_is_rejected_naming_line_and_column(tmp_path, tecken, kod):
+    """A NUL passed the checks and stopped PostgreSQL's write (DataError); now every control character is an error."""
+    res = _reject(tmp_path, _with(1, "vardenhet_namn", f"Ortoped{tecken}kliniken Falu lasarett"))
+    assert res.fel_text == [
+        f"{FILE} rad 3, kolumn vardenhet_namn: värdet innehåller ett styrtecken ({kod}), som inte får finnas i text; "
+        "ta bort det och spara igen."
+    ]
+    assert ImportRun.objects.get().fel[0]["kolumn"] == "vardenhet_namn"
+
+
+def test_a_line_break_inside_a_quoted_unit_name_is_rejected_naming_its_line(tmp_path):
+    rows = _with(1, "vardenhet_namn", '"Ortopedkliniken\nFalu lasarett"')
+    res = _reject(tmp_path, rows)
+    assert res.fel_text[0].startswith(f"{FILE} rad 3, kolumn vardenhet_namn: värdet innehåller ett styrtecken (U+000A)")
+
+
+def test_a_control_character_in_a_vantetider_area_is_rejected(tmp_path):
+    rows = ["2024-01;00;atgard;Ögon\x00sjukvård;200;70;99;98", "2024-01;00;besok;Alla\x07;200;70;99;98"]
+    res = _reject(tmp_path, rows, header=VT_HEADER, name="vantetider_202401.csv")
+    assert [t.split(": ", 1)[0] for t in res.fel_text] == [
+        "vantetider_202401.csv rad 2, kolumn vardomrade",
+        "vantetider_202401.csv rad 3, kolumn vardomrade",
+    ]
+    assert "(U+0000)" in res.fel_text[0] and "(U+0007)" in res.fel_text[1]
+
+
+def test_a_nul_in_a_checked_column_is_rejected_and_the_message_quoting_it_can_be_stored(tmp_path):
+    """The message quotes the value; a NUL in it could not be stored (JSON in PostgreSQL) and is shown as U+FFFD."""
+    res = _reject(tmp_path, _with(0, "kva_grupp", "NG\x00B"))
+    assert res.fel_text[0].startswith(f"{FILE} rad 2, kolumn kva_grupp: 'NG\ufffdB' är ingen KVÅ-grupp")
+    assert "\x00" not in str(ImportRun.objects.get().fel)
+
+
+def test_an_hsa_id_with_digits_other_than_0_to_9_is_rejected(tmp_path):
+    res = _reject(tmp_path, _with(0, "vardenhet_hsaid", "SE232100018\u0663-FALU01"))  # ARABIC-INDIC DIGIT THREE
+    assert res.fel_text[0].startswith(f"{FILE} rad 2, kolumn vardenhet_hsaid: 'SE232100018\u0663-FALU01' är inget HSA")
+
+
+def test_a_month_in_digits_of_another_script_is_rejected(tmp_path):
+    arabisk = "2024-01".translate(str.maketrans("0124", "\u0660\u0661\u0662\u0664"))
+    res = _reject(tmp_path, [f"{arabisk};00;atgard;Alla;200;70;99;98"], header=VT_HEADER, name="vt.csv")
+    assert res.fel_text == [f"vt.csv rad 2, kolumn manad: '{arabisk}' är ingen månad (ÅÅÅÅ-MM)."]
