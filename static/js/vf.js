@@ -28,11 +28,18 @@
   document.addEventListener("DOMContentLoaded", function () { focusableScrollRegions(document); });
   // event.target is the swapped-in element: after an outerHTML swap event.detail.target is the removed old one.
   document.addEventListener("htmx:afterSettle", function (event) { focusableScrollRegions(event.target); });
-  // After an HTMX swap of a results region, announce its short summary (not the whole region) for screen readers.
+  // After an HTMX swap of a results region, announce for screen readers its short summary followed by the notes and
+  // warnings that come with it ([data-live-note]: ignored parameters, stale sources) – not the whole region. A swap
+  // with neither (an out-of-band field, suggestions) leaves the announcement alone.
+  function spoken(el) { return el.textContent.replace(/\s+/g, " ").trim(); }
   document.addEventListener("htmx:afterSwap", function (event) {
     var root = event.target;
-    var live = root.matches && root.matches("[data-live-summary]") ? root : root.querySelector("[data-live-summary]");
     var region = document.getElementById("live-region");
-    if (live && region) { region.textContent = live.textContent.replace(/\s+/g, " ").trim(); }
+    if (!region || !root.querySelectorAll) { return; }
+    var summary = root.matches("[data-live-summary]") ? root : root.querySelector("[data-live-summary]");
+    var parts = summary ? [summary] : [];
+    root.querySelectorAll("[data-live-note]").forEach(function (el) { parts.push(el); });
+    var text = parts.map(spoken).filter(Boolean).join(" ");
+    if (text) { region.textContent = text; }
   });
 })();

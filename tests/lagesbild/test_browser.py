@@ -119,12 +119,30 @@ def test_the_urval_select_and_the_url_follow_the_group_the_server_applied(page, 
     expect(page).to_have_url(re.compile(r"kva=NGB.*urval=alla"))
     expect(page.locator("#resultat h2")).to_contain_text("90 dagar, per vårdenhet, alla patienter")
     expect(page.locator("#resultat")).to_contain_text("Urvalet narkos finns inte för NGB (SPOR)")
-    expect(page.locator("#live-region")).to_have_text("1 vårdenhet, sorterade på median stigande.")
+    # the screen reader hears the summary and the note about the ignored selection, not only the summary
+    expect(page.locator("#live-region")).to_have_text(
+        "1 vårdenhet, sorterade på median stigande. Urvalet narkos finns inte för NGB (SPOR); visar alla patienter."
+    )
 
     page.locator("#urval").select_option("inom_3m")  # the re-rendered field is the one the form sends
     page.get_by_role("button", name="Visa").click()
     expect(page).to_have_url(re.compile(r"urval=inom_3m"))
     expect(page.locator("#resultat h2")).to_contain_text("prioritet inom 3 månader")
+    assert page.console_errors == []
+
+
+def test_after_an_htmx_choice_the_live_region_also_announces_a_stale_source(page, login, demo_identities, tmp_path):
+    datum = timezone.localdate() - timedelta(days=5)  # NCR is stale after 3 days
+    assert importera_fil(_ncr_fil(tmp_path, datum), startad_av="kommando").lyckad
+    login(page, "SE2321000180-VL01")
+    page.goto("/lagesbild/?kva=CJE")
+    page.get_by_label("Period").select_option("30")
+    page.get_by_role("button", name="Visa").click()
+    expect(page.locator("#resultat h2")).to_contain_text("30 dagar")
+    live = page.locator("#live-region")
+    expect(live).to_contain_text("4 vårdenheter, sorterade på median stigande.")
+    expect(live).to_contain_text(f"NCR: senaste leverans {datum:%Y-%m-%d} (5 dagar sedan)")
+    assert "Källor:" not in live.inner_text()  # the warnings, not the whole region
     assert page.console_errors == []
 
 

@@ -65,4 +65,4 @@ def test_stale_warning_is_shown_on_the_table_and_unit_pages(client_for, tmp_path
     client = client_for(Roll.VARDLOTS)
     for url in ("/lagesbild/?kva=CJE", "/lagesbild/enheter/SE2321000206-OGON01/"):
         body = client.get(url).content.decode()
-        assert '<p class="stale" role="status">NCR: senaste leverans' in body, url
+        assert '<p class="stale" role="status" data-live-note>NCR: senaste leverans' in body, url
