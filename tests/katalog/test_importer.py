@@ -263,41 +263,19 @@ def test_the_command_fails_with_every_message_for_a_bad_file(tmp_path, capsys):
     assert "rad 2, kolumn region_kod" in capsys.readouterr().err
 
 
-PERSONNUMMER = ("19121212-1212", "19121212_1212", "121212.1212", "19121212 1212")
+def test_the_command_never_shows_or_logs_a_personnummer_from_the_file_name(request, tmp_path):
+    from tests.kommandon import kor
 
-
-def test_the_command_never_shows_or_logs_a_personnummer_from_the_file_name(tmp_path, capsys, caplog, monkeypatch):
-    import logging
-    from pathlib import Path
-
-    caplog.set_level(logging.DEBUG)
-    bra = tmp_path / "katalog_19121212-1212.csv"
-    bra.write_bytes(csv_bytes(ROW_A))
-    dalig = tmp_path / "katalog_19121212_1212.csv"
-    dalig.write_bytes(csv_bytes(ROW_A.replace(";20;", ";99;")))
-    olasbar = tmp_path / "katalog_121212.1212.csv"
-    olasbar.write_bytes(csv_bytes(ROW_A))
-    meddelanden = []
-    call_command("import_katalog", str(bra))
-    for fil in (dalig, tmp_path / "19121212 1212" / "katalog.csv", olasbar):
-        if fil == olasbar:
-
-            def read_bytes(self):
-                raise PermissionError(13, "Permission denied", str(self))
-
-            monkeypatch.setattr(Path, "read_bytes", read_bytes)
-        with pytest.raises(CommandError) as fel:
-            call_command("import_katalog", str(fil))
-        meddelanden.append(str(fel.value))
-    out = capsys.readouterr()
-    assert "katalog_XXXXXXXX-XXXX.csv: Katalogen är inläst" in out.out
-    assert "katalog_XXXXXXXX-XXXX.csv: rad 2, kolumn region_kod" in out.err
-    assert meddelanden[1] == f"Filen {tmp_path}/XXXXXXXX-XXXX/katalog.csv finns inte."
-    assert meddelanden[2] == "katalog_XXXXXXXX-XXXX.csv: filen kunde inte läsas (PermissionError)."
-    text = " ".join(
-        [out.out, out.err, *meddelanden, caplog.text, *KatalogImport.objects.values_list("filnamn", flat=True)]
-    )
-    assert [n for n in PERSONNUMMER if n in text] == []
+    bra, dalig = csv_bytes(ROW_A), csv_bytes(ROW_A.replace(";20;", ";99;"))
+    k = kor(request, "import_katalog", "katalog", bra=bra, dalig=dalig)
+    assert "katalog_XXXXXXXX-XXXX.csv: Katalogen är inläst" in k.out
+    assert "katalog_XXXXXXXX-XXXX.csv: rad 2, kolumn region_kod" in k.err
+    assert k.fel == [
+        "katalog_XXXXXXXX-XXXX.csv: Filen avvisades: 1 fel. Inget ändrades.",
+        f"{tmp_path}/XXXXXXXX-XXXX/katalog.csv: filen finns inte.",
+        "katalog_XXXXXXXX-XXXX.csv: filen kunde inte läsas (PermissionError).",
+    ]
+    assert k.lackor(*KatalogImport.objects.values_list("filnamn", flat=True)) == []
 
 
 def test_the_command_exit_status_is_1_for_a_missing_file(tmp_path):

@@ -1,15 +1,12 @@
 """`python manage.py import_avtal FILE`: validate and apply an agreement file without preview (exit 1 on errors).
 
-The file name is printed with personnummer-like digit runs masked (arenden.personnummer.maskera_i_text), as it is
-stored; a file that cannot be read is reported by the kind of error, since an OSError's text holds the raw path."""
-
-from pathlib import Path
+The file name is printed masked, as it is stored (vardformedling.management.filer)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from arenden.personnummer import maskera_i_text
 from avtal.models import Uppladdningsstatus
 from avtal.uppladdning import importera_direkt
+from vardformedling.management.filer import las_fil
 
 
 class Command(BaseCommand):
@@ -19,15 +16,8 @@ class Command(BaseCommand):
         parser.add_argument("fil")
 
     def handle(self, *args, fil: str, **options):
-        path = Path(fil)
-        namn = maskera_i_text(path.name)
-        try:
-            if not path.is_file():
-                raise CommandError(f"{maskera_i_text(fil)}: filen finns inte.")
-            innehall = path.read_bytes()
-        except OSError as exc:
-            raise CommandError(f"{namn}: filen kunde inte läsas ({type(exc).__name__}).") from None
-        u = importera_direkt(filnamn=path.name, innehall=innehall)
+        namn, innehall = las_fil(fil)
+        u = importera_direkt(filnamn=namn, innehall=innehall)
         if u.status != Uppladdningsstatus.TILLAMPAD:
             for rad in u.fel:
                 self.stderr.write(f"{namn}: {rad}")

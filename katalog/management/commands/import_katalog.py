@@ -1,14 +1,11 @@
 """`manage.py import_katalog FILE`: exit 0 when imported or already imported, exit 1 with every error.
 
-The file name is printed with personnummer-like digit runs masked (arenden.personnummer.maskera_i_text), as it is
-stored; a file that cannot be read is reported by the kind of error, since an OSError's text holds the raw path."""
-
-from pathlib import Path
+The file name is printed masked, as it is stored (vardformedling.management.filer)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from arenden.personnummer import maskera_i_text
 from katalog.importer import import_katalog
+from vardformedling.management.filer import las_fil
 
 
 class Command(BaseCommand):
@@ -18,15 +15,8 @@ class Command(BaseCommand):
         parser.add_argument("fil", help="Sökväg till katalogutdraget (.csv eller .xlsx)")
 
     def handle(self, *args, fil: str, **options):
-        path = Path(fil)
-        namn = maskera_i_text(path.name)
-        try:
-            if not path.is_file():
-                raise CommandError(f"Filen {maskera_i_text(fil)} finns inte.")
-            data = path.read_bytes()
-        except OSError as exc:
-            raise CommandError(f"{namn}: filen kunde inte läsas ({type(exc).__name__}).") from None
-        resultat = import_katalog(data=data, filnamn=path.name)
+        namn, data = las_fil(fil)
+        resultat = import_katalog(data=data, filnamn=namn)
         if not resultat.ok:
             for fel in resultat.fel:
                 self.stderr.write(f"{namn}: {fel}")
