@@ -18,6 +18,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from lagesbild.importers import importera_fil
+from lagesbild.manader import manader_fore
 from lagesbild.models import Kalla
 from lagesbild.validering import KOLUMNER
 
@@ -37,15 +38,6 @@ def _enheter() -> list[dict]:
         return list(csv.DictReader(f, delimiter=";"))
 
 
-def _manader(slut: date, antal: int) -> list[str]:
-    """The `antal` calendar months before the month of `slut`, oldest first."""
-    y, m, result = slut.year, slut.month, []
-    for _ in range(antal):
-        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
-        result.append(f"{y}-{m:02d}")
-    return list(reversed(result))
-
-
 def _figur(rng: random.Random, median: float, antal: int) -> list[str]:
     if antal < 5:
         return ["<5", "", "", ""]
@@ -57,7 +49,7 @@ def _figur(rng: random.Random, median: float, antal: int) -> list[str]:
 def _registerfil(kalla: Kalla, uttag: date, folder: Path) -> Path:
     kvas = NCR_KVA if kalla == Kalla.NCR else SPOR_KVA
     urval = ["alla", "narkos"] if kalla == Kalla.NCR else ["alla", "inom_3m", "inom_6m"]
-    manader = _manader(uttag, 18)
+    manader = manader_fore(uttag, 18)
     rows: list[list[str]] = []
     totaler: dict[tuple, list] = defaultdict(list)  # (region, kva, period) → [(antal, median)]
     for enhet in _enheter():
@@ -135,7 +127,7 @@ def load(stdout=None) -> None:
     with tempfile.TemporaryDirectory(prefix="lagesbild-demo-") as tmp:
         folder = Path(tmp)
         filer = [_vantetidsfil("2024-01", folder, 0)]
-        filer += [_vantetidsfil(m, folder, i) for i, m in enumerate(_manader(idag, 17), start=1)]
+        filer += [_vantetidsfil(m, folder, i) for i, m in enumerate(manader_fore(idag, 17), start=1)]
         for dagar in (2, 1):  # an older delivery and the latest (yesterday): the run history shows both
             uttag = idag - timedelta(days=dagar)
             filer += [_registerfil(Kalla.SPOR, uttag, folder), _registerfil(Kalla.NCR, uttag, folder)]

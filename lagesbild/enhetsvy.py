@@ -6,30 +6,14 @@ register has no row for is a gap ("uppgift saknas"), never skipped, so the chart
 """
 
 from collections import defaultdict
-from datetime import date
 
 from lagesbild.charts import Serie, linjediagram
-from lagesbild.models import Matvarde
+from lagesbild.manader import manad_plus, manader_fore, manadstext
+from lagesbild.models import Matvarde, manad_start
 from lagesbild.validering import FONSTER
 
 MANADER = 18
 TREND_MANADER = 6
-
-
-def manader_fore(datum: date, antal: int = MANADER) -> list[str]:
-    """The `antal` calendar months before the month of `datum`, oldest first ("YYYY-MM")."""
-    y, m, result = datum.year, datum.month, []
-    for _ in range(antal):
-        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
-        result.append(f"{y}-{m:02d}")
-    return result[::-1]
-
-
-def manad_minus(manad: str, antal: int) -> str:
-    """ "YYYY-MM" `antal` calendar months earlier."""
-    y, m = (int(d) for d in manad.split("-"))
-    index = y * 12 + (m - 1) - antal
-    return f"{index // 12}-{index % 12 + 1:02d}"
 
 
 def dagar(n: int) -> str:
@@ -43,7 +27,7 @@ def _trend(manader: list[dict]) -> dict:
     sist = next((m for m in reversed(manader) if m["median"] is not None), None)
     if sist is None:
         return {"text": "Trenden kan inte beräknas: ingen månad har en medianväntetid.", "forandring": None}
-    forr_manad = manad_minus(sist["manad"], TREND_MANADER)
+    forr_manad = manadstext(manad_plus(manad_start(sist["manad"]), -TREND_MANADER))
     forr = per_manad.get(forr_manad)
     if forr is None or forr["median"] is None:
         orsak = "färre än 5 operationer" if forr and forr["undertryckt"] else "uppgift saknas"
@@ -105,7 +89,7 @@ def kva_serier(*, enhet, leveranser: dict) -> list[dict]:
         riket[(kva_id, datum[lev_id][0])][manad] = median
     resultat = []
     for (kod, kalla), g in sorted(grupper.items()):
-        etiketter = manader_fore(g["datum"])
+        etiketter = manader_fore(g["datum"], MANADER)
         nat = riket.get((kod, kalla), {})
         manader = []
         for m in etiketter:

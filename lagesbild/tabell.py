@@ -15,6 +15,7 @@ from django.urls import reverse
 from katalog.models import KvaGrupp
 from lagesbild.models import Kalla, Matvarde
 from lagesbild.validering import URVAL
+from vardformedling.indata import citera
 from vardformedling.models import Region
 
 PERIODER = {"30": "30d", "90": "90d", "365": "365d"}
@@ -124,12 +125,6 @@ class Val:
         return f"{self.period} dagar, {niva}, {URVAL_RUBRIK[self.urval]}"
 
 
-def _visa(value: str) -> str:
-    """A rejected value as the message quotes it: stripped and short (it is the user's own text)."""
-    value = " ".join(value.split())
-    return value if len(value) <= 30 else value[:29] + "…"
-
-
 def las_val(get: QueryDict, *, regioner: list[Region]) -> Val:
     """Reads the query string. A value that is not allowed falls back to the default, with a note saying so."""
     val = Val(text=get.get("kva", "").strip(), sida=get.get("sida", "").strip())
@@ -148,12 +143,12 @@ def las_val(get: QueryDict, *, regioner: list[Region]) -> Val:
         if value in varden:
             setattr(val, namn, value)
         elif value:
-            noter.append(fel.replace("{}", _visa(value)))
+            noter.append(fel.replace("{}", citera(value)))
     kod = Region.normalise_kod(get.get("region", ""))
     if kod:
         val.region = next((r for r in regioner if r.kod == kod), None)
         if val.region is None:
-            noter.append(f"Regionen {_visa(kod)} finns inte; visar alla regioner.")
+            noter.append(f"Regionen {citera(kod)} finns inte; visar alla regioner.")
     return val
 
 
@@ -162,7 +157,7 @@ def sidan(rader: list, val: Val) -> Page:
     paginator = Paginator(rader, PER_SIDA)
     sida = paginator.get_page(val.sida)
     if val.sida and not (val.sida.isascii() and val.sida.isdigit() and int(val.sida) == sida.number):
-        val.meddelanden.append(f"Sidan {_visa(val.sida)} finns inte; visar sida {sida.number}.")
+        val.meddelanden.append(f"Sidan {citera(val.sida)} finns inte; visar sida {sida.number}.")
     return sida
 
 

@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from arenden.personnummer import maskera_i_text
 from katalog.importer import HSA_RE
+from lagesbild.manader import manad_plus, manadstext
 from lagesbild.models import Kalla
 from vardformedling.indata import FEL_STYRTECKEN, styrtecken, utan_styrtecken
 
@@ -551,12 +552,6 @@ def _manad(value: str) -> str | None:
     return value if m and 1 <= int(m.group(2)) <= 12 and int(m.group(1)) >= 1990 else None
 
 
-def _manad_fore(forsta: date, antal: int) -> str:
-    """The calendar month `antal` months before `forsta`'s month, as ÅÅÅÅ-MM."""
-    index = forsta.year * 12 + forsta.month - 1 - antal
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
 def _region(regionkoder: set[str]):
     def normalise(value: str) -> str | None:
         kod = value.zfill(2) if value.isascii() and value.isdigit() and len(value) <= 2 else value
@@ -677,7 +672,7 @@ def granska_register(
         "'{varde}' är ingen mätperiod; använd 30d, 90d, 365d eller en månad ÅÅÅÅ-MM.",
     )
     if forsta is not None:
-        fran, till = _manad_fore(forsta, MANADER_BAKAT), _manad_fore(forsta, 1)
+        fran, till = manadstext(manad_plus(forsta, -MANADER_BAKAT)), manadstext(manad_plus(forsta, -1))
         utanfor = np.array([m is not None and m not in FONSTER and not fran <= m <= till for m in matperiod.varden])
         if utanfor.any():
             g.markera(

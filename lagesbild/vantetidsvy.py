@@ -8,7 +8,9 @@ from datetime import date
 from types import SimpleNamespace
 
 from lagesbild.charts import Serie, linjediagram
+from lagesbild.manader import manad_plus
 from lagesbild.models import Typ, VantetidManad
+from vardformedling.indata import citera
 from vardformedling.models import Region
 
 PERIODER = {"12": 12, "18": 18, "24": 24, "36": 36}
@@ -27,22 +29,12 @@ def _visning(rad: VantetidManad) -> SimpleNamespace:
     )
 
 
-def _visa(value: str) -> str:
-    value = " ".join(value.split())
-    return value if len(value) <= 30 else value[:29] + "…"
-
-
-def _manad_plus(manad: date, antal: int) -> date:
-    index = manad.year * 12 + manad.month - 1 + antal
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def _axel(fran: date, till: date) -> list[date]:
     """Every calendar month from `fran` to `till`, inclusive."""
     manader = []
     while fran <= till:
         manader.append(fran)
-        fran = _manad_plus(fran, 1)
+        fran = manad_plus(fran, 1)
     return manader
 
 
@@ -50,14 +42,14 @@ def _fonster(period: str, manader: list[date], noter: list[str]) -> tuple[str, d
     """(applied period, first month, last month) from the months that have data for the selection."""
     ar = sorted({m.year for m in manader}, reverse=True)
     if period and period not in PERIODER and not (period.isascii() and period.isdigit() and int(period) in ar):
-        noter.append(f"Perioden {_visa(period)} finns inte; visar de senaste {STANDARD_PERIOD} månaderna.")
+        noter.append(f"Perioden {citera(period)} finns inte; visar de senaste {STANDARD_PERIOD} månaderna.")
         period = STANDARD_PERIOD
     period = period or STANDARD_PERIOD
     if not manader:
         return period, None, None
     if period in PERIODER:
         till = max(manader)
-        return period, _manad_plus(till, 1 - PERIODER[period]), till
+        return period, manad_plus(till, 1 - PERIODER[period]), till
     return period, date(int(period), 1, 1), date(int(period), 12, 1)
 
 
@@ -66,14 +58,14 @@ def vantetider_data(*, region: str, vardomrade: str, period: str = "") -> dict:
     regioner = list(Region.objects.all())
     kod = Region.normalise_kod(region) or "00"
     if kod != "00" and kod not in {r.kod for r in regioner}:
-        noter.append(f"Regionen {_visa(kod)} finns inte; visar hela landet.")
+        noter.append(f"Regionen {citera(kod)} finns inte; visar hela landet.")
         kod = "00"
     region_namn = "Hela landet" if kod == "00" else next(r.namn for r in regioner if r.kod == kod)
     qs = VantetidManad.objects.riket() if kod == "00" else VantetidManad.objects.filter(region_id=kod)
     omraden = sorted(set(qs.values_list("vardomrade", flat=True)), key=lambda o: (o != "Alla", o))
     if vardomrade not in omraden:
         if vardomrade and omraden:
-            noter.append(f"Vårdområdet {_visa(vardomrade)} finns inte för {region_namn}; visar {omraden[0]}.")
+            noter.append(f"Vårdområdet {citera(vardomrade)} finns inte för {region_namn}; visar {omraden[0]}.")
         vardomrade = omraden[0] if omraden else ""
     qs = qs.filter(vardomrade=vardomrade)
     med_data = list(qs.dates("manad", "month")) if vardomrade else []

@@ -20,6 +20,13 @@ def heltal(value: str | None) -> int | None:
     return None
 
 
+def citera(value: str, langst: int = 30) -> str:
+    """A value the user typed (a rejected query parameter) as a message quotes it: white space folded, and cut
+    with "…" when longer than `langst` characters."""
+    value = " ".join(value.split())
+    return value if len(value) <= langst else value[: langst - 1] + "…"
+
+
 def styrtecken(text: str, *, radbrytning: bool = False) -> str | None:
     """The first control character in `text` as "U+0000", or None when there is none.
 

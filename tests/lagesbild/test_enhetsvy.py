@@ -126,6 +126,18 @@ def test_the_trend_says_which_month_is_missing(client_for, deliver, months, figu
     ) in _text(_body(client_for))
 
 
+def test_calendar_month_arithmetic_crosses_year_ends():
+    from datetime import date
+
+    from lagesbild.manader import manad_plus, manader_fore
+
+    assert manad_plus(date(2026, 1, 31), -1) == date(2025, 12, 1)
+    assert manad_plus(date(2025, 12, 15), 1) == date(2026, 1, 1)
+    assert manad_plus(date(2026, 3, 1), -18) == date(2024, 9, 1)
+    assert manader_fore(date(2026, 1, 15), 3) == ["2025-10", "2025-11", "2025-12"]
+    assert manader_fore(date(2026, 1, 15), 0) == []
+
+
 def test_one_day_is_singular(client_for, deliver, months):
     deliver(unit={months[11]: (30, 120), months[17]: (30, 121)})
     assert "Medianväntetiden är 1 dag längre än sex månader tidigare" in _text(_body(client_for))
