@@ -20,17 +20,27 @@ def dagar(n: int) -> str:
     return f"{n} dag" if abs(n) == 1 else f"{n} dagar"
 
 
+def _utan_median(manad: dict | None) -> str:
+    """Why a month has no median, in words: a count of 0 is a real zero (no operations), not a missing figure."""
+    if manad and manad["undertryckt"]:
+        return "färre än 5 operationer"
+    if manad and manad["antal"] == 0:
+        return "inga operationer"
+    return "uppgift saknas"
+
+
 def _trend(manader: list[dict]) -> dict:
     """Change of the median over 6 calendar months: the latest month with a median against the month 6 calendar
     months before it (not 6 rows before: months without data are gaps, not skipped)."""
     per_manad = {m["manad"]: m for m in manader}
     sist = next((m for m in reversed(manader) if m["median"] is not None), None)
     if sist is None:
-        return {"text": "Trenden kan inte beräknas: ingen månad har en medianväntetid.", "forandring": None}
+        noll = " (en månad med 0 operationer har ingen väntetid)" if any(m["antal"] == 0 for m in manader) else ""
+        return {"text": f"Trenden kan inte beräknas: ingen månad har en medianväntetid{noll}.", "forandring": None}
     forr_manad = manadstext(manad_plus(manad_start(sist["manad"]), -TREND_MANADER))
     forr = per_manad.get(forr_manad)
     if forr is None or forr["median"] is None:
-        orsak = "färre än 5 operationer" if forr and forr["undertryckt"] else "uppgift saknas"
+        orsak = _utan_median(forr)
         return {
             "text": (
                 f"Trenden kan inte beräknas: senaste månaden med värde är {sist['manad']} "

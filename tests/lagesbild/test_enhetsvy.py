@@ -34,14 +34,19 @@ def months(datum):
 
 @pytest.fixture
 def deliver(tmp_path, datum):
-    """`deliver(unit={month: (antal, median) | None}, national={month: median})` imports one SPOR NGB file."""
+    """`deliver(unit={month: (antal, median) | None}, national={month: median})` imports one SPOR NGB file.
+    None is a suppressed count (`<5`); (0, None) a month with no operations (a real 0, no statistics)."""
 
     def _deliver(unit: dict, national: dict | None = None, windows: tuple = (48, 212)) -> None:
         rows = [f"{datum};20;{UNIT};Falu;NGB;90d;alla;{windows[0]};{windows[1]};365;18,8;12,5"]
         for mm, figure in unit.items():
             antal, median = figure if figure else ("<5", "")
-            p90 = 300 if figure else ""
-            rows.append(f"{datum};20;{UNIT};Falu;NGB;{mm};alla;{antal};{median};{p90};{'20,0;10,0' if figure else ';'}")
+            stat = bool(figure) and median is not None
+            median = "" if median is None else median
+            rows.append(
+                f"{datum};20;{UNIT};Falu;NGB;{mm};alla;{antal};{median};{300 if stat else ''};"
+                + ("20,0;10,0" if stat else ";")
+            )
         rows += [f"{datum};00;;;NGB;{mm};alla;3000;{median};300;40,0;15,0" for mm, median in (national or {}).items()]
         assert importera_fil(write(tmp_path, "spor.csv", SPOR_HEADER, rows), startad_av="kommando").lyckad
 
@@ -112,7 +117,10 @@ def test_the_trend_uses_the_latest_month_with_a_median(client_for, deliver, mont
     assert f"(110 dagar {months[10]} → 116 dagar {months[16]})" in _text(_body(client_for))
 
 
-@pytest.mark.parametrize(("figure", "orsak"), [("missing", "uppgift saknas"), (None, "färre än 5 operationer")])
+@pytest.mark.parametrize(
+    ("figure", "orsak"),
+    [("missing", "uppgift saknas"), (None, "färre än 5 operationer"), ((0, None), "inga operationer")],
+)
 def test_the_trend_says_which_month_is_missing(client_for, deliver, months, figure, orsak):
     unit = {mm: (30, 100 + i) for i, mm in enumerate(months)}
     if figure == "missing":
@@ -124,6 +132,15 @@ def test_the_trend_says_which_month_is_missing(client_for, deliver, months, figu
         f"Trenden kan inte beräknas: senaste månaden med värde är {months[17]} (117 dagar), men för {months[11]}, "
         f"sex månader tidigare, finns ingen median ({orsak})."
     ) in _text(_body(client_for))
+
+
+def test_months_with_no_operations_read_as_such_and_leave_no_trend(client_for, deliver, months):
+    deliver(unit=dict.fromkeys(months[-8:], (0, None)))
+    body = _body(client_for)
+    assert _month_rows(body)[months[17]] == "0 –"  # a real 0: no median, not "uppgift saknas"
+    assert (
+        "Trenden kan inte beräknas: ingen månad har en medianväntetid (en månad med 0 operationer har ingen väntetid)."
+    ) in _text(body)
 
 
 def test_calendar_month_arithmetic_crosses_year_ends():
