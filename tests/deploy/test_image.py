@@ -103,3 +103,71 @@ def test_the_image_s_collectstatic_writes_the_manifest_and_the_portal_serves_pag
     )
     assert served.returncode == 0, served.stderr[-3000:]
     assert int(served.stdout.strip().splitlines()[-1]) >= 3
+
+
+def dockerignore_patterns() -> list[str]:
+    lines = (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+    return [line.strip().strip("/") for line in lines if line.strip() and not line.startswith("#")]
+
+
+def _pattern_regex(pattern: str) -> re.Pattern:
+    """Docker's .dockerignore matching: `**` any number of folders, `*` and `?` within one path segment."""
+    out, i = "", 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out, i = out + "(?:.*/)?", i + 3
+        elif pattern.startswith("**", i):
+            out, i = out + ".*", i + 2
+        elif pattern[i] == "*":
+            out, i = out + "[^/]*", i + 1
+        elif pattern[i] == "?":
+            out, i = out + "[^/]", i + 1
+        elif pattern[i] == "[":
+            end = pattern.index("]", i)
+            out, i = out + pattern[i : end + 1], end + 1
+        else:
+            out, i = out + re.escape(pattern[i]), i + 1
+    return re.compile(out)
+
+
+def ignored(path: str, patterns: list[str]) -> bool:
+    """True when the path or one of the folders above it matches a pattern (no `!` exceptions are used)."""
+    assert not any(p.startswith("!") for p in patterns), "update this matcher for exceptions"
+    parts = path.split("/")
+    prefixes = ["/".join(parts[: n + 1]) for n in range(len(parts))]
+    return any(_pattern_regex(p).fullmatch(prefix) for p in patterns for prefix in prefixes)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        ".git/HEAD",
+        ".env",
+        ".env.production",
+        "db.sqlite3",
+        "var/inbox/spor_vantetider_20261201.csv",
+        ".venv/bin/python",
+        "node_modules/axe-core/axe.min.js",
+        "staticfiles/staticfiles.json",
+        "build/lib/manage.py",
+        "vardformedling.egg-info/PKG-INFO",
+        "__pycache__/manage.cpython-311.pyc",
+        "arenden/services/__pycache__/steg.cpython-311.pyc",
+        "katalog/models.pyc",
+        ".pytest_cache/README.md",
+        ".ruff_cache/CACHEDIR.TAG",
+        ".hypothesis/examples/x",
+        "bench/out/search.json",
+        "celerybeat-schedule.db",
+    ],
+)
+def test_the_build_context_leaves_out_secrets_local_data_and_leftovers(path):
+    assert ignored(path, dockerignore_patterns())
+
+
+def test_the_build_context_keeps_every_tracked_source_file():
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    patterns = dockerignore_patterns()
+    files = tracked.splitlines()
+    assert "manage.py" in files and "static/css/vf.css" in files
+    assert [f for f in files if ignored(f, patterns)] == []
