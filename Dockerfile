@@ -12,4 +12,4 @@ RUN DEBUG=0 STATIC_MANIFEST=1 SECRET_KEY=build-only-placeholder-for-collectstati
 RUN useradd --create-home vf && mkdir -p /data && chown vf /data
 USER vf
 EXPOSE 8000
-CMD ["gunicorn", "vardformedling.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4"]
+CMD ["gunicorn", "-c", "gunicorn_conf.py", "vardformedling.wsgi:application"]
