@@ -226,7 +226,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "arenden.tasks.skapa_manadsrapporter",
         "schedule": crontab(day_of_month=1, hour=6, minute=0),
     },
-    # Expired sessions are unusable at once (middleware); this removes their rows from the table every night.
+    # An idle-expired session is unusable at once (the database session backend loads no row past its expire_date)
+    # but its row stays; the 10-hour limit (SessionLifetimeMiddleware) logs out and deletes the row itself. This
+    # removes the expired rows every night.
     "sessioner-rensa": {
         "task": "vardformedling.tasks.rensa_sessioner",
         "schedule": crontab(hour=3, minute=45),

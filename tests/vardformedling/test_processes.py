@@ -78,3 +78,10 @@ def test_every_beat_entry_names_a_registered_task(settings):
     app.loader.import_default_modules()
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
         assert entry["task"] in app.tasks, f"{name}: {entry['task']} is not a registered task"
+
+
+def test_expired_session_rows_are_removed_every_night_at_0345(settings):
+    entry = next(
+        e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "vardformedling.tasks.rensa_sessioner"
+    )
+    assert entry["schedule"].hour == {3} and entry["schedule"].minute == {45}
