@@ -5,8 +5,9 @@ the inbox); a run that loses the race simply skips the file.
 
 A run that dies (worker killed, machine restarted) leaves its claimed file in processing/ and its ImportRun
 "pågår". Nothing was written (the import writes in one transaction), so every run first puts claims older than
-HANGANDE_EFTER back into the inbox and marks such runs failed; the file is then read again like any other.
-A deployment (or a test's worker) may set settings.LAGESBILD_HANGANDE_EFTER (a timedelta) instead.
+settings.LAGESBILD_HANGANDE_EFTER (1 h; Celery's visibility timeout is derived from it) back into the inbox and
+marks such runs failed; the file is then read again like any other. HANGANDE_EFTER is the fallback for settings
+without it.
 
 Names: a file name is at most 255 BYTES (UTF-8) on Linux, so every name built here (claim, archive, rejected,
 upload) is cut in bytes, keeping the extension, and has personnummer-like digit runs masked
@@ -36,6 +37,7 @@ from lagesbild.models import ImportRun, ImportStatus
 logger = logging.getLogger(__name__)
 
 # A claim (or a run "pågår") older than this belongs to a dead run. Far above the longest real import (minutes).
+# Used only when settings.LAGESBILD_HANGANDE_EFTER is not set (settings.py sets it to the same hour).
 HANGANDE_EFTER = timedelta(hours=1)
 MEDDELANDE_AVBRUTEN = (
     "Körningen avbröts innan den blev klar (arbetsprocessen stoppades); inget lästes in. "

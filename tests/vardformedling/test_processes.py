@@ -78,3 +78,22 @@ def test_every_beat_entry_names_a_registered_task(settings):
     app.loader.import_default_modules()
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
         assert entry["task"] in app.tasks, f"{name}: {entry['task']} is not a registered task"
+
+
+def test_a_lost_import_task_comes_back_an_hour_after_its_run_counts_as_dead(settings):
+    from datetime import timedelta
+
+    from lagesbild import inkorg
+    from vardformedling.celery import app
+
+    assert inkorg.hangande_efter() == settings.LAGESBILD_HANGANDE_EFTER == timedelta(hours=1)
+    expected = (settings.LAGESBILD_HANGANDE_EFTER + timedelta(hours=1)).total_seconds()
+    assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] == expected
+    assert app.conf.broker_transport_options["visibility_timeout"] == expected
+
+
+def test_expired_session_rows_are_removed_every_night_at_0345(settings):
+    entry = next(
+        e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "vardformedling.tasks.rensa_sessioner"
+    )
+    assert entry["schedule"].hour == {3} and entry["schedule"].minute == {45}
