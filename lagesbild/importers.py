@@ -15,6 +15,8 @@ Readers pick the newest Leverans of each source (api.senaste_leveranser) and rea
 delivery disappears for them atomically at commit; its partition is dropped only AFTER commit (bulk.stada_partitioner,
 with a short lock timeout), because dropping a partition locks the whole figure table against readers.
 A file name is stored and logged with personnummer-like digit runs masked (arenden.personnummer.maskera_i_text).
+Register imports write one at a time (bulk.las_registerskrivning, the first lock of the write transaction), so two
+imports never take the figure table's locks in opposite orders (a deadlock).
 """
 
 import hashlib
@@ -97,13 +99,7 @@ def _importera(path: Path, run: ImportRun) -> None:
     tabell = las_csv(path, loggnamn=run.filnamn)
     kalla = identifiera_kalla(tabell.columns, run.filnamn)
     run.kalla = kalla
-    if Leverans.objects.filter(kalla=kalla, checksumma=run.checksumma).exists():
-        kept = Leverans.objects.filter(kalla=kalla, checksumma=run.checksumma).first()
-        run.status, run.meddelande, run.uttagsdatum = (
-            ImportStatus.REDAN_INLAST,
-            MEDDELANDE_REDAN_INLAST,
-            kept.uttagsdatum,
-        )
+    if _redan_inlast(kalla, run):
         return
     regionkoder = set(Region.objects.values_list("kod", flat=True))
     if kalla == Kalla.VANTETIDER:
@@ -112,8 +108,22 @@ def _importera(path: Path, run: ImportRun) -> None:
     else:
         ren, uttagsdatum = granska_register(tabell, kalla, regionkoder, filnamn=run.filnamn)
         _skriv_register(ren, kalla, uttagsdatum, run)
+        if run.status == ImportStatus.REDAN_INLAST:  # found so under the write lock: another run was first
+            return
     run.rader = len(ren)
     run.status = ImportStatus.KLAR
+
+
+def _redan_inlast(kalla: str, run: ImportRun) -> bool:
+    """True, and the run says "redan inläst", when a kept delivery of this source has the same content."""
+    kept = Leverans.objects.filter(kalla=kalla, checksumma=run.checksumma).first()
+    if kept:
+        run.status, run.meddelande, run.uttagsdatum = (
+            ImportStatus.REDAN_INLAST,
+            MEDDELANDE_REDAN_INLAST,
+            kept.uttagsdatum,
+        )
+    return kept is not None
 
 
 def _ersatt_leverans(kalla: str, uttagsdatum: date, run: ImportRun, rader: int, *, partitionerad: bool) -> Leverans:
@@ -173,6 +183,9 @@ def _skriv_register(ren: RegisterRader, kalla: str, uttagsdatum: date, run: Impo
     if partitionerad:
         bulk.stada_partitioner()  # what an earlier run could not drop (a reader held the table)
     with transaction.atomic():
+        bulk.las_registerskrivning()  # first, before any lock on the figure table: one register write at a time
+        if _redan_inlast(kalla, run):  # the same content, written by a run that held the lock before this one
+            return
         senaste = Leverans.objects.filter(kalla=kalla).order_by("-uttagsdatum").first()
         leverans = _ersatt_leverans(kalla, uttagsdatum, run, len(ren), partitionerad=partitionerad)
         if partitionerad:
