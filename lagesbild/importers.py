@@ -190,7 +190,9 @@ def _skriv_register(ren: RegisterRader, kalla: str, uttagsdatum: date, run: Impo
         leverans = _ersatt_leverans(kalla, uttagsdatum, run, len(ren), partitionerad=partitionerad)
         if partitionerad:
             # After commit, when readers no longer reach them: the replaced delivery's and older ones' partitions.
-            transaction.on_commit(bulk.stada_partitioner)
+            # Robust: the import is committed by then, so a failing clean-up is logged (and done by the next
+            # import), never reported as a failed import.
+            transaction.on_commit(bulk.stada_partitioner, robust=True)
         if senaste and senaste.uttagsdatum > uttagsdatum:
             # An older delivery arriving late: record it (and its checksum) but keep showing the newest.
             run.meddelande = MEDDELANDE_ALDRE.format(kalla=kalla, datum=senaste.uttagsdatum)

@@ -1,5 +1,5 @@
 """Register imports in parallel (PostgreSQL, real transactions, a connection per thread): they write one at a time
-and both succeed."""
+and both succeed; a clean-up that fails after commit does not turn a committed import into a failed one."""
 
 import contextlib
 import threading
@@ -8,7 +8,7 @@ import pytest
 
 from lagesbild import bulk
 from lagesbild.importers import importera_fil
-from lagesbild.models import ImportStatus, Leverans, Matvarde
+from lagesbild.models import ImportRun, ImportStatus, Leverans, Matvarde
 from tests.lagesbild.helpers import NCR_HEADER, SPOR_HEADER, ncr_rows, samtidigt, spor_rows, write
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -52,3 +52,32 @@ def test_the_same_file_in_two_imports_at_once_is_written_once(tmp_path):
     resultat = samtidigt(lambda: importera_fil(a, startad_av="natt-1"), lambda: importera_fil(b, startad_av="natt-2"))
     assert sorted(r.run.status for r in resultat) == [ImportStatus.KLAR, ImportStatus.REDAN_INLAST], resultat
     assert Leverans.objects.count() == 1 and Matvarde.objects.count() == len(spor_rows())
+
+
+def test_a_clean_up_that_fails_after_commit_leaves_the_import_successful(tmp_path, monkeypatch, caplog):
+    assert importera_fil(write(tmp_path, "ncr_1.csv", NCR_HEADER, ncr_rows()), startad_av="kommando").lyckad
+    gammal = Leverans.objects.get()
+    anrop = []
+    verklig = bulk.stada_partitioner
+
+    def stadning_som_fallerar(**kwargs):
+        anrop.append(kwargs)
+        if len(anrop) == 1:  # the one before the write, at the start of the import
+            return verklig(**kwargs)
+        raise RuntimeError("städningen föll")  # the one after commit
+
+    monkeypatch.setattr(bulk, "stada_partitioner", stadning_som_fallerar)
+    rows = [r.replace(";310;164;", ";311;150;") for r in ncr_rows("2026-11-21")]
+    res = importera_fil(write(tmp_path, "ncr_2.csv", NCR_HEADER, rows), startad_av="kommando")
+    monkeypatch.undo()
+
+    assert len(anrop) == 2, "the clean-up after commit was called"
+    assert res.lyckad and res.run.status == ImportStatus.KLAR, res.run.meddelande
+    run = ImportRun.objects.get(pk=res.run.pk)
+    assert run.status == ImportStatus.KLAR and run.rader == len(rows)
+    ny = Leverans.objects.latest("uttagsdatum")
+    assert ny.import_run_id == run.pk and Matvarde.objects.filter(leverans=ny).count() == len(rows)
+    assert Matvarde.objects.filter(leverans=ny, median=150).exists()
+    assert "städningen föll" in caplog.text  # logged
+    assert bulk.stada_partitioner() == 1  # the old partition goes at the next clean-up
+    assert not Matvarde.objects.filter(leverans_id=gammal.pk).exists()
