@@ -17,6 +17,8 @@ with a short lock timeout), because dropping a partition locks the whole figure 
 A file name is stored and logged with personnummer-like digit runs masked (arenden.personnummer.maskera_i_text).
 Register imports write one at a time (bulk.las_registerskrivning, the first lock of the write transaction), so two
 imports never take the figure table's locks in opposite orders (a deadlock).
+A transient fault of the infrastructure (TILLFALLIGA_FEL) is not the file's fault: the run is marked failed with a
+message that the file will be read again, and the error is raised so that the caller retries (importera_fil).
 """
 
 import hashlib
@@ -27,9 +29,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from django.db import connection, transaction
+import psycopg
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from arenden.personnummer import maskera_i_text
 from katalog.models import KvaGrupp, Vardenhet
@@ -51,7 +55,16 @@ logger = logging.getLogger(__name__)
 
 MEDDELANDE_REDAN_INLAST = "Filen är redan inläst (samma innehåll); inget ändrades."
 MEDDELANDE_ALDRE = "Leveransen är äldre än den senaste från {kalla} ({datum}); den registreras men visas inte."
+MEDDELANDE_TILLFALLIGT = (
+    "Importen avbröts av ett tillfälligt fel ({fel}); inget lästes in. "
+    "Filen avvisades inte och läses in igen vid nästa försök."
+)
 BATCH = 5000
+
+# Transient faults of the infrastructure, never of the file: the database went away or ended a lock wait (a
+# deadlock, lock_timeout), the connection broke, Redis is gone. psycopg's own errors come from the raw COPY cursor,
+# which Django does not wrap.
+TILLFALLIGA_FEL = (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError, RedisError)
 
 
 @dataclass
@@ -73,7 +86,11 @@ def sha256(path: Path) -> str:
 
 
 def importera_fil(path, *, startad_av: str, filnamn: str | None = None) -> Resultat:
-    """Imports one register file and records an ImportRun whatever happens. Never raises for bad files."""
+    """Imports one register file and records an ImportRun whatever happens.
+
+    A bad file gives a rejected run, a bug a failed one; neither raises. A transient fault (TILLFALLIGA_FEL) gives
+    a failed run saying the file will be read again, and is raised: the file is not to blame, so the caller must
+    not set it aside as rejected (the inbox puts it back, the Celery task retries)."""
     path = Path(path)
     filnamn = maskera_i_text(filnamn or path.name)[:255]
     checksumma = sha256(path)
@@ -85,14 +102,33 @@ def importera_fil(path, *, startad_av: str, filnamn: str | None = None) -> Resul
         run.fel = [f.as_dict() for f in exc.fel]
         extra = f" (de första {len(exc.fel)} visas)" if exc.antal > len(exc.fel) else ""
         run.meddelande = f"Filen avvisades: {exc.antal} fel{extra}. Inget lästes in."
+    except TILLFALLIGA_FEL as exc:
+        logger.warning("Import av %s avbröts av ett tillfälligt fel (%s)", filnamn, type(exc).__name__)
+        _avbryt(run, exc)
+        raise
     except Exception as exc:
         logger.exception("Import av %s misslyckades", filnamn)
         run.status = ImportStatus.MISSLYCKAD
         run.meddelande = f"Importen misslyckades oväntat ({type(exc).__name__}); inget lästes in."
+    _avsluta(run)
+    return Resultat(run, [Fel(**f).text(filnamn) for f in run.fel])
+
+
+def _avsluta(run: ImportRun) -> None:
     run.klar = timezone.now()
     run.varaktighet = run.klar - run.startad
     run.save()
-    return Resultat(run, [Fel(**f).text(filnamn) for f in run.fel])
+
+
+def _avbryt(run: ImportRun, fel: Exception) -> None:
+    """Records a run stopped by a transient fault as failed, if the database lets us: when it is still away, the
+    run stays "pågår" and the next inbox run marks it failed (inkorg.aterstall_avbrutna)."""
+    run.status = ImportStatus.MISSLYCKAD
+    run.meddelande = MEDDELANDE_TILLFALLIGT.format(fel=type(fel).__name__)
+    try:
+        _avsluta(run)
+    except (DatabaseError, *TILLFALLIGA_FEL) as exc:
+        logger.warning("Körningen för %s kunde inte sparas (%s)", run.filnamn, type(exc).__name__)
 
 
 def _importera(path: Path, run: ImportRun) -> None:

@@ -14,7 +14,9 @@ settings.LAGESBILD_HANGANDE_EFTER (a timedelta) instead of HANGANDE_EFTER.
 Names: a file name is at most 255 BYTES (UTF-8) on Linux, so every name built here (claim, archive, rejected,
 upload, put back) is cut in bytes, keeping the extension, and has personnummer-like digit runs masked
 (arenden.personnummer.maskera_i_text). One file that cannot be handled (an OSError, a bug) is recorded as a failed
-run and set aside in rejected/; it never stops the run for the other files.
+run and set aside in rejected/; it never stops the run for the other files. A transient fault (the database or
+Redis gone: importers.TILLFALLIGA_FEL) is not the file's fault: the file goes back into the inbox and the error is
+raised, so the Celery task retries (or the next run reads it).
 """
 
 import errno
@@ -34,7 +36,7 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from arenden.personnummer import maskera_i_text
-from lagesbild.importers import Resultat, importera_fil, sha256
+from lagesbild.importers import TILLFALLIGA_FEL, Resultat, importera_fil, sha256
 from lagesbild.models import ImportRun, ImportStatus
 
 logger = logging.getLogger(__name__)
@@ -52,6 +54,8 @@ MAX_INKORGSNAMN_BYTE = MAX_NAMN_BYTE - CLAIM_BYTE  # a name we put in the inbox 
 MEDDELANDE_FILFEL = "Filen kunde inte hanteras ({fel}); inget lästes in. {var}"
 FILFEL_FLYTTAD = "Den flyttades till rejected/; lägg tillbaka den i inkorgen för att försöka igen."
 FILFEL_KVAR = "Den kunde inte flyttas och ligger kvar i {mapp}/."
+# What a run passes on instead of setting the file aside: nothing is wrong with the file (see the module docstring).
+INTE_FILENS_FEL = (DatabaseError, *TILLFALLIGA_FEL)
 # os.link's answer where hard links cannot be made: a file system without them, or (fs.protected_hardlinks) a
 # file another user delivered that this one may not write.
 INGEN_LANK = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP}
@@ -162,9 +166,10 @@ def importera_inkorgsfil(path: Path, *, startad_av: str, filnamn: str | None = N
     """Claims, imports and files one inbox file. Returns None when another run already claimed it.
 
     A file that cannot be claimed or imported for a reason of its own (an OSError, an unexpected error) gives a
-    failed run and is moved to rejected/; a database error is raised (nothing can be recorded; a claimed file goes
-    back to the inbox through aterstall_avbrutna). A file imported (or rejected) but that cannot be filed stays in
-    processing/; aterstall_avbrutna files it later without importing it again."""
+    failed run and is moved to rejected/. A database error or another transient fault (INTE_FILENS_FEL) is raised
+    once the file is back in the inbox (never in rejected/), to be read when the task retries or by the next run.
+    A file imported (or rejected) but that cannot be filed stays in processing/; aterstall_avbrutna files it later
+    without importing it again."""
     folders = mappar()
     filnamn = maskera_i_text(filnamn or path.name)
     claimed = folders["processing"] / begransa_namn(f"{uuid.uuid4().hex}_{maskera_i_text(path.name)}")
@@ -177,7 +182,8 @@ def importera_inkorgsfil(path: Path, *, startad_av: str, filnamn: str | None = N
     try:
         os.utime(claimed)  # rename keeps the delivery's old mtime; the claim's age is what recovery looks at
         resultat = importera_fil(claimed, startad_av=startad_av, filnamn=filnamn)
-    except DatabaseError:
+    except INTE_FILENS_FEL:
+        _lagg_i(claimed, "inbox", path.name, filnamn)  # if even that fails, aterstall_avbrutna puts it back later
         raise
     except Exception as exc:  # one file must never stop the others
         return _misslyckad_fil(claimed, filnamn, startad_av=startad_av, fel=exc)
@@ -213,7 +219,7 @@ def importera_inkorg(*, startad_av: str, progress: Callable[[int, int], None] | 
     for i, path in enumerate(files, start=1):
         try:
             resultat = importera_inkorgsfil(path, startad_av=startad_av)
-        except DatabaseError:
+        except INTE_FILENS_FEL:
             raise
         except Exception as exc:  # whatever went wrong with this file, the next one is read
             resultat = _misslyckad_fil(path, maskera_i_text(path.name), startad_av=startad_av, fel=exc)
