@@ -247,14 +247,18 @@ def test_a_file_that_cannot_even_be_moved_aside_stays_where_it_is_and_the_run_go
     inbox = Path(settings.LAGESBILD_INBOX)
     write(inbox, "a_last.csv", NCR_HEADER, ncr_rows())
     write(inbox, "b_ncr.csv", NCR_HEADER, ncr_rows())
-    verklig_rename = os.rename
+    verklig_rename, verklig_link = os.rename, os.link
 
-    def rename_som_inte_gar(src, dst):
-        if Path(src).name == "a_last.csv":
-            raise PermissionError(13, "Permission denied")
-        return verklig_rename(src, dst)
+    def flytt_som_inte_gar(verklig):
+        def flytta(src, dst):
+            if Path(src).name == "a_last.csv":
+                raise PermissionError(13, "Permission denied")
+            return verklig(src, dst)
 
-    monkeypatch.setattr(inkorg.os, "rename", rename_som_inte_gar)
+        return flytta
+
+    monkeypatch.setattr(inkorg.os, "rename", flytt_som_inte_gar(verklig_rename))  # claiming it
+    monkeypatch.setattr(inkorg.os, "link", flytt_som_inte_gar(verklig_link))  # filing it in rejected/
     results = inkorg.importera_inkorg(startad_av="beat")
     monkeypatch.undo()
     assert [r.run.status for r in results] == [ImportStatus.MISSLYCKAD, ImportStatus.KLAR]

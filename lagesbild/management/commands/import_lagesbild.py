@@ -1,12 +1,13 @@
 """`manage.py import_lagesbild FILE [FILE ...]`: exit 0 when every file was imported or already imported,
-exit 1 with a message per file when any file was rejected (a rejected file changes nothing)."""
+exit 1 with a message per file when any file was rejected (a rejected file changes nothing) or a transient fault
+stopped its import (nothing was written; run the command again)."""
 
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from arenden.personnummer import maskera_i_text
-from lagesbild.importers import importera_fil
+from lagesbild.importers import MEDDELANDE_TILLFALLIGT, TILLFALLIGA_FEL, importera_fil
 from lagesbild.models import ImportStatus
 
 
@@ -25,7 +26,12 @@ class Command(BaseCommand):
                 self.stderr.write(f"{maskera_i_text(name)}: filen finns inte.")
                 misslyckade += 1
                 continue
-            res = importera_fil(path, startad_av="kommando")
+            try:
+                res = importera_fil(path, startad_av="kommando")
+            except TILLFALLIGA_FEL as exc:  # the database (or Redis) away for a moment: nothing was written
+                self.stderr.write(f"{namn}: {MEDDELANDE_TILLFALLIGT.format(fel=type(exc).__name__)}")
+                misslyckade += 1
+                continue
             run = res.run
             if run.status == ImportStatus.KLAR:
                 extra = f" {run.meddelande}" if run.meddelande else ""
