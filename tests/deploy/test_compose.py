@@ -5,7 +5,6 @@ import os
 import re
 import runpy
 import shlex
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from tests.processer import database_url, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 # What an operator's .env holds (compose reads it both as env_file and for ${…} in the file).
@@ -108,12 +109,6 @@ def test_the_gunicorn_settings_file_runs_2_workers_per_core_unless_told(monkeypa
     assert conf["workers"] == 3 and conf["accesslog"] is None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.django_db(transaction=True)
 def test_the_web_health_check_passes_against_gunicorn_started_like_the_web_service(compose, tmp_path):
     """gunicorn from the web service's command line and environment (database and Redis pointed at the test's,
@@ -121,21 +116,19 @@ def test_the_web_health_check_passes_against_gunicorn_started_like_the_web_servi
     from django.db import connection
 
     db = connection.settings_dict
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         **environment(compose["services"]["web"]),
         "SECRET_KEY": "compose-test-Rk4-p9Wz_m-" * 3,
         "DJANGO_SETTINGS_MODULE": "vardformedling.settings",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DATABASE_URL": database_url(db),
         "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/12"),
         "LAGESBILD_INBOX": str(tmp_path / "inbox"),
         "VAR_DIR": str(tmp_path),
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_WORKERS": "1",
     }
-    if db.get("PASSWORD"):
-        env["DATABASE_URL"] = env["DATABASE_URL"].replace(f"{db['USER']}@", f"{db['USER']}:{db['PASSWORD']}@")
     for name in ("STATIC_MANIFEST", "WHITENOISE_USE_FINDERS", "SITHS_STUB_ALLOWED", "SECURE_SSL_REDIRECT"):
         env.pop(name, None)  # as in production (the test settings set these)
     proc = subprocess.Popen(

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.processer import database_url
+
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = ROOT / "Dockerfile"
 
@@ -71,7 +73,6 @@ def test_the_image_s_collectstatic_writes_the_manifest_and_the_portal_serves_pag
     from django.db import connection
 
     db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
     run_env = {
         **env,
         "DJANGO_SETTINGS_MODULE": "vardformedling.settings",
@@ -81,7 +82,7 @@ def test_the_image_s_collectstatic_writes_the_manifest_and_the_portal_serves_pag
         "SITHS_STUB_ALLOWED": "1",
         "SECURE_SSL_REDIRECT": "0",
         "WHITENOISE_USE_FINDERS": "0",
-        "DATABASE_URL": f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DATABASE_URL": database_url(db),
         "PYTHONPATH": str(ROOT),
     }
     script = (

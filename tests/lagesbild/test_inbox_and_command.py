@@ -11,6 +11,7 @@ from django.core.management.base import CommandError
 
 from lagesbild.models import ImportRun, ImportStatus, Matvarde
 from tests.lagesbild.helpers import NCR_HEADER, SPOR_HEADER, ncr_rows, spor_rows, write
+from tests.processer import database_url
 from vardformedling.models import Roll
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,7 +47,7 @@ def _manage(*args):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "vardformedling.settings_test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DATABASE_URL": database_url(db),
     }
     cmd = [sys.executable, "manage.py", "import_lagesbild", *map(str, args)]
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env, check=False)

@@ -1,7 +1,6 @@
 """The production processes of docker-compose.yml, started directly: gunicorn serves the portal, beat's tasks exist."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -10,13 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.processer import database_url, free_port
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -24,7 +19,7 @@ def test_gunicorn_serves_healthz_and_pages_with_production_settings():
     from django.db import connection
 
     db = connection.settings_dict
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "vardformedling.settings",
@@ -35,7 +30,7 @@ def test_gunicorn_serves_healthz_and_pages_with_production_settings():
         "STATIC_MANIFEST": "0",
         "WHITENOISE_USE_FINDERS": "1",
         "SITHS_STUB_ALLOWED": "1",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DATABASE_URL": database_url(db),
     }
     proc = subprocess.Popen(
         [
