@@ -9,7 +9,8 @@ from vardformedling.models import Roll
 
 
 def klient_ip(request) -> str | None:
-    # Behind the proxy the app trusts REMOTE_ADDR as set by it; X-Forwarded-For is not trusted here.
+    # REMOTE_ADDR is the peer that connected to gunicorn (behind the TLS proxy: the proxy, see SECURITY.md);
+    # X-Forwarded-For is not trusted here.
     return request.META.get("REMOTE_ADDR") or None
 
 

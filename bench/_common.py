@@ -61,6 +61,21 @@ def cpu_modell() -> str:
     return platform.processor() or "okänd CPU"
 
 
+def underhallsdsn(url: str) -> str:
+    """Connection string for the server's `postgres` database with the host, port, user and password of `url`."""
+    import dj_database_url
+    from psycopg.conninfo import make_conninfo
+
+    cfg = dj_database_url.parse(url)
+    return make_conninfo(
+        host=cfg["HOST"] or "127.0.0.1",
+        port=cfg["PORT"] or 5432,
+        user=cfg["USER"] or "postgres",
+        password=cfg["PASSWORD"] or None,  # None: left out (trust, .pgpass or PGPASSWORD)
+        dbname="postgres",
+    )
+
+
 def skapa_databas() -> None:
     """Creates the PostgreSQL database named in DATABASE_URL when it is missing."""
     import dj_database_url
@@ -68,10 +83,7 @@ def skapa_databas() -> None:
 
     krav_postgresql()
     cfg = dj_database_url.parse(os.environ["DATABASE_URL"])
-    dsn = (
-        f"host={cfg['HOST'] or '127.0.0.1'} port={cfg['PORT'] or 5432} user={cfg['USER'] or 'postgres'} dbname=postgres"
-    )
-    with psycopg.connect(dsn, autocommit=True) as conn:
+    with psycopg.connect(underhallsdsn(os.environ["DATABASE_URL"]), autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [cfg["NAME"]]).fetchone():
             conn.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
 

@@ -149,11 +149,9 @@ def enhet_view(request: HttpRequest, hsa_id: str) -> HttpResponse:
         .prefetch_related(Prefetch("rader", queryset=Avtalsrad.objects.select_related("kva")))
         .order_by("-giltig_till", "avtal_id")
     )
-    # One call per offered KVÅ group: a unit offers a handful, so this stays bounded.
-    vantetider = [
-        (vu, lagesbild_api.vantetider_for_enheter(kva_kod=vu.kva_id, vardenhet_ids=[enhet.pk]).get(enhet.pk))
-        for vu in utbud
-    ]
+    # The latest waiting time of every offered KVÅ group in one go (two queries however many groups).
+    per_par = lagesbild_api.vantetider_for_par(par={(vu.kva_id, enhet.pk) for vu in utbud})
+    vantetider = [(vu, per_par.get((vu.kva_id, enhet.pk))) for vu in utbud]
     # Warn about the registers the shown waiting times come from (none when the unit offers no register group).
     kallor = {v.kalla for _, v in vantetider if v} | {vu.kva.register for vu in utbud if vu.kva.register}
     kallvarningar = lagesbild_api.inaktuella_kallor(sorted(kallor & set(lagesbild_api.REGISTER)))

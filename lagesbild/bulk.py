@@ -128,10 +128,27 @@ def copy_binar(kolumner: dict[str, Kolumn], forsta_id: int, ordning: np.ndarray,
     yield _BINAR_SLUT
 
 
+# The key of the register write lock (an advisory lock: any constant no other lock in the project uses).
+REGISTERSKRIVNING = 0x5646_4C42
+
+
+def las_registerskrivning() -> None:
+    """Takes the register write lock (held to commit, PostgreSQL only): register imports write one at a time.
+
+    Taken FIRST in the import's write transaction, before any lock on the figure table. Without it two imports
+    deadlock: each DELETEs from the DEFAULT partition (rensa_standardpartition: ROW EXCLUSIVE on it), then waits in
+    reservera_id for SHARE ROW EXCLUSIVE on the whole table, which the other's ROW EXCLUSIVE blocks. Readers take
+    no advisory lock and are not held up."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REGISTERSKRIVNING])
+
+
 def reservera_id(antal: int) -> int:
     """Reserves `antal` consecutive ids of the figure table's sequence; returns the first.
 
-    The table lock (held to commit, readers unaffected) keeps any other writer from drawing ids in between."""
+    The table lock (held to commit, readers unaffected) keeps any other writer from drawing ids in between. An
+    import takes it after las_registerskrivning, so two imports never wait for each other here."""
     with connection.cursor() as cursor:
         cursor.execute(f"LOCK TABLE {TABELL} IN SHARE ROW EXCLUSIVE MODE")
         cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [TABELL])

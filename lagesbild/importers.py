@@ -15,6 +15,10 @@ Readers pick the newest Leverans of each source (api.senaste_leveranser) and rea
 delivery disappears for them atomically at commit; its partition is dropped only AFTER commit (bulk.stada_partitioner,
 with a short lock timeout), because dropping a partition locks the whole figure table against readers.
 A file name is stored and logged with personnummer-like digit runs masked (arenden.personnummer.maskera_i_text).
+Register imports write one at a time (bulk.las_registerskrivning, the first lock of the write transaction), so two
+imports never take the figure table's locks in opposite orders (a deadlock).
+A transient fault of the infrastructure (TILLFALLIGA_FEL) is not the file's fault: the run is marked failed with a
+message that the file will be read again, and the error is raised so that the caller retries (importera_fil).
 """
 
 import hashlib
@@ -25,9 +29,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from django.db import connection, transaction
+import psycopg
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from arenden.personnummer import maskera_i_text, maskerat_undantag
 from katalog.models import KvaGrupp, Vardenhet
@@ -49,7 +55,16 @@ logger = logging.getLogger(__name__)
 
 MEDDELANDE_REDAN_INLAST = "Filen är redan inläst (samma innehåll); inget ändrades."
 MEDDELANDE_ALDRE = "Leveransen är äldre än den senaste från {kalla} ({datum}); den registreras men visas inte."
+MEDDELANDE_TILLFALLIGT = (
+    "Importen avbröts av ett tillfälligt fel ({fel}); inget lästes in. "
+    "Filen avvisades inte och läses in igen vid nästa försök."
+)
 BATCH = 5000
+
+# Transient faults of the infrastructure, never of the file: the database went away or ended a lock wait (a
+# deadlock, lock_timeout), the connection broke, Redis is gone. psycopg's own errors come from the raw COPY cursor,
+# which Django does not wrap.
+TILLFALLIGA_FEL = (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError, RedisError)
 
 
 @dataclass
@@ -71,7 +86,11 @@ def sha256(path: Path) -> str:
 
 
 def importera_fil(path, *, startad_av: str, filnamn: str | None = None) -> Resultat:
-    """Imports one register file and records an ImportRun whatever happens. Never raises for bad files."""
+    """Imports one register file and records an ImportRun whatever happens.
+
+    A bad file gives a rejected run, a bug a failed one; neither raises. A transient fault (TILLFALLIGA_FEL) gives
+    a failed run saying the file will be read again, and is raised: the file is not to blame, so the caller must
+    not set it aside as rejected (the inbox puts it back, the Celery task retries)."""
     path = Path(path)
     filnamn = maskera_i_text(filnamn or path.name)[:255]
     checksumma = sha256(path)
@@ -83,27 +102,40 @@ def importera_fil(path, *, startad_av: str, filnamn: str | None = None) -> Resul
         run.fel = [f.as_dict() for f in exc.fel]
         extra = f" (de första {len(exc.fel)} visas)" if exc.antal > len(exc.fel) else ""
         run.meddelande = f"Filen avvisades: {exc.antal} fel{extra}. Inget lästes in."
+    except TILLFALLIGA_FEL as exc:
+        logger.warning("Import av %s avbröts av ett tillfälligt fel (%s)", filnamn, type(exc).__name__)
+        _avbryt(run, exc)
+        raise
     except Exception as exc:
         logger.error("Import av %s misslyckades:\n%s", filnamn, maskerat_undantag(exc))  # no raw path in the log
         run.status = ImportStatus.MISSLYCKAD
         run.meddelande = f"Importen misslyckades oväntat ({type(exc).__name__}); inget lästes in."
+    _avsluta(run)
+    return Resultat(run, [Fel(**f).text(filnamn) for f in run.fel])
+
+
+def _avsluta(run: ImportRun) -> None:
     run.klar = timezone.now()
     run.varaktighet = run.klar - run.startad
     run.save()
-    return Resultat(run, [Fel(**f).text(filnamn) for f in run.fel])
+
+
+def _avbryt(run: ImportRun, fel: Exception) -> None:
+    """Records a run stopped by a transient fault as failed, if the database lets us: when it is still away, the
+    run stays "pågår" and the next inbox run marks it failed (inkorg.aterstall_avbrutna)."""
+    run.status = ImportStatus.MISSLYCKAD
+    run.meddelande = MEDDELANDE_TILLFALLIGT.format(fel=type(fel).__name__)
+    try:
+        _avsluta(run)
+    except (DatabaseError, *TILLFALLIGA_FEL) as exc:
+        logger.warning("Körningen för %s kunde inte sparas (%s)", run.filnamn, type(exc).__name__)
 
 
 def _importera(path: Path, run: ImportRun) -> None:
     tabell = las_csv(path, loggnamn=run.filnamn)
     kalla = identifiera_kalla(tabell.columns, run.filnamn)
     run.kalla = kalla
-    if Leverans.objects.filter(kalla=kalla, checksumma=run.checksumma).exists():
-        kept = Leverans.objects.filter(kalla=kalla, checksumma=run.checksumma).first()
-        run.status, run.meddelande, run.uttagsdatum = (
-            ImportStatus.REDAN_INLAST,
-            MEDDELANDE_REDAN_INLAST,
-            kept.uttagsdatum,
-        )
+    if _redan_inlast(kalla, run):
         return
     regionkoder = set(Region.objects.values_list("kod", flat=True))
     if kalla == Kalla.VANTETIDER:
@@ -112,8 +144,22 @@ def _importera(path: Path, run: ImportRun) -> None:
     else:
         ren, uttagsdatum = granska_register(tabell, kalla, regionkoder, filnamn=run.filnamn)
         _skriv_register(ren, kalla, uttagsdatum, run)
+        if run.status == ImportStatus.REDAN_INLAST:  # found so under the write lock: another run was first
+            return
     run.rader = len(ren)
     run.status = ImportStatus.KLAR
+
+
+def _redan_inlast(kalla: str, run: ImportRun) -> bool:
+    """True, and the run says "redan inläst", when a kept delivery of this source has the same content."""
+    kept = Leverans.objects.filter(kalla=kalla, checksumma=run.checksumma).first()
+    if kept:
+        run.status, run.meddelande, run.uttagsdatum = (
+            ImportStatus.REDAN_INLAST,
+            MEDDELANDE_REDAN_INLAST,
+            kept.uttagsdatum,
+        )
+    return kept is not None
 
 
 def _ersatt_leverans(kalla: str, uttagsdatum: date, run: ImportRun, rader: int, *, partitionerad: bool) -> Leverans:
@@ -173,11 +219,16 @@ def _skriv_register(ren: RegisterRader, kalla: str, uttagsdatum: date, run: Impo
     if partitionerad:
         bulk.stada_partitioner()  # what an earlier run could not drop (a reader held the table)
     with transaction.atomic():
+        bulk.las_registerskrivning()  # first, before any lock on the figure table: one register write at a time
+        if _redan_inlast(kalla, run):  # the same content, written by a run that held the lock before this one
+            return
         senaste = Leverans.objects.filter(kalla=kalla).order_by("-uttagsdatum").first()
         leverans = _ersatt_leverans(kalla, uttagsdatum, run, len(ren), partitionerad=partitionerad)
         if partitionerad:
             # After commit, when readers no longer reach them: the replaced delivery's and older ones' partitions.
-            transaction.on_commit(bulk.stada_partitioner)
+            # Robust: the import is committed by then, so a failing clean-up is logged (and done by the next
+            # import), never reported as a failed import.
+            transaction.on_commit(bulk.stada_partitioner, robust=True)
         if senaste and senaste.uttagsdatum > uttagsdatum:
             # An older delivery arriving late: record it (and its checksum) but keep showing the newest.
             run.meddelande = MEDDELANDE_ALDRE.format(kalla=kalla, datum=senaste.uttagsdatum)

@@ -1,26 +1,32 @@
 """The inbox: every file in LAGESBILD_INBOX is imported, then moved to archive/ or rejected/ next to the inbox.
 
 Two runs never import the same file: a run first claims a file by an atomic rename into processing/ (next to
-the inbox); a run that loses the race simply skips the file.
+the inbox); a run that loses the race simply skips the file. A file is never moved over another one: files are
+filed (archive/, rejected/, back into the inbox) by a hard link, which fails when the name is taken (_flytta).
 
 A run that dies (worker killed, machine restarted) leaves its claimed file in processing/ and its ImportRun
 "pågår". Nothing was written (the import writes in one transaction), so every run first puts claims older than
-HANGANDE_EFTER back into the inbox and marks such runs failed; the file is then read again like any other.
-A deployment (or a test's worker) may set settings.LAGESBILD_HANGANDE_EFTER (a timedelta) instead.
+settings.LAGESBILD_HANGANDE_EFTER (1 h; Celery's visibility timeout is derived from it) back into the inbox and
+marks such runs failed; the file is then read again like any other. HANGANDE_EFTER is the fallback for settings
+without it. A claim whose run finished but could not file it (archive/ could not be written) is filed instead, not
+imported again: a newer delivery may have replaced it meanwhile.
 
 Names: a file name is at most 255 BYTES (UTF-8) on Linux, so every name built here (claim, archive, rejected,
-upload) is cut in bytes, keeping the extension, and has personnummer-like digit runs masked
+upload, put back) is cut in bytes, keeping the extension, and has personnummer-like digit runs masked
 (arenden.personnummer.maskera_i_text). One file that cannot be handled (an OSError, a bug) is recorded as a failed
-run and set aside in rejected/; it never stops the run for the other files.
+run and set aside in rejected/; it never stops the run for the other files. A transient fault (the database or
+Redis gone: importers.TILLFALLIGA_FEL) is not the file's fault: the file goes back into the inbox and the error is
+raised, so the Celery task retries (or the next run reads it).
 """
 
+import errno
 import logging
 import os
 import re
 import time
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -30,12 +36,13 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from arenden.personnummer import maskera_i_text
-from lagesbild.importers import Resultat, importera_fil
+from lagesbild.importers import TILLFALLIGA_FEL, Resultat, importera_fil, sha256
 from lagesbild.models import ImportRun, ImportStatus
 
 logger = logging.getLogger(__name__)
 
 # A claim (or a run "pågår") older than this belongs to a dead run. Far above the longest real import (minutes).
+# Used only when settings.LAGESBILD_HANGANDE_EFTER is not set (settings.py sets it to the same hour).
 HANGANDE_EFTER = timedelta(hours=1)
 MEDDELANDE_AVBRUTEN = (
     "Körningen avbröts innan den blev klar (arbetsprocessen stoppades); inget lästes in. "
@@ -48,6 +55,13 @@ MAX_INKORGSNAMN_BYTE = MAX_NAMN_BYTE - CLAIM_BYTE  # a name we put in the inbox 
 MEDDELANDE_FILFEL = "Filen kunde inte hanteras ({fel}); inget lästes in. {var}"
 FILFEL_FLYTTAD = "Den flyttades till rejected/; lägg tillbaka den i inkorgen för att försöka igen."
 FILFEL_KVAR = "Den kunde inte flyttas och ligger kvar i {mapp}/."
+# What a run passes on instead of setting the file aside: nothing is wrong with the file (see the module docstring).
+INTE_FILENS_FEL = (DatabaseError, *TILLFALLIGA_FEL)
+# os.link's answer where hard links cannot be made: a file system without them, or (fs.protected_hardlinks) a
+# file another user delivered that this one may not write.
+INGEN_LANK = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP}
+# A claim's mtime is set when it is made, a moment before its run starts; file systems store it a little coarsely.
+KLOCKMARGINAL = timedelta(seconds=1)
 
 
 def hangande_efter() -> timedelta:
@@ -101,22 +115,63 @@ def saker_filnamn(namn: str) -> str:
     return begransa_namn(_stampel() + maskera_i_text(base), MAX_INKORGSNAMN_BYTE)
 
 
-def _filnamn_i(mapp: Path, namn: str) -> Path:
-    """A free path in `mapp` for a file called `namn` (masked, cut in bytes): a name already there gets a
-    timestamp prefix, so nothing is overwritten."""
+def _flytta(fil: Path, mapp: Path, namn: str, max_byte: int = MAX_NAMN_BYTE) -> Path:
+    """Moves `fil` into `mapp` as `namn` (masked, cut in bytes) and returns its new path, never replacing a file
+    there, not even one another run puts there at the same moment: the new name is made by a hard link, which
+    fails when the name is taken (then a timestamped name is used), and only then is the old name removed. Where
+    no hard link can be made (INGEN_LANK) it falls back to a rename to a name that was free a moment before."""
     namn = maskera_i_text(namn)
-    target = mapp / begransa_namn(namn)
+    for kandidat in (namn, _stampel() + namn, _stampel() + namn):
+        target = mapp / begransa_namn(kandidat, max_byte)
+        try:
+            os.link(fil, target)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            if exc.errno not in INGEN_LANK:
+                raise
+            return _byt_namn(fil, mapp, namn, max_byte)
+        os.unlink(fil)
+        return target
+    raise FileExistsError(errno.EEXIST, "Inget ledigt filnamn")
+
+
+def _byt_namn(fil: Path, mapp: Path, namn: str, max_byte: int) -> Path:
+    """_flytta without hard links: a rename to a name free a moment before (a timestamped one if `namn` is taken)."""
+    target = mapp / begransa_namn(namn, max_byte)
     if target.exists():
-        target = mapp / begransa_namn(_stampel() + namn)
+        target = mapp / begransa_namn(_stampel() + namn, max_byte)
+    os.rename(fil, target)
     return target
+
+
+def _lagg_i(fil: Path, mapp: str, namn: str, filnamn: str) -> Path | None:
+    """_flytta into the folder `mapp` (a key of mappar()); an OSError is logged (without the raw path) and gives
+    None: the file then stays where it is."""
+    try:
+        return _flytta(fil, mappar()[mapp], namn, MAX_INKORGSNAMN_BYTE if mapp == "inbox" else MAX_NAMN_BYTE)
+    except OSError as exc:
+        logger.error("Inkorgsfilen %s kunde inte flyttas till %s/ (%s)", filnamn, mapp, _feltyp(exc))
+        return None
+
+
+def _feltyp(fel: Exception) -> str:
+    return type(fel).__name__ + (f" {fel.errno}" if isinstance(fel, OSError) and fel.errno else "")
+
+
+def _utan_claim(claimed: Path) -> str:
+    """The (masked) name a claimed file had in the inbox."""
+    return _CLAIM_PREFIX.sub("", claimed.name, count=1) or claimed.name
 
 
 def importera_inkorgsfil(path: Path, *, startad_av: str, filnamn: str | None = None) -> Resultat | None:
     """Claims, imports and files one inbox file. Returns None when another run already claimed it.
 
     A file that cannot be claimed or imported for a reason of its own (an OSError, an unexpected error) gives a
-    failed run and is moved to rejected/; a database error is raised (nothing can be recorded; a claimed file goes
-    back to the inbox through aterstall_avbrutna)."""
+    failed run and is moved to rejected/. A database error or another transient fault (INTE_FILENS_FEL) is raised
+    once the file is back in the inbox (never in rejected/), to be read when the task retries or by the next run.
+    A file imported (or rejected) but that cannot be filed stays in processing/; aterstall_avbrutna files it later
+    without importing it again."""
     folders = mappar()
     filnamn = maskera_i_text(filnamn or path.name)
     claimed = folders["processing"] / begransa_namn(f"{uuid.uuid4().hex}_{maskera_i_text(path.name)}")
@@ -129,29 +184,22 @@ def importera_inkorgsfil(path: Path, *, startad_av: str, filnamn: str | None = N
     try:
         os.utime(claimed)  # rename keeps the delivery's old mtime; the claim's age is what recovery looks at
         resultat = importera_fil(claimed, startad_av=startad_av, filnamn=filnamn)
-    except DatabaseError:
+    except INTE_FILENS_FEL:
+        _lagg_i(claimed, "inbox", path.name, filnamn)  # if even that fails, aterstall_avbrutna puts it back later
         raise
     except Exception as exc:  # one file must never stop the others
         return _misslyckad_fil(claimed, filnamn, startad_av=startad_av, fel=exc)
-    target = _filnamn_i(folders["archive" if resultat.lyckad else "rejected"], path.name)
-    try:
-        os.replace(claimed, target)
-    except OSError as exc:  # imported all the same; the claim goes back to the inbox later and reads "redan inläst"
-        logger.error("Inläst fil %s kunde inte flyttas till %s (%s)", filnamn, target.parent.name, type(exc).__name__)
+    _lagg_i(claimed, "archive" if resultat.lyckad else "rejected", path.name, filnamn)
     return resultat
 
 
 def _misslyckad_fil(fil: Path, filnamn: str, *, startad_av: str, fel: Exception) -> Resultat:
     """Records a failed run for a file that could not be handled and sets the file aside in rejected/ (or leaves it
     where it is when even that fails: a file is never lost). Logs no exception text: it would hold the raw path."""
-    typ = type(fel).__name__ + (f" {fel.errno}" if isinstance(fel, OSError) and fel.errno else "")
+    typ = _feltyp(fel)
     logger.error("Inkorgsfilen %s kunde inte hanteras (%s)", filnamn, typ)
-    try:
-        os.rename(fil, _filnamn_i(mappar()["rejected"], _CLAIM_PREFIX.sub("", fil.name, count=1)))
-        var = FILFEL_FLYTTAD
-    except OSError as exc:
-        logger.error("Inkorgsfilen %s kunde inte flyttas till rejected/ (%s)", filnamn, type(exc).__name__)
-        var = FILFEL_KVAR.format(mapp=fil.parent.name)
+    flyttad = _lagg_i(fil, "rejected", _utan_claim(fil), filnamn)
+    var = FILFEL_FLYTTAD if flyttad else FILFEL_KVAR.format(mapp=fil.parent.name)
     now = timezone.now()
     run = ImportRun.objects.create(
         filnamn=filnamn[:255],
@@ -173,7 +221,7 @@ def importera_inkorg(*, startad_av: str, progress: Callable[[int, int], None] | 
     for i, path in enumerate(files, start=1):
         try:
             resultat = importera_inkorgsfil(path, startad_av=startad_av)
-        except DatabaseError:
+        except INTE_FILENS_FEL:
             raise
         except Exception as exc:  # whatever went wrong with this file, the next one is read
             resultat = _misslyckad_fil(path, maskera_i_text(path.name), startad_av=startad_av, fel=exc)
@@ -185,8 +233,8 @@ def importera_inkorg(*, startad_av: str, progress: Callable[[int, int], None] | 
 
 
 def aterstall_avbrutna() -> int:
-    """Moves claims older than HANGANDE_EFTER back to the inbox (original name) and marks runs "pågår" older than
-    that as failed. Returns the number of files put back."""
+    """Files claims older than HANGANDE_EFTER (see _aterstall) and marks runs "pågår" older than that as failed.
+    Returns the number of files put back into the inbox."""
     folders = mappar()
     efter = hangande_efter()
     grans = time.time() - efter.total_seconds()
@@ -197,19 +245,44 @@ def aterstall_avbrutna() -> int:
                 continue
         except FileNotFoundError:  # another run just moved it
             continue
-        namn = _CLAIM_PREFIX.sub("", claimed.name, count=1) or claimed.name
-        target = folders["inbox"] / namn
-        if target.exists():  # a new delivery with the same name arrived meanwhile: keep both
-            target = folders["inbox"] / f"{_stampel()}{namn}"[:200]
-        try:
-            os.rename(claimed, target)
-        except FileNotFoundError:
-            continue
-        aterstallda += 1
-        logger.warning("Avbruten import: %s lades tillbaka i inkorgen", namn)
+        aterstallda += _aterstall(claimed)
     avbrutna = ImportRun.objects.filter(status=ImportStatus.PAGAR, startad__lt=timezone.now() - efter)
     avbrutna.update(status=ImportStatus.MISSLYCKAD, meddelande=MEDDELANDE_AVBRUTEN, klar=timezone.now())
     return aterstallda
+
+
+def _aterstall(claimed: Path) -> bool:
+    """Takes over an old claim and files it: where its own run would have put it when that run finished (see
+    _egen_korning), else back into the inbox under its name (a delivery of the same name there is kept: the
+    claim gets a timestamped name, cut in bytes so it can be claimed again). True when put back into the inbox."""
+    namn = _utan_claim(claimed)
+    egen = claimed.with_name(begransa_namn(f"{uuid.uuid4().hex}_{namn}"))
+    try:
+        os.rename(claimed, egen)  # atomic: of two runs recovering at once, one takes it
+        run = _egen_korning(egen)
+    except FileNotFoundError:  # another run took it
+        return False
+    except OSError as exc:
+        logger.error("Avbruten import: %s kunde inte tas tillbaka (%s)", namn, _feltyp(exc))
+        return False
+    mapp = "inbox" if run is None else ("archive" if run.lyckad else "rejected")
+    if _lagg_i(egen, mapp, namn, namn) is None:
+        return False
+    if run is None:
+        logger.warning("Avbruten import: %s lades tillbaka i inkorgen", namn)
+    else:
+        logger.warning("Inläst fil %s som inte kunde flyttas lades i %s/", namn, mapp)
+    return run is None
+
+
+def _egen_korning(claimed: Path) -> ImportRun | None:
+    """The finished run (inläst, redan inläst or avvisad) that read this very claim: same content, started after
+    the claim was made (a claim's mtime is set when it is made). None when its run died or failed: the file is then
+    to be read again. An earlier run of the same content does not count: the file was delivered anew."""
+    gjord = datetime.fromtimestamp(claimed.stat().st_mtime, tz=UTC) - KLOCKMARGINAL
+    avslutade = [ImportStatus.KLAR, ImportStatus.REDAN_INLAST, ImportStatus.AVVISAD]
+    korningar = ImportRun.objects.filter(checksumma=sha256(claimed), startad__gte=gjord, status__in=avslutade)
+    return korningar.order_by("startad").first()
 
 
 def ta_emot_uppladdning(chunks, namn: str) -> Path:

@@ -6,6 +6,7 @@ from celery import shared_task
 from redis.exceptions import RedisError
 
 from lagesbild import inkorg
+from lagesbild.importers import TILLFALLIGA_FEL
 
 logger = logging.getLogger(__name__)
 
@@ -14,7 +15,9 @@ logger = logging.getLogger(__name__)
 PROGRESS_FEL = (RedisError, OSError, RuntimeError)
 
 
-@shared_task(bind=True)
+# A transient fault (the database gone for a moment, a deadlock) stops the run with the file back in the inbox; the
+# task runs again after at most 1, 2, 4 and 8 minutes (exponential backoff with jitter), then the next night.
+@shared_task(bind=True, autoretry_for=TILLFALLIGA_FEL, max_retries=4, retry_backoff=60, retry_backoff_max=600)
 def importera_inkorg(self, startad_av: str = "beat") -> dict:
     """Imports every file in LAGESBILD_INBOX (nightly 02:30, or on demand from /lagesbild/importer/).
 
@@ -23,7 +26,8 @@ def importera_inkorg(self, startad_av: str = "beat") -> dict:
     on to the last file: every file is imported whole and archived (or rejected) as usual. The task's result is
     lost with Redis; if its late acknowledgement is lost too, a Redis that keeps its data delivers the message again
     after the visibility timeout, and that second run finds the inbox done (files are imported once). A file a dead
-    run had claimed is put back by `inkorg.aterstall_avbrutna` (see inkorg.py)."""
+    run had claimed is put back by `inkorg.aterstall_avbrutna` (see inkorg.py). A transient fault of the database
+    (importers.TILLFALLIGA_FEL) stops the run with the file back in the inbox, and the task is retried."""
     rapportera = not self.request.called_directly and not self.request.is_eager
 
     def progress(done: int, total: int) -> None:

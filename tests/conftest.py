@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 
 from tests.factories import VardenhetFactory, make_user
+from tests.processer import database_url
 from vardformedling.models import Roll
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,7 +108,7 @@ def worker_pool(settings, prefix: str, *, pool: str = "solo", env: dict[str, str
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "vardformedling.settings_test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DATABASE_URL": database_url(db),
         "CELERY_QUEUE": queue,
         "LAGESBILD_INBOX": str(settings.LAGESBILD_INBOX),
         "SDK_OUTBOX": str(settings.SDK_OUTBOX),

@@ -5,6 +5,7 @@ Production: DEBUG off, a real SECRET_KEY and ALLOWED_HOSTS are required.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -166,7 +167,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# STATIC_ROOT: where collectstatic writes (the image: /app/staticfiles); the deploy test collects into a temporary one.
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -205,10 +207,15 @@ else:
     CELERY_TASK_ALWAYS_EAGER = True
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_TASK_EAGER_PROPAGATES = True
+# A claimed register file (or an import run "pågår") older than this belongs to a dead run and is taken back by the
+# next run (lagesbild/inkorg.py).
+LAGESBILD_HANGANDE_EFTER = timedelta(hours=1)
 # A task whose acknowledgement was lost (worker killed, Redis gone) comes back after the visibility timeout. It must
-# come back after a dead import run's claimed file counts as abandoned (LAGESBILD_HANGANDE_EFTER, 1 h), or the
-# redelivered run would leave that file for the next night.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
+# come back after a dead import run's claimed file counts as abandoned, or the redelivered run would leave that file
+# for the next night: an hour more than LAGESBILD_HANGANDE_EFTER.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int((LAGESBILD_HANGANDE_EFTER + timedelta(hours=1)).total_seconds()),
+}
 # Celery 6 flips this default to True: a Redis blip would then cancel a running import. Keep today's behaviour.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 # With Redis down, fail within seconds (the page then says so in Swedish) instead of retrying for ~20 s.
@@ -225,7 +232,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "arenden.tasks.skapa_manadsrapporter",
         "schedule": crontab(day_of_month=1, hour=6, minute=0),
     },
-    # Expired sessions are unusable at once (middleware); this removes their rows from the table every night.
+    # An idle-expired session is unusable at once (the database session backend loads no row past its expire_date)
+    # but its row stays; the 10-hour limit (SessionLifetimeMiddleware) logs out and deletes the row itself. This
+    # removes the expired rows every night.
     "sessioner-rensa": {
         "task": "vardformedling.tasks.rensa_sessioner",
         "schedule": crontab(hour=3, minute=45),

@@ -13,8 +13,9 @@ Everything it starts it stops again, and every phase is bounded in time (locust 
    and a coordinator in each of the 21 regions), taken region by region so neighbours differ; more are created
    (HSA-ids …-SYNLT…, removed by seed_scale --reset) when --users asks for more. Each gets its own region's open
    cases, KVÅ groups and units to work on (a JSON file for the locustfile).
-3. gunicorn with 2 sync workers per core (`nproc`), production-like settings: DEBUG off, PostgreSQL, Redis as
-   cache and Celery broker, database sessions, the SITHS login stub; bound to 127.0.0.1 on a free port.
+3. gunicorn with the production image's settings file (gunicorn_conf.py: 2 sync workers per core; --workers
+   overrides) and production-like settings: DEBUG off, PostgreSQL, Redis as cache and Celery broker, database
+   sessions, the SITHS login stub; bound to 127.0.0.1 on a free port, no access log.
 4. locust headless (bench/load/locustfile.py, `Navigator`): every user signs in through POST /login/ with CSRF,
    then runs the mix (reads with filters, HTMX requests, and writes: register a case, assess it, notes), no think
    time by default (this measures capacity); then `Trivial`: the same number of users against /healthz.
@@ -29,6 +30,7 @@ import csv
 import json
 import os
 import platform
+import runpy
 import signal
 import socket
 import subprocess
@@ -44,6 +46,7 @@ ROOT = HERE.parents[1]
 BENCH = HERE.parent
 VENV_BIN = Path(sys.executable).parent
 FORVALD_DB = "postgres://postgres@127.0.0.1:5432/vf_bench"
+GUNICORN_CONF = ROOT / "gunicorn_conf.py"  # the production image's gunicorn settings
 
 
 def argument() -> argparse.Namespace:
@@ -59,7 +62,12 @@ def argument() -> argparse.Namespace:
     p.add_argument("--spawn-rate", type=float, default=10)
     p.add_argument("--duration", default="60s", help="blandningens längd (locust -t)")
     p.add_argument("--trivial-duration", default="20s", help="/healthz-fasens längd (locust -t)")
-    p.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1), help="gunicorn-workers (2 per kärna)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=runpy.run_path(str(GUNICORN_CONF))["default_workers"](),
+        help="gunicorn-workers (standard som i produktion: 2 per kärna, gunicorn_conf.py)",
+    )
     p.add_argument("--think", type=float, default=0.0, help="betänketid i sekunder mellan anrop (standard 0)")
     p.add_argument("--resultat", type=Path, default=HERE / "RESULTS.md", help="resultatfilen")
     return p.parse_args()
@@ -190,11 +198,17 @@ def ledig_port() -> int:
 
 
 def starta_gunicorn(a: argparse.Namespace, port: int) -> subprocess.Popen:
-    cmd = [
-        sys.executable, "-m", "gunicorn", "vardformedling.wsgi:application", "-w", str(a.workers),
-        "-b", f"127.0.0.1:{port}", "--timeout", "60", "--log-level", "warning",
-    ]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=miljo(a), start_new_session=True)
+    # The production settings file; only the address, the worker count and the access log (off: it would cost
+    # the server CPU time it shares with locust) are set here.
+    cmd = [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "vardformedling.wsgi:application"]
+    cmd += ["--log-level", "warning"]
+    env = {
+        **miljo(a),
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": str(a.workers),
+        "GUNICORN_ACCESS_LOG": "",
+    }
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
     for _ in range(300):
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:

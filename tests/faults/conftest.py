@@ -2,7 +2,6 @@
 Celery workers whose process we may kill."""
 
 import shutil
-import socket
 import subprocess
 import time
 from contextlib import contextmanager
@@ -12,14 +11,9 @@ import pytest
 import redis
 
 from tests.conftest import worker_pool
+from tests.processer import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for(condition, timeout: float = 60.0, step: float = 0.05) -> bool:

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.faults.conftest import ROOT, free_port
+from tests.faults.conftest import ROOT
+from tests.processer import free_port
 
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 AS_POSTGRES = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []

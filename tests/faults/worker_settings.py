@@ -2,10 +2,10 @@
 clocks in seconds instead of an hour, so the test can wait for them for real.
 
 - LAGESBILD_HANGANDE_EFTER: a claim in processing/ (or an ImportRun "pågår") older than this belongs to a dead run
-  and is put back by the next run (lagesbild/inkorg.py; production: inkorg.HANGANDE_EFTER, one hour);
+  and is put back by the next run (lagesbild/inkorg.py; production: one hour, settings.py);
 - the broker's visibility timeout: a message delivered but never acknowledged (late acknowledgement; the worker
-  died) is delivered again after this (production: the Redis transport's default, one hour). Here it is the
-  larger, so the redelivered run finds the dead run's claim old enough to take back.
+  died) is delivered again after this (production: LAGESBILD_HANGANDE_EFTER + one hour, settings.py). Here too it
+  is the larger, so the redelivered run finds the dead run's claim old enough to take back.
 """
 
 from datetime import timedelta

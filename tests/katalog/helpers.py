@@ -34,12 +34,17 @@ class Fakes:
         self.rader: dict = {}
         self.calls = {"vantetider": [], "rader": []}
         monkeypatch.setattr("lagesbild.api.vantetider_for_enheter", self._vantetider)
+        monkeypatch.setattr("lagesbild.api.vantetider_for_par", self._vantetider_for_par)
         monkeypatch.setattr("avtal.api.anvandbara_rader", self._rader)
 
     def _vantetider(self, *, kva_kod, vardenhet_ids=None, period="90d"):
         ids = list(vardenhet_ids) if vardenhet_ids is not None else None
         self.calls["vantetider"].append((kva_kod, ids))
         return {k: v for k, v in self.vantetider.items() if ids is None or k in ids}
+
+    def _vantetider_for_par(self, *, par, period="90d"):
+        self.calls["vantetider"].append(("par", sorted(par)))
+        return {(k, e): self.vantetider[e] for k, e in par if e in self.vantetider}
 
     def _rader(self, *, kva_kod, region_kod, datum, vardenhet_ids=None):
         ids = list(vardenhet_ids) if vardenhet_ids is not None else None

@@ -67,3 +67,31 @@ def test_the_unit_page_uses_a_bounded_number_of_queries(client_for, monkeypatch,
     client = client_for(Roll.VARDLOTS)
     with django_assert_max_num_queries(12):
         assert client.get(f"/katalog/enheter/{vu.vardenhet.hsa_id}/").status_code == 200
+
+
+def test_the_unit_page_reads_waiting_times_for_all_offered_groups_at_once(
+    client_for, tmp_path, django_assert_max_num_queries
+):
+    """Real register data: the page's query count doesn't grow with the number of KVÅ groups the unit offers."""
+    from django.utils import timezone
+
+    from katalog.models import Vardenhet
+    from lagesbild.importers import importera_fil
+    from tests.lagesbild.helpers import SPOR_HEADER, spor_rows, write
+
+    idag = str(timezone.localdate() - timedelta(days=1))
+    importera_fil(write(tmp_path, "spor.csv", SPOR_HEADER, spor_rows(idag)), startad_av="test")
+    enhet = Vardenhet.objects.get(hsa_id="SE2321000180-FALU01")
+    grupper = list(KvaGrupp.objects.filter(register="SPOR").exclude(kod="NGB").order_by("kod")[:5])
+    assert len(grupper) == 5
+    VardutbudFactory(vardenhet=enhet, kva=KvaGrupp.objects.get(kod="NGB"))
+    client = client_for(Roll.VARDLOTS)
+    url = f"/katalog/enheter/{enhet.hsa_id}/"
+    with django_assert_max_num_queries(30) as en_grupp:
+        body = client.get(url).content.decode()
+    assert "median <strong>212 dagar</strong>" in body
+    for kva in grupper:
+        VardutbudFactory(vardenhet=enhet, kva=kva)
+    with django_assert_max_num_queries(len(en_grupp.captured_queries)):
+        body = client.get(url).content.decode()
+    assert "median <strong>212 dagar</strong>" in body and body.count("uppgift saknas") >= 5

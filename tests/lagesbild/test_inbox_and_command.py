@@ -11,6 +11,7 @@ from django.core.management.base import CommandError
 
 from lagesbild.models import ImportRun, ImportStatus, Matvarde
 from tests.lagesbild.helpers import NCR_HEADER, SPOR_HEADER, ncr_rows, spor_rows, write
+from tests.processer import database_url
 from vardformedling.models import Roll
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,7 +47,7 @@ def _manage(*args):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "vardformedling.settings_test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DATABASE_URL": database_url(db),
     }
     cmd = [sys.executable, "manage.py", "import_lagesbild", *map(str, args)]
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env, check=False)
@@ -247,14 +248,18 @@ def test_a_file_that_cannot_even_be_moved_aside_stays_where_it_is_and_the_run_go
     inbox = Path(settings.LAGESBILD_INBOX)
     write(inbox, "a_last.csv", NCR_HEADER, ncr_rows())
     write(inbox, "b_ncr.csv", NCR_HEADER, ncr_rows())
-    verklig_rename = os.rename
+    verklig_rename, verklig_link = os.rename, os.link
 
-    def rename_som_inte_gar(src, dst):
-        if Path(src).name == "a_last.csv":
-            raise PermissionError(13, "Permission denied")
-        return verklig_rename(src, dst)
+    def flytt_som_inte_gar(verklig):
+        def flytta(src, dst):
+            if Path(src).name == "a_last.csv":
+                raise PermissionError(13, "Permission denied")
+            return verklig(src, dst)
 
-    monkeypatch.setattr(inkorg.os, "rename", rename_som_inte_gar)
+        return flytta
+
+    monkeypatch.setattr(inkorg.os, "rename", flytt_som_inte_gar(verklig_rename))  # claiming it
+    monkeypatch.setattr(inkorg.os, "link", flytt_som_inte_gar(verklig_link))  # filing it in rejected/
     results = inkorg.importera_inkorg(startad_av="beat")
     monkeypatch.undo()
     assert [r.run.status for r in results] == [ImportStatus.MISSLYCKAD, ImportStatus.KLAR]

@@ -1,5 +1,5 @@
 """A run that died mid-import: its claimed file goes back to the inbox and its run is marked failed, but only once
-the claim is older than inkorg.HANGANDE_EFTER (a live run's claim is left alone)."""
+the claim is older than settings.LAGESBILD_HANGANDE_EFTER (a live run's claim is left alone)."""
 
 import os
 import time
@@ -33,8 +33,8 @@ def test_a_fresh_claim_of_a_running_import_is_left_alone(settings):
     assert ImportRun.objects.get(pk=run.pk).status == ImportStatus.PAGAR
 
 
-def test_an_old_claim_goes_back_under_its_own_name_and_the_dead_run_says_so_in_swedish(settings, monkeypatch):
-    monkeypatch.setattr(inkorg, "HANGANDE_EFTER", timedelta(minutes=5))
+def test_an_old_claim_goes_back_under_its_own_name_and_the_dead_run_says_so_in_swedish(settings):
+    settings.LAGESBILD_HANGANDE_EFTER = timedelta(minutes=5)
     claimed = claim(settings, "spor_20261120.csv", age_s=600)
     run = ImportRun.objects.create(filnamn="spor_20261120.csv", startad_av="beat")
     ImportRun.objects.filter(pk=run.pk).update(startad=timezone.now() - timedelta(minutes=10))

@@ -1,7 +1,6 @@
 """The production processes of docker-compose.yml, started directly: gunicorn serves the portal, beat's tasks exist."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -10,13 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.processer import database_url, free_port
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -24,7 +19,7 @@ def test_gunicorn_serves_healthz_and_pages_with_production_settings():
     from django.db import connection
 
     db = connection.settings_dict
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "vardformedling.settings",
@@ -35,7 +30,7 @@ def test_gunicorn_serves_healthz_and_pages_with_production_settings():
         "STATIC_MANIFEST": "0",
         "WHITENOISE_USE_FINDERS": "1",
         "SITHS_STUB_ALLOWED": "1",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DATABASE_URL": database_url(db),
     }
     proc = subprocess.Popen(
         [
@@ -78,3 +73,22 @@ def test_every_beat_entry_names_a_registered_task(settings):
     app.loader.import_default_modules()
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
         assert entry["task"] in app.tasks, f"{name}: {entry['task']} is not a registered task"
+
+
+def test_a_lost_import_task_comes_back_an_hour_after_its_run_counts_as_dead(settings):
+    from datetime import timedelta
+
+    from lagesbild import inkorg
+    from vardformedling.celery import app
+
+    assert inkorg.hangande_efter() == settings.LAGESBILD_HANGANDE_EFTER == timedelta(hours=1)
+    expected = (settings.LAGESBILD_HANGANDE_EFTER + timedelta(hours=1)).total_seconds()
+    assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] == expected
+    assert app.conf.broker_transport_options["visibility_timeout"] == expected
+
+
+def test_expired_session_rows_are_removed_every_night_at_0345(settings):
+    entry = next(
+        e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "vardformedling.tasks.rensa_sessioner"
+    )
+    assert entry["schedule"].hour == {3} and entry["schedule"].minute == {45}

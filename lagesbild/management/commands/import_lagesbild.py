@@ -1,5 +1,6 @@
 """`manage.py import_lagesbild FILE [FILE ...]`: exit 0 when every file was imported or already imported,
-exit 1 with a message per file when any file was rejected (a rejected file changes nothing).
+exit 1 with a message per file when any file was rejected (a rejected file changes nothing) or a transient fault
+stopped its import (nothing was written; run the command again).
 
 A file name is printed with personnummer-like digit runs masked (arenden.personnummer.maskera_i_text), and a file
 that cannot be read is reported by its masked name and the kind of error: an OSError's own text holds the raw path."""
@@ -9,7 +10,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from arenden.personnummer import maskera_i_text
-from lagesbild.importers import importera_fil
+from lagesbild.importers import MEDDELANDE_TILLFALLIGT, TILLFALLIGA_FEL, importera_fil
 from lagesbild.models import ImportStatus
 
 
@@ -30,6 +31,10 @@ class Command(BaseCommand):
                     misslyckade += 1
                     continue
                 res = importera_fil(path, startad_av="kommando")
+            except TILLFALLIGA_FEL as exc:  # the database (or Redis) away for a moment: nothing was written
+                self.stderr.write(f"{namn}: {MEDDELANDE_TILLFALLIGT.format(fel=type(exc).__name__)}")
+                misslyckade += 1
+                continue
             except OSError as exc:
                 self.stderr.write(f"{namn}: filen kunde inte läsas ({type(exc).__name__}); inget lästes in.")
                 misslyckade += 1
