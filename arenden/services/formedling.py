@@ -29,8 +29,8 @@ def _kontrollera_mottagare(arende, uppdrag, vad: str) -> None:
 def arende_overfor(*, arende, anvandare, uppdrag=None, dokument: list[str], version=None) -> Overforing:
     """Sends the referral and documents to the receiving unit through the SDK transport and records the receipt.
 
-    The envelope is written after every check has passed, as the last step before the database write, so a
-    refused transfer leaves no file behind.
+    The envelope is prepared after every check has passed and published only when the transaction commits
+    (sdk.FileOutboxTransport), so neither a refused transfer nor one whose database write fails delivers anything.
     """
     with transaction.atomic():
         arende = las_arende(arende, version)

@@ -1,19 +1,23 @@
 """SDK envelope, reminders for unanswered offers, start-page panels."""
 
 import json
+import os
 from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 
 from arenden import sdk, services
-from arenden.models import Anteckning, Erbjudande, Overforing
+from arenden.models import Anteckning, Arende, Erbjudande, Overforing
 from arenden.tasks import skapa_paminnelser
 
 
-def test_transfer_writes_signed_envelope_without_personal_data(arende_i_steg, settings, lots, lots_uppdrag):
+def test_transfer_writes_signed_envelope_without_personal_data(
+    arende_i_steg, settings, lots, lots_uppdrag, django_capture_on_commit_callbacks
+):
     a = arende_i_steg("formedla")
-    o = services.arende_overfor(arende=a, anvandare=lots, uppdrag=lots_uppdrag, dokument=["remiss", "provsvar"])
+    with django_capture_on_commit_callbacks(execute=True):
+        o = services.arende_overfor(arende=a, anvandare=lots, uppdrag=lots_uppdrag, dokument=["remiss", "provsvar"])
     files = list(settings.SDK_OUTBOX.glob("*.json"))
     assert [f.name for f in files] == [o.kuvert]
     assert files[0].name.startswith(a.case_id + "-")
@@ -35,6 +39,34 @@ def test_transfer_without_referral_is_refused_and_writes_nothing(arende_i_steg, 
         services.arende_overfor(arende=a, anvandare=lots, dokument=["provsvar"])
     assert not settings.SDK_OUTBOX.exists() or not list(settings.SDK_OUTBOX.glob("*.json"))
     assert not Overforing.objects.exists()
+
+
+def test_a_transfer_whose_database_write_fails_delivers_no_envelope(
+    arende_i_steg, settings, lots, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The envelope is published at commit: a transfer rolled back after the transport was called sends nothing."""
+    a = arende_i_steg("formedla")
+
+    def fails(*args, **kwargs):
+        raise RuntimeError("databasen avbröt")
+
+    monkeypatch.setattr("arenden.services.formedling.spara", fails)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        services.arende_overfor(arende=a, anvandare=lots, dokument=["remiss"])
+    assert not list(settings.SDK_OUTBOX.glob("*.json"))
+    assert not Overforing.objects.exists()
+    assert Arende.objects.get(pk=a.pk).status == "formedla"
+
+
+def test_temporary_envelopes_of_rolled_back_transfers_are_removed_later(arende_i_steg, settings, lots):
+    settings.SDK_OUTBOX.mkdir(parents=True)
+    gammal = settings.SDK_OUTBOX / ".VF-2026-20-000001-7-x.json.tmp"
+    ny = settings.SDK_OUTBOX / ".VF-2026-20-000002-5-y.json.tmp"
+    gammal.write_text("{}")
+    ny.write_text("{}")
+    os.utime(gammal, (0, 0))
+    services.arende_overfor(arende=arende_i_steg("formedla"), anvandare=lots, dokument=["remiss"])
+    assert not gammal.exists() and ny.exists()
 
 
 class RecordingTransport:
