@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_safe
 
 from avtal.listning import STATUSAR, UPPHOR_DAGAR, exportera, filtrera, status_for
 from avtal.models import Avtal, Avtalsrad, Avtalstyp
@@ -27,6 +28,7 @@ def _min_region(request: HttpRequest) -> str | None:
     return None
 
 
+@require_safe
 @require_perm("avtal.visa")
 def lista(request: HttpRequest) -> HttpResponse:
     idag = timezone.localdate()
@@ -84,6 +86,7 @@ def radvarningar(rad: Avtalsrad) -> tuple[str, str] | None:
     return None
 
 
+@require_safe
 @require_perm("avtal.visa")
 def detalj(request: HttpRequest, avtal_id: str) -> HttpResponse:
     avtal = _get_avtal_for_user(request, avtal_id)

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from avtal import tasks
 from avtal.models import AvtalsUppladdning, Uppladdningsstatus
@@ -57,6 +57,7 @@ def uppladdning(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 @require_perm("avtal.ladda_upp")
 def uppladdning_visa(request: HttpRequest, pk: int) -> HttpResponse:
     u = _get_uppladdning_for_user(request, pk)

@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from arenden import forms as f
 from arenden import services
@@ -130,6 +130,7 @@ def _render(request, arende, status=200, *, handling: str, **kwargs) -> HttpResp
 
 
 @never_cache
+@require_safe
 @require_perm("arenden.visa")
 def arende_visa(request: HttpRequest, case_id: str) -> HttpResponse:
     arende = _get_arende_for_user(request, case_id)

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from arenden import services
 from arenden.access import _get_arende_for_user, logga
@@ -55,6 +56,7 @@ def erbjudande_nytt(request: HttpRequest, case_id: str) -> HttpResponse:
 
 
 @never_cache
+@require_safe
 @require_perm("arenden.registrera")
 def erbjudande_brev(request: HttpRequest, case_id: str, pk: int) -> HttpResponse:
     arende = _get_arende_for_user(request, case_id)

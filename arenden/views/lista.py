@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from arenden import case_id as case_ids
 from arenden.access import ar_mottagare, logga
@@ -62,6 +63,7 @@ def _filtrera(request, qs):
 
 
 @never_cache
+@require_safe
 @require_perm("arenden.visa")
 def arende_lista(request: HttpRequest) -> HttpResponse:
     """Worklist sorted by guarantee deadline; one access-log row per case row shown."""
@@ -101,6 +103,7 @@ def arende_lista(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@require_safe
 @require_perm("arenden.loggkontroll")
 def loggkontroll(request: HttpRequest) -> HttpResponse:
     """Coordinators review who read their region's cases, by case ID or HSA-id."""

@@ -93,15 +93,15 @@ ROUTES: dict[str, Route] = {
     "lagesbild:ladda_upp": Route(frozenset({A}), post=400),
     "lagesbild:kor_inkorgen": Route(frozenset({A}), post=302, htmx_post=200),
     "lagesbild:uppgift_status": Route(frozenset({A}), get=200, objects="task"),
-    "avtal:lista": Route(ALL, get=200, post=200),
+    "avtal:lista": Route(ALL, get=200),
     "avtal:uppladdning": Route(frozenset({A}), get=200, post=400),
-    "avtal:uppladdning_visa": Route(frozenset({A}), get=200, post=200, objects="upload"),
+    "avtal:uppladdning_visa": Route(frozenset({A}), get=200, objects="upload"),
     "avtal:uppladdning_bekrafta": Route(frozenset({A}), post=302, objects="upload"),
-    "avtal:detalj": Route(ALL, get=200, post=200, objects="avtal"),
-    "arenden:lista": Route(CASE_ROLES, get=200, post=200, patient="read", query="?flik=region"),
+    "avtal:detalj": Route(ALL, get=200, objects="avtal"),
+    "arenden:lista": Route(CASE_ROLES, get=200, patient="read", query="?flik=region"),
     "arenden:nytt": Route(LOTSAR, get=200, post=422),
-    "arenden:logg": Route(frozenset({K}), get=200, post=200),
-    "arenden:arende": Route(CASE_ROLES, get=200, post=200, objects="case", patient="pnr"),
+    "arenden:logg": Route(frozenset({K}), get=200),
+    "arenden:arende": Route(CASE_ROLES, get=200, objects="case", patient="pnr"),
     **{
         f"arenden:atgard/{namn}": Route(
             CASE_ROLES, post=422, objects="case", kwargs={"namn": namn}, also=roles, patient="pnr"
@@ -112,7 +112,7 @@ ROUTES: dict[str, Route] = {
     "arenden:atgard/okand": Route(CASE_ROLES, post=404, objects="case", kwargs={"namn": "okand"}),
     "arenden:anteckning": Route(CASE_ROLES, post=422, objects="case", also=LOTSAR, patient="pnr"),
     "arenden:erbjudande_nytt": Route(LOTSAR, get=200, post=422, objects="case", patient="read"),
-    "arenden:brev": Route(LOTSAR, get=200, post=200, objects="offer", patient="read"),
+    "arenden:brev": Route(LOTSAR, get=200, objects="offer", patient="read"),
     "uppfoljning:sida": Route(frozenset({K, A}), get=200),
     "uppfoljning:rapport": Route(frozenset({K, A}), get=200, objects="rapport"),
 }
