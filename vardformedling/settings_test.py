@@ -17,3 +17,6 @@ from vardformedling.settings import *  # noqa: F403
 # Unit tests run tasks in-process; the worker tests switch this off for a real worker.
 CELERY_TASK_ALWAYS_EAGER = True
 # Tests use their own temporary folders for the inbox, the SDK outbox and reports (see conftest.py).
+# Django empties every table with TRUNCATE after a transactional test; the access log refuses TRUNCATE unless the
+# session says so (arenden/migrations/0004_atkomstlogg_truncate.py). Only the test suite's connections do.
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c vardformedling.tillat_truncate=on"  # noqa: F405

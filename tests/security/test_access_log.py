@@ -26,3 +26,21 @@ def test_the_database_refuses_to_change_or_delete_access_log_rows(sql):
     with refused, transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, {"id": row.pk})
     assert list(Atkomstlogg.objects.values_list("hsa_id", "handling")) == [("SE2321000180-VL01", "visa")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_refuses_to_truncate_the_access_log():
+    """A statement trigger refuses TRUNCATE (row triggers never see it) on any connection that is not the test
+    suite's own flush: here a plain connection like the application's in production."""
+    import psycopg
+
+    Atkomstlogg.objects.create(
+        hsa_id="SE2321000180-VL01", uppdrag="Vårdlots", region_kod="20", case_id="VF-2026-20-000001-9", handling="visa"
+    )
+    db = connection.settings_dict
+    with psycopg.connect(
+        host=db["HOST"], port=db["PORT"], user=db["USER"], password=db["PASSWORD"] or None, dbname=db["NAME"]
+    ) as plain:
+        with pytest.raises(psycopg.errors.RaiseException, match="Åtkomstloggen kan inte tömmas"):
+            plain.execute("TRUNCATE arenden_atkomstlogg")
+    assert Atkomstlogg.objects.count() == 1
