@@ -38,9 +38,11 @@ def test_the_database_refuses_to_truncate_the_access_log():
         hsa_id="SE2321000180-VL01", uppdrag="Vårdlots", region_kod="20", case_id="VF-2026-20-000001-9", handling="visa"
     )
     db = connection.settings_dict
-    with psycopg.connect(
-        host=db["HOST"], port=db["PORT"], user=db["USER"], password=db["PASSWORD"] or None, dbname=db["NAME"]
-    ) as plain:
-        with pytest.raises(psycopg.errors.RaiseException, match="Åtkomstloggen kan inte tömmas"):
-            plain.execute("TRUNCATE arenden_atkomstlogg")
+    with (
+        psycopg.connect(
+            host=db["HOST"], port=db["PORT"], user=db["USER"], password=db["PASSWORD"] or None, dbname=db["NAME"]
+        ) as plain,
+        pytest.raises(psycopg.errors.RaiseException, match="Åtkomstloggen kan inte tömmas"),
+    ):
+        plain.execute("TRUNCATE arenden_atkomstlogg")
     assert Atkomstlogg.objects.count() == 1
