@@ -13,10 +13,11 @@ from django.views.decorators.http import require_GET, require_POST
 from kombu.exceptions import OperationalError as KoFel
 from redis.exceptions import RedisError
 
-from lagesbild import inkorg, tasks
+from lagesbild import importers, inkorg, tasks
 from lagesbild.api import kallstatus
 from lagesbild.models import ImportRun
 from vardformedling.decorators import require_perm
+from vardformedling.views import databasen_nas_inte
 
 FEL_INGEN_FIL = "Välj en fil att ladda upp."
 FEL_FOR_STOR = "Filen är för stor ({storlek} MB); största tillåtna storlek är {max} MB."
@@ -25,6 +26,10 @@ FEL_KO_NERE = (
     "Importen kunde inte startas: kön (Redis) svarar inte. Filerna ligger kvar i inkorgen; försök igen om en stund."
 )
 FEL_STATUS_NERE = "Status kan inte hämtas just nu: kön (Redis) svarar inte. Försök igen om en stund."
+FEL_TILLFALLIGT = (
+    "{filnamn}: filen kunde inte läsas in just nu på grund av ett tillfälligt fel. Den avvisades inte och ligger kvar "
+    "i inkorgen; nattens körning eller ”Kör inkorgen nu” läser in den."
+)
 
 # What the broker (kombu) and the Redis result backend raise when Redis cannot be reached.
 KO_FEL = (KoFel, RedisError, ConnectionError)
@@ -67,7 +72,15 @@ def ladda_upp(request: HttpRequest) -> HttpResponse:
     if fel:
         return render(request, "lagesbild/importer.html", _context(request, uppladdningsfel=fel), status=400)
     path = inkorg.ta_emot_uppladdning(fil.chunks(), fil.name)
-    resultat = inkorg.importera_inkorgsfil(path, startad_av=request.user.hsa_id, filnamn=path.name.split("_", 2)[-1])
+    filnamn = path.name.split("_", 2)[-1]
+    try:
+        resultat = inkorg.importera_inkorgsfil(path, startad_av=request.user.hsa_id, filnamn=filnamn)
+    except importers.TILLFALLIGA_FEL as exc:
+        if databasen_nas_inte(exc):
+            raise  # the Swedish 503 page: nothing on this page could be shown without the database
+        # A deadlock, a lock timeout, Redis: the file is back in the inbox (inkorg), the page can say so.
+        messages.error(request, FEL_TILLFALLIGT.format(filnamn=filnamn))
+        return redirect("lagesbild:importer")
     if resultat is None:
         messages.warning(request, "Filen lästes redan in av en annan körning.")
     elif resultat.lyckad:

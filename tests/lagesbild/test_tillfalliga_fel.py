@@ -80,3 +80,28 @@ def test_the_command_says_a_transient_fault_in_swedish_and_exits_1(tmp_path, mon
     assert "tillfälligt fel (OperationalError)" in capsys.readouterr().err
     call_command("import_lagesbild", str(path))
     assert ImportRun.objects.filter(status=ImportStatus.KLAR).count() == 1
+
+
+def test_an_upload_hit_by_a_transient_fault_says_so_in_swedish_and_keeps_the_file(
+    client_for, settings, monkeypatch, tmp_path
+):
+    """A deadlock while the uploaded file is written: no server error page; the administrator is told the file was
+    not rejected and is still in the inbox, where the next run imports it."""
+    from psycopg.errors import DeadlockDetected
+
+    from vardformedling.models import Roll
+
+    fel = OperationalError("deadlock detected")
+    fel.__cause__ = DeadlockDetected("deadlock detected")
+    fel_en_gang(monkeypatch, importers, "_skriv_register", fel)
+    fil = write(tmp_path, NAMN, SPOR_HEADER, spor_rows())
+    with fil.open("rb") as f:
+        response = client_for(Roll.ADMINISTRATOR).post("/lagesbild/importer/ladda-upp/", {"fil": f}, follow=True)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert f"{NAMN}: filen kunde inte läsas in just nu på grund av ett tillfälligt fel" in body
+    assert "ligger kvar i inkorgen" in body
+    assert [p.name.endswith(NAMN) for p in inkorg.filer_i_inkorgen()] == [True]
+    assert list(inkorg.mappar()["rejected"].iterdir()) == []
+    [res] = inkorg.importera_inkorg(startad_av="beat")
+    assert res.run.status == ImportStatus.KLAR and Leverans.objects.count() == 1
