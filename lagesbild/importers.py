@@ -49,6 +49,7 @@ from lagesbild.validering import (
     identifiera_kalla,
     las_csv,
 )
+from vardformedling.dbfel import tillfalligt_fel
 from vardformedling.models import Region
 
 logger = logging.getLogger(__name__)
@@ -61,9 +62,10 @@ MEDDELANDE_TILLFALLIGT = (
 )
 BATCH = 5000
 
-# Transient faults of the infrastructure, never of the file: the database went away or ended a lock wait (a
-# deadlock, lock_timeout), the connection broke, Redis is gone. psycopg's own errors come from the raw COPY cursor,
-# which Django does not wrap.
+# The error types a transient fault of the infrastructure arrives as (the database away, a deadlock, a lock timeout,
+# a broken connection, Redis gone); which of them really are transient, importera_fil asks
+# vardformedling.dbfel.tillfalligt_fel, and only those are raised to the callers that catch this tuple. psycopg's
+# own errors come from the raw COPY cursor, which Django does not wrap.
 TILLFALLIGA_FEL = (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError, RedisError)
 
 
@@ -88,8 +90,9 @@ def sha256(path: Path) -> str:
 def importera_fil(path, *, startad_av: str, filnamn: str | None = None) -> Resultat:
     """Imports one register file and records an ImportRun whatever happens.
 
-    A bad file gives a rejected run, a bug a failed one; neither raises. A transient fault (TILLFALLIGA_FEL) gives
-    a failed run saying the file will be read again, and is raised: the file is not to blame, so the caller must
+    A bad file gives a rejected run, a bug a failed one; neither raises. A transient fault
+    (vardformedling.dbfel.tillfalligt_fel: the database or Redis away, a deadlock, a lock timeout) gives a failed
+    run saying the file will be read again, and is raised: the file is not to blame, so the caller must
     not set it aside as rejected (the inbox puts it back, the Celery task retries)."""
     path = Path(path)
     filnamn = maskera_i_text(filnamn or path.name)[:255]
@@ -102,15 +105,22 @@ def importera_fil(path, *, startad_av: str, filnamn: str | None = None) -> Resul
         run.fel = [f.as_dict() for f in exc.fel]
         extra = f" (de första {len(exc.fel)} visas)" if exc.antal > len(exc.fel) else ""
         run.meddelande = f"Filen avvisades: {exc.antal} fel{extra}. Inget lästes in."
-    except TILLFALLIGA_FEL as exc:
-        logger.warning("Import av %s avbröts av ett tillfälligt fel (%s)", filnamn, type(exc).__name__)
-        _avbryt(run, exc)
-        raise
     except Exception as exc:
+        if tillfalligt_fel(exc):
+            logger.warning("Import av %s avbröts av ett tillfälligt fel (%s)", filnamn, type(exc).__name__)
+            _avbryt(run, exc)
+            raise
+        # A bug, or what a working database answers again for this file (statement timeout, disk full, limits):
+        # a failed run, and the inbox sets the file aside instead of retrying it night after night.
         logger.error("Import av %s misslyckades:\n%s", filnamn, maskerat_undantag(exc))  # no raw path in the log
         run.status = ImportStatus.MISSLYCKAD
         run.meddelande = f"Importen misslyckades oväntat ({type(exc).__name__}); inget lästes in."
-    _avsluta(run)
+    try:
+        _avsluta(run)
+    except (DatabaseError, *TILLFALLIGA_FEL) as exc:
+        # The import is committed (or nothing was written): only its record is missing. Raising would put the file
+        # back and import it again, maybe over a newer delivery; the run stays "pågår" until aterstall_avbrutna.
+        logger.warning("Körningen för %s kunde inte sparas (%s)", run.filnamn, type(exc).__name__)
     return Resultat(run, [Fel(**f).text(filnamn) for f in run.fel])
 
 

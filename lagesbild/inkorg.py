@@ -101,8 +101,10 @@ def begransa_namn(namn: str, max_byte: int = MAX_NAMN_BYTE) -> str:
 
 
 def _stampel() -> str:
-    # "Z" (UTC) after the time: "HHMMSS_" followed by hex digits would look like ÅÅMMDD_NNNN to maskera_i_text
-    return f"{timezone.now():%Y%m%dT%H%M%SZ}_{uuid.uuid4().hex[:6]}_"
+    # Letters break every digit run: "Z" (UTC) after the time and "r" before the random part, so neither
+    # "HHMMSS_" nor an all-digit random part followed by the file name can look like a personnummer to
+    # maskera_i_text (it would mask part of the stamp or of the name after it).
+    return f"{timezone.now():%Y%m%dT%H%M%SZ}_r{uuid.uuid4().hex[:5]}_"
 
 
 def saker_filnamn(namn: str) -> str:

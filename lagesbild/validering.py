@@ -91,7 +91,7 @@ MAX_VARDOMRADE = 100  # VantetidManad.vardomrade
 MANADER_BAKAT = 18  # monthly periods: the 18 calendar months before the extract's month
 # The agreed file names (REGISTER_FILES.md); a stored name may carry the inbox's "ÅÅÅÅMMDDTHHMMSSZ_xxxxxx_" prefix
 # (older names have no Z).
-_PREFIX = r"^(?:[0-9]{8}T[0-9]{6}Z?_[0-9a-f]{6}_)?"
+_PREFIX = r"^(?:[0-9]{8}T[0-9]{6}Z?_[0-9a-z]{6}_)?"
 FILNAMN_RE = {
     Kalla.SPOR: re.compile(_PREFIX + r"spor_vantetider_([0-9]{8})\.csv$", re.IGNORECASE),
     Kalla.NCR: re.compile(_PREFIX + r"ncr_katarakt_([0-9]{8})\.csv$", re.IGNORECASE),

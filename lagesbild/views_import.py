@@ -16,8 +16,8 @@ from redis.exceptions import RedisError
 from lagesbild import importers, inkorg, tasks
 from lagesbild.api import kallstatus
 from lagesbild.models import ImportRun
+from vardformedling.dbfel import databasen_nas_inte
 from vardformedling.decorators import require_perm
-from vardformedling.views import databasen_nas_inte
 
 FEL_INGEN_FIL = "Välj en fil att ladda upp."
 FEL_FOR_STOR = "Filen är för stor ({storlek} MB); största tillåtna storlek är {max} MB."
@@ -143,6 +143,8 @@ def _uppgift_status(task_id: str, result=None) -> dict | None:
         text = "Körningen misslyckades. Försök igen eller kontakta driften."
     elif state == "PROGRESS":
         text = f"Läser in fil {info.get('klara', 0)} av {info.get('totalt', 0)} …"
+    elif state == "RETRY":
+        text = "Ett tillfälligt fel avbröt körningen; den försöker igen om en stund. Filerna ligger kvar i inkorgen."
     else:
         text = "Körningen väntar på att starta …"
     return {

@@ -19,4 +19,6 @@ CELERY_TASK_ALWAYS_EAGER = True
 # Tests use their own temporary folders for the inbox, the SDK outbox and reports (see conftest.py).
 # Django empties every table with TRUNCATE after a transactional test; the access log refuses TRUNCATE unless the
 # session says so (arenden/migrations/0004_atkomstlogg_truncate.py). Only the test suite's connections do.
-DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c vardformedling.tillat_truncate=on"  # noqa: F405
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):  # noqa: F405
+    _options = DATABASES["default"].setdefault("OPTIONS", {})  # noqa: F405
+    _options["options"] = f"{_options.get('options', '')} -c vardformedling.tillat_truncate=on".strip()

@@ -2,12 +2,11 @@
 
 import sys
 
-import psycopg
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
-from django.db import InterfaceError, OperationalError, connection
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -16,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from vardformedling import start
+from vardformedling.dbfel import databasen_nas_inte
 from vardformedling.indata import heltal
 from vardformedling.middleware import SESSION_STARTED, SESSION_UPPDRAG
 from vardformedling.models import User
@@ -131,26 +131,6 @@ def error_403(request, exception=None):
 
 def error_404(request, exception=None):
     return render(request, "404.html", status=404)
-
-
-# SQLSTATEs of a server that is going away or not yet accepting connections (PostgreSQL, appendix A):
-# admin_shutdown, crash_shutdown, cannot_connect_now. Class 08 (connection exception) is matched by its prefix.
-SQLSTATE_SERVERN_GAR_NER = {"57P01", "57P02", "57P03"}
-
-
-def databasen_nas_inte(exc: BaseException | None) -> bool:
-    """True when the error means the database could not be reached (down, restarting, connection lost); False for
-    an error a working database gave, such as a query cancelled by statement_timeout (57014) or a lock timeout
-    (55P03), which are ordinary 500s. Django wraps the driver's error; the driver's own is judged by its SQLSTATE:
-    none (the connection failed before the server said anything), class 08, or 57P01–57P03."""
-    if isinstance(exc, InterfaceError | psycopg.InterfaceError):  # e.g. "connection already closed"
-        return True
-    if isinstance(exc, OperationalError):
-        exc = exc.__cause__
-    if not isinstance(exc, psycopg.OperationalError):
-        return False
-    sqlstate = exc.sqlstate
-    return sqlstate is None or sqlstate.startswith("08") or sqlstate in SQLSTATE_SERVERN_GAR_NER
 
 
 def error_500(request):

@@ -1,8 +1,10 @@
 """PostgreSQL: TRUNCATE of the access log is refused too (row triggers do not fire on it; a statement trigger does).
 
-The only exception is a session that says it is a test database's flush (`SET vardformedling.tillat_truncate =
-'on'`, which settings_test sets on every connection): Django empties all tables with TRUNCATE after a transactional
-test. A role that owns the table can still drop the trigger; production should run as a role that does not.
+The only exception is Django's flush of a TEST database (named test_…) by a session that asks for it
+(`SET vardformedling.tillat_truncate = 'on'`, which settings_test sets on every connection): Django empties all
+tables with TRUNCATE after a transactional test. Any session may set that setting, so in a database not named
+test_… nothing lets TRUNCATE through. A role that owns the table can still drop the trigger; production should run
+as a role that does not own it (and has no TRUNCATE privilege).
 """
 
 from django.db import migrations
@@ -10,7 +12,8 @@ from django.db import migrations
 CREATE = """
 CREATE OR REPLACE FUNCTION arenden_atkomstlogg_ingen_truncate() RETURNS trigger AS $$
 BEGIN
-    IF coalesce(current_setting('vardformedling.tillat_truncate', true), '') = 'on' THEN
+    IF left(current_database(), 5) = 'test_'
+       AND coalesce(current_setting('vardformedling.tillat_truncate', true), '') = 'on' THEN
         RETURN NULL;
     END IF;
     RAISE EXCEPTION 'Åtkomstloggen kan inte tömmas.';

@@ -181,3 +181,12 @@ def test_a_put_back_file_with_the_longest_name_keeps_its_extension_and_is_import
     results = inkorg.importera_inkorg(startad_av="beat")
     assert [r.run.status for r in results] == [ImportStatus.KLAR, ImportStatus.KLAR]
     assert inkorg.filer_i_inkorgen() == [] and list(inkorg.mappar()["processing"].iterdir()) == []
+
+
+def test_the_inbox_stamp_never_makes_a_name_look_like_a_personnummer(monkeypatch):
+    """An all-digit random part followed by a name starting with four digits read as ÅÅMMDD_NNNN and was masked,
+    mangling the stamp and the name. The stamp's letters break every digit run."""
+    monkeypatch.setattr(inkorg.uuid, "uuid4", lambda: uuid.UUID(int=0x12345612345612345612345612345612))
+    namn = inkorg.saker_filnamn("2026-spor.csv")
+    assert "XXXX" not in namn and namn.endswith("_2026-spor.csv")
+    assert inkorg.maskera_i_text(namn) == namn

@@ -46,3 +46,29 @@ def test_the_database_refuses_to_truncate_the_access_log():
     ):
         plain.execute("TRUNCATE arenden_atkomstlogg")
     assert Atkomstlogg.objects.count() == 1
+
+
+def test_the_truncate_escape_hatch_opens_test_databases_only():
+    """The setting the test suite uses is no key (any session may set it): in a database not named test_… the
+    trigger refuses TRUNCATE even with it. Checked in a scratch database with the migration's own SQL."""
+    import importlib
+    import uuid
+
+    import psycopg
+
+    migration = importlib.import_module("arenden.migrations.0004_atkomstlogg_truncate")
+    db = connection.settings_dict
+    params = {"host": db["HOST"], "port": db["PORT"], "user": db["USER"], "password": db["PASSWORD"] or None}
+    name = f"vf_truncate_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            with psycopg.connect(dbname=name, **params) as scratch:
+                scratch.execute("CREATE TABLE arenden_atkomstlogg (id integer)")
+                scratch.execute(migration.CREATE)
+                scratch.execute("INSERT INTO arenden_atkomstlogg VALUES (1)")
+                scratch.execute("SET vardformedling.tillat_truncate = 'on'")
+                with pytest.raises(psycopg.errors.RaiseException, match="Åtkomstloggen kan inte tömmas"):
+                    scratch.execute("TRUNCATE arenden_atkomstlogg")
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
