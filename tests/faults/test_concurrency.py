@@ -1,12 +1,10 @@
 """Races: the same file twice into the inbox with two runs at once; two coordinators on the same case."""
 
 import shutil
-import threading
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from arenden import services
@@ -17,32 +15,10 @@ from lagesbild import inkorg
 from lagesbild.models import ImportStatus, Leverans, Matvarde
 from tests.factories import make_user
 from tests.faults.registerfiler import spor_file
+from tests.processer import samtidigt
 from vardformedling.models import Medarbetaruppdrag, Region, Roll
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_together(*functions):
-    """Runs the functions in threads released at the same instant; returns their results or exceptions."""
-    barrier = threading.Barrier(len(functions))
-    out: list = [None] * len(functions)
-
-    def wrap(i, fn):
-        try:
-            barrier.wait()
-            out[i] = fn()
-        except Exception as exc:  # the test inspects what each side got
-            out[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=wrap, args=(i, f)) for i, f in enumerate(functions)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    close_old_connections()
-    return out
 
 
 @pytest.mark.parametrize("round_", range(3))
@@ -50,7 +26,7 @@ def test_the_same_file_dropped_twice_and_two_inbox_runs_at_once_is_imported_once
     rows = spor_file(settings.LAGESBILD_INBOX / "spor_a.csv", enheter=40)
     shutil.copy(settings.LAGESBILD_INBOX / "spor_a.csv", settings.LAGESBILD_INBOX / "spor_b.csv")
 
-    results = run_together(
+    results = samtidigt(
         lambda: inkorg.importera_inkorg(startad_av="natt-1"), lambda: inkorg.importera_inkorg(startad_av="natt-2")
     )
     assert not [r for r in results if isinstance(r, Exception)], results
@@ -78,7 +54,7 @@ def test_two_coordinators_transitioning_the_same_case_one_wins_no_lost_update():
     version = arende.version
     handelser = ArendeHandelse.objects.filter(arende=arende).count()
 
-    results = run_together(
+    results = samtidigt(
         lambda: services.arende_bedom(arende=arende.pk, anvandare=koord_a, lamplig=True, version=version),
         lambda: services.arende_bedom(
             arende=arende.pk, anvandare=koord_b, lamplig=False, motivering="Medicinskt olämplig", version=version

@@ -1,9 +1,6 @@
-"""Small register files built in the tests (REGISTER_FILES.md), and running things at the same time."""
+"""Small register files built in the tests (REGISTER_FILES.md)."""
 
-import threading
 from pathlib import Path
-
-from django.db import connection
 
 SPOR_HEADER = (
     "uttagsdatum;region_kod;vardenhet_hsaid;vardenhet_namn;kva_grupp;matperiod;prioritet;antal_utforda;"
@@ -54,25 +51,3 @@ def spor_rows(datum: str = "2026-11-20") -> list[str]:
         f"{datum};20;;;NGB;90d;alla;52;209;362;19,2;12,5",
         f"{datum};00;;;NGB;90d;alla;3811;119;298;44,7;16,0",
     ]
-
-
-def samtidigt(*funktioner) -> list:
-    """Runs the functions in threads (each with its own connection) started together; their results or errors."""
-    start = threading.Barrier(len(funktioner))
-    ut: list = [None] * len(funktioner)
-
-    def kor(i, funktion):
-        try:
-            start.wait()
-            ut[i] = funktion()
-        except Exception as exc:  # the test looks at what each side got
-            ut[i] = exc
-        finally:
-            connection.close()
-
-    tradar = [threading.Thread(target=kor, args=(i, f)) for i, f in enumerate(funktioner)]
-    for trad in tradar:
-        trad.start()
-    for trad in tradar:
-        trad.join(120)
-    return ut

@@ -13,7 +13,8 @@ import pytest
 from lagesbild import inkorg
 from lagesbild.importers import sha256
 from lagesbild.models import ImportRun, ImportStatus, Leverans, Matvarde
-from tests.lagesbild.helpers import NCR_HEADER, SPOR_HEADER, ncr_rows, samtidigt, spor_rows, write
+from tests.lagesbild.helpers import NCR_HEADER, SPOR_HEADER, ncr_rows, spor_rows, write
+from tests.processer import samtidigt
 
 NCR = "ncr_katarakt_20261120.csv"
 

@@ -9,7 +9,8 @@ import pytest
 from lagesbild import bulk
 from lagesbild.importers import importera_fil
 from lagesbild.models import ImportRun, ImportStatus, Leverans, Matvarde
-from tests.lagesbild.helpers import NCR_HEADER, SPOR_HEADER, ncr_rows, samtidigt, spor_rows, write
+from tests.lagesbild.helpers import NCR_HEADER, SPOR_HEADER, ncr_rows, spor_rows, write
+from tests.processer import samtidigt
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
