@@ -31,6 +31,8 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/vf_lag
 
 import _common
 
+from lagesbild.manader import manader_fore
+
 MAL_KVOT = 3.0
 # The target is for national deliveries ("several hundred thousand rows" and up); in a small smoke-run delivery
 # the importer's fixed costs (validation set-up, partition and index handling) dominate, so only the ratio is shown.
@@ -44,12 +46,7 @@ HEADER = (
 
 
 def skriv_fil(path: Path, uttag: date, kva: int, enheter: int) -> int:
-    months = []
-    y, m = uttag.year, uttag.month
-    for _ in range(18):
-        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
-        months.append(f"{y}-{m:02d}")
-    perioder = ["30d", "90d", "365d", *months]
+    perioder = ["30d", "90d", "365d", *manader_fore(uttag, 18)[::-1]]  # months newest first
     n = 0
     with path.open("w", encoding="utf-8") as f:
         f.write(HEADER + "\n")

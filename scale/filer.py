@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from stdnum import luhn
 
+from lagesbild.manader import manader_fore
 from scale import MARKOR
 
 KATALOG_KOLUMNER = [
@@ -184,12 +185,8 @@ def avtal_csv(*, kat: Katalog, antal_avtal: int, rader_per_avtal: int, regionkod
 
 
 def _manader(uttag: date) -> list[str]:
-    y, m = uttag.year, uttag.month
-    out = []
-    for _ in range(18):
-        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
-        out.append(f"{y}-{m:02d}")
-    return out
+    """The 18 monthly periods a delivery holds, newest first."""
+    return manader_fore(uttag, 18)[::-1]
 
 
 def register_csv(*, kat: Katalog, kalla: str, uttag: date, seed: int = 3) -> tuple[bytes, int]:
