@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from arenden import services
 from arenden.models import Arende, Avslutsorsak, Erbjudande, Status
-from arenden.personnummer import make_test_number
 from katalog.models import KvaGrupp, Vardenhet
 from vardformedling.models import Medarbetaruppdrag, Region, Roll, User
+from vardformedling.personnummer import make_test_number
 
 FORNAMN = ["Anna", "Lars", "Maria", "Erik", "Karin", "Per", "Eva", "Nils", "Birgitta", "Sven", "Ingrid", "Olof"]
 EFTERNAMN = ["Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson"]

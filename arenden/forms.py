@@ -6,10 +6,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from arenden import personnummer as pnr
 from arenden.models import Arende, Avslutsorsak, Erbjudande, Kontaktvag, Resa
 from arenden.services import DOKUMENT
 from katalog.models import KvaGrupp, Vardenhet
+from vardformedling import personnummer as pnr
 from vardformedling.models import Region
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -8,6 +8,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpResponse
 
 from avtal.models import Avtal, Avtalsrad, Avtalstyp
+from vardformedling.export import neutralisera
 from vardformedling.indata import heltal
 
 SORTERING = {
@@ -64,16 +65,6 @@ def status_for(a: Avtal, idag: date) -> tuple[str, str]:
     if a.giltig_till <= idag + timedelta(days=UPPHOR_DAGAR):
         return f"Upphör {a.giltig_till}", "warn"
     return "Giltigt", "ok"
-
-
-FARLIGA_TECKEN = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralisera(varde) -> object:
-    """Spreadsheet formula injection: a text cell starting with = + - @ is prefixed with ' so it stays text."""
-    if isinstance(varde, str) and varde.startswith(FARLIGA_TECKEN):
-        return "'" + varde
-    return varde
 
 
 EXPORT_KOLUMNER = [

@@ -10,10 +10,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from arenden.personnummer import maskera_i_text
 from avtal.importer import STOR_FIL_RADER, FilFel, analysera, filtyp, rader_i_fil
 from avtal.models import AvtalsUppladdning, Uppladdningsstatus
 from avtal.tillampning import planera, tillampa
+from vardformedling.personnummer import maskera_i_text
 
 EJ_KLAR_FOR_TILLAMPNING = "Uppladdningen kan inte tillämpas: den är {status}."
 MAX_SPARADE_FEL = 2000

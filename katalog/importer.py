@@ -20,10 +20,11 @@ from django.db import transaction
 from django.utils import timezone
 from stdnum.se import orgnr as stdnum_orgnr
 
-from arenden.personnummer import maskera_i_text
 from katalog.models import Agarform, KatalogImport, KvaGrupp, Vardenhet, Vardgivare, Vardutbud
+from vardformedling.hsa import HSA_RE
 from vardformedling.indata import fel_styrtecken, utan_styrtecken
 from vardformedling.models import Region
+from vardformedling.personnummer import maskera_i_text
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +62,6 @@ MAX_LENGTH = {
     "telefon": 50,
     "epost": 200,
 }
-# [0-9], not \d: \d also matches other scripts' digits ("٣"), which no register or catalogue writes
-HSA_RE = re.compile(r"^SE[0-9]{10}-[A-Z0-9]{1,40}$")
 ORGNR_RE = re.compile(r"^[0-9]{6}-[0-9]{4}$")
 KVA_RE = re.compile(r"^[A-Z0-9]{3}$")
 # Free text: checked for control characters (the other columns must match a pattern or a set of values)

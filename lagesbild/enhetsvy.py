@@ -7,10 +7,10 @@ register has no row for is a gap ("uppgift saknas"), never skipped, so the chart
 
 from collections import defaultdict
 
-from lagesbild.charts import Serie, linjediagram
 from lagesbild.manader import manad_plus, manader_fore, manadstext
 from lagesbild.models import Matvarde, manad_start
 from lagesbild.validering import FONSTER
+from vardformedling.charts import Serie, linjediagram
 
 MANADER = 18
 TREND_MANADER = 6

@@ -14,7 +14,7 @@ On PostgreSQL the figure rows are COPYed (binary) into a partition of their own 
 Readers pick the newest Leverans of each source (api.senaste_leveranser) and read its partition, so a replaced
 delivery disappears for them atomically at commit; its partition is dropped only AFTER commit (bulk.stada_partitioner,
 with a short lock timeout), because dropping a partition locks the whole figure table against readers.
-A file name is stored and logged with personnummer-like digit runs masked (arenden.personnummer.maskera_i_text).
+A file name is stored and logged with personnummer-like digit runs masked (vardformedling.personnummer.maskera_i_text).
 Register imports write one at a time (bulk.las_registerskrivning, the first lock of the write transaction), so two
 imports never take the figure table's locks in opposite orders (a deadlock).
 A transient fault of the infrastructure (TILLFALLIGA_FEL) is not the file's fault: the run is marked failed with a
@@ -35,7 +35,6 @@ from django.db.models import Max
 from django.utils import timezone
 from redis.exceptions import RedisError
 
-from arenden.personnummer import maskera_i_text, maskerat_undantag
 from katalog.models import KvaGrupp, Vardenhet
 from lagesbild import bulk
 from lagesbild.models import ImportRun, ImportStatus, Kalla, Leverans, Matvarde, VantetidManad, manad_start
@@ -51,6 +50,7 @@ from lagesbild.validering import (
 )
 from vardformedling.dbfel import tillfalligt_fel
 from vardformedling.models import Region
+from vardformedling.personnummer import maskera_i_text, maskerat_undantag
 
 logger = logging.getLogger(__name__)
 

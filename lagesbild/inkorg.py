@@ -13,8 +13,8 @@ imported again: a newer delivery may have replaced it meanwhile.
 
 Names: a file name is at most 255 BYTES (UTF-8) on Linux, so every name built here (claim, archive, rejected,
 upload, put back) is cut in bytes, keeping the extension, and has personnummer-like digit runs masked
-(arenden.personnummer.maskera_i_text). One file that cannot be handled (an OSError, a bug) is recorded as a failed
-run and set aside in rejected/; it never stops the run for the other files. A transient fault (the database or
+(vardformedling.personnummer.maskera_i_text). One file that cannot be handled (an OSError, a bug) is recorded as a
+failed run and set aside in rejected/; it never stops the run for the other files. A transient fault (the database or
 Redis gone: importers.TILLFALLIGA_FEL) is not the file's fault: the file goes back into the inbox and the error is
 raised, so the Celery task retries (or the next run reads it).
 """
@@ -35,9 +35,9 @@ from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
-from arenden.personnummer import maskera_i_text
 from lagesbild.importers import TILLFALLIGA_FEL, Resultat, importera_fil, sha256
 from lagesbild.models import ImportRun, ImportStatus
+from vardformedling.personnummer import maskera_i_text
 
 logger = logging.getLogger(__name__)
 

@@ -35,11 +35,11 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 from django.utils import timezone
 
-from arenden.personnummer import maskera_i_text
-from katalog.importer import HSA_RE
 from lagesbild.manader import manad_plus, manadstext
 from lagesbild.models import Kalla
+from vardformedling.hsa import HSA_RE
 from vardformedling.indata import FEL_STYRTECKEN, styrtecken, utan_styrtecken
+from vardformedling.personnummer import maskera_i_text
 
 logger = logging.getLogger(__name__)
 

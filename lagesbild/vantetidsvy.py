@@ -7,9 +7,9 @@ one calendar year. A month without a row is a gap ("uppgift saknas"), never skip
 from datetime import date
 from types import SimpleNamespace
 
-from lagesbild.charts import Serie, linjediagram
 from lagesbild.manader import manad_plus
 from lagesbild.models import Typ, VantetidManad
+from vardformedling.charts import Serie, linjediagram
 from vardformedling.indata import citera
 from vardformedling.models import Region
 

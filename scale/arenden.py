@@ -33,11 +33,11 @@ from arenden.models import (
     Overforing,
     Status,
 )
-from arenden.personnummer import make_test_number
 from avtal.models import Avtalsrad, Reservationsstatus, Volymreservation
 from katalog.models import KvaGrupp, Vardenhet
 from scale import MARKOR
 from vardformedling.models import Medarbetaruppdrag, Region, Roll, User
+from vardformedling.personnummer import make_test_number
 
 FORNAMN = ["Anna", "Lars", "Maria", "Erik", "Karin", "Per", "Eva", "Nils", "Birgitta", "Sven", "Ingrid", "Olof"]
 EFTERNAMN = ["Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson"]

@@ -7,9 +7,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from arenden import case_id as case_ids
-from arenden import personnummer as pnr
 from arenden.models import Anteckning, Arende, Avslutsorsak, Status
 from arenden.services._common import las_arende, overga, spara
+from vardformedling import personnummer as pnr
 from vardformedling.models import Medarbetaruppdrag, Roll
 
 DUBBLETT = "Patienten har redan ett öppet ärende för samma KVÅ-grupp: {case_id}."

@@ -9,7 +9,7 @@ import io
 from collections.abc import Iterable
 
 from arenden.uppfoljning.tabell import Tabell
-from avtal.listning import neutralisera
+from vardformedling.export import neutralisera
 
 XLSX_TYP = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

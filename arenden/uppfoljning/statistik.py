@@ -1,9 +1,9 @@
 """Builds the follow-up tables (and their charts) for a selection; the page, the exports and the reports use this."""
 
 from arenden.uppfoljning import queries as q
-from arenden.uppfoljning.charts import Serie, stapeldiagram
 from arenden.uppfoljning.tabell import Tabell, antal, dagar, kr, procent, text
 from arenden.uppfoljning.urval import Urval
+from vardformedling.charts import Serie, stapeldiagram
 from vardformedling.models import Region
 
 VISA_RADER = 20  # long tables (providers, agreements) show the largest rows; the export has them all

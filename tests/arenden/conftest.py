@@ -6,11 +6,11 @@ import pytest
 from django.utils import timezone
 
 from arenden import services
-from arenden.personnummer import make_test_number
 from avtal.models import Avtal, Avtalsrad
 from katalog.models import KvaGrupp
 from tests.factories import VardenhetFactory, make_user
 from vardformedling.models import Medarbetaruppdrag, Region, Roll
+from vardformedling.personnummer import make_test_number
 
 _serial = iter(range(1, 999))
 

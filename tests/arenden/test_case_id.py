@@ -43,7 +43,7 @@ def test_digits_of_another_script_are_refused_with_format_help_not_a_crash():
 
 
 def test_a_personnummer_in_another_script_is_refused_as_a_format_error():
-    from arenden import personnummer
+    from vardformedling import personnummer
 
     with pytest.raises(ValidationError) as fel:
         personnummer.normalise("\u0661\u0669\u0661\u0662\u0661\u0662\u0661\u0662-\u0661\u0662\u0661\u0662")

@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from arenden import services
 from arenden.models import Arende, ArendeHandelse
-from arenden.personnummer import make_test_number
 from katalog.models import KvaGrupp
 from lagesbild import inkorg
 from lagesbild.models import ImportStatus, Leverans, Matvarde
@@ -17,6 +16,7 @@ from tests.factories import make_user
 from tests.faults.registerfiler import spor_file
 from tests.processer import samtidigt
 from vardformedling.models import Medarbetaruppdrag, Region, Roll
+from vardformedling.personnummer import make_test_number
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

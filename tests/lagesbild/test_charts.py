@@ -3,7 +3,7 @@
 import re
 from itertools import pairwise
 
-from lagesbild.charts import Serie, linjediagram
+from vardformedling.charts import Serie, linjediagram
 
 
 def _x_labels(svg: str) -> list[tuple[float, str]]:

@@ -8,11 +8,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from arenden.personnummer import maskera_i_text
 from lagesbild import inkorg
 from lagesbild.models import ImportRun, ImportStatus
 from tests.lagesbild.helpers import NCR_HEADER, SPOR_HEADER, ncr_rows, spor_rows, write
 from vardformedling.models import Roll
+from vardformedling.personnummer import maskera_i_text
 
 pytestmark = pytest.mark.django_db
 

@@ -16,12 +16,12 @@ from hypothesis import strategies as st
 from arenden import services
 from arenden.forms import ErbjudandeForm, RegistreraForm
 from arenden.models import Anteckning, Arende, ArendeHandelse, ArendeNummer, Erbjudande
-from arenden.personnummer import make_test_number
 from katalog.forms import KapacitetsannonsForm
 from katalog.models import Kapacitetsannons, KvaGrupp
 from tests.factories import VardenhetFactory, make_user
 from tests.robustness.web import VALUES, assert_handled, counts, form_falt, giltig, run_form
 from vardformedling.models import Medarbetaruppdrag, Region, Roll
+from vardformedling.personnummer import make_test_number
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 
-from arenden.personnummer import make_test_number, normalise
+from vardformedling.personnummer import make_test_number, normalise
 
 PNR_PY = Path(__file__).resolve().parents[2] / "bench" / "load" / "pnr.py"
 spec = importlib.util.spec_from_file_location("bench_load_pnr", PNR_PY)

@@ -18,7 +18,6 @@ from django.utils import timezone
 
 from arenden import services
 from arenden.models import Arende, Atkomstlogg, Erbjudande
-from arenden.personnummer import make_test_number
 from avtal.models import Avtal, Avtalsrad, AvtalsUppladdning
 from avtal.uppladdning import uppladdning_skapa, uppladdning_validera
 from katalog.models import Kapacitetsannons, KvaGrupp
@@ -26,6 +25,7 @@ from katalog.services import kapacitetsannons_skapa
 from tests.avtal.conftest import csv_bytes, rad
 from tests.factories import VardenhetFactory, VardgivareFactory, make_user
 from vardformedling.models import Medarbetaruppdrag, Region, Roll
+from vardformedling.personnummer import make_test_number
 
 V, K, A, M = Roll.VARDLOTS, Roll.KOORDINATOR, Roll.ADMINISTRATOR, Roll.MOTTAGARE
 ROLES = (V, K, A, M)

@@ -24,12 +24,12 @@ from django.utils import timezone
 
 from arenden import services
 from arenden.models import Arende, ArendeHandelse, Status
-from arenden.personnummer import make_test_number
 from avtal.models import Avtal, Avtalsrad
 from katalog.models import KvaGrupp
 from lagesbild.models import Kalla, Leverans, Matvarde
 from tests.factories import VardenhetFactory, VardgivareFactory, make_user
 from vardformedling.models import Medarbetaruppdrag, Region, Roll
+from vardformedling.personnummer import make_test_number
 
 PATIENTNAMN = "Hemlig Patientsson"
 _serial = iter(range(1, 5000))

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from arenden import services
-from arenden.personnummer import make_test_number
 from katalog.models import KvaGrupp
 from vardformedling.models import Medarbetaruppdrag, Region, Roll, User
+from vardformedling.personnummer import make_test_number
 
 pytestmark = pytest.mark.browser
 

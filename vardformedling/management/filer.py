@@ -1,13 +1,13 @@
 """Reading the file a management command is given (import_katalog, import_avtal), without showing a personnummer.
 
-The file's name is shown masked (arenden.personnummer.maskera_i_text), as the importers store it; a file that cannot
-be read is reported by the kind of error only, because an OSError's own text holds the raw path."""
+The file's name is shown masked (vardformedling.personnummer.maskera_i_text), as the importers store it; a file that
+cannot be read is reported by the kind of error only, because an OSError's own text holds the raw path."""
 
 from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from arenden.personnummer import maskera_i_text
+from vardformedling.personnummer import maskera_i_text
 
 
 def las_fil(fil: str) -> tuple[str, bytes]:

@@ -2,16 +2,16 @@
 exit 1 with a message per file when any file was rejected (a rejected file changes nothing) or a transient fault
 stopped its import (nothing was written; run the command again).
 
-A file name is printed with personnummer-like digit runs masked (arenden.personnummer.maskera_i_text), and a file
+A file name is printed with personnummer-like digit runs masked (vardformedling.personnummer.maskera_i_text), and a file
 that cannot be read is reported by its masked name and the kind of error: an OSError's own text holds the raw path."""
 
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from arenden.personnummer import maskera_i_text
 from lagesbild.importers import MEDDELANDE_TILLFALLIGT, TILLFALLIGA_FEL, importera_fil
 from lagesbild.models import ImportStatus
+from vardformedling.personnummer import maskera_i_text
 
 
 class Command(BaseCommand):
