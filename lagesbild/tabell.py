@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.http import QueryDict
 from django.urls import reverse
 
+from katalog import api as katalog_api
 from katalog.models import KvaGrupp
 from lagesbild.models import Kalla, Matvarde
 from lagesbild.validering import URVAL
@@ -162,21 +163,9 @@ def sidan(rader: list, val: Val) -> Page:
 
 
 def hitta_kva(text: str) -> tuple[KvaGrupp | None, list[KvaGrupp]]:
-    """Free text or code → (the group, other candidates). A code (also 'CJE …' from the datalist) wins."""
-    text = (text or "").strip()
-    if not text:
-        return None, []
-    kod = text.split()[0].upper()
-    qs = KvaGrupp.objects.filter(
-        Q(kod=kod) | Q(kod__istartswith=text) | Q(benamning__icontains=text) | Q(vardomrade__icontains=text)
-    )[:20]
-    kandidater = list(qs)
-    exakt = next((k for k in kandidater if k.kod == kod), None)
-    if exakt:
-        return exakt, []
-    if len(kandidater) == 1:
-        return kandidater[0], []
-    return None, kandidater
+    """Free text or code → (the group, at most 20 other candidates), by the catalogue's resolver."""
+    kva, kandidater = katalog_api.hitta_kva(text)
+    return kva, kandidater[:20]
 
 
 def urval_for(kva: KvaGrupp | None) -> list[tuple[str, str]]:

@@ -18,9 +18,10 @@ from datetime import date
 from decimal import Decimal
 
 from avtal import api as avtal_api
-from katalog.geo import haversine_km
-from katalog.models import KvaGrupp, Vardutbud
+from katalog import api as katalog_api
+from katalog.api import KvaGrupp
 from lagesbild import api as lagesbild_api
+from sok.geo import haversine_km
 
 DEFAULT_VIKTER = {"vantetid": 4, "avstand": 2, "pris": 1, "avtal": 2, "formaga": 1}
 DELNAMN = {
@@ -79,20 +80,8 @@ class Delpoang:
         return DELNAMN[self.nyckel]
 
 
-@dataclass(slots=True)
-class Kandidat:
-    """The few columns the ranking needs; full model instances are loaded only for the page shown."""
-
-    utbud_id: int
-    vardenhet_id: int
-    namn: str
-    aktiv: bool
-    region_id: str
-    lat: float | None
-    lon: float | None
-    max_asa: int
-    narkos: bool
-    tar_emot_andra_regioner: bool
+# The few columns the ranking needs; full model instances are loaded only for the page shown (`hydrera`).
+Kandidat = katalog_api.Utbudsrad
 
 
 @dataclass
@@ -106,7 +95,7 @@ class Traff:
     vikter: tuple[int, ...] = ()
     prisintervall: tuple = (None, None)  # cheapest and most expensive usable price among the results
     poang: float = 0.0
-    vardutbud: Vardutbud | None = None  # set by `hydrera` for the results on the page
+    vardutbud: object | None = None  # katalog's Vardutbud with unit, provider, region; set by `hydrera`
 
     @property
     def namn(self) -> str:
@@ -132,18 +121,6 @@ class Sokresultat:
     @property
     def antal_uteslutna(self) -> int:
         return sum(self.uteslutna.values())
-
-
-def hitta_kva(q: str, grupper: Iterable[KvaGrupp]) -> list[KvaGrupp]:
-    """KVÅ groups matching free text: an exact code first, else code prefix, name or care area containing it."""
-    q = (q or "").strip().lower()
-    if not q:
-        return []
-    grupper = list(grupper)
-    exact = [k for k in grupper if k.kod.lower() == q]
-    if exact:
-        return exact
-    return [k for k in grupper if k.kod.lower().startswith(q) or q in k.benamning.lower() or q in k.vardomrade.lower()]
 
 
 def _clip(value: float) -> float:
@@ -210,31 +187,12 @@ def _uteslut_efter(p: Sokparametrar, traff: Traff) -> str | None:
     return None
 
 
-KANDIDAT_FALT = (
-    "pk",
-    "vardenhet_id",
-    "vardenhet__namn",
-    "vardenhet__aktiv",
-    "vardenhet__region_id",
-    "vardenhet__lat",
-    "vardenhet__lon",
-    "max_asa",
-    "narkos",
-    "tar_emot_andra_regioner",
-)
-
-
 def kandidater(p: Sokparametrar) -> list[Kandidat]:
     """The offering for the KVÅ group, narrowed by the plain filters (region, sjukvårdsregion, ownership)."""
-    qs = Vardutbud.objects.filter(kva=p.kva)
-    if p.region:
-        qs = qs.filter(vardenhet__region_id=p.region)
-    if p.sjukvardsregion:
-        qs = qs.filter(vardenhet__region__sjukvardsregion=p.sjukvardsregion)
-    if p.agarform:
-        qs = qs.filter(vardenhet__vardgivare__agarform=p.agarform)
-    # No ORDER BY (and so no join on the KVÅ table): `rangordna` sorts, ending on name and offering id.
-    return [Kandidat(*row) for row in qs.order_by().values_list(*KANDIDAT_FALT)]
+    # Unordered: `rangordna` sorts, ending on name and offering id.
+    return katalog_api.utbud_for_kva(
+        kva_kod=p.kva.kod, region=p.region, sjukvardsregion=p.sjukvardsregion, agarform=p.agarform
+    )
 
 
 def sok(p: Sokparametrar) -> Sokresultat:
@@ -330,9 +288,6 @@ def _delar(t: Traff) -> list[Delpoang]:
 def hydrera(traffar: Iterable[Traff]) -> None:
     """Loads unit, provider and region for the results about to be shown (one query)."""
     traffar = list(traffar)
-    utbud = Vardutbud.objects.filter(pk__in=[t.kandidat.utbud_id for t in traffar]).select_related(
-        "vardenhet__vardgivare", "vardenhet__region"
-    )
-    by_pk = {vu.pk: vu for vu in utbud}
+    by_pk = katalog_api.utbud_med_enheter(t.kandidat.utbud_id for t in traffar)
     for t in traffar:
         t.vardutbud = by_pk[t.kandidat.utbud_id]

@@ -2,7 +2,7 @@
 
 Why not a template: a page shows 20 results, each with ~120 variable lookups, two includes and ~10 number
 filters; Django's template engine spent ~40 ms per page on that at national scale, this builds the same HTML in
-~2 ms. The markup mirrors templates/katalog/_vantetid.html and _avtalsrader.html (still used by the unit
+~2 ms. The markup mirrors templates/sok/_vantetid.html and _avtalsrader.html (still used by the unit
 page); change both together. Numbers are formatted like `floatformat` (half up, Swedish decimal comma).
 """
 
@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import formats
 from django.utils.safestring import SafeString, mark_safe
 
-from katalog.templatetags.katalog_extras import ersattning
+from avtal.api import ersattning_text
 
 _STEG = {0: Decimal(1), 1: Decimal("0.1")}
 _DELPOANG_HUVUD = (
@@ -50,7 +50,7 @@ def _datum(d) -> str:
 
 
 def vantetid_html(v) -> str:
-    """As templates/katalog/_vantetid.html."""
+    """As templates/sok/_vantetid.html."""
     if not v:
         return '<span class="suppressed">uppgift saknas</span>'
     kalla = f'<span class="muted">(källa {escape(v.kalla)}, data t.o.m. {_datum(v.datum)})</span>'
@@ -66,13 +66,13 @@ def vantetid_html(v) -> str:
 
 
 def avtalsrader_html(rader) -> str:
-    """As templates/katalog/_avtalsrader.html."""
+    """As templates/sok/_avtalsrader.html."""
     if not rader:
         return '<span class="suppressed">inget användbart avtal</span>'
     delar = ['<ul class="avtalsrader">']
     for r in rader:
         pris = f"{tal(r.pris_kr, gruppera=True)} kr" if r.pris_kr is not None else "pris saknas"
-        modell = f" {escape(ersattning(r.ersattningsmodell))}" if r.ersattningsmodell else ""
+        modell = f" {escape(ersattning_text(r.ersattningsmodell))}" if r.ersattningsmodell else ""
         if r.kvar is None:
             volym = "inget volymtak"
         elif r.kvar <= 0:

@@ -1,21 +1,21 @@
-"""Hitta vårdgivare (search) and the care-unit page."""
+"""Hitta vårdgivare (search) and the care-unit page: thin views over sok.search and the apps' api.py."""
 
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html_join
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from avtal.models import Avtal, Avtalsrad
-from katalog.forms import SokForm
-from katalog.models import Kapacitetsannons, KvaGrupp, Vardenhet
-from katalog.search import DEFAULT_VIKTER, Referens, Sokparametrar, hitta_kva, hydrera, sok
-from katalog.sok_html import traff_html
+from avtal import api as avtal_api
+from katalog import api as katalog_api
+from katalog.api import KvaGrupp
 from lagesbild import api as lagesbild_api
+from sok.forms import SokForm
+from sok.search import DEFAULT_VIKTER, Referens, Sokparametrar, hydrera, sok
+from sok.sok_html import traff_html
 from vardformedling.decorators import require_perm
 from vardformedling.models import Region
 
@@ -39,21 +39,22 @@ def _sokdata(request: HttpRequest):
 
 
 def _valj_kva(q: str, kod: str, grupper: list[KvaGrupp]) -> tuple[KvaGrupp | None, list[KvaGrupp]]:
-    """The KVÅ group to search, or the alternatives to choose between when the text matches several."""
+    """The KVÅ group to search, or the alternatives to choose between when the text matches several. A group
+    named by `kva` (a link from a case) wins when the text agrees with it."""
     by_kod = {k.kod: k for k in grupper}
-    traffar = hitta_kva(q, grupper) if q else []
-    if kod in by_kod and (not q or by_kod[kod] in traffar):
+    grupp, kandidater = katalog_api.hitta_kva(q, grupper) if q else (None, [])
+    if kod in by_kod and (not q or by_kod[kod] == grupp or by_kod[kod] in kandidater):
         return by_kod[kod], []
-    if len(traffar) == 1:
-        return traffar[0], []
-    return None, traffar
+    if grupp:
+        return grupp, []
+    return None, kandidater
 
 
 def _referens(fran: str, patientregion: Region | None) -> tuple[Referens | None, str]:
     """Where distances are measured from: the referring unit, else the patient region's county seat."""
     varning = ""
     if fran:
-        enhet = Vardenhet.objects.filter(hsa_id=fran).only("namn", "lat", "lon").first()
+        enhet = katalog_api.vardenhet_position(fran)
         if enhet and enhet.lat is not None and enhet.lon is not None:
             return Referens(enhet.lat, enhet.lon, enhet.namn), ""
         varning = f"Enheten {fran} är okänd eller saknar position."
@@ -67,7 +68,7 @@ def _referens(fran: str, patientregion: Region | None) -> tuple[Referens | None,
 @require_perm("katalog.sok")
 def sok_view(request: HttpRequest) -> HttpResponse:
     regions = list(Region.objects.all())
-    grupper = list(KvaGrupp.objects.all())
+    grupper = katalog_api.kva_grupper()
     form = SokForm(_sokdata(request), regions=regions, kva_grupper=grupper)
     form.is_valid()  # invalid fields are shown with their message and left out of the search
     cd = form.cleaned_data
@@ -102,9 +103,7 @@ def sok_view(request: HttpRequest) -> HttpResponse:
         # The waiting times shown come from the group's register (and any other a shown figure names).
         kallor = {*lagesbild_api.kallor_for_kva(kva.register), *(t.vantetid.kalla for t in sida if t.vantetid)}
         kallvarningar = lagesbild_api.inaktuella_kallor(sorted(kallor))
-        annonser = list(
-            Kapacitetsannons.objects.aktiva().erbjudanden().filter(kva=kva).select_related("region", "vardenhet")[:5]
-        )
+        annonser = katalog_api.kapacitet_erbjudanden(kva_kod=kva.kod, antal=5)
     context = {
         "form": form,
         "kva": kva,
@@ -125,7 +124,7 @@ def sok_view(request: HttpRequest) -> HttpResponse:
             "", '<option value="{}">{} {}</option>', ((k.kod, k.kod, k.benamning) for k in grupper)
         ),
     }
-    template = "katalog/sok.html#resultat" if request.htmx else "katalog/sok.html"
+    template = "sok/sok.html#resultat" if request.htmx else "sok/sok.html"
     response = render(request, template, context)
     if request.htmx:
         # The same URL answers a fragment to HTMX and a page otherwise: keep the fragment out of the browser
@@ -137,30 +136,21 @@ def sok_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 @require_perm("katalog.sok")
 def enhet_view(request: HttpRequest, hsa_id: str) -> HttpResponse:
-    enhet = get_object_or_404(Vardenhet.objects.select_related("vardgivare", "region"), hsa_id=hsa_id)
-    utbud = list(enhet.vardutbud.select_related("kva"))
-    avtal_q = Q(vardenheter=enhet)
-    if enhet.vardgivare_id:
-        avtal_q |= Q(vardgivare_id=enhet.vardgivare_id, vardenheter__isnull=True)
-    avtal = list(
-        Avtal.objects.filter(avtal_q)
-        .distinct()
-        .select_related("avtalsagare")
-        .prefetch_related(Prefetch("rader", queryset=Avtalsrad.objects.select_related("kva")))
-        .order_by("-giltig_till", "avtal_id")
-    )
+    enhet = katalog_api.vardenhet(hsa_id)
+    if enhet is None:
+        raise Http404("Vårdenheten finns inte.")
+    utbud = katalog_api.utbud_for_enhet(enhet)
+    avtal = avtal_api.avtal_for_enhet(enhet)
     # The latest waiting time of every offered KVÅ group in one go (two queries however many groups).
     per_par = lagesbild_api.vantetider_for_par(par={(vu.kva_id, enhet.pk) for vu in utbud})
     vantetider = [(vu, per_par.get((vu.kva_id, enhet.pk))) for vu in utbud]
     # Warn about the registers the shown waiting times come from (none when the unit offers no register group).
     kallor = {v.kalla for _, v in vantetider if v} | {vu.kva.register for vu in utbud if vu.kva.register}
     kallvarningar = lagesbild_api.inaktuella_kallor(sorted(kallor & set(lagesbild_api.REGISTER)))
-    annonser = list(
-        Kapacitetsannons.objects.aktiva().filter(vardenhet=enhet).select_related("kva", "region", "vardenhet")[:10]
-    )
+    annonser = katalog_api.kapacitet_for_enhet(enhet, antal=10)
     return render(
         request,
-        "katalog/enhet.html",
+        "sok/enhet.html",
         {
             "enhet": enhet,
             "utbud": utbud,

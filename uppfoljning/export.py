@@ -8,7 +8,7 @@ import csv
 import io
 from collections.abc import Iterable
 
-from arenden.uppfoljning.tabell import Tabell
+from uppfoljning.tabell import Tabell
 from vardformedling.export import neutralisera
 
 XLSX_TYP = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -27,7 +27,7 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncDate, TruncMonth
 
-from arenden.models import ArendeHandelse, Avslutsorsak, Erbjudande, Status
+from arenden.api import ArendeHandelse, Avslutsorsak, Erbjudande, Status
 
 MANADER = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
 
@@ -273,21 +273,6 @@ def per_vardgivare(qs) -> list[dict]:
 
 def volym_per_avtal(qs) -> list[dict]:
     """Agreement volume held by the selected cases (reservations carry the case ID as reference)."""
-    from avtal.models import AKTIVA_STATUSAR, Reservationsstatus, Volymreservation
+    from avtal.api import volym_per_avtal as volym
 
-    return list(
-        Volymreservation.objects.filter(referens__in=qs.values("case_id"), status__in=AKTIVA_STATUSAR)
-        .values(
-            avtal_id=F("rad__avtal__avtal_id"),
-            agare=F("rad__avtal__avtalsagare_id"),
-            vardgivare_namn=F("rad__avtal__vardgivare__namn"),
-            kva=F("rad__kva_id"),
-            takvolym=F("rad__takvolym"),
-        )
-        .annotate(
-            forbrukat=Count("id", filter=Q(status=Reservationsstatus.FORBRUKAD)),
-            reserverat=Count("id", filter=Q(status=Reservationsstatus.RESERVERAD)),
-        )
-        .annotate(totalt=F("forbrukat") + F("reserverat"))
-        .order_by("-totalt", "agare", "avtal_id", "kva")
-    )
+    return volym(referenser=qs.values("case_id"))

@@ -15,9 +15,9 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from arenden.uppfoljning import export
-from arenden.uppfoljning.statistik import berakna
-from arenden.uppfoljning.urval import Urval
+from uppfoljning import export
+from uppfoljning.statistik import berakna
+from uppfoljning.urval import Urval
 from vardformedling.models import Region
 
 FILNAMN = re.compile(r"^uppfoljning_(?P<region>[0-9]{2})_(?P<manad>[0-9]{4}-[0-9]{2})\.(?P<format>csv|xlsx)$")

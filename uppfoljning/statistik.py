@@ -1,8 +1,8 @@
 """Builds the follow-up tables (and their charts) for a selection; the page, the exports and the reports use this."""
 
-from arenden.uppfoljning import queries as q
-from arenden.uppfoljning.tabell import Tabell, antal, dagar, kr, procent, text
-from arenden.uppfoljning.urval import Urval
+from uppfoljning import queries as q
+from uppfoljning.tabell import Tabell, antal, dagar, kr, procent, text
+from uppfoljning.urval import Urval
 from vardformedling.charts import Serie, stapeldiagram
 from vardformedling.models import Region
 
@@ -245,7 +245,7 @@ def _fingeravtryck() -> tuple:
     """Changes whenever a case is written: every service write saves the case (`andrad`), deletions change the count."""
     from django.db.models import Count, Max
 
-    from arenden.models import Arende
+    from arenden.api import Arende
 
     fp = Arende.objects.aggregate(m=Max("andrad"), n=Count("id"))
     return (fp["m"].isoformat() if fp["m"] else "", fp["n"])
@@ -253,14 +253,9 @@ def _fingeravtryck() -> tuple:
 
 def vardgivare_val() -> list[tuple[int, str]]:
     """Providers whose units have received cases (the provider filter's options)."""
-    from katalog.models import Vardgivare
+    from arenden.api import mottagande_vardgivare
 
-    return list(
-        Vardgivare.objects.filter(vardenheter__mottagna_arenden__isnull=False)
-        .distinct()
-        .order_by("namn")
-        .values_list("id", "namn")
-    )
+    return mottagande_vardgivare()
 
 
 def _cachad(delar: tuple, berakning):

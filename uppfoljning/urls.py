@@ -1,7 +1,8 @@
+"""URLs of the follow-up statistics (/uppfoljning/)."""
+
 from django.urls import path
 
-from arenden.uppfoljning import tasks as _tasks  # noqa: F401 - registers the monthly task where URLs are loaded
-from arenden.uppfoljning import views
+from uppfoljning import views
 
 app_name = "uppfoljning"
 urlpatterns = [

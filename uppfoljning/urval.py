@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from arenden.models import OPPNA, Arende, Status
+from arenden.api import OPPNA, Arende, Status
 from vardformedling.indata import heltal
 from vardformedling.models import Roll
 

@@ -6,10 +6,10 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from arenden.uppfoljning import export, reports
-from arenden.uppfoljning.statistik import TABELLER, berakna_cachad, sida_cachad
-from arenden.uppfoljning.urval import SOM, UTFALL, urval_fran_request
-from katalog.models import KvaGrupp
+from katalog.api import KvaGrupp
+from uppfoljning import export, reports
+from uppfoljning.statistik import TABELLER, berakna_cachad, sida_cachad
+from uppfoljning.urval import SOM, UTFALL, urval_fran_request
 from vardformedling.decorators import require_perm
 from vardformedling.models import Region, Roll
 

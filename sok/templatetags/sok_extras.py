@@ -1,17 +1,13 @@
-"""Display helpers for catalogue templates."""
+"""Display helpers for the search templates."""
 
 from django import template
 
-register = template.Library()
+from avtal.api import ersattning_text
 
-ERSATTNINGSMODELLER = {
-    "per_atgard": "per åtgärd",
-    "fast": "fast ersättning",
-    "per_vardtillfalle": "per vårdtillfälle",
-}
+register = template.Library()
 
 
 @register.filter
 def ersattning(value: str) -> str:
-    """The agreement file's codes in words; free text is shown as written."""
-    return ERSATTNINGSMODELLER.get(value, value)
+    """The agreement file's remuneration codes in words; free text is shown as written."""
+    return ersattning_text(value)

@@ -5,7 +5,7 @@ import pytest
 from avtal.models import Avtal, Avtalsrad
 from katalog.models import KvaGrupp
 from tests.factories import VardenhetFactory, VardutbudFactory
-from tests.katalog.helpers import Fakes, vantetid
+from tests.sok.helpers import Fakes, vantetid
 from vardformedling.models import Region, Roll
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,6 @@
 import pytest
 
-from katalog.geo import haversine_km
+from sok.geo import haversine_km
 
 STOCKHOLM = (59.3293, 18.0686)
 GOTEBORG = (57.7089, 11.9746)

@@ -3,9 +3,9 @@
 import pytest
 
 from katalog.models import KvaGrupp
-from katalog.search import Referens, Sokparametrar, sok
+from sok.search import Referens, Sokparametrar, sok
 from tests.factories import VardenhetFactory, VardutbudFactory
-from tests.katalog.helpers import Fakes, rad, vantetid
+from tests.sok.helpers import Fakes, rad, vantetid
 
 pytestmark = pytest.mark.django_db
 

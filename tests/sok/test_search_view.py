@@ -2,7 +2,7 @@ import pytest
 
 from katalog.models import Kapacitetsannons, KvaGrupp
 from tests.factories import UserFactory, VardenhetFactory, VardgivareFactory, VardutbudFactory
-from tests.katalog.helpers import Fakes, rad, vantetid
+from tests.sok.helpers import Fakes, rad, vantetid
 from vardformedling.models import Region, Roll
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.template.defaultfilters import floatformat
 from django.utils import translation
 
-from katalog.sok_html import avtalsrader_html, tal, vantetid_html
+from sok.sok_html import avtalsrader_html, tal, vantetid_html
 
 
 def test_numbers_are_formatted_exactly_like_floatformat_with_swedish_decimal_comma():
