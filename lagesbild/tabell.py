@@ -129,7 +129,8 @@ class Val:
 def las_val(get: QueryDict, *, regioner: list[Region]) -> Val:
     """Reads the query string. A value that is not allowed falls back to the default, with a note saying so."""
     val = Val(text=get.get("kva", "").strip(), sida=get.get("sida", "").strip())
-    val.kva, val.kandidater = hitta_kva(val.text)
+    val.kva, kandidater = katalog_api.hitta_kva(val.text)
+    val.kandidater = kandidater[:20]
     noter = val.meddelanden
     urval_for_vad = f" för {val.kva.kod} ({val.kva.register or 'SPOR och NCR'})" if val.kva else ""
     tillatna = {  # parameter → (allowed values, note when another value was given)
@@ -160,12 +161,6 @@ def sidan(rader: list, val: Val) -> Page:
     if val.sida and not (val.sida.isascii() and val.sida.isdigit() and int(val.sida) == sida.number):
         val.meddelanden.append(f"Sidan {citera(val.sida)} finns inte; visar sida {sida.number}.")
     return sida
-
-
-def hitta_kva(text: str) -> tuple[KvaGrupp | None, list[KvaGrupp]]:
-    """Free text or code → (the group, at most 20 other candidates), by the catalogue's resolver."""
-    kva, kandidater = katalog_api.hitta_kva(text)
-    return kva, kandidater[:20]
 
 
 def urval_for(kva: KvaGrupp | None) -> list[tuple[str, str]]:
