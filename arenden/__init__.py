@@ -1,0 +1,1 @@
+"""Ärenden: the five-step brokering case, offers, SDK transfer, the worklist and the access log."""

@@ -1,3 +1,5 @@
+"""The cases' app config: registers its start-page panel."""
+
 from django.apps import AppConfig
 
 

@@ -12,7 +12,6 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from arenden import services
@@ -39,10 +38,13 @@ class _Demo:
     def rad(self, enhet: Vardenhet, kva: str, region: Region):
         from avtal.models import Avtalsrad
 
-        giltig = Q(avtal__giltig_fran__lte=self.idag, avtal__giltig_till__gte=self.idag)
-        enhetens = Q(avtal__vardenheter=enhet) | Q(avtal__vardenheter__isnull=True, avtal__vardgivare=enhet.vardgivare)
-        nyttjbar = Q(avtal__far_nyttjas_av_alla=True) | Q(avtal__far_nyttjas_av=region) | Q(avtal__avtalsagare=region)
-        qs = Avtalsrad.objects.filter(giltig, enhetens, nyttjbar, kva_id=kva).select_related("avtal")
+        qs = (
+            Avtalsrad.objects.filter(kva_id=kva)
+            .giltiga(self.idag)
+            .omfattar(enhet)
+            .nyttjbara_av(region.kod)
+            .select_related("avtal")
+        )
         return qs.order_by("avtal__avtal_id").first()
 
     def arende(self, *, user, region, kva, dagar_sedan_beslut, **kwargs):

@@ -15,6 +15,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from katalog.models import KvaGrupp, Vardenhet
 from vardformedling.models import Region, Roll
+from vardformedling.personnummer import mask
 
 
 class Status(models.TextChoices):
@@ -179,8 +180,7 @@ class Arende(FSMModelMixin, models.Model):
 
     @property
     def personnummer_maskerat(self) -> str:
-        pnr = self.personnummer
-        return f"{pnr[:8]}-****" if len(pnr) == 12 else "****"
+        return mask(self.personnummer)
 
     @property
     def personnummer_formaterat(self) -> str:

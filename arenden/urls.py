@@ -1,3 +1,5 @@
+"""URLs of the cases (/arenden/): worklist, new case, access-log review, the case page and its actions."""
+
 from django.urls import path
 
 from arenden.views import arende, erbjudanden, lista, nytt

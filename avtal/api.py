@@ -1,9 +1,13 @@
-"""What other apps ask of agreements. The avtal app owns the implementation; the signature is shared."""
+"""What other apps ask of agreements: usable lines per unit, a unit's agreements, volume held by cases, labels.
+
+sok/ and uppfoljning/ read agreements only through this module (import contracts in pyproject.toml)."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+
+from django.db.models import Count, F, Prefetch, Q
 
 
 @dataclass(frozen=True)
@@ -25,50 +29,26 @@ def anvandbara_rader(
 ) -> dict[int, list[RadInfo]]:
     """Agreement lines for `kva_kod` valid on `datum` and usable by `region_kod`, per care-unit id.
 
-    Lines whose cap is reached are included with kvar == 0 so the search can say "takvolym nådd".
-    An agreement without explicit units covers every unit of its provider. Three queries regardless of size.
+    Lines whose cap is reached are included with kvar == 0 so the search can say "takvolym nådd". Which units a
+    line is for is `Avtal.objects.omfattar`'s rule (the provider's units, or those the agreement names). Two
+    queries regardless of size.
     """
     from avtal.models import Avtal, Avtalsrad
-    from katalog.models import Vardenhet
 
     rader = list(
-        Avtalsrad.objects.filter(kva_id=kva_kod, avtal__giltig_fran__lte=datum, avtal__giltig_till__gte=datum)
+        Avtalsrad.objects.filter(kva_id=kva_kod)
+        .giltiga(datum)
         .nyttjbara_av(region_kod)
         .med_volym()
-        .values(
-            "id",
-            "avtal_id",
-            "avtal__avtal_id",
-            "avtal__avtalsagare_id",
-            "avtal__vardgivare_id",
-            "pris_kr",
-            "ersattningsmodell",
-            "takvolym",
-            "left",
-        )
-    )
+        .values("id", "avtal_id", "avtal__avtal_id", "avtal__avtalsagare_id", "pris_kr", "ersattningsmodell",
+                "takvolym", "left")
+    )  # fmt: skip
     if not rader:
         return {}
-    enhet_filter = set(vardenhet_ids) if vardenhet_ids is not None else None
-    avtal_pks = {r["avtal_id"] for r in rader}
     enheter_per_avtal: dict[int, list[int]] = {}
-    for avtal_pk, enhet_id in Avtal.vardenheter.through.objects.filter(avtal_id__in=avtal_pks).values_list(
-        "avtal_id", "vardenhet_id"
-    ):
-        if enhet_filter is None or enhet_id in enhet_filter:
-            enheter_per_avtal.setdefault(avtal_pk, []).append(enhet_id)
-        else:
-            enheter_per_avtal.setdefault(avtal_pk, [])
-    explicita = set(enheter_per_avtal)
-    # Agreements naming no units cover all the provider's units.
-    hela_vardgivare = {r["avtal__vardgivare_id"] for r in rader if r["avtal_id"] not in explicita}
-    enheter_per_vardgivare: dict[int, list[int]] = {}
-    if hela_vardgivare:
-        qs = Vardenhet.objects.filter(vardgivare_id__in=hela_vardgivare)
-        if enhet_filter is not None:
-            qs = qs.filter(id__in=enhet_filter)
-        for enhet_id, vg_id in qs.values_list("id", "vardgivare_id"):
-            enheter_per_vardgivare.setdefault(vg_id, []).append(enhet_id)
+    omfattade = Avtal.objects.filter(pk__in={r["avtal_id"] for r in rader}).omfattade_enheter(vardenhet_ids)
+    for avtal_pk, enhet_id in omfattade:
+        enheter_per_avtal.setdefault(avtal_pk, []).append(enhet_id)
     resultat: dict[int, list[RadInfo]] = {}
     for r in rader:
         info = RadInfo(
@@ -81,10 +61,53 @@ def anvandbara_rader(
             takvolym=r["takvolym"],
             kvar=r["left"],
         )
-        if r["avtal_id"] in explicita:
-            enheter = enheter_per_avtal.get(r["avtal_id"], [])
-        else:
-            enheter = enheter_per_vardgivare.get(r["avtal__vardgivare_id"], [])
-        for enhet_id in enheter:
+        for enhet_id in enheter_per_avtal.get(r["avtal_id"], []):
             resultat.setdefault(enhet_id, []).append(info)
     return resultat
+
+
+def avtal_for_enhet(vardenhet) -> list:
+    """Every agreement that covers the unit, newest end date first, with its owner and lines (three queries)."""
+    from avtal.models import Avtal, Avtalsrad
+
+    return list(
+        Avtal.objects.omfattar(vardenhet)
+        .select_related("avtalsagare")
+        .prefetch_related(Prefetch("rader", queryset=Avtalsrad.objects.select_related("kva")))
+        .order_by("-giltig_till", "avtal_id")
+    )
+
+
+ERSATTNINGSMODELLER = {
+    "per_atgard": "per åtgärd",
+    "fast": "fast ersättning",
+    "per_vardtillfalle": "per vårdtillfälle",
+}
+
+
+def ersattning_text(kod: str) -> str:
+    """The agreement file's remuneration codes in words; free text is shown as written."""
+    return ERSATTNINGSMODELLER.get(kod, kod)
+
+
+def volym_per_avtal(*, referenser) -> list[dict]:
+    """Volume held per agreement line by the cases whose IDs `referenser` gives (a list or a values() subquery):
+    avtal_id, agare, vardgivare_namn, kva, takvolym, forbrukat, reserverat, totalt; most held first."""
+    from avtal.models import AKTIVA_STATUSAR, Reservationsstatus, Volymreservation
+
+    return list(
+        Volymreservation.objects.filter(referens__in=referenser, status__in=AKTIVA_STATUSAR)
+        .values(
+            avtal_id=F("rad__avtal__avtal_id"),
+            agare=F("rad__avtal__avtalsagare_id"),
+            vardgivare_namn=F("rad__avtal__vardgivare__namn"),
+            kva=F("rad__kva_id"),
+            takvolym=F("rad__takvolym"),
+        )
+        .annotate(
+            forbrukat=Count("id", filter=Q(status=Reservationsstatus.FORBRUKAD)),
+            reserverat=Count("id", filter=Q(status=Reservationsstatus.RESERVERAD)),
+        )
+        .annotate(totalt=F("forbrukat") + F("reserverat"))
+        .order_by("-totalt", "agare", "avtal_id", "kva")
+    )

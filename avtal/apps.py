@@ -1,3 +1,5 @@
+"""The agreements' app config: registers its start-page panel."""
+
 from django.apps import AppConfig
 
 

@@ -27,6 +27,12 @@ class Reservationsstatus(models.TextChoices):
 AKTIVA_STATUSAR = (Reservationsstatus.RESERVERAD, Reservationsstatus.FORBRUKAD)
 
 
+def _omfattar_enhet(enhet) -> Q:
+    """The agreement (the outer query's row) names the unit `enhet` (an id or an OuterRef), or names no unit."""
+    namngivna = Avtal.vardenheter.through.objects.filter(avtal_id=OuterRef("pk"))
+    return Q(Exists(namngivna.filter(vardenhet_id=enhet))) | ~Q(Exists(namngivna))
+
+
 class AvtalQuerySet(models.QuerySet):
     def giltiga(self, datum):
         """Agreements valid on `datum` (both ends inclusive)."""
@@ -43,6 +49,19 @@ class AvtalQuerySet(models.QuerySet):
         """Usable by a region: it owns the agreement, everyone may use it, or the region is named."""
         namngiven = Avtal.far_nyttjas_av.through.objects.filter(avtal_id=OuterRef("pk"), region_id=region_kod)
         return self.filter(Q(avtalsagare_id=region_kod) | Q(far_nyttjas_av_alla=True) | Exists(namngiven))
+
+    def omfattar(self, vardenhet):
+        """Agreements that cover the unit – the rule, written once: the agreement is with the unit's provider and
+        either names no units (then it covers all the provider's units) or names this one."""
+        return self.filter(vardgivare_id=vardenhet.vardgivare_id).filter(_omfattar_enhet(vardenhet.pk))
+
+    def omfattade_enheter(self, vardenhet_ids=None):
+        """(agreement pk, unit id) for every unit each agreement covers, by the rule of `omfattar`; one query.
+        `vardenhet_ids` narrows the units (None = all)."""
+        qs = self.annotate(omfattad_enhet=F("vardgivare__vardenheter__id")).filter(omfattad_enhet__isnull=False)
+        if vardenhet_ids is not None:
+            qs = qs.filter(omfattad_enhet__in=list(vardenhet_ids))
+        return qs.filter(_omfattar_enhet(OuterRef("omfattad_enhet"))).order_by().values_list("pk", "omfattad_enhet")
 
 
 class AvtalsradQuerySet(models.QuerySet):
@@ -61,6 +80,14 @@ class AvtalsradQuerySet(models.QuerySet):
     def nyttjbara_av(self, region_kod: str):
         namngiven = Avtal.far_nyttjas_av.through.objects.filter(avtal_id=OuterRef("avtal_id"), region_id=region_kod)
         return self.filter(Q(avtal__avtalsagare_id=region_kod) | Q(avtal__far_nyttjas_av_alla=True) | Exists(namngiven))
+
+    def giltiga(self, datum):
+        """Lines of agreements valid on `datum` (both ends inclusive)."""
+        return self.filter(avtal__giltig_fran__lte=datum, avtal__giltig_till__gte=datum)
+
+    def omfattar(self, vardenhet):
+        """Lines of agreements that cover the unit (AvtalQuerySet.omfattar)."""
+        return self.filter(avtal__in=Avtal.objects.omfattar(vardenhet))
 
 
 class Avtal(models.Model):

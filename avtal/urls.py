@@ -1,3 +1,5 @@
+"""URLs of the agreements (/avtal/): list, detail and upload."""
+
 from django.urls import path
 
 from avtal import views, views_uppladdning

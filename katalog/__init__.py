@@ -1,0 +1,3 @@
+"""Katalog: providers (vårdgivare), units (vårdenheter), KVÅ groups, the offering, capacity announcements and the
+catalogue import.
+"""

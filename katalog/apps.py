@@ -1,3 +1,5 @@
+"""The catalogue's app config: registers its start-page panel."""
+
 from django.apps import AppConfig
 
 

@@ -1,15 +1,48 @@
-"""Demo catalogue: fixtures/demo/katalog_demo.csv read through the real importer (idempotent)."""
+"""Demo catalogue (fixtures/demo/katalog_demo.csv through the real importer) and the demo identities (idempotent).
+
+The identities live here because the receiving unit's commission names a catalogue unit (shared/CONTRACTS.md).
+"""
 
 from django.conf import settings
+from django.db import transaction
 
 from katalog.importer import import_katalog
+from katalog.models import Vardenhet
+from vardformedling.models import Medarbetaruppdrag, Region, Roll, User
 
 DEMO_FILE = settings.BASE_DIR / "fixtures" / "demo" / "katalog_demo.csv"
+DEMO_ENHET_MOTTAGARE = "SE5560000001-OGON02"  # Demo Ögonklinik Uppsala (the demo private eye clinic)
+
+IDENTITIES = [
+    ("SE2321000180-VL01", "Vera Lots", [(Roll.VARDLOTS, "20", None)]),
+    ("SE2321000057-KO01", "Karin Koordinator", [(Roll.KOORDINATOR, "06", None), (Roll.VARDLOTS, "06", None)]),
+    ("SE2321000016-AD01", "Adam Admin", [(Roll.ADMINISTRATOR, None, None)]),
+    ("SE5560000001-MO01", "Mona Mottagare", [(Roll.MOTTAGARE, "03", DEMO_ENHET_MOTTAGARE)]),
+    ("SE2321000206-VL02", "Ville Lots", [(Roll.VARDLOTS, "22", None)]),
+]
 
 
 def load(stdout=None) -> None:
+    """The demo catalogue, then the five demo identities."""
     resultat = import_katalog(data=DEMO_FILE.read_bytes(), filnamn=DEMO_FILE.name)
     if not resultat.ok:
         raise RuntimeError("Demokatalogen avvisades: " + "; ".join(resultat.fel[:10]))
     if stdout:
         stdout.write(f"Katalog: {resultat.meddelande}\n")
+    load_identiteter(stdout)
+
+
+@transaction.atomic
+def load_identiteter(stdout=None) -> None:
+    """The demo identities of shared/CONTRACTS.md with their commissions."""
+    for hsa_id, namn, uppdrag in IDENTITIES:
+        user, created = User.objects.get_or_create(hsa_id=hsa_id, defaults={"namn": namn})
+        if created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        for roll, region_kod, enhet_hsa in uppdrag:
+            region = Region.objects.get(kod=region_kod) if region_kod else None
+            enhet = Vardenhet.objects.get(hsa_id=enhet_hsa) if enhet_hsa else None
+            Medarbetaruppdrag.objects.get_or_create(user=user, roll=roll, region=region, vardenhet=enhet)
+    if stdout:
+        stdout.write(f"Demoidentiteter: {len(IDENTITIES)}")

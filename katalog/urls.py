@@ -1,11 +1,13 @@
+"""URLs of the catalogue under /katalog/: capacity announcements and catalogue upload.
+
+No app_name: the namespace "katalog" is set in vardformedling/urls.py, where these patterns and sok's (the search and
+the unit page, also under /katalog/) are joined, so neither app imports the other."""
+
 from django.urls import path
 
-from katalog import views, views_import, views_kapacitet
+from katalog import views_import, views_kapacitet
 
-app_name = "katalog"
 urlpatterns = [
-    path("sok/", views.sok_view, name="sok"),
-    path("enheter/<str:hsa_id>/", views.enhet_view, name="enhet"),
     path("kapacitet/", views_kapacitet.lista_view, name="kapacitet"),
     path("kapacitet/ny/", views_kapacitet.ny_view, name="kapacitet_ny"),
     path("kapacitet/<int:pk>/aterkalla/", views_kapacitet.aterkalla_view, name="kapacitet_aterkalla"),

@@ -1,0 +1,3 @@
+"""Lägesbild: register imports (SPOR, NCR, Väntetidsdatabasen), the comparison table, the unit view and waiting
+times.
+"""

@@ -1,3 +1,5 @@
+"""The lägesbild's app config."""
+
 from django.apps import AppConfig
 
 

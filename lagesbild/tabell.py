@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.http import QueryDict
 from django.urls import reverse
 
+from katalog import api as katalog_api
 from katalog.models import KvaGrupp
 from lagesbild.models import Kalla, Matvarde
 from lagesbild.validering import URVAL
@@ -128,7 +129,8 @@ class Val:
 def las_val(get: QueryDict, *, regioner: list[Region]) -> Val:
     """Reads the query string. A value that is not allowed falls back to the default, with a note saying so."""
     val = Val(text=get.get("kva", "").strip(), sida=get.get("sida", "").strip())
-    val.kva, val.kandidater = hitta_kva(val.text)
+    val.kva, kandidater = katalog_api.hitta_kva(val.text)
+    val.kandidater = kandidater[:20]
     noter = val.meddelanden
     urval_for_vad = f" för {val.kva.kod} ({val.kva.register or 'SPOR och NCR'})" if val.kva else ""
     tillatna = {  # parameter → (allowed values, note when another value was given)
@@ -159,24 +161,6 @@ def sidan(rader: list, val: Val) -> Page:
     if val.sida and not (val.sida.isascii() and val.sida.isdigit() and int(val.sida) == sida.number):
         val.meddelanden.append(f"Sidan {citera(val.sida)} finns inte; visar sida {sida.number}.")
     return sida
-
-
-def hitta_kva(text: str) -> tuple[KvaGrupp | None, list[KvaGrupp]]:
-    """Free text or code → (the group, other candidates). A code (also 'CJE …' from the datalist) wins."""
-    text = (text or "").strip()
-    if not text:
-        return None, []
-    kod = text.split()[0].upper()
-    qs = KvaGrupp.objects.filter(
-        Q(kod=kod) | Q(kod__istartswith=text) | Q(benamning__icontains=text) | Q(vardomrade__icontains=text)
-    )[:20]
-    kandidater = list(qs)
-    exakt = next((k for k in kandidater if k.kod == kod), None)
-    if exakt:
-        return exakt, []
-    if len(kandidater) == 1:
-        return kandidater[0], []
-    return None, kandidater
 
 
 def urval_for(kva: KvaGrupp | None) -> list[tuple[str, str]]:

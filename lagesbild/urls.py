@@ -1,3 +1,5 @@
+"""URLs of the lägesbild (/lagesbild/): the table, the unit view, Väntetidsdatabasen and the register imports."""
+
 from django.urls import path
 
 from lagesbild import views, views_import

@@ -9,6 +9,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from katalog import api as katalog_api
 from katalog.models import KvaGrupp, Vardenhet
 from lagesbild import tabell
 from lagesbild.api import REGISTER, kallor_for_kva, kallstatus, senaste_leveranser
@@ -101,7 +102,7 @@ def tabell_view(request: HttpRequest) -> HttpResponse:
 @require_perm("lagesbild.visa")
 def kva_forslag(request: HttpRequest) -> HttpResponse:
     """HTMX autocomplete: up to 10 KVÅ groups matching the typed text, as links (works as plain links too)."""
-    _kva, kandidater = tabell.hitta_kva(request.GET.get("kva", ""))
+    _kva, kandidater = katalog_api.hitta_kva(request.GET.get("kva", ""))
     if _kva:
         kandidater = [_kva]
     base = {k: request.GET.get(k, "") for k in ("period", "niva", "region") if request.GET.get(k)}

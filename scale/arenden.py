@@ -33,7 +33,7 @@ from arenden.models import (
     Overforing,
     Status,
 )
-from avtal.models import Avtalsrad, Reservationsstatus, Volymreservation
+from avtal.models import Avtal, Avtalsrad, Reservationsstatus, Volymreservation
 from katalog.models import KvaGrupp, Vardenhet
 from scale import MARKOR
 from vardformedling.models import Medarbetaruppdrag, Region, Roll, User
@@ -112,18 +112,17 @@ class Radval:
     def __init__(self, idag: date):
         self.rader: dict[tuple[int, str], list[tuple[Avtalsrad, set | None]]] = defaultdict(list)
         self.kvar: dict[int, float] = {}
-        giltiga = Avtalsrad.objects.filter(avtal__giltig_fran__lte=idag, avtal__giltig_till__gte=idag)
-        giltiga = giltiga.select_related("avtal").prefetch_related("avtal__vardenheter", "avtal__far_nyttjas_av")
-        per_vg = defaultdict(list)
-        for e in Vardenhet.objects.filter(vardgivare__isnull=False).values("pk", "vardgivare_id"):
-            per_vg[e["vardgivare_id"]].append(e["pk"])
+        giltiga = Avtalsrad.objects.giltiga(idag).select_related("avtal").prefetch_related("avtal__far_nyttjas_av")
+        omfattade = defaultdict(list)  # agreement → the units it covers (avtal's rule, AvtalQuerySet.omfattar)
+        for avtal_pk, enhet_id in Avtal.objects.giltiga(idag).omfattade_enheter():
+            omfattade[avtal_pk].append(enhet_id)
         upptaget = defaultdict(int)
         aktiva = (Reservationsstatus.RESERVERAD, Reservationsstatus.FORBRUKAD)
         for rad_id in Volymreservation.objects.filter(status__in=aktiva).values_list("rad_id", flat=True):
             upptaget[rad_id] += 1
         for rad in giltiga:
             avtal = rad.avtal
-            enheter = [e.pk for e in avtal.vardenheter.all()] or per_vg[avtal.vardgivare_id]
+            enheter = omfattade[avtal.pk]
             regioner = (
                 None
                 if avtal.far_nyttjas_av_alla
@@ -233,7 +232,7 @@ def bulk_arenden(*, antal: int, personer: dict, idag: date, seed: int = 4, borja
             asa_klass=rng.choice([1, 2, 2, 3]),
             narkos=rng.random() < 0.1,
             beslutsdatum=beslut,
-            vardgaranti_datum=beslut + timedelta(days=region.vardgaranti_dagar),
+            vardgaranti_datum=region.vardgaranti_datum(beslut),
             lamplig=True if n_steg >= 1 else None,
             status=status,
             handlaggare=user,

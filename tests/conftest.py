@@ -81,10 +81,8 @@ def client_for(db):
 def demo_identities(transactional_db):
     """The demo catalogue and the five demo identities (CONTRACTS.md), without the heavy demo history."""
     import katalog.demo
-    import vardformedling.demo
 
     katalog.demo.load()
-    vardformedling.demo.load()
 
 
 # --- A real Celery worker against Redis -------------------------------------------------------------------

@@ -1,3 +1,5 @@
+"""The kernel's app config: registers the system checks."""
+
 from django.apps import AppConfig
 
 

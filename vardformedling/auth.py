@@ -62,7 +62,8 @@ class SithsOIDCBackend(OIDCAuthenticationBackend):
 
 def sync_commissions(user: User, commissions: list[dict]) -> None:
     """Make the user's commissions exactly those the IdP asserted; unknown roles are ignored."""
-    from katalog.models import Vardenhet
+    # The care unit's model through the commission's foreign key: the kernel imports no app (README).
+    Vardenhet = Medarbetaruppdrag._meta.get_field("vardenhet").related_model
 
     keep = []
     for c in commissions:

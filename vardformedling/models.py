@@ -1,5 +1,7 @@
 """Shared reference data and the user model: users with SITHS HSA-ids and commissions."""
 
+from datetime import date, timedelta
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 
@@ -23,6 +25,10 @@ class Region(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kod} {self.namn}"
+
+    def vardgaranti_datum(self, beslutsdatum: date) -> date:
+        """The last day of the care guarantee: the decision date + the region's guarantee (90 days; Halland 60)."""
+        return beslutsdatum + timedelta(days=self.vardgaranti_dagar)
 
     @staticmethod
     def normalise_kod(value: str) -> str:

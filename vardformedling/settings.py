@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "avtal",
     "lagesbild",
     "arenden",
+    "sok",
+    "uppfoljning",
+    "scale",  # load_demo and seed_scale: on top of every app
 ]
 
 MIDDLEWARE = [
@@ -229,7 +232,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Monthly follow-up report per region (the Blekinge practice), 1st of the month 06:00.
     "uppfoljning-manadsrapport": {
-        "task": "arenden.tasks.skapa_manadsrapporter",
+        "task": "uppfoljning.tasks.skapa_manadsrapporter",
         "schedule": crontab(day_of_month=1, hour=6, minute=0),
     },
     # An idle-expired session is unusable at once (the database session backend loads no row past its expire_date)

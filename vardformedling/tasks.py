@@ -1,3 +1,5 @@
+"""Thin Celery tasks of the kernel: the worker ping and the nightly removal of expired sessions."""
+
 from celery import shared_task
 
 from vardformedling.models import Region

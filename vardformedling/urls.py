@@ -1,3 +1,5 @@
+"""The root URLconf: every app's URLs, included by module name (the kernel imports no app)."""
+
 from django.conf import settings
 from django.urls import include, path
 
@@ -13,11 +15,13 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("uppdrag/byt/", views.byt_uppdrag, name="byt_uppdrag"),
     path("healthz", views.healthz, name="healthz"),
-    path("katalog/", include("katalog.urls")),
+    # Hitta vårdgivare (sok) and the catalogue share /katalog/ and the namespace "katalog" (katalog:sok,
+    # katalog:enhet, katalog:kapacitet …): joined here, by module name, so neither app imports the other.
+    path("katalog/", include(([path("", include("sok.urls")), path("", include("katalog.urls"))], "katalog"))),
     path("lagesbild/", include("lagesbild.urls")),
     path("avtal/", include("avtal.urls")),
     path("arenden/", include("arenden.urls")),
-    path("uppfoljning/", include("arenden.urls_uppfoljning")),
+    path("uppfoljning/", include("uppfoljning.urls")),
 ]
 
 if settings.AUTH_MODE == "oidc":

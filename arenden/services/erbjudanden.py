@@ -13,6 +13,7 @@ from arenden.services._common import (
     volym_reservera,
     volym_slapp,
 )
+from avtal.models import Avtal
 
 RAD_FEL_KVA = "Avtalsraden gäller {rad_kva}, men ärendet gäller {kva}."
 RAD_FEL_ENHET = "Avtalsraden gäller inte {enhet}."
@@ -50,10 +51,7 @@ def erbjudande_lamna(
         if avtalsrad is not None:
             if avtalsrad.kva_id != arende.kva_id:
                 raise ValidationError({"avtalsrad": RAD_FEL_KVA.format(rad_kva=avtalsrad.kva_id, kva=arende.kva_id)})
-            avtal = avtalsrad.avtal
-            if avtal.vardgivare_id != vardenhet.vardgivare_id or (
-                avtal.vardenheter.exists() and not avtal.vardenheter.filter(pk=vardenhet.pk).exists()
-            ):
+            if not Avtal.objects.filter(pk=avtalsrad.avtal_id).omfattar(vardenhet).exists():
                 raise ValidationError({"avtalsrad": RAD_FEL_ENHET.format(enhet=vardenhet.namn)})
         if svarsfrist is not None and svarsfrist < timezone.localdate():
             raise ValidationError({"svarsfrist": SVARSFRIST_FEL})

@@ -1,7 +1,5 @@
 """Step 1: register and assess a case; assign a handler; notes."""
 
-from datetime import timedelta
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -87,7 +85,7 @@ def arende_registrera(
             personnummer=nummer,
             kva=kva,
             beslutsdatum=beslutsdatum,
-            vardgaranti_datum=beslutsdatum + timedelta(days=region.vardgaranti_dagar),
+            vardgaranti_datum=region.vardgaranti_datum(beslutsdatum),
             handlaggare=anvandare,
             skapad_av=anvandare,
             **fakta,

@@ -9,6 +9,7 @@ from django.utils.html import escape, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from arenden.models import OPPNA, STEG_FOR_STATUS, Status
+from vardformedling.personnummer import mask
 
 _STATUS_NAMN = dict(Status.choices)
 _OPPNA = frozenset(OPPNA)
@@ -45,8 +46,7 @@ def rader_html(rader, *, mottagare: bool, snart: int) -> SafeString:
             sista = f"{a.planerat_datum:%Y-%m-%d}" if a.planerat_datum else "–"
         else:
             sista = escape(a.handlaggare.namn) if a.handlaggare and a.handlaggare.namn else "Ej tilldelad"
-        pnr = a.personnummer
-        maskerat = f"{pnr[:8]}-****" if len(pnr) == 12 else "****"
+        maskerat = mask(a.personnummer)
         case_id = escape(a.case_id)
         datum = f"{a.vardgaranti_datum:%Y-%m-%d}" if a.vardgaranti_datum else ""
         ut.append(

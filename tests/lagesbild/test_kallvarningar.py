@@ -72,6 +72,6 @@ def test_a_suppressed_waiting_time_names_source_and_date_like_the_others(client_
     ncr, _spor = _leverera(tmp_path, ncr_dagar=1, spor_dagar=1)
     lots = client_for(Roll.VARDLOTS)
     vantar = f"färre än 5 (källa NCR, data t.o.m. {ncr:%Y-%m-%d})"
-    assert vantar in _text(lots.get("/katalog/sok/?kva=CJE"))  # built in katalog/sok_html.py
-    assert vantar in _text(lots.get(f"/katalog/enheter/{MALMO}/"))  # templates/katalog/_vantetid.html
+    assert vantar in _text(lots.get("/katalog/sok/?kva=CJE"))  # built in sok/sok_html.py
+    assert vantar in _text(lots.get(f"/katalog/enheter/{MALMO}/"))  # templates/sok/_vantetid.html
     assert f"(källa NCR, data t.o.m. {ncr:%Y-%m-%d})" in _text(lots.get(f"/katalog/enheter/{OGON}/"))

@@ -13,12 +13,12 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from arenden.uppfoljning.statistik import TABELLER
-from arenden.uppfoljning.urval import SOM, UTFALL
-from katalog.forms import SokForm
 from lagesbild import tabell
+from sok.forms import SokForm
 from tests.factories import make_user
 from tests.robustness.web import FEW, HYP, NASTY, VALUES, assert_handled, edge_dates, form_data
+from uppfoljning.statistik import TABELLER
+from uppfoljning.urval import SOM, UTFALL
 from vardformedling.models import Roll
 
 pytestmark = pytest.mark.django_db
@@ -93,11 +93,12 @@ def test_every_form_class_is_covered():
 
     import arenden.forms
     import katalog.forms
+    import sok.forms
     from arenden.views.arende import ATGARDER
 
     klasser = {
         namn
-        for modul in (arenden.forms, katalog.forms)
+        for modul in (arenden.forms, katalog.forms, sok.forms)
         for namn, c in vars(modul).items()
         if isinstance(c, type) and issubclass(c, forms.BaseForm) and c.__module__ == modul.__name__
     }

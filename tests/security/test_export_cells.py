@@ -9,10 +9,10 @@ import openpyxl
 import pytest
 from django.utils import timezone
 
-from arenden.uppfoljning import export
-from arenden.uppfoljning.tabell import Tabell, text
 from avtal.models import Avtal
 from tests.factories import VardgivareFactory
+from uppfoljning import export
+from uppfoljning.tabell import Tabell, text
 from vardformedling.models import Region, Roll
 
 PREFIXES = ["=", "+", "-", "@", "\t", "\r"]

@@ -7,8 +7,8 @@ import openpyxl
 import pytest
 
 from arenden.models import Arende
-from arenden.uppfoljning.statistik import TABELLER
 from tests.uppfoljning.conftest import PATIENTNAMN
+from uppfoljning.statistik import TABELLER
 from vardformedling.models import Roll
 
 URL = "/uppfoljning/"
@@ -95,8 +95,8 @@ def test_unknown_export_table_is_a_clear_400(client_for):
 
 
 def test_long_tables_show_the_largest_rows_on_the_page_but_export_them_all():
-    from arenden.uppfoljning import export
-    from arenden.uppfoljning.tabell import Tabell, antal, text
+    from uppfoljning import export
+    from uppfoljning.tabell import Tabell, antal, text
 
     t = Tabell("vardgivare", "Per vårdgivare", ["Vårdgivare", "Förmedlade"], max_rader=20)
     t.rader = [[text(f"Vårdgivare {i}"), antal(100 - i, True)] for i in range(25)]

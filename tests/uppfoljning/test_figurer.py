@@ -4,10 +4,10 @@ from datetime import date
 
 import pytest
 
-from arenden.uppfoljning import queries as q
-from arenden.uppfoljning.queries import percentil_ur_fordelning
-from arenden.uppfoljning.statistik import berakna
-from arenden.uppfoljning.urval import Urval, standardperiod, urval_fran_request
+from uppfoljning import queries as q
+from uppfoljning.queries import percentil_ur_fordelning
+from uppfoljning.statistik import berakna
+from uppfoljning.urval import Urval, standardperiod, urval_fran_request
 from vardformedling.models import Medarbetaruppdrag, Roll
 
 

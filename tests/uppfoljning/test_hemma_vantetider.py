@@ -3,7 +3,7 @@
 Its own module: the known case set of the other modules brings a newer SPOR delivery that would hide these rows.
 """
 
-from arenden.uppfoljning import queries as q
+from uppfoljning import queries as q
 
 
 def test_home_waiting_times_follow_the_lagesbild_api_rule_for_many_groups_at_once(db):

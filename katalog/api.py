@@ -1,0 +1,132 @@
+"""What other apps ask of the catalogue: KVÅ groups and their resolver, units, offerings, capacity announcements.
+
+sok/ reads the catalogue only through this module (import contract in pyproject.toml). Models are handed on only
+where a form or a type needs them (`KvaGrupp`, `Agarform`); everything else is a function."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from katalog.models import Agarform, Kapacitetsannons, KvaGrupp, Vardenhet, Vardutbud
+
+__all__ = [
+    "Agarform",
+    "KvaGrupp",
+    "Utbudsrad",
+    "hitta_kva",
+    "kapacitet_erbjudanden",
+    "kapacitet_for_enhet",
+    "kva_grupper",
+    "utbud_for_enhet",
+    "utbud_for_kva",
+    "utbud_med_enheter",
+    "vardenhet",
+    "vardenhet_position",
+]
+
+
+def kva_grupper() -> list[KvaGrupp]:
+    """Every KVÅ group, by code (one query)."""
+    return list(KvaGrupp.objects.all())
+
+
+def hitta_kva(text: str, grupper: Iterable[KvaGrupp] | None = None) -> tuple[KvaGrupp | None, list[KvaGrupp]]:
+    """Free text or a code → (the group, the candidates to choose between), the one KVÅ resolver of the portal.
+
+    An exact code wins, whether it is the whole text or its first word ("CJE Kataraktoperation", as a datalist
+    option reads); otherwise every group whose code starts with the text or whose name or care area contains it
+    (case-insensitive), in code order, and a single such group is the group. `grupper` are the groups to search
+    (default: all, one query)."""
+    text = (text or "").strip()
+    if not text:
+        return None, []
+    grupper = kva_grupper() if grupper is None else list(grupper)
+    kod = text.split()[0].upper()
+    exakt = next((k for k in grupper if k.kod.upper() == kod), None)
+    if exakt:
+        return exakt, []
+    q = text.lower()
+    kandidater = [
+        k for k in grupper if k.kod.lower().startswith(q) or q in k.benamning.lower() or q in k.vardomrade.lower()
+    ]
+    if len(kandidater) == 1:
+        return kandidater[0], []
+    return None, kandidater
+
+
+@dataclass(slots=True)
+class Utbudsrad:
+    """One unit's offering of a KVÅ group: the few columns a ranking needs, without model instances."""
+
+    utbud_id: int
+    vardenhet_id: int
+    namn: str
+    aktiv: bool
+    region_id: str
+    lat: float | None
+    lon: float | None
+    max_asa: int
+    narkos: bool
+    tar_emot_andra_regioner: bool
+
+
+_UTBUDSFALT = (
+    "pk",
+    "vardenhet_id",
+    "vardenhet__namn",
+    "vardenhet__aktiv",
+    "vardenhet__region_id",
+    "vardenhet__lat",
+    "vardenhet__lon",
+    "max_asa",
+    "narkos",
+    "tar_emot_andra_regioner",
+)
+
+
+def utbud_for_kva(
+    *, kva_kod: str, region: str | None = None, sjukvardsregion: str | None = None, agarform: str | None = None
+) -> list[Utbudsrad]:
+    """The offering of a KVÅ group, narrowed by the unit's region, sjukvårdsregion and the provider's ownership.
+    One query, unordered (the caller ranks)."""
+    qs = Vardutbud.objects.filter(kva_id=kva_kod)
+    if region:
+        qs = qs.filter(vardenhet__region_id=region)
+    if sjukvardsregion:
+        qs = qs.filter(vardenhet__region__sjukvardsregion=sjukvardsregion)
+    if agarform:
+        qs = qs.filter(vardenhet__vardgivare__agarform=agarform)
+    # No ORDER BY (and so no join on the KVÅ table).
+    return [Utbudsrad(*row) for row in qs.order_by().values_list(*_UTBUDSFALT)]
+
+
+def utbud_med_enheter(utbud_ids: Iterable[int]) -> dict[int, Vardutbud]:
+    """Offerings by id with their unit, provider and region loaded, for the results shown (one query)."""
+    qs = Vardutbud.objects.filter(pk__in=list(utbud_ids)).select_related("vardenhet__vardgivare", "vardenhet__region")
+    return {vu.pk: vu for vu in qs}
+
+
+def vardenhet_position(hsa_id: str) -> Vardenhet | None:
+    """The unit's name and position (lat, lon), or None when the HSA-id is unknown."""
+    return Vardenhet.objects.filter(hsa_id=hsa_id).only("namn", "lat", "lon").first()
+
+
+def vardenhet(hsa_id: str) -> Vardenhet | None:
+    """The unit with its provider and region, or None when the HSA-id is unknown."""
+    return Vardenhet.objects.select_related("vardgivare", "region").filter(hsa_id=hsa_id).first()
+
+
+def utbud_for_enhet(enhet: Vardenhet) -> list[Vardutbud]:
+    """The unit's offering with its KVÅ groups (one query)."""
+    return list(enhet.vardutbud.select_related("kva"))
+
+
+def kapacitet_erbjudanden(*, kva_kod: str, antal: int = 5) -> list[Kapacitetsannons]:
+    """Active capacity offers for a KVÅ group, newest first."""
+    qs = Kapacitetsannons.objects.aktiva().erbjudanden().filter(kva_id=kva_kod)
+    return list(qs.select_related("region", "vardenhet")[:antal])
+
+
+def kapacitet_for_enhet(enhet: Vardenhet, *, antal: int = 10) -> list[Kapacitetsannons]:
+    """Active capacity announcements of a unit, newest first."""
+    qs = Kapacitetsannons.objects.aktiva().filter(vardenhet=enhet)
+    return list(qs.select_related("kva", "region", "vardenhet")[:antal])

@@ -1,0 +1,1 @@
+"""Hitta vårdgivare: the ranked search and the unit page, reading katalog, avtal and lagesbild through their api.py."""

@@ -1,0 +1,293 @@
+"""Hitta vårdgivare: which units can take the patient, and in which order to propose them.
+
+The proposal ("Förslag") is a transparent score 0–100: the weighted mean of part scores, each 0–100:
+- väntetid: 100 · (1 − median/365), clipped; no figure → 0 (and the page says so)
+- avstånd: 100 · (1 − km/1000), clipped; unknown position → 0
+- pris: the cheapest usable agreement line among the results = 100, linear down to the most expensive = 0;
+  one price only → 100; no usable line → 0
+- avtal: a usable agreement line with volume left = 100, else 0
+- förmåga: meets the patient's ASA class and anaesthesia need = 100 (units that do not are excluded)
+Ties are broken by distance, then name, then the offering's id (a stable order). Units that cannot take the
+patient are excluded and counted by reason.
+"""
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from avtal import api as avtal_api
+from katalog import api as katalog_api
+from katalog.api import KvaGrupp
+from lagesbild import api as lagesbild_api
+from sok.geo import haversine_km
+
+DEFAULT_VIKTER = {"vantetid": 4, "avstand": 2, "pris": 1, "avtal": 2, "formaga": 1}
+DELNAMN = {
+    "vantetid": "Väntetid",
+    "avstand": "Avstånd",
+    "pris": "Pris",
+    "avtal": "Avtal med volym kvar",
+    "formaga": "Förmåga (ASA/narkos)",
+}
+
+# Exclusion reasons: key → template for "n enheter …" (the count goes first)
+UTESLUTEN = {
+    "inaktiv": "är inaktiva",
+    "asa": "tar inte emot ASA {asa}",
+    "narkos": "kan inte operera i narkos",
+    "andra_regioner": "tar inte emot patienter från andra regioner",
+    "avtal": "saknar användbart avtal med volym kvar",
+    "avstand": "ligger längre bort än {max_avstand} km eller saknar position",
+    "vantetid": "har längre medianväntetid än {max_vantetid} dagar eller saknar uppgift",
+}
+
+
+@dataclass(frozen=True)
+class Referens:
+    lat: float
+    lon: float
+    etikett: str
+
+
+@dataclass
+class Sokparametrar:
+    kva: KvaGrupp
+    region: str | None = None
+    sjukvardsregion: str | None = None
+    agarform: str | None = None
+    max_avstand: float | None = None
+    asa: int | None = None
+    narkos: bool = False
+    med_avtal: bool = False
+    max_vantetid: int | None = None
+    patientregion: str | None = None
+    referens: Referens | None = None
+    datum: date = field(default_factory=date.today)
+    vikter: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_VIKTER))
+
+
+@dataclass
+class Delpoang:
+    nyckel: str
+    poang: float
+    vikt: int
+    forklaring: str
+
+    @property
+    def namn(self) -> str:
+        return DELNAMN[self.nyckel]
+
+
+# The few columns the ranking needs; full model instances are loaded only for the page shown (`hydrera`).
+Kandidat = katalog_api.Utbudsrad
+
+
+@dataclass
+class Traff:
+    kandidat: Kandidat
+    avstand_km: float | None
+    vantetid: object | None = None  # lagesbild.api.Vantetid
+    rader: list = field(default_factory=list)  # avtal.api.RadInfo, usable lines for this unit
+    basta_rad: object | None = None  # the usable line with volume left and the lowest price
+    delpoang: tuple[float, ...] = ()  # in DEFAULT_VIKTER order
+    vikter: tuple[int, ...] = ()
+    prisintervall: tuple = (None, None)  # cheapest and most expensive usable price among the results
+    poang: float = 0.0
+    vardutbud: object | None = None  # katalog's Vardutbud with unit, provider, region; set by `hydrera`
+
+    @property
+    def namn(self) -> str:
+        return self.kandidat.namn
+
+    @property
+    def delar(self) -> list[Delpoang]:
+        """The part scores with weights and what they rest on ("Varför här?"); built only when shown."""
+        return _delar(self)
+
+    @property
+    def enhet(self):
+        return self.vardutbud.vardenhet
+
+
+@dataclass
+class Sokresultat:
+    traffar: list[Traff]
+    uteslutna: Counter
+    uteslutna_text: list[str]
+    antal_kandidater: int
+
+    @property
+    def antal_uteslutna(self) -> int:
+        return sum(self.uteslutna.values())
+
+
+def _clip(value: float) -> float:
+    return max(0.0, min(100.0, value))
+
+
+def vantetid_poang(median: int | None) -> float:
+    return 0.0 if median is None else _clip(100 * (1 - median / 365))
+
+
+def avstand_poang(km: float | None) -> float:
+    return 0.0 if km is None else _clip(100 * (1 - km / 1000))
+
+
+def pris_poang(pris: Decimal | None, billigast: Decimal | None, dyrast: Decimal | None) -> float:
+    if pris is None or billigast is None or dyrast is None:
+        return 0.0
+    if dyrast == billigast:
+        return 100.0
+    return _clip(float(100 * (dyrast - pris) / (dyrast - billigast)))
+
+
+def har_volym(rad) -> bool:
+    return rad.kvar is None or rad.kvar > 0
+
+
+def basta_rad(rader: Iterable):
+    """The usable line with volume left and the lowest price (unpriced lines last)."""
+    med_volym = [r for r in rader if har_volym(r)]
+    if not med_volym:
+        return None
+    return min(med_volym, key=lambda r: (r.pris_kr is None, r.pris_kr or 0, r.rad_id))
+
+
+def _median(vantetid) -> int | None:
+    if vantetid is None or vantetid.undertryckt:
+        return None
+    return vantetid.median_dagar
+
+
+def _uteslut_fore(p: Sokparametrar, k: Kandidat, km: float | None) -> str | None:
+    """The first reason, known from the catalogue alone, why this unit cannot take the patient."""
+    if not k.aktiv:
+        return "inaktiv"
+    if p.asa and k.max_asa < p.asa:
+        return "asa"
+    if p.narkos and not k.narkos:
+        return "narkos"
+    if p.patientregion and not k.tar_emot_andra_regioner and k.region_id != p.patientregion:
+        return "andra_regioner"
+    if p.max_avstand is not None and (km is None or km > p.max_avstand):
+        return "avstand"
+    return None
+
+
+def _uteslut_efter(p: Sokparametrar, traff: Traff) -> str | None:
+    """Reasons that need the agreement and waiting-time figures."""
+    if p.med_avtal and traff.basta_rad is None:
+        return "avtal"
+    if p.max_vantetid is not None:
+        median = _median(traff.vantetid)
+        if median is None or median > p.max_vantetid:
+            return "vantetid"
+    return None
+
+
+def kandidater(p: Sokparametrar) -> list[Kandidat]:
+    """The offering for the KVÅ group, narrowed by the plain filters (region, sjukvårdsregion, ownership)."""
+    # Unordered: `rangordna` sorts, ending on name and offering id.
+    return katalog_api.utbud_for_kva(
+        kva_kod=p.kva.kod, region=p.region, sjukvardsregion=p.sjukvardsregion, agarform=p.agarform
+    )
+
+
+def sok(p: Sokparametrar) -> Sokresultat:
+    """One search: one query for the candidates, one call each to the lägesbild and agreement interfaces
+    (only for units the catalogue has not already excluded)."""
+    alla = kandidater(p)
+    uteslutna: Counter = Counter()
+    kvar: list[Traff] = []
+    for k in alla:
+        km = None
+        if p.referens and k.lat is not None and k.lon is not None:
+            km = haversine_km(p.referens.lat, p.referens.lon, k.lat, k.lon)
+        orsak = _uteslut_fore(p, k, km)
+        if orsak:
+            uteslutna[orsak] += 1
+        else:
+            kvar.append(Traff(kandidat=k, avstand_km=km))
+    ids = [t.kandidat.vardenhet_id for t in kvar]
+    vantetider = lagesbild_api.vantetider_for_enheter(kva_kod=p.kva.kod, vardenhet_ids=ids) if ids else {}
+    rader: dict = {}
+    if ids and p.patientregion:
+        rader = avtal_api.anvandbara_rader(
+            kva_kod=p.kva.kod, region_kod=p.patientregion, datum=p.datum, vardenhet_ids=ids
+        )
+    return rangordna(p, kvar, vantetider, rader, uteslutna=uteslutna, antal_kandidater=len(alla))
+
+
+def rangordna(
+    p: Sokparametrar, kvar: list[Traff], vantetider: dict, rader: dict, *, uteslutna: Counter, antal_kandidater: int
+) -> Sokresultat:
+    """Excludes on agreements and waiting times, scores the rest and orders them (best first)."""
+    traffar: list[Traff] = []
+    for t in kvar:
+        enhet_id = t.kandidat.vardenhet_id
+        t.vantetid = vantetider.get(enhet_id)
+        t.rader = list(rader.get(enhet_id, []))
+        t.basta_rad = basta_rad(t.rader)
+        orsak = _uteslut_efter(p, t)
+        if orsak:
+            uteslutna[orsak] += 1
+        else:
+            traffar.append(t)
+
+    priser = [t.basta_rad.pris_kr for t in traffar if t.basta_rad and t.basta_rad.pris_kr is not None]
+    billigast, dyrast = (min(priser), max(priser)) if priser else (None, None)
+    vikter = tuple(p.vikter.get(k, d) for k, d in DEFAULT_VIKTER.items())
+    total = sum(vikter)
+    for t in traffar:
+        pris = t.basta_rad.pris_kr if t.basta_rad else None
+        t.delpoang = (
+            vantetid_poang(_median(t.vantetid)),
+            avstand_poang(t.avstand_km),
+            pris_poang(pris, billigast, dyrast),
+            100.0 if t.basta_rad else 0.0,
+            100.0,  # capability: units that cannot take the patient were excluded above
+        )
+        t.vikter, t.prisintervall = vikter, (billigast, dyrast)
+        t.poang = round(sum(d * w for d, w in zip(t.delpoang, vikter, strict=True)) / total, 1) if total else 0.0
+    traffar.sort(
+        key=lambda t: (-t.poang, t.avstand_km is None, t.avstand_km or 0, t.kandidat.namn, t.kandidat.utbud_id)
+    )
+    fmt = {"asa": p.asa, "max_avstand": p.max_avstand and f"{p.max_avstand:g}", "max_vantetid": p.max_vantetid}
+    ordning = list(UTESLUTEN)
+    texter = [
+        f"{n} {UTESLUTEN[k].format(**fmt)}"
+        for k, n in sorted(uteslutna.items(), key=lambda kv: (-kv[1], ordning.index(kv[0])))
+    ]
+    return Sokresultat(traffar=traffar, uteslutna=uteslutna, uteslutna_text=texter, antal_kandidater=antal_kandidater)
+
+
+def _delar(t: Traff) -> list[Delpoang]:
+    median = _median(t.vantetid)
+    pris = t.basta_rad.pris_kr if t.basta_rad else None
+    billigast, dyrast = t.prisintervall
+    k = t.kandidat
+    forklaringar = [
+        f"median {median} dagar" if median is not None else "uppgift saknas – ger 0 poäng",
+        f"{t.avstand_km:.0f} km" if t.avstand_km is not None else "avstånd okänt – ger 0 poäng",
+        f"{pris:.0f} kr (billigast {billigast:.0f}, dyrast {dyrast:.0f})"
+        if pris is not None
+        else "inget pris på användbart avtal – ger 0 poäng",
+        "användbart avtal med volym kvar"
+        if t.basta_rad
+        else ("takvolym nådd" if t.rader else "inget användbart avtal"),
+        f"tar emot ASA 1–{k.max_asa}, {'narkos' if k.narkos else 'ej narkos'}",
+    ]
+    return [
+        Delpoang(nyckel, poang, vikt, text)
+        for nyckel, poang, vikt, text in zip(DEFAULT_VIKTER, t.delpoang, t.vikter, forklaringar, strict=True)
+    ]
+
+
+def hydrera(traffar: Iterable[Traff]) -> None:
+    """Loads unit, provider and region for the results about to be shown (one query)."""
+    traffar = list(traffar)
+    by_pk = katalog_api.utbud_med_enheter(t.kandidat.utbud_id for t in traffar)
+    for t in traffar:
+        t.vardutbud = by_pk[t.kandidat.utbud_id]

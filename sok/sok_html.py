@@ -1,0 +1,155 @@
+"""The markup of one search result ("träff"), built in Python.
+
+Why not a template: a page shows 20 results, each with ~120 variable lookups, two includes and ~10 number
+filters; Django's template engine spent ~40 ms per page on that at national scale, this builds the same HTML in
+~2 ms. The markup mirrors templates/sok/_vantetid.html and _avtalsrader.html (still used by the unit
+page); change both together. Numbers are formatted like `floatformat` (half up, Swedish decimal comma).
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+from html import escape as _html_escape
+from urllib.parse import quote
+
+from django.urls import reverse
+from django.utils import formats
+from django.utils.safestring import SafeString, mark_safe
+
+from avtal.api import ersattning_text
+
+_STEG = {0: Decimal(1), 1: Decimal("0.1")}
+_DELPOANG_HUVUD = (
+    '<thead><tr><th scope="col">Kriterium</th><th scope="col" class="num">Delpoäng</th>'
+    '<th scope="col" class="num">Vikt</th><th scope="col">Underlag</th></tr></thead>'
+)
+
+
+def tal(value, decimaler: int = 0, *, gruppera: bool = False) -> str:
+    """`value|floatformat:N` (or `:"Ng"` with `gruppera`) for N = 0 or 1, without the filter's overhead."""
+    if value is None:
+        return ""
+    d = value if isinstance(value, Decimal) else Decimal(repr(value))
+    d = d.quantize(_STEG[decimaler], ROUND_HALF_UP)
+    if not d:
+        d = abs(d)  # floatformat never shows "-0"
+    heltal, _, decimal = f"{d:f}".partition(".")
+    if gruppera:
+        tecken = "-" if heltal.startswith("-") else ""
+        heltal = tecken + f"{int(heltal.lstrip('-')):,}".replace(",", formats.get_format("THOUSAND_SEPARATOR"))
+    if not decimal:
+        return heltal
+    return heltal + formats.get_format("DECIMAL_SEPARATOR") + decimal
+
+
+def escape(value) -> str:
+    """As django.utils.html.escape (which is this behind a lazy-string wrapper costing ~5 µs a call)."""
+    return _html_escape(str(value))
+
+
+def _datum(d) -> str:
+    return f"{d:%Y-%m-%d}" if d else ""
+
+
+def vantetid_html(v) -> str:
+    """As templates/sok/_vantetid.html."""
+    if not v:
+        return '<span class="suppressed">uppgift saknas</span>'
+    kalla = f'<span class="muted">(källa {escape(v.kalla)}, data t.o.m. {_datum(v.datum)})</span>'
+    if v.undertryckt:
+        return f'<span class="suppressed">färre än 5</span> {kalla}'
+    if v.median_dagar is not None:
+        ut = f"median <strong>{v.median_dagar} dagar</strong>"
+    else:
+        ut = '<span class="suppressed">median saknas</span>'
+    if v.antal is not None:
+        ut += f", {v.antal} operationer senaste 90 dagarna"
+    return ut + f" {kalla}"
+
+
+def avtalsrader_html(rader) -> str:
+    """As templates/sok/_avtalsrader.html."""
+    if not rader:
+        return '<span class="suppressed">inget användbart avtal</span>'
+    delar = ['<ul class="avtalsrader">']
+    for r in rader:
+        pris = f"{tal(r.pris_kr, gruppera=True)} kr" if r.pris_kr is not None else "pris saknas"
+        modell = f" {escape(ersattning_text(r.ersattningsmodell))}" if r.ersattningsmodell else ""
+        if r.kvar is None:
+            volym = "inget volymtak"
+        elif r.kvar <= 0:
+            volym = '<span class="badge badge--err">takvolym nådd</span>'
+        else:
+            volym = f"{r.kvar} kvar av {r.takvolym}"
+        delar.append(
+            f'<li><a href="/avtal/{escape(quote(str(r.avtal_id), safe="/"))}/">{escape(r.avtal_id)}</a> '
+            f'<span class="muted">({escape(r.avtalsagare_kod)})</span>: {pris}{modell} · {volym}</li>'
+        )
+    delar.append("</ul>")
+    return "".join(delar)
+
+
+def _kontakt(enhet) -> str:
+    delar = []
+    if enhet.telefon:
+        delar.append(f'<a href="tel:{escape(enhet.telefon.replace(" ", ""))}">{escape(enhet.telefon)}</a>')
+    if enhet.epost:
+        delar.append(f'<a href="mailto:{escape(enhet.epost)}">{escape(enhet.epost)}</a>')
+    return " · ".join(delar) or '<span class="suppressed">uppgift saknas</span>'
+
+
+def traff_html(t, *, arende: str = "") -> SafeString:
+    """One `<li class="traff panel">` of the result list (the Traff must be hydrated)."""
+    enhet, vu = t.enhet, t.vardutbud
+    namn = escape(enhet.namn)
+    erbjud = ""
+    if arende:
+        rad = t.basta_rad.rad_id if t.basta_rad and t.basta_rad.rad_id is not None else ""
+        erbjud = (
+            f'<a class="btn btn--small" href="/arenden/{escape(quote(arende, safe="/"))}/erbjudanden/nytt/'
+            f'?vardenhet={escape(quote(enhet.hsa_id, safe="/"))}&amp;rad={rad}">'
+            f'Erbjud<span class="visually-hidden"> {namn}</span></a>'
+        )
+    vg = enhet.vardgivare
+    vardgivare = escape(vg.namn) if vg and vg.namn else "okänd"
+    if vg:
+        vardgivare += f' <span class="badge badge--info">{escape(vg.get_agarform_display())}</span>'
+    region = escape(enhet.region.namn) + (f", {escape(enhet.ort)}" if enhet.ort else "")
+    avstand = f"{tal(t.avstand_km)} km" if t.avstand_km is not None else '<span class="suppressed">okänt</span>'
+    formaga = f"ASA 1–{vu.max_asa} · {'narkos' if vu.narkos else 'ej narkos'}"
+    if not vu.tar_emot_andra_regioner:
+        formaga += ' · <span class="badge badge--warn">bara egna regionen</span>'
+    delar = "".join(
+        f'<tr><th scope="row">{escape(d.namn)}</th><td class="num">{tal(d.poang)}</td>'
+        f'<td class="num">{d.vikt}</td><td>{escape(d.forklaring)}</td></tr>'
+        for d in t.delar
+    )
+    return mark_safe(  # noqa: S308 – every interpolated value above is escaped or built from numbers
+        f"""<li class="traff panel">
+      <div class="traff__huvud">
+        <h3 class="traff__namn"><a href="{escape(reverse("katalog:enhet", args=[enhet.hsa_id]))}">{namn}</a></h3>
+        <span class="poang" title="Poäng 0–100">Poäng <strong>{tal(t.poang)}</strong></span>
+        {erbjud}
+      </div>
+      <dl class="facts traff__fakta">
+        <dt>Vårdgivare</dt><dd>{vardgivare}</dd>
+        <dt>Region</dt><dd>{region}</dd>
+        <dt>Avstånd</dt><dd>{avstand}</dd>
+        <dt>Väntetid</dt><dd>{vantetid_html(t.vantetid)}</dd>
+        <dt>Avtal</dt><dd>{avtalsrader_html(t.rader)}</dd>
+        <dt>Förmåga</dt><dd>{formaga}</dd>
+        <dt>Kontakt</dt><dd>{_kontakt(enhet)}</dd>
+      </dl>
+      <details class="varfor">
+        <summary>Varför här?</summary>
+        <table class="delpoang">
+          <caption class="visually-hidden">Delpoäng för {namn}</caption>
+          {_DELPOANG_HUVUD}
+          <tbody>
+            {delar}
+          </tbody>
+          <tfoot><tr><th scope="row">Viktat medel</th>
+            <td class="num"><strong>{tal(t.poang, 1)}</strong></td><td colspan="2"></td></tr></tfoot>
+        </table>
+      </details>
+    </li>
+"""
+    )
