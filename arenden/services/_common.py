@@ -1,5 +1,7 @@
 """Shared pieces of the case services: locking with version check, transitions, history rows, volume calls."""
 
+from collections.abc import Callable
+
 from django.core.exceptions import ValidationError
 from django_fsm import can_proceed
 
@@ -18,14 +20,19 @@ def las_arende(arende: Arende | int, version: int | None) -> Arende:
     return locked
 
 
-def kontrollera_overgang(arende: Arende, metod: str, vad: str) -> None:
-    if not can_proceed(getattr(arende, metod)):
+def kontrollera_overgang(overgang: Callable[[], object], vad: str) -> None:
+    """Refuses (Swedish message naming the status) a transition the case's status does not allow.
+
+    `overgang` is the case's bound FSM method, e.g. `arende.overfor`."""
+    if not can_proceed(overgang):
+        arende = overgang.__self__
         raise ValidationError(OTILLATEN_OVERGANG.format(vad=vad, status=arende.get_status_display()), code="otillaten")
 
 
-def overga(arende: Arende, metod: str, vad: str) -> None:
-    kontrollera_overgang(arende, metod, vad)
-    getattr(arende, metod)()
+def overga(overgang: Callable[[], object], vad: str) -> None:
+    """Performs the transition (the case's bound FSM method) after `kontrollera_overgang`."""
+    kontrollera_overgang(overgang, vad)
+    overgang()
 
 
 def kontrollera_status(arende: Arende, tillatna, vad: str) -> None:

@@ -15,6 +15,8 @@ BELOPP_FEL = "Beloppet kan inte vara negativt."
 
 # Volume is reserved from acceptance until care is performed; ending in these states releases it.
 RESERVERAD_I = [Status.FORMEDLA, Status.REMISS_SKICKAD, Status.BEKRAFTAD]
+# Follow-up and payment are registered in step 5, before the case is closed.
+UPPFOLJNING_I = [Status.UPPFOLJNING]
 
 
 def avtalspris(arende):
@@ -36,7 +38,7 @@ def uppfoljning_registrera(
     """Follow-up and payment (step 5). The invoice amount defaults to the agreement price."""
     with transaction.atomic():
         arende = las_arende(arende, version)
-        kontrollera_status(arende, [Status.UPPFOLJNING], "registrera uppföljning")
+        kontrollera_status(arende, UPPFOLJNING_I, "registrera uppföljning")
         if faktura_belopp is None:
             faktura_belopp = avtalspris(arende)
         for falt, belopp in (("faktura_belopp", faktura_belopp), ("resekostnad", resekostnad)):
@@ -57,7 +59,7 @@ def arende_avsluta(*, arende, anvandare, uppdrag=None, motivering: str = "", ver
     with transaction.atomic():
         arende = las_arende(arende, version)
         fran = arende.status
-        overga(arende, "avsluta", "avsluta ärendet")
+        overga(arende.avsluta, "avsluta ärendet")
         if arende.faktura_belopp is None:
             raise ValidationError(FAKTURA_SAKNAS)
         arende.avslutad_datum = timezone.now()
@@ -77,7 +79,7 @@ def arende_avsluta_tidigt(*, arende, anvandare, uppdrag=None, orsak: str, motive
             raise ValidationError({"orsak": ORSAK_KRAVS})
         if orsak == Avslutsorsak.ANNAT and not (motivering or "").strip():
             raise ValidationError({"motivering": MOTIVERING_KRAVS})
-        overga(arende, "avsluta_tidigt", "avsluta ärendet i förtid")
+        overga(arende.avsluta_tidigt, "avsluta ärendet i förtid")
         if (
             fran in RESERVERAD_I
             and arende.erbjudanden.filter(status=Erbjudande.Status.ACCEPTERAT, avtalsrad__isnull=False).exists()

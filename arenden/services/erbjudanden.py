@@ -101,7 +101,7 @@ def erbjudande_besvara(
                 raise ValidationError(REDAN_BESVARAT.format(status=erbjudande.get_status_display().lower()))
             if arende.erbjudanden.filter(status=Erbjudande.Status.ACCEPTERAT).exists():
                 raise ValidationError(ANNAT_ACCEPTERAT)
-            overga(arende, "acceptera", "acceptera erbjudanden")
+            overga(arende.acceptera, "acceptera erbjudanden")
             if erbjudande.avtalsrad_id:
                 volym_reservera(
                     rad=erbjudande.avtalsrad, referens=arende.case_id, region=arende.region, anvandare=anvandare
@@ -120,7 +120,7 @@ def erbjudande_besvara(
             if avbojt_orsak not in Erbjudande.AvbojtOrsak.values:
                 raise ValidationError({"avbojt_orsak": ORSAK_KRAVS})
             if erbjudande.status == Erbjudande.Status.ACCEPTERAT:
-                overga(arende, "ateroppna_sok", "ändra patientens svar")
+                overga(arende.ateroppna_sok, "ändra patientens svar")
                 volym_slapp(referens=arende.case_id, anvandare=anvandare)
                 arende.mottagande_enhet = None
                 arende.planerat_datum = None
@@ -149,7 +149,7 @@ def erbjudande_aterkalla(*, erbjudande, anvandare, uppdrag=None, motivering: str
         if erbjudande.status == Erbjudande.Status.ACCEPTERAT:
             if arende.status != Status.FORMEDLA:
                 raise ValidationError(ERBJUDANDE_ATERKALLA_FEL)
-            overga(arende, "ateroppna_sok", "återkalla erbjudandet")
+            overga(arende.ateroppna_sok, "återkalla erbjudandet")
             volym_slapp(referens=arende.case_id, anvandare=anvandare)
             arende.mottagande_enhet = None
             arende.planerat_datum = None

@@ -19,6 +19,8 @@ DOKUMENT_KRAVS = "Välj minst ett dokument; remissen måste alltid skickas."
 INTE_MOTTAGARE = "Endast den mottagande enheten kan {vad}."
 DATUM_KRAVS = "Ange {vad}."
 UTFORT_FRAMTID = "Datumet för utförd vård kan inte ligga i framtiden."
+# Travel is arranged while the case is being transferred or awaits care (no transition: the status stays).
+SJUKRESA_I = [Status.FORMEDLA, Status.REMISS_SKICKAD, Status.BEKRAFTAD]
 
 
 def _kontrollera_mottagare(arende, uppdrag, vad: str) -> None:
@@ -35,7 +37,7 @@ def arende_overfor(*, arende, anvandare, uppdrag=None, dokument: list[str], vers
     with transaction.atomic():
         arende = las_arende(arende, version)
         fran = arende.status
-        kontrollera_overgang(arende, "overfor", "skicka remissen")
+        kontrollera_overgang(arende.overfor, "skicka remissen")
         dokument = [d for d in dict.fromkeys(dokument or []) if d in DOKUMENT]
         if "remiss" not in dokument:
             raise ValidationError({"dokument": DOKUMENT_KRAVS})
@@ -56,7 +58,7 @@ def arende_overfor(*, arende, anvandare, uppdrag=None, dokument: list[str], vers
             transport=getattr(transport, "name", transport.__class__.__name__),
             skickad_av=anvandare,
         )
-        overga(arende, "overfor", "skicka remissen")
+        overga(arende.overfor, "skicka remissen")
         spara(
             arende,
             fran=fran,
@@ -82,7 +84,7 @@ def resa_registrera(
     """Records the patient's travel (sjukresa) while the case is being transferred or awaits care."""
     with transaction.atomic():
         arende = las_arende(arende, version)
-        kontrollera_status(arende, [Status.FORMEDLA, Status.REMISS_SKICKAD, Status.BEKRAFTAD], "registrera sjukresa")
+        kontrollera_status(arende, SJUKRESA_I, "registrera sjukresa")
         resa = Resa(
             arende=arende,
             fardsatt=fardsatt,
@@ -110,11 +112,11 @@ def remiss_bekrafta(*, arende, anvandare, uppdrag=None, planerat_datum, version=
         arende = las_arende(arende, version)
         fran = arende.status
         _kontrollera_mottagare(arende, uppdrag, "bekräfta remissen")
-        kontrollera_overgang(arende, "bekrafta", "bekräfta remissen")
+        kontrollera_overgang(arende.bekrafta, "bekräfta remissen")
         if not planerat_datum:
             raise ValidationError({"planerat_datum": DATUM_KRAVS.format(vad="planerat datum")})
         arende.planerat_datum = planerat_datum
-        overga(arende, "bekrafta", "bekräfta remissen")
+        overga(arende.bekrafta, "bekräfta remissen")
         spara(
             arende,
             fran=fran,
@@ -131,7 +133,7 @@ def vard_utford(*, arende, anvandare, uppdrag=None, utfort_datum, utfall: str = 
         arende = las_arende(arende, version)
         fran = arende.status
         _kontrollera_mottagare(arende, uppdrag, "rapportera utförd vård")
-        kontrollera_overgang(arende, "utfor", "rapportera utförd vård")
+        kontrollera_overgang(arende.utfor, "rapportera utförd vård")
         if not utfort_datum:
             raise ValidationError({"utfort_datum": DATUM_KRAVS.format(vad="datum för utförd vård")})
         if utfort_datum > timezone.localdate():
@@ -140,7 +142,7 @@ def vard_utford(*, arende, anvandare, uppdrag=None, utfort_datum, utfall: str = 
             volym_forbruka(referens=arende.case_id, anvandare=anvandare)
         arende.utfort_datum = utfort_datum
         arende.utfall = utfall or ""
-        overga(arende, "utfor", "rapportera utförd vård")
+        overga(arende.utfor, "rapportera utförd vård")
         spara(
             arende,
             fran=fran,
@@ -158,7 +160,7 @@ def arende_aterremittera(*, arende, anvandare, uppdrag=None, datum=None, motiver
         arende = las_arende(arende, version)
         fran = arende.status
         _kontrollera_mottagare(arende, uppdrag, "återremittera")
-        overga(arende, "aterremittera", "återremittera")
+        overga(arende.aterremittera, "återremittera")
         arende.aterremitterad = datum or timezone.localdate()
         spara(
             arende,

@@ -113,10 +113,10 @@ def arende_bedom(*, arende, anvandare, uppdrag=None, lamplig: bool, motivering: 
         arende.lamplig = lamplig
         arende.lamplighet_motivering = motivering or ""
         if lamplig:
-            overga(arende, "bedom_lamplig", "bedöma ärendet")
+            overga(arende.bedom_lamplig, "bedöma ärendet")
             handelse = "Bedömt lämplig för vårdförmedling"
         else:
-            overga(arende, "avsluta_tidigt", "bedöma ärendet")
+            overga(arende.avsluta_tidigt, "bedöma ärendet")
             arende.avslutsorsak = Avslutsorsak.MEDICINSKT_OLAMPLIG
             arende.avslut_motivering = motivering
             arende.avslutad_i_steg = 1
