@@ -196,6 +196,7 @@ NYCKELTJANST = os.environ.get("NYCKELTJANST", "lokal").strip().lower()
 if NYCKELTJANST not in {"lokal", "pkcs11"}:
     raise ImproperlyConfigured("NYCKELTJANST måste vara 'lokal' eller 'pkcs11'.")
 VF_NYCKLAR_DIR = Path(os.environ.get("VF_NYCKLAR_DIR", VAR_DIR / "nycklar"))
+PKCS11_MODULE = os.environ.get("PKCS11_MODULE", "")
 PKCS11_REGIONER = pkcs11_regioner(os.environ)
 PKCS11_NYTT_FORSOK = float(os.environ.get("PKCS11_NYTT_FORSOK", 30))
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", 20 * 1024 * 1024))

@@ -164,6 +164,9 @@ class Pkcs11Nyckeltjanst(Nyckeltjanst):
             raise self._fel(region_kod, Orsak.TOKEN_SAKNAS, f"token {token!r}: {type(exc).__name__}") from None
         try:
             session = tok.open(rw=True, user_pin=pin)
+        except p11.UserAlreadyLoggedIn:
+            # Login is per application and token: another session of this process is logged in, so this one is.
+            session = tok.open(rw=True)
         except _FEL_PIN as exc:
             raise self._fel(region_kod, Orsak.FEL_PIN, f"token {token!r}: PIN nekad ({type(exc).__name__})") from None
         except p11.PKCS11Error as exc:

@@ -15,11 +15,13 @@ a blob looks exactly as one from the PKCS#11 backend.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hmac
 import logging
 import os
 import re
 import secrets
+import shutil
 import stat
 import tempfile
 from hashlib import sha256
@@ -147,9 +149,38 @@ class LokalNyckeltjanst(Nyckeltjanst):
         self._region_mapp(region_kod, skapa=False)  # refuses a folder with unsafe permissions
         return (self.katalog / "regioner" / region_kod / "hmac.nyckel").exists()
 
+    def _ny_region(self, region_kod: str) -> bool:
+        return not (self.katalog / "regioner" / kontrollera_region_kod(region_kod)).exists()
+
+    def _skapa_region_atomiskt(self, region_kod: str) -> None:
+        """A new region's folder appears whole, with both keys in it: written in a temporary folder and renamed
+        into place (which fails when another process got there first). So a folder that exists is complete, and
+        a missing key in it is a lost key, never a half-created region."""
+        regioner = saker_mapp(saker_mapp(self.katalog) / "regioner")
+        tmp = Path(tempfile.mkdtemp(dir=regioner, prefix=".ny-"))  # 0700
+        try:
+            skapa_nyckelfil(tmp / "hmac.nyckel", secrets.token_bytes(32))
+            skapa_nyckelfil(tmp / "inslagning-v1.nyckel", secrets.token_bytes(DATANYCKEL_LANGD))
+            try:
+                os.rename(tmp, regioner / region_kod)
+            except OSError as exc:
+                if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+                    raise
+                return
+            _fsync_mapp(regioner)
+            logger.info("Nyckeltjänst lokal: region %s fick inslagningsnyckel version 1 och en HMAC-nyckel", region_kod)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
     def skapa(self, region_kod: str) -> int:
+        try:
+            if self._ny_region(region_kod):
+                self._skapa_region_atomiskt(region_kod)
+        except (OsakerFil, OSError) as exc:
+            raise self._fel(region_kod, Orsak.BEHORIGHET, exc) from None
         mapp = self._region_mapp(region_kod, skapa=True)
         try:
+            # An explicit `nycklar --skapa` on a region that lost a key: make what is missing.
             if skapa_nyckelfil(mapp / "hmac.nyckel", secrets.token_bytes(32)):
                 logger.info("Nyckeltjänst lokal: region %s fick en ny HMAC-nyckel", region_kod)
             if not self.versioner(region_kod) and skapa_nyckelfil(
@@ -177,7 +208,7 @@ class LokalNyckeltjanst(Nyckeltjanst):
         try:
             nyckel = self._las(region_kod, "hmac.nyckel")
         except NyckelEjTillganglig as exc:
-            if exc.orsak != Orsak.NYCKEL_SAKNAS or self.versioner(region_kod):
+            if exc.orsak != Orsak.NYCKEL_SAKNAS or not self._ny_region(region_kod):
                 raise
             self.skapa(region_kod)  # first use of a fresh region
             nyckel = self._las(region_kod, "hmac.nyckel")

@@ -129,7 +129,7 @@ class Nyckeltjanst(abc.ABC):
         versioner = self.versioner(kontrollera_region_kod(region_kod))
         if versioner:
             return versioner[-1]
-        if self.skapa_vid_behov:
+        if self.skapa_vid_behov and self._ny_region(region_kod):
             return self.skapa(region_kod)
         raise NyckelEjTillganglig(region_kod, Orsak.NYCKEL_SAKNAS, "regionen har ingen inslagningsnyckel ännu")
 
@@ -177,6 +177,11 @@ class Nyckeltjanst(abc.ABC):
 
     @abc.abstractmethod
     def _har_hmac(self, region_kod: str) -> bool: ...
+
+    def _ny_region(self, region_kod: str) -> bool:
+        """Whether the region has no key at all yet (only then does `skapa_vid_behov` create one: a region that
+        lost one of its keys must not silently get a new one)."""
+        return not self.versioner(region_kod) and not self._har_hmac(region_kod)
 
 
 # --- The configured backend, one per process --------------------------------------------------------------------
