@@ -111,6 +111,15 @@ def test_metadata_may_not_override_what_the_envelope_writes(units):
             )
     with pytest.raises(ValueError):
         _seal(sender, receiver, docs={"../etc/passwd": b"x"})
+    with pytest.raises(ValueError, match="Signeringsnyckeln hör till"):
+        kuvert.forsegla(
+            PAYLOAD,
+            {},
+            avsandare="SE2321000180-ANNAN",
+            mottagare_publik=receiver.publik(),
+            avsandare_signeringsnyckel=sender,
+            metadata={"arende_id": CASE_ID},
+        )
 
 
 def test_a_receipt_verifies_against_the_receiver_and_the_envelope(units):

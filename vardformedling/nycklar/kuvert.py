@@ -127,11 +127,12 @@ def forsegla(
             raise ValueError(f"Ogiltigt dokumentnamn: {namn!r}.")
         if not isinstance(innehall, bytes | bytearray):
             raise TypeError(f"Dokumentet {namn!r} måste vara bytes.")
-    signeringsnyckel = (
-        avsandare_signeringsnyckel.signering
-        if isinstance(avsandare_signeringsnyckel, PrivataNycklar)
-        else avsandare_signeringsnyckel
-    )
+    if isinstance(avsandare_signeringsnyckel, PrivataNycklar):
+        if avsandare_signeringsnyckel.hsa_id != avsandare:
+            raise ValueError(f"Signeringsnyckeln hör till {avsandare_signeringsnyckel.hsa_id}, inte {avsandare}.")
+        signeringsnyckel = avsandare_signeringsnyckel.signering
+    else:
+        signeringsnyckel = avsandare_signeringsnyckel
     namnordning = list(dokument)
     fullstandig = {
         **metadata,
