@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install install-dev browser lint format bench load-test worker beat clean
+.PHONY: run test install install-dev browser softhsm lint format bench load-test worker beat clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,12 +34,19 @@ browser:
 	  if [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
 
+# Debian's softhsm2: the PKCS#11 token the tests keep the regions' keys in (NYCKELTJANST=pkcs11). Not for make run.
+softhsm:
+	@command -v softhsm2-util >/dev/null 2>&1 || { \
+	  echo "Installerar Debians softhsm2 för nyckeltesterna…"; \
+	  if [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq softhsm2 >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq softhsm2 >/dev/null; fi; }
+
 run: install
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(PY) manage.py load_demo
 	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-test: install browser node_modules/.installed
+test: install browser softhsm node_modules/.installed
 	$(PY) scripts/check_services.py
 	$(PY) -m pytest $(PYTEST_ARGS)
 

@@ -25,6 +25,45 @@ DB_FIXTURES = {
 }
 
 
+# --- Region keys in a private SoftHSM (NYCKELTJANST=pkcs11, settings_test) ------------------------------------
+
+# Tokens for tests that must not disturb the regions' own: rotation, a refused PIN, a token without keys.
+EXTRA_TOKENS = {"rotera": "VF-TEST-ROTERA", "pin": "VF-TEST-PIN", "tom": "VF-TEST-TOM"}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _softhsm(tmp_path_factory):
+    """One SoftHSM token per region (label VF-TEST-RR, PIN in PKCS11_PIN_RR) with its keys, in a temporary folder;
+    the environment says so too, so subprocesses (a Celery worker, manage.py) use the same tokens. Yields the
+    configuration with the seconds it took to initialise the tokens and create the keys."""
+    from django.conf import settings
+
+    from tests.softhsm import init_tokens, pin_for, skapa_konfiguration
+    from vardformedling.nycklar.installningar import pkcs11_regioner
+    from vardformedling.nycklar.tjanst import aterstall_nyckeltjanst, nyckeltjanst
+    from vardformedling.reference import read_csv
+
+    if settings.NYCKELTJANST != "pkcs11":
+        yield None
+        return
+    conf = skapa_konfiguration(tmp_path_factory.mktemp("softhsm"))
+    os.environ["SOFTHSM2_CONF"] = str(conf)
+    regioner = [row["region_kod"] for row in read_csv("regioner.csv")]
+    labels = [f"VF-TEST-{rr}" for rr in regioner]
+    init_sekunder = init_tokens(conf, labels + list(EXTRA_TOKENS.values()))
+    for rr, label in zip(regioner, labels, strict=True):
+        os.environ[f"PKCS11_TOKEN_{rr}"] = label
+        os.environ[f"PKCS11_PIN_{rr}"] = pin_for(label)
+    settings.PKCS11_REGIONER = pkcs11_regioner(os.environ)
+    aterstall_nyckeltjanst()
+    start = time.perf_counter()
+    for rr in regioner:
+        nyckeltjanst().skapa(rr)
+    nyckel_sekunder = time.perf_counter() - start
+    yield {"conf": conf, "init_sekunder": init_sekunder, "nyckel_sekunder": nyckel_sekunder, "regioner": regioner}
+    aterstall_nyckeltjanst()
+
+
 @pytest.fixture(autouse=True)
 def _reference_data(request):
     """Regions and KVÅ groups come from a data migration; transactional tests flush them, so restore."""

@@ -113,3 +113,28 @@ class Medarbetaruppdrag(models.Model):
             return self.namn
         plats = self.vardenhet.namn if self.vardenhet_id else (self.region.namn if self.region_id else "Nationell")
         return f"{self.get_roll_display()} – {plats}"
+
+
+class Enhetsnyckel(models.Model):
+    """A care unit's key pairs for end-to-end referrals (vardformedling/nycklar/enhetsnycklar.py).
+
+    The public keys are catalogue data and may be shown to anyone. The private keys are never here in clear: with
+    NYCKELTJANST=pkcs11 they are sealed (AES-256-GCM) under a data key wrapped by the unit's region key, with
+    NYCKELTJANST=lokal they are in a 0600 file under VF_NYCKLAR_DIR/enheter/ and the sealed columns are empty."""
+
+    hsa_id = models.CharField("HSA-id", max_length=64, unique=True)
+    region_kod = models.CharField(max_length=2)
+    kryptering_publik = models.CharField(max_length=80, help_text="X25519, text som i enhetsnycklar.nyckel_till_text")
+    signering_publik = models.CharField(max_length=80, help_text="Ed25519, text som i enhetsnycklar.nyckel_till_text")
+    privat_chiffer = models.BinaryField(null=True, editable=False)
+    privat_inslagen_nyckel = models.BinaryField(null=True, editable=False)
+    nyckelversion = models.PositiveIntegerField(null=True, editable=False)
+    skapad = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "enhetsnyckel"
+        verbose_name_plural = "enhetsnycklar"
+        indexes = [models.Index(fields=["region_kod", "nyckelversion"], name="enhetsnyckel_omslag")]
+
+    def __str__(self) -> str:
+        return self.hsa_id

@@ -13,6 +13,8 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from vardformedling.nycklar.installningar import pkcs11_regioner
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -188,6 +190,18 @@ LAGESBILD_INBOX = Path(os.environ.get("LAGESBILD_INBOX", VAR_DIR / "inbox"))
 SDK_OUTBOX = Path(os.environ.get("SDK_OUTBOX", VAR_DIR / "sdk_outbox"))
 RAPPORT_DIR = Path(os.environ.get("RAPPORT_DIR", VAR_DIR / "rapporter"))
 SDK_SIGNING_KEY = os.environ.get("SDK_SIGNING_KEY", SECRET_KEY)
+
+# Region-held keys (vardformedling/nycklar/, README "Nycklar och kryptering"). `lokal`: key files in VF_NYCKLAR_DIR
+# (make run); `pkcs11`: each region's keys in its own HSM token, named per region in the environment
+# (PKCS11_TOKEN_<RR>, PKCS11_MODULE[_<RR>], PKCS11_PIN_<RR> or PKCS11_PIN_FIL_<RR>). The portal configures no
+# region's key itself: a region without a key service named here has none.
+NYCKELTJANST = os.environ.get("NYCKELTJANST", "lokal").strip().lower()
+if NYCKELTJANST not in {"lokal", "pkcs11"}:
+    raise ImproperlyConfigured("NYCKELTJANST måste vara 'lokal' eller 'pkcs11'.")
+VF_NYCKLAR_DIR = Path(os.environ.get("VF_NYCKLAR_DIR", VAR_DIR / "nycklar"))
+PKCS11_MODULE = os.environ.get("PKCS11_MODULE", "")
+PKCS11_REGIONER = pkcs11_regioner(os.environ)
+PKCS11_NYTT_FORSOK = float(os.environ.get("PKCS11_NYTT_FORSOK", 30))
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -11,6 +11,9 @@ os.environ.setdefault("WHITENOISE_USE_FINDERS", "1")
 os.environ.setdefault("SITHS_STUB_ALLOWED", "1")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/vardformedling")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+# Region keys in SoftHSM tokens, one per region, made by tests/conftest.py (the `lokal` backend has its own tests).
+os.environ.setdefault("NYCKELTJANST", "pkcs11")
+os.environ.setdefault("PKCS11_MODULE", "/usr/lib/softhsm/libsofthsm2.so")
 
 from vardformedling.settings import *  # noqa: F403
 
