@@ -10,8 +10,9 @@ import hashlib
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from katalog.importer import KATALOG, KLAR, kontrollera_inaktivering, redan_inlast_text, senast_inlast
+from katalog.importer import KATALOG, KLAR, redan_inlast_text, senast_inlast
 from katalog.models import KatalogImport
+from katalog.tillampning import kontrollera_inaktivering
 from vardformedling.importering import forhandsvisning
 from vardformedling.importering.fel import FilAvvisad
 from vardformedling.personnummer import maskera_i_text
