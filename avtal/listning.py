@@ -83,6 +83,14 @@ EXPORT_KOLUMNER = [
 ]
 
 
+def _villkor(rader) -> str:
+    """The agreement's terms for the export: one text when every line has the same, else per KVÅ group."""
+    olika = {r.villkor for r in rader if r.villkor}
+    if len(olika) <= 1:
+        return next(iter(olika), "")
+    return " | ".join(f"{r.kva_id}: {r.villkor}" for r in rader if r.villkor)
+
+
 def _export_rader(qs: QuerySet[Avtal]):
     for a in qs.select_related("vardgivare").prefetch_related("rader", "far_nyttjas_av").iterator(chunk_size=500):
         far = "alla" if a.far_nyttjas_av_alla else "|".join(r.kod for r in a.far_nyttjas_av.all())
@@ -99,7 +107,7 @@ def _export_rader(qs: QuerySet[Avtal]):
                 a.forlangning_till.isoformat() if a.forlangning_till else "",
                 far,
                 "|".join(r.kva_id for r in a.rader.all()),
-                a.villkor,
+                _villkor(a.rader.all()),
                 a.kontakt,
             )
         ]

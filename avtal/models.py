@@ -105,7 +105,6 @@ class Avtal(models.Model):
     forlangning_till = models.DateField("kan förlängas till", null=True, blank=True)
     far_nyttjas_av_alla = models.BooleanField("får nyttjas av alla regioner", default=False)
     far_nyttjas_av = models.ManyToManyField(Region, blank=True, related_name="nyttjningsbara_avtal")
-    villkor = models.TextField(blank=True)
     kontakt = models.CharField(max_length=200, blank=True)
     andrad = models.DateTimeField(auto_now=True)
 
@@ -129,6 +128,9 @@ class Avtalsrad(models.Model):
     pris_kr = models.DecimalField("pris (kr)", max_digits=12, decimal_places=2, null=True, blank=True)
     ersattningsmodell = models.CharField("ersättningsmodell", max_length=100, blank=True)
     takvolym = models.PositiveIntegerField(null=True, blank=True, help_text="Tomt = inget tak")
+    # Conditions for receiving patients belong to the care service (KATALOG_AVTAL.md: `villkor` is per line):
+    # a cataract line may exclude anaesthesia while a lens-exchange line of the same agreement does not.
+    villkor = models.TextField(blank=True)
 
     objects = AvtalsradQuerySet.as_manager()
 
@@ -233,6 +235,7 @@ class Uppladdningsstatus(models.TextChoices):
     MOTTAGEN = "mottagen", "Mottagen, kontrolleras"
     AVVISAD = "avvisad", "Avvisad"
     GRANSKNING = "granskning", "Väntar på bekräftelse"
+    AVBRUTEN = "avbruten", "Avbruten"
     TILLAMPAR = "tillampar", "Tillämpas"
     TILLAMPAD = "tillampad", "Tillämpad"
     MISSLYCKAD = "misslyckad", "Misslyckades"

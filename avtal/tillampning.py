@@ -2,7 +2,8 @@
 
 The preview compares the file with the database per agreement (owner + avtal_id) and field by field. Applying
 is one atomic write with bulk operations; it never touches volume reservations, and a line that carries
-reservations is kept even when the file drops it (so used volume can never be reset by an upload).
+reservations is kept even when the file drops it (so used volume can never be reset by an upload). `AVTAL` is the
+agreements' `Importor` for the kernel's preview/apply protocol (vardformedling.importering.forhandsvisning).
 """
 
 from collections.abc import Callable
@@ -12,9 +13,12 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from avtal.importer import FALTNAMN, Analys, AvtalData
+from avtal.importer import FALTNAMN, RADNIVA, Analys, AvtalData, analysera
 from avtal.models import Avtal, Avtalsrad
 from katalog.models import KvaGrupp
+from vardformedling.importering.forhandsvisning import varde_text as _text
+
+RADFALT = [k for k in RADNIVA if k != "kva_grupp"]  # a line's own values: price, model, cap, terms
 
 
 @dataclass
@@ -24,16 +28,7 @@ class Plan:
     oforandrade: list[AvtalData]
     saknade: list[Avtal]
     forhandsvisning: dict
-
-
-def _text(v) -> str:
-    if v is None or v == "" or v == []:
-        return "–"
-    if isinstance(v, bool):
-        return "ja" if v else "nej"
-    if isinstance(v, list | tuple):
-        return ", ".join(str(x) for x in v)
-    return str(v)
+    antal_rader: int = 0
 
 
 def _avtal_varden(a: Avtal) -> dict:
@@ -45,7 +40,6 @@ def _avtal_varden(a: Avtal) -> dict:
         "giltig_till": a.giltig_till,
         "forlangning_till": a.forlangning_till,
         "far_nyttjas_av": "alla" if a.far_nyttjas_av_alla else sorted(r.kod for r in a.far_nyttjas_av.all()),
-        "villkor": a.villkor,
         "kontakt": a.kontakt,
     }
 
@@ -59,7 +53,6 @@ def _fil_varden(d: AvtalData) -> dict:
         "giltig_till": d.giltig_till,
         "forlangning_till": d.forlangning_till,
         "far_nyttjas_av": "alla" if d.far_alla else sorted(d.far_regioner),
-        "villkor": d.villkor,
         "kontakt": d.kontakt,
     }
 
@@ -76,7 +69,7 @@ def _skillnader(d: AvtalData, a: Avtal) -> list[dict]:
         if gammal is None:
             andringar.append({"falt": f"Ny rad {kva}", "fran": "–", "till": _rad_text(ny)})
             continue
-        for falt in ("pris_kr", "ersattningsmodell", "takvolym"):
+        for falt in RADFALT:
             if getattr(gammal, falt) != ny[falt]:
                 andringar.append(
                     {"falt": f"{kva} {FALTNAMN[falt]}", "fran": _text(getattr(gammal, falt)), "till": _text(ny[falt])}
@@ -93,6 +86,8 @@ def _rad_text(r: dict) -> str:
         delar.append(f"tak {r['takvolym']}")
     if r.get("ersattningsmodell"):
         delar.append(r["ersattningsmodell"])
+    if r.get("villkor"):
+        delar.append(f"villkor: {r['villkor']}")
     return ", ".join(delar)
 
 
@@ -132,7 +127,7 @@ def planera(analys: Analys) -> Plan:
             {"avtal_id": a.avtal_id, "agare": a.avtalsagare_id, "vardgivare": a.vardgivare.namn} for a in saknade
         ],
     }
-    return Plan(nya, andrade, oforandrade, saknade, forhandsvisning)
+    return Plan(nya, andrade, oforandrade, saknade, forhandsvisning, analys.antal_rader)
 
 
 def _avtal_falt(d: AvtalData) -> dict:
@@ -143,7 +138,6 @@ def _avtal_falt(d: AvtalData) -> dict:
         "giltig_till": d.giltig_till,
         "forlangning_till": d.forlangning_till,
         "far_nyttjas_av_alla": d.far_alla,
-        "villkor": d.villkor,
         "kontakt": d.kontakt,
     }
 
@@ -198,7 +192,7 @@ def tillampa(plan: Plan, *, progress: Callable[[int], None] | None = None) -> di
     skapa, uppdatera = [], []
     for o, d in par:
         for kva, v in d.rader.items():
-            falt = {"pris_kr": v["pris_kr"], "ersattningsmodell": v["ersattningsmodell"], "takvolym": v["takvolym"]}
+            falt = {k: v[k] for k in RADFALT}
             gammal = befintliga_rader.pop((o.pk, kva), None)
             if gammal is None:
                 skapa.append(Avtalsrad(avtal_id=o.pk, kva_id=kva, **falt))
@@ -207,7 +201,7 @@ def tillampa(plan: Plan, *, progress: Callable[[int], None] | None = None) -> di
                     setattr(gammal, k, val)
                 uppdatera.append(gammal)
     Avtalsrad.objects.bulk_create(skapa, batch_size=5000)
-    Avtalsrad.objects.bulk_update(uppdatera, ["pris_kr", "ersattningsmodell", "takvolym"], batch_size=5000)
+    Avtalsrad.objects.bulk_update(uppdatera, RADFALT, batch_size=5000)
     # Lines dropped from the file go, unless cases have reserved volume on them (never reset used volume).
     borttagna = [r.pk for r in befintliga_rader.values()]
     behallna = set(
@@ -228,3 +222,14 @@ def tillampa(plan: Plan, *, progress: Callable[[int], None] | None = None) -> di
         "rader_andrade": len(uppdatera),
         "rader_behallna": len(behallna),
     }
+
+
+class _Avtalsimport:
+    """The agreements' `Importor` (vardformedling.importering.forhandsvisning)."""
+
+    analysera = staticmethod(analysera)
+    planera = staticmethod(planera)
+    tillampa = staticmethod(tillampa)
+
+
+AVTAL = _Avtalsimport()

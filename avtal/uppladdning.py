@@ -1,7 +1,8 @@
-"""Upload services: record the file, validate it (inline or in Celery), and apply it after confirmation.
+"""Upload services: record the file, validate it (inline or in Celery), and apply it after confirmation, or cancel.
 
 Every upload is recorded (who, when, file name, checksum, counts). The raw file stays on the row only until
-it is applied or rejected, so confirming never needs a re-upload and any worker host can read it.
+it is applied, rejected or cancelled, so confirming never needs a re-upload and any worker host can read it.
+Checking, preview and applying follow the kernel's importer protocol (vardformedling.importering).
 """
 
 import hashlib
@@ -10,13 +11,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from avtal.importer import STOR_FIL_RADER, FilFel, analysera, filtyp, rader_i_fil
+from avtal.importer import STOR_FIL_RADER, rader_i_fil
 from avtal.models import AvtalsUppladdning, Uppladdningsstatus
-from avtal.tillampning import planera, tillampa
+from avtal.tillampning import AVTAL
+from vardformedling.importering import forhandsvisning, vakt
+from vardformedling.importering.fel import FilAvvisad
 from vardformedling.personnummer import maskera_i_text
 
 EJ_KLAR_FOR_TILLAMPNING = "Uppladdningen kan inte tillämpas: den är {status}."
-MAX_SPARADE_FEL = 2000
+EJ_AVBRYTBAR = "Uppladdningen kan inte avbrytas: den är {status}."
 
 
 def uppladdning_skapa(*, filnamn: str, innehall: bytes, anvandare=None, kommandorad: bool = False) -> AvtalsUppladdning:
@@ -29,9 +32,9 @@ def uppladdning_skapa(*, filnamn: str, innehall: bytes, anvandare=None, kommando
         kommandorad=kommandorad,
     )
     try:
-        typ = filtyp(innehall)
-    except FilFel as exc:
-        u.status, u.fel, u.progress, u.klar = Uppladdningsstatus.AVVISAD, exc.fel, 100, timezone.now()
+        typ = vakt.kontrollera(innehall)
+    except FilAvvisad as exc:
+        u.status, u.fel, u.progress, u.klar = Uppladdningsstatus.AVVISAD, exc.texter, 100, timezone.now()
         u.save()
         return u
     u.antal_rader = rader_i_fil(innehall, typ)
@@ -58,14 +61,11 @@ def uppladdning_validera(*, uppladdning_id: int) -> AvtalsUppladdning:
     if u.status != Uppladdningsstatus.MOTTAGEN:
         return u
     try:
-        analys = analysera(bytes(u.innehall), progress=_progress(u))
-    except FilFel as exc:
-        return _avvisa(u, exc.fel)
-    if analys.fel:
-        return _avvisa(u, analys.fel)
-    plan = planera(analys)
+        plan = forhandsvisning.forhandsgranska(AVTAL, bytes(u.innehall), progress=_progress(u))
+    except FilAvvisad as exc:
+        return _avvisa(u, exc.texter)
     u.forhandsvisning = plan.forhandsvisning
-    u.antal_rader = analys.antal_rader
+    u.antal_rader = plan.antal_rader
     u.antal_nya, u.antal_andrade = len(plan.nya), len(plan.andrade)
     u.antal_oforandrade, u.antal_saknade = len(plan.oforandrade), len(plan.saknade)
     u.status, u.progress = Uppladdningsstatus.GRANSKNING, 100
@@ -74,9 +74,7 @@ def uppladdning_validera(*, uppladdning_id: int) -> AvtalsUppladdning:
 
 
 def _avvisa(u: AvtalsUppladdning, fel: list[str]) -> AvtalsUppladdning:
-    u.fel = fel[:MAX_SPARADE_FEL] + (
-        [f"… och {len(fel) - MAX_SPARADE_FEL} fel till."] if len(fel) > MAX_SPARADE_FEL else []
-    )
+    u.fel = fel
     u.status, u.progress, u.klar, u.innehall = Uppladdningsstatus.AVVISAD, 100, timezone.now(), b""
     u.save()
     return u
@@ -99,13 +97,9 @@ def uppladdning_tillampa(*, uppladdning_id: int) -> AvtalsUppladdning:
     if u.status != Uppladdningsstatus.TILLAMPAR:
         return u
     try:
-        analys = analysera(bytes(u.innehall), progress=_progress(u))
-        if analys.fel:
-            raise FilFel(analys.fel)
-        plan = planera(analys)
-        resultat = tillampa(plan)
-    except FilFel as exc:
-        u.fel = exc.fel[:MAX_SPARADE_FEL]
+        plan, resultat = forhandsvisning.tillampa(AVTAL, bytes(u.innehall), progress=_progress(u))
+    except FilAvvisad as exc:
+        u.fel = exc.texter
         u.status, u.klar, u.progress = Uppladdningsstatus.MISSLYCKAD, timezone.now(), 100
         u.save()
         return u
@@ -114,6 +108,17 @@ def uppladdning_tillampa(*, uppladdning_id: int) -> AvtalsUppladdning:
     u.forhandsvisning = {**plan.forhandsvisning, "resultat": resultat}
     u.status, u.progress, u.klar, u.innehall = Uppladdningsstatus.TILLAMPAD, 100, timezone.now(), b""
     u.save()
+    return u
+
+
+def uppladdning_avbryt(*, uppladdning_id: int) -> AvtalsUppladdning:
+    """Cancel an upload waiting for confirmation: nothing is applied, the raw file is dropped, the list says so."""
+    with transaction.atomic():
+        u = AvtalsUppladdning.objects.select_for_update().get(pk=uppladdning_id)
+        if u.status != Uppladdningsstatus.GRANSKNING:
+            raise ValidationError(EJ_AVBRYTBAR.format(status=u.get_status_display().lower()))
+        u.status, u.klar, u.innehall = Uppladdningsstatus.AVBRUTEN, timezone.now(), b""
+        u.save(update_fields=["status", "klar", "innehall"])
     return u
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("uppladdning/", views_uppladdning.uppladdning, name="uppladdning"),
     path("uppladdning/<int:pk>/", views_uppladdning.uppladdning_visa, name="uppladdning_visa"),
     path("uppladdning/<int:pk>/bekrafta/", views_uppladdning.uppladdning_bekrafta, name="uppladdning_bekrafta"),
+    path("uppladdning/<int:pk>/avbryt/", views_uppladdning.uppladdning_avbryt_view, name="uppladdning_avbryt"),
     # Agreement ids are diarienummer and may contain "/" and spaces.
     path("<path:avtal_id>/", views.detalj, name="detalj"),
 ]

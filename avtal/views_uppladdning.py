@@ -1,4 +1,7 @@
-"""Upload of agreement files: form → errors or preview → confirm → applied. Large files run in Celery."""
+"""Upload of agreement files: form → errors or preview → confirm (or cancel) → applied. Large files run in Celery.
+
+Plain HTML forms (the status panel polls with HTMX): a missing file answers 422 with the page and its message, a
+rejected file redirects to its record with every error, so messages show the same with JavaScript on or off."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -12,6 +15,7 @@ from avtal import tasks
 from avtal.models import AvtalsUppladdning, Uppladdningsstatus
 from avtal.uppladdning import (
     ar_stor,
+    uppladdning_avbryt,
     uppladdning_paborja,
     uppladdning_skapa,
     uppladdning_tillampa,
@@ -20,6 +24,7 @@ from avtal.uppladdning import (
 from vardformedling.decorators import require_perm
 
 FIL_SAKNAS = "Välj en CSV- eller XLSX-fil att ladda upp."
+UNPROCESSABLE = 422
 
 
 def _get_uppladdning_for_user(request: HttpRequest, pk: int) -> AvtalsUppladdning:
@@ -53,7 +58,7 @@ def uppladdning(request: HttpRequest) -> HttpResponse:
         request,
         "avtal/uppladdning.html",
         {"fel": fel, "senaste": senaste, "max_mb": settings.UPLOAD_MAX_BYTES // 1_048_576},
-        status=400 if fel else 200,
+        status=UNPROCESSABLE if fel else 200,
     )
 
 
@@ -84,3 +89,16 @@ def uppladdning_bekrafta(request: HttpRequest, pk: int) -> HttpResponse:
         if u.status == Uppladdningsstatus.TILLAMPAD:
             messages.success(request, f"Avtalsfilen {u.filnamn} är tillämpad.")
     return redirect("avtal:uppladdning_visa", pk=u.pk)
+
+
+@require_perm("avtal.ladda_upp")
+@require_POST
+def uppladdning_avbryt_view(request: HttpRequest, pk: int) -> HttpResponse:
+    u = _get_uppladdning_for_user(request, pk)
+    try:
+        uppladdning_avbryt(uppladdning_id=u.pk)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        return redirect("avtal:uppladdning_visa", pk=u.pk)
+    messages.info(request, f"Uppladdningen av {u.filnamn} är avbruten; ingenting har ändrats.")
+    return redirect("avtal:uppladdning")

@@ -105,9 +105,11 @@ class KatalogImport(models.Model):
     """One attempt to read a catalogue extract: who, when, which file (by checksum) and what changed."""
 
     class Status(models.TextChoices):
+        GRANSKNING = "granskning", "Väntar på bekräftelse"
         KLAR = "klar", "Inläst"
         REDAN_INLAST = "redan_inlast", "Redan inläst"
         AVVISAD = "avvisad", "Avvisad"
+        AVBRUTEN = "avbruten", "Avbruten"
 
     tidpunkt = models.DateTimeField(auto_now_add=True, db_index=True)
     importerad_av = models.ForeignKey(
@@ -122,6 +124,10 @@ class KatalogImport(models.Model):
     antal_oforandrade = models.PositiveIntegerField(default=0)
     antal_inaktiverade = models.PositiveIntegerField(default=0)
     fel = models.JSONField(default=list, blank=True, help_text="Felmeddelanden när filen avvisades")
+    # The upload page's preview (new, changed field by field, unchanged, to be deactivated) and the raw file, kept
+    # only while the upload waits for confirmation, so confirming needs no re-upload.
+    forhandsvisning = models.JSONField(default=dict, blank=True)
+    innehall = models.BinaryField(default=b"", blank=True, editable=False)
 
     class Meta:
         ordering = ["-tidpunkt", "-id"]

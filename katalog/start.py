@@ -52,7 +52,7 @@ def katalogimport(request) -> dict | None:
         return None
     from katalog.models import KatalogImport
 
-    senaste = KatalogImport.objects.first()
+    senaste = KatalogImport.objects.defer("innehall", "forhandsvisning").first()
     rader = []
     if senaste:
         niva = "err" if senaste.status == KatalogImport.Status.AVVISAD else ""

@@ -12,4 +12,7 @@ urlpatterns = [
     path("kapacitet/ny/", views_kapacitet.ny_view, name="kapacitet_ny"),
     path("kapacitet/<int:pk>/aterkalla/", views_kapacitet.aterkalla_view, name="kapacitet_aterkalla"),
     path("import/", views_import.import_view, name="import"),
+    path("import/<int:pk>/", views_import.import_visa, name="import_visa"),
+    path("import/<int:pk>/bekrafta/", views_import.import_bekrafta, name="import_bekrafta"),
+    path("import/<int:pk>/avbryt/", views_import.import_avbryt, name="import_avbryt"),
 ]

@@ -1,4 +1,4 @@
-"""Importing register files: detect the source, validate everything (validering.py), then one short atomic write.
+"""Importing register files: detect the source, validate everything (validering/), then one short atomic write.
 
 Rules (REGISTER_FILES.md):
 - a file is accepted or rejected as a whole; a rejected file writes nothing but its ImportRun;

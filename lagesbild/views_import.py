@@ -18,9 +18,10 @@ from lagesbild.api import kallstatus
 from lagesbild.models import ImportRun
 from vardformedling.dbfel import databasen_nas_inte
 from vardformedling.decorators import require_perm
+from vardformedling.importering import vakt
+from vardformedling.importering.fel import FilAvvisad
 
 FEL_INGEN_FIL = "Välj en fil att ladda upp."
-FEL_FOR_STOR = "Filen är för stor ({storlek} MB); största tillåtna storlek är {max} MB."
 FEL_FILTYP = "Filen måste vara en CSV-fil (.csv) enligt registrens leveransformat."
 FEL_KO_NERE = (
     "Importen kunde inte startas: kön (Redis) svarar inte. Filerna ligger kvar i inkorgen; försök igen om en stund."
@@ -60,17 +61,24 @@ def importer_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 @require_perm("lagesbild.importer")
 def ladda_upp(request: HttpRequest) -> HttpResponse:
-    """Saves the upload into the inbox under a safe name, then imports it like the nightly run would."""
+    """Saves the upload into the inbox under a safe name, then imports it like the nightly run would.
+
+    The upload guard (size, and CSV by content: registers deliver no workbooks) runs before anything is saved; a
+    refused file answers 422 with the page and its message (a plain form: the same with JavaScript on or off)."""
     fil = request.FILES.get("fil")
     fel = None
     if fil is None:
         fel = FEL_INGEN_FIL
-    elif fil.size > settings.UPLOAD_MAX_BYTES:
-        fel = FEL_FOR_STOR.format(storlek=round(fil.size / 1024 / 1024, 1), max=settings.UPLOAD_MAX_BYTES // 1048576)
-    elif not fil.name.lower().endswith(".csv"):
-        fel = FEL_FILTYP
+    else:
+        try:
+            vakt.kontrollera_uppladdad(fil, typer=(vakt.CSV,))
+        except FilAvvisad as exc:
+            fel = exc.fel[0].meddelande
+        else:
+            if not fil.name.lower().endswith(".csv"):
+                fel = FEL_FILTYP
     if fel:
-        return render(request, "lagesbild/importer.html", _context(request, uppladdningsfel=fel), status=400)
+        return render(request, "lagesbild/importer.html", _context(request, uppladdningsfel=fel), status=422)
     path = inkorg.ta_emot_uppladdning(fil.chunks(), fil.name)
     filnamn = path.name.split("_", 2)[-1]
     try:

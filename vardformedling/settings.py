@@ -205,6 +205,9 @@ PKCS11_NYTT_FORSOK = float(os.environ.get("PKCS11_NYTT_FORSOK", 30))
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# A catalogue file may deactivate at most this share of the active catalogue units without an explicit confirmation
+# (upload page) or --tillat-inaktivering (import_katalog): a partial extract must not switch off the country.
+KATALOG_MAX_INAKTIVERING_ANDEL = float(os.environ.get("KATALOG_MAX_INAKTIVERING_ANDEL", "0.10"))
 
 # Celery and cache: Redis when REDIS_URL is given, else eager tasks and local memory.
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -20,6 +20,7 @@ pytestmark = [pytest.mark.browser]
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 VERA, KARIN, ADAM, MONA = "SE2321000180-VL01", "SE2321000057-KO01", "SE2321000016-AD01", "SE5560000001-MO01"
 
+KATALOG_SAMPLE = Path(__file__).resolve().parents[1] / "robustness" / "samples" / "katalog_20261120.csv"
 PAGES = {
     VERA: [
         "/",
@@ -118,6 +119,21 @@ def _agreement_upload(page, tmp_path) -> list[str]:
     return problems + _audit(page)
 
 
+def _catalogue_upload(page) -> list[str]:
+    """The shared sample catalogue on the demo: its preview, the refused confirmation (422) and the cancelled file."""
+    page.goto("/katalog/import/")
+    page.get_by_label("Katalogutdrag (CSV eller XLSX)").set_input_files(str(KATALOG_SAMPLE))
+    page.get_by_role("button", name="Kontrollera filen").click()
+    page.get_by_text("Förhandsgranskning – inget är sparat ännu").wait_for()
+    problems = _audit(page)
+    page.get_by_role("button", name="Bekräfta och läs in").click()
+    page.get_by_role("alert").get_by_text("Filen skulle inaktivera").wait_for()
+    problems += _audit(page)
+    page.get_by_role("button", name="Avbryt inläsningen").click()
+    page.get_by_text("är avbruten; ingenting har ändrats").wait_for()
+    return problems + _audit(page)
+
+
 def test_main_pages_have_no_serious_or_critical_violations(axe_page, login, transactional_db, tmp_path):
     call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     avtal = Avtal.objects.filter(avtalsagare_id="20").order_by("avtal_id").first()
@@ -136,4 +152,5 @@ def test_main_pages_have_no_serious_or_critical_violations(axe_page, login, tran
             problems += _first_case_page(axe_page, MONA)
         if hsa_id == ADAM:
             problems += _agreement_upload(axe_page, tmp_path)
+            problems += _catalogue_upload(axe_page)
     assert problems == []

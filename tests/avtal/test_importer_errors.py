@@ -87,8 +87,26 @@ def test_units_must_exist_and_belong_to_the_provider(katalog):
 
 
 def test_rows_of_one_agreement_must_agree_on_agreement_columns(katalog):
-    u = importera(csv_bytes([rad(), rad(kva_grupp="CJC", giltig_till="2030-01-01", villkor="annat")]))
-    assert_avvisad(u, "rad 3, kolumn giltig_till:", "skiljer sig från rad 2", "rad 3, kolumn villkor:")
+    u = importera(csv_bytes([rad(), rad(kva_grupp="CJC", giltig_till="2030-01-01", kontakt="annan")]))
+    assert_avvisad(
+        u,
+        "rad 3, kolumn giltig_till:",
+        "skiljer sig från rad 2",
+        "rad 3, kolumn kontakt: ”annan” skiljer sig från rad 2 (”remiss@example.se”) för samma avtal RD 2026/1.",
+    )
+
+
+def test_terms_are_per_line_so_they_may_differ_between_the_rows_of_one_agreement(katalog):
+    """#14.8: KATALOG_AVTAL.md names `villkor` a line-level column; a difference was rejected as an error."""
+    u = importera(csv_bytes([rad(villkor="ASA 1–3, ej narkos"), rad(kva_grupp="CJC", villkor="ASA 1–3")]))
+    assert u.status == Uppladdningsstatus.TILLAMPAD, u.fel
+    villkor = dict(Avtal.objects.get().rader.values_list("kva_id", "villkor"))
+    assert villkor == {"CJE": "ASA 1–3, ej narkos", "CJC": "ASA 1–3"}
+
+
+def test_units_differing_between_the_rows_of_one_agreement_are_named_not_merged(katalog):
+    u = importera(csv_bytes([rad(), rad(kva_grupp="CJC", vardenhet_hsaid="SE5565432100-OG2")]))
+    assert_avvisad(u, "rad 3, kolumn vardenhet_hsaid:", "Vårdenheter per vårdtjänst stöds inte ännu")
 
 
 def test_duplicate_line_is_rejected(katalog):
@@ -184,7 +202,7 @@ def test_terms_may_span_lines_and_a_c1_control_character_in_an_xlsx_cell_is_reje
     villkor = "ASA 1–3\nEndast dagkirurgi"
     u = importera(xlsx_bytes([rad(villkor=villkor)]))
     assert u.status == Uppladdningsstatus.TILLAMPAD, u.fel
-    assert Avtal.objects.get().villkor == villkor
+    assert Avtal.objects.get().rader.get().villkor == villkor
     u = importera(xlsx_bytes([rad(avtal_id="RD 2026/2", kontakt="remiss\x85@example.se")]))
     assert u.status == Uppladdningsstatus.AVVISAD
     assert u.fel == [

@@ -47,7 +47,7 @@ def test_preview_lists_new_changed_unchanged_and_missing_and_writes_nothing(admi
     assert [s["avtal_id"] for s in f["saknade"]] == ["C"]
     andringar = {c["falt"]: (c["fran"], c["till"]) for c in f["andrade"][0]["andringar"]}
     assert andringar["Giltigt till"][1] == "2031-12-31"
-    assert andringar["CJE pris (kr)"] == ("12500.50", "13000.00")
+    assert andringar["CJE pris (kr)"] == ("12500,50", "13000,00")
     assert "Förhandsgranskning – inget är sparat ännu" in html and "Bekräfta och tillämpa" in html
     assert not Avtal.objects.filter(avtal_id="N").exists()
 
@@ -85,7 +85,7 @@ def test_bad_file_shows_every_error_and_the_form_again(admin):
 
 def test_missing_file_gets_a_message(admin):
     resp = admin.post("/avtal/uppladdning/", {})
-    assert resp.status_code == 400 and "Välj en CSV- eller XLSX-fil" in resp.content.decode()
+    assert resp.status_code == 422 and "Välj en CSV- eller XLSX-fil" in resp.content.decode()
 
 
 def test_progress_fragment_polls_while_running_and_stops_when_done(admin):
@@ -150,3 +150,37 @@ def test_import_avtal_never_shows_or_logs_a_personnummer_from_the_file_name(kata
         "avtal_XXXXXXXX-XXXX.csv: filen kunde inte läsas (PermissionError).",
     ]
     assert k.lackor(*AvtalsUppladdning.objects.values_list("filnamn", flat=True)) == []
+
+
+def test_a_cancelled_upload_shows_as_cancelled_and_changes_nothing(admin):
+    """#14.7: "Avbryt" was a link back to the list, and the upload stayed "Väntar på bekräftelse" for ever."""
+    ladda_upp(admin, csv_bytes([rad(avtal_id="A")]))
+    u = AvtalsUppladdning.objects.get()
+    assert f'action="/avtal/uppladdning/{u.pk}/avbryt/"' in admin.get(f"/avtal/uppladdning/{u.pk}/").content.decode()
+
+    lista = admin.post(f"/avtal/uppladdning/{u.pk}/avbryt/", follow=True).content.decode()
+    assert "är avbruten; ingenting har ändrats" in lista
+    rad_i_listan = lista[lista.index(f"/avtal/uppladdning/{u.pk}/") :].split("</tr>")[0]
+    assert "Avbruten" in rad_i_listan and "Väntar på bekräftelse" not in rad_i_listan
+    u.refresh_from_db()
+    assert (u.status, bytes(u.innehall)) == (Uppladdningsstatus.AVBRUTEN, b"")
+    assert "Uppladdningen avbröts innan den bekräftades" in admin.get(f"/avtal/uppladdning/{u.pk}/").content.decode()
+    confirm = admin.post(f"/avtal/uppladdning/{u.pk}/bekrafta/", follow=True).content.decode()
+    assert "Uppladdningen kan inte tillämpas: den är avbruten." in confirm
+    assert not Avtal.objects.exists()
+
+
+def test_the_shared_sample_agreement_file_is_accepted(client_for, db):
+    """#14.8: shared/samples/avtal_20261120.csv (terms differ per line) must be accepted on the demo catalogue."""
+    from pathlib import Path
+
+    import katalog.demo
+
+    katalog.demo.load()
+    sample = Path(__file__).resolve().parents[1] / "robustness" / "samples" / "avtal_20261120.csv"
+    u = importera_direkt(filnamn=sample.name, innehall=sample.read_bytes())
+    assert u.status == Uppladdningsstatus.TILLAMPAD, u.fel
+    a = Avtal.objects.get(avtal_id="RS-2025-0412")
+    assert dict(a.rader.values_list("kva_id", "villkor")) == {"CJE": "ASA 1-3, ej narkos", "CJC": "ASA 1-3"}
+    page = client_for(Roll.VARDLOTS).get("/avtal/RS-2025-0412/").content.decode()
+    assert "<td>ASA 1-3, ej narkos</td>" in page and "<td>ASA 1-3</td>" in page

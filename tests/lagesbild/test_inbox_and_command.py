@@ -125,7 +125,7 @@ def test_upload_over_the_size_limit_is_refused(client_for, settings, tmp_path):
     path = write(tmp_path, "ncr.csv", NCR_HEADER, ncr_rows())
     with path.open("rb") as f:
         response = client_for(Roll.ADMINISTRATOR).post("/lagesbild/importer/ladda-upp/", {"fil": f})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "för stor" in response.content.decode()
     assert ImportRun.objects.count() == 0
 

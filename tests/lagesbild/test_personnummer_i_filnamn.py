@@ -212,7 +212,7 @@ def test_a_parser_message_naming_the_path_is_logged_masked(tmp_path, caplog, mon
     def read_csv(fil, **kw):
         raise pa.ArrowInvalid(f"CSV parse error in '{fil}'")
 
-    monkeypatch.setattr(validering.pa_csv, "read_csv", read_csv)
+    monkeypatch.setattr(validering.lasning.pa_csv, "read_csv", read_csv)
     res = importera_fil(path, startad_av="test")
     assert res.run.status == ImportStatus.AVVISAD
     assert "kunde inte tolkas som CSV" in caplog.text and "remiss_XXXXXXXX-XXXX.csv'" in caplog.text

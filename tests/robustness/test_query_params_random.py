@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from katalog.models import KatalogImport
 from lagesbild import tabell
 from sok.forms import SokForm
 from tests.factories import make_user
@@ -33,6 +34,7 @@ GET_SIDOR = {
     "katalog:kapacitet": (["typ", "kva", "region", "sida"], []),
     "katalog:kapacitet_ny": (["kva", "typ"], []),
     "katalog:import": ([], []),
+    "katalog:import_visa": ([], ["pk"]),
     "avtal:lista": (["agare", "vardgivare", "kva", "typ", "status", "min_region", "sort", "sida", "format"], []),
     "avtal:uppladdning": ([], []),
     "avtal:uppladdning_visa": ([], ["pk"]),
@@ -60,6 +62,9 @@ POST_TESTER = {
     "byt_uppdrag": "test_login_random.py",
     "katalog:kapacitet_aterkalla": "test_query_params_random.py",
     "avtal:uppladdning_bekrafta": "test_uploads_random.py",
+    "avtal:uppladdning_avbryt": "test_uploads_random.py",
+    "katalog:import_bekrafta": "test_uploads_random.py",
+    "katalog:import_avbryt": "test_uploads_random.py",
     "lagesbild:ladda_upp": "test_uploads_random.py",
     "lagesbild:kor_inkorgen": "test_uploads_random.py",
     "arenden:nytt": "test_forms_random.py",
@@ -259,6 +264,12 @@ def test_katalog_and_lagesbild_pages_with_random_parameters_never_fail(katalog_o
     lots.logout()
     admin = klient(Roll.ADMINISTRATOR, None)
     _sveper(admin, "katalog:import", "/katalog/import/")
+    imp = KatalogImport.objects.create(filnamn="k.csv", sha256="0" * 64, status=KatalogImport.Status.AVVISAD)
+    _sveper(
+        admin,
+        "katalog:import_visa",
+        st.sampled_from([str(imp.pk), "0", "9" * 30]).map(lambda p: f"/katalog/import/{p}/"),
+    )
     _sveper(admin, "lagesbild:importer", "/lagesbild/importer/")
     _sveper(admin, "lagesbild:uppgift_status", _segment(["0f1e2d3c"]).map(lambda t: f"/lagesbild/importer/status/{t}/"))
 

@@ -113,13 +113,21 @@ def test_catalogue_upload_with_random_files_never_fails_and_a_rejection_writes_n
         before = counts(*KATALOG_TABLES)
         importer = KatalogImport.objects.count()
         response = admin.post("/katalog/import/", data)
-        assert_handled(response, ok=(200, 400))
+        assert_handled(response, ok=(200, 302, 422))
         nya = list(KatalogImport.objects.order_by("-pk")[: KatalogImport.objects.count() - importer])
-        if response.status_code == 400:
-            assert counts(*KATALOG_TABLES) == before, "a rejected catalogue upload changed the catalogue"
+        assert counts(*KATALOG_TABLES) == before, "nothing is written before the preview is confirmed"
+        if response.status_code == 422:
             assert all(i.status == KatalogImport.Status.AVVISAD for i in nya), "only the rejection itself is logged"
+        elif response.status_code == 200:
+            assert [i.status for i in nya] == [KatalogImport.Status.REDAN_INLAST]
         else:
-            assert [i.status for i in nya] in ([KatalogImport.Status.KLAR], [KatalogImport.Status.REDAN_INLAST])
+            assert [i.status for i in nya] == [KatalogImport.Status.GRANSKNING]
+            assert_handled(admin.get(response["Location"]), ok=(200,))
+            bekraftat = admin.post(f"/katalog/import/{nya[0].pk}/bekrafta/")
+            meddelanden = assert_handled(bekraftat, ok=(302, 422))
+            if bekraftat.status_code == 422:
+                assert meddelanden, "a refused confirmation must say why"
+                assert counts(*KATALOG_TABLES) == before, "a refused confirmation changed the catalogue"
         transaction.set_rollback(True)
 
 
@@ -141,9 +149,9 @@ def test_agreement_upload_with_random_files_never_fails_and_writes_nothing_befor
             before = counts(*AVTAL_TABLES)
             uppladdningar = AvtalsUppladdning.objects.count()
             response = admin.post("/avtal/uppladdning/", data)
-            assert_handled(response, ok=(302, 400))
+            assert_handled(response, ok=(302, 422))
             assert counts(*AVTAL_TABLES) == before, "nothing is written before the preview is confirmed"
-            if response.status_code == 400:
+            if response.status_code == 422:
                 assert AvtalsUppladdning.objects.count() == uppladdningar
             else:
                 u = AvtalsUppladdning.objects.latest("pk")
@@ -166,6 +174,21 @@ def test_agreement_upload_with_random_files_never_fails_and_writes_nothing_befor
     assert {Uppladdningsstatus.TILLAMPAD, Uppladdningsstatus.AVVISAD} <= seen, seen
 
 
+@HYP
+@given(data=st.dictionaries(st.sampled_from(["x", "inaktivera", "fil"]), st.text(max_size=10), max_size=2))
+def test_cancelling_an_upload_with_random_fields_never_fails_and_cancels_once(admin, data):
+    with transaction.atomic():
+        imp = KatalogImport.objects.create(filnamn="k.csv", sha256="0" * 64, status=KatalogImport.Status.GRANSKNING)
+        u = AvtalsUppladdning.objects.create(filnamn="a.csv", sha256="0" * 64, status=Uppladdningsstatus.GRANSKNING)
+        for url in (f"/katalog/import/{imp.pk}/avbryt/", f"/avtal/uppladdning/{u.pk}/avbryt/"):
+            assert_handled(admin.post(url, data), ok=(302,))
+            assert assert_handled(admin.post(url, data, follow=True), ok=(200,)), "a second cancel must say why"
+        imp.refresh_from_db()
+        u.refresh_from_db()
+        assert (imp.status, u.status) == (KatalogImport.Status.AVBRUTEN, Uppladdningsstatus.AVBRUTEN)
+        transaction.set_rollback(True)
+
+
 # --- Lägesbild -------------------------------------------------------------------------------------------------------
 
 FIGUR_TABLES = (Leverans, Matvarde, VantetidManad, Vardenhet, KvaGrupp)
@@ -184,9 +207,9 @@ def test_register_upload_with_random_files_never_fails_and_a_rejection_writes_no
         before = counts(*FIGUR_TABLES)
         korningar = ImportRun.objects.count()
         response = admin.post("/lagesbild/importer/ladda-upp/", data)
-        meddelanden = assert_handled(response, ok=(302, 400))
+        meddelanden = assert_handled(response, ok=(302, 422))
         nya = list(ImportRun.objects.order_by("-pk")[: ImportRun.objects.count() - korningar])
-        if response.status_code == 400 or any(r.status == ImportStatus.AVVISAD for r in nya):
+        if response.status_code == 422 or any(r.status == ImportStatus.AVVISAD for r in nya):
             assert counts(*FIGUR_TABLES) == before, "a rejected register file wrote figures"
         if any(r.status == ImportStatus.AVVISAD for r in nya):
             assert meddelanden, "a rejected register file must say why"

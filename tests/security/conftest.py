@@ -20,10 +20,13 @@ from arenden import services
 from arenden.models import Arende, Atkomstlogg, Erbjudande
 from avtal.models import Avtal, Avtalsrad, AvtalsUppladdning
 from avtal.uppladdning import uppladdning_skapa, uppladdning_validera
-from katalog.models import Kapacitetsannons, KvaGrupp
+from katalog.models import Kapacitetsannons, KatalogImport, KvaGrupp
 from katalog.services import kapacitetsannons_skapa
+from katalog.uppladdning import katalogfil_granska
 from tests.avtal.conftest import csv_bytes, rad
 from tests.factories import VardenhetFactory, VardgivareFactory, make_user
+from tests.katalog.test_importer import ROW_A
+from tests.katalog.test_importer import csv_bytes as katalog_csv
 from vardformedling.models import Medarbetaruppdrag, Region, Roll
 from vardformedling.personnummer import make_test_number
 
@@ -48,6 +51,7 @@ class World:
     annons: dict  # role → an announcement that role's user published
     annons_other: Kapacitetsannons  # published by unit B
     upload_other: AvtalsUppladdning  # uploaded by another administrator, waiting for confirmation
+    katalog_upload_other: KatalogImport  # a catalogue file by another administrator, waiting for confirmation
     avtal_other: Avtal  # owned by region 06, id with "/" and a space
     unit: object  # unit A
     rapport: str  # region 20's monthly report file name
@@ -176,6 +180,8 @@ def _build_world() -> World:
 
     upload = uppladdning_skapa(filnamn="avtal.csv", innehall=csv_bytes([rad(avtal_id="NY 2026/9")]), anvandare=admin_2)
     upload = uppladdning_validera(uppladdning_id=upload.pk)
+    # One new unit and none of the world's: confirming it would deactivate every catalogue unit (refused, 422).
+    katalog_upload = katalogfil_granska(data=katalog_csv(ROW_A), filnamn="katalog.csv", anvandare=admin_2)
 
     # Region 06's navigator has read its own case: the access-log review of region 20 must not show it.
     Atkomstlogg.objects.create(
@@ -193,6 +199,7 @@ def _build_world() -> World:
         annons={role: _annons(user) for role, user in users.items()},
         annons_other=_annons(mottagare_b),
         upload_other=upload,
+        katalog_upload_other=katalog_upload,
         avtal_other=avtal_other,
         unit=unit_a,
         rapport="uppfoljning_20_2026-01.csv",

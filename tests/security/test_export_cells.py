@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from avtal.models import Avtal
+from katalog.models import KvaGrupp
 from tests.factories import VardgivareFactory
 from uppfoljning import export
 from uppfoljning.tabell import Tabell, text
@@ -37,7 +38,7 @@ def _neutralised(cells) -> list[str]:
 def test_agreement_export_neutralises_every_formula_prefix(client_for, format):
     idag = timezone.localdate()
     for i, formel in enumerate(FORMULAS):
-        Avtal.objects.create(
+        avtal = Avtal.objects.create(
             avtalsagare=Region.objects.get(kod="20"),
             avtal_id=f"F {i}",
             vardgivare=VardgivareFactory(namn=formel),
@@ -45,8 +46,8 @@ def test_agreement_export_neutralises_every_formula_prefix(client_for, format):
             giltig_fran=idag - timedelta(days=1),
             giltig_till=idag + timedelta(days=100),
             far_nyttjas_av_alla=True,
-            villkor=formel,
         )
+        avtal.rader.create(kva=KvaGrupp.objects.get_or_create(kod="CJE")[0], villkor=formel)  # terms are per line
     response = client_for(Roll.KOORDINATOR, "20").get(f"/avtal/?format={format}")
     rows = (_csv if format == "csv" else _xlsx)(response.content)
     header = rows[0]

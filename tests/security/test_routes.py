@@ -78,19 +78,23 @@ ROUTES: dict[str, Route] = {
     "katalog:kapacitet": Route(ALL, get=200),
     "katalog:kapacitet_ny": Route(ALL, get=200, post=400),
     "katalog:kapacitet_aterkalla": Route(ALL, post=302, objects="annons"),
-    "katalog:import": Route(frozenset({A}), get=200, post=400),
+    "katalog:import": Route(frozenset({A}), get=200, post=422),
+    "katalog:import_visa": Route(frozenset({A}), get=200, objects="katalog_upload"),
+    "katalog:import_bekrafta": Route(frozenset({A}), post=422, objects="katalog_upload"),
+    "katalog:import_avbryt": Route(frozenset({A}), post=302, objects="katalog_upload"),
     "lagesbild:tabell": Route(ALL, get=200),
     "lagesbild:kva_forslag": Route(ALL, get=200),
     "lagesbild:enhet": Route(ALL, get=200, objects="unit"),
     "lagesbild:vantetider": Route(ALL, get=200),
     "lagesbild:importer": Route(frozenset({A}), get=200),
-    "lagesbild:ladda_upp": Route(frozenset({A}), post=400),
+    "lagesbild:ladda_upp": Route(frozenset({A}), post=422),
     "lagesbild:kor_inkorgen": Route(frozenset({A}), post=302, htmx_post=200),
     "lagesbild:uppgift_status": Route(frozenset({A}), get=200, objects="task"),
     "avtal:lista": Route(ALL, get=200),
-    "avtal:uppladdning": Route(frozenset({A}), get=200, post=400),
+    "avtal:uppladdning": Route(frozenset({A}), get=200, post=422),
     "avtal:uppladdning_visa": Route(frozenset({A}), get=200, objects="upload"),
     "avtal:uppladdning_bekrafta": Route(frozenset({A}), post=302, objects="upload"),
+    "avtal:uppladdning_avbryt": Route(frozenset({A}), post=302, objects="upload"),
     "avtal:detalj": Route(ALL, get=200, objects="avtal"),
     "arenden:lista": Route(CASE_ROLES, get=200, patient="read", query="?flik=region"),
     "arenden:nytt": Route(LOTSAR, get=200, post=422),
@@ -155,6 +159,8 @@ def _objects(kind: str, world, role: str) -> list[Obj]:
         ]
     if kind == "upload":  # administrators manage every upload (no patient data): another administrator's file
         return [Obj("annan administratörs uppladdning", {"pk": world.upload_other.pk}, frozenset({A}))]
+    if kind == "katalog_upload":  # likewise for catalogue files
+        return [Obj("annan administratörs katalogfil", {"pk": world.katalog_upload_other.pk}, frozenset({A}))]
     if kind == "rapport":  # a coordinator's own region; administrators have no region and get none
         return [
             Obj("region 20:s rapport", {"filnamn": world.rapport}, frozenset({K})),

@@ -1,0 +1,85 @@
+"""One way to preview and apply an import: validate the whole file, plan against the database, show, confirm, apply.
+
+An app's importer implements `Importor`: `analysera(data, typ)` reads and checks every record (FilAvvisad with every
+error), `planera(analys)` compares it with the database without writing (the plan's `forhandsvisning` is what the
+preview page shows and the upload record stores as JSON: new, changed field by field, unchanged, and what the file
+leaves out), and `tillampa(plan)` writes it. `forhandsgranska` runs the first two; `tillampa` runs all three in one
+transaction, so a confirmed file is checked again against the database as it is when it is applied."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, Protocol
+
+from django.db import transaction
+
+from vardformedling.importering import vakt
+
+
+@dataclass
+class Forhandsvisning:
+    """What an import would do. Each list holds JSON-ready dicts; `andrade` items carry `andringar`, a list of
+    {"falt", "fran", "till"} (field by field). `saknade` is what the file leaves out (agreements left untouched,
+    catalogue units to be deactivated), as the importer's rule says."""
+
+    nya: list[dict] = field(default_factory=list)
+    andrade: list[dict] = field(default_factory=list)
+    oforandrade: list[dict] = field(default_factory=list)
+    saknade: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"nya": self.nya, "andrade": self.andrade, "oforandrade": self.oforandrade, "saknade": self.saknade}
+
+
+class Importor(Protocol):
+    def analysera(self, data: bytes, typ: str, *, progress: Callable[[int], None] | None = None) -> Any: ...
+
+    def planera(self, analys: Any) -> Any: ...
+
+    def tillampa(self, plan: Any, *, progress: Callable[[int], None] | None = None) -> dict: ...
+
+
+def forhandsgranska(importor: Importor, data: bytes, *, progress: Callable[[int], None] | None = None):
+    """Guard, read, check every record and plan: returns the plan (with `forhandsvisning`), writes nothing.
+    Raises FilAvvisad with every error."""
+    typ = vakt.kontrollera(data)
+    return importor.planera(importor.analysera(data, typ, progress=progress))
+
+
+def tillampa(
+    importor: Importor, data: bytes, *, kontroll: Callable[[Any], None] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[Any, dict]:  # fmt: skip
+    """Check and plan again against the database as it is now, run `kontroll(plan)` (a guard that may raise
+    FilAvvisad, e.g. too many deactivations), then write; all in one transaction. Returns (plan, counts)."""
+    typ = vakt.kontrollera(data)
+    with transaction.atomic():
+        plan = importor.planera(importor.analysera(data, typ, progress=progress))
+        if kontroll:
+            kontroll(plan)
+        return plan, importor.tillampa(plan, progress=progress)
+
+
+def varde_text(v) -> str:
+    """A value as the preview shows it: "–" for nothing, ja/nej, lists joined, dates ISO, amounts with comma."""
+    if v is None or v == "" or v == [] or v == ():
+        return "–"
+    if isinstance(v, bool):
+        return "ja" if v else "nej"
+    if isinstance(v, list | tuple | set):
+        return ", ".join(str(x) for x in (sorted(v) if isinstance(v, set) else v))
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, Decimal | float):
+        return str(v).replace(".", ",")
+    return str(v)
+
+
+def andringar(fore: dict, efter: dict, etiketter: dict[str, str]) -> list[dict]:
+    """Field by field what changes, in the order of `etiketter` (field → Swedish label)."""
+    return [
+        {"falt": etikett, "fran": varde_text(fore.get(falt)), "till": varde_text(efter.get(falt))}
+        for falt, etikett in etiketter.items()
+        if fore.get(falt) != efter.get(falt)
+    ]
