@@ -10,7 +10,6 @@ from arenden.models import Arende, Avslutsorsak, Erbjudande, Kontaktvag, Resa
 from arenden.services import DOKUMENT
 from katalog.models import KvaGrupp, Vardenhet
 from vardformedling import personnummer as pnr
-from vardformedling.models import Region
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 ASA_CHOICES = [("", "Välj"), *[(str(i), f"ASA {i}") for i in range(1, 6)]]
@@ -18,6 +17,9 @@ ENHET_SAKNAS = "Det finns ingen aktiv vårdenhet med HSA-id {hsa_id}."
 
 
 class RegistreraForm(forms.Form):
+    """Step 1. The home region is not a field: it is the region of the user's commission (the view shows it and the
+    service sets it), so a posted `region` is ignored."""
+
     personnummer = forms.CharField(
         label="Personnummer eller samordningsnummer",
         max_length=15,
@@ -27,7 +29,6 @@ class RegistreraForm(forms.Form):
     namn = forms.CharField(label="Namn", max_length=200)
     kontaktuppgifter = forms.CharField(label="Telefon / adress", max_length=300, required=False)
     kontaktvag = forms.ChoiceField(label="Önskad kontaktväg", choices=Kontaktvag.choices)
-    region = forms.ModelChoiceField(label="Hemregion", queryset=Region.objects.all(), empty_label=None)
     kommun = forms.CharField(label="Kommun", max_length=100, required=False)
     remitterande_hsa = forms.CharField(
         label="Remitterande enhet (HSA-id)", max_length=64, required=False, help_text="T.ex. SE2321000180-OGON01"

@@ -16,17 +16,21 @@ from arenden.services.formedling import (
     vard_utford,
 )
 from arenden.services.registrering import (
+    DubblettFel,
     anteckning_skapa,
     arende_bedom,
     arende_registrera,
     arende_tilldela,
+    dubblettkontroll,
     handlaggare_kandidater,
     oppet_dubblett,
+    registreringsregion,
 )
 
 __all__ = [
     "ANDRAT_AV_ANNAN",
     "DOKUMENT",
+    "DubblettFel",
     "OTILLATEN_OVERGANG",
     "anteckning_skapa",
     "arende_aterremittera",
@@ -37,11 +41,13 @@ __all__ = [
     "arende_registrera",
     "arende_tilldela",
     "avtalspris",
+    "dubblettkontroll",
     "erbjudande_aterkalla",
     "erbjudande_besvara",
     "erbjudande_lamna",
     "handlaggare_kandidater",
     "oppet_dubblett",
+    "registreringsregion",
     "remiss_bekrafta",
     "resa_registrera",
     "uppfoljning_registrera",
