@@ -30,8 +30,8 @@ from arenden.services.registrering import (
 __all__ = [
     "ANDRAT_AV_ANNAN",
     "DOKUMENT",
-    "DubblettFel",
     "OTILLATEN_OVERGANG",
+    "DubblettFel",
     "anteckning_skapa",
     "arende_aterremittera",
     "arende_avsluta",

@@ -19,10 +19,8 @@ def test_registration_sets_guarantee_deadline_from_region_and_writes_history(reg
 
 
 def test_registration_uses_shorter_guarantee_of_region(registrera):
-    from vardformedling.models import Region
-
     from tests.factories import make_user
-    from vardformedling.models import Medarbetaruppdrag, Roll
+    from vardformedling.models import Medarbetaruppdrag, Region, Roll
 
     halland = Region.objects.get(kod="13")
     halland.vardgaranti_dagar = 60

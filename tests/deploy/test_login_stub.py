@@ -80,7 +80,7 @@ def _request(url: str, *, data: dict | None = None, cookies: dict | None = None,
 
     opener = urllib.request.build_opener(NoRedirect)
     try:
-        with opener.open(urllib.request.Request(url, data=body, headers=headers), timeout=10) as r:
+        with opener.open(urllib.request.Request(url, data=body, headers=headers), timeout=10) as r:  # noqa: S310 - loopback http only
             return r.status, r.headers, r.read().decode()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.headers, exc.read().decode()
