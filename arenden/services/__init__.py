@@ -6,7 +6,13 @@ transitions (Swedish ValidationError), and writes a history row (ArendeHandelse)
 
 from arenden.services._common import ANDRAT_AV_ANNAN, OTILLATEN_OVERGANG
 from arenden.services.avslut import arende_avsluta, arende_avsluta_tidigt, avtalspris, uppfoljning_registrera
-from arenden.services.erbjudanden import erbjudande_aterkalla, erbjudande_besvara, erbjudande_lamna
+from arenden.services.erbjudanden import (
+    avtalsrad_hinder,
+    avtalsrader_for_erbjudande,
+    erbjudande_aterkalla,
+    erbjudande_besvara,
+    erbjudande_lamna,
+)
 from arenden.services.formedling import (
     DOKUMENT,
     arende_aterremittera,
@@ -41,6 +47,8 @@ __all__ = [
     "arende_registrera",
     "arende_tilldela",
     "avtalspris",
+    "avtalsrad_hinder",
+    "avtalsrader_for_erbjudande",
     "dubblettkontroll",
     "erbjudande_aterkalla",
     "erbjudande_besvara",
