@@ -2,12 +2,11 @@
 it covers the offered unit (AvtalQuerySet.omfattar), is valid on the planned date and may be used by the case's
 region – in the service, and the form offers only such lines and says why another is missing."""
 
-import pytest
-from django.core.exceptions import ValidationError
-
 import re
 from datetime import timedelta
 
+import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
