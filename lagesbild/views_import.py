@@ -128,11 +128,12 @@ FEL_OKAND_UPPGIFT = "KÃ¶rningen i adressen (uppgift) finns inte. Starta en ny kÃ
 def _uppgift_status(task_id: str, result=None) -> dict | None:
     if not task_id:
         return None
-    try:
-        task_id = str(uuid.UUID(task_id))  # Celery's task ids; anything else ("/", "../..") names no run
-    except ValueError:
-        return {"id": "", "klar": True, "text": FEL_OKAND_UPPGIFT, "klara": 0, "totalt": 0, "fel": True}
-    result = result or AsyncResult(task_id)
+    if result is None:
+        try:
+            task_id = str(uuid.UUID(task_id))  # Celery's task ids; anything else ("/", "../..") names no run
+        except ValueError:
+            return {"id": "", "klar": True, "text": FEL_OKAND_UPPGIFT, "klara": 0, "totalt": 0, "fel": True}
+        result = AsyncResult(task_id)
     try:
         state = result.state
         info = result.info if isinstance(result.info, dict) else {}
