@@ -6,11 +6,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from arenden import services
 from arenden.models import Arende, Avslutsorsak, Erbjudande, Kontaktvag, Resa
 from arenden.services import DOKUMENT
 from katalog.models import KvaGrupp, Vardenhet
 from vardformedling import personnummer as pnr
-from vardformedling.models import Region
+from vardformedling.indata import heltal
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 ASA_CHOICES = [("", "Välj"), *[(str(i), f"ASA {i}") for i in range(1, 6)]]
@@ -18,6 +19,9 @@ ENHET_SAKNAS = "Det finns ingen aktiv vårdenhet med HSA-id {hsa_id}."
 
 
 class RegistreraForm(forms.Form):
+    """Step 1. The home region is not a field: it is the region of the user's commission (the view shows it and the
+    service sets it), so a posted `region` is ignored."""
+
     personnummer = forms.CharField(
         label="Personnummer eller samordningsnummer",
         max_length=15,
@@ -27,7 +31,6 @@ class RegistreraForm(forms.Form):
     namn = forms.CharField(label="Namn", max_length=200)
     kontaktuppgifter = forms.CharField(label="Telefon / adress", max_length=300, required=False)
     kontaktvag = forms.ChoiceField(label="Önskad kontaktväg", choices=Kontaktvag.choices)
-    region = forms.ModelChoiceField(label="Hemregion", queryset=Region.objects.all(), empty_label=None)
     kommun = forms.CharField(label="Kommun", max_length=100, required=False)
     remitterande_hsa = forms.CharField(
         label="Remitterande enhet (HSA-id)", max_length=64, required=False, help_text="T.ex. SE2321000180-OGON01"
@@ -97,42 +100,95 @@ class BedomForm(VersionForm):
     motivering = forms.CharField(label="Motivering", widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
+class AvtalsradField(forms.ChoiceField):
+    """The choice of agreement line. A value outside the listed (usable) lines is not answered with Django's
+    "… finns inte bland tillgängliga alternativ" (which shows the internal id): ErbjudandeForm.clean() says why
+    that line cannot be used."""
+
+    def validate(self, value):
+        forms.Field.validate(self, value)
+
+
+HSA_ID_MAX = 64
+INGEN_ENHET_AN = "Ange vårdenhetens HSA-id, så visas de avtalsrader som kan användas för den."
+
+
 class ErbjudandeForm(VersionForm):
-    vardenhet = forms.CharField(label="Vårdenhet (HSA-id)", max_length=64)
-    avtalsrad = forms.TypedChoiceField(label="Avtalsrad", coerce=int, empty_value=None, required=False, choices=[])
+    vardenhet = forms.CharField(label="Vårdenhet (HSA-id)", max_length=HSA_ID_MAX)
+    avtalsrad = AvtalsradField(label="Avtalsrad", required=False, choices=[])
     forvantat_datum = forms.DateField(label="Förväntat datum för vården", widget=DATE, required=False)
     erbjudet_via = forms.ChoiceField(label="Erbjudet via", choices=Erbjudande.Via.choices)
     svarsfrist = forms.DateField(label="Svar senast", widget=DATE)
 
     def __init__(self, *args, arende: Arende, **kwargs):
         super().__init__(*args, **kwargs)
-        from avtal.models import Avtalsrad
-
-        rader = Avtalsrad.objects.filter(kva=arende.kva).select_related("avtal", "avtal__vardgivare")
-        # Only the chosen unit's provider's lines, so the list stays short at national scale.
-        hsa = (self.data.get(self.add_prefix("vardenhet")) if self.is_bound else self.initial.get("vardenhet")) or ""
-        hsa = hsa.replace("\x00", "")  # PostgreSQL text cannot hold NUL; the field's own validation reports it
-        enhet = Vardenhet.objects.filter(hsa_id__iexact=hsa.strip()).first() if hsa.strip() else None
-        if enhet is not None and enhet.vardgivare_id:
-            rader = rader.filter(avtal__vardgivare_id=enhet.vardgivare_id)
-        rader = rader.order_by("avtal__avtal_id")
-        self.fields["avtalsrad"].choices = [("", "Inget avtal")] + [
-            (r.pk, f"{r.avtal.avtal_id} – {r.avtal.vardgivare.namn} ({r.pris_kr or '–'} kr)") for r in rader[:200]
-        ]
+        self.arende = arende
+        self.enhet = self._vald_enhet()
+        self.datum = self._planerat_datum()
+        self.anvandbara: dict[int, object] = {}
         self.fields["svarsfrist"].initial = timezone.localdate() + timedelta(days=14)
+        falt = self.fields["avtalsrad"]
+        if self.enhet is None:
+            falt.choices = [("", "Inget avtal")]
+            falt.help_text = INGEN_ENHET_AN
+            return
+        # Only lines an offer may use (issue 22 finding 4, issue 14 point 5); the provider's other lines of the
+        # KVÅ group are named in the help text with the reason they are missing.
+        rader, hindrade = services.avtalsrader_for_erbjudande(arende=arende, vardenhet=self.enhet, datum=self.datum)
+        self.anvandbara = {r.pk: r for r in rader}
+        falt.choices = [("", "Inget avtal")] + [
+            (r.pk, f"{r.avtal.avtal_id} – {r.avtal.vardgivare.namn} ({r.pris_kr or '–'} kr)") for r in rader
+        ]
+        if hindrade:
+            falt.help_text = f"Visas inte (planerat datum {self.datum:%Y-%m-%d}): " + " ".join(
+                " ".join(skal) for _rad, skal in hindrade
+            )
+
+    def _vald_enhet(self):
+        """The unit named in the form data (bound) or the initial data, if it is an active unit. A value no HSA-id
+        can be (too long, NUL) is not looked up: the field's own validation reports it (issue 22, finding 8)."""
+        hsa = (self.data.get(self.add_prefix("vardenhet")) if self.is_bound else self.initial.get("vardenhet")) or ""
+        hsa = str(hsa).strip()
+        if not hsa or len(hsa) > HSA_ID_MAX or "\x00" in hsa:
+            return None
+        return Vardenhet.objects.filter(hsa_id__iexact=hsa, aktiv=True).select_related("vardgivare").first()
+
+    def _planerat_datum(self):
+        """The planned date the lines must be valid on: the form's "Förväntat datum", else today."""
+        if self.is_bound:
+            try:
+                datum = self.fields["forvantat_datum"].clean(self.data.get(self.add_prefix("forvantat_datum")))
+            except ValidationError:
+                datum = None
+            if datum is not None:
+                return datum
+        return timezone.localdate()
 
     def clean_vardenhet(self):
         hsa = self.cleaned_data["vardenhet"].strip()
-        enhet = Vardenhet.objects.filter(hsa_id__iexact=hsa, aktiv=True).first()
-        if enhet is None:
+        if self.enhet is None or self.enhet.hsa_id.upper() != hsa.upper():
             raise ValidationError(ENHET_SAKNAS.format(hsa_id=hsa))
-        return enhet
+        return self.enhet
 
-    def clean_avtalsrad(self):
-        from avtal.models import Avtalsrad
-
-        pk = self.cleaned_data.get("avtalsrad")
-        return Avtalsrad.objects.select_related("avtal").get(pk=pk) if pk else None
+    def clean(self):
+        cleaned = super().clean()
+        valt = cleaned.get("avtalsrad")
+        if not valt:
+            cleaned["avtalsrad"] = None
+            return cleaned
+        enhet = cleaned.get("vardenhet")
+        if enhet is None:  # the unit's own error says what to fix first
+            cleaned["avtalsrad"] = None
+            return cleaned
+        pk = heltal(valt)
+        if pk in self.anvandbara:
+            cleaned["avtalsrad"] = self.anvandbara[pk]
+            return cleaned
+        datum = cleaned.get("forvantat_datum") or timezone.localdate()
+        self.add_error(
+            "avtalsrad", services.avtalsrad_hinder(rad_pk=pk, arende=self.arende, vardenhet=enhet, datum=datum)
+        )
+        return cleaned
 
 
 class SvarForm(VersionForm):

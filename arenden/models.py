@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q, Subquery
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
@@ -228,6 +229,20 @@ class Arende(FSMModelMixin, models.Model):
         pass
 
 
+class ArendeHandelseQuerySet(models.QuerySet):
+    def for_mottagande_enhet(self):
+        """What the receiving unit may see of one case's history (PDL, issue 22 finding 6): the rows from the
+        patient's acceptance of the unit's offer on. Not the rounds before it – other units' offers, withdrawals,
+        the patient's reasons for saying no – nor the home region's assessment and handling. Call it on one case's
+        rows (`arende.handelser`); without an acceptance nothing is left."""
+        accepterat = self.filter(fran_status=Status.HITTA_VARDGIVARE, till_status=Status.FORMEDLA).order_by(
+            "-tidpunkt", "-id"
+        )
+        fran_tid = Subquery(accepterat.values("tidpunkt")[:1])
+        fran_id = Subquery(accepterat.values("id")[:1])
+        return self.filter(Q(tidpunkt__gt=fran_tid) | Q(tidpunkt=fran_tid, id__gte=fran_id))
+
+
 class ArendeHandelse(models.Model):
     """History: one row per transition or change (from, to, who, commission, when, why)."""
 
@@ -239,6 +254,8 @@ class ArendeHandelse(models.Model):
     uppdrag = models.CharField(max_length=200, blank=True)
     tidpunkt = models.DateTimeField(default=timezone.now)
     motivering = models.TextField(blank=True)
+
+    objects = ArendeHandelseQuerySet.as_manager()
 
     class Meta:
         ordering = ["tidpunkt", "id"]
@@ -274,6 +291,13 @@ class Anteckning(models.Model):
 
 def _svarsfrist_default():
     return timezone.localdate() + timedelta(days=14)
+
+
+class ErbjudandeQuerySet(models.QuerySet):
+    def for_mottagande_enhet(self, vardenhet_id):
+        """The offers a receiving unit may see of a case (PDL, issue 14 point 12): its own accepted offer – not other
+        units' offers, nor its own withdrawn or declined ones of earlier rounds with their internal reasons."""
+        return self.filter(vardenhet_id=vardenhet_id, status=Erbjudande.Status.ACCEPTERAT)
 
 
 class Erbjudande(models.Model):
@@ -312,6 +336,8 @@ class Erbjudande(models.Model):
     paminnelse_skapad = models.DateTimeField(null=True, blank=True)
     lamnat_av = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     skapad = models.DateTimeField(default=timezone.now)
+
+    objects = ErbjudandeQuerySet.as_manager()
 
     class Meta:
         ordering = ["skapad", "id"]
@@ -415,6 +441,9 @@ class Atkomstlogg(models.Model):
     region_kod = models.CharField(max_length=2, blank=True, db_index=True, help_text="Ärendets hemregion")
     case_id = models.CharField("ärende-id", max_length=19, db_index=True)
     handling = models.CharField(max_length=100)
+    # What a coordinator typed into the log review's search (a case ID of any region, an HSA-id): recorded as a
+    # search, not as an access to the case it names (issue 22); `case_id` is then empty.
+    sokterm = models.CharField("sökterm", max_length=100, blank=True, default="")
     ip = models.GenericIPAddressField(null=True, blank=True)
 
     objects = AtkomstloggQuerySet.as_manager()

@@ -37,8 +37,7 @@ def anvandbara_rader(
 
     rader = list(
         Avtalsrad.objects.filter(kva_id=kva_kod)
-        .giltiga(datum)
-        .nyttjbara_av(region_kod)
+        .anvandbara(region_kod=region_kod, datum=datum)
         .med_volym()
         .values("id", "avtal_id", "avtal__avtal_id", "avtal__avtalsagare_id", "pris_kr", "ersattningsmodell",
                 "takvolym", "left")

@@ -89,6 +89,27 @@ class AvtalsradQuerySet(models.QuerySet):
         """Lines of agreements that cover the unit (AvtalQuerySet.omfattar)."""
         return self.filter(avtal__in=Avtal.objects.omfattar(vardenhet))
 
+    def anvandbara(self, *, region_kod: str, datum, vardenhet=None):
+        """Usable lines – the rule, written once: of an agreement valid on `datum` that `region_kod` may use and, when
+        a unit is given, that covers `vardenhet` (its provider's agreement). The search, the offer form and the
+        offer service all ask this."""
+        qs = self.giltiga(datum).nyttjbara_av(region_kod)
+        return qs.omfattar(vardenhet) if vardenhet is not None else qs
+
+    def med_hinder(self, *, region_kod: str, datum, vardenhet):
+        """Annotates why each line is not `anvandbara` for that region, day and unit, by the same three rules:
+        `ej_giltig`, `ej_nyttjbar`, `ej_omfattar` (booleans; all False = usable)."""
+        alla = self.model.objects.all()
+
+        def utanfor(qs):
+            return ~Exists(qs.filter(pk=OuterRef("pk")))
+
+        return self.annotate(
+            ej_giltig=utanfor(alla.giltiga(datum)),
+            ej_nyttjbar=utanfor(alla.nyttjbara_av(region_kod)),
+            ej_omfattar=utanfor(alla.omfattar(vardenhet)),
+        )
+
 
 class Avtal(models.Model):
     """One agreement, identified by the owning region's reference (diarienummer)."""

@@ -1,6 +1,7 @@
 """/lagesbild/importer/: import runs with their errors, file upload, and "Kör inkorgen nu" with progress."""
 
 import logging
+import uuid
 
 from celery.result import AsyncResult
 from django.conf import settings
@@ -129,10 +130,18 @@ def uppgift_status(request: HttpRequest, task_id: str) -> HttpResponse:
     return render(request, "lagesbild/importer.html#uppgift", {"uppgift": _uppgift_status(task_id)})
 
 
+FEL_OKAND_UPPGIFT = "Körningen i adressen (uppgift) finns inte. Starta en ny körning eller välj en i listan nedan."
+
+
 def _uppgift_status(task_id: str, result=None) -> dict | None:
     if not task_id:
         return None
-    result = result or AsyncResult(task_id)
+    if result is None:
+        try:
+            task_id = str(uuid.UUID(task_id))  # Celery's task ids; anything else ("/", "../..") names no run
+        except ValueError:
+            return {"id": "", "klar": True, "text": FEL_OKAND_UPPGIFT, "klara": 0, "totalt": 0, "fel": True}
+        result = AsyncResult(task_id)
     try:
         state = result.state
         info = result.info if isinstance(result.info, dict) else {}

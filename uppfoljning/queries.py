@@ -265,6 +265,7 @@ def per_vardgivare(qs) -> list[dict]:
             formedlade=Count("id"),
             utforda=Count("id", filter=utford),
             inom_garanti=Count("id", filter=utford & Q(utfort_datum__lte=F("vardgaranti_datum"))),
+            fakturerade=Count("id", filter=Q(faktura_belopp__isnull=False)),
             fakturerat=Sum("faktura_belopp"),
         )
         .order_by("-formedlade", "vardgivare_namn")

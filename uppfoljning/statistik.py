@@ -1,7 +1,9 @@
 """Builds the follow-up tables (and their charts) for a selection; the page, the exports and the reports use this."""
 
+from dataclasses import replace
+
 from uppfoljning import queries as q
-from uppfoljning.tabell import Tabell, antal, dagar, kr, procent, text
+from uppfoljning.tabell import Tabell, antal, dagar, kr, procent, skydda, skydda_kolumn, text
 from uppfoljning.urval import Urval
 from vardformedling.charts import Serie, stapeldiagram
 from vardformedling.models import Region
@@ -59,6 +61,7 @@ def _nyckeltal(k: dict, e: dict, sparat: dict, u: bool) -> Tabell:
 
 
 def _manader(rader: list[dict], u: bool) -> Tabell:
+    # Each column adds up to a key figure (registered, brokered, performed): secondary suppression per column.
     t = Tabell(
         "manader",
         TABELLER["manader"],
@@ -75,6 +78,8 @@ def _manader(rader: list[dict], u: bool) -> Tabell:
         forklaring="Efter registreringsmånad: hur många av månadens ärenden som förmedlats och fått vård.",
         undertryckt=u,
     )
+    for kolumn in (1, 2, 3):
+        skydda_kolumn(t.rader, kolumn)
     t.diagram = stapeldiagram(
         titel="Förmedlade patienter per månad",
         beskrivning=(
@@ -95,6 +100,7 @@ def _manader(rader: list[dict], u: bool) -> Tabell:
 def _orsaker(nyckel: str, rader: list[tuple[str, int]], u: bool, forklaring: str) -> Tabell:
     t = Tabell(nyckel, TABELLER[nyckel], ["Orsak", "Antal"], [[text(a), antal(n, u)] for a, n in rader])
     t.forklaring, t.undertryckt = forklaring, u
+    skydda_kolumn(t.rader, 1)  # the reasons add up to a key figure (declined offers, cases ended early)
     t.diagram = stapeldiagram(
         titel=TABELLER[nyckel],
         beskrivning=f"Stapeldiagram: {TABELLER[nyckel].lower()}. Samma siffror finns i tabellen bredvid.",
@@ -135,8 +141,8 @@ def _kostnad(k: dict, u: bool) -> Tabell:
         TABELLER["kostnad"],
         ["Kostnad", "Antal ärenden", "Summa"],
         [
-            [text("Fakturerat belopp"), antal(k["fakturerade"], u), kr(k["faktura_summa"] or 0)],
-            [text("Reseersättning (sjukresor)"), antal(k["med_resa"], u), kr(k["rese_summa"] or 0)],
+            [text("Fakturerat belopp"), antal(k["fakturerade"], u), kr(k["faktura_summa"] or 0, k["fakturerade"], u)],
+            [text("Reseersättning (sjukresor)"), antal(k["med_resa"], u), kr(k["rese_summa"] or 0, k["med_resa"], u)],
         ],
         undertryckt=u,
     )
@@ -146,23 +152,26 @@ def _floden(rader: list[dict], u: bool, regionnamn: dict[str, str]) -> Tabell:
     mottagande = sorted({r["mottagande_region"] for r in rader})
     remitterande = sorted({r["region_id"] for r in rader})
     celler = {(r["region_id"], r["mottagande_region"]): r["n"] for r in rader}
+    tabellrader = []
+    for rr in remitterande:
+        rad = [antal(celler.get((rr, m), 0), u) for m in mottagande]
+        summa = antal(sum(celler.get((rr, m), 0) for m in mottagande), u)
+        if not summa.dold:  # a row with its sum shown: no suppressed cell may be the sum minus the others
+            rad, dolj_summa = skydda(rad)
+            summa = replace(summa, skyddad=dolj_summa)
+        tabellrader.append([text(f"{rr} {regionnamn.get(rr, '')}"), *rad, summa])
     return Tabell(
         "floden",
         TABELLER["floden"],
         ["Remitterande region ↓ / mottagande →", *[f"{k} {regionnamn.get(k, '')}" for k in mottagande], "Summa"],
-        [
-            [text(f"{rr} {regionnamn.get(rr, '')}")]
-            + [antal(celler.get((rr, m), 0), u) for m in mottagande]
-            + [antal(sum(celler.get((rr, m), 0) for m in mottagande), u)]
-            for rr in remitterande
-        ],
+        tabellrader,
         forklaring="Ärenden med mottagande enhet: patientens hemregion (rader) och den mottagande enhetens region.",
         undertryckt=u,
     )
 
 
 def _vardgivare(rader: list[dict], u: bool) -> Tabell:
-    return Tabell(
+    t = Tabell(
         "vardgivare",
         TABELLER["vardgivare"],
         ["Vårdgivare", "Förmedlade", "Utförd vård", "Inom vårdgarantin", "Fakturerat"],
@@ -172,13 +181,17 @@ def _vardgivare(rader: list[dict], u: bool) -> Tabell:
                 antal(r["formedlade"], u),
                 antal(r["utforda"], u),
                 procent(r["inom_garanti"], r["utforda"], u),
-                kr(r["fakturerat"] or 0),
+                kr(r["fakturerat"] or 0, r["fakturerade"], u),
             ]
             for r in rader
         ],
         undertryckt=u,
         max_rader=VISA_RADER,
     )
+    # Brokered, performed and invoiced add up over the providers to key figures and the cost table's sum.
+    for kolumn in (1, 2, 4):
+        skydda_kolumn(t.rader, kolumn)
+    return t
 
 
 def _avtal(rader: list[dict], u: bool) -> Tabell:

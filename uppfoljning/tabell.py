@@ -1,22 +1,27 @@
 """Table cells and tables of the follow-up page: one structure rendered as HTML and written as CSV/XLSX.
 
-Suppression is decided when a cell is made: a patient count of 1–4 becomes "<5", and a figure derived from
-fewer than 5 patients (a rate, a median) becomes "–", so the page and every export show the same thing.
+Primary suppression is decided when a cell is made: a patient count of 1–4 becomes "<5", and a figure derived
+from fewer than 5 patients (a rate, a median, a mean, a sum of money) becomes "–". Secondary suppression
+(`skydda`) then hides one more cell wherever a suppressed cell could be worked out from a published total (see
+README, "Uppföljning"): such a cell shows "..". Both happen before rendering, so the page and every export
+(CSV, XLSX, monthly reports) show the same thing.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 GRANS = 5
 UNDERTRYCKT = "<5"
 FOR_FA = "–"
+SKYDDAD = ".."  # hidden so that a suppressed cell cannot be recovered from a total (secondary suppression)
 
 
 @dataclass(frozen=True)
 class Cell:
     varde: object  # int, float, Decimal, str or None
     typ: str = "text"  # text | antal | procent | dagar | kr
-    undertryckt: bool = False
+    undertryckt: bool = False  # primary: fewer than 5 patients
+    skyddad: bool = False  # secondary: hidden so that a suppressed cell in its group cannot be recovered
 
     @property
     def num(self) -> bool:
@@ -27,6 +32,8 @@ class Cell:
         """The value as shown on the page and written to exports (Swedish number format)."""
         if self.undertryckt:
             return UNDERTRYCKT if self.typ == "antal" else FOR_FA
+        if self.skyddad:
+            return SKYDDAD
         v = self.varde
         if v is None:
             return "–"
@@ -43,7 +50,7 @@ class Cell:
     @property
     def export(self) -> object:
         """Raw numbers for spreadsheets; suppressed cells as their marker text."""
-        if self.undertryckt:
+        if self.dold:
             return self.text
         if self.varde is None:
             return ""
@@ -52,8 +59,12 @@ class Cell:
         return self.varde
 
     @property
+    def dold(self) -> bool:
+        return self.undertryckt or self.skyddad
+
+    @property
     def diagramvarde(self) -> float | None:
-        if self.undertryckt or self.varde is None or self.typ == "text":
+        if self.dold or self.varde is None or self.typ == "text":
             return None
         return float(self.varde)
 
@@ -80,8 +91,43 @@ def dagar(v: float | None, underlag: int, undertryck: bool) -> Cell:
     return Cell(round(float(v), 1), "dagar", undertryckt=undertryck and underlag < GRANS)
 
 
-def kr(v) -> Cell:
-    return Cell(Decimal(v) if v is not None else None, "kr")
+def kr(v, underlag: int, undertryck: bool) -> Cell:
+    """A sum of money over `underlag` cases: "–" when suppression is on and the count of cases is (1–4) – the sum
+    of one invoice is that invoice."""
+    return Cell(Decimal(v) if v is not None else None, "kr", undertryckt=undertryck and 0 < (underlag or 0) < GRANS)
+
+
+def _skyddat(dolda: list[Cell]) -> bool:
+    """The hidden cells of a group whose total is published cannot be recovered: none, or at least two that
+    (for patient counts) hold at least GRANS together – their sum is what anyone can compute from the total."""
+    if not dolda:
+        return True
+    if len(dolda) < 2:
+        return False
+    return any(c.typ != "antal" for c in dolda) or sum(int(c.varde or 0) for c in dolda) >= GRANS
+
+
+def skydda(celler: list[Cell]) -> tuple[list[Cell], bool]:
+    """Secondary suppression of one group of cells that add up to a published total (a table row and its sum, a
+    column and the key figure it adds up to). While the group is not `_skyddat`, the smallest shown non-zero cell
+    is hidden too ("..") – so the total minus the shown cells is the sum of at least two hidden cells, never one
+    small cell. Returns the cells and whether the total itself must be hidden (no cell left to hide)."""
+    celler = list(celler)
+    while not _skyddat([c for c in celler if c.dold]):
+        kandidater = [i for i, c in enumerate(celler) if not c.dold and c.varde]
+        if not kandidater:
+            return celler, True
+        i = min(kandidater, key=lambda j: (celler[j].varde, j))
+        celler[i] = replace(celler[i], skyddad=True)
+    return celler, False
+
+
+def skydda_kolumn(rader: list[list[Cell]], kolumn: int) -> bool:
+    """`skydda` for column `kolumn` of the rows (in place); True when the column's total must be hidden."""
+    celler, dolj_total = skydda([r[kolumn] for r in rader])
+    for r, c in zip(rader, celler, strict=True):
+        r[kolumn] = c
+    return dolj_total
 
 
 @dataclass
@@ -106,6 +152,10 @@ class Tabell:
     @property
     def har_undertryckta(self) -> bool:
         return any(c.undertryckt for r in self.rader for c in r)
+
+    @property
+    def har_skyddade(self) -> bool:
+        return any(c.skyddad for r in self.rader for c in r)
 
     def kolumn(self, i: int) -> list[Cell]:
         return [r[i] for r in self.rader]

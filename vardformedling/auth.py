@@ -4,6 +4,7 @@
 against the SITHS IdP and maps its claims (HSA-id, name, commissions) onto User/Medarbetaruppdrag.
 """
 
+from django.conf import settings
 from django.contrib.auth.backends import BaseBackend
 from django.db import transaction
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
@@ -15,11 +16,18 @@ CLAIM_NAME = "name"
 CLAIM_COMMISSIONS = "commissions"
 
 
+def stub_tillaten() -> bool:
+    """The sign-in stub may answer: AUTH_MODE=stub, and DEBUG on or SITHS_STUB_ALLOWED=1 (settings.py refuses to
+    start otherwise; this holds also where settings are changed at run time)."""
+    return settings.AUTH_MODE == "stub" and (settings.DEBUG or settings.SITHS_STUB_ALLOWED)
+
+
 class SithsStubBackend(BaseBackend):
-    """Stands in for the SITHS IdP: a known, active HSA-id with a commission signs in."""
+    """Stands in for the SITHS IdP: a known, active HSA-id with a commission signs in (only where the stub is
+    allowed, `stub_tillaten`)."""
 
     def authenticate(self, request, hsa_id=None, **kwargs):
-        if not hsa_id:
+        if not hsa_id or not stub_tillaten():
             return None
         user = User.objects.filter(hsa_id=hsa_id.strip(), is_active=True).first()
         if user is None or not user.uppdrag.exists():

@@ -3,10 +3,12 @@
 from django.conf import settings
 from django.core.checks import Error, register
 
+from vardformedling.auth import stub_tillaten
+
 
 @register(deploy=False)
 def stub_login_not_in_production(app_configs, **kwargs):
-    if settings.AUTH_MODE == "stub" and not settings.DEBUG and not settings.SITHS_STUB_ALLOWED:
+    if settings.AUTH_MODE == "stub" and not stub_tillaten():
         return [
             Error(
                 "Inloggningsattrappen (AUTH_MODE=stub) är påslagen med DEBUG av.",

@@ -1,7 +1,8 @@
 """Settings for Vårdförmedlingstjänsten, read from the environment (shared/CONTRACTS.md).
 
 Embedded default (no DATABASE_URL/REDIS_URL): SQLite, eager Celery, local-memory cache.
-Production: DEBUG off, a real SECRET_KEY and ALLOWED_HOSTS are required.
+Production: DEBUG off, a real SECRET_KEY and ALLOWED_HOSTS are required; sign-in is OIDC (the SITHS stub only with
+AUTH_MODE=stub and SITHS_STUB_ALLOWED=1, else no process starts).
 """
 
 import os
@@ -117,10 +118,20 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "vardformedling.User"
-AUTH_MODE = os.environ.get("AUTH_MODE", "stub").strip().lower()
+# Safe by default: with DEBUG off the sign-in is OIDC against the SITHS IdP. The stub (sign in by choosing an HSA-id)
+# is for development (DEBUG on) and for demo or test environments that say so explicitly with SITHS_STUB_ALLOWED=1.
+# The refusal is here, in the settings every process loads (gunicorn's wsgi, Celery worker and beat, manage.py), so
+# no process starts with the stub in production; the system check vardformedling.E001 repeats it for `check`.
+AUTH_MODE = os.environ.get("AUTH_MODE", "stub" if DEBUG else "oidc").strip().lower()
 if AUTH_MODE not in {"stub", "oidc"}:
     raise ImproperlyConfigured("AUTH_MODE måste vara 'stub' eller 'oidc'.")
 SITHS_STUB_ALLOWED = env_bool("SITHS_STUB_ALLOWED", default=False)
+STUB_VAGRAD = (
+    "Inloggningsattrappen (AUTH_MODE=stub) startar inte med DEBUG av: den loggar in vem som helst som anger ett "
+    "HSA-id. Använd AUTH_MODE=oidc i produktion, eller sätt SITHS_STUB_ALLOWED=1 för en demo- eller testmiljö."
+)
+if AUTH_MODE == "stub" and not DEBUG and not SITHS_STUB_ALLOWED:
+    raise ImproperlyConfigured(STUB_VAGRAD)
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

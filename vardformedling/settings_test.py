@@ -8,6 +8,7 @@ os.environ.setdefault("ALLOWED_HOSTS", "*")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("STATIC_MANIFEST", "0")
 os.environ.setdefault("WHITENOISE_USE_FINDERS", "1")
+os.environ.setdefault("AUTH_MODE", "stub")  # the demo identities sign in by HSA-id; production defaults to oidc
 os.environ.setdefault("SITHS_STUB_ALLOWED", "1")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/vardformedling")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")

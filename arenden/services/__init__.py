@@ -6,7 +6,13 @@ transitions (Swedish ValidationError), and writes a history row (ArendeHandelse)
 
 from arenden.services._common import ANDRAT_AV_ANNAN, OTILLATEN_OVERGANG
 from arenden.services.avslut import arende_avsluta, arende_avsluta_tidigt, avtalspris, uppfoljning_registrera
-from arenden.services.erbjudanden import erbjudande_aterkalla, erbjudande_besvara, erbjudande_lamna
+from arenden.services.erbjudanden import (
+    avtalsrad_hinder,
+    avtalsrader_for_erbjudande,
+    erbjudande_aterkalla,
+    erbjudande_besvara,
+    erbjudande_lamna,
+)
 from arenden.services.formedling import (
     DOKUMENT,
     arende_aterremittera,
@@ -16,18 +22,22 @@ from arenden.services.formedling import (
     vard_utford,
 )
 from arenden.services.registrering import (
+    DubblettFel,
     anteckning_skapa,
     arende_bedom,
     arende_registrera,
     arende_tilldela,
+    dubblettkontroll,
     handlaggare_kandidater,
     oppet_dubblett,
+    registreringsregion,
 )
 
 __all__ = [
     "ANDRAT_AV_ANNAN",
     "DOKUMENT",
     "OTILLATEN_OVERGANG",
+    "DubblettFel",
     "anteckning_skapa",
     "arende_aterremittera",
     "arende_avsluta",
@@ -37,11 +47,15 @@ __all__ = [
     "arende_registrera",
     "arende_tilldela",
     "avtalspris",
+    "avtalsrad_hinder",
+    "avtalsrader_for_erbjudande",
+    "dubblettkontroll",
     "erbjudande_aterkalla",
     "erbjudande_besvara",
     "erbjudande_lamna",
     "handlaggare_kandidater",
     "oppet_dubblett",
+    "registreringsregion",
     "remiss_bekrafta",
     "resa_registrera",
     "uppfoljning_registrera",

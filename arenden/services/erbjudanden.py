@@ -13,16 +13,71 @@ from arenden.services._common import (
     volym_reservera,
     volym_slapp,
 )
-from avtal.models import Avtal
+from avtal.models import Avtalsrad
 
 RAD_FEL_KVA = "Avtalsraden gäller {rad_kva}, men ärendet gäller {kva}."
-RAD_FEL_ENHET = "Avtalsraden gäller inte {enhet}."
+RAD_FEL_ENHET = "Avtal {avtal} omfattar inte {enhet}."
+RAD_EJ_GILTIG = "Avtal {avtal} gäller {fran} – {till}, inte det planerade datumet {datum}."
+RAD_EJ_NYTTJBAR = "Avtal {avtal} (region {agare}) får inte nyttjas av region {region}."
+RAD_OKAND = "Den valda avtalsraden finns inte för {enhet} och {kva}. Välj en rad i listan, eller Inget avtal."
 ENHET_INAKTIV = "{enhet} är inte aktiv i katalogen."
 SVARSFRIST_FEL = "Svarsfristen kan inte ligga före dagens datum."
 REDAN_BESVARAT = "Erbjudandet är redan {status}."
 ORSAK_KRAVS = "Välj varför patienten tackade nej."
 ANNAT_ACCEPTERAT = "Ärendet har redan ett accepterat erbjudande."
 ERBJUDANDE_ATERKALLA_FEL = "Ett accepterat erbjudande kan bara återkallas innan remissen skickats."
+
+
+def avtalsrader_for_erbjudande(*, arende, vardenhet, datum) -> tuple[list, list[tuple]]:
+    """The lines an offer of this case at `vardenhet` may use on `datum` (the planned date), and the other lines of
+    the case's KVÅ group at the unit's provider with why each cannot be used: (usable, [(line, reasons), …]).
+
+    Usable is `Avtalsrad.objects.anvandbara` (valid on `datum`, usable by the case's region, covering the unit); the
+    reasons come from the same three rules (`med_hinder`). Two queries."""
+    anvandbara = list(
+        Avtalsrad.objects.filter(kva_id=arende.kva_id)
+        .anvandbara(region_kod=arende.region_id, datum=datum, vardenhet=vardenhet)
+        .select_related("avtal", "avtal__vardgivare")
+        .order_by("avtal__avtal_id", "avtal__avtalsagare_id")[:200]
+    )
+    ovriga = (
+        Avtalsrad.objects.filter(kva_id=arende.kva_id, avtal__vardgivare_id=vardenhet.vardgivare_id)
+        .exclude(pk__in=[r.pk for r in anvandbara])
+        .med_hinder(region_kod=arende.region_id, datum=datum, vardenhet=vardenhet)
+        .select_related("avtal")
+        .order_by("avtal__avtal_id", "avtal__avtalsagare_id")[:50]
+    )
+    return anvandbara, [(rad, _hinder(rad, arende=arende, vardenhet=vardenhet, datum=datum)) for rad in ovriga]
+
+
+def _hinder(rad, *, arende, vardenhet, datum) -> list[str]:
+    """Why an annotated line (`med_hinder`) cannot be used, in Swedish; empty when it can."""
+    avtal = rad.avtal
+    skal = []
+    if rad.ej_omfattar:
+        skal.append(RAD_FEL_ENHET.format(avtal=avtal.avtal_id, enhet=vardenhet.namn))
+    if rad.ej_giltig:
+        skal.append(
+            RAD_EJ_GILTIG.format(avtal=avtal.avtal_id, fran=avtal.giltig_fran, till=avtal.giltig_till, datum=datum)
+        )
+    if rad.ej_nyttjbar:
+        skal.append(RAD_EJ_NYTTJBAR.format(avtal=avtal.avtal_id, agare=avtal.avtalsagare_id, region=arende.region_id))
+    return skal
+
+
+def avtalsrad_hinder(*, rad_pk, arende, vardenhet, datum) -> list[str]:
+    """Why the line `rad_pk` cannot be used for an offer of this case at this unit on `datum` (empty: it can)."""
+    rad = (
+        Avtalsrad.objects.filter(pk=rad_pk)
+        .med_hinder(region_kod=arende.region_id, datum=datum, vardenhet=vardenhet)
+        .select_related("avtal")
+        .first()
+        if rad_pk is not None
+        else None
+    )
+    if rad is None or rad.kva_id != arende.kva_id:
+        return [RAD_OKAND.format(enhet=vardenhet.namn, kva=arende.kva_id)]
+    return _hinder(rad, arende=arende, vardenhet=vardenhet, datum=datum)
 
 
 def _las_erbjudande(erbjudande) -> Erbjudande:
@@ -42,7 +97,9 @@ def erbjudande_lamna(
     svarsfrist=None,
     version=None,
 ) -> Erbjudande:
-    """Records an offer (step 2). The agreement line, if any, must cover the case's KVÅ group and the unit."""
+    """Records an offer (step 2). The agreement line, if any, must be of the case's KVÅ group and usable
+    (`Avtalsrad.objects.anvandbara`): valid on the planned date (`forvantat_datum`, else today), usable by the
+    case's region and covering the unit."""
     with transaction.atomic():
         arende = las_arende(arende, version)
         kontrollera_status(arende, [Status.HITTA_VARDGIVARE], "lämna erbjudanden")
@@ -51,8 +108,13 @@ def erbjudande_lamna(
         if avtalsrad is not None:
             if avtalsrad.kva_id != arende.kva_id:
                 raise ValidationError({"avtalsrad": RAD_FEL_KVA.format(rad_kva=avtalsrad.kva_id, kva=arende.kva_id)})
-            if not Avtal.objects.filter(pk=avtalsrad.avtal_id).omfattar(vardenhet).exists():
-                raise ValidationError({"avtalsrad": RAD_FEL_ENHET.format(enhet=vardenhet.namn)})
+            datum = forvantat_datum or timezone.localdate()
+            anvandbar = Avtalsrad.objects.filter(pk=avtalsrad.pk).anvandbara(
+                region_kod=arende.region_id, datum=datum, vardenhet=vardenhet
+            )
+            if not anvandbar.exists():
+                skal = avtalsrad_hinder(rad_pk=avtalsrad.pk, arende=arende, vardenhet=vardenhet, datum=datum)
+                raise ValidationError({"avtalsrad": skal})
         if svarsfrist is not None and svarsfrist < timezone.localdate():
             raise ValidationError({"svarsfrist": SVARSFRIST_FEL})
         erbjudande = Erbjudande(

@@ -1,5 +1,7 @@
 """Step 1: register and assess a case; assign a handler; notes."""
 
+from dataclasses import dataclass
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -11,6 +13,17 @@ from vardformedling import personnummer as pnr
 from vardformedling.models import Medarbetaruppdrag, Roll
 
 DUBBLETT = "Patienten har redan ett öppet ärende för samma KVÅ-grupp: {case_id}."
+# Outside the user's own region: neither the case ID nor the region (a navigator may learn only what their access
+# allows, PDL), only that the patient may already be brokered and whom to ask.
+DUBBLETT_ANNAN_REGION = (
+    "Patienten kan redan vara förmedlad för samma vårdtjänst i en annan region. Kontakta patientens hemregion "
+    "innan du registrerar ett nytt ärende."
+)
+REGION_FEL = (
+    "Ärendet registreras i ditt medarbetaruppdrags region ({egen}). Ett ärende i en annan region registreras av "
+    "den regionens vårdlotsar."
+)
+UPPDRAG_FEL = "Ärenden registreras av en vårdlots eller koordinator med ett uppdrag i en region."
 BESLUTSDATUM_FRAMTID = "Beslutsdatum kan inte ligga i framtiden."
 MOTIVERING_KRAVS = "Skriv en motivering när patienten inte är lämplig för vårdförmedling."
 ASA_FEL = "ASA-klass ska vara 1–5."
@@ -38,17 +51,55 @@ REGISTRERINGSFALT = (
 
 
 def oppet_dubblett(*, personnummer: str, kva, exclude_pk=None) -> Arende | None:
+    """The oldest open case, in any region, for the same patient and KVÅ group. The only place the personnummer is
+    looked up across regions (a later privacy change replaces it by a keyed hash without touching the callers)."""
     qs = Arende.objects.oppna().filter(personnummer=personnummer, kva=kva)
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
     return qs.order_by("skapad").first()
 
 
+@dataclass(frozen=True)
+class Dubblett:
+    """An open case found by the duplicate check. `egen_region`: in the checking user's region, so the case may be
+    named; otherwise only that there is one (and the access log gets the row, not the user)."""
+
+    arende: Arende
+    egen_region: bool
+
+    @property
+    def meddelande(self) -> str:
+        return DUBBLETT.format(case_id=self.arende.case_id) if self.egen_region else DUBBLETT_ANNAN_REGION
+
+
+class DubblettFel(ValidationError):
+    """Registration refused because of an open duplicate; `dubblett` says what the user may be told."""
+
+    def __init__(self, dubblett: Dubblett):
+        super().__init__(dubblett.meddelande, code="dubblett" if dubblett.egen_region else "dubblett_annan_region")
+        self.dubblett = dubblett
+
+
+def dubblettkontroll(*, personnummer: str, kva, region_kod: str, exclude_pk=None) -> Dubblett | None:
+    """The duplicate check of a registration in region `region_kod`, region-aware (issue 22, finding 2)."""
+    befintligt = oppet_dubblett(personnummer=personnummer, kva=kva, exclude_pk=exclude_pk)
+    if befintligt is None:
+        return None
+    return Dubblett(arende=befintligt, egen_region=befintligt.region_id == region_kod)
+
+
+def registreringsregion(uppdrag):
+    """The home region of a new case: the region of the registering navigator's or coordinator's commission."""
+    if uppdrag is None or uppdrag.roll not in (Roll.VARDLOTS, Roll.KOORDINATOR) or uppdrag.region_id is None:
+        raise ValidationError(UPPDRAG_FEL, code="uppdrag")
+    return uppdrag.region
+
+
 def arende_registrera(
     *,
     anvandare,
-    uppdrag=None,
-    region,
+    uppdrag,
+    region=None,
     personnummer: str,
     kva,
     beslutsdatum,
@@ -60,13 +111,19 @@ def arende_registrera(
 ) -> Arende:
     """Registers a case (step 1) with a gap-free case ID for its region and year.
 
-    The guarantee deadline is the decision date + the region's guarantee (90 days or shorter). A second open
-    case for the same patient and KVÅ group is refused unless `tillat_dubblett` (the form shows a warning).
-    If `lamplig` is given, the assessment is recorded in the same transaction.
+    The home region is the commission's (`registreringsregion`); a `region` other than that is refused, never
+    used. The guarantee deadline is the decision date + the region's guarantee (90 days or shorter). A second open
+    case for the same patient and KVÅ group is refused with `DubblettFel` unless `tillat_dubblett` (the form shows
+    a warning, naming the case only within the user's region). If `lamplig` is given, the assessment is recorded
+    in the same transaction.
     """
     okanda = set(fakta) - set(REGISTRERINGSFALT)
     if okanda:
         raise TypeError(f"Okända fält: {', '.join(sorted(okanda))}")
+    egen = registreringsregion(uppdrag)
+    if region is not None and region.pk != egen.pk:
+        raise ValidationError({"region": REGION_FEL.format(egen=egen)}, code="region")
+    region = egen
     nummer = pnr.normalise(personnummer)
     idag = idag or timezone.localdate()
     if beslutsdatum > idag:
@@ -76,9 +133,9 @@ def arende_registrera(
         raise ValidationError({"asa_klass": ASA_FEL})
     with transaction.atomic():
         if not tillat_dubblett:
-            befintligt = oppet_dubblett(personnummer=nummer, kva=kva)
-            if befintligt:
-                raise ValidationError(DUBBLETT.format(case_id=befintligt.case_id), code="dubblett")
+            dubblett = dubblettkontroll(personnummer=nummer, kva=kva, region_kod=region.pk)
+            if dubblett:
+                raise DubblettFel(dubblett)
         arende = Arende(
             case_id=case_ids.generate(region_kod=region.kod, ar=idag.year),
             region=region,
@@ -167,11 +224,15 @@ def anteckning_skapa(*, arende, anvandare, text: str, typ: str = Anteckning.Typ.
 
 
 __all__ = [
+    "Dubblett",
+    "DubblettFel",
     "Status",
     "anteckning_skapa",
     "arende_bedom",
     "arende_registrera",
     "arende_tilldela",
+    "dubblettkontroll",
     "handlaggare_kandidater",
     "oppet_dubblett",
+    "registreringsregion",
 ]

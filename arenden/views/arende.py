@@ -44,9 +44,12 @@ def _context(request, arende, *, bunden=None, meddelande=None, niva="ok", anteck
 
     mottagare = ar_mottagare(request)
     erbjudanden = arende.erbjudanden.select_related("vardenhet", "avtalsrad__avtal")
+    handelser = arende.handelser.select_related("anvandare")
     if mottagare:
-        # A receiving unit needs only its own offer, not the other units the patient was offered.
-        erbjudanden = erbjudanden.filter(vardenhet_id=arende.mottagande_enhet_id)
+        # A receiving unit sees only what concerns it (PDL): its accepted offer and the history from the patient's
+        # acceptance on – not other units' offers, withdrawals or the patient's reasons; notes not at all (below).
+        erbjudanden = erbjudanden.for_mottagande_enhet(request.uppdrag.vardenhet_id)
+        handelser = handelser.for_mottagande_enhet()
     erbjudanden = list(erbjudanden)
     for e in erbjudanden:
         e.atgarder = [(a, formular(a, e.pk)) for a in mojliga if a.galler(arende, e)]
@@ -57,7 +60,7 @@ def _context(request, arende, *, bunden=None, meddelande=None, niva="ok", anteck
         "erbjudanden": erbjudanden,
         "overforingar": list(arende.overforingar.select_related("mottagare")),
         "resor": list(arende.resor.all()),
-        "handelser": list(arende.handelser.select_related("anvandare")),
+        "handelser": list(handelser),
         "anteckningar": [] if mottagare else list(arende.anteckningar.select_related("anvandare")[:50]),
         "anteckning_form": None if mottagare else anteckning_form or f.AnteckningForm(prefix="anteckning"),
         "mottagare": mottagare,

@@ -120,12 +120,15 @@ def loggkontroll(request: HttpRequest) -> HttpResponse:
                 qs = qs.none()
         else:
             qs = qs.filter(Q(hsa_id__iexact=q))
+    # The review is logged for the coordinator's region; what was typed is a search term, not an access to the case
+    # it may name (which can be another region's).
     Atkomstlogg.objects.create(
         hsa_id=request.user.hsa_id,
         uppdrag=request.uppdrag.etikett,
         region_kod=region,
-        case_id=case_ids.normalise(q) if q and not fel and case_ids.looks_like_case_id(q) else "",
-        handling=f"loggkontroll: {q}"[:100] if q else "loggkontroll",
+        case_id="",
+        handling="loggkontroll, sökning" if q else "loggkontroll",
+        sokterm=q[:100],
         ip=request.META.get("REMOTE_ADDR") or None,
     )
     sida = Paginator(qs.order_by("-tidpunkt", "-id"), 50).get_page(request.GET.get("sida"))

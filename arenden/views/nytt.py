@@ -9,13 +9,13 @@ from django.views.decorators.cache import never_cache
 from arenden import services
 from arenden.access import logga
 from arenden.forms import RegistreraForm
-from arenden.models import Arende
 from vardformedling.decorators import require_perm
 
 
 @never_cache
 @require_perm("arenden.registrera")
 def arende_nytt(request: HttpRequest) -> HttpResponse:
+    """The case's home region is the commission's; a duplicate is named only within it (issue 22, findings 2–3)."""
     dubblett = None
     if request.method == "POST":
         form = RegistreraForm(request.POST)
@@ -24,26 +24,25 @@ def arende_nytt(request: HttpRequest) -> HttpResponse:
             data["remitterande_enhet"] = data.pop("remitterande_hsa")
             try:
                 arende = services.arende_registrera(anvandare=request.user, uppdrag=request.uppdrag, **data)
+            except services.DubblettFel as exc:
+                # The check read another case of this patient: logged for that case (and its region's review),
+                # whether or not the user may open it.
+                egen = exc.dubblett.egen_region
+                logga(request, [exc.dubblett.arende], "dubblettkontroll" if egen else "dubblettkontroll, annan region")
+                dubblett = {"case_id": exc.dubblett.arende.case_id if egen else "", "meddelande": exc.messages[0]}
+                form.add_error(None, exc)
             except ValidationError as exc:
-                if getattr(exc, "code", None) == "dubblett":
-                    dubblett = (
-                        Arende.objects.visible_to(request.user, request.uppdrag)
-                        .oppna()
-                        .filter(personnummer=data["personnummer"], kva=data["kva"])
-                        .first()
-                    )
-                    if dubblett:
-                        logga(request, [dubblett], "dubblettvarning")
-                    form.add_error(None, exc)
-                else:
-                    from arenden.views.arende import add_errors
+                from arenden.views.arende import add_errors
 
-                    add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, f"Ärendet {arende.case_id} är registrerat.")
                 return redirect("arenden:arende", case_id=arende.case_id)
     else:
-        form = RegistreraForm(initial={"region": request.uppdrag.region_id if request.uppdrag else None})
+        form = RegistreraForm()
     return render(
-        request, "arenden/nytt.html", {"form": form, "dubblett": dubblett}, status=422 if form.errors else 200
+        request,
+        "arenden/nytt.html",
+        {"form": form, "dubblett": dubblett, "region": request.uppdrag.region if request.uppdrag else None},
+        status=422 if form.errors else 200,
     )

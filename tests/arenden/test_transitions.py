@@ -19,12 +19,15 @@ def test_registration_sets_guarantee_deadline_from_region_and_writes_history(reg
 
 
 def test_registration_uses_shorter_guarantee_of_region(registrera):
-    from vardformedling.models import Region
+    from tests.factories import make_user
+    from vardformedling.models import Medarbetaruppdrag, Region, Roll
 
     halland = Region.objects.get(kod="13")
     halland.vardgaranti_dagar = 60
     halland.save()
-    a = registrera(region=halland, beslutsdatum=date(2026, 1, 10))
+    lots13 = make_user(Roll.VARDLOTS, "13")
+    uppdrag = Medarbetaruppdrag.objects.get(user=lots13)
+    a = registrera(anvandare=lots13, uppdrag=uppdrag, region=halland, beslutsdatum=date(2026, 1, 10))
     assert a.vardgaranti_datum == date(2026, 3, 11)
 
 

@@ -184,3 +184,32 @@ def test_an_empty_capacity_post_is_refused_with_a_message_not_shown_as_a_blank_f
     assert response.status_code == 400
     assert assert_handled(response)
     assert not Kapacitetsannons.objects.exists()
+
+
+def test_an_overlong_unit_in_an_offer_is_refused_in_swedish_before_it_reaches_a_query(case_in_search):
+    # Issue 22: a 100,000-character `vardenhet` reached an `iexact` lookup before the length check (a 500 on SQLite,
+    # "LIKE or GLOB pattern too complex"). PostgreSQL takes the query, so the test looks at the queries themselves.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    lots, arende = case_in_search
+    lang = "SE" + "x" * 100_000
+    data = {
+        "version": arende.version,
+        "vardenhet": lang,
+        "erbjudet_via": "telefon",
+        "svarsfrist": (timezone.localdate() + timedelta(days=14)).isoformat(),
+    }
+    client = _client(lots)
+    for url, send in (
+        (f"/arenden/{arende.case_id}/erbjudanden/nytt/", lambda u: client.post(u, data)),
+        (f"/arenden/{arende.case_id}/erbjudanden/nytt/", lambda u: client.get(u, {"vardenhet": lang})),
+    ):
+        with CaptureQueriesContext(connection) as queries:
+            response = send(url)
+        assert not [q["sql"] for q in queries if "x" * 1000 in q["sql"]], "the over-long HSA-id reached a query"
+        messages = assert_handled(response)
+    assert response.status_code == 200
+    assert not Erbjudande.objects.exists()
+    post = client.post(f"/arenden/{arende.case_id}/erbjudanden/nytt/", data)
+    assert post.status_code == 422 and "som mest 64 tecken" in post.content.decode(), messages

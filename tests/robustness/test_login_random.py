@@ -10,7 +10,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from tests.factories import VardenhetFactory, make_user
-from tests.robustness.web import HYP, VALUES, assert_handled, counts, form_data
+from tests.robustness.web import HYP, SONDER, VALUES, assert_handled, counts, form_data
 from vardformedling.middleware import SESSION_UPPDRAG
 from vardformedling.models import Medarbetaruppdrag, Roll, User
 
@@ -91,3 +91,19 @@ def test_switching_commission_with_random_input_only_ever_picks_one_of_the_users
             transaction.set_rollback(True)
 
     switch()
+
+
+@pytest.mark.parametrize("varde", SONDER, ids=["snedstreck", "a-b", "upp-upp", "100000-tecken"])
+def test_sign_in_and_commission_switch_take_path_like_and_very_long_values_in_every_field(konto, tva_uppdrag, varde):
+    for data in ({"hsa_id": varde}, {"hsa_id": "SE2321000180-HYP1", "next": varde}):
+        anonym = Client()
+        response = anonym.post("/login/", data)
+        assert_handled(response, ok=(200, 302, 400, 429))
+        if response.status_code == 302:
+            assert _local(response["Location"]), response["Location"]
+    client, egna, _annans = tva_uppdrag
+    for data in ({"uppdrag": varde}, {"uppdrag": str(min(egna)), "next": varde}):
+        response = client.post("/uppdrag/byt/", data)
+        assert_handled(response, ok=(302,))
+        assert _local(response["Location"]), response["Location"]
+        assert client.session.get(SESSION_UPPDRAG) in (None, *egna)

@@ -17,7 +17,7 @@ from katalog.models import KatalogImport
 from lagesbild import tabell
 from sok.forms import SokForm
 from tests.factories import make_user
-from tests.robustness.web import FEW, HYP, NASTY, VALUES, assert_handled, edge_dates, form_data
+from tests.robustness.web import FEW, HYP, NASTY, SONDER, VALUES, assert_handled, edge_dates, form_data
 from uppfoljning.statistik import TABELLER
 from uppfoljning.urval import SOM, UTFALL
 from vardformedling.models import Roll
@@ -183,11 +183,17 @@ def _parameter(name: str, extra: dict) -> st.SearchStrategy:
     return st.one_of(st.sampled_from(goda), VALUES) if goda else VALUES
 
 
-def _sveper(client, namn: str, sokvag, *, extra: dict | None = None, exempel=(), installning=FEW) -> None:
+def _sveper(
+    client, namn: str, sokvag, *, extra: dict | None = None, exempel=(), installning=FEW, konkret: str = ""
+) -> None:
     """Random values for every GET parameter of view `namn` at `sokvag` (a path, or a strategy of paths), as a page
-    and as an HTMX request; `exempel` are parameter sets always tried (at `sokvag` if it is a path)."""
+    and as an HTMX request; `exempel` are parameter sets always tried (at `sokvag` if it is a path). Then every
+    parameter with each of `SONDER` (path-like and very long values), at `sokvag` or, for a strategy of paths, at
+    the real path `konkret`."""
     extra = extra or {}
     params = GET_SIDOR[namn][0]
+    sondvag = sokvag if isinstance(sokvag, str) else konkret
+    assert sondvag or not params, f"{namn}: give `konkret`, a real path to try SONDER in its parameters at"
     vagar = sokvag if isinstance(sokvag, st.SearchStrategy) else st.just(sokvag)
     parametrar = st.fixed_dictionaries({}, optional={p: _parameter(p, extra) for p in params})
 
@@ -198,11 +204,15 @@ def _sveper(client, namn: str, sokvag, *, extra: dict | None = None, exempel=(),
     for data in reversed(exempel):
         run = example(path=sokvag, data=data, htmx={})(run)
     installning(run)()
+    for param in params:
+        for varde in SONDER:
+            for htmx in ({}, {"HTTP_HX_REQUEST": "true"}):
+                assert_handled(client.get(sondvag, {param: varde}, **htmx))
 
 
 def _segment(goda: list[str]) -> st.SearchStrategy:
     """A path segment: a real value, a nasty one or any text, quoted as a browser would."""
-    return st.one_of(st.sampled_from(goda), st.sampled_from(NASTY), st.text(min_size=1, max_size=40)).map(
+    return st.one_of(st.sampled_from(goda), st.sampled_from([*NASTY, *SONDER]), st.text(min_size=1, max_size=40)).map(
         lambda s: quote(s, safe="") or "x"
     )
 
@@ -299,7 +309,7 @@ def test_avtal_pages_with_random_parameters_never_fail(db, klient):
     detalj = st.one_of(_segment(ids), st.sampled_from(ids).map(lambda i: quote(i, safe="/"))).map(
         lambda i: f"/avtal/{i}/"
     )
-    _sveper(lots, "avtal:detalj", detalj, extra=extra)
+    _sveper(lots, "avtal:detalj", detalj, extra=extra, konkret=f"/avtal/{quote(ids[0], safe='/')}/")
     lots.logout()
     admin = klient(Roll.ADMINISTRATOR, None)
     _sveper(admin, "avtal:uppladdning", "/avtal/uppladdning/")
@@ -333,7 +343,13 @@ def test_case_pages_with_random_parameters_never_fail(arenden, lots, mottagare, 
     )
     fall = st.one_of(st.sampled_from(ids), st.sampled_from(ids).map(lambda i: i.replace("-", "").lower()))
     _sveper(client, "arenden:arende", st.one_of(fall, _segment(ids)).map(lambda i: f"/arenden/{i}/"))
-    _sveper(client, "arenden:erbjudande_nytt", fall.map(lambda i: f"/arenden/{i}/erbjudanden/nytt/"), extra=extra)
+    _sveper(
+        client,
+        "arenden:erbjudande_nytt",
+        fall.map(lambda i: f"/arenden/{i}/erbjudanden/nytt/"),
+        extra=extra,
+        konkret=f"/arenden/{arenden[1].case_id}/erbjudanden/nytt/",
+    )
     erbjudanden = [str(pk) for pk in Erbjudande.objects.values_list("pk", flat=True)]
     brev = st.tuples(fall, st.sampled_from([*erbjudanden, "0", "9" * 30]))
     _sveper(client, "arenden:brev", brev.map(lambda t: f"/arenden/{t[0]}/erbjudanden/{t[1]}/brev/"))
@@ -434,3 +450,11 @@ def test_signing_out_with_random_fields_signs_out(client, lots):
     response = client.post("/logout/", {"next": "https://evil.example/", "x": "\x00"})
     assert response.status_code == 302 and response["Location"] == "/login/"
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize("uppgift", SONDER, ids=["snedstreck", "a-b", "upp-upp", "100000-tecken"])
+def test_an_import_task_in_the_url_that_names_no_run_is_answered_in_swedish(client_for, uppgift):
+    # Issue 22: `?uppgift=/` (also a/b, ../..) reached a URL reversal in the template: NoReverseMatch, a 500.
+    response = client_for(Roll.ADMINISTRATOR).get("/lagesbild/importer/", {"uppgift": uppgift})
+    assert response.status_code == 200
+    assert "Körningen i adressen (uppgift) finns inte" in assert_handled(response)[0]

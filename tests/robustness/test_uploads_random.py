@@ -14,7 +14,7 @@ from avtal.models import Avtal, Avtalsrad, AvtalsUppladdning, Uppladdningsstatus
 from katalog.models import KatalogImport, KvaGrupp, Vardenhet, Vardgivare, Vardutbud
 from lagesbild.models import ImportRun, ImportStatus, Leverans, Matvarde, VantetidManad
 from tests.robustness.strategies import SAMPLES, malformed_csv, malformed_xlsx
-from tests.robustness.web import HYP, assert_handled, counts, page_messages
+from tests.robustness.web import HYP, SONDER, assert_handled, counts, page_messages
 from vardformedling.models import Roll
 
 pytestmark = pytest.mark.django_db
@@ -223,3 +223,12 @@ def test_register_upload_with_random_files_never_fails_and_a_rejection_writes_no
 def test_running_the_inbox_with_random_fields_never_fails(admin, data):
     assert_handled(admin.post("/lagesbild/importer/kor/", data), ok=(302,))
     assert_handled(admin.post("/lagesbild/importer/kor/", data, HTTP_HX_REQUEST="true"), ok=(200,))
+
+
+@pytest.mark.parametrize("url", ["/katalog/import/", "/avtal/uppladdning/", "/lagesbild/importer/ladda-upp/"])
+def test_every_upload_field_takes_path_like_and_very_long_values_as_text_and_as_file_names(admin, url):
+    # The upload forms' one field, `fil`, posted as text (no file) and as a file whose name is path-like or long.
+    for varde in SONDER:
+        for data in ({"fil": varde}, {"fil": SimpleUploadedFile(varde[-200:] + ".csv", b"a;b\n1;2\n")}):
+            for htmx in ({}, {"HTTP_HX_REQUEST": "true"}):
+                assert_handled(admin.post(url, data, **htmx))
