@@ -127,10 +127,13 @@ class Nyckeltjanst(abc.ABC):
     def aktuell_version(self, region_kod: str) -> int:
         """The newest wrapping key version (the one `wrap` uses)."""
         versioner = self.versioner(kontrollera_region_kod(region_kod))
+        if not versioner and self.skapa_vid_behov:
+            if self._ny_region(region_kod):
+                return self.skapa(region_kod)
+            # Another process created the region between the two looks (its folder appears whole): read again.
+            versioner = self.versioner(region_kod)
         if versioner:
             return versioner[-1]
-        if self.skapa_vid_behov and self._ny_region(region_kod):
-            return self.skapa(region_kod)
         raise NyckelEjTillganglig(region_kod, Orsak.NYCKEL_SAKNAS, "regionen har ingen inslagningsnyckel ännu")
 
     def wrap(self, region_kod: str, data_key: bytes) -> bytes:
