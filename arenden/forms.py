@@ -9,6 +9,7 @@ from django.utils import timezone
 from arenden.models import Arende, Avslutsorsak, Erbjudande, Kontaktvag, Resa
 from arenden.services import DOKUMENT
 from katalog.models import KvaGrupp, Vardenhet
+from vardformedling import format as fmt
 from vardformedling import personnummer as pnr
 from vardformedling.models import Region
 
@@ -117,7 +118,8 @@ class ErbjudandeForm(VersionForm):
             rader = rader.filter(avtal__vardgivare_id=enhet.vardgivare_id)
         rader = rader.order_by("avtal__avtal_id")
         self.fields["avtalsrad"].choices = [("", "Inget avtal")] + [
-            (r.pk, f"{r.avtal.avtal_id} – {r.avtal.vardgivare.namn} ({r.pris_kr or '–'} kr)") for r in rader[:200]
+            (r.pk, f"{r.avtal.avtal_id} – {r.avtal.vardgivare.namn} ({fmt.kr(r.pris_kr) or 'pris saknas'})")
+            for r in rader[:200]
         ]
         self.fields["svarsfrist"].initial = timezone.localdate() + timedelta(days=14)
 

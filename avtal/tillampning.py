@@ -16,6 +16,7 @@ from django.utils import timezone
 from avtal.importer import FALTNAMN, RADNIVA, Analys, AvtalData, analysera
 from avtal.models import Avtal, Avtalsrad
 from katalog.models import KvaGrupp
+from vardformedling import format as fmt
 from vardformedling.importering.forhandsvisning import varde_text as _text
 
 RADFALT = [k for k in RADNIVA if k != "kva_grupp"]  # a line's own values: price, model, cap, terms
@@ -81,7 +82,7 @@ def _skillnader(d: AvtalData, a: Avtal) -> list[dict]:
 
 
 def _rad_text(r: dict) -> str:
-    delar = [f"{_text(r.get('pris_kr'))} kr"]
+    delar = [fmt.kr(r.get("pris_kr")) or "pris saknas"]
     if r.get("takvolym") is not None:
         delar.append(f"tak {r['takvolym']}")
     if r.get("ersattningsmodell"):

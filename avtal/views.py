@@ -13,6 +13,7 @@ from django.views.decorators.http import require_safe
 from avtal.listning import STATUSAR, UPPHOR_DAGAR, exportera, filtrera, status_for
 from avtal.models import Avtal, Avtalsrad, Avtalstyp
 from katalog.models import KvaGrupp, Vardgivare
+from vardformedling import format as fmt
 from vardformedling.decorators import require_perm
 from vardformedling.models import Region
 
@@ -82,7 +83,8 @@ def radvarningar(rad: Avtalsrad) -> tuple[str, str] | None:
     for grans in VARNING_GRANSER:
         if andel >= grans:
             niva = "err" if grans == 95 else "warn"
-            return f"{rad.kva_id}: {andel} % av takvolymen ({rad.takvolym}) är använd eller reserverad", niva
+            tak = fmt.antal(rad.takvolym)
+            return f"{rad.kva_id}: {fmt.procent(andel)} av takvolymen ({tak}) är använd eller reserverad", niva
     return None
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from katalog.models import KvaGrupp, Vardenhet, Vardgivare, Vardutbud
+from vardformedling import format as fmt
 from vardformedling.importering import forhandsvisning
 from vardformedling.importering.fel import FilAvvisad, Importfel
 
@@ -191,7 +192,9 @@ def kontrollera_inaktivering(
         return
     andel = round(100 * antal / max(plan.aktiva, 1))
     grans = f"{settings.KATALOG_MAX_INAKTIVERING_ANDEL * 100:g}".replace(".", ",")
-    meddelande = FEL_FOR_MANGA_INAKTIVERAS.format(antal=antal, aktiva=plan.aktiva, andel=andel, grans=grans)
+    meddelande = FEL_FOR_MANGA_INAKTIVERAS.format(
+        antal=fmt.antal(antal), aktiva=fmt.antal(plan.aktiva), andel=fmt.tal(andel), grans=fmt.tal(grans)
+    )
     if kommando:
         meddelande += FEL_FOR_MANGA_KOMMANDO
     raise FilAvvisad([Importfel(None, "", meddelande)])

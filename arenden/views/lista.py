@@ -1,5 +1,7 @@
 """The worklist (/arenden/) and access-log review (loggkontroll)."""
 
+from datetime import date, datetime, time, timedelta
+
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -10,13 +12,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from arenden import case_id as case_ids
-from arenden.access import ar_mottagare, logga
+from arenden.access import ar_mottagare, handling_text, logga
 from arenden.models import STEG_FOR_STATUS, STEG_NAMN, Arende, Atkomstlogg, Status
 from arenden.services import handlaggare_kandidater
 from arenden.views.lista_html import options, rader_html
 from katalog.models import KvaGrupp
+from vardformedling import format as fmt
 from vardformedling.decorators import require_perm
-from vardformedling.indata import heltal
+from vardformedling.export import tabell_export
+from vardformedling.indata import citera, heltal
 
 PER_SIDA = 25
 RAD_FALT = (
@@ -97,38 +101,88 @@ def arende_lista(request: HttpRequest) -> HttpResponse:
         "handlaggare_options": options(((u.pk, u.namn) for u in handlaggare), g.get("handlaggare")),
         "g": request.GET,
         "snart": SNART_DAGAR,
+        "exempel_id": case_ids.EXEMPEL,
     }
     template = "arenden/lista.html#resultat" if request.htmx and not request.htmx.boosted else "arenden/lista.html"
     return render(request, template, ctx)
+
+
+LOGG_PER_SIDA = 50
+FEL_DATUM = "{falt}: ”{varde}” är inget datum. Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-12-07."
+FEL_DATUM_ORDNING = "Från-datumet ligger efter till-datumet; visar alla datum."
+LOGG_KOLUMNER = ["Tid", "HSA-id", "Medarbetaruppdrag", "Ärende", "Handling", "IP-adress"]
+
+
+def _logg_datum(varde: str | None, falt: str, fel: list[str]) -> date | None:
+    varde = (varde or "").strip()
+    if not varde:
+        return None
+    try:
+        return date.fromisoformat(varde)
+    except ValueError:
+        fel.append(FEL_DATUM.format(falt=falt, varde=citera(varde)))
+        return None
+
+
+def _logg_rad(r: Atkomstlogg) -> list[str]:
+    return [
+        fmt.tidpunkt(r.tidpunkt, sekunder=True),
+        r.hsa_id,
+        r.uppdrag,
+        r.case_id,
+        handling_text(r.handling),
+        r.ip or "",
+    ]
 
 
 @never_cache
 @require_safe
 @require_perm("arenden.loggkontroll")
 def loggkontroll(request: HttpRequest) -> HttpResponse:
-    """Coordinators review who read their region's cases, by case ID or HSA-id."""
+    """Coordinators review who read their region's cases, by case ID or HSA-id and date; CSV/XLSX export."""
     region = request.uppdrag.region_id
     qs = Atkomstlogg.objects.filter(region_kod=region)
-    q = (request.GET.get("q") or "").strip()
-    fel = ""
+    g = request.GET
+    q = (g.get("q") or "").strip()
+    fel: list[str] = []
     if q:
         if case_ids.looks_like_case_id(q):
             try:
                 qs = qs.filter(case_id=case_ids.normalise(q))
             except ValidationError as exc:
-                fel = exc.messages[0]
+                fel.append(exc.messages[0])
                 qs = qs.none()
         else:
             qs = qs.filter(Q(hsa_id__iexact=q))
+    fran, till = _logg_datum(g.get("fran"), "Från", fel), _logg_datum(g.get("till"), "Till", fel)
+    if fran and till and fran > till:
+        fel.append(FEL_DATUM_ORDNING)
+        fran = till = None
+    tz = timezone.get_current_timezone()
+    if fran:
+        qs = qs.filter(tidpunkt__gte=datetime.combine(fran, time.min, tzinfo=tz))
+    if till:
+        qs = qs.filter(tidpunkt__lt=datetime.combine(till + timedelta(days=1), time.min, tzinfo=tz))
+    export = g.get("export") if g.get("export") in {"csv", "xlsx"} else ""
+    sokt = q if q and case_ids.looks_like_case_id(q) and not fel else ""
     Atkomstlogg.objects.create(
         hsa_id=request.user.hsa_id,
         uppdrag=request.uppdrag.etikett,
         region_kod=region,
-        case_id=case_ids.normalise(q) if q and not fel and case_ids.looks_like_case_id(q) else "",
+        case_id=case_ids.normalise(sokt) if sokt else "",
         handling=f"loggkontroll: {q}"[:100] if q else "loggkontroll",
         ip=request.META.get("REMOTE_ADDR") or None,
     )
-    sida = Paginator(qs.order_by("-tidpunkt", "-id"), 50).get_page(request.GET.get("sida"))
-    params = request.GET.copy()
+    qs = qs.order_by("-tidpunkt", "-id")
+    if export:
+        period = f"{fran or 'start'}_{till or timezone.localdate()}"
+        rader = (_logg_rad(r) for r in qs.iterator(chunk_size=2000))
+        return tabell_export(f"loggkontroll_{region}_{period}", LOGG_KOLUMNER, rader, format=export)
+    sida = Paginator(qs, LOGG_PER_SIDA).get_page(g.get("sida"))
+    for r in sida.object_list:
+        r.handling_text = handling_text(r.handling)
+    params = g.copy()
     params.pop("sida", None)
-    return render(request, "arenden/logg.html", {"sida": sida, "q": q, "fel": fel, "querystring": params.urlencode()})
+    params.pop("export", None)
+    ctx = {"sida": sida, "q": q, "fran": fran, "till": till, "fel": fel, "querystring": params.urlencode()}
+    return render(request, "arenden/logg.html", ctx)
