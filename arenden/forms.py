@@ -104,9 +104,24 @@ class ErbjudandeForm(VersionForm):
     forvantat_datum = forms.DateField(label="Förväntat datum för vården", widget=DATE, required=False)
     erbjudet_via = forms.ChoiceField(label="Erbjudet via", choices=Erbjudande.Via.choices)
     svarsfrist = forms.DateField(label="Svar senast", widget=DATE)
+    efter_vardgaranti_motivering = forms.CharField(
+        label="Skäl att erbjuda vård efter vårdgarantins datum",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args, arende: Arende, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields[
+            "forvantat_datum"
+        ].help_text = (
+            f"Vårdgarantin löper ut {fmt.datum(arende.vardgaranti_datum)}. Ett senare datum kräver ett skäl nedan."
+        )
+        self.fields["efter_vardgaranti_motivering"].help_text = (
+            f"Fylls i bara när förväntat datum ligger efter {fmt.datum(arende.vardgaranti_datum)}. "
+            "Skälet sparas i ärendets historik."
+        )
         from avtal.models import Avtalsrad
 
         rader = Avtalsrad.objects.filter(kva=arende.kva).select_related("avtal", "avtal__vardgivare")

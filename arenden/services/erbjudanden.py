@@ -14,11 +14,17 @@ from arenden.services._common import (
     volym_slapp,
 )
 from avtal.models import Avtal
+from vardformedling import format as fmt
 
 RAD_FEL_KVA = "Avtalsraden gäller {rad_kva}, men ärendet gäller {kva}."
 RAD_FEL_ENHET = "Avtalsraden gäller inte {enhet}."
 ENHET_INAKTIV = "{enhet} är inte aktiv i katalogen."
 SVARSFRIST_FEL = "Svarsfristen kan inte ligga före dagens datum."
+EFTER_VARDGARANTI = (
+    "Förväntat datum {datum} ligger efter vårdgarantins datum {garanti}. Skriv varför patienten ändå erbjuds vården "
+    "(till exempel att ingen vårdgivare kan ge den tidigare), eller välj ett tidigare datum."
+)
+FORVANTAT_FORE_IDAG = "Förväntat datum kan inte ligga före dagens datum."
 REDAN_BESVARAT = "Erbjudandet är redan {status}."
 ORSAK_KRAVS = "Välj varför patienten tackade nej."
 ANNAT_ACCEPTERAT = "Ärendet har redan ett accepterat erbjudande."
@@ -40,9 +46,13 @@ def erbjudande_lamna(
     forvantat_datum=None,
     erbjudet_via: str = Erbjudande.Via.TELEFON,
     svarsfrist=None,
+    efter_vardgaranti_motivering: str = "",
     version=None,
 ) -> Erbjudande:
-    """Records an offer (step 2). The agreement line, if any, must cover the case's KVÅ group and the unit."""
+    """Records an offer (step 2). The agreement line, if any, must cover the case's KVÅ group and the unit.
+
+    Care expected after the care-guarantee date needs a reason (`efter_vardgaranti_motivering`), kept in the
+    history row; the letter then says plainly that the date is after the guarantee."""
     with transaction.atomic():
         arende = las_arende(arende, version)
         kontrollera_status(arende, [Status.HITTA_VARDGIVARE], "lämna erbjudanden")
@@ -55,6 +65,19 @@ def erbjudande_lamna(
                 raise ValidationError({"avtalsrad": RAD_FEL_ENHET.format(enhet=vardenhet.namn)})
         if svarsfrist is not None and svarsfrist < timezone.localdate():
             raise ValidationError({"svarsfrist": SVARSFRIST_FEL})
+        if forvantat_datum is not None and forvantat_datum < timezone.localdate():
+            raise ValidationError({"forvantat_datum": FORVANTAT_FORE_IDAG})
+        motivering = (efter_vardgaranti_motivering or "").strip()
+        efter_garanti = forvantat_datum is not None and forvantat_datum > arende.vardgaranti_datum
+        if efter_garanti and not motivering:
+            raise ValidationError(
+                {
+                    "efter_vardgaranti_motivering": EFTER_VARDGARANTI.format(
+                        datum=fmt.datum(forvantat_datum), garanti=fmt.datum(arende.vardgaranti_datum)
+                    )
+                },
+                code="efter_vardgaranti",
+            )
         erbjudande = Erbjudande(
             arende=arende,
             vardenhet=vardenhet,
@@ -67,12 +90,16 @@ def erbjudande_lamna(
             erbjudande.svarsfrist = svarsfrist
         erbjudande.full_clean(exclude=["arende", "vardenhet", "avtalsrad", "lamnat_av"])
         erbjudande.save()
+        handelse = f"Erbjudande lämnat: {vardenhet.namn} (svar senast {fmt.datum(erbjudande.svarsfrist)})"
+        if efter_garanti:
+            handelse = f"{handelse[:-1]}; vård efter vårdgarantins datum)"
         spara(
             arende,
             fran=arende.status,
-            handelse=f"Erbjudande lämnat: {vardenhet.namn} (svar senast {erbjudande.svarsfrist:%Y-%m-%d})",
+            handelse=handelse[:200],
             anvandare=anvandare,
             uppdrag=uppdrag,
+            motivering=motivering if efter_garanti else "",
         )
     return erbjudande
 
