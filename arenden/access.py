@@ -36,6 +36,7 @@ HANDLINGAR = {
     "visa ärende": "Visade ärendet",
     "ny anteckning": "Skrev en anteckning",
     "arbetslista": "Ärendelistan",
+    "arbetslista export": "Export av ärendelistan",
     "startsida": "Startsidan",
     "dubblettvarning": "Dubblettvarning vid registrering",
     "nytt erbjudande": "Formuläret för nytt erbjudande",

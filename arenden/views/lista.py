@@ -13,7 +13,7 @@ from django.views.decorators.http import require_safe
 
 from arenden import case_id as case_ids
 from arenden.access import ar_mottagare, handling_text, logga
-from arenden.models import STEG_FOR_STATUS, STEG_NAMN, Arende, Atkomstlogg, Status
+from arenden.models import STEG_FOR_STATUS, STEG_NAMN, Arende, Atkomstlogg, Status, kvar_text
 from arenden.services import handlaggare_kandidater
 from arenden.views.lista_html import options, rader_html
 from katalog.models import KvaGrupp
@@ -21,6 +21,7 @@ from vardformedling import format as fmt
 from vardformedling.decorators import require_perm
 from vardformedling.export import tabell_export
 from vardformedling.indata import citera, heltal
+from vardformedling.sortering import sortering as sortera
 
 PER_SIDA = 25
 RAD_FALT = (
@@ -36,6 +37,34 @@ RAD_FALT = (
     "handlaggare_id",
 )
 SNART_DAGAR = 14
+# Sortable columns (?sort=…&ordning=…); the case id breaks ties so pages never overlap.
+SORTERING = {
+    "arende": ("case_id",),
+    "kva": ("kva_id", "vardgaranti_datum"),
+    "status": ("status", "vardgaranti_datum"),
+    "vardgaranti": ("vardgaranti_datum",),
+    "handlaggare": ("handlaggare__namn", "vardgaranti_datum"),
+    "planerat": ("planerat_datum", "vardgaranti_datum"),
+}
+EXPORT_MAX = 10_000
+# No name or personnummer is even read for the export.
+EXPORT_FALT = (
+    *(f for f in RAD_FALT if f not in ("namn", "personnummer")),
+    "utfort_datum",
+    "handlaggare__namn",
+    "mottagande_enhet__namn",
+)
+EXPORT_KOLUMNER = [
+    "Ärende-id",
+    "KVÅ-grupp",
+    "Steg",
+    "Status",
+    "Vårdgaranti",
+    "Vårdgaranti, dagar kvar",
+    "Handläggare",
+    "Mottagande enhet",
+    "Planerat datum",
+]
 
 
 def _filtrera(request, qs):
@@ -70,11 +99,16 @@ def _filtrera(request, qs):
 @require_safe
 @require_perm("arenden.visa")
 def arende_lista(request: HttpRequest) -> HttpResponse:
-    """Worklist sorted by guarantee deadline; one access-log row per case row shown."""
+    """Worklist sorted by guarantee deadline (or a chosen column); one access-log row per case row shown.
+    `?export=csv|xlsx` downloads the whole selection without names or personnummer (the case ID is the handle)."""
     bas = Arende.objects.visible_to(request.user, request.uppdrag)
     qs, flik, fel = _filtrera(request, bas)
+    sortering = sortera(request.GET, list(SORTERING), "vardgaranti")
+    ordning = [f"-{f}" if sortering.fallande else f for f in SORTERING[sortering.sort]]
+    if request.GET.get("export") in {"csv", "xlsx"}:
+        return _exportera(request, qs.order_by(*ordning, "id"), request.GET["export"])
     # Only what the rows show (and the access log needs); the kva and receiving-unit rows are not shown.
-    qs = qs.select_related("handlaggare").only(*RAD_FALT, "handlaggare__namn").order_by("vardgaranti_datum", "id")
+    qs = qs.select_related("handlaggare").only(*RAD_FALT, "handlaggare__namn").order_by(*ordning, "id")
     sida = Paginator(qs, PER_SIDA).get_page(request.GET.get("sida"))
     rader = list(sida.object_list)
     logga(request, rader, "arbetslista")
@@ -102,9 +136,41 @@ def arende_lista(request: HttpRequest) -> HttpResponse:
         "g": request.GET,
         "snart": SNART_DAGAR,
         "exempel_id": case_ids.EXEMPEL,
+        "sortering": sortering,
+        "export_query": _utan(request.GET, "sida", "export"),
     }
     template = "arenden/lista.html#resultat" if request.htmx and not request.htmx.boosted else "arenden/lista.html"
     return render(request, template, ctx)
+
+
+def _utan(params, *nycklar: str) -> str:
+    p = params.copy()
+    for k in nycklar:
+        p.pop(k, None)
+    return p.urlencode()
+
+
+def _exportera(request, qs, format: str) -> HttpResponse:
+    """The worklist selection as CSV/XLSX: case facts only, never a name or personnummer; each case is logged."""
+    arenden = list(qs.select_related("handlaggare", "mottagande_enhet").only(*EXPORT_FALT)[:EXPORT_MAX])
+    logga(request, arenden, "arbetslista export")
+    idag = timezone.localdate()
+    rader = [
+        [
+            a.case_id,
+            a.kva_id,
+            str(a.steg),
+            a.get_status_display(),
+            fmt.datum(a.vardgaranti_datum),
+            kvar_text(a.dagar_kvar(idag)) if a.vardgaranti_bevakas else "vården utförd" if a.utfort_datum else "",
+            a.handlaggare.namn if a.handlaggare else "",
+            a.mottagande_enhet.namn if a.mottagande_enhet else "",
+            fmt.datum(a.planerat_datum),
+        ]
+        for a in arenden
+    ]
+    region = request.uppdrag.region_id or "enhet"
+    return tabell_export(f"arenden_{region}_{fmt.datum(idag)}", EXPORT_KOLUMNER, rader, format=format)
 
 
 LOGG_PER_SIDA = 50
