@@ -172,3 +172,12 @@ def test_page_works_when_the_cache_is_unreachable(kanda, client_for, settings):
     resp = client_for(Roll.KOORDINATOR, "06").get(URL)
     assert resp.status_code == 200
     assert _varden(resp)["Registrerade ärenden"] == "47"
+
+
+def test_the_description_follows_the_chosen_receiving_role_with_htmx_too(client_for):
+    from vardformedling.models import Roll
+
+    c = client_for(Roll.KOORDINATOR, "06")
+    r = c.get("/uppfoljning/", {"som": "mottagande"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="uppfoljning-resultat")
+    html = r.content.decode()
+    assert "som mottagande region" in html and "som remitterande region" not in html
