@@ -20,8 +20,8 @@ from vardformedling.importering import forhandsvisning
 from vardformedling.importering.fel import FilAvvisad, Importfel
 
 FEL_FOR_MANGA_INAKTIVERAS = (
-    "Filen skulle inaktivera {antal} av {aktiva} aktiva vårdenheter ({andel} %), fler än de {grans} % som tillåts "
-    "utan bekräftelse. Kontrollera att filen är ett fullständigt utdrag ur katalogen."
+    "Filen skulle inaktivera {antal} av {aktiva} aktiva vårdenheter ({andel}\u00a0%), fler än de {grans}\u00a0% som "
+    "tillåts utan bekräftelse. Kontrollera att filen är ett fullständigt utdrag ur katalogen."
 )
 FEL_FOR_MANGA_KOMMANDO = " Kör kommandot igen med --tillat-inaktivering om det är avsikten."
 

@@ -116,7 +116,7 @@ def test_start_panel_warns_coordinators_of_owner_and_user_regions(client_for, av
     html = client_for(Roll.KOORDINATOR, region="20").get("/").content.decode()
     assert "RD 2026/1 CJE: 90\u00a0% av takvolymen (10) använd, 1 kvar" in html
     html = client_for(Roll.KOORDINATOR, region="22").get("/").content.decode()
-    assert "RD 2026/1 CJE: 90 %" in html  # region 22 used the agreement within the last year
+    assert "RD 2026/1 CJE: 90\u00a0%" in html  # region 22 used the agreement within the last year
     html = client_for(Roll.KOORDINATOR, region="05").get("/").content.decode()
     assert "RD 2026/1" not in html
 
