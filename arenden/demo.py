@@ -63,8 +63,8 @@ class _Demo:
             region=region,
             personnummer=self.pnr(self.nr),
             namn=f"{FORNAMN[self.nr % len(FORNAMN)]} {EFTERNAMN[(self.nr // 3) % len(EFTERNAMN)]}",
-            kontaktuppgifter=f"{GATOR[self.nr % len(GATOR)]} {1 + self.nr % 40}, {ORTER[region.kod]}\n"
-            f"070-{1000000 + self.nr * 7919 % 8999999}",
+            kontaktuppgifter=f"{GATOR[self.nr % len(GATOR)]} {1 + self.nr % 40}, "
+            f"{ORTER.get(region.kod, region.residensstad)}\n070-{1000000 + self.nr * 7919 % 8999999}",
             kva=KvaGrupp.objects.get(kod=kva),
             beslutsdatum=self.idag - timedelta(days=dagar_sedan_beslut),
             asa_klass=1 + self.nr % 3,
