@@ -30,6 +30,37 @@ def ar_mottagare(request) -> bool:
     return bool(request.uppdrag and request.uppdrag.roll == Roll.MOTTAGARE)
 
 
+# What each access-log code means, as loggkontroll shows it (the codes stay in the log; "åtgärd <namn>" rows are
+# named by the action's own label in arenden/atgarder.py).
+HANDLINGAR = {
+    "visa ärende": "Visade ärendet",
+    "ny anteckning": "Skrev en anteckning",
+    "arbetslista": "Ärendelistan",
+    "arbetslista export": "Export av ärendelistan",
+    "startsida": "Startsidan",
+    "dubblettvarning": "Dubblettvarning vid registrering",
+    "nytt erbjudande": "Formuläret för nytt erbjudande",
+    "erbjudandebrev": "Erbjudandebrevet",
+    "loggkontroll": "Loggkontroll",
+}
+
+
+def handling_text(handling: str, sokterm: str = "") -> str:
+    """The Swedish label of an access-log code: "arbetslista" → "Ärendelistan", "åtgärd bedom" → "Åtgärd: Bedömning";
+    a log review's search is "Loggkontroll, sökte ”…”" (its term is kept apart from the case ID column)."""
+    if sokterm:
+        return f"Loggkontroll, sökte ”{sokterm}”"
+    if handling in HANDLINGAR:
+        return HANDLINGAR[handling]
+    if handling.startswith("åtgärd "):
+        from arenden.atgarder import ATGARDER
+
+        atgard = ATGARDER.get(handling.removeprefix("åtgärd "))
+        if atgard is not None:
+            return f"Åtgärd: {atgard.etikett}"
+    return handling
+
+
 def logga(request, arenden, handling: str) -> None:
     """One append-only row per case shown (time, HSA-id, commission, case ID, action, IP)."""
     uppdrag = request.uppdrag

@@ -124,6 +124,10 @@ def _arendets_region(arende: Arende) -> dict[str, Any]:
     return {"region_kod": arende.region_id}
 
 
+def _nuvarande_handlaggare(arende: Arende) -> dict[str, Any]:
+    return {"handlaggare": arende.handlaggare_id} if arende.handlaggare_id else {}
+
+
 def _faktura_belopp(arende: Arende) -> dict[str, Any]:
     return {"faktura_belopp": arende.faktura_belopp or services.avtalspris(arende)}
 
@@ -225,6 +229,7 @@ _ALLA = (
         tjanst=services.arende_tilldela,
         tillstand=tuple(OPPNA),
         formular_kwargs=_arendets_region,
+        initial=_nuvarande_handlaggare,  # the drop-down shows who handles the case now
         lyckades="Handläggare är tilldelad.",
         rubrik="Handläggare",
         etikett="Tilldela handläggare",

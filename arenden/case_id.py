@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from stdnum import luhn
 
-FEL_FORMAT = "Ärende-id ska skrivas VF-ÅÅÅÅ-RR-NNNNNN-K, till exempel VF-2026-20-000123-5."
 FEL_KONTROLLSIFFRA = "Kontrollsiffran i ärende-id {case_id} stämmer inte. Kontrollera att du skrivit av det rätt."
 
 _PATTERN = re.compile(r"^VF-?([0-9]{4})-?([0-9]{2})-?([0-9]{6})-?([0-9])$")  # ASCII digits: Luhn takes no others
@@ -19,6 +18,11 @@ _PATTERN = re.compile(r"^VF-?([0-9]{4})-?([0-9]{2})-?([0-9]{6})-?([0-9])$")  # A
 def format_case_id(ar: int, region_kod: str, nummer: int) -> str:
     digits = f"{ar:04d}{region_kod}{nummer:06d}"
     return f"VF-{ar:04d}-{region_kod}-{nummer:06d}-{luhn.calc_check_digit(digits)}"
+
+
+# The example shown in placeholders and messages, made by the real function so its check digit is right.
+EXEMPEL = format_case_id(2026, "20", 123)
+FEL_FORMAT = f"Ärende-id ska skrivas VF-ÅÅÅÅ-RR-NNNNNN-K, till exempel {EXEMPEL}."
 
 
 def normalise(value: str) -> str:

@@ -22,6 +22,13 @@ from vardformedling.personnummer import make_test_number
 
 FORNAMN = ["Anna", "Lars", "Maria", "Erik", "Karin", "Per", "Eva", "Nils", "Birgitta", "Sven", "Ingrid", "Olof"]
 EFTERNAMN = ["Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson"]
+GATOR = ["Storgatan", "Skolgatan", "Kyrkvägen", "Björkvägen", "Parkgatan", "Ringvägen"]
+ORTER = {"20": "791 71 Falun", "06": "553 20 Jönköping", "22": "871 31 Härnösand"}
+# Numbers the Swedish telecom regulator (PTS) sets aside for fiction, so no real line is ever printed in a demo letter.
+TELEFON = {"20": "08-465 004 20", "06": "08-465 004 06", "22": "08-465 004 22"}
+EFTER_GARANTI_SKAL = (
+    "Ingen vårdgivare kan ta emot patienten före vårdgarantins datum; patienten vill ha den tidigaste tiden."
+)
 ORDNING = ["behov", "hitta_vardgivare", "formedla", "remiss_skickad", "bekraftad", "utford", "uppfoljning", "avslutad"]
 
 
@@ -56,7 +63,8 @@ class _Demo:
             region=region,
             personnummer=self.pnr(self.nr),
             namn=f"{FORNAMN[self.nr % len(FORNAMN)]} {EFTERNAMN[(self.nr // 3) % len(EFTERNAMN)]}",
-            kontaktuppgifter=f"070-{1000000 + self.nr * 7919 % 8999999}",
+            kontaktuppgifter=f"{GATOR[self.nr % len(GATOR)]} {1 + self.nr % 40}, "
+            f"{ORTER.get(region.kod, region.residensstad)}\n070-{1000000 + self.nr * 7919 % 8999999}",
             kva=KvaGrupp.objects.get(kod=kva),
             beslutsdatum=self.idag - timedelta(days=dagar_sedan_beslut),
             asa_klass=1 + self.nr % 3,
@@ -80,17 +88,27 @@ class _Demo:
         if till == "hitta_vardgivare" and not forfallet:
             return a
         rad = self.rad(enhet, a.kva_id, a.region)
+        # Care in three weeks, or by the guarantee date when that comes first; a case already past its guarantee
+        # is offered the earliest care with the reason the service requires (the letter then says so).
+        forvantat = min(self.idag + timedelta(days=21), a.vardgaranti_datum)
+        skal = ""
+        if forvantat <= self.idag:
+            forvantat, skal = self.idag + timedelta(days=21), EFTER_GARANTI_SKAL
         e = services.erbjudande_lamna(
             arende=a,
             anvandare=user,
             uppdrag=uppdrag,
             vardenhet=enhet,
             avtalsrad=rad,
-            forvantat_datum=self.idag + timedelta(days=21),
+            forvantat_datum=forvantat,
             erbjudet_via=Erbjudande.Via.TELEFON,
+            efter_vardgaranti_motivering=skal,
         )
         if forfallet:
-            Erbjudande.objects.filter(pk=e.pk).update(svarsfrist=self.idag - timedelta(days=3))
+            # An offer made 17 days ago whose 14-day answer deadline passed 3 days ago (a task on the start page).
+            Erbjudande.objects.filter(pk=e.pk).update(
+                svarsfrist=self.idag - timedelta(days=3), skapad=timezone.now() - timedelta(days=17)
+            )
             return a
         try:
             services.erbjudande_besvara(erbjudande=e, anvandare=user, uppdrag=uppdrag, svar=True)
@@ -160,6 +178,8 @@ def load(stdout=None) -> None:
         _enhet("SE5561112220-ORT02"),
     )
     r20, r06, r22 = (Region.objects.get(kod=k) for k in ("20", "06", "22"))
+    for kod, telefon in TELEFON.items():
+        Region.objects.filter(kod=kod, vardformedling_telefon="").update(vardformedling_telefon=telefon)
     with transaction.atomic():
         # Vera Lots, Dalarna: every step for cataract, a few knee cases, early endings.
         for i, till in enumerate(ORDNING):

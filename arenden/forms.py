@@ -10,6 +10,7 @@ from arenden import services
 from arenden.models import Arende, Avslutsorsak, Erbjudande, Kontaktvag, Resa
 from arenden.services import DOKUMENT
 from katalog.models import KvaGrupp, Vardenhet
+from vardformedling import format as fmt
 from vardformedling import personnummer as pnr
 from vardformedling.indata import heltal
 
@@ -119,6 +120,12 @@ class ErbjudandeForm(VersionForm):
     forvantat_datum = forms.DateField(label="Förväntat datum för vården", widget=DATE, required=False)
     erbjudet_via = forms.ChoiceField(label="Erbjudet via", choices=Erbjudande.Via.choices)
     svarsfrist = forms.DateField(label="Svar senast", widget=DATE)
+    efter_vardgaranti_motivering = forms.CharField(
+        label="Skäl att erbjuda vård efter vårdgarantins datum",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args, arende: Arende, **kwargs):
         super().__init__(*args, **kwargs)
@@ -126,6 +133,15 @@ class ErbjudandeForm(VersionForm):
         self.enhet = self._vald_enhet()
         self.datum = self._planerat_datum()
         self.anvandbara: dict[int, object] = {}
+        self.fields[
+            "forvantat_datum"
+        ].help_text = (
+            f"Vårdgarantin löper ut {fmt.datum(arende.vardgaranti_datum)}. Ett senare datum kräver ett skäl nedan."
+        )
+        self.fields["efter_vardgaranti_motivering"].help_text = (
+            f"Fylls i bara när förväntat datum ligger efter {fmt.datum(arende.vardgaranti_datum)}. "
+            "Skälet sparas i ärendets historik."
+        )
         self.fields["svarsfrist"].initial = timezone.localdate() + timedelta(days=14)
         falt = self.fields["avtalsrad"]
         if self.enhet is None:
@@ -137,10 +153,11 @@ class ErbjudandeForm(VersionForm):
         rader, hindrade = services.avtalsrader_for_erbjudande(arende=arende, vardenhet=self.enhet, datum=self.datum)
         self.anvandbara = {r.pk: r for r in rader}
         falt.choices = [("", "Inget avtal")] + [
-            (r.pk, f"{r.avtal.avtal_id} – {r.avtal.vardgivare.namn} ({r.pris_kr or '–'} kr)") for r in rader
+            (r.pk, f"{r.avtal.avtal_id} – {r.avtal.vardgivare.namn} ({fmt.kr(r.pris_kr) or 'pris saknas'})")
+            for r in rader
         ]
         if hindrade:
-            falt.help_text = f"Visas inte (planerat datum {self.datum:%Y-%m-%d}): " + " ".join(
+            falt.help_text = f"Visas inte (planerat datum {fmt.datum(self.datum)}): " + " ".join(
                 " ".join(skal) for _rad, skal in hindrade
             )
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from katalog.models import KvaGrupp, Vardenhet
+from vardformedling import format as fmt
 from vardformedling.models import Region, Roll
 from vardformedling.personnummer import mask
 
@@ -49,6 +50,26 @@ STEG_NAMN = {
     5: "Uppföljning och betalning",
 }
 OPPNA = [s for s in Status.values if s not in (Status.AVSLUTAD, Status.AVSLUTAD_TIDIGT)]
+# States in which the patient still waits for care: the care-guarantee countdown runs (and a passed date is flagged)
+# only here; once care is performed (steps 4 "utförd" and 5) it stops.
+VANTAR_PA_VARD = [
+    Status.BEHOV,
+    Status.HITTA_VARDGIVARE,
+    Status.FORMEDLA,
+    Status.REMISS_SKICKAD,
+    Status.BEKRAFTAD,
+]
+
+
+def kvar_text(kvar: int) -> str:
+    """Days left until the care-guarantee date in words: "passerad", "löper ut i dag", "1 dag kvar", "12 dagar kvar"."""
+    if kvar < 0:
+        return "passerad"
+    if kvar == 0:
+        return "löper ut i dag"
+    return f"{fmt.dagar(kvar)} kvar"
+
+
 # States in which the receiving unit has the case in hand (after the offer to it was accepted).
 MOTTAGARE_STATUS = [Status.FORMEDLA, Status.REMISS_SKICKAD, Status.BEKRAFTAD, Status.UTFORD]
 
@@ -82,12 +103,18 @@ class ArendeQuerySet(models.QuerySet):
     def oppna(self):
         return self.filter(status__in=OPPNA)
 
+    def vantar_pa_vard(self):
+        """Open cases whose care is not yet performed: the ones the care guarantee still counts down for."""
+        return self.filter(status__in=VANTAR_PA_VARD)
+
     def forsenade(self, idag=None):
-        return self.oppna().filter(vardgaranti_datum__lt=idag or timezone.localdate())
+        return self.vantar_pa_vard().filter(vardgaranti_datum__lt=idag or timezone.localdate())
 
     def snart_forsenade(self, dagar=14, idag=None):
         idag = idag or timezone.localdate()
-        return self.oppna().filter(vardgaranti_datum__gte=idag, vardgaranti_datum__lte=idag + timedelta(days=dagar))
+        return self.vantar_pa_vard().filter(
+            vardgaranti_datum__gte=idag, vardgaranti_datum__lte=idag + timedelta(days=dagar)
+        )
 
 
 class Arende(FSMModelMixin, models.Model):
@@ -190,6 +217,15 @@ class Arende(FSMModelMixin, models.Model):
 
     def dagar_kvar(self, idag=None) -> int:
         return (self.vardgaranti_datum - (idag or timezone.localdate())).days
+
+    @property
+    def vardgaranti_bevakas(self) -> bool:
+        """Whether the care-guarantee countdown runs: the case is open and care is not yet performed."""
+        return self.status in VANTAR_PA_VARD
+
+    @property
+    def kvar_text(self) -> str:
+        return kvar_text(self.dagar_kvar())
 
     # --- transitions (called only from arenden.services) ---------------------------------------------
     @transition(field=status, source=Status.BEHOV, target=Status.HITTA_VARDGIVARE)

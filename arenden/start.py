@@ -3,6 +3,7 @@ receiving unit, referrals to confirm. Panels show case IDs only (no names), and 
 
 from django.utils import timezone
 
+from vardformedling import format as fmt
 from vardformedling import start
 from vardformedling.models import Roll
 from vardformedling.rules import active_role
@@ -20,7 +21,7 @@ def mina_arenden(request) -> dict | None:
     if roll not in {Roll.VARDLOTS, Roll.KOORDINATOR, Roll.MOTTAGARE}:
         return None
     from arenden.access import logga
-    from arenden.models import Arende, Erbjudande, Status
+    from arenden.models import Arende, Erbjudande, Status, kvar_text
 
     idag = timezone.localdate()
     synliga = Arende.objects.visible_to(request.user, request.uppdrag)
@@ -30,7 +31,7 @@ def mina_arenden(request) -> dict | None:
         logga(request, att_bekrafta + att_utfora, "startsida")
         rader = [_rad(a, f"{a.kva_id}: bekräfta remissen", "warn") for a in att_bekrafta]
         rader += [
-            _rad(a, f"{a.kva_id}: planerad {a.planerat_datum:%Y-%m-%d}" if a.planerat_datum else a.kva_id)
+            _rad(a, f"{a.kva_id}: planerad {fmt.datum(a.planerat_datum)}" if a.planerat_datum else a.kva_id)
             for a in att_utfora
         ]
         return {"rubrik": "Remisser att bekräfta och vård att utföra", "rader": rader, "tom": "Inga nya remisser."}
@@ -43,12 +44,18 @@ def mina_arenden(request) -> dict | None:
     )
     snart = list(synliga.snart_forsenade(dagar=14, idag=idag).exclude(pk__in=[a.pk for a in mina])[:ANTAL])
     logga(request, mina + [e.arende for e in forfallna] + snart, "startsida")
-    rader = [_rad(e.arende, f"svar på erbjudande saknas (frist {e.svarsfrist:%Y-%m-%d})", "err") for e in forfallna]
+    rader = [_rad(e.arende, f"svar på erbjudande saknas (frist {fmt.datum(e.svarsfrist)})", "err") for e in forfallna]
     for a in mina:
-        kvar = (a.vardgaranti_datum - idag).days
-        niva = "err" if kvar < 0 else ("warn" if kvar <= 14 else "")
-        rader.append(_rad(a, f"{a.kva_id}, steg {a.steg}, vårdgaranti {a.vardgaranti_datum:%Y-%m-%d}", niva))
-    rader += [_rad(a, f"vårdgarantin löper ut {a.vardgaranti_datum:%Y-%m-%d}", "warn") for a in snart]
+        text = f"{a.kva_id}, steg {a.steg}, vårdgaranti {fmt.datum(a.vardgaranti_datum)}"
+        niva = ""
+        if a.vardgaranti_bevakas:  # once care is performed the guarantee no longer counts down
+            kvar = a.dagar_kvar(idag)
+            niva = "err" if kvar < 0 else ("warn" if kvar <= 14 else "")
+            text += f" ({kvar_text(kvar)})"
+        else:
+            text = f"{a.kva_id}, steg {a.steg}, vården utförd {fmt.datum(a.utfort_datum)}"
+        rader.append(_rad(a, text, niva))
+    rader += [_rad(a, f"vårdgarantin löper ut {fmt.datum(a.vardgaranti_datum)}", "warn") for a in snart]
     return {
         "rubrik": "Mina ärenden och uppgifter",
         "rader": rader,

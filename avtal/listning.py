@@ -15,9 +15,10 @@ SORTERING = {
     "avtal": ("avtal_id", "avtalsagare_id"),
     "agare": ("avtalsagare_id", "avtal_id"),
     "vardgivare": ("vardgivare__namn", "avtal_id"),
+    "typ": ("avtalstyp", "avtal_id"),
     "giltig_till": ("giltig_till", "avtal_id"),
-    "-giltig_till": ("-giltig_till", "avtal_id"),
 }
+GAMLA_SORTERINGAR = {"-giltig_till": ("giltig_till", "fallande")}  # the old "Upphör sist" value keeps working
 STATUSAR = {"giltigt": "Giltigt nu", "upphor": "Upphör inom 60 dagar", "upphort": "Upphört", "kommande": "Ej börjat"}
 UPPHOR_DAGAR = 60
 
@@ -32,7 +33,10 @@ def filtrera(qs: QuerySet[Avtal], params, *, region_kod: str | None, idag: date)
         "status": params.get("status", "").strip(),
         "min_region": params.get("min_region") == "1",
         "sort": params.get("sort", "avtal"),
+        "ordning": "fallande" if params.get("ordning") == "fallande" else "stigande",
     }
+    if v["sort"] in GAMLA_SORTERINGAR:
+        v["sort"], v["ordning"] = GAMLA_SORTERINGAR[v["sort"]]
     if v["agare"]:
         qs = qs.filter(avtalsagare_id=v["agare"])
     if (vardgivare := heltal(v["vardgivare"])) is not None:
@@ -53,7 +57,10 @@ def filtrera(qs: QuerySet[Avtal], params, *, region_kod: str | None, idag: date)
         qs = qs.nyttjbara_av(region_kod)
     if v["sort"] not in SORTERING:
         v["sort"] = "avtal"
-    return qs.order_by(*SORTERING[v["sort"]]), v
+    falt = SORTERING[v["sort"]]
+    if v["ordning"] == "fallande":
+        falt = (f"-{falt[0]}", *falt[1:])
+    return qs.order_by(*falt), v
 
 
 def status_for(a: Avtal, idag: date) -> tuple[str, str]:

@@ -196,6 +196,13 @@ class Avtalsrad(models.Model):
         return self.takvolym_kvar()
 
     @property
+    def ersattningsmodell_text(self) -> str:
+        """The remuneration model in words ("per åtgärd"), never the file's code."""
+        from avtal.api import ersattning_text
+
+        return ersattning_text(self.ersattningsmodell)
+
+    @property
     def andel_procent(self) -> int | None:
         """Share of the cap taken (reserved + consumed), whole percent capped at 100; None without a cap."""
         if not self.takvolym:

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from avtal.listning import UPPHOR_DAGAR
 from avtal.models import Avtalsrad, Volymreservation
+from vardformedling import format as fmt
 from vardformedling import start
 from vardformedling.models import Roll
 
@@ -44,8 +45,8 @@ def avtalsvarningar(request) -> dict | None:
         if andel is not None and andel >= 80:
             poster.append(
                 {
-                    "text": f"{r.avtal.avtal_id} {r.kva_id}: {andel} % av takvolymen ({r.takvolym}) använd, "
-                    f"{r.left} kvar",
+                    "text": f"{r.avtal.avtal_id} {r.kva_id}: {fmt.procent(andel)} av takvolymen "
+                    f"({fmt.antal(r.takvolym)}) använd, {fmt.antal(r.left)} kvar",
                     "url": url,
                     "niva": "err" if andel >= 95 else "warn",
                 }

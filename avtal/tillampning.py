@@ -13,9 +13,11 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from avtal.api import ersattning_text
 from avtal.importer import FALTNAMN, RADNIVA, Analys, AvtalData, analysera
-from avtal.models import Avtal, Avtalsrad
+from avtal.models import Avtal, Avtalsrad, Avtalstyp
 from katalog.models import KvaGrupp
+from vardformedling import format as fmt
 from vardformedling.importering.forhandsvisning import varde_text as _text
 
 RADFALT = [k for k in RADNIVA if k != "kva_grupp"]  # a line's own values: price, model, cap, terms
@@ -62,7 +64,7 @@ def _skillnader(d: AvtalData, a: Avtal) -> list[dict]:
     fore, efter = _avtal_varden(a), _fil_varden(d)
     for falt, varde in efter.items():
         if fore[falt] != varde:
-            andringar.append({"falt": FALTNAMN[falt], "fran": _text(fore[falt]), "till": _text(varde)})
+            andringar.append({"falt": FALTNAMN[falt], "fran": _visa(falt, fore[falt]), "till": _visa(falt, varde)})
     rader = {r.kva_id: r for r in a.rader.all()}
     for kva, ny in d.rader.items():
         gammal = rader.get(kva)
@@ -72,7 +74,11 @@ def _skillnader(d: AvtalData, a: Avtal) -> list[dict]:
         for falt in RADFALT:
             if getattr(gammal, falt) != ny[falt]:
                 andringar.append(
-                    {"falt": f"{kva} {FALTNAMN[falt]}", "fran": _text(getattr(gammal, falt)), "till": _text(ny[falt])}
+                    {
+                        "falt": f"{kva} {FALTNAMN[falt]}",
+                        "fran": _visa(falt, getattr(gammal, falt)),
+                        "till": _visa(falt, ny[falt]),
+                    }
                 )
     for kva, gammal in rader.items():
         if kva not in d.rader:
@@ -80,12 +86,25 @@ def _skillnader(d: AvtalData, a: Avtal) -> list[dict]:
     return andringar
 
 
+def _visa(falt: str, varde) -> str:
+    """A previewed value in words: prices as "12 900 kr", codes by their labels ("per åtgärd", "Ramavtal")."""
+    if varde in (None, ""):
+        return _text(varde)
+    if falt == "pris_kr":
+        return fmt.kr(varde)
+    if falt == "ersattningsmodell":
+        return ersattning_text(varde)
+    if falt == "avtalstyp":
+        return dict(Avtalstyp.choices).get(varde, varde)
+    return _text(varde)
+
+
 def _rad_text(r: dict) -> str:
-    delar = [f"{_text(r.get('pris_kr'))} kr"]
+    delar = [fmt.kr(r.get("pris_kr")) or "pris saknas"]
     if r.get("takvolym") is not None:
         delar.append(f"tak {r['takvolym']}")
     if r.get("ersattningsmodell"):
-        delar.append(r["ersattningsmodell"])
+        delar.append(ersattning_text(r["ersattningsmodell"]))
     if r.get("villkor"):
         delar.append(f"villkor: {r['villkor']}")
     return ", ".join(delar)

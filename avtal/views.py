@@ -10,11 +10,13 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
-from avtal.listning import STATUSAR, UPPHOR_DAGAR, exportera, filtrera, status_for
+from avtal.listning import SORTERING, STATUSAR, UPPHOR_DAGAR, exportera, filtrera, status_for
 from avtal.models import Avtal, Avtalsrad, Avtalstyp
 from katalog.models import KvaGrupp, Vardgivare
+from vardformedling import format as fmt
 from vardformedling.decorators import require_perm
 from vardformedling.models import Region
+from vardformedling.sortering import sortering
 
 VARNING_GRANSER = (95, 80)
 
@@ -46,8 +48,11 @@ def lista(request: HttpRequest) -> HttpResponse:
     params = request.GET.copy()
     params.pop("sida", None)
     params.pop("format", None)
+    sort_params = request.GET.copy()
+    sort_params["sort"], sort_params["ordning"] = valt["sort"], valt["ordning"]
     context = {
         "sida": sida,
+        "sortering": sortering(sort_params, list(SORTERING), "avtal"),
         "valt": valt,
         "query": params.urlencode(),
         "regioner": Region.objects.all(),
@@ -82,7 +87,8 @@ def radvarningar(rad: Avtalsrad) -> tuple[str, str] | None:
     for grans in VARNING_GRANSER:
         if andel >= grans:
             niva = "err" if grans == 95 else "warn"
-            return f"{rad.kva_id}: {andel} % av takvolymen ({rad.takvolym}) är använd eller reserverad", niva
+            tak = fmt.antal(rad.takvolym)
+            return f"{rad.kva_id}: {fmt.procent(andel)} av takvolymen ({tak}) är använd eller reserverad", niva
     return None
 
 

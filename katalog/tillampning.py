@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from katalog.models import KvaGrupp, Vardenhet, Vardgivare, Vardutbud
+from vardformedling import format as fmt
 from vardformedling.importering import forhandsvisning
 from vardformedling.importering.fel import FilAvvisad, Importfel
 
 FEL_FOR_MANGA_INAKTIVERAS = (
-    "Filen skulle inaktivera {antal} av {aktiva} aktiva vårdenheter ({andel} %), fler än de {grans} % som tillåts "
-    "utan bekräftelse. Kontrollera att filen är ett fullständigt utdrag ur katalogen."
+    "Filen skulle inaktivera {antal} av {aktiva} aktiva vårdenheter ({andel}\u00a0%), fler än de {grans}\u00a0% som "
+    "tillåts utan bekräftelse. Kontrollera att filen är ett fullständigt utdrag ur katalogen."
 )
 FEL_FOR_MANGA_KOMMANDO = " Kör kommandot igen med --tillat-inaktivering om det är avsikten."
 
@@ -191,7 +192,9 @@ def kontrollera_inaktivering(
         return
     andel = round(100 * antal / max(plan.aktiva, 1))
     grans = f"{settings.KATALOG_MAX_INAKTIVERING_ANDEL * 100:g}".replace(".", ",")
-    meddelande = FEL_FOR_MANGA_INAKTIVERAS.format(antal=antal, aktiva=plan.aktiva, andel=andel, grans=grans)
+    meddelande = FEL_FOR_MANGA_INAKTIVERAS.format(
+        antal=fmt.antal(antal), aktiva=fmt.antal(plan.aktiva), andel=fmt.tal(andel), grans=fmt.tal(grans)
+    )
     if kommando:
         meddelande += FEL_FOR_MANGA_KOMMANDO
     raise FilAvvisad([Importfel(None, "", meddelande)])

@@ -16,6 +16,7 @@ from katalog import api as katalog_api
 from katalog.models import KvaGrupp
 from lagesbild.models import Kalla, Matvarde
 from lagesbild.validering import URVAL
+from vardformedling import format as fmt
 from vardformedling.indata import citera
 from vardformedling.models import Region
 
@@ -255,12 +256,12 @@ def med_saknade_regioner(rader: list[Rad], regioner: list[Region]) -> list[Rad]:
 
 
 def _procent(varde: float | None) -> str:
-    return "–" if varde is None else f"{varde:.1f}".replace(".", ",") + "\u00a0%"  # "21,9 %" never wraps
+    return "–" if varde is None else fmt.procent(varde, 1)  # "21,9 %" never wraps
 
 
 def _heltal(varde: int | None) -> str:
     """Swedish digit grouping with a non-breaking space (2 295, 21 304), as the Väntetidsdatabasen page."""
-    return "–" if varde is None else f"{varde:,}".replace(",", "\u00a0")
+    return "–" if varde is None else fmt.antal(varde)
 
 
 def for_visning(rader: list[Rad], *, kva: KvaGrupp) -> list[Rad]:

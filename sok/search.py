@@ -22,6 +22,7 @@ from katalog import api as katalog_api
 from katalog.api import KvaGrupp
 from lagesbild import api as lagesbild_api
 from sok.geo import haversine_km
+from vardformedling import format as fmt
 
 DEFAULT_VIKTER = {"vantetid": 4, "avstand": 2, "pris": 1, "avtal": 2, "formaga": 1}
 DELNAMN = {
@@ -269,9 +270,9 @@ def _delar(t: Traff) -> list[Delpoang]:
     billigast, dyrast = t.prisintervall
     k = t.kandidat
     forklaringar = [
-        f"median {median} dagar" if median is not None else "uppgift saknas – ger 0 poäng",
-        f"{t.avstand_km:.0f} km" if t.avstand_km is not None else "avstånd okänt – ger 0 poäng",
-        f"{pris:.0f} kr (billigast {billigast:.0f}, dyrast {dyrast:.0f})"
+        f"median {fmt.dagar(median)}" if median is not None else "uppgift saknas – ger 0 poäng",
+        f"{fmt.tal(t.avstand_km)}\u00a0km" if t.avstand_km is not None else "avstånd okänt – ger 0 poäng",
+        f"{fmt.kr(round(pris))} (billigast {fmt.kr(round(billigast))}, dyrast {fmt.kr(round(dyrast))})"
         if pris is not None
         else "inget pris på användbart avtal – ger 0 poäng",
         "användbart avtal med volym kvar"

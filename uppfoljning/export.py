@@ -8,16 +8,32 @@ import csv
 import io
 from collections.abc import Iterable
 
-from uppfoljning.tabell import Tabell
+from uppfoljning.tabell import Cell, Tabell
 from vardformedling.export import neutralisera
 
 XLSX_TYP = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# XLSX keeps numbers as numbers, shown with the same unit as the page ("67 %", "12 900 kr"; Excel puts in the
+# reader's own digit grouping).
+XLSX_FORMAT = {"antal": "#,##0", "kr": '#,##0 "kr"', "procent": "0 %", "dagar": "0.0"}
 
 
 def rader(t: Tabell) -> Iterable[list]:
     yield [neutralisera(k) for k in t.kolumner]
     for r in t.rader:
         yield [neutralisera(c.export) for c in r]
+
+
+def _xlsx_cell(ws, c: Cell):
+    from openpyxl.cell import WriteOnlyCell
+
+    if c.dold or c.varde is None or c.typ not in XLSX_FORMAT:
+        return neutralisera(c.export)
+    varde = float(c.varde) / 100 if c.typ == "procent" else float(c.varde) if c.typ != "antal" else int(c.varde)
+    cell = WriteOnlyCell(ws, value=varde)
+    cell.number_format = XLSX_FORMAT[c.typ]
+    return cell
 
 
 def csv_bytes(tabeller: Iterable[Tabell], *, rubriker: bool = False) -> bytes:
@@ -52,8 +68,9 @@ def xlsx_bytes(tabeller: Iterable[Tabell]) -> bytes:
     anvanda: set[str] = set()
     for t in tabeller:
         ws = wb.create_sheet(_bladnamn(t.rubrik, anvanda))
-        for r in rader(t):
-            ws.append(r)
+        ws.append([neutralisera(k) for k in t.kolumner])
+        for r in t.rader:
+            ws.append([_xlsx_cell(ws, c) for c in r])
     if not anvanda:
         wb.create_sheet("Tom")
     buf = io.BytesIO()

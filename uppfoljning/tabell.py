@@ -10,6 +10,8 @@ README, "Uppföljning"): such a cell shows "..". Both happen before rendering, s
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+from vardformedling import format as fmt
+
 GRANS = 5
 UNDERTRYCKT = "<5"
 FOR_FA = "–"
@@ -38,25 +40,22 @@ class Cell:
         if v is None:
             return "–"
         if self.typ == "procent":
-            return f"{v} %"
+            return fmt.procent(v)
         if self.typ == "dagar":
-            return f"{v:.1f}".replace(".", ",") if isinstance(v, float) and v != int(v) else f"{int(v)}"
+            return fmt.tal(v, 0 if float(v) == int(v) else 1)
         if self.typ == "kr":
-            return f"{Decimal(v):,.0f}".replace(",", "\u00a0") + " kr"
+            return fmt.kr(round(Decimal(v)))
         if self.typ == "antal":
-            return f"{int(v):,}".replace(",", "\u00a0")
+            return fmt.antal(v)
         return str(v)
 
     @property
     def export(self) -> object:
-        """Raw numbers for spreadsheets; suppressed cells as their marker text."""
-        if self.dold:
-            return self.text
-        if self.varde is None:
+        """The value as the page shows it (vardformedling/format.py: "67 %", "12 900 kr"), so a share keeps its
+        unit in the file; empty for nothing, suppressed cells as their marker text."""
+        if self.varde is None and not self.dold:
             return ""
-        if isinstance(self.varde, Decimal):
-            return float(self.varde)
-        return self.varde
+        return self.text
 
     @property
     def dold(self) -> bool:

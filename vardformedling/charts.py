@@ -10,6 +10,8 @@ from math import ceil, log10
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from vardformedling import format as fmt
+
 FARGER = ["#005595", "#b34700", "#2e7d32", "#6a1b9a"]
 STRECK = ["", "6 4", "2 3", "8 3 2 3"]
 
@@ -32,7 +34,54 @@ def snyggt_max(value: float) -> float:
 
 
 def _tal(value: float) -> str:
-    return f"{value:,.0f}".replace(",", "\u00a0") if value >= 1000 or value == int(value) else f"{value:.1f}"
+    return fmt.tal(value, 0 if value >= 1000 or value == int(value) else 1)
+
+
+GRIDSTEG = 4  # grid lines above the x axis
+_HELTALSSTEG = sorted({m * 10**e for e in range(12) for m in (1, 2, 5)} | {25 * 10**e for e in range(11)})
+
+
+def y_max(varden: list[float]) -> float:
+    """The top of the y axis. Whole-number data (counts of patients, days) gets whole-number ticks: each of the
+    GRIDSTEG steps is a round integer (1, 2, 5, 10, 20, 25 …), so no tick reads "0,5 patienter"."""
+    storst = max(varden) if varden else 1
+    if varden and all(float(v).is_integer() for v in varden):
+        steg = next(s for s in _HELTALSSTEG if s * GRIDSTEG >= storst)
+        return float(steg * GRIDSTEG)
+    return snyggt_max(storst)
+
+
+def radbryt(text: str, tecken: int, rader: int = 2) -> tuple[list[str], bool]:
+    """`text` in at most `rader` lines of about `tecken` characters, broken between words (an existing newline is
+    kept); True when it had to be shortened with "…" (the caller then gives the full text as a <title>)."""
+    ut: list[str] = []
+    for stycke in text.split("\n"):
+        rad = ""
+        for ord_ in stycke.split():
+            if rad and len(rad) + 1 + len(ord_) > tecken:
+                ut.append(rad)
+                rad = ord_
+            else:
+                rad = f"{rad} {ord_}".strip()
+        ut.append(rad)
+    kortad = len(ut) > rader or any(len(r) > tecken for r in ut)
+    ut = ut[:rader]
+    if kortad:
+        ut = [r if len(r) <= tecken else r[: max(tecken - 1, 1)] + "…" for r in ut]
+        if not ut[-1].endswith("…"):
+            ut[-1] = ut[-1][: max(tecken - 1, 1)] + "…"
+    return ut, kortad
+
+
+def _etikett(x: float, y: float, text: str, tecken: int, rader: int = 2) -> str:
+    """An x-axis label: wrapped between words; shortened ones carry the full text as <title> (the table beside the
+    chart has it too)."""
+    linjer, kortad = radbryt(text, tecken, rader)
+    titel = f"<title>{escape(text.replace(chr(10), ' '))}</title>" if kortad else ""
+    tspans = "".join(
+        f'<tspan x="{x:.1f}" dy="{0 if i == 0 else 13}">{escape(rad)}</tspan>' for i, rad in enumerate(linjer)
+    )
+    return f'<text x="{x:.1f}" y="{y}" text-anchor="middle" font-size="11" fill="#333">{titel}{tspans}</text>'
 
 
 def svg_ram(
@@ -58,8 +107,8 @@ def svg_ram(
         f'<title id="{tid}">{escape(titel)}</title>',
         f'<desc id="{did}">{escape(beskrivning)}</desc>',
     ]
-    for k in range(5):
-        v = ymax * k / 4
+    for k in range(GRIDSTEG + 1):
+        v = ymax * k / GRIDSTEG
         yy = topp + plot_h - plot_h * v / ymax
         delar.append(
             f'<line x1="{vanster}" y1="{yy:.1f}" x2="{bredd - hoger}" y2="{yy:.1f}" stroke="#d0d7de" stroke-width="1"/>'
@@ -95,7 +144,7 @@ def linjediagram(
     vanster, hoger, topp, botten = 64, 16, 28, 58
     plot_b, plot_h = bredd - vanster - hoger, hojd - topp - botten
     alla = [v for s in serier for v in s.varden if v is not None]
-    ymax = snyggt_max(max(alla) if alla else 1)
+    ymax = y_max(alla)
     n = max(len(etiketter), 1)
 
     def x(i: int) -> float:
@@ -123,10 +172,7 @@ def linjediagram(
     steg = max(1, ceil(n / 9))
     for i, label in enumerate(etiketter):
         if (n - 1 - i) % steg == 0:
-            delar.append(
-                f'<text x="{x(i):.1f}" y="{topp + plot_h + 16}" text-anchor="middle" font-size="11" '
-                f'fill="#333">{escape(label)}</text>'
-            )
+            delar.append(_etikett(x(i), topp + plot_h + 16, label, max(int(plot_b * steg / n / 6.5), 3)))
     for si, serie in enumerate(serier):
         farg, streck = FARGER[si % len(FARGER)], STRECK[si % len(STRECK)]
         dash = f' stroke-dasharray="{streck}"' if streck else ""
@@ -175,7 +221,7 @@ def stapeldiagram(
     vanster, hoger, topp, botten = 56, 16, 28, 58
     plot_b, plot_h = bredd - vanster - hoger, hojd - topp - botten
     alla = [v for s in serier for v in s.varden if v is not None]
-    ymax = snyggt_max(max(alla) if alla else 1)
+    ymax = y_max(alla)
     n = max(len(etiketter), 1)
     grupp_b = plot_b / n
     stapel_b = max(grupp_b * 0.8 / max(len(serier), 1), 1)
@@ -209,15 +255,10 @@ def stapeldiagram(
                 f'height="{topp + plot_h - yy:.1f}" fill="{FARGER[si % len(FARGER)]}"/>'
             )
         if i % steg == 0:
-            # Two lines at most ("jan" / "2026"), cut to what fits under the group.
-            rader = label.split("\n")[:2]
+            # Wrapped between words on two lines ("jan" / "2026", "Vill vänta på" / "vård i hemregionen");
+            # a label still too long is shortened with its full text as <title>.
             tecken = max(int(grupp_b * steg / 6.5), 3)
-            for li, rad in enumerate(rader):
-                rad = rad if len(rad) <= tecken else rad[: tecken - 1] + "…"
-                delar.append(
-                    f'<text x="{vanster + grupp_b * (i + 0.5):.1f}" y="{topp + plot_h + 16 + 13 * li}" '
-                    f'text-anchor="middle" font-size="11" fill="#333">{escape(rad)}</text>'
-                )
+            delar.append(_etikett(vanster + grupp_b * (i + 0.5), topp + plot_h + 16, label, tecken))
     for si, serie in enumerate(serier):
         lx, ly = vanster + si * 190, hojd - 14
         delar.append(f'<rect x="{lx}" y="{ly - 10}" width="14" height="12" fill="{FARGER[si % len(FARGER)]}"/>')

@@ -8,6 +8,7 @@ NAV = [
     ("Ärenden", "/arenden/", "arenden.visa"),
     ("Avtal", "/avtal/", "avtal.visa"),
     ("Uppföljning", "/uppfoljning/", "uppfoljning.visa"),
+    ("Loggkontroll", "/arenden/logg/", "arenden.loggkontroll"),
 ]
 
 
@@ -16,7 +17,8 @@ def portal(request):
     if not user or not user.is_authenticated:
         return {"nav": [], "aktiv_roll": None}
     path = request.path
-    nav = [
-        {"text": text, "url": url, "current": path.startswith(url)} for text, url, perm in NAV if user.has_perm(perm)
-    ]
+    nav = [{"text": text, "url": url, "current": False} for text, url, perm in NAV if user.has_perm(perm)]
+    # The current page is the longest matching entry: /arenden/logg/ is Loggkontroll, not Ärenden.
+    if traffar := [item for item in nav if path.startswith(item["url"])]:
+        max(traffar, key=lambda item: len(item["url"]))["current"] = True
     return {"nav": nav, "aktiv_roll": active_role(user), "uppdrag": getattr(request, "uppdrag", None)}

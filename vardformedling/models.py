@@ -19,6 +19,12 @@ class Region(models.Model):
     vardgaranti_dagar = models.PositiveSmallIntegerField(
         default=90, help_text="Regionens vårdgaranti för behandling (dagar), t.ex. 60 i Halland."
     )
+    vardformedling_telefon = models.CharField(
+        "vårdförmedlingens telefon",
+        max_length=30,
+        blank=True,
+        help_text="Numret patienterna ringer för att svara på ett erbjudande; står i erbjudandebrevet.",
+    )
 
     class Meta:
         ordering = ["kod"]

@@ -100,6 +100,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "vardformedling.context_processors.portal",
             ],
+            # The one formatting rule's filters (|kr, |antal, |procent, |datum …) in every template.
+            "builtins": ["vardformedling.templatetags.vf_format"],
         },
     },
 ]

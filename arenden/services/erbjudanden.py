@@ -14,6 +14,7 @@ from arenden.services._common import (
     volym_slapp,
 )
 from avtal.models import Avtalsrad
+from vardformedling import format as fmt
 
 RAD_FEL_KVA = "Avtalsraden gäller {rad_kva}, men ärendet gäller {kva}."
 RAD_FEL_ENHET = "Avtal {avtal} omfattar inte {enhet}."
@@ -22,6 +23,11 @@ RAD_EJ_NYTTJBAR = "Avtal {avtal} (region {agare}) får inte nyttjas av region {r
 RAD_OKAND = "Den valda avtalsraden finns inte för {enhet} och {kva}. Välj en rad i listan, eller Inget avtal."
 ENHET_INAKTIV = "{enhet} är inte aktiv i katalogen."
 SVARSFRIST_FEL = "Svarsfristen kan inte ligga före dagens datum."
+EFTER_VARDGARANTI = (
+    "Förväntat datum {datum} ligger efter vårdgarantins datum {garanti}. Skriv varför patienten ändå erbjuds vården "
+    "(till exempel att ingen vårdgivare kan ge den tidigare), eller välj ett tidigare datum."
+)
+FORVANTAT_FORE_IDAG = "Förväntat datum kan inte ligga före dagens datum."
 REDAN_BESVARAT = "Erbjudandet är redan {status}."
 ORSAK_KRAVS = "Välj varför patienten tackade nej."
 ANNAT_ACCEPTERAT = "Ärendet har redan ett accepterat erbjudande."
@@ -58,7 +64,12 @@ def _hinder(rad, *, arende, vardenhet, datum) -> list[str]:
         skal.append(RAD_FEL_ENHET.format(avtal=avtal.avtal_id, enhet=vardenhet.namn))
     if rad.ej_giltig:
         skal.append(
-            RAD_EJ_GILTIG.format(avtal=avtal.avtal_id, fran=avtal.giltig_fran, till=avtal.giltig_till, datum=datum)
+            RAD_EJ_GILTIG.format(
+                avtal=avtal.avtal_id,
+                fran=fmt.datum(avtal.giltig_fran),
+                till=fmt.datum(avtal.giltig_till),
+                datum=fmt.datum(datum),
+            )
         )
     if rad.ej_nyttjbar:
         skal.append(RAD_EJ_NYTTJBAR.format(avtal=avtal.avtal_id, agare=avtal.avtalsagare_id, region=arende.region_id))
@@ -95,11 +106,15 @@ def erbjudande_lamna(
     forvantat_datum=None,
     erbjudet_via: str = Erbjudande.Via.TELEFON,
     svarsfrist=None,
+    efter_vardgaranti_motivering: str = "",
     version=None,
 ) -> Erbjudande:
     """Records an offer (step 2). The agreement line, if any, must be of the case's KVÅ group and usable
     (`Avtalsrad.objects.anvandbara`): valid on the planned date (`forvantat_datum`, else today), usable by the
-    case's region and covering the unit."""
+    case's region and covering the unit.
+
+    Care expected after the care-guarantee date needs a reason (`efter_vardgaranti_motivering`), kept in the
+    history row; the letter then says plainly that the date is after the guarantee."""
     with transaction.atomic():
         arende = las_arende(arende, version)
         kontrollera_status(arende, [Status.HITTA_VARDGIVARE], "lämna erbjudanden")
@@ -117,6 +132,19 @@ def erbjudande_lamna(
                 raise ValidationError({"avtalsrad": skal})
         if svarsfrist is not None and svarsfrist < timezone.localdate():
             raise ValidationError({"svarsfrist": SVARSFRIST_FEL})
+        if forvantat_datum is not None and forvantat_datum < timezone.localdate():
+            raise ValidationError({"forvantat_datum": FORVANTAT_FORE_IDAG})
+        motivering = (efter_vardgaranti_motivering or "").strip()
+        efter_garanti = forvantat_datum is not None and forvantat_datum > arende.vardgaranti_datum
+        if efter_garanti and not motivering:
+            raise ValidationError(
+                {
+                    "efter_vardgaranti_motivering": EFTER_VARDGARANTI.format(
+                        datum=fmt.datum(forvantat_datum), garanti=fmt.datum(arende.vardgaranti_datum)
+                    )
+                },
+                code="efter_vardgaranti",
+            )
         erbjudande = Erbjudande(
             arende=arende,
             vardenhet=vardenhet,
@@ -129,12 +157,16 @@ def erbjudande_lamna(
             erbjudande.svarsfrist = svarsfrist
         erbjudande.full_clean(exclude=["arende", "vardenhet", "avtalsrad", "lamnat_av"])
         erbjudande.save()
+        handelse = f"Erbjudande lämnat: {vardenhet.namn} (svar senast {fmt.datum(erbjudande.svarsfrist)})"
+        if efter_garanti:
+            handelse = f"{handelse[:-1]}; vård efter vårdgarantins datum)"
         spara(
             arende,
             fran=arende.status,
-            handelse=f"Erbjudande lämnat: {vardenhet.namn} (svar senast {erbjudande.svarsfrist:%Y-%m-%d})",
+            handelse=handelse[:200],
             anvandare=anvandare,
             uppdrag=uppdrag,
+            motivering=motivering if efter_garanti else "",
         )
     return erbjudande
 

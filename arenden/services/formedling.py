@@ -20,6 +20,12 @@ INTE_MOTTAGARE = "Endast den mottagande enheten kan {vad}."
 DATUM_KRAVS = "Ange {vad}."
 UTFORT_FRAMTID = "Datumet för utförd vård kan inte ligga i framtiden."
 # Travel is arranged while the case is being transferred or awaits care (no transition: the status stays).
+# Who books the trip, as the history sentence says it ("Sjukresa registrerad: Tåg, bokas av hemregionens sjukresor").
+BOKAS_AV = {
+    Resa.BokadAv.PATIENT: "patienten bokar själv",
+    Resa.BokadAv.HEMREGION: "bokas av hemregionens sjukresor",
+    Resa.BokadAv.MOTTAGARE: "bokas av den mottagande enheten",
+}
 SJUKRESA_I = [Status.FORMEDLA, Status.REMISS_SKICKAD, Status.BEKRAFTAD]
 
 
@@ -99,7 +105,7 @@ def resa_registrera(
         spara(
             arende,
             fran=arende.status,
-            handelse=f"Sjukresa registrerad: {resa.get_fardsatt_display()}, bokad av {resa.get_bokad_av_display()}",
+            handelse=f"Sjukresa registrerad: {resa.get_fardsatt_display()}, {BOKAS_AV[resa.bokad_av]}",
             anvandare=anvandare,
             uppdrag=uppdrag,
         )

@@ -1,9 +1,12 @@
 """A new offer (pre-filled from the provider search) and the printable offer letter."""
 
+import re
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -64,8 +67,26 @@ def erbjudande_brev(request: HttpRequest, case_id: str, pk: int) -> HttpResponse
         Erbjudande.objects.select_related("vardenhet", "avtalsrad__avtal"), pk=pk, arende=arende
     )
     logga(request, [arende], "erbjudandebrev")
-    return render(
-        request,
-        "arenden/brev.html",
-        {"arende": arende, "erbjudande": erbjudande, "avsandare": request.uppdrag},
-    )
+    forvantat = erbjudande.forvantat_datum
+    ctx = {
+        "arende": arende,
+        "erbjudande": erbjudande,
+        "avsandare": request.uppdrag,
+        "idag": timezone.localdate(),
+        "adressrader": adressrader(arende.kontaktuppgifter),
+        "telefon": arende.region.vardformedling_telefon,
+        "vardtjanst": (arende.kva.benamning or arende.kva_id).lower(),
+        # The letter's wording follows the dates, so it never promises care by the guarantee date and a later one.
+        "efter_garanti": forvantat is not None and forvantat > arende.vardgaranti_datum,
+    }
+    return render(request, "arenden/brev.html", ctx)
+
+
+_TELEFON = re.compile(r"^(tel(efon)?\.?:?\s*)?\+?[\d\s()-]{6,}$", re.IGNORECASE)
+
+
+def adressrader(kontaktuppgifter: str) -> list[str]:
+    """The postal address lines of the patient's contact details ("Storgatan 1, 791 71 Falun" → two lines); a phone
+    number or e-mail address is not an address and is left out."""
+    delar = [d.strip() for d in re.split(r"[\n,;]+", kontaktuppgifter or "") if d.strip()]
+    return [d for d in delar if not _TELEFON.match(d) and "@" not in d]

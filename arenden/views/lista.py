@@ -1,5 +1,7 @@
 """The worklist (/arenden/) and access-log review (loggkontroll)."""
 
+from datetime import date, datetime, time, timedelta
+
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -10,13 +12,17 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from arenden import case_id as case_ids
-from arenden.access import ar_mottagare, logga
-from arenden.models import STEG_FOR_STATUS, STEG_NAMN, Arende, Atkomstlogg, Status
+from arenden.access import ar_mottagare, handling_text, logga
+from arenden.models import STEG_FOR_STATUS, STEG_NAMN, Arende, Atkomstlogg, Status, kvar_text
 from arenden.services import handlaggare_kandidater
 from arenden.views.lista_html import options, rader_html
 from katalog.models import KvaGrupp
+from vardformedling import format as fmt
 from vardformedling.decorators import require_perm
-from vardformedling.indata import heltal
+from vardformedling.export import tabell_export
+from vardformedling.indata import citera, heltal
+from vardformedling.personnummer import maskera_i_text
+from vardformedling.sortering import sortering as sortera
 
 PER_SIDA = 25
 RAD_FALT = (
@@ -32,6 +38,34 @@ RAD_FALT = (
     "handlaggare_id",
 )
 SNART_DAGAR = 14
+# Sortable columns (?sort=…&ordning=…); the case id breaks ties so pages never overlap.
+SORTERING = {
+    "arende": ("case_id",),
+    "kva": ("kva_id", "vardgaranti_datum"),
+    "status": ("status", "vardgaranti_datum"),
+    "vardgaranti": ("vardgaranti_datum",),
+    "handlaggare": ("handlaggare__namn", "vardgaranti_datum"),
+    "planerat": ("planerat_datum", "vardgaranti_datum"),
+}
+EXPORT_MAX = 10_000
+# No name or personnummer is even read for the export.
+EXPORT_FALT = (
+    *(f for f in RAD_FALT if f not in ("namn", "personnummer")),
+    "utfort_datum",
+    "handlaggare__namn",
+    "mottagande_enhet__namn",
+)
+EXPORT_KOLUMNER = [
+    "Ärende-id",
+    "KVÅ-grupp",
+    "Steg",
+    "Status",
+    "Vårdgaranti",
+    "Vårdgaranti, dagar kvar",
+    "Handläggare",
+    "Mottagande enhet",
+    "Planerat datum",
+]
 
 
 def _filtrera(request, qs):
@@ -66,11 +100,16 @@ def _filtrera(request, qs):
 @require_safe
 @require_perm("arenden.visa")
 def arende_lista(request: HttpRequest) -> HttpResponse:
-    """Worklist sorted by guarantee deadline; one access-log row per case row shown."""
+    """Worklist sorted by guarantee deadline (or a chosen column); one access-log row per case row shown.
+    `?export=csv|xlsx` downloads the whole selection without names or personnummer (the case ID is the handle)."""
     bas = Arende.objects.visible_to(request.user, request.uppdrag)
     qs, flik, fel = _filtrera(request, bas)
+    sortering = sortera(request.GET, list(SORTERING), "vardgaranti")
+    ordning = [f"-{f}" if sortering.fallande else f for f in SORTERING[sortering.sort]]
+    if request.GET.get("export") in {"csv", "xlsx"}:
+        return _exportera(request, qs.order_by(*ordning, "id"), request.GET["export"])
     # Only what the rows show (and the access log needs); the kva and receiving-unit rows are not shown.
-    qs = qs.select_related("handlaggare").only(*RAD_FALT, "handlaggare__namn").order_by("vardgaranti_datum", "id")
+    qs = qs.select_related("handlaggare").only(*RAD_FALT, "handlaggare__namn").order_by(*ordning, "id")
     sida = Paginator(qs, PER_SIDA).get_page(request.GET.get("sida"))
     rader = list(sida.object_list)
     logga(request, rader, "arbetslista")
@@ -97,29 +136,101 @@ def arende_lista(request: HttpRequest) -> HttpResponse:
         "handlaggare_options": options(((u.pk, u.namn) for u in handlaggare), g.get("handlaggare")),
         "g": request.GET,
         "snart": SNART_DAGAR,
+        "exempel_id": case_ids.EXEMPEL,
+        "sortering": sortering,
+        "export_query": _utan(request.GET, "sida", "export"),
     }
     template = "arenden/lista.html#resultat" if request.htmx and not request.htmx.boosted else "arenden/lista.html"
     return render(request, template, ctx)
+
+
+def _utan(params, *nycklar: str) -> str:
+    p = params.copy()
+    for k in nycklar:
+        p.pop(k, None)
+    return p.urlencode()
+
+
+def _exportera(request, qs, format: str) -> HttpResponse:
+    """The worklist selection as CSV/XLSX: case facts only, never a name or personnummer; each case is logged."""
+    arenden = list(qs.select_related("handlaggare", "mottagande_enhet").only(*EXPORT_FALT)[:EXPORT_MAX])
+    logga(request, arenden, "arbetslista export")
+    idag = timezone.localdate()
+    rader = [
+        [
+            a.case_id,
+            a.kva_id,
+            str(a.steg),
+            a.get_status_display(),
+            fmt.datum(a.vardgaranti_datum),
+            kvar_text(a.dagar_kvar(idag)) if a.vardgaranti_bevakas else "vården utförd" if a.utfort_datum else "",
+            a.handlaggare.namn if a.handlaggare else "",
+            a.mottagande_enhet.namn if a.mottagande_enhet else "",
+            fmt.datum(a.planerat_datum),
+        ]
+        for a in arenden
+    ]
+    region = request.uppdrag.region_id or "enhet"
+    return tabell_export(f"arenden_{region}_{fmt.datum(idag)}", EXPORT_KOLUMNER, rader, format=format)
+
+
+LOGG_PER_SIDA = 50
+FEL_DATUM = "{falt}: ”{varde}” är inget datum. Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-12-07."
+FEL_DATUM_ORDNING = "Från-datumet ligger efter till-datumet; visar alla datum."
+LOGG_KOLUMNER = ["Tid", "HSA-id", "Medarbetaruppdrag", "Ärende", "Handling", "IP-adress"]
+
+
+def _logg_datum(varde: str | None, falt: str, fel: list[str]) -> date | None:
+    varde = (varde or "").strip()
+    if not varde:
+        return None
+    try:
+        return date.fromisoformat(varde)
+    except ValueError:
+        fel.append(FEL_DATUM.format(falt=falt, varde=citera(varde)))
+        return None
+
+
+def _logg_rad(r: Atkomstlogg) -> list[str]:
+    return [
+        fmt.tidpunkt(r.tidpunkt, sekunder=True),
+        r.hsa_id,
+        r.uppdrag,
+        r.case_id,
+        handling_text(r.handling, r.sokterm),
+        r.ip or "",
+    ]
 
 
 @never_cache
 @require_safe
 @require_perm("arenden.loggkontroll")
 def loggkontroll(request: HttpRequest) -> HttpResponse:
-    """Coordinators review who read their region's cases, by case ID or HSA-id."""
+    """Coordinators review who read their region's cases, by case ID or HSA-id and date; CSV/XLSX export."""
     region = request.uppdrag.region_id
     qs = Atkomstlogg.objects.filter(region_kod=region)
-    q = (request.GET.get("q") or "").strip()
-    fel = ""
+    g = request.GET
+    q = (g.get("q") or "").strip()
+    fel: list[str] = []
     if q:
         if case_ids.looks_like_case_id(q):
             try:
                 qs = qs.filter(case_id=case_ids.normalise(q))
             except ValidationError as exc:
-                fel = exc.messages[0]
+                fel.append(exc.messages[0])
                 qs = qs.none()
         else:
             qs = qs.filter(Q(hsa_id__iexact=q))
+    fran, till = _logg_datum(g.get("fran"), "Från", fel), _logg_datum(g.get("till"), "Till", fel)
+    if fran and till and fran > till:
+        fel.append(FEL_DATUM_ORDNING)
+        fran = till = None
+    tz = timezone.get_current_timezone()
+    if fran:
+        qs = qs.filter(tidpunkt__gte=datetime.combine(fran, time.min, tzinfo=tz))
+    if till:
+        qs = qs.filter(tidpunkt__lt=datetime.combine(till + timedelta(days=1), time.min, tzinfo=tz))
+    export = g.get("export") if g.get("export") in {"csv", "xlsx"} else ""
     # The review is logged for the coordinator's region; what was typed is a search term, not an access to the case
     # it may name (which can be another region's).
     Atkomstlogg.objects.create(
@@ -128,10 +239,19 @@ def loggkontroll(request: HttpRequest) -> HttpResponse:
         region_kod=region,
         case_id="",
         handling="loggkontroll, sökning" if q else "loggkontroll",
-        sokterm=q[:100],
+        sokterm=maskera_i_text(q)[:100],  # a personnummer typed here is never stored
         ip=request.META.get("REMOTE_ADDR") or None,
     )
-    sida = Paginator(qs.order_by("-tidpunkt", "-id"), 50).get_page(request.GET.get("sida"))
-    params = request.GET.copy()
+    qs = qs.order_by("-tidpunkt", "-id")
+    if export:
+        period = f"{fran or 'start'}_{till or timezone.localdate()}"
+        rader = (_logg_rad(r) for r in qs.iterator(chunk_size=2000))
+        return tabell_export(f"loggkontroll_{region}_{period}", LOGG_KOLUMNER, rader, format=export)
+    sida = Paginator(qs, LOGG_PER_SIDA).get_page(g.get("sida"))
+    for r in sida.object_list:
+        r.handling_text = handling_text(r.handling, r.sokterm)
+    params = g.copy()
     params.pop("sida", None)
-    return render(request, "arenden/logg.html", {"sida": sida, "q": q, "fel": fel, "querystring": params.urlencode()})
+    params.pop("export", None)
+    ctx = {"sida": sida, "q": q, "fran": fran, "till": till, "fel": fel, "querystring": params.urlencode()}
+    return render(request, "arenden/logg.html", ctx)

@@ -8,11 +8,12 @@ from django.urls import reverse
 from django.utils.html import escape, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from arenden.models import OPPNA, STEG_FOR_STATUS, Status
+from arenden.models import STEG_FOR_STATUS, VANTAR_PA_VARD, Status, kvar_text
+from vardformedling import format as fmt
 from vardformedling.personnummer import mask
 
 _STATUS_NAMN = dict(Status.choices)
-_OPPNA = frozenset(OPPNA)
+_VANTAR = frozenset(VANTAR_PA_VARD)
 
 
 def options(val, vald: str | None) -> SafeString:
@@ -37,18 +38,18 @@ def rader_html(rader, *, mottagare: bool, snart: int) -> SafeString:
     ut = []
     for a in rader:
         badge = ""
-        if a.status in _OPPNA:
+        if a.status in _VANTAR:  # the countdown stops once care is performed
             if a.kvar < 0:
                 badge = ' <span class="badge badge--err">Passerad</span>'
             elif a.kvar <= snart:
-                badge = f' <span class="badge badge--warn">{a.kvar} dagar kvar</span>'
+                badge = f' <span class="badge badge--warn">{kvar_text(a.kvar).capitalize()}</span>'
         if mottagare:
-            sista = f"{a.planerat_datum:%Y-%m-%d}" if a.planerat_datum else "–"
+            sista = fmt.datum(a.planerat_datum) or "–"
         else:
             sista = escape(a.handlaggare.namn) if a.handlaggare and a.handlaggare.namn else "Ej tilldelad"
         maskerat = mask(a.personnummer)
         case_id = escape(a.case_id)
-        datum = f"{a.vardgaranti_datum:%Y-%m-%d}" if a.vardgaranti_datum else ""
+        datum = fmt.datum(a.vardgaranti_datum)
         ut.append(
             f"""<tr>
       <td><a href="{escape(reverse("arenden:arende", args=[a.case_id]))}">{case_id}</a></td>

@@ -10,6 +10,7 @@ import pandas as pd
 from lagesbild.models import Kalla
 from lagesbild.validering.kallor import KOLUMNER, MAX_HELTAL, MAX_VANTEDAGAR
 from lagesbild.validering.lasning import FEL_TOM, MAX_FEL, Kolumn, Tabell, pa_fysiska
+from vardformedling import format as fmt
 from vardformedling.importering.fel import FilAvvisad
 from vardformedling.importering.fel import Importfel as Fel
 from vardformedling.indata import FEL_STYRTECKEN, styrtecken, utan_styrtecken
@@ -129,7 +130,7 @@ class Granskare:
             raise FilAvvisad(pa_fysiska(fel, self.t.path), self.antal)
 
 
-FEL_FOR_STORT_ANTAL = f"'{{varde}}' är större än vad som kan lagras (högst {MAX_HELTAL:,}).".replace(",", " ")
+FEL_FOR_STORT_ANTAL = f"'{{varde}}' är större än vad som kan lagras (högst {fmt.antal(MAX_HELTAL)})."
 FEL_FOR_MANGA_DAGAR = f"'{{varde}}' dagar är orimligt; en väntetid kan vara högst {MAX_VANTEDAGAR} dagar (tio år)."
 
 

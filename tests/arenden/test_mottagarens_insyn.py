@@ -83,4 +83,4 @@ def test_a_search_in_the_log_review_is_recorded_as_a_search_term_not_as_an_acces
     koordinator20 = _klient(make_user(Roll.KOORDINATOR, "20"))
     assert "SE2321000057-KO09" not in koordinator20.get("/arenden/logg/", {"q": annan.case_id}).content.decode()
     page = client.get("/arenden/logg/").content.decode()
-    assert f"loggkontroll, sökning: sökte ”{annan.case_id}”" in page
+    assert f"Loggkontroll, sökte ”{annan.case_id}”" in page

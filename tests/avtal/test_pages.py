@@ -96,7 +96,7 @@ def test_detail_shows_volume_bar_numbers_and_warning(client_for, avtal):
     html = client_for(Roll.VARDLOTS).get("/avtal/RD%202026/1/").content.decode()
     assert "5 förbrukade, 3 reserverade och 2 kvar av 10" in html
     assert 'class="bar__used w-50"' in html and 'class="bar__reserved w-30"' in html
-    assert "80 % av takvolymen (10)" in html
+    assert "80\u00a0% av takvolymen (10)" in html
     assert "style=" not in html
 
 
@@ -114,9 +114,9 @@ def test_start_panel_warns_coordinators_of_owner_and_user_regions(client_for, av
     for i in range(9):
         volym_reservera(rad=rad_cje, referens=f"VF-{i}", region=Region.objects.get(kod="22"))
     html = client_for(Roll.KOORDINATOR, region="20").get("/").content.decode()
-    assert "RD 2026/1 CJE: 90 % av takvolymen (10) använd, 1 kvar" in html
+    assert "RD 2026/1 CJE: 90\u00a0% av takvolymen (10) använd, 1 kvar" in html
     html = client_for(Roll.KOORDINATOR, region="22").get("/").content.decode()
-    assert "RD 2026/1 CJE: 90 %" in html  # region 22 used the agreement within the last year
+    assert "RD 2026/1 CJE: 90\u00a0%" in html  # region 22 used the agreement within the last year
     html = client_for(Roll.KOORDINATOR, region="05").get("/").content.decode()
     assert "RD 2026/1" not in html
 

@@ -47,7 +47,7 @@ def test_preview_lists_new_changed_unchanged_and_missing_and_writes_nothing(admi
     assert [s["avtal_id"] for s in f["saknade"]] == ["C"]
     andringar = {c["falt"]: (c["fran"], c["till"]) for c in f["andrade"][0]["andringar"]}
     assert andringar["Giltigt till"][1] == "2031-12-31"
-    assert andringar["CJE pris (kr)"] == ("12500,50", "13000,00")
+    assert andringar["CJE pris (kr)"] == ("12\u00a0500,50\u00a0kr", "13\u00a0000\u00a0kr")
     assert "Förhandsgranskning – inget är sparat ännu" in html and "Bekräfta och tillämpa" in html
     assert not Avtal.objects.filter(avtal_id="N").exists()
 
@@ -142,7 +142,7 @@ def test_import_avtal_never_shows_or_logs_a_personnummer_from_the_file_name(kata
 
     bra, dalig = csv_bytes([rad()]), csv_bytes([rad(avtal_id="B", giltig_till="nej")])
     k = kor(request, "import_avtal", "avtal", bra=bra, dalig=dalig)
-    assert "avtal_XXXXXXXX-XXXX.csv: 1 nya" in k.out
+    assert "avtal_XXXXXXXX-XXXX.csv: 1 nytt" in k.out
     assert "avtal_XXXXXXXX-XXXX.csv: rad 2, kolumn giltig_till" in k.err
     assert k.fel == [
         "avtal_XXXXXXXX-XXXX.csv: avvisad, ingenting ändrades (1 fel).",

@@ -330,7 +330,7 @@ def test_the_command_refuses_to_deactivate_more_than_the_allowed_share_unless_to
     with pytest.raises(CommandError):
         call_command("import_katalog", str(partial))
     err = capsys.readouterr().err
-    assert "Filen skulle inaktivera 1 av 2 aktiva vårdenheter (50 %), fler än de 10 % som tillåts" in err
+    assert "Filen skulle inaktivera 1 av 2 aktiva vårdenheter (50\u00a0%), fler än de 10\u00a0% som tillåts" in err
     assert "--tillat-inaktivering" in err
     assert Vardenhet.objects.filter(aktiv=True).count() == 2
 

@@ -8,7 +8,9 @@ from vardformedling.charts import Serie, linjediagram
 
 def _x_labels(svg: str) -> list[tuple[float, str]]:
     # x labels sit just under the plot (y = top 28 + plot 194 + 16); y labels are right-aligned at x = 58
-    return [(float(x), t) for x, t in re.findall(r'<text x="([\d.]+)" y="238" text-anchor="middle"[^>]*>([^<]*)<', svg)]
+    # (each label's lines are <tspan>s; a shortened label carries its full text as <title>)
+    etiketter = re.findall(r'<text x="([\d.]+)" y="238" text-anchor="middle"[^>]*>(.*?)</text>', svg)
+    return [(float(x), " ".join(re.findall(r"<tspan[^>]*>([^<]*)</tspan>", inre))) for x, inre in etiketter]
 
 
 def test_x_labels_never_crowd_and_the_newest_month_is_always_labelled():

@@ -98,7 +98,7 @@ def test_missing_months_are_gaps_on_an_18_month_calendar_axis(client_for, delive
     ]
     assert len(re.findall(r'<polyline[^>]*stroke="#005595"', svg)) == 3  # 0–4, 8–11, 13–17
     assert len(re.findall(r'<polyline[^>]*stroke="#b34700"', svg)) == 2  # national: 0–5, 7–17
-    assert f">{months[-1]}</text>" in svg  # the newest month is labelled
+    assert f">{months[-1]}</tspan></text>" in svg  # the newest month is labelled
     assert "Månader utan median är luckor i linjen." in body
 
 

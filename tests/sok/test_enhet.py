@@ -39,7 +39,7 @@ def test_the_unit_page_shows_offering_agreements_waiting_times_and_link(client_f
 
     assert "CJE Extrakapsulär" in body and "1–4" in body
     assert "RD 2026/11" in body and "RD 2026/12" in body and "RD 2026/13" not in body
-    assert "median <strong>33 dagar</strong>" in body
+    assert "median <strong>33\xa0dagar</strong>" in body
     assert f'href="/lagesbild/enheter/{enhet.hsa_id}/"' in body
 
 
@@ -89,9 +89,9 @@ def test_the_unit_page_reads_waiting_times_for_all_offered_groups_at_once(
     url = f"/katalog/enheter/{enhet.hsa_id}/"
     with django_assert_max_num_queries(30) as en_grupp:
         body = client.get(url).content.decode()
-    assert "median <strong>212 dagar</strong>" in body
+    assert "median <strong>212\xa0dagar</strong>" in body
     for kva in grupper:
         VardutbudFactory(vardenhet=enhet, kva=kva)
     with django_assert_max_num_queries(len(en_grupp.captured_queries)):
         body = client.get(url).content.decode()
-    assert "median <strong>212 dagar</strong>" in body and body.count("uppgift saknas") >= 5
+    assert "median <strong>212\xa0dagar</strong>" in body and body.count("uppgift saknas") >= 5

@@ -58,14 +58,14 @@ def test_distance_is_measured_from_the_patient_regions_county_seat_by_default(lo
     utbud("Ögon Uppsala", lat=59.8586, lon=17.6389)
     body = lots.get("/katalog/sok/?kva=CJE").content.decode()
     assert "avstånd från Falun (residensstad)" in body
-    assert "138 km" in body  # Falun → Uppsala
+    assert "138\xa0km" in body  # Falun → Uppsala
 
 
 def test_distance_from_the_referring_unit(lots, fakes):
     VardenhetFactory(hsa_id="SE2321000180-REM01", namn="Remittenten", lat=59.8586, lon=17.6389)
     utbud("Ögon Uppsala", lat=59.8586, lon=17.6389)
     body = lots.get("/katalog/sok/?kva=CJE&fran=SE2321000180-REM01").content.decode()
-    assert "avstånd från Remittenten" in body and "0 km" in body
+    assert "avstånd från Remittenten" in body and "0\xa0km" in body
 
 
 def test_region_sjukvardsregion_and_ownership_filters(lots, fakes):
@@ -104,7 +104,7 @@ def test_only_units_with_a_usable_agreement(lots, fakes):
     }
     body = lots.get("/katalog/sok/?kva=CJE&med_avtal=1").content.decode()
     assert "Med avtal" in body and "Utan avtal" not in body and "Tak nått" not in body
-    assert "18\xa0500 kr" in body or "18 500 kr" in body or "18500 kr" in body
+    assert "18\xa0500\xa0kr" in body
     assert "12 kvar av 40" in body
     assert "2 saknar användbart avtal med volym kvar" in body
     assert fakes.calls["rader"][0][1] == "20"  # the navigator's region is the patient region by default
@@ -134,7 +134,7 @@ def test_waiting_times_show_median_source_and_date_or_say_missing(lots, fakes):
         fa.vardenhet_id: vantetid(None, antal=None, undertryckt=True, kalla="SPOR"),
     }
     body = lots.get("/katalog/sok/?kva=CJE").content.decode()
-    assert "median <strong>45 dagar</strong>, 120 operationer senaste 90 dagarna" in body
+    assert "median <strong>45\xa0dagar</strong>, 120 operationer senaste 90 dagarna" in body
     assert "källa NCR, data t.o.m. 2026-10-31" in body
     assert "färre än 5" in body
     assert "uppgift saknas" in body

@@ -58,7 +58,7 @@ def test_task_writes_csv_and_xlsx_for_every_region_for_the_month(kanda):
     samma_manad = (kanda.s.year, kanda.s.month) == (kanda.idag.year, kanda.idag.month)
     assert s["Nyckeltal"]["Registrerade ärenden"] == ("47" if samma_manad else "45")
     assert s["Nyckeltal"]["Lämnade erbjudanden"] == "59"
-    assert s["Nyckeltal"]["Acceptansgrad"] == "66"
+    assert s["Nyckeltal"]["Acceptansgrad"] == "66\u00a0%"
     assert s["Avböjda erbjudanden per orsak"]["Datumet passar inte"] == "<5"
     wb = openpyxl.load_workbook(xlsx_fil)
     assert "Nyckeltal" in wb.sheetnames and len(wb.sheetnames) == 9

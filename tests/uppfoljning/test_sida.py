@@ -43,7 +43,7 @@ def test_coordinator_sees_own_region_unsuppressed_and_cannot_switch_region(kanda
     assert resp.status_code == 200
     v = _varden(resp)
     assert v["Registrerade ärenden"] == "47"
-    assert v["Acceptansgrad"] == "66 %"
+    assert v["Acceptansgrad"] == "66\u00a0%"
     assert _varden(resp, "avbojda")["Datumet passar inte"] == "4"  # own patients: small counts shown
     html = resp.content.decode()
     assert PATIENTNAMN not in html
@@ -71,7 +71,7 @@ def test_administrator_sees_national_totals_with_region_cells_suppressed(kanda, 
     v = _varden(resp)
     assert v["Registrerade ärenden"] == "50"
     assert v["Lämnade erbjudanden"] == "62"
-    assert v["Acceptansgrad"] == "68 %"  # 42 of 62
+    assert v["Acceptansgrad"] == "68\u00a0%"  # 42 of 62
     assert _flode(resp) == {("06", "05"): "39", ("20", "05"): "<5"}
     assert 'id="f-region"' in resp.content.decode()
 
@@ -172,3 +172,12 @@ def test_page_works_when_the_cache_is_unreachable(kanda, client_for, settings):
     resp = client_for(Roll.KOORDINATOR, "06").get(URL)
     assert resp.status_code == 200
     assert _varden(resp)["Registrerade ärenden"] == "47"
+
+
+def test_the_description_follows_the_chosen_receiving_role_with_htmx_too(client_for):
+    from vardformedling.models import Roll
+
+    c = client_for(Roll.KOORDINATOR, "06")
+    r = c.get("/uppfoljning/", {"som": "mottagande"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="uppfoljning-resultat")
+    html = r.content.decode()
+    assert "som mottagande region" in html and "som remitterande region" not in html

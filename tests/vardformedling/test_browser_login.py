@@ -6,12 +6,12 @@ pytestmark = [pytest.mark.browser]
 
 NAV = {
     "SE2321000180-VL01": ["Hitta vårdgivare", "Lägesbild", "Ärenden", "Avtal"],
-    "SE2321000057-KO01": ["Hitta vårdgivare", "Lägesbild", "Ärenden", "Avtal", "Uppföljning"],
+    "SE2321000057-KO01": ["Hitta vårdgivare", "Lägesbild", "Ärenden", "Avtal", "Uppföljning", "Loggkontroll"],
     "SE2321000016-AD01": ["Hitta vårdgivare", "Lägesbild", "Avtal", "Uppföljning"],
     "SE5560000001-MO01": ["Lägesbild", "Ärenden", "Avtal"],
     "SE2321000206-VL02": ["Hitta vårdgivare", "Lägesbild", "Ärenden", "Avtal"],
 }
-ALL = {"Hitta vårdgivare", "Lägesbild", "Ärenden", "Avtal", "Uppföljning"}
+ALL = {"Hitta vårdgivare", "Lägesbild", "Ärenden", "Avtal", "Uppföljning", "Loggkontroll"}
 
 
 @pytest.mark.parametrize("hsa_id", list(NAV))

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from django.db import transaction
 
+from vardformedling import format as fmt
 from vardformedling.importering import vakt
 
 
@@ -72,7 +73,8 @@ def varde_text(v) -> str:
     if isinstance(v, date):
         return v.isoformat()
     if isinstance(v, Decimal | float):
-        return str(v).replace(".", ",")
+        d = Decimal(repr(v)) if isinstance(v, float) else v
+        return fmt.tal(d, 0 if d == d.to_integral_value() else max(-d.normalize().as_tuple().exponent, 0))
     return str(v)
 
 

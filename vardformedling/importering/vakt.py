@@ -11,6 +11,7 @@ import zipfile
 
 from django.conf import settings
 
+from vardformedling import format as fmt
 from vardformedling.importering.fel import FilAvvisad, Importfel
 
 ZIP_MAX_OKOMPRIMERAT = 50 * 1024 * 1024  # a 20 MB workbook of agreement lines inflates to well under this
@@ -48,7 +49,7 @@ def max_bytes() -> int:
 def kontrollera_storlek(storlek: int) -> None:
     """Refuse a file over UPLOAD_MAX_BYTES (the page reads at most one byte more, so this is cheap)."""
     if storlek > max_bytes():
-        mb = f"{storlek / 1_048_576:.1f}".replace(".", ",")
+        mb = fmt.tal(storlek / 1_048_576, 1)
         raise _avvisa(FEL_FOR_STOR.format(storlek=mb, max=max_bytes() // 1_048_576))
 
 

@@ -40,7 +40,7 @@ def ny_datanyckel() -> bytes:
 
 
 def aad_for(typ: str, identifierare: str) -> bytes:
-    """Associated data naming what a ciphertext belongs to: `aad_for("arende", "VF-2026-20-000123-4")`."""
+    """Associated data naming what a ciphertext belongs to: `aad_for("arende", "VF-2026-20-000123-1")`."""
     if not typ or ":" in typ or not identifierare:
         raise ValueError("aad_for behöver en typ utan kolon och en identifierare.")
     return f"vardformedling:{typ}:{identifierare}".encode()

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from avtal.models import Uppladdningsstatus
 from avtal.uppladdning import importera_direkt
+from vardformedling import format as fmt
 from vardformedling.management.filer import las_fil
 
 
@@ -23,6 +24,8 @@ class Command(BaseCommand):
                 self.stderr.write(f"{namn}: {rad}")
             raise CommandError(f"{namn}: avvisad, ingenting ändrades ({len(u.fel)} fel).")
         self.stdout.write(
-            f"{namn}: {u.antal_nya} nya, {u.antal_andrade} ändrade, {u.antal_oforandrade} oförändrade avtal; "
+            f"{namn}: {fmt.antal_ord(u.antal_nya, 'nytt', 'nya')}, "
+            f"{fmt.antal_ord(u.antal_andrade, 'ändrat', 'ändrade')}, "
+            f"{fmt.antal_ord(u.antal_oforandrade, 'oförändrat avtal', 'oförändrade avtal')}; "
             f"{u.antal_saknade} av ägarens avtal finns inte i filen (lämnas orörda)."
         )
