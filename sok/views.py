@@ -4,10 +4,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html_join
 from django.views.decorators.http import require_GET
-from django.views.decorators.vary import vary_on_headers
 
 from avtal import api as avtal_api
 from katalog import api as katalog_api
@@ -17,6 +15,7 @@ from sok.forms import SokForm
 from sok.search import DEFAULT_VIKTER, Referens, Sokparametrar, hydrera, sok
 from sok.sok_html import traff_html
 from vardformedling.decorators import require_perm
+from vardformedling.htmx import render_page_or_fragment
 from vardformedling.models import Region
 
 PER_SIDA = 20
@@ -64,7 +63,6 @@ def _referens(fran: str, patientregion: Region | None) -> tuple[Referens | None,
 
 
 @require_GET
-@vary_on_headers("HX-Request")
 @require_perm("katalog.sok")
 def sok_view(request: HttpRequest) -> HttpResponse:
     regions = list(Region.objects.all())
@@ -124,13 +122,7 @@ def sok_view(request: HttpRequest) -> HttpResponse:
             "", '<option value="{}">{} {}</option>', ((k.kod, k.kod, k.benamning) for k in grupper)
         ),
     }
-    template = "sok/sok.html#resultat" if request.htmx else "sok/sok.html"
-    response = render(request, template, context)
-    if request.htmx:
-        # The same URL answers a fragment to HTMX and a page otherwise: keep the fragment out of the browser
-        # cache, or "back" after leaving the page would show the bare fragment.
-        add_never_cache_headers(response)
-    return response
+    return render_page_or_fragment(request, "sok/sok.html", context, fragment="resultat")
 
 
 @require_GET

@@ -16,6 +16,7 @@ from arenden.services import handlaggare_kandidater
 from arenden.views.lista_html import options, rader_html
 from katalog.models import KvaGrupp
 from vardformedling.decorators import require_perm
+from vardformedling.htmx import render_page_or_fragment
 from vardformedling.indata import heltal
 
 PER_SIDA = 25
@@ -98,8 +99,7 @@ def arende_lista(request: HttpRequest) -> HttpResponse:
         "g": request.GET,
         "snart": SNART_DAGAR,
     }
-    template = "arenden/lista.html#resultat" if request.htmx and not request.htmx.boosted else "arenden/lista.html"
-    return render(request, template, ctx)
+    return render_page_or_fragment(request, "arenden/lista.html", ctx, fragment="resultat")
 
 
 @never_cache
