@@ -1,13 +1,16 @@
 """Navigation and the active commission for the base layout."""
 
+from django.urls import reverse
+
 from vardformedling.rules import active_role
 
+# (text, URL name, permission)
 NAV = [
-    ("Hitta vårdgivare", "/katalog/sok/", "katalog.sok"),
-    ("Lägesbild", "/lagesbild/", "lagesbild.visa"),
-    ("Ärenden", "/arenden/", "arenden.visa"),
-    ("Avtal", "/avtal/", "avtal.visa"),
-    ("Uppföljning", "/uppfoljning/", "uppfoljning.visa"),
+    ("Hitta vårdgivare", "katalog:sok", "katalog.sok"),
+    ("Lägesbild", "lagesbild:tabell", "lagesbild.visa"),
+    ("Ärenden", "arenden:lista", "arenden.visa"),
+    ("Avtal", "avtal:lista", "avtal.visa"),
+    ("Uppföljning", "uppfoljning:sida", "uppfoljning.visa"),
 ]
 
 
@@ -16,7 +19,9 @@ def portal(request):
     if not user or not user.is_authenticated:
         return {"nav": [], "aktiv_roll": None}
     path = request.path
-    nav = [
-        {"text": text, "url": url, "current": path.startswith(url)} for text, url, perm in NAV if user.has_perm(perm)
-    ]
+    nav = []
+    for text, namn, perm in NAV:
+        if user.has_perm(perm):
+            url = reverse(namn)
+            nav.append({"text": text, "url": url, "current": path.startswith(url)})
     return {"nav": nav, "aktiv_roll": active_role(user), "uppdrag": getattr(request, "uppdrag", None)}

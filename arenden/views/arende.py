@@ -82,7 +82,7 @@ def sok_url(arende) -> str:
         params["narkos"] = "1"
     if arende.remitterande_enhet_id:
         params["fran"] = arende.remitterande_enhet.hsa_id
-    return f"/katalog/sok/?{urlencode(params)}"
+    return f"{reverse('katalog:sok')}?{urlencode(params)}"
 
 
 def _context(request, arende, *, bunden=None, meddelande=None, niva="ok", anteckning_form=None):
