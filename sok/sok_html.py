@@ -18,6 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 from avtal.api import ersattning_text
 
 _STEG = {0: Decimal(1), 1: Decimal("0.1")}
+_KLARAR_INTE_VARDGARANTI = '\n        <span class="badge badge--err">klarar inte vårdgarantin</span>'
 _DELPOANG_HUVUD = (
     '<thead><tr><th scope="col">Kriterium</th><th scope="col" class="num">Delpoäng</th>'
     '<th scope="col" class="num">Vikt</th><th scope="col">Underlag</th></tr></thead>'
@@ -118,6 +119,7 @@ def traff_html(t, *, arende: str = "") -> SafeString:
     formaga = f"ASA 1–{vu.max_asa} · {'narkos' if vu.narkos else 'ej narkos'}"
     if not vu.tar_emot_andra_regioner:
         formaga += ' · <span class="badge badge--warn">bara egna regionen</span>'
+    garanti = _KLARAR_INTE_VARDGARANTI if t.klarar_vardgaranti is False else ""
     delar = "".join(
         f'<tr><th scope="row">{escape(d.namn)}</th><td class="num">{tal(d.poang)}</td>'
         f'<td class="num">{d.vikt}</td><td>{escape(d.forklaring)}</td></tr>'
@@ -127,7 +129,7 @@ def traff_html(t, *, arende: str = "") -> SafeString:
         f"""<li class="traff panel">
       <div class="traff__huvud">
         <h3 class="traff__namn"><a href="{escape(reverse("katalog:enhet", args=[enhet.hsa_id]))}">{namn}</a></h3>
-        <span class="poang" title="Poäng 0–100">Poäng <strong>{tal(t.poang)}</strong></span>
+        <span class="poang" title="Poäng 0–100">Poäng <strong>{tal(t.poang)}</strong></span>{garanti}
         {erbjud}
       </div>
       <dl class="facts traff__fakta">

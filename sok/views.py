@@ -1,5 +1,7 @@
 """Hitta vårdgivare (search) and the care-unit page: thin views over sok.search and the apps' api.py."""
 
+from datetime import date
+
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -7,6 +9,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.views.decorators.http import require_GET
 
+from arenden import api as arenden_api
 from avtal import api as avtal_api
 from katalog import api as katalog_api
 from katalog.api import KvaGrupp
@@ -30,7 +33,7 @@ def _sokdata(request: HttpRequest):
     uppdrag = getattr(request, "uppdrag", None)
     if "patientregion" not in data and uppdrag and uppdrag.region_id:
         data["patientregion"] = uppdrag.region_id
-    if not data.get("q") and data.get("kva"):
+    if "q" not in data and data.get("kva"):  # a link naming only the group (from a case, the lägesbild)
         data["q"] = data["kva"]
     if not data.get("datum"):
         data["datum"] = timezone.localdate().isoformat()
@@ -38,15 +41,31 @@ def _sokdata(request: HttpRequest):
 
 
 def _valj_kva(q: str, kod: str, grupper: list[KvaGrupp]) -> tuple[KvaGrupp | None, list[KvaGrupp]]:
-    """The KVÅ group to search, or the alternatives to choose between when the text matches several. A group
-    named by `kva` (a link from a case) wins when the text agrees with it."""
+    """The KVÅ group to search, or the alternatives to choose between when the text matches several. The group
+    chosen before (`kva`: a link from a case, or the choice the form keeps in its hidden field) wins while the text
+    agrees with it, so changing another filter keeps it; an emptied text field searches nothing."""
+    if not q:
+        return None, []
     by_kod = {k.kod: k for k in grupper}
-    grupp, kandidater = katalog_api.hitta_kva(q, grupper) if q else (None, [])
-    if kod in by_kod and (not q or by_kod[kod] == grupp or by_kod[kod] in kandidater):
+    grupp, kandidater = katalog_api.hitta_kva(q, grupper)
+    if kod in by_kod and (by_kod[kod] == grupp or by_kod[kod] in kandidater):
         return by_kod[kod], []
     if grupp:
         return grupp, []
     return None, kandidater
+
+
+def _vardgaranti(request: HttpRequest, arende: str, patientregion: Region | None, datum) -> tuple[date | None, str]:
+    """The patient's guarantee date and where it comes from: the case's (when the search is for a case the user may
+    see), else the planned date + the patient region's guarantee days; (None, "") when neither is known."""
+    if arende:
+        fran_arende = arenden_api.vardgaranti_for_arende(case_id=arende, user=request.user, uppdrag=request.uppdrag)
+        if fran_arende:
+            return fran_arende, f"ärende {arende}"
+    if patientregion:
+        dagar = patientregion.vardgaranti_dagar
+        return patientregion.vardgaranti_datum(datum), f"{patientregion.namn}: {dagar} dagar från planerat datum"
+    return None, ""
 
 
 def _referens(fran: str, patientregion: Region | None) -> tuple[Referens | None, str]:
@@ -78,7 +97,10 @@ def sok_view(request: HttpRequest) -> HttpResponse:
     annonser: list = []
     traffar_html: list = []
     kallvarningar: list[str] = []
+    datum = cd.get("datum") or timezone.localdate()
+    vardgaranti, vardgaranti_kalla = (None, "")
     if kva:
+        vardgaranti, vardgaranti_kalla = _vardgaranti(request, cd.get("arende") or "", patientregion, datum)
         params = Sokparametrar(
             kva=kva,
             region=cd.get("region") or None,
@@ -91,7 +113,8 @@ def sok_view(request: HttpRequest) -> HttpResponse:
             max_vantetid=cd.get("max_vantetid"),
             patientregion=patientregion.kod if patientregion else None,
             referens=referens,
-            datum=cd.get("datum") or timezone.localdate(),
+            datum=datum,
+            vardgaranti=vardgaranti,
             vikter=form.vikter(),
         )
         resultat = sok(params)
@@ -115,6 +138,8 @@ def sok_view(request: HttpRequest) -> HttpResponse:
         "referens_varning": referens_varning,
         "kallvarningar": kallvarningar,
         "patientregion": patientregion,
+        "vardgaranti": vardgaranti,
+        "vardgaranti_kalla": vardgaranti_kalla,
         "arende": cd.get("arende") or "",
         "vikter": form.vikter(),
         # The datalist (~100 options) in Python: a template loop cost several ms on every search.
@@ -122,7 +147,8 @@ def sok_view(request: HttpRequest) -> HttpResponse:
             "", '<option value="{}">{} {}</option>', ((k.kod, k.kod, k.benamning) for k in grupper)
         ),
     }
-    return render_page_or_fragment(request, "sok/sok.html", context, fragment="resultat")
+    # The hidden `kva` field follows the answer (out of band), so the next filter change keeps the chosen group.
+    return render_page_or_fragment(request, "sok/sok.html", context, fragment="resultat", oob=["kva_falt"])
 
 
 @require_GET

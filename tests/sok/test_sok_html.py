@@ -2,6 +2,7 @@
 templates/sok/_traff.html."""
 
 import random
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -80,11 +81,16 @@ def traffar(monkeypatch, db):
         utbud[2].vardenhet_id: [rad(4, "999.5")],
     }
     params = Sokparametrar(
-        kva=KvaGrupp.objects.get(kod="CJE"), patientregion="03", referens=Referens(59.0, 17.0, "test")
+        kva=KvaGrupp.objects.get(kod="CJE"),
+        patientregion="03",
+        referens=Referens(59.0, 17.0, "test"),
+        datum=date(2026, 12, 1),
+        vardgaranti=date(2026, 12, 31),  # the first unit (45 days) does not meet it
     )
     resultat = sok(params).traffar
     hydrera(resultat)
     assert len(resultat) == 4
+    assert [t.klarar_vardgaranti for t in resultat].count(False) == 1
     return resultat
 
 
