@@ -184,7 +184,7 @@ def test_htmx_requests_get_only_the_results(lots, fakes):
 def test_the_full_page_form_updates_results_with_htmx(lots):
     body = lots.get("/katalog/sok/").content.decode()
     assert 'hx-get="/katalog/sok/"' in body and 'hx-push-url="true"' in body
-    assert "keyup changed delay:400ms from:input[type=search]" in body
+    assert "input changed delay:400ms from:input[type=search]" in body
     assert 'type="search"' in body and 'name="q"' in body
 
 
