@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from katalog.models import Agarform, Kapacitetsannons, KvaGrupp, Vardenhet, Vardutbud
+from vardformedling import referensdata
 
 __all__ = [
     "Agarform",
@@ -25,8 +26,8 @@ __all__ = [
 
 
 def kva_grupper() -> list[KvaGrupp]:
-    """Every KVÅ group, by code (one query)."""
-    return list(KvaGrupp.objects.all())
+    """Every KVÅ group, by code: read once per process until a group is written (vardformedling.referensdata)."""
+    return referensdata.hamta("kva_grupper", lambda: KvaGrupp.objects.all())
 
 
 def hitta_kva(text: str, grupper: Iterable[KvaGrupp] | None = None) -> tuple[KvaGrupp | None, list[KvaGrupp]]:

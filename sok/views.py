@@ -17,6 +17,7 @@ from lagesbild import api as lagesbild_api
 from sok.forms import SokForm
 from sok.search import DEFAULT_VIKTER, Referens, Sokparametrar, hydrera, sok
 from sok.sok_html import traff_html
+from vardformedling import referensdata
 from vardformedling.decorators import require_perm
 from vardformedling.htmx import render_page_or_fragment
 from vardformedling.models import Region
@@ -84,7 +85,7 @@ def _referens(fran: str, patientregion: Region | None) -> tuple[Referens | None,
 @require_GET
 @require_perm("katalog.sok")
 def sok_view(request: HttpRequest) -> HttpResponse:
-    regions = list(Region.objects.all())
+    regions = referensdata.regioner()
     grupper = katalog_api.kva_grupper()
     form = SokForm(_sokdata(request), regions=regions, kva_grupper=grupper)
     form.is_valid()  # invalid fields are shown with their message and left out of the search

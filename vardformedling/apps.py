@@ -1,4 +1,4 @@
-"""The kernel's app config: registers the system checks."""
+"""The kernel's app config: registers the system checks and the invalidation of the cached regions."""
 
 from django.apps import AppConfig
 
@@ -9,3 +9,7 @@ class VardformedlingConfig(AppConfig):
 
     def ready(self) -> None:
         from vardformedling import checks  # noqa: F401  (registers system checks)
+        from vardformedling.models import Region
+        from vardformedling.referensdata import bevaka
+
+        bevaka(Region, "regioner")

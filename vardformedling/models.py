@@ -5,6 +5,12 @@ from datetime import date, timedelta
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 
+from vardformedling.referensdata import ReferensQuerySet
+
+
+class RegionQuerySet(ReferensQuerySet):
+    referensdata = "regioner"
+
 
 class Region(models.Model):
     """One of the 21 regions, keyed by its two-digit county code."""
@@ -19,6 +25,8 @@ class Region(models.Model):
     vardgaranti_dagar = models.PositiveSmallIntegerField(
         default=90, help_text="Regionens vårdgaranti för behandling (dagar), t.ex. 60 i Halland."
     )
+
+    objects = RegionQuerySet.as_manager()  # writes invalidate vardformedling.referensdata.regioner()
 
     class Meta:
         ordering = ["kod"]
