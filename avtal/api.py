@@ -31,14 +31,13 @@ def anvandbara_rader(
 
     Lines whose cap is reached are included with kvar == 0 so the search can say "takvolym nådd". Which units a
     line is for is `Avtal.objects.omfattar`'s rule (the provider's units, or those the agreement names). Two
-    queries regardless of size.
+    queries regardless of size; `vardenhet_ids` may be ids or a subquery of them (katalog.api.enheter_med_utbud).
     """
     from avtal.models import Avtal, Avtalsrad
 
+    anvandbara = Avtalsrad.objects.filter(kva_id=kva_kod).giltiga(datum).nyttjbara_av(region_kod)
     rader = list(
-        Avtalsrad.objects.filter(kva_id=kva_kod)
-        .giltiga(datum)
-        .nyttjbara_av(region_kod)
+        anvandbara
         .med_volym()
         .values("id", "avtal_id", "avtal__avtal_id", "avtal__avtalsagare_id", "pris_kr", "ersattningsmodell",
                 "takvolym", "left")
@@ -46,7 +45,8 @@ def anvandbara_rader(
     if not rader:
         return {}
     enheter_per_avtal: dict[int, list[int]] = {}
-    omfattade = Avtal.objects.filter(pk__in={r["avtal_id"] for r in rader}).omfattade_enheter(vardenhet_ids)
+    # The agreements as a subquery (the same filters again) rather than a list of hundreds of ids to send.
+    omfattade = Avtal.objects.filter(pk__in=anvandbara.values("avtal_id")).omfattade_enheter(vardenhet_ids)
     for avtal_pk, enhet_id in omfattade:
         enheter_per_avtal.setdefault(avtal_pk, []).append(enhet_id)
     resultat: dict[int, list[RadInfo]] = {}

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from lagesbild.models import MAX_ALDER_DAGAR, Kalla, Leverans, Matvarde
@@ -65,7 +65,9 @@ def vantetider_for_enheter(
         return {}
     qs = Matvarde.objects.for_leveranser(leveranser.values()).enheter()
     qs = qs.filter(kva_id=(kva_kod or "").strip().upper(), matperiod=period, urval="alla")
-    if vardenhet_ids is not None:
+    if isinstance(vardenhet_ids, QuerySet):  # a subquery (katalog.api.enheter_med_utbud): no ids to send
+        qs = qs.filter(vardenhet_id__in=vardenhet_ids)
+    elif vardenhet_ids is not None:
         ids = list(vardenhet_ids)
         if not ids:
             return {}

@@ -233,10 +233,12 @@ def sok(p: Sokparametrar) -> Sokresultat:
             uteslutna[orsak] += 1
         else:
             kvar.append(Traff(kandidat=k, avstand_km=km))
-    ids = [t.kandidat.vardenhet_id for t in kvar]
-    vantetider = lagesbild_api.vantetider_for_enheter(kva_kod=p.kva.kod, vardenhet_ids=ids) if ids else {}
+    # The units that offer the group, as a subquery: the figures of units excluded above are read but not used,
+    # which costs less than sending every remaining unit's id (hundreds at national scale) twice.
+    ids = katalog_api.enheter_med_utbud(p.kva.kod) if kvar else None
+    vantetider = lagesbild_api.vantetider_for_enheter(kva_kod=p.kva.kod, vardenhet_ids=ids) if kvar else {}
     rader: dict = {}
-    if ids and p.patientregion:
+    if kvar and p.patientregion:
         rader = avtal_api.anvandbara_rader(
             kva_kod=p.kva.kod, region_kod=p.patientregion, datum=p.datum, vardenhet_ids=ids
         )

@@ -8,10 +8,11 @@ Numbers are formatted like `floatformat` (half up, Swedish decimal comma); URLs 
 """
 
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from html import escape as _html_escape
 from urllib.parse import quote
 
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import formats
 from django.utils.safestring import SafeString, mark_safe
 
@@ -40,6 +41,17 @@ def tal(value, decimaler: int = 0, *, gruppera: bool = False) -> str:
     if not decimal:
         return heltal
     return heltal + formats.get_format("DECIMAL_SEPARATOR") + decimal
+
+
+@lru_cache(maxsize=8192)
+def _url(urlconf, prefix: str, namn: str, arg: str) -> str:
+    return reverse(namn, urlconf=urlconf, args=[arg])
+
+
+def url(namn: str, arg) -> str:
+    """`reverse(namn, args=[arg])`, remembered per URLconf and script prefix: a page of results asks for ~70
+    URLs, most of them the same units and agreements again, and reverse() costs tens of microseconds each."""
+    return _url(get_urlconf(), get_script_prefix(), namn, str(arg))
 
 
 def escape(value) -> str:
@@ -82,7 +94,7 @@ def avtalsrader_html(rader) -> str:
         else:
             volym = f"{r.kvar} kvar av {r.takvolym}"
         delar.append(
-            f'<li><a href="{escape(reverse("avtal:detalj", args=[r.avtal_id]))}">{escape(r.avtal_id)}</a> '
+            f'<li><a href="{escape(url("avtal:detalj", r.avtal_id))}">{escape(r.avtal_id)}</a> '
             f'<span class="muted">({escape(r.avtalsagare_kod)})</span>: {pris}{modell} · {volym}</li>'
         )
     delar.append("</ul>")
@@ -106,7 +118,7 @@ def traff_html(t, *, arende: str = "") -> SafeString:
     if arende:
         rad = t.basta_rad.rad_id if t.basta_rad and t.basta_rad.rad_id is not None else ""
         erbjud = (
-            f'<a class="btn btn--small" href="{escape(reverse("arenden:erbjudande_nytt", args=[arende]))}'
+            f'<a class="btn btn--small" href="{escape(url("arenden:erbjudande_nytt", arende))}'
             f'?vardenhet={escape(quote(enhet.hsa_id, safe="/"))}&amp;rad={rad}">'
             f'Erbjud<span class="visually-hidden"> {namn}</span></a>'
         )
@@ -128,7 +140,7 @@ def traff_html(t, *, arende: str = "") -> SafeString:
     return mark_safe(  # noqa: S308 – every interpolated value above is escaped or built from numbers
         f"""<li class="traff panel">
       <div class="traff__huvud">
-        <h3 class="traff__namn"><a href="{escape(reverse("katalog:enhet", args=[enhet.hsa_id]))}">{namn}</a></h3>
+        <h3 class="traff__namn"><a href="{escape(url("katalog:enhet", enhet.hsa_id))}">{namn}</a></h3>
         <span class="poang" title="Poäng 0–100">Poäng <strong>{tal(t.poang)}</strong></span>{garanti}
         {erbjud}
       </div>
