@@ -35,9 +35,10 @@ def anvandbara_rader(
     """
     from avtal.models import Avtal, Avtalsrad
 
-    anvandbara = Avtalsrad.objects.filter(kva_id=kva_kod).giltiga(datum).nyttjbara_av(region_kod)
     rader = list(
-        anvandbara
+        Avtalsrad.objects.filter(kva_id=kva_kod)
+        .giltiga(datum)
+        .nyttjbara_av(region_kod)
         .med_volym()
         .values("id", "avtal_id", "avtal__avtal_id", "avtal__avtalsagare_id", "pris_kr", "ersattningsmodell",
                 "takvolym", "left")
@@ -45,8 +46,7 @@ def anvandbara_rader(
     if not rader:
         return {}
     enheter_per_avtal: dict[int, list[int]] = {}
-    # The agreements as a subquery (the same filters again) rather than a list of hundreds of ids to send.
-    omfattade = Avtal.objects.filter(pk__in=anvandbara.values("avtal_id")).omfattade_enheter(vardenhet_ids)
+    omfattade = Avtal.objects.filter(pk__in={r["avtal_id"] for r in rader}).omfattade_enheter(vardenhet_ids)
     for avtal_pk, enhet_id in omfattade:
         enheter_per_avtal.setdefault(avtal_pk, []).append(enhet_id)
     resultat: dict[int, list[RadInfo]] = {}
