@@ -174,7 +174,12 @@ def _median(vantetid) -> int | None:
 
 def forvantat_datum(p: Sokparametrar, median: int | None) -> date | None:
     """When the patient can expect care at a unit: the planned date + the unit's median wait."""
-    return None if median is None else p.datum + timedelta(days=median)
+    if median is None:
+        return None
+    try:
+        return p.datum + timedelta(days=median)
+    except OverflowError:  # a planned date near year 9999
+        return date.max
 
 
 def klarar_vardgaranti(forvantat: date | None, vardgaranti: date | None) -> bool | None:

@@ -65,7 +65,11 @@ def _vardgaranti(request: HttpRequest, arende: str, patientregion: Region | None
             return fran_arende, f"ärende {arende}"
     if patientregion:
         dagar = patientregion.vardgaranti_dagar
-        return patientregion.vardgaranti_datum(datum), f"{patientregion.namn}: {dagar} dagar från planerat datum"
+        try:
+            garanti = patientregion.vardgaranti_datum(datum)
+        except OverflowError:  # a planned date near year 9999
+            garanti = date.max
+        return garanti, f"{patientregion.namn}: {dagar} dagar från planerat datum"
     return None, ""
 
 

@@ -153,3 +153,10 @@ def test_a_case_the_user_may_not_see_gives_nothing_away(client_for, jonkoping_ka
     body = _sok(client_for(Roll.VARDLOTS, region="06"), arende=arende.case_id)
     assert "2027-01-18" not in body
     assert "Vårdgarantin löper ut <strong>2027-03-01</strong>" in body  # the patient region's rule instead
+
+
+def test_a_planned_date_at_the_end_of_the_calendar_is_no_error(client_for, jonkoping_katarakt):
+    response = client_for(Roll.VARDLOTS, region="06").get(
+        "/katalog/sok/", {"kva": "CJE", "patientregion": "06", "datum": "9999-12-30"}
+    )
+    assert response.status_code == 200
