@@ -1,6 +1,7 @@
 """Start-page panels: my open cases, offers past their answer deadline, cases nearing the guarantee; for a
 receiving unit, referrals to confirm. Panels show case IDs only (no names), and each shown case is logged."""
 
+from django.urls import reverse
 from django.utils import timezone
 
 from vardformedling import format as fmt
@@ -12,7 +13,7 @@ ANTAL = 5
 
 
 def _rad(a, text, niva=""):
-    return {"text": f"{a.case_id} – {text}", "url": f"/arenden/{a.case_id}/", "niva": niva}
+    return {"text": f"{a.case_id} – {text}", "url": reverse("arenden:arende", args=[a.case_id]), "niva": niva}
 
 
 @start.register(10)

@@ -31,7 +31,7 @@ def anvandbara_rader(
 
     Lines whose cap is reached are included with kvar == 0 so the search can say "takvolym nådd". Which units a
     line is for is `Avtal.objects.omfattar`'s rule (the provider's units, or those the agreement names). Two
-    queries regardless of size.
+    queries regardless of size; `vardenhet_ids` may be ids or a subquery of them (katalog.api.enheter_med_utbud).
     """
     from avtal.models import Avtal, Avtalsrad
 

@@ -59,8 +59,9 @@ class AvtalQuerySet(models.QuerySet):
         """(agreement pk, unit id) for every unit each agreement covers, by the rule of `omfattar`; one query.
         `vardenhet_ids` narrows the units (None = all)."""
         qs = self.annotate(omfattad_enhet=F("vardgivare__vardenheter__id")).filter(omfattad_enhet__isnull=False)
-        if vardenhet_ids is not None:
-            qs = qs.filter(omfattad_enhet__in=list(vardenhet_ids))
+        if vardenhet_ids is not None:  # ids, or a subquery of them (sent as SQL, not as a list)
+            ids = vardenhet_ids if isinstance(vardenhet_ids, models.QuerySet) else list(vardenhet_ids)
+            qs = qs.filter(omfattad_enhet__in=ids)
         return qs.filter(_omfattar_enhet(OuterRef("omfattad_enhet"))).order_by().values_list("pk", "omfattad_enhet")
 
 

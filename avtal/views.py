@@ -7,7 +7,6 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from avtal.listning import SORTERING, STATUSAR, UPPHOR_DAGAR, exportera, filtrera, status_for
@@ -15,6 +14,7 @@ from avtal.models import Avtal, Avtalsrad, Avtalstyp
 from katalog.models import KvaGrupp, Vardgivare
 from vardformedling import format as fmt
 from vardformedling.decorators import require_perm
+from vardformedling.htmx import render_page_or_fragment
 from vardformedling.models import Region
 from vardformedling.sortering import sortering
 
@@ -62,10 +62,7 @@ def lista(request: HttpRequest) -> HttpResponse:
         "statusar": STATUSAR,
         "min_region": _min_region(request),
     }
-    mall = "avtal/lista.html#resultat" if request.htmx else "avtal/lista.html"
-    resp = render(request, mall, context)
-    patch_vary_headers(resp, ["HX-Request"])  # the same URL answers a fragment or a page
-    return resp
+    return render_page_or_fragment(request, "avtal/lista.html", context, fragment="resultat")
 
 
 def _get_avtal_for_user(request: HttpRequest, avtal_id: str) -> list[Avtal]:

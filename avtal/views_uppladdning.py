@@ -22,6 +22,7 @@ from avtal.uppladdning import (
     uppladdning_validera,
 )
 from vardformedling.decorators import require_perm
+from vardformedling.htmx import render_page_or_fragment
 
 FIL_SAKNAS = "Välj en CSV- eller XLSX-fil att ladda upp."
 UNPROCESSABLE = 422
@@ -67,9 +68,7 @@ def uppladdning(request: HttpRequest) -> HttpResponse:
 def uppladdning_visa(request: HttpRequest, pk: int) -> HttpResponse:
     u = _get_uppladdning_for_user(request, pk)
     context = {"u": u, "max_mb": settings.UPLOAD_MAX_BYTES // 1_048_576}
-    if request.htmx:
-        return render(request, "avtal/uppladdning_visa.html#status", context)
-    return render(request, "avtal/uppladdning_visa.html", context)
+    return render_page_or_fragment(request, "avtal/uppladdning_visa.html", context, fragment="status")
 
 
 @require_perm("avtal.ladda_upp")

@@ -6,12 +6,16 @@ where a form or a type needs them (`KvaGrupp`, `Agarform`); everything else is a
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
+
 from katalog.models import Agarform, Kapacitetsannons, KvaGrupp, Vardenhet, Vardutbud
+from vardformedling import referensdata
 
 __all__ = [
     "Agarform",
     "KvaGrupp",
     "Utbudsrad",
+    "enheter_med_utbud",
     "hitta_kva",
     "kapacitet_erbjudanden",
     "kapacitet_for_enhet",
@@ -25,8 +29,8 @@ __all__ = [
 
 
 def kva_grupper() -> list[KvaGrupp]:
-    """Every KVÅ group, by code (one query)."""
-    return list(KvaGrupp.objects.all())
+    """Every KVÅ group, by code: read once per process until a group is written (vardformedling.referensdata)."""
+    return referensdata.hamta("kva_grupper", lambda: KvaGrupp.objects.all())
 
 
 def hitta_kva(text: str, grupper: Iterable[KvaGrupp] | None = None) -> tuple[KvaGrupp | None, list[KvaGrupp]]:
@@ -97,6 +101,12 @@ def utbud_for_kva(
         qs = qs.filter(vardenhet__vardgivare__agarform=agarform)
     # No ORDER BY (and so no join on the KVÅ table).
     return [Utbudsrad(*row) for row in qs.order_by().values_list(*_UTBUDSFALT)]
+
+
+def enheter_med_utbud(kva_kod: str) -> QuerySet:
+    """The ids of the units that offer the KVÅ group, as a lazy subquery for another app's filter (`__in`): no
+    query of its own, and no list of ids to send."""
+    return Vardutbud.objects.filter(kva_id=kva_kod).values_list("vardenhet_id", flat=True)
 
 
 def utbud_med_enheter(utbud_ids: Iterable[int]) -> dict[int, Vardutbud]:

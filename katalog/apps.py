@@ -1,4 +1,4 @@
-"""The catalogue's app config: registers its start-page panel."""
+"""The catalogue's app config: registers its start-page panel and the invalidation of the cached KVÅ groups."""
 
 from django.apps import AppConfig
 
@@ -9,3 +9,7 @@ class KatalogConfig(AppConfig):
 
     def ready(self) -> None:
         from katalog import start  # noqa: F401  (registers the start-page panel)
+        from katalog.models import KvaGrupp
+        from vardformedling.referensdata import bevaka
+
+        bevaka(KvaGrupp, "kva_grupper")

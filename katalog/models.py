@@ -3,6 +3,11 @@
 from django.db import models
 
 from vardformedling.models import Region
+from vardformedling.referensdata import ReferensQuerySet
+
+
+class KvaGruppQuerySet(ReferensQuerySet):
+    referensdata = "kva_grupper"
 
 
 class KvaGrupp(models.Model):
@@ -12,6 +17,8 @@ class KvaGrupp(models.Model):
     benamning = models.CharField(max_length=200, blank=True)
     vardomrade = models.CharField(max_length=100, blank=True)
     register = models.CharField(max_length=10, blank=True, help_text="SPOR eller NCR")
+
+    objects = KvaGruppQuerySet.as_manager()  # writes (bulk ones too) invalidate katalog.api.kva_grupper()
 
     class Meta:
         ordering = ["kod"]

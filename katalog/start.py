@@ -1,6 +1,9 @@
 """Start-page panels: new capacity offers (navigators, coordinators), own announcements (receiving units),
 and the catalogue's latest import (administrators)."""
 
+from urllib.parse import urlencode
+
+from django.urls import reverse
 from django.utils import timezone
 
 from vardformedling import start
@@ -18,12 +21,12 @@ def nya_kapacitetserbjudanden(request) -> dict | None:
     rader = [
         {
             "text": f"{a.avsandare}: {a.antal} × {a.kva_id} {a.kva.benamning} ({a.period or 'se annons'})",
-            "url": f"/katalog/kapacitet/?typ=erbjuder&kva={a.kva_id}",
+            "url": f"{reverse('katalog:kapacitet')}?{urlencode({'typ': 'erbjuder', 'kva': a.kva_id})}",
             "niva": "",
         }
         for a in annonser
     ]
-    rader.append({"text": "Alla kapacitetsannonser", "url": "/katalog/kapacitet/", "niva": ""})
+    rader.append({"text": "Alla kapacitetsannonser", "url": reverse("katalog:kapacitet"), "niva": ""})
     return {"rubrik": "Nya kapacitetserbjudanden", "rader": rader, "tom": "Inga aktiva kapacitetserbjudanden just nu."}
 
 
@@ -37,12 +40,14 @@ def mina_kapacitetsannonser(request) -> dict | None:
     rader = [
         {
             "text": f"{a.get_typ_display()}: {a.antal} × {a.kva_id}, visas t.o.m. {a.giltig_till:%Y-%m-%d}",
-            "url": "/katalog/kapacitet/",
+            "url": reverse("katalog:kapacitet"),
             "niva": "",
         }
         for a in egna
     ]
-    rader.append({"text": "Erbjud ledig kapacitet", "url": "/katalog/kapacitet/ny/?typ=erbjuder", "niva": ""})
+    rader.append(
+        {"text": "Erbjud ledig kapacitet", "url": reverse("katalog:kapacitet_ny") + "?typ=erbjuder", "niva": ""}
+    )
     return {"rubrik": "Kapacitetsannonser", "rader": rader}
 
 
@@ -58,6 +63,6 @@ def katalogimport(request) -> dict | None:
         niva = "err" if senaste.status == KatalogImport.Status.AVVISAD else ""
         tid = timezone.localtime(senaste.tidpunkt)
         text = f"Senaste katalogutdrag: {senaste.filnamn}, {tid:%Y-%m-%d %H:%M} – {senaste.get_status_display()}"
-        rader.append({"text": text, "url": "/katalog/import/", "niva": niva})
-    rader.append({"text": "Läs in katalogutdrag", "url": "/katalog/import/", "niva": ""})
+        rader.append({"text": text, "url": reverse("katalog:import"), "niva": niva})
+    rader.append({"text": "Läs in katalogutdrag", "url": reverse("katalog:import"), "niva": ""})
     return {"rubrik": "Nationella katalogen", "rader": rader}

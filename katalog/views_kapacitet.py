@@ -5,21 +5,19 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods, require_POST
-from django.views.decorators.vary import vary_on_headers
 
 from katalog.forms import KapacitetsannonsForm
 from katalog.models import Kapacitetsannons, KvaGrupp
 from katalog.services import kapacitetsannons_aterkalla, kapacitetsannons_skapa
 from vardformedling.decorators import require_perm
+from vardformedling.htmx import render_page_or_fragment
 from vardformedling.models import Region
 
 PER_SIDA = 20
 
 
 @require_http_methods(["GET"])
-@vary_on_headers("HX-Request")
 @require_perm("katalog.kapacitet")
 def lista_view(request: HttpRequest) -> HttpResponse:
     annonser = Kapacitetsannons.objects.aktiva().select_related("kva", "region", "vardenhet", "skapad_av")
@@ -42,11 +40,7 @@ def lista_view(request: HttpRequest) -> HttpResponse:
         "kva_grupper": KvaGrupp.objects.all(),
         "regioner": Region.objects.all(),
     }
-    template = "katalog/kapacitet.html#lista" if request.htmx else "katalog/kapacitet.html"
-    response = render(request, template, context)
-    if request.htmx:
-        add_never_cache_headers(response)  # a fragment must never come back from the cache as the page
-    return response
+    return render_page_or_fragment(request, "katalog/kapacitet.html", context, fragment="lista")
 
 
 @require_http_methods(["GET", "POST"])

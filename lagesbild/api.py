@@ -4,10 +4,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from lagesbild.models import MAX_ALDER_DAGAR, Kalla, Leverans, Matvarde
+from vardformedling import referensdata
 
 REGISTER = (Kalla.SPOR, Kalla.NCR)
 
@@ -23,11 +24,16 @@ class Vantetid:
     datum: date  # uttagsdatum of the delivery
 
 
-def senaste_leveranser(kallor: Iterable[str] = REGISTER) -> dict[str, Leverans]:
-    """The newest delivery of each source, in one query."""
+def _las_senaste_leveranser() -> list[Leverans]:
     newest = Leverans.objects.filter(kalla=OuterRef("kalla")).order_by("-uttagsdatum").values("uttagsdatum")[:1]
-    rows = Leverans.objects.filter(kalla__in=list(kallor), uttagsdatum=Subquery(newest))
-    return {lev.kalla: lev for lev in rows}
+    return list(Leverans.objects.filter(uttagsdatum=Subquery(newest)))
+
+
+def senaste_leveranser(kallor: Iterable[str] = REGISTER) -> dict[str, Leverans]:
+    """The newest delivery of each source: one query, then none until a delivery is written
+    (vardformedling.referensdata)."""
+    kallor = set(kallor)
+    return {lev.kalla: lev for lev in referensdata.hamta("leveranser", _las_senaste_leveranser) if lev.kalla in kallor}
 
 
 def _senaste_per_nyckel(rader, leveranser) -> dict:
@@ -59,7 +65,9 @@ def vantetider_for_enheter(
         return {}
     qs = Matvarde.objects.for_leveranser(leveranser.values()).enheter()
     qs = qs.filter(kva_id=(kva_kod or "").strip().upper(), matperiod=period, urval="alla")
-    if vardenhet_ids is not None:
+    if isinstance(vardenhet_ids, QuerySet):  # a subquery (katalog.api.enheter_med_utbud): no ids to send
+        qs = qs.filter(vardenhet_id__in=vardenhet_ids)
+    elif vardenhet_ids is not None:
         ids = list(vardenhet_ids)
         if not ids:
             return {}

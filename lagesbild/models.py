@@ -15,6 +15,7 @@ from django.db import models
 
 from katalog.models import KvaGrupp, Vardenhet
 from vardformedling.models import Region
+from vardformedling.referensdata import ReferensQuerySet
 
 
 class Kalla(models.TextChoices):
@@ -71,7 +72,9 @@ class ImportRun(models.Model):
         return self.status in {ImportStatus.KLAR, ImportStatus.REDAN_INLAST}
 
 
-class LeveransQuerySet(models.QuerySet):
+class LeveransQuerySet(ReferensQuerySet):
+    referensdata = "leveranser"  # writes invalidate lagesbild.api.senaste_leveranser()
+
     def senaste_per_kalla(self) -> dict[str, "Leverans"]:
         """The newest delivery of each source (one query)."""
         result: dict[str, Leverans] = {}

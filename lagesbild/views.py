@@ -4,10 +4,7 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.template.loader import render_to_string
-from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET
-from django.views.decorators.vary import vary_on_headers
 
 from katalog import api as katalog_api
 from katalog.models import KvaGrupp, Vardenhet
@@ -16,6 +13,7 @@ from lagesbild.api import REGISTER, kallor_for_kva, kallstatus, senaste_leverans
 from lagesbild.enhetsvy import kva_serier
 from lagesbild.vantetidsvy import vantetider_data
 from vardformedling.decorators import require_perm
+from vardformedling.htmx import render_page_or_fragment, wants_fragment
 from vardformedling.models import Region
 
 
@@ -38,7 +36,6 @@ def _sortlankar(val: tabell.Val) -> dict:
 
 
 @require_GET
-@vary_on_headers("HX-Request", "HX-Target")
 @require_perm("lagesbild.visa")
 def tabell_view(request: HttpRequest) -> HttpResponse:
     """The comparison table; every choice is in the URL so a view can be shared and bookmarked."""
@@ -83,18 +80,19 @@ def tabell_view(request: HttpRequest) -> HttpResponse:
         "sida_params": urlencode(val.params()),
         **_kallor(status),
     }
-    if not (request.htmx and request.htmx.target == "resultat"):
-        return render(request, "lagesbild/tabell.html", context)
-    # HTMX: the result, the urval field out of band (its options follow the KVÅ group's register, and the server
-    # may have reset the value) and the canonical URL pushed instead of the submitted one.
-    html = render_to_string("lagesbild/tabell.html#resultat", context, request)
-    html += render_to_string("lagesbild/tabell.html#urval_falt", {**context, "oob": True}, request)
-    html += '<div id="kva-forslag" hx-swap-oob="innerHTML"></div>'  # the suggestions were for the old text
-    response = HttpResponse(html)
-    response["HX-Push-Url"] = val.url(**({"sida": sida.number} if sida and sida.number > 1 else {}))
-    # The same URL answers a fragment to HTMX and a page otherwise (Vary above): keep the fragment out of the
-    # browser cache, or "back" after leaving the page would show the bare fragment.
-    add_never_cache_headers(response)
+    # HTMX (aimed at #resultat): the result, the urval field out of band (its options follow the KVÅ group's
+    # register, and the server may have reset the value), the emptied suggestions, and the canonical URL pushed
+    # instead of the submitted one.
+    response = render_page_or_fragment(
+        request,
+        "lagesbild/tabell.html",
+        context,
+        fragment="resultat",
+        target="resultat",
+        oob=["urval_falt", "kva_forslag_tomt"],
+    )
+    if wants_fragment(request, target="resultat"):
+        response["HX-Push-Url"] = val.url(**({"sida": sida.number} if sida and sida.number > 1 else {}))
     return response
 
 

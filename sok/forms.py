@@ -1,6 +1,7 @@
 """The search form of Hitta vårdgivare (GET, bookmarkable) and its widgets rendered in Python."""
 
 import re
+from html import escape
 
 from django import forms
 from django.forms.utils import ErrorList, flatatt
@@ -22,12 +23,12 @@ class SnabbSelect(forms.Select):
     def render(self, name, value, attrs=None, renderer=None):
         attrs = self.build_attrs(self.attrs, attrs)
         current = "" if value is None else str(value)
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            ((v, mark_safe(" selected") if str(v) == current else "", label) for v, label in self.choices),
+        # html.escape directly: format_html's lazy-string checks cost more than the markup (~90 options a page).
+        options = "".join(
+            f'<option value="{escape(str(v))}"{" selected" if str(v) == current else ""}>{escape(str(label))}</option>'
+            for v, label in self.choices
         )
-        return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), options)
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), mark_safe(options))  # noqa: S308
 
 
 class SnabbInput:

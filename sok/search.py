@@ -7,6 +7,9 @@ The proposal ("Förslag") is a transparent score 0–100: the weighted mean of p
   one price only → 100; no usable line → 0
 - avtal: a usable agreement line with volume left = 100, else 0
 - förmåga: meets the patient's ASA class and anaesthesia need = 100 (units that do not are excluded)
+The care guarantee comes first: a unit whose expected care date (the planned date + its median wait) falls after
+the patient's guarantee date (the case's, or the planned date + the patient region's guarantee days) "klarar inte
+vårdgarantin": its wait part scores 0 and it is ranked after every unit that does (or whose wait is unknown).
 Ties are broken by distance, then name, then the offering's id (a stable order). Units that cannot take the
 patient are excluded and counted by reason.
 """
@@ -14,7 +17,7 @@ patient are excluded and counted by reason.
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from avtal import api as avtal_api
@@ -66,6 +69,7 @@ class Sokparametrar:
     patientregion: str | None = None
     referens: Referens | None = None
     datum: date = field(default_factory=date.today)
+    vardgaranti: date | None = None  # the last day of the patient's care guarantee; None: not known, not checked
     vikter: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_VIKTER))
 
 
@@ -96,6 +100,9 @@ class Traff:
     vikter: tuple[int, ...] = ()
     prisintervall: tuple = (None, None)  # cheapest and most expensive usable price among the results
     poang: float = 0.0
+    forvantat: date | None = None  # expected care date: the planned date + the median wait
+    vardgaranti: date | None = None  # the patient's guarantee date it was judged against
+    klarar_vardgaranti: bool | None = None  # None: no guarantee date or no waiting figure to judge by
     vardutbud: object | None = None  # katalog's Vardutbud with unit, provider, region; set by `hydrera`
 
     @property
@@ -122,6 +129,10 @@ class Sokresultat:
     @property
     def antal_uteslutna(self) -> int:
         return sum(self.uteslutna.values())
+
+    @property
+    def antal_klarar_inte_vardgaranti(self) -> int:
+        return sum(t.klarar_vardgaranti is False for t in self.traffar)
 
 
 def _clip(value: float) -> float:
@@ -160,6 +171,23 @@ def _median(vantetid) -> int | None:
     if vantetid is None or vantetid.undertryckt:
         return None
     return vantetid.median_dagar
+
+
+def forvantat_datum(p: Sokparametrar, median: int | None) -> date | None:
+    """When the patient can expect care at a unit: the planned date + the unit's median wait."""
+    if median is None:
+        return None
+    try:
+        return p.datum + timedelta(days=median)
+    except OverflowError:  # a planned date near year 9999
+        return date.max
+
+
+def klarar_vardgaranti(forvantat: date | None, vardgaranti: date | None) -> bool | None:
+    """Whether the expected care date is on or before the guarantee date; None when either is unknown."""
+    if forvantat is None or vardgaranti is None:
+        return None
+    return forvantat <= vardgaranti
 
 
 def _uteslut_fore(p: Sokparametrar, k: Kandidat, km: float | None) -> str | None:
@@ -211,10 +239,12 @@ def sok(p: Sokparametrar) -> Sokresultat:
             uteslutna[orsak] += 1
         else:
             kvar.append(Traff(kandidat=k, avstand_km=km))
-    ids = [t.kandidat.vardenhet_id for t in kvar]
-    vantetider = lagesbild_api.vantetider_for_enheter(kva_kod=p.kva.kod, vardenhet_ids=ids) if ids else {}
+    # The units that offer the group, as a subquery: the figures of units excluded above are read but not used,
+    # which costs less than sending every remaining unit's id (hundreds at national scale) twice.
+    ids = katalog_api.enheter_med_utbud(p.kva.kod) if kvar else None
+    vantetider = lagesbild_api.vantetider_for_enheter(kva_kod=p.kva.kod, vardenhet_ids=ids) if kvar else {}
     rader: dict = {}
-    if ids and p.patientregion:
+    if kvar and p.patientregion:
         rader = avtal_api.anvandbara_rader(
             kva_kod=p.kva.kod, region_kod=p.patientregion, datum=p.datum, vardenhet_ids=ids
         )
@@ -243,8 +273,11 @@ def rangordna(
     total = sum(vikter)
     for t in traffar:
         pris = t.basta_rad.pris_kr if t.basta_rad else None
+        median = _median(t.vantetid)
+        t.forvantat, t.vardgaranti = forvantat_datum(p, median), p.vardgaranti
+        t.klarar_vardgaranti = klarar_vardgaranti(t.forvantat, t.vardgaranti)
         t.delpoang = (
-            vantetid_poang(_median(t.vantetid)),
+            0.0 if t.klarar_vardgaranti is False else vantetid_poang(median),
             avstand_poang(t.avstand_km),
             pris_poang(pris, billigast, dyrast),
             100.0 if t.basta_rad else 0.0,
@@ -253,7 +286,14 @@ def rangordna(
         t.vikter, t.prisintervall = vikter, (billigast, dyrast)
         t.poang = round(sum(d * w for d, w in zip(t.delpoang, vikter, strict=True)) / total, 1) if total else 0.0
     traffar.sort(
-        key=lambda t: (-t.poang, t.avstand_km is None, t.avstand_km or 0, t.kandidat.namn, t.kandidat.utbud_id)
+        key=lambda t: (
+            t.klarar_vardgaranti is False,
+            -t.poang,
+            t.avstand_km is None,
+            t.avstand_km or 0,
+            t.kandidat.namn,
+            t.kandidat.utbud_id,
+        )
     )
     fmt = {"asa": p.asa, "max_avstand": p.max_avstand and f"{p.max_avstand:g}", "max_vantetid": p.max_vantetid}
     ordning = list(UTESLUTEN)
@@ -270,7 +310,7 @@ def _delar(t: Traff) -> list[Delpoang]:
     billigast, dyrast = t.prisintervall
     k = t.kandidat
     forklaringar = [
-        f"median {fmt.dagar(median)}" if median is not None else "uppgift saknas – ger 0 poäng",
+        _vantetid_forklaring(t, median),
         f"{fmt.tal(t.avstand_km)}\u00a0km" if t.avstand_km is not None else "avstånd okänt – ger 0 poäng",
         f"{fmt.kr(round(pris))} (billigast {fmt.kr(round(billigast))}, dyrast {fmt.kr(round(dyrast))})"
         if pris is not None
@@ -284,6 +324,19 @@ def _delar(t: Traff) -> list[Delpoang]:
         Delpoang(nyckel, poang, vikt, text)
         for nyckel, poang, vikt, text in zip(DEFAULT_VIKTER, t.delpoang, t.vikter, forklaringar, strict=True)
     ]
+
+
+def _vantetid_forklaring(t: Traff, median: int | None) -> str:
+    if median is None:
+        return "uppgift saknas – ger 0 poäng" + (" (vårdgarantin kan inte prövas)" if t.vardgaranti else "")
+    if t.klarar_vardgaranti is False:
+        return (
+            f"median {fmt.dagar(median)} – klarar inte vårdgarantin (vård omkring {fmt.datum(t.forvantat)}, "
+            f"garantin löper ut {fmt.datum(t.vardgaranti)}) – ger 0 poäng"
+        )
+    if t.klarar_vardgaranti:
+        return f"median {fmt.dagar(median)} – inom vårdgarantin (t.o.m. {fmt.datum(t.vardgaranti)})"
+    return f"median {fmt.dagar(median)}"
 
 
 def hydrera(traffar: Iterable[Traff]) -> None:

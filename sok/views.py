@@ -1,22 +1,25 @@
 """Hitta vårdgivare (search) and the care-unit page: thin views over sok.search and the apps' api.py."""
 
+from datetime import date
+
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
-from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
-from django.views.decorators.vary import vary_on_headers
 
+from arenden import api as arenden_api
 from avtal import api as avtal_api
 from katalog import api as katalog_api
 from katalog.api import KvaGrupp
 from lagesbild import api as lagesbild_api
 from sok.forms import SokForm
 from sok.search import DEFAULT_VIKTER, Referens, Sokparametrar, hydrera, sok
-from sok.sok_html import traff_html
+from sok.sok_html import escape, traff_html
+from vardformedling import referensdata
 from vardformedling.decorators import require_perm
+from vardformedling.htmx import render_page_or_fragment
 from vardformedling.models import Region
 
 PER_SIDA = 20
@@ -31,7 +34,7 @@ def _sokdata(request: HttpRequest):
     uppdrag = getattr(request, "uppdrag", None)
     if "patientregion" not in data and uppdrag and uppdrag.region_id:
         data["patientregion"] = uppdrag.region_id
-    if not data.get("q") and data.get("kva"):
+    if "q" not in data and data.get("kva"):  # a link naming only the group (from a case, the lägesbild)
         data["q"] = data["kva"]
     if not data.get("datum"):
         data["datum"] = timezone.localdate().isoformat()
@@ -39,15 +42,35 @@ def _sokdata(request: HttpRequest):
 
 
 def _valj_kva(q: str, kod: str, grupper: list[KvaGrupp]) -> tuple[KvaGrupp | None, list[KvaGrupp]]:
-    """The KVÅ group to search, or the alternatives to choose between when the text matches several. A group
-    named by `kva` (a link from a case) wins when the text agrees with it."""
+    """The KVÅ group to search, or the alternatives to choose between when the text matches several. The group
+    chosen before (`kva`: a link from a case, or the choice the form keeps in its hidden field) wins while the text
+    agrees with it, so changing another filter keeps it; an emptied text field searches nothing."""
+    if not q:
+        return None, []
     by_kod = {k.kod: k for k in grupper}
-    grupp, kandidater = katalog_api.hitta_kva(q, grupper) if q else (None, [])
-    if kod in by_kod and (not q or by_kod[kod] == grupp or by_kod[kod] in kandidater):
+    grupp, kandidater = katalog_api.hitta_kva(q, grupper)
+    if kod in by_kod and (by_kod[kod] == grupp or by_kod[kod] in kandidater):
         return by_kod[kod], []
     if grupp:
         return grupp, []
     return None, kandidater
+
+
+def _vardgaranti(request: HttpRequest, arende: str, patientregion: Region | None, datum) -> tuple[date | None, str]:
+    """The patient's guarantee date and where it comes from: the case's (when the search is for a case the user may
+    see), else the planned date + the patient region's guarantee days; (None, "") when neither is known."""
+    if arende:
+        fran_arende = arenden_api.vardgaranti_for_arende(case_id=arende, user=request.user, uppdrag=request.uppdrag)
+        if fran_arende:
+            return fran_arende, f"ärende {arende}"
+    if patientregion:
+        dagar = patientregion.vardgaranti_dagar
+        try:
+            garanti = patientregion.vardgaranti_datum(datum)
+        except OverflowError:  # a planned date near year 9999
+            garanti = date.max
+        return garanti, f"{patientregion.namn}: {dagar} dagar från planerat datum"
+    return None, ""
 
 
 def _referens(fran: str, patientregion: Region | None) -> tuple[Referens | None, str]:
@@ -64,10 +87,9 @@ def _referens(fran: str, patientregion: Region | None) -> tuple[Referens | None,
 
 
 @require_GET
-@vary_on_headers("HX-Request")
 @require_perm("katalog.sok")
 def sok_view(request: HttpRequest) -> HttpResponse:
-    regions = list(Region.objects.all())
+    regions = referensdata.regioner()
     grupper = katalog_api.kva_grupper()
     form = SokForm(_sokdata(request), regions=regions, kva_grupper=grupper)
     form.is_valid()  # invalid fields are shown with their message and left out of the search
@@ -80,7 +102,10 @@ def sok_view(request: HttpRequest) -> HttpResponse:
     annonser: list = []
     traffar_html: list = []
     kallvarningar: list[str] = []
+    datum = cd.get("datum") or timezone.localdate()
+    vardgaranti, vardgaranti_kalla = (None, "")
     if kva:
+        vardgaranti, vardgaranti_kalla = _vardgaranti(request, cd.get("arende") or "", patientregion, datum)
         params = Sokparametrar(
             kva=kva,
             region=cd.get("region") or None,
@@ -93,7 +118,8 @@ def sok_view(request: HttpRequest) -> HttpResponse:
             max_vantetid=cd.get("max_vantetid"),
             patientregion=patientregion.kod if patientregion else None,
             referens=referens,
-            datum=cd.get("datum") or timezone.localdate(),
+            datum=datum,
+            vardgaranti=vardgaranti,
             vikter=form.vikter(),
         )
         resultat = sok(params)
@@ -117,20 +143,17 @@ def sok_view(request: HttpRequest) -> HttpResponse:
         "referens_varning": referens_varning,
         "kallvarningar": kallvarningar,
         "patientregion": patientregion,
+        "vardgaranti": vardgaranti,
+        "vardgaranti_kalla": vardgaranti_kalla,
         "arende": cd.get("arende") or "",
         "vikter": form.vikter(),
         # The datalist (~100 options) in Python: a template loop cost several ms on every search.
-        "kva_datalist": format_html_join(
-            "", '<option value="{}">{} {}</option>', ((k.kod, k.kod, k.benamning) for k in grupper)
+        "kva_datalist": mark_safe(  # noqa: S308 – every value is escaped
+            "".join(f'<option value="{escape(k.kod)}">{escape(k.kod)} {escape(k.benamning)}</option>' for k in grupper)
         ),
     }
-    template = "sok/sok.html#resultat" if request.htmx else "sok/sok.html"
-    response = render(request, template, context)
-    if request.htmx:
-        # The same URL answers a fragment to HTMX and a page otherwise: keep the fragment out of the browser
-        # cache, or "back" after leaving the page would show the bare fragment.
-        add_never_cache_headers(response)
-    return response
+    # The hidden `kva` field follows the answer (out of band), so the next filter change keeps the chosen group.
+    return render_page_or_fragment(request, "sok/sok.html", context, fragment="resultat", oob=["kva_falt"])
 
 
 @require_GET

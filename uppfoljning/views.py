@@ -3,7 +3,6 @@
 from urllib.parse import urlencode
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from katalog.api import KvaGrupp
@@ -11,6 +10,7 @@ from uppfoljning import export, reports
 from uppfoljning.statistik import TABELLER, berakna_cachad, sida_cachad
 from uppfoljning.urval import SOM, UTFALL, urval_fran_request
 from vardformedling.decorators import require_perm
+from vardformedling.htmx import render_page_or_fragment
 from vardformedling.models import Region, Roll
 
 EXPORT_FEL = "Okänd tabell att exportera: välj en av tabellerna på sidan."
@@ -66,12 +66,9 @@ def uppfoljning(request: HttpRequest) -> HttpResponse:
         "rapporter": reports.rapporter_for_region(region_kod),
         "ar_koordinator": region_kod is not None,
     }
-    template = "uppfoljning/sida.html"
-    if request.htmx and request.htmx.target == "uppfoljning-resultat":
-        template += "#resultat"
-    resp = render(request, template, context)
-    resp["Vary"] = "HX-Request"
-    return resp
+    return render_page_or_fragment(
+        request, "uppfoljning/sida.html", context, fragment="resultat", target="uppfoljning-resultat"
+    )
 
 
 @require_GET

@@ -1,4 +1,4 @@
-"""The kernel's app config: registers the system checks."""
+"""The kernel's app config: registers the system checks and the invalidation of the cached regions."""
 
 from django.apps import AppConfig
 
@@ -16,3 +16,8 @@ class VardformedlingConfig(AppConfig):
         omslag.registrera("vardformedling.enhetsnycklar", omslag.enhetsnycklar)
         # A test (or anything) that changes a key setting gets a key service built from the new settings.
         setting_changed.connect(tjanst.aterstall_nyckeltjanst, dispatch_uid="vardformedling.nycklar")
+
+        from vardformedling.models import Region
+        from vardformedling.referensdata import bevaka
+
+        bevaka(Region, "regioner")

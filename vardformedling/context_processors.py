@@ -1,14 +1,17 @@
 """Navigation and the active commission for the base layout."""
 
+from django.urls import reverse
+
 from vardformedling.rules import active_role
 
+# (text, URL name, permission)
 NAV = [
-    ("Hitta vårdgivare", "/katalog/sok/", "katalog.sok"),
-    ("Lägesbild", "/lagesbild/", "lagesbild.visa"),
-    ("Ärenden", "/arenden/", "arenden.visa"),
-    ("Avtal", "/avtal/", "avtal.visa"),
-    ("Uppföljning", "/uppfoljning/", "uppfoljning.visa"),
-    ("Loggkontroll", "/arenden/logg/", "arenden.loggkontroll"),
+    ("Hitta vårdgivare", "katalog:sok", "katalog.sok"),
+    ("Lägesbild", "lagesbild:tabell", "lagesbild.visa"),
+    ("Ärenden", "arenden:lista", "arenden.visa"),
+    ("Avtal", "avtal:lista", "avtal.visa"),
+    ("Uppföljning", "uppfoljning:sida", "uppfoljning.visa"),
+    ("Loggkontroll", "arenden:logg", "arenden.loggkontroll"),
 ]
 
 
@@ -17,7 +20,7 @@ def portal(request):
     if not user or not user.is_authenticated:
         return {"nav": [], "aktiv_roll": None}
     path = request.path
-    nav = [{"text": text, "url": url, "current": False} for text, url, perm in NAV if user.has_perm(perm)]
+    nav = [{"text": text, "url": reverse(namn), "current": False} for text, namn, perm in NAV if user.has_perm(perm)]
     # The current page is the longest matching entry: /arenden/logg/ is Loggkontroll, not Ärenden.
     if traffar := [item for item in nav if path.startswith(item["url"])]:
         max(traffar, key=lambda item: len(item["url"]))["current"] = True

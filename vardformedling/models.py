@@ -5,6 +5,12 @@ from datetime import date, timedelta
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 
+from vardformedling.referensdata import ReferensQuerySet
+
+
+class RegionQuerySet(ReferensQuerySet):
+    referensdata = "regioner"
+
 
 class Region(models.Model):
     """One of the 21 regions, keyed by its two-digit county code."""
@@ -25,6 +31,8 @@ class Region(models.Model):
         blank=True,
         help_text="Numret patienterna ringer för att svara på ett erbjudande; står i erbjudandebrevet.",
     )
+
+    objects = RegionQuerySet.as_manager()  # writes invalidate vardformedling.referensdata.regioner()
 
     class Meta:
         ordering = ["kod"]

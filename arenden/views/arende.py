@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
@@ -15,6 +15,7 @@ from arenden import forms as f
 from arenden.access import _get_arende_for_user, ar_mottagare, logga
 from arenden.models import STEG_NAMN, Erbjudande, Status
 from vardformedling.decorators import require_perm
+from vardformedling.htmx import render_page_or_fragment
 from vardformedling.indata import heltal
 
 ANDRAT = "andrat"
@@ -30,7 +31,7 @@ def sok_url(arende) -> str:
         params["narkos"] = "1"
     if arende.remitterande_enhet_id:
         params["fran"] = arende.remitterande_enhet.hsa_id
-    return f"/katalog/sok/?{urlencode(params)}"
+    return f"{reverse('katalog:sok')}?{urlencode(params)}"
 
 
 def _context(request, arende, *, bunden=None, meddelande=None, niva="ok", anteckning_form=None):
@@ -74,8 +75,8 @@ def _context(request, arende, *, bunden=None, meddelande=None, niva="ok", anteck
 def _render(request, arende, status=200, *, handling: str, **kwargs) -> HttpResponse:
     """Every response that shows the case's patient data writes its access-log row here (PDL)."""
     logga(request, [arende], handling)
-    template = "arenden/arende.html#arende" if request.htmx else "arenden/arende.html"
-    return render(request, template, _context(request, arende, **kwargs), status=status)
+    context = _context(request, arende, **kwargs)
+    return render_page_or_fragment(request, "arenden/arende.html", context, fragment="arende", status=status)
 
 
 @never_cache

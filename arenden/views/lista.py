@@ -20,6 +20,7 @@ from katalog.models import KvaGrupp
 from vardformedling import format as fmt
 from vardformedling.decorators import require_perm
 from vardformedling.export import tabell_export
+from vardformedling.htmx import render_page_or_fragment
 from vardformedling.indata import citera, heltal
 from vardformedling.personnummer import maskera_i_text
 from vardformedling.sortering import sortering as sortera
@@ -140,8 +141,7 @@ def arende_lista(request: HttpRequest) -> HttpResponse:
         "sortering": sortering,
         "export_query": _utan(request.GET, "sida", "export"),
     }
-    template = "arenden/lista.html#resultat" if request.htmx and not request.htmx.boosted else "arenden/lista.html"
-    return render(request, template, ctx)
+    return render_page_or_fragment(request, "arenden/lista.html", ctx, fragment="resultat")
 
 
 def _utan(params, *nycklar: str) -> str:

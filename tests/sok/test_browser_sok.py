@@ -37,3 +37,33 @@ def test_a_navigator_searches_filters_and_opens_a_unit(page, login, demo_identit
     expect(page.get_by_label("Enhetens region")).to_have_value("03")
     expect(page.locator(".traff")).to_have_count(1)
     assert page.console_errors == []
+
+
+def test_changing_a_filter_keeps_the_kva_group_chosen_among_several(page, login, demo_identities):
+    """Issue #14 point 21: after "katarakt" → Välj vårdtjänst → CJE, a filter change searched the text again and
+    fell back to the choice; the chosen group must stay (the text field may still say "katarakt")."""
+    login(page, "SE2321000180-VL01")
+    page.goto("/katalog/sok/")
+
+    page.get_by_label("Vårdtjänst").press_sequentially("katarakt")
+    expect(page.get_by_role("heading", name="Välj vårdtjänst")).to_be_visible()
+    page.locator(".kva-val a", has_text=re.compile(r"^CJE ")).click()  # the click also ends the text's change
+    expect(page.locator("#res-rubrik")).to_contain_text("Förslag för CJE")
+    expect(page.get_by_label("Vårdtjänst")).to_have_value("katarakt")
+
+    page.get_by_label("Patientens ASA-klass").select_option("3")
+    expect(page).to_have_url(re.compile(r"asa=3"))
+    expect(page.locator("#res-rubrik")).to_contain_text("Förslag för CJE")
+    expect(page.get_by_role("heading", name="Välj vårdtjänst")).to_have_count(0)
+    page.get_by_label("Högst avstånd (km)").fill("500")
+    page.get_by_label("Högst avstånd (km)").dispatch_event("change")
+    expect(page).to_have_url(re.compile(r"max_avstand=500"))
+    expect(page.locator("#res-rubrik")).to_contain_text("Förslag för CJE")
+
+    page.reload()  # the pushed URL names the group too
+    expect(page.locator("#res-rubrik")).to_contain_text("Förslag för CJE")
+
+    page.get_by_label("Vårdtjänst").fill("")  # a new text searches the new text, not the old group
+    page.get_by_label("Vårdtjänst").press_sequentially("NGB")
+    expect(page.locator("#res-rubrik")).to_contain_text("Förslag för NGB")
+    assert page.console_errors == []

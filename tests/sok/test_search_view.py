@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from katalog.models import Kapacitetsannons, KvaGrupp
@@ -184,7 +186,15 @@ def test_htmx_requests_get_only_the_results(lots, fakes):
 def test_the_full_page_form_updates_results_with_htmx(lots):
     body = lots.get("/katalog/sok/").content.decode()
     assert 'hx-get="/katalog/sok/"' in body and 'hx-push-url="true"' in body
-    assert "keyup changed delay:400ms from:input[type=search]" in body
+    assert "input changed delay:400ms from:input[type=search]" in body
+    # Every other field searches when changed: each input type the form has (the text field only as you type).
+    start = body.index('<form class="panel sokform"')
+    formular = body[start : body.index("</form>", start)]
+    typer = set(re.findall(r'<input type="(\w+)"', formular)) - {"hidden", "search"}
+    assert typer >= {"text", "number", "checkbox", "date"}
+    for typ in typer:
+        assert f"change from:input[type={typ}]" in body, typ
+    assert "change from:select" in body
     assert 'type="search"' in body and 'name="q"' in body
 
 

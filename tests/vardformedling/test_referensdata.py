@@ -1,0 +1,82 @@
+"""Reference data read once per process (vardformedling/referensdata.py): no query while nothing changed, and
+every way the portal writes a region, a KVÅ group or a delivery shows at once; without a cache it still works."""
+
+from datetime import date
+
+import pytest
+
+from katalog import api as katalog_api
+from katalog.models import KvaGrupp
+from lagesbild import api as lagesbild_api
+from lagesbild.models import Kalla, Leverans
+from vardformedling import referensdata
+from vardformedling.models import Region
+
+pytestmark = pytest.mark.django_db
+
+
+def _koder() -> set[str]:
+    return {k.kod for k in katalog_api.kva_grupper()}
+
+
+def test_a_second_read_runs_no_query(django_assert_num_queries):
+    with django_assert_num_queries(3):
+        katalog_api.kva_grupper(), referensdata.regioner(), lagesbild_api.senaste_leveranser()
+    with django_assert_num_queries(0):
+        assert len(katalog_api.kva_grupper()) > 10 and len(referensdata.regioner()) == 21
+        lagesbild_api.senaste_leveranser()
+
+
+def test_saved_and_deleted_kva_groups_show_at_once():
+    assert "ZZA" not in _koder()
+    grupp = KvaGrupp.objects.create(kod="ZZA", benamning="Ny grupp")
+    assert "ZZA" in _koder()
+    grupp.benamning = "Nytt namn"
+    grupp.save()
+    assert next(k for k in katalog_api.kva_grupper() if k.kod == "ZZA").benamning == "Nytt namn"
+    grupp.delete()
+    assert "ZZA" not in _koder()
+
+
+def test_bulk_writes_show_at_once_as_the_importers_make_them():
+    _koder()
+    KvaGrupp.objects.bulk_create([KvaGrupp(kod="ZZB"), KvaGrupp(kod="ZZC")], ignore_conflicts=True)
+    assert {"ZZB", "ZZC"} <= _koder()
+    KvaGrupp.objects.filter(kod="ZZB").update(benamning="Uppdaterad")
+    assert next(k for k in katalog_api.kva_grupper() if k.kod == "ZZB").benamning == "Uppdaterad"
+    KvaGrupp.objects.filter(kod__in=["ZZB", "ZZC"]).delete()
+    assert not {"ZZB", "ZZC"} & _koder()
+
+
+def test_a_regions_guarantee_days_show_at_once():
+    assert next(r for r in referensdata.regioner() if r.kod == "13").vardgaranti_dagar == 60
+    Region.objects.filter(kod="13").update(vardgaranti_dagar=45)
+    assert next(r for r in referensdata.regioner() if r.kod == "13").vardgaranti_dagar == 45
+
+
+def test_a_new_delivery_is_the_newest_at_once():
+    assert Kalla.NCR not in lagesbild_api.senaste_leveranser()
+    Leverans.objects.create(kalla=Kalla.NCR, uttagsdatum=date(2026, 10, 31), checksumma="a")
+    assert lagesbild_api.senaste_leveranser()[Kalla.NCR].uttagsdatum == date(2026, 10, 31)
+    Leverans.objects.create(kalla=Kalla.NCR, uttagsdatum=date(2026, 11, 30), checksumma="b")
+    assert lagesbild_api.senaste_leveranser()[Kalla.NCR].uttagsdatum == date(2026, 11, 30)
+
+
+def test_another_process_sees_the_change_through_the_shared_version():
+    """A write elsewhere drops the version in the shared cache; this process's copy is then not used."""
+    _koder()
+    KvaGrupp.objects.bulk_create([KvaGrupp(kod="ZZD")])  # ... as if written by another process:
+    referensdata._lokalt["kva_grupper"] = ("gammal", 0.0, [])  # this process still holds an old version
+    assert "ZZD" in _koder()
+
+
+def test_without_a_reachable_cache_the_rows_come_from_the_database(monkeypatch, django_assert_num_queries):
+    def nere(*_args, **_kwargs):
+        raise ConnectionError("Redis är nere")
+
+    monkeypatch.setattr(referensdata.cache, "get", nere)
+    monkeypatch.setattr(referensdata.cache, "delete", nere)
+    with django_assert_num_queries(1):
+        assert len(katalog_api.kva_grupper()) > 10
+    KvaGrupp.objects.create(kod="ZZE")  # invalidation fails quietly
+    assert "ZZE" in _koder()

@@ -1,0 +1,132 @@
+"""Reference data that changes only when something is imported (regions, KVÅ groups, the newest register
+deliveries), read once per process and version instead of once per request.
+
+Each set has a version key in the shared cache (Redis in production), so every process sees a change at once: a
+reader asks the cache for the version (one round trip) and reuses the rows it loaded for that version. The owner
+of a set calls `ogiltigforklara` on every write (signals on save/delete, a queryset's bulk operations,
+post_migrate); that drops the version now and again when the surrounding transaction commits, so a reader that
+loaded during the write cannot keep the old rows. Without a reachable cache the rows are read from the database
+each time (the page never fails because of the cache), and a version lives at most `MAX_ALDER` so a change the
+cache missed while it was down still shows.
+
+Callers get a new list each time (the rows themselves are shared: treat them as read-only).
+"""
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+
+from django.core.cache import cache
+from django.db import models, transaction
+from django.db.models.signals import post_delete, post_migrate, post_save
+
+logger = logging.getLogger(__name__)
+
+MAX_ALDER = 600  # seconds: the longest a version (and so a process's copy) is used
+_NYCKEL = "vf:referensdata:{namn}:v1"
+_lokalt: dict[str, tuple[str, float, list]] = {}  # name → (version, loaded at, rows)
+_las = threading.Lock()
+_bevakade: set[str] = set()
+
+
+def _version(namn: str) -> str | None:
+    """The set's current version from the cache, creating one when there is none; None without a cache."""
+    nyckel = _NYCKEL.format(namn=namn)
+    try:
+        version = cache.get(nyckel)
+        if version is None:
+            cache.add(nyckel, uuid.uuid4().hex, MAX_ALDER)
+            version = cache.get(nyckel)
+    except Exception:  # the cache is an optimisation only
+        logger.warning("Referensdata: cachen svarar inte, läser %s från databasen.", namn)
+        return None
+    return version
+
+
+def hamta(namn: str, laddare: Callable[[], list]) -> list:
+    """The rows of set `namn`: this process's copy when its version is current, else `laddare()`."""
+    version = _version(namn)
+    if version is None:
+        return list(laddare())
+    lokal = _lokalt.get(namn)
+    if lokal and lokal[0] == version and time.monotonic() - lokal[1] < MAX_ALDER:
+        return list(lokal[2])
+    rader = list(laddare())
+    with _las:
+        _lokalt[namn] = (version, time.monotonic(), rader)
+    return list(rader)
+
+
+def _radera(namn: str) -> None:
+    with _las:
+        _lokalt.pop(namn, None)
+    try:
+        cache.delete(_NYCKEL.format(namn=namn))
+    except Exception:
+        logger.warning("Referensdata: cachen svarar inte, %s kan vara inaktuell i upp till %s s.", namn, MAX_ALDER)
+
+
+def ogiltigforklara(namn: str) -> None:
+    """The set changed (or is about to): drop its version now and once more after the transaction commits."""
+    _radera(namn)
+    transaction.on_commit(lambda: _radera(namn))
+
+
+def glom_allt() -> None:
+    """Forget every process copy (the test suite does this between tests, whose rollbacks no signal reports)."""
+    with _las:
+        _lokalt.clear()
+
+
+def regioner() -> list:
+    """The 21 regions, by code."""
+    from vardformedling.models import Region
+
+    return hamta("regioner", lambda: Region.objects.all())
+
+
+def bevaka(modell: type[models.Model], namn: str) -> None:
+    """Invalidate set `namn` on every save and delete of `modell` (bulk writes: `ReferensQuerySet`) and after
+    every `migrate` (data migrations write through historical models, which send no signals to these receivers)."""
+
+    def _andrad(**_kwargs) -> None:
+        ogiltigforklara(namn)
+
+    uid = f"referensdata:{namn}:{modell._meta.label}"
+    post_save.connect(_andrad, sender=modell, weak=False, dispatch_uid=uid + ":save")
+    post_delete.connect(_andrad, sender=modell, weak=False, dispatch_uid=uid + ":delete")
+    _bevakade.add(namn)
+
+
+def _efter_migrate(**_kwargs) -> None:
+    for namn in sorted(_bevakade):
+        ogiltigforklara(namn)
+
+
+post_migrate.connect(_efter_migrate, weak=False, dispatch_uid="referensdata:post_migrate")
+
+
+class ReferensQuerySet(models.QuerySet):
+    """A queryset whose bulk writes, which send no model signals, invalidate the reference set `referensdata`."""
+
+    referensdata = ""
+
+    def bulk_create(self, *args, **kwargs):
+        ogiltigforklara(self.referensdata)
+        return super().bulk_create(*args, **kwargs)
+
+    def bulk_update(self, *args, **kwargs):
+        ogiltigforklara(self.referensdata)
+        return super().bulk_update(*args, **kwargs)
+
+    def update(self, *args, **kwargs):
+        ogiltigforklara(self.referensdata)
+        return super().update(*args, **kwargs)
+
+    def delete(self):
+        ogiltigforklara(self.referensdata)
+        return super().delete()
+
+    delete.queryset_only = True  # as QuerySet's own: not copied to the manager
