@@ -75,7 +75,7 @@ def test_units_that_break_the_guarantee_come_last_with_no_points_for_their_wait(
     assert a.forvantat == date(2027, 3, 10) and a.vardgaranti == date(2027, 3, 1)
     assert _delar(a)["vantetid"].poang == 0.0
     assert _delar(a)["vantetid"].forklaring == (
-        "median 99 dagar – klarar inte vårdgarantin (vård omkring 2027-03-10, garantin löper ut 2027-03-01)"
+        "median 99\u00a0dagar – klarar inte vårdgarantin (vård omkring 2027-03-10, garantin löper ut 2027-03-01)"
         " – ger 0 poäng"
     )
     assert _delar(res.traffar[0])["vantetid"].forklaring == "median 60 dagar – inom vårdgarantin (t.o.m. 2027-03-01)"
