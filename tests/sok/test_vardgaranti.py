@@ -78,7 +78,9 @@ def test_units_that_break_the_guarantee_come_last_with_no_points_for_their_wait(
         "median 99\u00a0dagar – klarar inte vårdgarantin (vård omkring 2027-03-10, garantin löper ut 2027-03-01)"
         " – ger 0 poäng"
     )
-    assert _delar(res.traffar[0])["vantetid"].forklaring == "median 60\u00a0dagar – inom vårdgarantin (t.o.m. 2027-03-01)"
+    assert (
+        _delar(res.traffar[0])["vantetid"].forklaring == "median 60\u00a0dagar – inom vårdgarantin (t.o.m. 2027-03-01)"
+    )
     assert "vårdgarantin kan inte prövas" in _delar(res.traffar[2])["vantetid"].forklaring
 
 
