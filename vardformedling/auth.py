@@ -79,7 +79,12 @@ def sync_commissions(user: User, commissions: list[dict]) -> None:
         if roll not in Roll.values:
             continue
         region = Region.objects.filter(kod=Region.normalise_kod(c.get("region") or "")).first()
-        enhet = Vardenhet.objects.filter(hsa_id=c.get("vardenhet") or "").first()
-        obj, _ = Medarbetaruppdrag.objects.get_or_create(user=user, roll=roll, region=region, vardenhet=enhet)
+        enhet_id = (
+            Vardenhet._default_manager.filter(hsa_id=c.get("vardenhet") or "").values_list("pk", flat=True).first()
+        )
+        # django-stubs types the lookup `<fk>_id` without None even when the foreign key is nullable.
+        obj, _ = Medarbetaruppdrag.objects.get_or_create(  # type: ignore[misc]
+            user=user, roll=roll, region=region, vardenhet_id=enhet_id
+        )
         keep.append(obj.pk)
     user.uppdrag.exclude(pk__in=keep).delete()

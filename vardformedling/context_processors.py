@@ -20,7 +20,9 @@ def portal(request):
     if not user or not user.is_authenticated:
         return {"nav": [], "aktiv_roll": None}
     path = request.path
-    nav = [{"text": text, "url": reverse(namn), "current": False} for text, namn, perm in NAV if user.has_perm(perm)]
+    nav: list[dict] = [
+        {"text": text, "url": reverse(namn), "current": False} for text, namn, perm in NAV if user.has_perm(perm)
+    ]
     # The current page is the longest matching entry: /arenden/logg/ is Loggkontroll, not Ärenden.
     if traffar := [item for item in nav if path.startswith(item["url"])]:
         max(traffar, key=lambda item: len(item["url"]))["current"] = True

@@ -16,7 +16,7 @@ def require_perm(perm: str):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
-        wrapped.required_perm = perm
+        wrapped.__dict__["required_perm"] = perm  # = `wrapped.required_perm`, in a form the type checker accepts
         return wrapped
 
     return decorator

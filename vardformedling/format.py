@@ -87,7 +87,8 @@ def andel(taljare, namnare, decimaler: int = 0) -> str:
 
 def plural(n, en: str, flera: str) -> str:
     """The noun form for `n`: plural("dag", "dagar") → "dag" for 1 (and -1), otherwise "dagar"."""
-    return en if _decimal(n) is not None and abs(_decimal(n)) == 1 else flera
+    d = _decimal(n)
+    return en if d is not None and abs(d) == 1 else flera
 
 
 def antal_ord(n, en: str, flera: str) -> str:

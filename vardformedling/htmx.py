@@ -10,13 +10,22 @@ from collections.abc import Iterable
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import get_template
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django_htmx.middleware import HtmxDetails
+
+
+class HtmxHttpRequest(HttpRequest):
+    """The type of a request that passed django-htmx's HtmxMiddleware (every request does: settings.MIDDLEWARE), so
+    that `request.htmx` is typed. Views that read `request.htmx` annotate their request with it (or a subclass in
+    vardformedling/anrop.py)."""
+
+    htmx: HtmxDetails
 
 
 def wants_fragment(request: HttpRequest, *, target: str | None = None) -> bool:
     """Whether htmx asks for the fragment: an htmx request (not a boosted link or form, which wants the page), and
     with `target` only one aimed at that element id."""
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.boosted and (target is None or htmx.target == target)
+    htmx: HtmxDetails | None = getattr(request, "htmx", None)
+    return htmx is not None and bool(htmx) and not htmx.boosted and (target is None or htmx.target == target)
 
 
 def patch_page_or_fragment_headers(

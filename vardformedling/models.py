@@ -58,7 +58,7 @@ class Roll(models.TextChoices):
     MOTTAGARE = "mottagare", "Mottagande enhet"
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def create_user(self, hsa_id: str, namn: str = "", **extra):
@@ -125,7 +125,7 @@ class Medarbetaruppdrag(models.Model):
     def etikett(self) -> str:
         if self.namn:
             return self.namn
-        plats = self.vardenhet.namn if self.vardenhet_id else (self.region.namn if self.region_id else "Nationell")
+        plats = self.vardenhet.namn if self.vardenhet else (self.region.namn if self.region else "Nationell")
         return f"{self.get_roll_display()} – {plats}"
 
 

@@ -16,7 +16,8 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from django.core.cache import cache
 from django.db import models, transaction
@@ -29,6 +30,7 @@ _NYCKEL = "vf:referensdata:{namn}:v1"
 _lokalt: dict[str, tuple[str, float, list]] = {}  # name → (version, loaded at, rows)
 _las = threading.Lock()
 _bevakade: set[str] = set()
+_M = TypeVar("_M", bound=models.Model)
 
 
 def _version(namn: str) -> str | None:
@@ -45,7 +47,7 @@ def _version(namn: str) -> str | None:
     return version
 
 
-def hamta(namn: str, laddare: Callable[[], list]) -> list:
+def hamta(namn: str, laddare: Callable[[], Iterable]) -> list:
     """The rows of set `namn`: this process's copy when its version is current, else `laddare()`."""
     version = _version(namn)
     if version is None:
@@ -108,7 +110,7 @@ def _efter_migrate(**_kwargs) -> None:
 post_migrate.connect(_efter_migrate, weak=False, dispatch_uid="referensdata:post_migrate")
 
 
-class ReferensQuerySet(models.QuerySet):
+class ReferensQuerySet(models.QuerySet[_M]):
     """A queryset whose bulk writes, which send no model signals, invalidate the reference set `referensdata`."""
 
     referensdata = ""
@@ -129,4 +131,4 @@ class ReferensQuerySet(models.QuerySet):
         ogiltigforklara(self.referensdata)
         return super().delete()
 
-    delete.queryset_only = True  # as QuerySet's own: not copied to the manager
+    delete.__dict__["queryset_only"] = True  # as QuerySet's own: not copied to the manager

@@ -1,6 +1,7 @@
 """Login stub, commission switching, start page, health check and error pages."""
 
 import sys
+from typing import cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from vardformedling import start
+from vardformedling.anrop import InloggadRequest
 from vardformedling.auth import stub_tillaten
 from vardformedling.dbfel import databasen_nas_inte
 from vardformedling.indata import heltal
@@ -29,7 +31,7 @@ DEMO_HSA_IDS = [
     "SE2321000206-VL02",
 ]
 
-HSA_ID_MAX = User._meta.get_field("hsa_id").max_length
+HSA_ID_MAX = cast(int, User._meta.get_field("hsa_id").max_length)  # a CharField: always set
 
 STEG = [
     (
@@ -95,7 +97,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def byt_uppdrag(request: HttpRequest) -> HttpResponse:
+def byt_uppdrag(request: InloggadRequest) -> HttpResponse:
     wanted = heltal(request.POST.get("uppdrag"))
     if wanted and request.user.uppdrag.filter(pk=wanted).exists():
         request.session[SESSION_UPPDRAG] = wanted

@@ -74,7 +74,8 @@ def varde_text(v) -> str:
         return v.isoformat()
     if isinstance(v, Decimal | float):
         d = Decimal(repr(v)) if isinstance(v, float) else v
-        return fmt.tal(d, 0 if d == d.to_integral_value() else max(-d.normalize().as_tuple().exponent, 0))
+        exponent = d.normalize().as_tuple().exponent  # an int for every finite number
+        return fmt.tal(d, 0 if d == d.to_integral_value() or not isinstance(exponent, int) else max(-exponent, 0))
     return str(v)
 
 

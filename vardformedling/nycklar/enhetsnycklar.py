@@ -25,8 +25,8 @@ import binascii
 import json
 from dataclasses import dataclass, field
 from hashlib import sha256
+from typing import Literal, overload
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from django.conf import settings
@@ -37,14 +37,6 @@ from vardformedling.nycklar import falt
 from vardformedling.nycklar.fel import EnhetsnyckelSaknas, NyckelEjTillganglig, Orsak
 from vardformedling.nycklar.lokal import OsakerFil, las_nyckelfil, saker_mapp, skapa_nyckelfil
 from vardformedling.nycklar.tjanst import kontrollera_region_kod, nyckeltjanst
-
-_RAW = {"encoding": serialization.Encoding.Raw, "format": serialization.PublicFormat.Raw}
-_RAW_PRIVAT = {
-    "encoding": serialization.Encoding.Raw,
-    "format": serialization.PrivateFormat.Raw,
-    "encryption_algorithm": serialization.NoEncryption(),
-}
-
 
 # --- Text form and fingerprints ---------------------------------------------------------------------------------
 
@@ -57,10 +49,14 @@ def nyckel_till_text(nyckel: X25519PublicKey | Ed25519PublicKey) -> str:
         typ = "ed25519"
     else:
         raise TypeError("Endast X25519- och Ed25519-nycklar.")
-    return f"{typ}:{base64.b64encode(nyckel.public_bytes(**_RAW)).decode('ascii')}"
+    return f"{typ}:{base64.b64encode(nyckel.public_bytes_raw()).decode('ascii')}"
 
 
-def nyckel_fran_text(text: str, *, typ: str) -> X25519PublicKey | Ed25519PublicKey:
+@overload
+def nyckel_fran_text(text: str, *, typ: Literal["x25519"]) -> X25519PublicKey: ...
+@overload
+def nyckel_fran_text(text: str, *, typ: Literal["ed25519"]) -> Ed25519PublicKey: ...
+def nyckel_fran_text(text: str, *, typ: Literal["x25519", "ed25519"]) -> X25519PublicKey | Ed25519PublicKey:
     """The public key in `text`; ValueError with a Swedish message when it is not a `typ` key."""
     prefix, _, data = (text or "").strip().partition(":")
     if prefix != typ or typ not in {"x25519", "ed25519"}:
@@ -124,7 +120,7 @@ class PrivataNycklar:
         return PublikaNycklar(self.hsa_id, self.kryptering.public_key(), self.signering.public_key())
 
     def _raw(self) -> bytes:
-        return self.kryptering.private_bytes(**_RAW_PRIVAT) + self.signering.private_bytes(**_RAW_PRIVAT)
+        return self.kryptering.private_bytes_raw() + self.signering.private_bytes_raw()
 
     @classmethod
     def _fran_raw(cls, hsa_id: str, raw: bytes) -> PrivataNycklar:
@@ -218,7 +214,7 @@ def privat(hsa_id: str, region_kod: str) -> PrivataNycklar:
     if settings.NYCKELTJANST == "lokal":
         nycklar = _lokal_las(hsa_id, region_kod)
     else:
-        if rad.privat_inslagen_nyckel is None:
+        if rad.privat_inslagen_nyckel is None or rad.privat_chiffer is None or rad.nyckelversion is None:
             raise EnhetsnyckelSaknas(hsa_id)  # created in lokal mode; run `nycklar --skapa-enhet` again
         dokument = falt.Forseglat(bytes(rad.privat_chiffer), bytes(rad.privat_inslagen_nyckel), rad.nyckelversion)
         data_key = nyckeltjanst().unwrap(region_kod, dokument.inslagen_nyckel)

@@ -28,6 +28,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 import pkcs11
 from pkcs11 import Attribute, KeyType, Mechanism, MechanismFlag, ObjectClass
@@ -71,8 +72,9 @@ def etikett_hmac(region_kod: str) -> str:
 class _Anslutning:
     """One logged-in session to one token, with its key handles."""
 
-    session: object
-    nycklar: dict[tuple, object] = field(default_factory=dict)
+    session: pkcs11.Session
+    # key label → key handle; ("aktuell", region) → the newest wrapping-key version known to this session
+    nycklar: dict[str | tuple[str, str], Any] = field(default_factory=dict)
 
 
 class Pkcs11Nyckeltjanst(Nyckeltjanst):
@@ -124,7 +126,7 @@ class Pkcs11Nyckeltjanst(Nyckeltjanst):
             return
         self._anslutningar.clear()
         self._misslyckade.clear()
-        for modul in {konf.get("modul") for konf in self.regioner.values() if konf.get("modul")}:
+        for modul in {konf["modul"] for konf in self.regioner.values() if konf.get("modul")}:
             lib = pkcs11._loaded.get(modul)
             if lib is not None:
                 lib.reinitialize()
@@ -240,7 +242,7 @@ class Pkcs11Nyckeltjanst(Nyckeltjanst):
         for nyckel in ansl.session.get_objects(
             {Attribute.CLASS: ObjectClass.SECRET_KEY, Attribute.KEY_TYPE: KeyType.AES}
         ):
-            etikett = nyckel.label or ""
+            etikett = cast(pkcs11.SecretKey, nyckel).label or ""  # the filter asked for secret keys only
             if etikett.startswith(prefix) and etikett[len(prefix) :].isdigit():
                 versioner.add(int(etikett[len(prefix) :]))
         return tuple(sorted(versioner))

@@ -118,7 +118,7 @@ class LokalNyckeltjanst(Nyckeltjanst):
             raise self._fel(region_kod, Orsak.BEHORIGHET, exc) from None
         return mapp
 
-    def _fel(self, region_kod: str, orsak: Orsak, exc: Exception | str) -> NyckelEjTillganglig:
+    def _fel(self, region_kod: str, orsak: Orsak, exc: OsakerFil | OSError | str) -> NyckelEjTillganglig:
         detalj = str(exc) if isinstance(exc, OsakerFil | str) else f"{type(exc).__name__}: {exc.strerror}"
         logger.warning("Nyckeltjänst lokal, region %s: nyckeln är inte tillgänglig (%s: %s)", region_kod, orsak, detalj)
         return NyckelEjTillganglig(region_kod, orsak, detalj)

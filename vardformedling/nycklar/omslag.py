@@ -91,6 +91,8 @@ def enhetsnycklar(o: Omslag) -> int:
     antal = 0
     rader = Enhetsnyckel.objects.filter(region_kod=o.region_kod, nyckelversion__lt=o.version)
     for rad in rader.only("pk", "privat_inslagen_nyckel", "nyckelversion").iterator():
+        # nyckelversion__lt leaves out rows without a version; the version and the wrapped key are written together
+        assert rad.privat_inslagen_nyckel is not None
         ny = o.rewrap(bytes(rad.privat_inslagen_nyckel))
         antal += Enhetsnyckel.objects.filter(pk=rad.pk, nyckelversion=rad.nyckelversion).update(
             privat_inslagen_nyckel=ny, nyckelversion=o.version
