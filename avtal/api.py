@@ -89,7 +89,7 @@ def ersattning_text(kod: str) -> str:
     return ERSATTNINGSMODELLER.get(kod, kod)
 
 
-def volym_per_avtal(*, referenser) -> list[dict]:
+def volym_per_avtal(*, referenser) -> list:
     """Volume held per agreement line by the cases whose IDs `referenser` gives (a list or a values() subquery):
     avtal_id, agare, vardgivare_namn, kva, takvolym, forbrukat, reserverat, totalt; most held first."""
     from avtal.models import AKTIVA_STATUSAR, Reservationsstatus, Volymreservation

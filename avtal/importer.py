@@ -202,7 +202,7 @@ def _vardgivare(r: Rad, data: AvtalData, k: _Katalogdata) -> None:
         if not kandidater:
             r.fel("vardgivare_orgnr", FEL_OKAND_VARDGIVARE, orgnr=orgnr)
     hsa_lista = [h.strip() for h in r.post["vardenhet_hsaid"].split("|") if h.strip()]
-    enhet_vg: set[int] = set()
+    enhet_vg: set[int | None] = set()
     for hsa in hsa_lista:
         enhet = k.enheter.get(hsa)
         if enhet is None:

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpResponse
 
-from avtal.models import Avtal, Avtalsrad, Avtalstyp
+from avtal.models import Avtal, AvtalQuerySet, Avtalsrad, Avtalstyp
 from vardformedling.export import neutralisera
 from vardformedling.indata import heltal
 
@@ -23,7 +23,7 @@ STATUSAR = {"giltigt": "Giltigt nu", "upphor": "Upphör inom 60 dagar", "upphort
 UPPHOR_DAGAR = 60
 
 
-def filtrera(qs: QuerySet[Avtal], params, *, region_kod: str | None, idag: date) -> tuple[QuerySet[Avtal], dict]:
+def filtrera(qs: AvtalQuerySet, params, *, region_kod: str | None, idag: date) -> tuple[AvtalQuerySet, dict]:
     """Apply the GET filters; returns the queryset and the cleaned values (unknown values are ignored)."""
     v = {
         "agare": params.get("agare", "").strip(),

@@ -100,7 +100,7 @@ class AvtalsradQuerySet(models.QuerySet):
     def med_hinder(self, *, region_kod: str, datum, vardenhet):
         """Annotates why each line is not `anvandbara` for that region, day and unit, by the same three rules:
         `ej_giltig`, `ej_nyttjbar`, `ej_omfattar` (booleans; all False = usable)."""
-        alla = self.model.objects.all()
+        alla = Avtalsrad.objects.all()
 
         def utanfor(qs):
             return ~Exists(qs.filter(pk=OuterRef("pk")))

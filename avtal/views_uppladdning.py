@@ -41,13 +41,13 @@ def uppladdning(request: HttpRequest) -> HttpResponse:
         fil = request.FILES.get("fil")
         if fil is None:
             fel = [FIL_SAKNAS]
-        elif fil.size > settings.UPLOAD_MAX_BYTES:
+        elif (fil.size or 0) > settings.UPLOAD_MAX_BYTES:
             u = uppladdning_skapa(
-                filnamn=fil.name, innehall=fil.read(settings.UPLOAD_MAX_BYTES + 1), anvandare=request.user
+                filnamn=fil.name or "", innehall=fil.read(settings.UPLOAD_MAX_BYTES + 1), anvandare=request.user
             )
             return redirect("avtal:uppladdning_visa", pk=u.pk)
         else:
-            u = uppladdning_skapa(filnamn=fil.name, innehall=fil.read(), anvandare=request.user)
+            u = uppladdning_skapa(filnamn=fil.name or "", innehall=fil.read(), anvandare=request.user)
             if u.status == Uppladdningsstatus.MOTTAGEN:
                 if ar_stor(u):
                     transaction.on_commit(lambda: tasks.validera_uppladdning.delay(u.pk))

@@ -13,7 +13,7 @@ from vardformedling.models import Medarbetaruppdrag, Region, Roll, User
 DEMO_FILE = settings.BASE_DIR / "fixtures" / "demo" / "katalog_demo.csv"
 DEMO_ENHET_MOTTAGARE = "SE5560000001-OGON02"  # Demo Ögonklinik Uppsala (the demo private eye clinic)
 
-IDENTITIES = [
+IDENTITIES: list[tuple[str, str, list[tuple[str, str | None, str | None]]]] = [
     ("SE2321000180-VL01", "Vera Lots", [(Roll.VARDLOTS, "20", None)]),
     ("SE2321000057-KO01", "Karin Koordinator", [(Roll.KOORDINATOR, "06", None), (Roll.VARDLOTS, "06", None)]),
     ("SE2321000016-AD01", "Adam Admin", [(Roll.ADMINISTRATOR, None, None)]),

@@ -1,6 +1,7 @@
 """Forms: capacity announcements and catalogue upload."""
 
 from datetime import timedelta
+from typing import cast
 
 from django import forms
 from django.utils import timezone
@@ -34,8 +35,9 @@ class KapacitetsannonsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["typ"].choices = Kapacitetsannons.Typ.choices  # radio buttons: no blank "---------" choice
-        self.fields["antal"].min_value = 1
+        typ = cast(forms.ChoiceField, self.fields["typ"])
+        typ.choices = Kapacitetsannons.Typ.choices  # radio buttons: no blank "---------" choice
+        cast(forms.IntegerField, self.fields["antal"]).min_value = 1
         self.fields["antal"].widget.attrs["min"] = 1
         if not self.is_bound:
             self.initial.setdefault("giltig_till", timezone.localdate() + timedelta(days=STANDARD_GILTIGHET_DAGAR))
@@ -56,7 +58,8 @@ class KapacitetsannonsForm(forms.ModelForm):
         return value
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         fran, till = data.get("period_fran"), data.get("period_till")
         if fran and till and till < fran:
             self.add_error("period_till", FEL_PERIOD_ORDNING)

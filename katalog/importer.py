@@ -136,11 +136,11 @@ def _rad(r, regions: set[str], seen_units: dict, providers: dict) -> Rad | None:
     for kol, (lo, hi) in (("lat", LAT_RANGE), ("lon", LON_RANGE)):
         if r.post[kol]:
             try:
-                coords[kol] = _number(r.post[kol])
+                coords[kol] = varde = _number(r.post[kol])
             except ValueError:
                 r.fel(kol, FEL_TAL)
                 continue
-            if not lo <= coords[kol] <= hi:
+            if not lo <= varde <= hi:
                 r.fel(kol, FEL_KOORDINAT, min=lo, max=hi)
     if bool(r.post["lat"]) != bool(r.post["lon"]):
         r.fel("lon" if r.post["lat"] else "lat", FEL_KOORDINATPAR)

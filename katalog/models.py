@@ -192,6 +192,6 @@ class Kapacitetsannons(models.Model):
 
     @property
     def avsandare(self) -> str:
-        if self.vardenhet_id:
+        if self.vardenhet:
             return self.vardenhet.namn
-        return self.region.namn if self.region_id else ""
+        return self.region.namn if self.region else ""

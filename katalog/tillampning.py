@@ -11,6 +11,7 @@ one — is applied only when the administrator confirms that number (the upload 
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 
@@ -113,7 +114,7 @@ def planera(rows: list[Rad]) -> Plan:
     current: dict[int, dict[str, Vardutbud]] = {}
     for vu in Vardutbud.objects.filter(vardenhet__hsa_id__in=hsa_ids):
         current.setdefault(vu.vardenhet_id, {})[vu.kva_id] = vu
-    f = {"nya": [], "andrade": [], "oforandrade": [], "saknade": []}
+    f: dict[str, Any] = {"nya": [], "andrade": [], "oforandrade": [], "saknade": []}
     nya_enheter, andrade_enheter, nytt, andrat, borttaget = [], [], [], [], []
     for r in rows:
         ve = existing.get(r.hsa_id)
@@ -148,12 +149,12 @@ def planera(rows: list[Rad]) -> Plan:
             ve.aktiv, ve.kalla = True, Vardenhet.Kalla.KATALOG
             andrade_enheter.append(ve)
         for kva, (asa, narkos) in r.vardutbud.items():
-            vu = finns.get(kva)
-            if vu is None:
+            utbud = finns.get(kva)
+            if utbud is None:
                 nytt.append((r.hsa_id, kva, asa, narkos))
-            elif (vu.max_asa, vu.narkos) != (asa, narkos):
-                vu.max_asa, vu.narkos = asa, narkos
-                andrat.append(vu)
+            elif (utbud.max_asa, utbud.narkos) != (asa, narkos):
+                utbud.max_asa, utbud.narkos = asa, narkos
+                andrat.append(utbud)
         borttaget += [vu.pk for kva, vu in finns.items() if kva not in r.vardutbud]
         if ch:
             f["andrade"].append({"hsa_id": r.hsa_id, "namn": r.vardenhet["namn"], "andringar": ch})

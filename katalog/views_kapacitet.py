@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from katalog.forms import KapacitetsannonsForm
 from katalog.models import Kapacitetsannons, KvaGrupp
 from katalog.services import kapacitetsannons_aterkalla, kapacitetsannons_skapa
+from vardformedling.anrop import BehorigRequest
 from vardformedling.decorators import require_perm
 from vardformedling.htmx import render_page_or_fragment
 from vardformedling.models import Region
@@ -45,7 +46,7 @@ def lista_view(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @require_perm("katalog.kapacitet")
-def ny_view(request: HttpRequest) -> HttpResponse:
+def ny_view(request: BehorigRequest) -> HttpResponse:
     form = KapacitetsannonsForm(
         request.POST if request.method == "POST" else None,  # an empty POST is an error, not a blank form
         initial={"kva": request.GET.get("kva") or None, "typ": request.GET.get("typ") or None},
