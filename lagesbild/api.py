@@ -103,17 +103,17 @@ def kallstatus(kallor: Iterable[str] | None = None, *, leveranser: dict[str, Lev
     """Per source: label, date of the latest delivery, age in days and whether it is stale (one query, none when
     the caller passes the newest `leveranser` it has already read). `kallor` None means every source; an empty
     list means none (a page that shows no register figures warns about nothing)."""
-    kallor = [Kalla(k) for k in (Kalla.values if kallor is None else dict.fromkeys(kallor))]
-    if not kallor:
+    valda = [Kalla(k) for k in (Kalla.values if kallor is None else dict.fromkeys(kallor))]
+    if not valda:
         return []
     if leveranser is None:
-        leveranser = senaste_leveranser(kallor)
+        leveranser = senaste_leveranser(valda)
     today = timezone.localdate()
     status = []
-    for kalla in kallor:
+    for kalla in valda:
         lev = leveranser.get(kalla)
         dagar = (today - lev.uttagsdatum).days if lev else None
-        inaktuell = lev is None or dagar > MAX_ALDER_DAGAR[kalla]
+        inaktuell = dagar is None or dagar > MAX_ALDER_DAGAR[kalla]
         if lev is None:
             text = f"{kalla.label}: ingen leverans har lästs in ännu – uppgifter från källan saknas."
         elif inaktuell:

@@ -124,7 +124,7 @@ def copy_binar(kolumner: dict[str, Kolumn], forsta_id: int, ordning: np.ndarray,
             ut["id"] = np.arange(forsta_id + start, forsta_id + stopp, dtype=np.int64)
             for f, w in zip(falt, bredd, strict=True):
                 ut[f.namn] = f.tabell[w][f.koder[bit]]
-            yield memoryview(ut.view(np.uint8))
+            yield ut.view(np.uint8).data  # a memoryview of the rows
     yield _BINAR_SLUT
 
 

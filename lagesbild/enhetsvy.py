@@ -6,6 +6,7 @@ register has no row for is a gap ("uppgift saknas"), never skipped, so the chart
 """
 
 from collections import defaultdict
+from typing import Any
 
 from lagesbild.manader import manad_plus, manader_fore, manadstext
 from lagesbild.models import Matvarde, manad_start
@@ -64,7 +65,16 @@ def kva_serier(*, enhet, leveranser: dict) -> list[dict]:
     if not leveranser:
         return []
     datum = {lev.pk: (lev.kalla, lev.uttagsdatum) for lev in leveranser.values()}
-    fields = ("kva_id", "kva__benamning", "leverans_id", "matperiod", "antal", "undertryckt", "median", "p90")
+    fields: tuple[str, ...] = (
+        "kva_id",
+        "kva__benamning",
+        "leverans_id",
+        "matperiod",
+        "antal",
+        "undertryckt",
+        "median",
+        "p90",
+    )
     fields += ("andel_inom_90", "andel_asa_3_4")
     rows = Matvarde.objects.for_leveranser(leveranser.values()).filter(vardenhet=enhet, urval="alla").values(*fields)
     grupper: dict[tuple, dict] = {}
@@ -101,7 +111,7 @@ def kva_serier(*, enhet, leveranser: dict) -> list[dict]:
     for (kod, kalla), g in sorted(grupper.items()):
         etiketter = manader_fore(g["datum"], MANADER)
         nat = riket.get((kod, kalla), {})
-        manader = []
+        manader: list[dict[str, Any]] = []
         for m in etiketter:
             rad = g["m"].get(m)
             manader.append(

@@ -23,9 +23,11 @@ message that the file will be read again, and the error is raised so that the ca
 
 import hashlib
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -152,8 +154,8 @@ def _importera(path: Path, run: ImportRun) -> None:
         ren = granska_vantetider(tabell, regionkoder, filnamn=run.filnamn)
         _skriv_vantetider(ren, run)
     else:
-        ren, uttagsdatum = granska_register(tabell, kalla, regionkoder, filnamn=run.filnamn)
-        _skriv_register(ren, kalla, uttagsdatum, run)
+        rader, uttagsdatum = granska_register(tabell, kalla, regionkoder, filnamn=run.filnamn)
+        _skriv_register(rader, kalla, uttagsdatum, run)
         if run.status == ImportStatus.REDAN_INLAST:  # found so under the write lock: another run was first
             return
     run.rader = len(ren)
@@ -317,6 +319,8 @@ def _skriv_vantetider(ren: pd.DataFrame, run: ImportRun) -> None:
         behallna = {m for m, datum in lagrade.items() if datum > uttagsdatum}
         ersatta = [m for m in manader if m not in behallna]
         VantetidManad.objects.filter(manad__in=ersatta).delete()
+        # Rows checked by granska_vantetider; pandas types each cell only as "some scalar".
+        rader: Iterable[Any] = ren.itertuples(index=False)
         VantetidManad.objects.bulk_create(
             [
                 VantetidManad(
@@ -330,7 +334,7 @@ def _skriv_vantetider(ren: pd.DataFrame, run: ImportRun) -> None:
                     antal_nytillkomna=r.antal_nytillkomna,
                     antal_genomforda=r.antal_genomforda,
                 )
-                for r in ren.itertuples(index=False)
+                for r in rader
                 if (manad := manad_start(r.manad)) not in behallna
             ],
             batch_size=BATCH,

@@ -72,7 +72,7 @@ class ImportRun(models.Model):
         return self.status in {ImportStatus.KLAR, ImportStatus.REDAN_INLAST}
 
 
-class LeveransQuerySet(ReferensQuerySet):
+class LeveransQuerySet(ReferensQuerySet["Leverans"]):
     referensdata = "leveranser"  # writes invalidate lagesbild.api.senaste_leveranser()
 
     def senaste_per_kalla(self) -> dict[str, "Leverans"]:

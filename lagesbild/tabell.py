@@ -5,6 +5,7 @@ median from other medians.
 """
 
 from dataclasses import dataclass, field
+from datetime import date
 from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
@@ -77,7 +78,7 @@ class Rad:
     region_kod: str
     region_namn: str
     kalla: str | None
-    datum: object
+    datum: date | None
     antal: int | None
     undertryckt: bool
     median: int | None
@@ -86,6 +87,15 @@ class Rad:
     andel_asa_3_4: float | None
     riket: bool = False
     saknas: bool = False  # a region the register delivered no total for: shown as "uppgift saknas"
+    # Display texts, set by for_visning for the rows of one page.
+    url: str = field(default="", compare=False)
+    sok_url: str = field(default="", compare=False)
+    antal_text: str = field(default="", compare=False)
+    median_text: str = field(default="", compare=False)
+    p90_text: str = field(default="", compare=False)
+    andel90_text: str = field(default="", compare=False)
+    asa_text: str = field(default="", compare=False)
+    datum_text: str = field(default="", compare=False)
 
 
 @dataclass

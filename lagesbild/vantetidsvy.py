@@ -6,6 +6,7 @@ one calendar year. A month without a row is a gap ("uppgift saknas"), never skip
 
 from datetime import date
 from types import SimpleNamespace
+from typing import Any
 
 from lagesbild.manader import manad_plus
 from lagesbild.models import Typ, VantetidManad
@@ -70,12 +71,12 @@ def vantetider_data(*, region: str, vardomrade: str, period: str = "") -> dict:
     qs = qs.filter(vardomrade=vardomrade)
     med_data = list(qs.dates("manad", "month")) if vardomrade else []
     period, fran, till = _fonster((period or "").strip(), med_data, noter)
-    axel = _axel(fran, till) if fran else []
+    axel = _axel(fran, till) if fran and till else []
     rows = list(qs.filter(manad__gte=fran, manad__lte=till)) if fran else []
     typer = []
     for typ in Typ:
         per_manad = {r.manad: r for r in rows if r.typ == typ}
-        manader = [{"manad_text": m.strftime("%Y-%m"), "rad": per_manad.get(m)} for m in axel]
+        manader: list[dict[str, Any]] = [{"manad_text": m.strftime("%Y-%m"), "rad": per_manad.get(m)} for m in axel]
         etiketter = [m["manad_text"] for m in manader]
         namn = "första besök" if typ == Typ.BESOK else "operation/åtgärd"
         luckor = " Månader utan uppgift är luckor i linjerna." if len(per_manad) < len(axel) else ""

@@ -45,7 +45,9 @@ def tabell_view(request: HttpRequest) -> HttpResponse:
     leveranser = senaste_leveranser()
     kallor = kallor_for_kva(kva.register) if kva else list(REGISTER)
     status = kallstatus(kallor, leveranser=leveranser)
-    rader, riket, sida = [], [], None
+    rader: list = []
+    riket: list = []
+    sida = None
     if kva:
         rader, riket = tabell.hamta_rader(
             kva=kva,

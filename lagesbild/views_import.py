@@ -17,6 +17,7 @@ from redis.exceptions import RedisError
 from lagesbild import importers, inkorg, tasks
 from lagesbild.api import kallstatus
 from lagesbild.models import ImportRun
+from vardformedling.anrop import BehorigRequest
 from vardformedling.dbfel import databasen_nas_inte
 from vardformedling.decorators import require_perm
 from vardformedling.importering import vakt
@@ -61,7 +62,7 @@ def importer_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @require_perm("lagesbild.importer")
-def ladda_upp(request: HttpRequest) -> HttpResponse:
+def ladda_upp(request: BehorigRequest) -> HttpResponse:
     """Saves the upload into the inbox under a safe name, then imports it like the nightly run would.
 
     The upload guard (size, and CSV by content: registers deliver no workbooks) runs before anything is saved; a
@@ -76,11 +77,11 @@ def ladda_upp(request: HttpRequest) -> HttpResponse:
         except FilAvvisad as exc:
             fel = exc.fel[0].meddelande
         else:
-            if not fil.name.lower().endswith(".csv"):
+            if not (fil.name or "").lower().endswith(".csv"):
                 fel = FEL_FILTYP
-    if fel:
+    if fel or fil is None:
         return render(request, "lagesbild/importer.html", _context(request, uppladdningsfel=fel), status=422)
-    path = inkorg.ta_emot_uppladdning(fil.chunks(), fil.name)
+    path = inkorg.ta_emot_uppladdning(fil.chunks(), fil.name or "")
     filnamn = path.name.split("_", 2)[-1]
     try:
         resultat = inkorg.importera_inkorgsfil(path, startad_av=request.user.hsa_id, filnamn=filnamn)
@@ -101,7 +102,7 @@ def ladda_upp(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @require_perm("lagesbild.importer")
-def kor_inkorgen(request: HttpRequest) -> HttpResponse:
+def kor_inkorgen(request: BehorigRequest) -> HttpResponse:
     """Starts the inbox import as a task; HTMX gets a status fragment that polls until the task is done.
 
     With the queue (Redis) down nothing is started and nothing moves: the files stay in the inbox and the user is
@@ -114,8 +115,8 @@ def kor_inkorgen(request: HttpRequest) -> HttpResponse:
             raise
         logger.warning("Inkorgsimporten kunde inte köas: %s", type(exc).__name__)
         if request.htmx:
-            uppgift = {"id": "", "klar": True, "text": FEL_KO_NERE, "klara": 0, "totalt": 0, "fel": True}
-            return render(request, "lagesbild/importer.html#uppgift", {"uppgift": uppgift})
+            ko_nere = {"id": "", "klar": True, "text": FEL_KO_NERE, "klara": 0, "totalt": 0, "fel": True}
+            return render(request, "lagesbild/importer.html#uppgift", {"uppgift": ko_nere})
         messages.error(request, FEL_KO_NERE)
         return redirect("lagesbild:importer")
     uppgift = _uppgift_status(result.id, result)

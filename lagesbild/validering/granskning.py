@@ -7,6 +7,7 @@ given with it are rejected, and a 0 with empty statistics is accepted as "no ope
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -164,7 +165,7 @@ def granska_register(
     antal = g.tal("antal_utforda", heltal=True, hogst=MAX_HELTAL, for_stort=FEL_FOR_STORT_ANTAL, utom={UNDERTRYCKT})
     g.under_fem("antal_utforda", antal)
     noll_v = antal.varden == 0
-    dagar = {"heltal": True, "hogst": MAX_VANTEDAGAR, "for_stort": FEL_FOR_MANGA_DAGAR}
+    dagar: dict[str, Any] = {"heltal": True, "hogst": MAX_VANTEDAGAR, "for_stort": FEL_FOR_MANGA_DAGAR}
     stats = {
         "median_vantetid_dagar": g.tal("median_vantetid_dagar", **dagar),
         "p90_vantetid_dagar": g.tal("p90_vantetid_dagar", **dagar),
@@ -187,7 +188,7 @@ def granska_register(
                 kolumn,
                 "statistik får inte anges när antal_utforda är <5 (färre än 5 ska lämnas tomt).",
             )
-    if antal_tom is not None:
+    if antal_tom is not None and nagon_stat is not None:  # there is a statistics mask when a count is missing
         g.markera(
             antal_tom & nagon_stat, "antal_utforda", "antal saknas men statistik är angiven; ange antal eller <5."
         )
@@ -204,7 +205,7 @@ def granska_register(
     )
     # A unit is one unit whatever region code a row gives it; only the registers' totals are told apart by region.
     enhetsrad = hsa.rader(hsa.varden != "")
-    region_om_total = Kolumn(np.where(enhetsrad, len(region.varden), region.koder), np.append(region.varden, None))
+    region_om_total = Kolumn(np.where(enhetsrad, len(region.varden), region.koder), np.append(region.varden, [None]))
     dubblett = dubbletter([hsa, region_om_total, kva, matperiod, urval])
     if dubblett.any():
         g.markera(
@@ -214,6 +215,7 @@ def granska_register(
             "tidigare rad.",
         )
     g.resultat()
+    assert forsta is not None  # a first row without a valid uttagsdatum is an error: resultat() has raised
     rader = RegisterRader(
         region=region,
         hsa=hsa,

@@ -80,7 +80,7 @@ class Kolumn:
 
     def serie(self) -> pd.Series:
         """Every row's value (small files only: the SQLite write path, Väntetidsdatabasen)."""
-        return pd.Series(np.append(self.varden.astype(object), None)[self.koder], dtype=object)
+        return pd.Series(np.append(self.varden.astype(object), [None])[self.koder], dtype=object)
 
     @classmethod
     def konstant(cls, varde, rader: int) -> "Kolumn":
@@ -205,8 +205,8 @@ def fysiska_rader(path: Path | None, poster) -> dict[int, int]:
 
 
 def pa_fysiska(fel: list[Fel], path: Path | None) -> list[Fel]:
-    karta = fysiska_rader(path, [f.rad for f in fel if f.rad > 1])
-    return [replace(f, rad=karta.get(f.rad, f.rad)) for f in fel]
+    karta = fysiska_rader(path, [f.rad for f in fel if f.rad is not None and f.rad > 1])
+    return [replace(f, rad=karta.get(f.rad, f.rad) if f.rad is not None else None) for f in fel]
 
 
 _EJ_UTF8 = re.compile("[\udc80-\udcff]")
