@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from types import MethodType
-from typing import Any
+from typing import Any, cast
 
 from django.forms import Form
 from django_fsm import ANY_OTHER_STATE, ANY_STATE, can_proceed
@@ -102,7 +102,7 @@ def kallor(overgang: Callable[..., Any]) -> frozenset[str]:
             elif t.source == ANY_OTHER_STATE:
                 states |= set(Status.values) - {t.target}
             else:
-                states.add(t.source)
+                states.add(cast(str, t.source))  # Arende.status is a CharField
     if not states:
         raise ValueError(f"{overgang.__name__} is not a transition of Arende.status")
     return frozenset(states)

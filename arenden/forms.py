@@ -1,6 +1,7 @@
 """Forms for registering and driving cases. Each action form carries the case version (optimistic locking)."""
 
 from datetime import timedelta
+from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -143,7 +144,7 @@ class ErbjudandeForm(VersionForm):
             "Skälet sparas i ärendets historik."
         )
         self.fields["svarsfrist"].initial = timezone.localdate() + timedelta(days=14)
-        falt = self.fields["avtalsrad"]
+        falt = cast(forms.ChoiceField, self.fields["avtalsrad"])
         if self.enhet is None:
             falt.choices = [("", "Inget avtal")]
             falt.help_text = INGEN_ENHET_AN
@@ -188,7 +189,8 @@ class ErbjudandeForm(VersionForm):
         return self.enhet
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         valt = cleaned.get("avtalsrad")
         if not valt:
             cleaned["avtalsrad"] = None
@@ -300,10 +302,12 @@ class AnteckningForm(forms.Form):
 
 
 class TilldelaForm(VersionForm):
-    handlaggare = forms.ModelChoiceField(label="Handläggare", queryset=None, empty_label="Välj handläggare")
+    handlaggare: forms.ModelChoiceField = forms.ModelChoiceField(
+        label="Handläggare", queryset=None, empty_label="Välj handläggare"
+    )
 
     def __init__(self, *args, region_kod: str, **kwargs):
         super().__init__(*args, **kwargs)
         from arenden.services import handlaggare_kandidater
 
-        self.fields["handlaggare"].queryset = handlaggare_kandidater(region_kod)
+        cast(forms.ModelChoiceField, self.fields["handlaggare"]).queryset = handlaggare_kandidater(region_kod)

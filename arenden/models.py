@@ -483,6 +483,7 @@ class Atkomstlogg(models.Model):
     ip = models.GenericIPAddressField(null=True, blank=True)
 
     objects = AtkomstloggQuerySet.as_manager()
+    handling_text: str  # not a field: the log review page sets it on the rows it shows (views/lista.py)
 
     class Meta:
         ordering = ["-tidpunkt", "-id"]

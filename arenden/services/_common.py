@@ -1,6 +1,8 @@
 """Shared pieces of the case services: locking with version check, transitions, history rows, volume calls."""
 
 from collections.abc import Callable
+from types import MethodType
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django_fsm import can_proceed
@@ -25,7 +27,7 @@ def kontrollera_overgang(overgang: Callable[[], object], vad: str) -> None:
 
     `overgang` is the case's bound FSM method, e.g. `arende.overfor`."""
     if not can_proceed(overgang):
-        arende = overgang.__self__
+        arende: Any = cast(MethodType, overgang).__self__  # the case the FSM method is bound to
         raise ValidationError(OTILLATEN_OVERGANG.format(vad=vad, status=arende.get_status_display()), code="otillaten")
 
 

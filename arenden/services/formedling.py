@@ -21,7 +21,7 @@ DATUM_KRAVS = "Ange {vad}."
 UTFORT_FRAMTID = "Datumet för utförd vård kan inte ligga i framtiden."
 # Travel is arranged while the case is being transferred or awaits care (no transition: the status stays).
 # Who books the trip, as the history sentence says it ("Sjukresa registrerad: Tåg, bokas av hemregionens sjukresor").
-BOKAS_AV = {
+BOKAS_AV: dict[str, str] = {
     Resa.BokadAv.PATIENT: "patienten bokar själv",
     Resa.BokadAv.HEMREGION: "bokas av hemregionens sjukresor",
     Resa.BokadAv.MOTTAGARE: "bokas av den mottagande enheten",

@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -14,6 +14,7 @@ from arenden import atgarder, services
 from arenden import forms as f
 from arenden.access import _get_arende_for_user, ar_mottagare, logga
 from arenden.models import STEG_NAMN, Erbjudande, Status
+from vardformedling.anrop import BehorigRequest
 from vardformedling.decorators import require_perm
 from vardformedling.htmx import render_page_or_fragment
 from vardformedling.indata import heltal
@@ -82,7 +83,7 @@ def _render(request, arende, status=200, *, handling: str, **kwargs) -> HttpResp
 @never_cache
 @require_safe
 @require_perm("arenden.visa")
-def arende_visa(request: HttpRequest, case_id: str) -> HttpResponse:
+def arende_visa(request: BehorigRequest, case_id: str) -> HttpResponse:
     arende = _get_arende_for_user(request, case_id)
     if case_id != arende.case_id:
         return redirect("arenden:arende", case_id=arende.case_id)
@@ -118,7 +119,7 @@ def _ej_mojlig(atgard: atgarder.Atgard, arende, erbjudande) -> str | None:
 @never_cache
 @require_POST
 @require_perm("arenden.visa")
-def arende_atgard(request: HttpRequest, case_id: str, namn: str) -> HttpResponse:
+def arende_atgard(request: BehorigRequest, case_id: str, namn: str) -> HttpResponse:
     """POST endpoint for every step action (arenden/atgarder.py); answers with the updated case (fragment for HTMX)."""
     if (atgard := atgarder.ATGARDER.get(namn)) is None:
         raise Http404
@@ -157,7 +158,7 @@ def arende_atgard(request: HttpRequest, case_id: str, namn: str) -> HttpResponse
 @never_cache
 @require_POST
 @require_perm("arenden.visa")
-def anteckning_ny(request: HttpRequest, case_id: str) -> HttpResponse:
+def anteckning_ny(request: BehorigRequest, case_id: str) -> HttpResponse:
     arende = _get_arende_for_user(request, case_id)
     if ar_mottagare(request):
         raise PermissionDenied

@@ -4,7 +4,7 @@ import re
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -15,6 +15,7 @@ from arenden.access import _get_arende_for_user, logga
 from arenden.forms import ErbjudandeForm
 from arenden.models import Erbjudande, Status
 from arenden.views.arende import ANDRAT, add_errors, sok_url
+from vardformedling.anrop import BehorigRequest
 from vardformedling.decorators import require_perm
 from vardformedling.indata import heltal
 
@@ -23,7 +24,7 @@ INTE_I_STEG_2 = "Erbjudanden kan bara lämnas när ärendet är i steg 2, Hitta 
 
 @never_cache
 @require_perm("arenden.registrera")
-def erbjudande_nytt(request: HttpRequest, case_id: str) -> HttpResponse:
+def erbjudande_nytt(request: BehorigRequest, case_id: str) -> HttpResponse:
     arende = _get_arende_for_user(request, case_id)
     if request.method == "POST":
         form = ErbjudandeForm(request.POST, arende=arende)
@@ -61,7 +62,7 @@ def erbjudande_nytt(request: HttpRequest, case_id: str) -> HttpResponse:
 @never_cache
 @require_safe
 @require_perm("arenden.registrera")
-def erbjudande_brev(request: HttpRequest, case_id: str, pk: int) -> HttpResponse:
+def erbjudande_brev(request: BehorigRequest, case_id: str, pk: int) -> HttpResponse:
     arende = _get_arende_for_user(request, case_id)
     erbjudande = get_object_or_404(
         Erbjudande.objects.select_related("vardenhet", "avtalsrad__avtal"), pk=pk, arende=arende

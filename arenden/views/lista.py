@@ -1,11 +1,12 @@
 """The worklist (/arenden/) and access-log review (loggkontroll)."""
 
 from datetime import date, datetime, time, timedelta
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -18,6 +19,7 @@ from arenden.services import handlaggare_kandidater
 from arenden.views.lista_html import options, rader_html
 from katalog.models import KvaGrupp
 from vardformedling import format as fmt
+from vardformedling.anrop import BehorigRequest
 from vardformedling.decorators import require_perm
 from vardformedling.export import tabell_export
 from vardformedling.htmx import render_page_or_fragment
@@ -100,7 +102,7 @@ def _filtrera(request, qs):
 @never_cache
 @require_safe
 @require_perm("arenden.visa")
-def arende_lista(request: HttpRequest) -> HttpResponse:
+def arende_lista(request: BehorigRequest) -> HttpResponse:
     """Worklist sorted by guarantee deadline (or a chosen column); one access-log row per case row shown.
     `?export=csv|xlsx` downloads the whole selection without names or personnummer (the case ID is the handle)."""
     bas = Arende.objects.visible_to(request.user, request.uppdrag)
@@ -121,7 +123,8 @@ def arende_lista(request: HttpRequest) -> HttpResponse:
     params.pop("sida", None)
     mottagare = ar_mottagare(request)
     g = request.GET
-    handlaggare = [] if mottagare else handlaggare_kandidater(request.uppdrag.region_id)
+    # Navigators and coordinators (not receiving units) act for a region.
+    handlaggare = [] if mottagare else handlaggare_kandidater(cast(str, request.uppdrag.region_id))
     kva_val = KvaGrupp.objects.filter(kod__in=bas.values("kva_id")).order_by("kod").values_list("kod", "benamning")
     ctx = {
         "sida": sida,
@@ -205,9 +208,9 @@ def _logg_rad(r: Atkomstlogg) -> list[str]:
 @never_cache
 @require_safe
 @require_perm("arenden.loggkontroll")
-def loggkontroll(request: HttpRequest) -> HttpResponse:
+def loggkontroll(request: BehorigRequest) -> HttpResponse:
     """Coordinators review who read their region's cases, by case ID or HSA-id and date; CSV/XLSX export."""
-    region = request.uppdrag.region_id
+    region = cast(str, request.uppdrag.region_id)  # a coordinator acts for a region
     qs = Atkomstlogg.objects.filter(region_kod=region)
     g = request.GET
     q = (g.get("q") or "").strip()

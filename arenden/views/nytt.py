@@ -2,19 +2,20 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from arenden import services
 from arenden.access import logga
 from arenden.forms import RegistreraForm
+from vardformedling.anrop import BehorigRequest
 from vardformedling.decorators import require_perm
 
 
 @never_cache
 @require_perm("arenden.registrera")
-def arende_nytt(request: HttpRequest) -> HttpResponse:
+def arende_nytt(request: BehorigRequest) -> HttpResponse:
     """The case's home region is the commission's; a duplicate is named only within it (issue 22, findings 2–3)."""
     dubblett = None
     if request.method == "POST":
