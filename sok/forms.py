@@ -2,6 +2,7 @@
 
 import re
 from html import escape
+from typing import cast
 
 from django import forms
 from django.forms.utils import ErrorList, flatatt
@@ -31,7 +32,7 @@ class SnabbSelect(forms.Select):
         return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), mark_safe(options))  # noqa: S308
 
 
-class SnabbInput:
+class SnabbInput(forms.widgets.Input):
     """An <input> rendered in Python from the widget's own context (value, checked, attrs): the same markup as
     django/forms/widgets/input.html without a template render per field (17 fields on every search page)."""
 
@@ -143,11 +144,12 @@ class SokForm(forms.Form):
     def __init__(self, data, *, regions: list[Region], kva_grupper: list[KvaGrupp]):
         super().__init__(data, error_class=SnabbErrorList)
         region_choices = [(r.kod, f"{r.kod} {r.namn}") for r in regions]
-        self.fields["region"].choices = [("", "Alla regioner"), *region_choices]
-        self.fields["patientregion"].choices = [("", "Ingen vald"), *region_choices]
+        val = cast(dict[str, forms.ChoiceField], self.fields)  # the four set here are choice fields
+        val["region"].choices = [("", "Alla regioner"), *region_choices]
+        val["patientregion"].choices = [("", "Ingen vald"), *region_choices]
         sjv = sorted({r.sjukvardsregion for r in regions})
-        self.fields["sjukvardsregion"].choices = [("", "Alla"), *((s, s) for s in sjv)]
-        self.fields["kva"].choices = [("", "Välj…"), *((k.kod, str(k)) for k in kva_grupper)]
+        val["sjukvardsregion"].choices = [("", "Alla"), *((s, s) for s in sjv)]
+        val["kva"].choices = [("", "Välj…"), *((k.kod, str(k)) for k in kva_grupper)]
         for name in self.vikt_falt:
             self.fields[name].widget.attrs.update({"class": "vikt"})
 
@@ -166,4 +168,4 @@ class SokForm(forms.Form):
 
     def vikter(self) -> dict[str, int]:
         data = getattr(self, "cleaned_data", {})
-        return {k: (data.get(f"v_{k}") if data.get(f"v_{k}") is not None else d) for k, d in DEFAULT_VIKTER.items()}
+        return {k: d if (v := data.get(f"v_{k}")) is None else v for k, d in DEFAULT_VIKTER.items()}

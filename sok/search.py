@@ -93,9 +93,9 @@ Kandidat = katalog_api.Utbudsrad
 class Traff:
     kandidat: Kandidat
     avstand_km: float | None
-    vantetid: object | None = None  # lagesbild.api.Vantetid
-    rader: list = field(default_factory=list)  # avtal.api.RadInfo, usable lines for this unit
-    basta_rad: object | None = None  # the usable line with volume left and the lowest price
+    vantetid: lagesbild_api.Vantetid | None = None
+    rader: list[avtal_api.RadInfo] = field(default_factory=list)  # usable lines for this unit
+    basta_rad: avtal_api.RadInfo | None = None  # the usable line with volume left and the lowest price
     delpoang: tuple[float, ...] = ()  # in DEFAULT_VIKTER order
     vikter: tuple[int, ...] = ()
     prisintervall: tuple = (None, None)  # cheapest and most expensive usable price among the results
@@ -103,7 +103,7 @@ class Traff:
     forvantat: date | None = None  # expected care date: the planned date + the median wait
     vardgaranti: date | None = None  # the patient's guarantee date it was judged against
     klarar_vardgaranti: bool | None = None  # None: no guarantee date or no waiting figure to judge by
-    vardutbud: object | None = None  # katalog's Vardutbud with unit, provider, region; set by `hydrera`
+    vardutbud: katalog_api.Vardutbud | None = None  # with unit, provider, region; set by `hydrera`
 
     @property
     def namn(self) -> str:
@@ -116,6 +116,8 @@ class Traff:
 
     @property
     def enhet(self):
+        if self.vardutbud is None:
+            raise AttributeError("enhet: hydrera() har inte körts för träffen")
         return self.vardutbud.vardenhet
 
 

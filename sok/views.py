@@ -18,6 +18,7 @@ from sok.forms import SokForm
 from sok.search import DEFAULT_VIKTER, Referens, Sokparametrar, hydrera, sok
 from sok.sok_html import escape, traff_html
 from vardformedling import referensdata
+from vardformedling.anrop import BehorigRequest
 from vardformedling.decorators import require_perm
 from vardformedling.htmx import render_page_or_fragment
 from vardformedling.models import Region
@@ -34,8 +35,8 @@ def _sokdata(request: HttpRequest):
     uppdrag = getattr(request, "uppdrag", None)
     if "patientregion" not in data and uppdrag and uppdrag.region_id:
         data["patientregion"] = uppdrag.region_id
-    if "q" not in data and data.get("kva"):  # a link naming only the group (from a case, the lägesbild)
-        data["q"] = data["kva"]
+    if "q" not in data and (kva := data.get("kva")):  # a link naming only the group (from a case, the lägesbild)
+        data["q"] = kva
     if not data.get("datum"):
         data["datum"] = timezone.localdate().isoformat()
     return data
@@ -56,7 +57,7 @@ def _valj_kva(q: str, kod: str, grupper: list[KvaGrupp]) -> tuple[KvaGrupp | Non
     return None, kandidater
 
 
-def _vardgaranti(request: HttpRequest, arende: str, patientregion: Region | None, datum) -> tuple[date | None, str]:
+def _vardgaranti(request: BehorigRequest, arende: str, patientregion: Region | None, datum) -> tuple[date | None, str]:
     """The patient's guarantee date and where it comes from: the case's (when the search is for a case the user may
     see), else the planned date + the patient region's guarantee days; (None, "") when neither is known."""
     if arende:
@@ -88,7 +89,7 @@ def _referens(fran: str, patientregion: Region | None) -> tuple[Referens | None,
 
 @require_GET
 @require_perm("katalog.sok")
-def sok_view(request: HttpRequest) -> HttpResponse:
+def sok_view(request: BehorigRequest) -> HttpResponse:
     regions = referensdata.regioner()
     grupper = katalog_api.kva_grupper()
     form = SokForm(_sokdata(request), regions=regions, kva_grupper=grupper)
@@ -158,7 +159,7 @@ def sok_view(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @require_perm("katalog.sok")
-def enhet_view(request: HttpRequest, hsa_id: str) -> HttpResponse:
+def enhet_view(request: BehorigRequest, hsa_id: str) -> HttpResponse:
     enhet = katalog_api.vardenhet(hsa_id)
     if enhet is None:
         raise Http404("Vårdenheten finns inte.")
