@@ -181,16 +181,16 @@ def per_manad(qs, fran: date, till: date, rader: list[dict] | None = None) -> li
 def _percentiler(qs_rader, uttryck, andelar: tuple[float, ...]) -> tuple[int, list[float | None]]:
     """Count and percentiles of a duration in whole days: percentile_cont on PostgreSQL, else from a histogram."""
     if connection.vendor == "postgresql":
-        agg = {"n": Count("id")}
+        agg: dict[str, Aggregate] = {"n": Count("id")}
         for i, a in enumerate(andelar):
             agg[f"p{i}"] = PercentileCont(uttryck, a, output_field=DurationField())
         res = qs_rader.aggregate(**agg)
         return res["n"], [_dagar(res[f"p{i}"]) for i in range(len(andelar))]
     # SQLite: group by the day count in the database, interpolate over that short list here.
     fordelning = [
-        (_dagar(r["d"]), r["n"])
+        (d, r["n"])
         for r in qs_rader.annotate(d=uttryck).values("d").annotate(n=Count("id")).order_by()
-        if r["d"] is not None
+        if (d := _dagar(r["d"])) is not None
     ]
     n = sum(c for _, c in fordelning)
     return n, [percentil_ur_fordelning(fordelning, a) for a in andelar]

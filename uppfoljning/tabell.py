@@ -20,7 +20,7 @@ SKYDDAD = ".."  # hidden so that a suppressed cell cannot be recovered from a to
 
 @dataclass(frozen=True)
 class Cell:
-    varde: object  # int, float, Decimal, str or None
+    varde: int | float | Decimal | str | None
     typ: str = "text"  # text | antal | procent | dagar | kr
     undertryckt: bool = False  # primary: fewer than 5 patients
     skyddad: bool = False  # secondary: hidden so that a suppressed cell in its group cannot be recovered

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -53,7 +54,7 @@ class Urval:
         return SOM.get(self.som, "")
 
     def params(self) -> dict:
-        p = {"fran": self.fran.isoformat(), "till": self.till.isoformat(), "som": self.som}
+        p: dict[str, Any] = {"fran": self.fran.isoformat(), "till": self.till.isoformat(), "som": self.som}
         if self.region and not self.region_last:
             p["region"] = self.region
         for k in ("kva", "vardomrade", "utfall"):

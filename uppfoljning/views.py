@@ -2,13 +2,14 @@
 
 from urllib.parse import urlencode
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.views.decorators.http import require_GET
 
 from katalog.api import KvaGrupp
 from uppfoljning import export, reports
 from uppfoljning.statistik import TABELLER, berakna_cachad, sida_cachad
 from uppfoljning.urval import SOM, UTFALL, urval_fran_request
+from vardformedling.anrop import BehorigRequest
 from vardformedling.decorators import require_perm
 from vardformedling.htmx import render_page_or_fragment
 from vardformedling.models import Region, Roll
@@ -41,7 +42,7 @@ def _export(request, urval, namn: str, format: str) -> HttpResponse:
 
 @require_GET
 @require_perm("uppfoljning.visa")
-def uppfoljning(request: HttpRequest) -> HttpResponse:
+def uppfoljning(request: BehorigRequest) -> HttpResponse:
     """Aggregated figures of the selection in the URL; coordinators see their region, administrators the country."""
     urval = urval_fran_request(request.GET, request.uppdrag)
     if request.GET.get("export"):
@@ -73,7 +74,7 @@ def uppfoljning(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @require_perm("uppfoljning.visa")
-def rapport_ladda_ner(request: HttpRequest, filnamn: str) -> FileResponse:
+def rapport_ladda_ner(request: BehorigRequest, filnamn: str) -> FileResponse:
     """Serves a monthly report of the user's own region only; anything else is 404 (no probing of other regions)."""
     path = reports.rapportfil(_region_for_user(request), filnamn)
     if path is None:
