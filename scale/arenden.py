@@ -17,6 +17,7 @@ import random
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -53,7 +54,7 @@ FORDELNING = [
     (Status.AVSLUTAD, 0.45),
     (Status.AVSLUTAD_TIDIGT, 0.16),
 ]
-KEDJA = [
+KEDJA: list[str] = [
     Status.BEHOV,
     Status.HITTA_VARDGIVARE,
     Status.FORMEDLA,
@@ -63,7 +64,7 @@ KEDJA = [
     Status.UPPFOLJNING,
     Status.AVSLUTAD,
 ]
-HANDELSE = {
+HANDELSE: dict[str, str] = {
     Status.HITTA_VARDGIVARE: "Bedömt lämplig för vårdförmedling",
     Status.FORMEDLA: "Patienten tackade ja till {enhet}",
     Status.REMISS_SKICKAD: "Remiss skickad till {enhet} via SDK (kvitto {kvitto})",
@@ -72,7 +73,7 @@ HANDELSE = {
     Status.UPPFOLJNING: "Återremitterad till hemregionen",
     Status.AVSLUTAD: "Ärendet avslutat",
 }
-DAGAR_PER_STEG = {  # days spent before reaching each status (min, max)
+DAGAR_PER_STEG: dict[str, tuple[int, int]] = {  # days spent before reaching each status (min, max)
     Status.HITTA_VARDGIVARE: (1, 4),
     Status.FORMEDLA: (4, 20),
     Status.REMISS_SKICKAD: (1, 5),
@@ -116,7 +117,7 @@ class Radval:
         omfattade = defaultdict(list)  # agreement → the units it covers (avtal's rule, AvtalQuerySet.omfattar)
         for avtal_pk, enhet_id in Avtal.objects.giltiga(idag).omfattade_enheter():
             omfattade[avtal_pk].append(enhet_id)
-        upptaget = defaultdict(int)
+        upptaget: defaultdict[int, int] = defaultdict(int)
         aktiva = (Reservationsstatus.RESERVERAD, Reservationsstatus.FORBRUKAD)
         for rad_id in Volymreservation.objects.filter(status__in=aktiva).values_list("rad_id", flat=True):
             upptaget[rad_id] += 1
@@ -202,14 +203,14 @@ def bulk_arenden(*, antal: int, personer: dict, idag: date, seed: int = 4, borja
         planer.append((i, status, tidigt_i, region, kva, kandidater, steg_tider, langd, skapad))
 
     # Case numbers per (region, registration year), reserved in blocks on the real counter.
-    behov = defaultdict(int)
+    behov: defaultdict[tuple[str, int], int] = defaultdict(int)
     for p in planer:
         behov[(p[3], p[8].year)] += 1
     nummer = {k: iter(reservera_nummer(k[0], k[1], n)) for k, n in sorted(behov.items())}
 
     arenden, extra = [], []
     for i, status, tidigt_i, region_kod, kva, kandidater, steg_tider, langd, skapad in planer:
-        region = regioner[region_kod]
+        hemregion = regioner[region_kod]
         user, uppdrag = rng.choice(personer["lotsar"][region_kod])
         nr = borja_pa + i
         beslut = (skapad - timedelta(days=rng.randint(0, 80))).date()
@@ -217,14 +218,14 @@ def bulk_arenden(*, antal: int, personer: dict, idag: date, seed: int = 4, borja
         n_steg = KEDJA.index(sista)
         a = Arende(
             case_id=next(nummer[(region_kod, skapad.year)]),
-            region=region,
+            region=hemregion,
             # Serials 900–999: never the demo's (100–899); unique for up to 2 million cases.
             personnummer=make_test_number(
                 1930 + nr % 60, 1 + (nr // 60) % 12, 1 + (nr // 720) % 28, 900 + (nr // 20160) % 100
             ),
             namn=f"{FORNAMN[nr % len(FORNAMN)]} {EFTERNAMN[(nr // 7) % len(EFTERNAMN)]}",
             kontaktuppgifter=f"070-{1000000 + nr * 7919 % 8999999}",
-            kommun=region.residensstad,
+            kommun=hemregion.residensstad,
             remitterande_enhet_id=rng.choice(hemenheter[region_kod]) if hemenheter[region_kod] else None,
             kva_id=kva,
             diagnos_text="Katarakt" if kva.startswith("CJ") else "Behov av planerad operation",
@@ -232,7 +233,7 @@ def bulk_arenden(*, antal: int, personer: dict, idag: date, seed: int = 4, borja
             asa_klass=rng.choice([1, 2, 2, 3]),
             narkos=rng.random() < 0.1,
             beslutsdatum=beslut,
-            vardgaranti_datum=region.vardgaranti_datum(beslut),
+            vardgaranti_datum=hemregion.vardgaranti_datum(beslut),
             lamplig=True if n_steg >= 1 else None,
             status=status,
             handlaggare=user,
@@ -241,7 +242,7 @@ def bulk_arenden(*, antal: int, personer: dict, idag: date, seed: int = 4, borja
             version=1 + n_steg,
         )
         tider = [skapad + timedelta(days=d, hours=rng.randint(0, 6)) for d in steg_tider]
-        enhet_id = None
+        enhet_id: Any = None  # the receiving unit's id: chosen for every case from step 2 (FORMEDLA) on
         if n_steg >= 2:
             enhet_id = rng.choice([e for e in kandidater if enhet_region.get(e)] or kandidater)
             a.mottagande_enhet_id = enhet_id
@@ -329,9 +330,17 @@ def bulk_arenden(*, antal: int, personer: dict, idag: date, seed: int = 4, borja
             if n_steg >= 7:
                 a.avslutad_datum = tider[7]
         if tidigt_i:
-            handelser.append(ArendeHandelse(arende=a, fran_status=tidigt_i, till_status=Status.AVSLUTAD_TIDIGT,
-                                            handelse=f"Avslutat i förtid: {Avslutsorsak(a.avslutsorsak).label}",
-                                            anvandare=user, uppdrag=etikett, tidpunkt=a.avslutad_datum))  # fmt: skip
+            handelser.append(
+                ArendeHandelse(
+                    arende=a,
+                    fran_status=tidigt_i,
+                    till_status=Status.AVSLUTAD_TIDIGT,
+                    handelse=f"Avslutat i förtid: {Avslutsorsak(a.avslutsorsak).label}",
+                    anvandare=user,
+                    uppdrag=etikett,
+                    tidpunkt=cast(datetime, a.avslutad_datum),
+                )
+            )  # set above; fmt: skip
     with transaction.atomic():
         Arende.objects.bulk_create(arenden, batch_size=BATCH)
         ArendeHandelse.objects.bulk_create(handelser, batch_size=BATCH)
@@ -346,9 +355,14 @@ def tjanstearenden(*, antal: int, personer: dict, idag: date, seed: int = 5) -> 
     from arenden.demo import _Demo
 
     rng = random.Random(seed)
-    demo = _Demo()
-    demo.nr = 900_000  # personnummer serials apart from the demo's and the bulk's
     mottagare = personer["mottagare"]
+
+    class Tjanstedemo(_Demo):
+        def mottagare_for(self, a):  # the receiving unit's synthetic user where it has one
+            return mottagare.get(a.mottagande_enhet_id, (a.handlaggare, None))
+
+    demo = Tjanstedemo()
+    demo.nr = 900_000  # personnummer serials apart from the demo's and the bulk's
     enheter = list(Vardenhet.objects.filter(pk__in=list(mottagare)).select_related("vardgivare"))
     mal = [*list(KEDJA), Status.AVSLUTAD_TIDIGT]
     skapade = 0
@@ -360,7 +374,6 @@ def tjanstearenden(*, antal: int, personer: dict, idag: date, seed: int = 5) -> 
         with transaction.atomic():
             a, _ = demo.arende(user=user, region=Region.objects.get(kod=region), kva=kva,
                                dagar_sedan_beslut=rng.randint(20, 120))  # fmt: skip
-            demo.mottagare_for = lambda a: mottagare.get(a.mottagande_enhet_id, (a.handlaggare, None))
             till = mal[i % len(mal)]
             if till == Status.AVSLUTAD_TIDIGT:
                 a = demo.driv(a, uppdrag, Status.FORMEDLA, enhet=enhet)

@@ -76,12 +76,12 @@ class Katalog:
     enheter: list[Enhet]
 
 
-def katalog(*, antal_enheter: int, regioner: list[dict], demo_rader: list[dict], seed: int = 1) -> Katalog:
+def katalog(*, antal_enheter: int, regioner: list, demo_rader: list[dict], seed: int = 1) -> Katalog:
     """The demo catalogue rows plus synthetic units up to `antal_enheter`: ~70 % public (the regions),
     ~25 % private, ~5 % non-profit providers; each unit offers its specialty's groups + 1–4 synthetic ones."""
     rng = random.Random(seed)
     rader = [dict(r) for r in demo_rader]
-    region_vg = {}
+    region_vg: dict[str, tuple[str, str, str]] = {}  # region code → its provider (HSA-id, orgnr, name)
     for r in demo_rader:
         if r["agarform"] == "offentlig":
             region_vg.setdefault(r["region_kod"], (r["vardgivare_hsaid"], r["vardgivare_orgnr"], r["vardgivare_namn"]))

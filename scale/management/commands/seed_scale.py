@@ -149,12 +149,13 @@ class Command(BaseCommand):
             for path, innehall, _rader in filerna:
                 path.write_bytes(innehall)
                 t = time.perf_counter()
-                res = importera_fil(path, startad_av="seed_scale")
-                if not res.lyckad:
-                    raise CommandError(f"{path.name} avvisades: " + "; ".join(res.fel_text[:5] or [res.run.meddelande]))
+                inlast = importera_fil(path, startad_av="seed_scale")
+                if not inlast.lyckad:
+                    fel = inlast.fel_text[:5] or [inlast.run.meddelande]
+                    raise CommandError(f"{path.name} avvisades: " + "; ".join(fel))
                 self.stdout.write(
-                    f"  {path.name}: {res.run.rader} rader på {time.perf_counter() - t:.1f} s "
-                    f"({res.run.get_status_display()})"
+                    f"  {path.name}: {inlast.run.rader} rader på {time.perf_counter() - t:.1f} s "
+                    f"({inlast.run.get_status_display()})"
                 )
             self.stdout.write(f"  {Matvarde.objects.count()} mätvärden totalt")
         with self.fas("Användare"):
