@@ -329,18 +329,11 @@ def bulk_arenden(*, antal: int, personer: dict, idag: date, seed: int = 4, borja
                 a.patientupplevelse = rng.choice([3, 4, 4, 5, 5])
             if n_steg >= 7:
                 a.avslutad_datum = tider[7]
-        if tidigt_i:
-            handelser.append(
-                ArendeHandelse(
-                    arende=a,
-                    fran_status=tidigt_i,
-                    till_status=Status.AVSLUTAD_TIDIGT,
-                    handelse=f"Avslutat i förtid: {Avslutsorsak(a.avslutsorsak).label}",
-                    anvandare=user,
-                    uppdrag=etikett,
-                    tidpunkt=cast(datetime, a.avslutad_datum),
-                )
-            )  # set above; fmt: skip
+        if tidigt_i:  # closed early: avslutad_datum was set with the case above
+            handelser.append(ArendeHandelse(arende=a, fran_status=tidigt_i, till_status=Status.AVSLUTAD_TIDIGT,
+                                            handelse=f"Avslutat i förtid: {Avslutsorsak(a.avslutsorsak).label}",
+                                            anvandare=user, uppdrag=etikett,
+                                            tidpunkt=cast(datetime, a.avslutad_datum)))  # fmt: skip
     with transaction.atomic():
         Arende.objects.bulk_create(arenden, batch_size=BATCH)
         ArendeHandelse.objects.bulk_create(handelser, batch_size=BATCH)
