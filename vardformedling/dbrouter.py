@@ -3,8 +3,8 @@
 Settings (vardformedling/settings.py, README "Running at national scale"):
 
 - ``DATABASE_REPLICA_URL`` names the replica (database alias ``replica``). Absent: no replica, all on the primary.
-- ``DATABASE_REPLICA_SIDOR``: path prefixes of read-only pages (search, lägesbild, follow-up, API) whose GET and
-  HEAD requests may read from the replica; ``DATABASE_REPLICA_UNDANTAG``: prefixes among them that may not.
+- ``DATABASE_REPLICA_VYER``: the read-only pages (search, lägesbild, follow-up, API) whose GET and HEAD requests
+  may read from the replica, by URL name or namespace; ``DATABASE_REPLICA_UNDANTAG``: those among them that may not.
 - ``DATABASE_REPLICA_MAX_LAG`` (s): a replica further behind than this is bypassed.
 - ``DATABASE_REPLICA_KONTROLL`` (s): the lag is asked at most this often per process (cached in between).
 - ``DATABASE_REPLICA_PIN`` (s): after a request that wrote, the browser is pinned to the primary this long (cookie).
@@ -124,11 +124,18 @@ def _stang_replika() -> None:
         logger.debug("Kunde inte stänga replikans anslutning", exc_info=True)
 
 
-def las_sida(path: str) -> bool:
-    """Whether `path` is a read-only page that may read from the replica."""
-    return path.startswith(tuple(settings.DATABASE_REPLICA_SIDOR)) and not path.startswith(
-        tuple(settings.DATABASE_REPLICA_UNDANTAG)
+def _traff(match, namn: list[str]) -> bool:
+    """Whether the resolved URL is one of `namn`: a URL name ("katalog:sok") or a whole namespace ("lagesbild")."""
+    return match.view_name in namn or any(
+        match.namespace == n or match.namespace.startswith(f"{n}:") for n in namn if ":" not in n
     )
+
+
+def las_sida(match) -> bool:
+    """Whether the resolved URL (request.resolver_match) is a read-only page that may read from the replica."""
+    if match is None:
+        return False
+    return _traff(match, settings.DATABASE_REPLICA_VYER) and not _traff(match, settings.DATABASE_REPLICA_UNDANTAG)
 
 
 class ReplikaRouter:
@@ -156,9 +163,10 @@ class ReplikaRouter:
 
 
 class ReplikaMiddleware:
-    """Decides per request whether reads may go to the replica (after the session, the user and the active
-    commission are read from the primary), pins a browser that wrote to the primary for DATABASE_REPLICA_PIN
-    seconds, and answers a read-only page again from the primary when the replica went away mid-request."""
+    """Decides per request, once its URL is resolved (process_view: the session, the user and the active commission
+    have been read from the primary by then), whether reads may go to the replica; pins a browser that wrote to the
+    primary for DATABASE_REPLICA_PIN seconds, and answers a read-only page again from the primary when the replica
+    went away mid-request."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -167,12 +175,6 @@ class ReplikaMiddleware:
         if not replika_konfigurerad():
             return self.get_response(request)
         lage = _Lage()
-        lage.replika = (
-            request.method in ("GET", "HEAD")
-            and PIN_COOKIE not in request.COOKIES
-            and las_sida(request.path_info)
-            and halsa.anvandbar_nu()
-        )
         token = _lage.set(lage)
         try:
             response = self.get_response(request)
@@ -188,6 +190,17 @@ class ReplikaMiddleware:
                 secure=settings.SESSION_COOKIE_SECURE,
             )
         return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        lage = _lage.get()
+        if lage is not None:
+            lage.replika = (
+                request.method in ("GET", "HEAD")
+                and PIN_COOKIE not in request.COOKIES
+                and las_sida(request.resolver_match)
+                and halsa.anvandbar_nu()
+            )
+        return None
 
     def process_exception(self, request, exception):
         lage = _lage.get()

@@ -129,9 +129,15 @@ if DATABASE_URL and DATABASE_REPLICA_URL:
     DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["vardformedling.dbrouter.ReplikaRouter"]
-# Pages (path prefixes) whose GET may read from the replica, and the prefixes among them that may not.
-DATABASE_REPLICA_SIDOR = ["/katalog/sok/", "/katalog/enheter/", "/lagesbild/", "/uppfoljning/", "/api/"]
-DATABASE_REPLICA_UNDANTAG = ["/lagesbild/importer/"]
+# Read-only pages whose GET may read from the replica, by URL name ("katalog:sok") or whole namespace ("lagesbild"),
+# and the ones among them that may not (the register imports' pages).
+DATABASE_REPLICA_VYER = ["katalog:sok", "katalog:enhet", "lagesbild", "uppfoljning", "api"]
+DATABASE_REPLICA_UNDANTAG = [
+    "lagesbild:importer",
+    "lagesbild:ladda_upp",
+    "lagesbild:kor_inkorgen",
+    "lagesbild:uppgift_status",
+]
 # A replica further behind than this (seconds) is bypassed; its lag is asked at most every KONTROLL seconds per
 # process. A browser that wrote reads from the primary for PIN seconds: more than the largest lag plus the check
 # interval, so when the pin ends the replica holds the write (or is bypassed).

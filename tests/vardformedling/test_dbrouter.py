@@ -5,6 +5,7 @@ DATABASE_REPLICA_URL. The real primary + replica pair is in tests/faults/test_re
 import pytest
 from django.http import HttpResponse
 from django.test import RequestFactory
+from django.urls import resolve
 
 from vardformedling import dbrouter
 from vardformedling.dbrouter import PIN_COOKIE, REPLIKA, ReplikaMiddleware, ReplikaRouter, _lage, las_sida
@@ -24,13 +25,17 @@ def kor(request, vy=None):
     sett: dict = {}
 
     def get_response(req):
+        # What Django does between the middleware's __call__ and the view: resolve the URL, then process_view.
+        req.resolver_match = resolve(req.path_info)
+        assert middleware.process_view(req, req.resolver_match.func, (), {}) is None
         sett["las"] = router.db_for_read(None)
         sett["lage"] = _lage.get()
         if vy:
             vy(req, sett)
         return HttpResponse("ok")
 
-    response = ReplikaMiddleware(get_response)(request)
+    middleware = ReplikaMiddleware(get_response)
+    response = middleware(request)
     return response, sett
 
 
@@ -56,19 +61,18 @@ def test_without_a_replica_the_middleware_changes_nothing(rf: RequestFactory):
         ("/lagesbild/", True),
         ("/lagesbild/enheter/SE2321000016-1001/", True),
         ("/uppfoljning/", True),
-        ("/api/v1/lagesbild/", True),
         ("/lagesbild/importer/", False),
         ("/lagesbild/importer/status/abc/", False),
         ("/arenden/", False),
         ("/arenden/nytt/", False),
-        ("/katalog/", False),
+        ("/katalog/kapacitet/", False),
         ("/avtal/", False),
         ("/login/", False),
         ("/healthz", False),
     ],
 )
 def test_which_pages_may_read_from_the_replica(path, replika):
-    assert las_sida(path) is replika
+    assert las_sida(resolve(path)) is replika
 
 
 def test_a_read_only_page_reads_from_the_replica_until_it_writes(rf, med_replika):
