@@ -74,6 +74,9 @@ bench: install
 # Locust, 50 different signed-in navigators/coordinators against gunicorn (2 workers per core), PostgreSQL and
 # Redis on loopback for 60 s, then /healthz for the ratio → bench/load/RESULTS.md; exit code 1 on any error.
 # Database as for bench (seeded when empty). Quick run: make load-test LOAD_ARGS="--scale 0.1 --duration 20s".
+# The realistic profile (users of every role with think time, ramped until p95 > 300 ms: the users served):
+# make load-test LOAD_ARGS="--profil realistisk" (bench/load/run_realistisk.py; smoke: add --scale 0.1 --start 10
+# --steg 10 --max 20 --steg-tid 20s --uppvarmning 5s).
 load-test: $(VENV)/.installed-load
 	$(PY) bench/load/run.py $(LOAD_ARGS)
 

@@ -151,6 +151,7 @@ def worker_pool(settings, prefix: str, *, pool: str = "solo", env: dict[str, str
         "DJANGO_SETTINGS_MODULE": "vardformedling.settings_test",
         "DATABASE_URL": database_url(db),
         "CELERY_QUEUE": queue,
+        "CELERY_IMPORT_QUEUE": queue,  # the register imports' own queue: the same private one here
         "LAGESBILD_INBOX": str(settings.LAGESBILD_INBOX),
         "SDK_OUTBOX": str(settings.SDK_OUTBOX),
         "RAPPORT_DIR": str(settings.RAPPORT_DIR),
@@ -185,6 +186,7 @@ def worker_pool(settings, prefix: str, *, pool: str = "solo", env: dict[str, str
     old = (app.conf.task_always_eager, app.conf.task_default_queue)
     app.conf.task_always_eager = False
     app.conf.task_default_queue = queue
+    settings.CELERY_IMPORT_QUEUE = queue  # read when an import task is sent (vardformedling.celery.ko_for_uppgift)
     try:
         yield start
     finally:

@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "vardformedling.middleware.SessionLifetimeMiddleware",
     "vardformedling.middleware.ActiveCommissionMiddleware",
+    # After the session, the user and the commission are read from the primary: may the page read from the replica?
+    "vardformedling.dbrouter.ReplikaMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -118,6 +120,32 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Read replica (vardformedling/dbrouter.py): read-only pages read from a streaming replica of the primary. Absent
+# DATABASE_REPLICA_URL: no replica, everything on the primary.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_URL and DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60, conn_health_checks=True)
+    # A replica that does not answer is bypassed within seconds, not after the driver's default wait.
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["vardformedling.dbrouter.ReplikaRouter"]
+# Read-only pages whose GET may read from the replica, by URL name ("katalog:sok") or whole namespace ("lagesbild"),
+# and the ones among them that may not (the register imports' pages).
+DATABASE_REPLICA_VYER = ["katalog:sok", "katalog:enhet", "lagesbild", "uppfoljning", "api"]
+DATABASE_REPLICA_UNDANTAG = [
+    "lagesbild:importer",
+    "lagesbild:ladda_upp",
+    "lagesbild:kor_inkorgen",
+    "lagesbild:uppgift_status",
+]
+# A replica further behind than this (seconds) is bypassed; its lag is asked at most every KONTROLL seconds per
+# process. A browser that wrote reads from the primary for PIN seconds: more than the largest lag plus the check
+# interval, so when the pin ends the replica holds the write (or is bypassed).
+DATABASE_REPLICA_MAX_LAG = float(os.environ.get("DATABASE_REPLICA_MAX_LAG", "5"))
+DATABASE_REPLICA_KONTROLL = float(os.environ.get("DATABASE_REPLICA_KONTROLL", "2"))
+DATABASE_REPLICA_PIN = int(
+    os.environ.get("DATABASE_REPLICA_PIN") or DATABASE_REPLICA_MAX_LAG + DATABASE_REPLICA_KONTROLL + 5
+)
 
 AUTH_USER_MODEL = "vardformedling.User"
 # Safe by default: with DEBUG off the sign-in is OIDC against the SITHS IdP. The stub (sign in by choosing an HSA-id)
@@ -229,6 +257,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "vardformedling")
+# Register imports (a national delivery is millions of rows) run on a queue of their own with workers of their own,
+# so they never hold up notifications, reminders and uploads on the default queue (docker-compose.yml: worker and
+# worker-import; README "Running at national scale"). vardformedling/celery.py routes them.
+CELERY_IMPORT_QUEUE = os.environ.get("CELERY_IMPORT_QUEUE", "import")
+CELERY_IMPORT_TASKS = ["lagesbild.tasks.importera_inkorg"]
+CELERY_TASK_ROUTES = ("vardformedling.celery.ko_for_uppgift",)
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL

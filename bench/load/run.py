@@ -4,6 +4,10 @@
                                        [--trivial-duration 20s] [--workers 2×nproc] [--think 0]
     make load-test LOAD_ARGS="--scale 0.1 --duration 20s"      # a quick smoke run
 
+This is the saturation profile (`--profil mattnad`, the default): no think time, it measures capacity. The
+realistic profile, `--profil realistisk`, ramps users of every role with think time until p95 passes 300 ms and
+reports the users served (bench/load/run_realistisk.py). Each profile writes its own section of RESULTS.md.
+
 Everything it starts it stops again, and every phase is bounded in time (locust -t, plus a hard timeout):
 1. The database (--db, else LOAD_DATABASE_URL, else DATABASE_URL, else postgres://postgres@127.0.0.1:5432/vf_bench
    – the benchmarks' database) is migrated and, when it holds no synthetic data, seeded with
@@ -70,7 +74,47 @@ def argument() -> argparse.Namespace:
     )
     p.add_argument("--think", type=float, default=0.0, help="betänketid i sekunder mellan anrop (standard 0)")
     p.add_argument("--resultat", type=Path, default=HERE / "RESULTS.md", help="resultatfilen")
+    p.add_argument(
+        "--profil",
+        choices=["mattnad", "realistisk"],
+        default="mattnad",
+        help="mattnad: ingen betänketid, mäter kapaciteten (standard); realistisk: roller med betänketid i steg",
+    )
+    r = p.add_argument_group("realistisk profil (bench/load/run_realistisk.py)")
+    r.add_argument("--start", type=int, default=50, help="användare i första steget")
+    r.add_argument("--steg", type=int, default=50, help="fler användare per steg")
+    r.add_argument("--max", type=int, default=1000, help="högst så många användare")
+    r.add_argument("--steg-tid", default="120s", help="varje stegs längd")
+    r.add_argument("--uppvarmning", default="30s", help="omätt början av varje steg (nya användare loggar in)")
+    r.add_argument("--p95-grans", type=float, default=300, help="gränsen för p95 i ms")
+    r.add_argument(
+        "--tanke-skala",
+        type=float,
+        default=1.0,
+        help="betänketiden gånger detta (bara för att prova blandningen snabbt; siffran gäller med 1)",
+    )
     return p.parse_args()
+
+
+def skriv_avsnitt(fil: Path, profil: str, text: str) -> None:
+    """Writes `text` as profile `profil`'s section of the results file and keeps the other profile's section."""
+    gammal = fil.read_text(encoding="utf-8") if fil.exists() else ""
+    if gammal and "<!-- profil:" not in gammal:
+        gammal = f"<!-- profil:mattnad -->\n{gammal.rstrip()}\n<!-- /profil:mattnad -->\n"  # before sections
+    avsnitt = {}
+    for namn in ("mattnad", "realistisk"):
+        start, slut = f"<!-- profil:{namn} -->\n", f"<!-- /profil:{namn} -->\n"
+        if start in gammal and slut in gammal:
+            avsnitt[namn] = gammal.split(start, 1)[1].split(slut, 1)[0]
+    avsnitt[profil] = text.rstrip() + "\n"
+    fil.write_text(
+        "\n".join(
+            f"<!-- profil:{n} -->\n{avsnitt[n]}<!-- /profil:{n} -->\n"
+            for n in ("mattnad", "realistisk")
+            if n in avsnitt
+        ),
+        encoding="utf-8",
+    )
 
 
 def sekunder(tid: str) -> int:
@@ -281,6 +325,10 @@ def antal_fel(res: dict) -> int:
 
 def main() -> int:
     a = argument()
+    if a.profil == "realistisk":
+        import run_realistisk
+
+        return run_realistisk.main(a)
     if not a.db.startswith(("postgres://", "postgresql://")):
         raise SystemExit(f"Lasttestet körs mot PostgreSQL; --db är {a.db!r}.")
     try:
@@ -352,7 +400,7 @@ def main() -> int:
             text.append(f"- {fas}: locust exit code {res['kod']}\n\n```\n{res['logg']}\n```")
     utskrift = "\n".join(text) + "\n"
     print(utskrift)
-    a.resultat.write_text(utskrift, encoding="utf-8")
+    skriv_avsnitt(a.resultat, "mattnad", utskrift)
     if fel_blandning or fel_trivial or blandning["kod"] or trivial["kod"]:
         print(f"FEL: {fel_blandning + fel_trivial} fel under lasttestet (ska vara 0).", file=sys.stderr)
         return 1

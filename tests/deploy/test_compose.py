@@ -152,3 +152,44 @@ def test_the_web_health_check_passes_against_gunicorn_started_like_the_web_servi
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_the_read_replica_streams_from_db_and_the_app_reads_read_only_pages_from_it(compose):
+    """db-replica is a hot standby copied from db by deploy/postgres/replika.sh (run for real against a private
+    primary in tests/faults/test_read_replica.py); db accepts replication with a password from the network."""
+    services = compose["services"]
+    replika = services["db-replica"]
+    assert replika["image"] == services["db"]["image"], "the replica runs the primary's PostgreSQL version"
+    assert replika["entrypoint"] == ["bash", "/replika.sh"]
+    assert "./deploy/postgres/replika.sh:/replika.sh:ro" in replika["volumes"]
+    script = (ROOT / "deploy" / "postgres" / "replika.sh").read_text(encoding="utf-8")
+    assert "pg_basebackup" in script and " -R " in script and "hot_standby=on" in script
+    env = environment(replika)
+    assert env["PRIMAR_HOST"] == "db" and env["PGPASSWORD"] == DOT_ENV["POSTGRES_PASSWORD"]
+    assert env["REPLIKERING_USER"] == environment(services["db"])["POSTGRES_USER"]
+    assert replika["depends_on"]["db"]["condition"] == "service_healthy"
+    assert "pgreplica" in compose["volumes"]
+
+    hba_mount = next(v for v in services["db"]["volumes"] if v.startswith("./deploy/postgres/pg_hba.conf:"))
+    assert f"hba_file={hba_mount.split(':')[1]}" in services["db"]["command"]
+    rules = [line.split() for line in (ROOT / hba_mount.split(":")[0]).read_text().splitlines() if line[:1].isalpha()]
+    assert ["host", "replication", "all", "all", "scram-sha-256"] in rules
+    assert ["host", "all", "all", "all", "scram-sha-256"] in rules, "the image's own rule for the app stays"
+
+    for name in ("web", "worker", "worker-import", "beat"):
+        url = environment(services[name])["DATABASE_REPLICA_URL"]
+        assert url == "postgres://vardformedling:hemligt@db-replica:5432/vardformedling", name
+    assert "db-replica" not in services["web"]["depends_on"], "web starts without the replica (it is bypassed)"
+
+
+def test_imports_have_their_own_worker_and_the_default_queue_its_own(compose):
+    from django.conf import settings
+
+    from vardformedling.celery import ko_for_uppgift
+
+    services = compose["services"]
+    assert shlex.split(services["worker"]["command"])[-2:] == ["-Q", "vardformedling"]  # CELERY_QUEUE's default
+    assert shlex.split(services["worker-import"]["command"])[-2:] == ["-Q", "import"]
+    assert settings.CELERY_IMPORT_QUEUE == "import"
+    assert ko_for_uppgift("lagesbild.tasks.importera_inkorg", (), {}, {}) == {"queue": "import"}
+    assert ko_for_uppgift("arenden.tasks.skapa_paminnelser", (), {}, {}) is None, "the rest: the default queue"
