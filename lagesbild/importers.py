@@ -153,12 +153,14 @@ def _importera(path: Path, run: ImportRun) -> None:
     if kalla == Kalla.VANTETIDER:
         ren = granska_vantetider(tabell, regionkoder, filnamn=run.filnamn)
         _skriv_vantetider(ren, run)
+        antal = len(ren)
     else:
         rader, uttagsdatum = granska_register(tabell, kalla, regionkoder, filnamn=run.filnamn)
         _skriv_register(rader, kalla, uttagsdatum, run)
         if run.status == ImportStatus.REDAN_INLAST:  # found so under the write lock: another run was first
             return
-    run.rader = len(ren)
+        antal = len(rader)
+    run.rader = antal
     run.status = ImportStatus.KLAR
 
 
