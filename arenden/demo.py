@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from arenden import services
 from arenden.models import Arende, Avslutsorsak, Erbjudande, Status
+from arenden.services import identitet
 from katalog.models import KvaGrupp, Vardenhet
 from vardformedling.models import Medarbetaruppdrag, Region, Roll, User
 from vardformedling.personnummer import make_test_number
@@ -166,7 +167,7 @@ def load(stdout=None) -> None:
             stdout.write("Ärenden: demoidentiteterna saknas, inga ärenden skapade.")
         return
     demo = _Demo()
-    if Arende.objects.filter(personnummer=demo.pnr(1)).exists():
+    if Arende.objects.filter(region_id="20", pnr_hash=identitet.pnr_hash("20", demo.pnr(1))).exists():
         if stdout:
             stdout.write("Ärenden: demoärenden finns redan.")
         return
