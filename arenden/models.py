@@ -304,7 +304,11 @@ class ArendeHandelse(models.Model):
 
 
 class Anteckning(models.Model):
-    """A note or contact-log entry, so another navigator can pick the case up."""
+    """A note or contact-log entry, so another navigator can pick the case up.
+
+    Staff's notes are free text about the patient: sealed (`text_chiffer`, AES-256-GCM under the case's data key,
+    arenden/services/identitet.py) and `text` is empty. Only the portal's own reminders (no patient data) are in
+    `text` in clear. Crypto-shredding the case's data key makes its notes unreadable too."""
 
     class Typ(models.TextChoices):
         ANTECKNING = "anteckning", "Anteckning"
@@ -313,7 +317,8 @@ class Anteckning(models.Model):
 
     arende = models.ForeignKey(Arende, on_delete=models.CASCADE, related_name="anteckningar")
     typ = models.CharField(max_length=12, choices=Typ.choices, default=Typ.ANTECKNING)
-    text = models.TextField()
+    text = models.TextField(blank=True)
+    text_chiffer = models.BinaryField(null=True, blank=True, editable=False)
     anvandare = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from arenden.models import Arende, Atkomstlogg, Status
+from arenden.models import Anteckning, Arende, Atkomstlogg, Status
 from vardformedling import personnummer as pnr
 from vardformedling.models import Roll
 from vardformedling.nycklar import falt
@@ -40,6 +40,11 @@ logger = logging.getLogger(__name__)
 
 EJ_BEHORIG = "Patientens identitet visas bara för hemregionens vårdlotsar och koordinatorer."
 EJ_OVERFORD = "Patientens identitet visas för den mottagande enheten när remissen har överförts."
+# Until the end-to-end envelope and the unit's inbox exist (issue 16 point 4), the portal shows the receiving unit
+# no identity at all: it has it from the referral the home region sends.
+I_REMISSEN = (
+    "Patientens identitet finns i remissen från hemregionen; portalen visar den inte för den mottagande enheten."
+)
 GALLRAD = "Patientens identitetsuppgifter är gallrade (bevarandetiden har gått ut). Ärendet finns kvar utan dem."
 SAKNAS = "Ärendet saknar sparade identitetsuppgifter."
 DOLD = "–"
@@ -161,7 +166,7 @@ def far_se_identitet(uppdrag, arende: Arende) -> str:
     ):
         return ""
     if uppdrag.roll == Roll.MOTTAGARE and uppdrag.vardenhet_id and uppdrag.vardenhet_id == arende.mottagande_enhet_id:
-        return EJ_OVERFORD
+        return I_REMISSEN if arende.status in EFTER_OVERFORING else EJ_OVERFORD
     return EJ_BEHORIG
 
 
@@ -198,7 +203,7 @@ def _logga(request, anvandare, uppdrag, arenden: list[Arende], varfor: str) -> N
 
 
 def visa(
-    request, arenden: Iterable[Arende], varfor: str, *, anvandare=None, uppdrag=None, tjanst=None
+    request, arenden: Iterable[Arende], varfor: str, *, anvandare=None, uppdrag=None, tjanst=None, logga=True
 ) -> dict[int, Visning]:
     """{case pk: Visning} for `arenden` as the request's commission may see them; each decryption is logged
     ("identitet <varfor>", e.g. "identitet visa ärende"). Never raises for key-service or ciphertext errors."""
@@ -243,12 +248,58 @@ def visa(
                 continue
             ut[a.pk] = Visning(identitet=Identitet.fran_dokument(dokument))
             lasta.append(a)
-    _logga(request, anvandare, uppdrag, lasta, varfor)
+    if logga:  # only a benchmark timing the cryptography alone turns it off
+        _logga(request, anvandare, uppdrag, lasta, varfor)
     return ut
 
 
 def visa_en(request, arende: Arende, varfor: str, **kwargs) -> Visning:
     return visa(request, [arende], varfor, **kwargs)[arende.pk]
+
+
+# --- Notes: free text about the patient, sealed under the same data key ---------------------------------------
+
+ANTECKNINGAR_GALLRADE = "Anteckningen är gallrad tillsammans med patientens identitetsuppgifter."
+
+
+def _anteckning_aad(arende: Arende) -> bytes:
+    return falt.aad_for("anteckning", arende.case_id)
+
+
+def forsegla_anteckning(arende: Arende, text: str, *, request=None, tjanst: Nyckeltjanst | None = None) -> bytes:
+    """`text` encrypted under the case's data key (unwrapped by the region's key service for this call)."""
+    if arende.identitet_gallrad is not None or not arende.identitet_nyckel:
+        raise KryptoFel(ANTECKNINGAR_GALLRADE)
+    tjanst = tjanst or nyckeltjanst()
+    data_key = _datanycklar(request, arende.region_id, [arende], tjanst)[arende.pk]
+    return falt.encrypt(data_key, text.encode(), aad=_anteckning_aad(arende))
+
+
+def las_anteckningar(request, arende: Arende, anteckningar, *, tjanst: Nyckeltjanst | None = None) -> list:
+    """The notes with `visad_text` set: the opened text, the portal's own reminder, or why it cannot be shown.
+    Only for commissions that may see the case's identity (the caller checks `far_se_identitet`)."""
+    anteckningar = list(anteckningar)
+    forseglade = [n for n in anteckningar if n.text_chiffer]
+    data_key, fel = None, ""
+    if forseglade:
+        if arende.identitet_gallrad is not None or not arende.identitet_nyckel:
+            fel = ANTECKNINGAR_GALLRADE
+        else:
+            try:
+                data_key = _datanycklar(request, arende.region_id, [arende], tjanst or nyckeltjanst())[arende.pk]
+            except KryptoFel as exc:
+                fel = exc.meddelande
+    for n in anteckningar:
+        if not n.text_chiffer:
+            n.visad_text = n.text
+        elif data_key is None:
+            n.visad_text = fel
+        else:
+            try:
+                n.visad_text = falt.decrypt(data_key, bytes(n.text_chiffer), aad=_anteckning_aad(arende)).decode()
+            except (KryptoFel, UnicodeDecodeError):
+                n.visad_text = DekrypteringMisslyckades.meddelande
+    return anteckningar
 
 
 # --- Retention (crypto-shredding) --------------------------------------------------------------------------------
@@ -260,6 +311,8 @@ def gallra(arende: Arende) -> None:
     Arende.objects.filter(pk=arende.pk).update(
         identitet_nyckel=None, identitet_chiffer=None, identitet_gallrad=timezone.now()
     )
+    # The notes' ciphertext cannot be opened without the key; removed too, so nothing sealed is left behind.
+    Anteckning.objects.filter(arende_id=arende.pk, text_chiffer__isnull=False).update(text_chiffer=None)
     arende.identitet_nyckel = arende.identitet_chiffer = None
     arende.identitet_gallrad = timezone.now()
 
@@ -298,4 +351,19 @@ def omsla_identiteter(o) -> int:
         antal += Arende.objects.filter(pk=pk, identitet_nyckelversion=version).update(
             identitet_nyckel=ny, identitet_nyckelversion=o.version
         )
+    return antal
+
+
+def flytta_anteckningar(anteckning_modell, arende_modell, *, tjanst: Nyckeltjanst | None = None) -> int:
+    """Seals the clear text of every staff note (migration 0010) under its case's data key; reminders stay."""
+    tjanst = tjanst or nyckeltjanst()
+    antal = 0
+    qs = anteckning_modell.objects.filter(text_chiffer__isnull=True).exclude(text="").exclude(typ="paminnelse")
+    for n in qs.select_related("arende").iterator(chunk_size=500):
+        a = n.arende
+        if not a.identitet_nyckel:
+            continue
+        data_key = tjanst.unwrap(a.region_id, bytes(a.identitet_nyckel))
+        chiffer = falt.encrypt(data_key, n.text.encode(), aad=falt.aad_for("anteckning", a.case_id))
+        antal += anteckning_modell.objects.filter(pk=n.pk).update(text="", text_chiffer=chiffer)
     return antal

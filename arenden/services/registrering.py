@@ -242,10 +242,15 @@ def arende_tilldela(*, arende, handlaggare, anvandare, uppdrag=None, version=Non
 
 
 def anteckning_skapa(*, arende, anvandare, text: str, typ: str = Anteckning.Typ.ANTECKNING) -> Anteckning:
+    """A staff note: sealed under the case's data key (identitet.forsegla_anteckning), never stored in clear."""
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": ANTECKNING_TOM})
-    return Anteckning.objects.create(arende=arende, anvandare=anvandare, text=text, typ=typ)
+    try:
+        chiffer = identitet.forsegla_anteckning(arende, text)
+    except KryptoFel as exc:
+        raise ValidationError({"text": exc.meddelande}, code="nyckel") from exc
+    return Anteckning.objects.create(arende=arende, anvandare=anvandare, text="", text_chiffer=chiffer, typ=typ)
 
 
 __all__ = [

@@ -65,7 +65,9 @@ def _context(request, arende, *, handling="visa ärende", bunden=None, meddeland
         "overforingar": list(arende.overforingar.select_related("mottagare")),
         "resor": list(arende.resor.all()),
         "handelser": list(handelser),
-        "anteckningar": [] if mottagare else list(arende.anteckningar.select_related("anvandare")[:50]),
+        "anteckningar": []
+        if mottagare or identitet.far_se_identitet(request.uppdrag, arende)
+        else identitet.las_anteckningar(request, arende, arende.anteckningar.select_related("anvandare")[:50]),
         "anteckning_form": None if mottagare else anteckning_form or f.AnteckningForm(prefix="anteckning"),
         "mottagare": mottagare,
         "sok_url": sok_url(arende),

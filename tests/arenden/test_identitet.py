@@ -53,6 +53,8 @@ def _alla_kolumner_som_text() -> str:
         rader += [r[0] for r in cur.fetchall()]
         cur.execute("SELECT row_to_json(l)::text FROM arenden_atkomstlogg l")
         rader += [r[0] for r in cur.fetchall()]
+        cur.execute("SELECT row_to_json(n)::text FROM arenden_anteckning n")
+        rader += [r[0] for r in cur.fetchall()]
     return "\n".join(rader)
 
 
@@ -112,6 +114,10 @@ def test_the_receiving_unit_sees_no_identity_before_transfer(arende_i_steg, mott
     body = _klient(mottagare).get(f"/arenden/{a.case_id}/").content.decode()
     assert a.identitet.namn not in body and a.identitet.personnummer[:8] not in body
     assert identitet.EJ_OVERFORD in body
+    # After the transfer the unit has the identity from the referral, not from the portal (no envelope inbox yet).
+    b = arende_i_steg("bekraftad")
+    body = _klient(mottagare).get(f"/arenden/{b.case_id}/").content.decode()
+    assert b.identitet.namn not in body and identitet.I_REMISSEN in body
 
 
 def test_duplicate_check_and_search_by_personnummer_use_the_keyed_hash(hemligt, registrera, lots):
@@ -219,3 +225,23 @@ def test_the_data_migration_seals_clear_text_and_rotation_rewraps(hemligt):
         aad=falt.aad_for("arende", a.case_id),
     )
     assert dokument == {"personnummer": PNR, "namn": NAMN, "kontaktuppgifter": KONTAKT}
+
+
+def test_staff_notes_are_sealed_shown_to_the_home_region_and_shredded_with_the_case(arende_i_steg, lots):
+    from arenden.models import Anteckning
+    from arenden.services.gallring import gallra_forfallna
+
+    a = arende_i_steg("avslutad")
+    c = _klient(lots)
+    r = c.post(
+        f"/arenden/{a.case_id}/anteckningar/", {"anteckning-typ": "kontakt", "anteckning-text": f"Ringde {NAMN}"}
+    )
+    assert r.status_code == 302
+    n = Anteckning.objects.get(arende=a)
+    assert n.text == "" and n.text_chiffer and NAMN not in _alla_kolumner_som_text()
+    assert f"Ringde {NAMN}" in c.get(f"/arenden/{a.case_id}/").content.decode()
+    Arende.objects.filter(pk=a.pk).update(avslutad_datum=timezone.now() - timedelta(days=800))
+    assert len(gallra_forfallna()) == 1
+    body = c.get(f"/arenden/{a.case_id}/").content.decode()
+    assert NAMN not in body and identitet.GALLRAD in body
+    assert Anteckning.objects.get(pk=n.pk).text_chiffer is None

@@ -78,6 +78,10 @@ def test_no_personnummer_or_name_anywhere_after_a_whole_journey(settings, tmp_pa
     sida = f"/arenden/{a.case_id}/"
     assert NAMN in c.get(sida).content.decode()
     r = c.post(
+        f"{sida}anteckningar/", {"anteckning-typ": "kontakt", "anteckning-text": f"Ringde {NAMN}, 070-999 88 77"}
+    )
+    assert r.status_code == 302 and NAMN in c.get(sida).content.decode()
+    r = c.post(
         f"{sida}erbjudanden/nytt/",
         {"version": a.version, "vardenhet": enhet.hsa_id, "erbjudet_via": "brev", "svarsfrist": "2099-01-01",
          "forvantat_datum": (idag + timedelta(days=10)).isoformat()},
