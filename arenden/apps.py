@@ -1,4 +1,4 @@
-"""The cases' app config: registers its start-page panel."""
+"""The cases' app config: registers its start-page panel and where its wrapped data keys are (key rotation)."""
 
 from django.apps import AppConfig
 
@@ -9,3 +9,7 @@ class ArendenConfig(AppConfig):
 
     def ready(self) -> None:
         from arenden import start  # noqa: F401  (registers the start-page panel)
+        from arenden.services.identitet import omsla_identiteter
+        from vardformedling.nycklar import omslag
+
+        omslag.registrera("arenden.identitet", omsla_identiteter)

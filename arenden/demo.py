@@ -12,10 +12,12 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from arenden import services
-from arenden.models import Arende, Avslutsorsak, Erbjudande, Status
+from arenden.models import Arende, ArendeHandelse, Avslutsorsak, Erbjudande, Status
+from arenden.services import identitet
 from katalog.models import KvaGrupp, Vardenhet
 from vardformedling.models import Medarbetaruppdrag, Region, Roll, User
 from vardformedling.personnummer import make_test_number
@@ -157,6 +159,28 @@ def _enhet(hsa_id):
     return Vardenhet.objects.filter(hsa_id=hsa_id).first()
 
 
+# A case closed this long ago is past the default retention (24 months): `gallra --torrkorning` lists it and the
+# nightly task shreds its identity (issue 16 point 5).
+FORBI_BEVARANDETIDEN_DAGAR = 26 * 31
+
+
+def _forbi_bevarandetiden(demo, vera, r20) -> None:
+    """Vera's case registered and ended early (treated at home) a little over two years ago: every date of it
+    moved back together, so the demo still agrees with its own today."""
+    a, u = demo.arende(user=vera, region=r20, kva="CJE", dagar_sedan_beslut=20)
+    services.arende_avsluta_tidigt(
+        arende=a, anvandare=vera, uppdrag=u, orsak=Avslutsorsak.BEHANDLAD_I_HEMREGION, motivering="Fick tid."
+    )
+    bakat = timedelta(days=FORBI_BEVARANDETIDEN_DAGAR)
+    Arende.objects.filter(pk=a.pk).update(
+        skapad=F("skapad") - bakat,
+        beslutsdatum=F("beslutsdatum") - bakat,
+        vardgaranti_datum=F("vardgaranti_datum") - bakat,
+        avslutad_datum=F("avslutad_datum") - bakat,
+    )
+    ArendeHandelse.objects.filter(arende_id=a.pk).update(tidpunkt=F("tidpunkt") - bakat)
+
+
 def load(stdout=None) -> None:
     vera = User.objects.filter(hsa_id="SE2321000180-VL01").first()
     karin = User.objects.filter(hsa_id="SE2321000057-KO01").first()
@@ -166,7 +190,7 @@ def load(stdout=None) -> None:
             stdout.write("Ärenden: demoidentiteterna saknas, inga ärenden skapade.")
         return
     demo = _Demo()
-    if Arende.objects.filter(personnummer=demo.pnr(1)).exists():
+    if Arende.objects.filter(region_id="20", pnr_hash=identitet.pnr_hash("20", demo.pnr(1))).exists():
         if stdout:
             stdout.write("Ärenden: demoärenden finns redan.")
         return
@@ -201,6 +225,7 @@ def load(stdout=None) -> None:
         services.arende_avsluta_tidigt(
             arende=a, anvandare=vera, uppdrag=u, orsak=Avslutsorsak.BEHANDLAD_I_HEMREGION, motivering="Fick tid."
         )
+        _forbi_bevarandetiden(demo, vera, r20)
 
         # Karin, Jönköping: the knee-replacement pilot – 45 cases, 59 offers, 39 accepted, 20 declined.
         pilot = ["formedla"] * 4 + ["remiss_skickad"] * 5 + ["bekraftad"] * 6 + ["utford"] * 4

@@ -6,6 +6,7 @@ refuse a write whose expected version is stale.
 """
 
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,7 +18,6 @@ from django_fsm import FSMField, FSMModelMixin, transition
 from katalog.models import KvaGrupp, Vardenhet
 from vardformedling import format as fmt
 from vardformedling.models import Region, Roll
-from vardformedling.personnummer import mask
 
 
 class Status(models.TextChoices):
@@ -119,11 +119,23 @@ class ArendeQuerySet(models.QuerySet):
 
 class Arende(FSMModelMixin, models.Model):
     case_id = models.CharField("ärende-id", max_length=19, unique=True)
+    # The identity the registering user typed, kept on the object for the caller's next page only (never stored).
+    identitet: Any = None
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="arenden", verbose_name="hemregion")
-    # Patient (personal data: never logged, never in URLs or file names).
-    personnummer = models.CharField(max_length=12, db_index=True, help_text="12 siffror, normaliserat")
-    namn = models.CharField(max_length=200)
-    kontaktuppgifter = models.CharField(max_length=300, blank=True)
+    # Patient: only pseudonymous fields in clear (issue 16). The identity (personnummer, name, contact details) is
+    # sealed under a per-case data key wrapped by the region's key: write and read it only through
+    # arenden/services/identitet.py.
+    fodelsear = models.PositiveSmallIntegerField("födelseår", null=True, blank=True)
+    kon = models.CharField("kön", max_length=1, choices=[("K", "Kvinna"), ("M", "Man")], blank=True)
+    pnr_hash = models.CharField(
+        max_length=64, blank=True, help_text="Regionens nyckelade hash (HMAC-SHA256, hex) av personnumret"
+    )
+    identitet_chiffer = models.BinaryField(null=True, blank=True, editable=False)
+    identitet_nyckel = models.BinaryField(
+        null=True, blank=True, editable=False, help_text="Datanyckeln, inslagen med hemregionens nyckel"
+    )
+    identitet_nyckelversion = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    identitet_gallrad = models.DateTimeField("identitet gallrad", null=True, blank=True, editable=False)
     kontaktvag = models.CharField("kontaktväg", max_length=10, choices=Kontaktvag.choices, default=Kontaktvag.V1177)
     kommun = models.CharField(max_length=100, blank=True)
     remitterande_enhet = models.ForeignKey(
@@ -185,7 +197,8 @@ class Arende(FSMModelMixin, models.Model):
         indexes = [
             models.Index(fields=["region", "status", "vardgaranti_datum"]),
             models.Index(fields=["mottagande_enhet", "status"]),
-            models.Index(fields=["personnummer", "kva"]),
+            models.Index(fields=["pnr_hash", "kva"]),
+            models.Index(fields=["region", "identitet_nyckelversion"]),
             # Follow-up statistics filter on registration date; its cache key reads the latest change.
             models.Index(fields=["skapad"]),
             models.Index(fields=["andrad"]),
@@ -205,15 +218,6 @@ class Arende(FSMModelMixin, models.Model):
     @property
     def ar_oppet(self) -> bool:
         return self.status in OPPNA
-
-    @property
-    def personnummer_maskerat(self) -> str:
-        return mask(self.personnummer)
-
-    @property
-    def personnummer_formaterat(self) -> str:
-        pnr = self.personnummer
-        return f"{pnr[:8]}-{pnr[8:]}" if len(pnr) == 12 else pnr
 
     def dagar_kvar(self, idag=None) -> int:
         return (self.vardgaranti_datum - (idag or timezone.localdate())).days
@@ -303,7 +307,11 @@ class ArendeHandelse(models.Model):
 
 
 class Anteckning(models.Model):
-    """A note or contact-log entry, so another navigator can pick the case up."""
+    """A note or contact-log entry, so another navigator can pick the case up.
+
+    Staff's notes are free text about the patient: sealed (`text_chiffer`, AES-256-GCM under the case's data key,
+    arenden/services/identitet.py) and `text` is empty. Only the portal's own reminders (no patient data) are in
+    `text` in clear. Crypto-shredding the case's data key makes its notes unreadable too."""
 
     class Typ(models.TextChoices):
         ANTECKNING = "anteckning", "Anteckning"
@@ -312,7 +320,8 @@ class Anteckning(models.Model):
 
     arende = models.ForeignKey(Arende, on_delete=models.CASCADE, related_name="anteckningar")
     typ = models.CharField(max_length=12, choices=Typ.choices, default=Typ.ANTECKNING)
-    text = models.TextField()
+    text = models.TextField(blank=True)
+    text_chiffer = models.BinaryField(null=True, blank=True, editable=False)
     anvandare = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

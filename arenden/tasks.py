@@ -9,3 +9,11 @@ def skapa_paminnelser() -> int:
     from arenden.services.paminnelser import paminnelser_skapa
 
     return paminnelser_skapa()
+
+
+@shared_task
+def gallra_identiteter() -> int:
+    """Nightly crypto-shredding of identity in closed cases past their region's retention (issue 16 point 5)."""
+    from arenden.services.gallring import gallra_forfallna
+
+    return len(gallra_forfallna())

@@ -34,6 +34,7 @@ from arenden.models import (
     Overforing,
     Status,
 )
+from arenden.services import identitet
 from avtal.models import Avtal, Avtalsrad, Reservationsstatus, Volymreservation
 from katalog.models import KvaGrupp, Vardenhet
 from scale import MARKOR
@@ -219,12 +220,6 @@ def bulk_arenden(*, antal: int, personer: dict, idag: date, seed: int = 4, borja
         a = Arende(
             case_id=next(nummer[(region_kod, skapad.year)]),
             region=hemregion,
-            # Serials 900–999: never the demo's (100–899); unique for up to 2 million cases.
-            personnummer=make_test_number(
-                1930 + nr % 60, 1 + (nr // 60) % 12, 1 + (nr // 720) % 28, 900 + (nr // 20160) % 100
-            ),
-            namn=f"{FORNAMN[nr % len(FORNAMN)]} {EFTERNAMN[(nr // 7) % len(EFTERNAMN)]}",
-            kontaktuppgifter=f"070-{1000000 + nr * 7919 % 8999999}",
             kommun=hemregion.residensstad,
             remitterande_enhet_id=rng.choice(hemenheter[region_kod]) if hemenheter[region_kod] else None,
             kva_id=kva,
@@ -240,6 +235,18 @@ def bulk_arenden(*, antal: int, personer: dict, idag: date, seed: int = 4, borja
             skapad_av=user,
             skapad=skapad,
             version=1 + n_steg,
+        )
+        # The identity goes through the one write path (sealed under the region's key, issue 16). Serials
+        # 900–999: never the demo's (100–899); unique for up to 2 million cases.
+        identitet.forsegla(
+            a,
+            identitet.Identitet(
+                personnummer=make_test_number(
+                    1930 + nr % 60, 1 + (nr // 60) % 12, 1 + (nr // 720) % 28, 900 + (nr // 20160) % 100
+                ),
+                namn=f"{FORNAMN[nr % len(FORNAMN)]} {EFTERNAMN[(nr // 7) % len(EFTERNAMN)]}",
+                kontaktuppgifter=f"070-{1000000 + nr * 7919 % 8999999}",
+            ),
         )
         tider = [skapad + timedelta(days=d, hours=rng.randint(0, 6)) for d in steg_tider]
         enhet_id: Any = None  # the receiving unit's id: chosen for every case from step 2 (FORMEDLA) on

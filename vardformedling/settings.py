@@ -311,6 +311,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "arenden.tasks.skapa_paminnelser",
         "schedule": crontab(hour=6, minute=15),
     },
+    # Retention (issue 16): crypto-shreds the identity of closed cases past their region's retention, every night.
+    "arenden-gallring": {
+        "task": "arenden.tasks.gallra_identiteter",
+        "schedule": crontab(hour=3, minute=15),
+    },
+}
+# Retention of patient identity after a case is closed (arenden/services/gallring.py): months, default 24;
+# GALLRING_MANADER_<RR> sets one region's period.
+GALLRING_MANADER = int(os.environ.get("GALLRING_MANADER", 24))
+GALLRING_MANADER_REGION = {
+    k.removeprefix("GALLRING_MANADER_"): int(v)
+    for k, v in os.environ.items()
+    if k.startswith("GALLRING_MANADER_") and k.removeprefix("GALLRING_MANADER_").isdigit()
 }
 
 # Security headers. HTTPS settings are on whenever DEBUG is off.

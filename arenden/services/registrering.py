@@ -1,16 +1,22 @@
 """Step 1: register and assess a case; assign a handler; notes."""
 
+import logging
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from arenden import case_id as case_ids
 from arenden.models import Anteckning, Arende, Avslutsorsak, Status
+from arenden.services import identitet
 from arenden.services._common import las_arende, overga, spara
 from vardformedling import personnummer as pnr
 from vardformedling.models import Medarbetaruppdrag, Roll
+from vardformedling.nycklar.fel import KryptoFel
+
+logger = logging.getLogger(__name__)
 
 DUBBLETT = "Patienten har redan ett öppet ärende för samma KVÅ-grupp: {case_id}."
 # Outside the user's own region: neither the case ID nor the region (a navigator may learn only what their access
@@ -30,9 +36,10 @@ ASA_FEL = "ASA-klass ska vara 1–5."
 HANDLAGGARE_FEL = "{namn} har inget uppdrag som vårdlots eller koordinator i ärendets region."
 ANTECKNING_TOM = "Skriv en anteckning."
 
+# The identity fields (sealed, arenden/services/identitet.py) besides personnummer.
+IDENTITETSFALT = ("namn", "kontaktuppgifter")
 REGISTRERINGSFALT = (
-    "namn",
-    "kontaktuppgifter",
+    *IDENTITETSFALT,
     "kontaktvag",
     "kommun",
     "remitterande_enhet",
@@ -52,11 +59,21 @@ REGISTRERINGSFALT = (
 
 def oppet_dubblett(*, personnummer: str, kva, exclude_pk=None) -> Arende | None:
     """The oldest open case, in any region, for the same patient and KVÅ group. The only place the personnummer is
-    looked up across regions (a later privacy change replaces it by a keyed hash without touching the callers)."""
-    qs = Arende.objects.oppna().filter(personnummer=personnummer, kva=kva)
+    looked up across regions: no number is stored, so the patient's keyed hash is computed under the key of each
+    region that has open cases in the KVÅ group (issue 16). A region whose key service is down is skipped (logged):
+    registration must not stop because another region's HSM is unreachable."""
+    kandidater = Arende.objects.oppna().filter(kva=kva)
     if exclude_pk:
-        qs = qs.exclude(pk=exclude_pk)
-    return qs.order_by("skapad").first()
+        kandidater = kandidater.exclude(pk=exclude_pk)
+    villkor = Q()
+    for region_kod in sorted(set(kandidater.values_list("region_id", flat=True).distinct())):
+        try:
+            villkor |= Q(region_id=region_kod, pnr_hash=identitet.pnr_hash(region_kod, personnummer))
+        except KryptoFel as exc:
+            logger.warning("Dubblettkontrollen hoppade över region %s: %s", region_kod, type(exc).__name__)
+    if not villkor:
+        return None
+    return kandidater.filter(villkor).order_by("skapad").first()
 
 
 @dataclass(frozen=True)
@@ -136,10 +153,12 @@ def arende_registrera(
             dubblett = dubblettkontroll(personnummer=nummer, kva=kva, region_kod=region.pk)
             if dubblett:
                 raise DubblettFel(dubblett)
+        patient = identitet.Identitet(
+            personnummer=nummer, namn=fakta.pop("namn", ""), kontaktuppgifter=fakta.pop("kontaktuppgifter", "")
+        )
         arende = Arende(
             case_id=case_ids.generate(region_kod=region.kod, ar=idag.year),
             region=region,
-            personnummer=nummer,
             kva=kva,
             beslutsdatum=beslutsdatum,
             vardgaranti_datum=region.vardgaranti_datum(beslutsdatum),
@@ -147,7 +166,13 @@ def arende_registrera(
             skapad_av=anvandare,
             **fakta,
         )
+        try:
+            identitet.forsegla(arende, patient)
+        except KryptoFel as exc:
+            raise ValidationError(exc.meddelande, code="nyckel") from exc
         arende.full_clean(exclude=["status", "version", "case_id"])
+        # The one in-memory copy the registering user typed (never stored; for the caller's next page).
+        arende.identitet = patient
         spara(arende, fran="", handelse="Ärendet registrerades", anvandare=anvandare, uppdrag=uppdrag)
         if lamplig is not None:
             arende = arende_bedom(
@@ -217,10 +242,15 @@ def arende_tilldela(*, arende, handlaggare, anvandare, uppdrag=None, version=Non
 
 
 def anteckning_skapa(*, arende, anvandare, text: str, typ: str = Anteckning.Typ.ANTECKNING) -> Anteckning:
+    """A staff note: sealed under the case's data key (identitet.forsegla_anteckning), never stored in clear."""
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": ANTECKNING_TOM})
-    return Anteckning.objects.create(arende=arende, anvandare=anvandare, text=text, typ=typ)
+    try:
+        chiffer = identitet.forsegla_anteckning(arende, text)
+    except KryptoFel as exc:
+        raise ValidationError({"text": exc.meddelande}, code="nyckel") from exc
+    return Anteckning.objects.create(arende=arende, anvandare=anvandare, text="", text_chiffer=chiffer, typ=typ)
 
 
 __all__ = [

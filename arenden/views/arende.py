@@ -14,6 +14,7 @@ from arenden import atgarder, services
 from arenden import forms as f
 from arenden.access import _get_arende_for_user, ar_mottagare, logga
 from arenden.models import STEG_NAMN, Erbjudande, Status
+from arenden.services import identitet
 from vardformedling.anrop import BehorigRequest
 from vardformedling.decorators import require_perm
 from vardformedling.htmx import render_page_or_fragment
@@ -35,7 +36,7 @@ def sok_url(arende) -> str:
     return f"{reverse('katalog:sok')}?{urlencode(params)}"
 
 
-def _context(request, arende, *, bunden=None, meddelande=None, niva="ok", anteckning_form=None):
+def _context(request, arende, *, handling="visa ärende", bunden=None, meddelande=None, niva="ok", anteckning_form=None):
     """`bunden`: (action name, bound form, offer id or None) – the submitted form to show again with its errors."""
     mojliga = atgarder.mojliga(arende, request.user)
 
@@ -57,13 +58,17 @@ def _context(request, arende, *, bunden=None, meddelande=None, niva="ok", anteck
         e.atgarder = [(a, formular(a, e.pk)) for a in mojliga if a.galler(arende, e)]
     return {
         "arende": arende,
+        # The patient's identity if this commission may see it (decrypted in this request, logged), or why not.
+        "patient": identitet.visa_en(request, arende, handling),
         "steg_lista": [(nr, namn) for nr, namn in STEG_NAMN.items()],
         "atgarder": [(a, formular(a)) for a in mojliga if not a.per_erbjudande],
         "erbjudanden": erbjudanden,
         "overforingar": list(arende.overforingar.select_related("mottagare")),
         "resor": list(arende.resor.all()),
         "handelser": list(handelser),
-        "anteckningar": [] if mottagare else list(arende.anteckningar.select_related("anvandare")[:50]),
+        "anteckningar": []
+        if mottagare or identitet.far_se_identitet(request.uppdrag, arende)
+        else identitet.las_anteckningar(request, arende, arende.anteckningar.select_related("anvandare")[:50]),
         "anteckning_form": None if mottagare else anteckning_form or f.AnteckningForm(prefix="anteckning"),
         "mottagare": mottagare,
         "sok_url": sok_url(arende),
@@ -76,7 +81,7 @@ def _context(request, arende, *, bunden=None, meddelande=None, niva="ok", anteck
 def _render(request, arende, status=200, *, handling: str, **kwargs) -> HttpResponse:
     """Every response that shows the case's patient data writes its access-log row here (PDL)."""
     logga(request, [arende], handling)
-    context = _context(request, arende, **kwargs)
+    context = _context(request, arende, handling=handling, **kwargs)
     return render_page_or_fragment(request, "arenden/arende.html", context, fragment="arende", status=status)
 
 

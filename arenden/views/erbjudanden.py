@@ -14,6 +14,7 @@ from arenden import services
 from arenden.access import _get_arende_for_user, logga
 from arenden.forms import ErbjudandeForm
 from arenden.models import Erbjudande, Status
+from arenden.services import identitet
 from arenden.views.arende import ANDRAT, add_errors, sok_url
 from vardformedling.anrop import BehorigRequest
 from vardformedling.decorators import require_perm
@@ -51,6 +52,7 @@ def erbjudande_nytt(request: BehorigRequest, case_id: str) -> HttpResponse:
         "arenden/erbjudande_nytt.html",
         {
             "arende": arende,
+            "patient": identitet.visa_en(request, arende, "nytt erbjudande"),
             "form": form,
             "sok_url": sok_url(arende),
             "fel_steg": INTE_I_STEG_2 if arende.status != Status.HITTA_VARDGIVARE else "",
@@ -69,12 +71,14 @@ def erbjudande_brev(request: BehorigRequest, case_id: str, pk: int) -> HttpRespo
     )
     logga(request, [arende], "erbjudandebrev")
     forvantat = erbjudande.forvantat_datum
+    patient = identitet.visa_en(request, arende, "erbjudandebrev")
     ctx = {
         "arende": arende,
+        "patient": patient,
         "erbjudande": erbjudande,
         "avsandare": request.uppdrag,
         "idag": timezone.localdate(),
-        "adressrader": adressrader(arende.kontaktuppgifter),
+        "adressrader": adressrader(patient.identitet.kontaktuppgifter if patient.identitet else ""),
         "telefon": arende.region.vardformedling_telefon,
         "vardtjanst": (arende.kva.benamning or arende.kva_id).lower(),
         # The letter's wording follows the dates, so it never promises care by the guarantee date and a later one.

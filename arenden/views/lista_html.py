@@ -10,7 +10,6 @@ from django.utils.safestring import SafeString, mark_safe
 
 from arenden.models import STEG_FOR_STATUS, VANTAR_PA_VARD, Status, kvar_text
 from vardformedling import format as fmt
-from vardformedling.personnummer import mask
 
 _STATUS_NAMN = dict(Status.choices)
 _VANTAR = frozenset(VANTAR_PA_VARD)
@@ -47,13 +46,19 @@ def rader_html(rader, *, mottagare: bool, snart: int) -> SafeString:
             sista = fmt.datum(a.planerat_datum) or "–"
         else:
             sista = escape(a.handlaggare.namn) if a.handlaggare and a.handlaggare.namn else "Ej tilldelad"
-        maskerat = mask(a.personnummer)
+        # The identity as the commission may see it (arenden.services.identitet.visa): name and masked number, or a
+        # dash with the reason as a tooltip-free hidden text for screen readers.
+        v = a.visning
+        if v.identitet:
+            patient = f'{escape(v.identitet.namn)}<br><span class="muted">{escape(v.identitet.maskerat)}</span>'
+        else:
+            patient = f'–<span class="visually-hidden"> {escape(v.meddelande)}</span>'
         case_id = escape(a.case_id)
         datum = fmt.datum(a.vardgaranti_datum)
         ut.append(
             f"""<tr>
       <td><a href="{escape(reverse("arenden:arende", args=[a.case_id]))}">{case_id}</a></td>
-      <td>{escape(a.namn)}<br><span class="muted">{escape(maskerat)}</span></td>
+      <td>{patient}</td>
       <td>{escape(a.kva_id)}</td>
       <td>{_steg(a)}. {escape(_STATUS_NAMN.get(a.status, a.status))}</td>
       <td>{datum}

@@ -83,6 +83,12 @@ def arende_i_steg(registrera, lots, lots_uppdrag, mottagande_enhet, mottagare, m
 
     def _drive(status: str, **kwargs):
         a = registrera(**kwargs)
+        patient = a.identitet  # what was registered (never read back from the database here)
+        a = _drive_from(a, status)
+        a.identitet = patient
+        return a
+
+    def _drive_from(a, status: str):
         if status == "behov":
             return a
         a = services.arende_bedom(arende=a, anvandare=lots, uppdrag=lots_uppdrag, lamplig=True)

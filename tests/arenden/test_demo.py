@@ -17,3 +17,19 @@ def test_demo_cases_cover_every_step_and_the_knee_pilot_and_are_idempotent(demo_
     assert pilot.count() == 59 and pilot.filter(status="accepterat").count() == 39
     ogon02 = Arende.objects.filter(mottagande_enhet__hsa_id="SE5560000001-OGON02", region_id="22")
     assert ogon02.filter(status=Status.REMISS_SKICKAD).exists() and ogon02.filter(status=Status.BEKRAFTAD).exists()
+
+
+def test_the_demo_has_a_case_past_retention_that_agrees_with_its_own_today(demo_identities):
+    """Issue 16 point 5: one closed case whose identity `gallra --torrkorning` would shred, every date of it in the
+    past and in order."""
+    from arenden.services import gallring
+    from arenden.services.gallring import forfallna
+
+    avtal.demo.load()
+    arenden.demo.load()
+    gamla = list(forfallna())
+    assert len(gamla) == 1
+    a = gamla[0]
+    assert a.skapad <= a.avslutad_datum and a.beslutsdatum <= a.skapad.date()
+    grans = gallring.grans("20")
+    assert a.avslutad_datum < grans and all(h.tidpunkt < grans for h in a.handelser.all())

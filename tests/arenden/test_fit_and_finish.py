@@ -174,8 +174,8 @@ def test_worklist_export_has_no_name_or_personnummer_and_is_logged(arende_i_steg
     r = lots_client.get("/arenden/", {"flik": "region", "export": "csv"})
     assert r["Content-Type"].startswith("text/csv") and "attachment" in r["Content-Disposition"]
     text = r.content.decode("utf-8-sig")
-    assert a.case_id in text and a.personnummer not in text and a.personnummer[:8] not in text
-    assert "HYPERLINK" not in text and a.personnummer not in r["Content-Disposition"]
+    assert a.case_id in text and a.identitet.personnummer not in text and a.identitet.personnummer[:8] not in text
+    assert "HYPERLINK" not in text and a.identitet.personnummer not in r["Content-Disposition"]
     rader = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert rader[0][0] == "Ärende-id" and any(r[0] == a.case_id for r in rader[1:])
     assert Atkomstlogg.objects.filter(case_id=a.case_id, handling="arbetslista export").exists()
@@ -218,7 +218,7 @@ def test_loggkontroll_is_linked_filters_by_date_and_exports(arende_i_steg, lots_
     r = ko.get("/arenden/logg/", {"fran": idag, "export": "csv"})
     text = r.content.decode("utf-8-sig")
     assert r["Content-Disposition"].startswith('attachment; filename="loggkontroll_20_')
-    assert "Visade ärendet" in text and "SE-GAMMAL" not in text and a.personnummer not in text
+    assert "Visade ärendet" in text and "SE-GAMMAL" not in text and a.identitet.personnummer not in text
     x = ko.get("/arenden/logg/", {"export": "xlsx"})
     assert openpyxl.load_workbook(io.BytesIO(x.content)).active.cell(1, 5).value == "Handling"
 

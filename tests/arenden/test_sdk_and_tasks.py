@@ -27,7 +27,11 @@ def test_transfer_writes_signed_envelope_without_personal_data(
     assert envelope["meddelande"]["case_id"] == a.case_id
     assert envelope["meddelande"]["dokument"] == ["Remiss", "Provsvar"]
     assert envelope["meddelande"]["mottagare"] == a.mottagande_enhet.hsa_id
-    assert a.personnummer not in text and a.personnummer[2:] not in text and a.namn not in text
+    assert (
+        a.identitet.personnummer not in text
+        and a.identitet.personnummer[2:] not in text
+        and a.identitet.namn not in text
+    )
     assert o.kvitto == envelope["meddelande"]["meddelande_id"]
     envelope["meddelande"]["dokument"].append("Annat")
     assert not sdk.verify(envelope)

@@ -15,7 +15,7 @@ def test_registration_sets_guarantee_deadline_from_region_and_writes_history(reg
     assert a.status == Status.BEHOV and a.steg == 1
     assert a.vardgaranti_datum == date(2026, 1, 10) + timedelta(days=a.region.vardgaranti_dagar)
     assert a.handelser.get().handelse == "Ärendet registrerades"
-    assert len(a.personnummer) == 12
+    assert len(a.identitet.personnummer) == 12
 
 
 def test_registration_uses_shorter_guarantee_of_region(registrera):
@@ -47,7 +47,7 @@ def test_invalid_personnummer_is_refused(registrera):
 
 def test_samordningsnummer_is_accepted(registrera):
     a = registrera(personnummer="701063-2391")
-    assert a.personnummer == "197010632391"
+    assert a.identitet.personnummer == "197010632391"
 
 
 @pytest.mark.parametrize(

@@ -64,7 +64,7 @@ class World:
     @property
     def secrets(self) -> list[str]:
         """Every case's personnummer in every written form."""
-        return [s for c in self.cases for s in pnr_forms(c.personnummer)]
+        return [s for c in self.cases for s in pnr_forms(c.identitet.personnummer)]
 
 
 def _case(*, region: str, handler, unit, avtalsrad, nummer: str, namn: str, sent: bool) -> tuple[Arende, Erbjudande]:
@@ -80,7 +80,9 @@ def _case(*, region: str, handler, unit, avtalsrad, nummer: str, namn: str, sent
         kva=KvaGrupp.objects.get(kod="CJE"),
         beslutsdatum=idag - timedelta(days=80),  # the guarantee ends in 10 days: on coordinators' start page
     )
+    patient = a.identitet
     a = services.arende_bedom(arende=a, anvandare=handler, uppdrag=uppdrag, lamplig=True)
+    a.identitet = patient
     e = services.erbjudande_lamna(
         arende=a, anvandare=handler, vardenhet=unit, avtalsrad=avtalsrad, forvantat_datum=idag
     )

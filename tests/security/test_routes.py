@@ -382,7 +382,7 @@ def test_every_route_answers_each_role_by_permission_and_region_with_headers_and
 
 
 def _shows_name(arende, body: str) -> bool:
-    return escape(arende.namn) in body or arende.namn in body
+    return escape(arende.identitet.namn) in body or arende.identitet.namn in body
 
 
 def patient_data_problems(route: Route, v: Visit, world) -> list[str]:
@@ -394,7 +394,7 @@ def patient_data_problems(route: Route, v: Visit, world) -> list[str]:
     logged = {(r.case_id, r.hsa_id) for r in v.new_log}
     answered = v.status in v.expected and v.status not in (403, 404, 405)
     for c in world.cases:
-        pnrs = pnr_forms(c.personnummer)
+        pnrs = pnr_forms(c.identitet.personnummer)
         if v.role not in case_roles(world, c):
             if _shows_name(c, v.body) or any(s in v.body or s in v.headers for s in pnrs):
                 problems.append(f"{c.case_id} syns fast användaren inte har åtkomst")
@@ -406,7 +406,7 @@ def patient_data_problems(route: Route, v: Visit, world) -> list[str]:
         case_page = route.patient == "pnr" and v.obj.case == c and answered
         if not case_page and any(s in v.body or s in v.headers for s in pnrs):
             problems.append(f"personnumret för {c.case_id} i svaret")
-        if c.namn in v.body:
+        if c.identitet.namn in v.body:
             problems.append(f"namnet i {c.case_id} visas utan HTML-escaping")
         if (_shows_name(c, v.body) or any(s in v.body for s in pnrs)) and (c.case_id, user.hsa_id) not in logged:
             problems.append(f"visar {c.case_id} utan åtkomstloggrad för {user.hsa_id}")

@@ -136,8 +136,6 @@ def _arende(region: str, garanti: date) -> Arende:
     return Arende.objects.create(
         case_id="VF-2026-06-000123-0" if region == "06" else "VF-2026-20-000123-1",
         region_id=region,
-        personnummer="191212121212",
-        namn="Test Testsson",
         kva_id="CJE",
         beslutsdatum=garanti - timedelta(days=90),
         vardgaranti_datum=garanti,

@@ -33,10 +33,13 @@ from vardformedling.personnummer import make_test_number
 
 PATIENTNAMN = "Hemlig Patientsson"
 _serial = iter(range(1, 5000))
+# Every personnummer handed out (the case stores none in clear: issue 16), for the tests that search for them.
+UTDELADE_PNR: list[str] = []
 
 
 def _pnr() -> str:
-    return make_test_number(1950, 3, 4, next(_serial))
+    UTDELADE_PNR.append(make_test_number(1950, 3, 4, next(_serial)))
+    return UTDELADE_PNR[-1]
 
 
 def lokal_middag(d: date) -> datetime:

@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 
 from arenden.models import Arende
-from tests.uppfoljning.conftest import PATIENTNAMN
+from tests.uppfoljning.conftest import PATIENTNAMN, UTDELADE_PNR
 from uppfoljning.statistik import TABELLER
 from vardformedling.models import Roll
 
@@ -21,7 +21,7 @@ def _csv(resp) -> list[list[str]]:
 
 
 def _personuppgifter() -> list[str]:
-    pnr = list(Arende.objects.values_list("personnummer", flat=True))
+    pnr = list(UTDELADE_PNR)
     return [PATIENTNAMN, *pnr, *(p[:8] + "-" + p[8:] for p in pnr)]
 
 

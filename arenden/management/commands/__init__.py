@@ -1,0 +1,1 @@
+"""The cases app's management commands (gallra)."""

@@ -1,0 +1,376 @@
+"""Patient identity of a case: the one path that seals it, reads it (with a PDL log row) and shreds it (issue 16).
+
+The national case record keeps only pseudonymous fields (birth year, sex, municipality, the keyed hash of the
+personnummer). The identity itself – personnummer, name, contact details – is a small JSON document sealed with
+AES-256-GCM (the case ID as associated data) under a fresh data key per case, and that data key is stored only
+wrapped by the owning region's key service (`vardformedling.nycklar.falt`).
+
+Writing: `forsegla(arende, identitet)` sets the sealed fields and the pseudonymous ones on an unsaved (or saved)
+case; registration, the demo, `seed_scale` and the data migration all go through it. W's waiting-list import uses
+the same function.
+
+Reading: `visa(request, arenden, varfor)` decides per case whether the active commission may see identity
+(`far_se_identitet`), unwraps the data keys of a page with one key-service call per region (cached on the request
+only), writes one access-log row per decryption ("identitet <varfor>") and returns a `Visning` per case: the
+identity, or a Swedish sentence saying why it is not shown (no right, key service down, shredded, altered).
+Nothing here raises for a missing key: pseudonymous pages keep working.
+
+Duplicate check and search: `pnr_hash(region_kod, personnummer)` is the region's keyed hash (HMAC in the region's
+key service) of the normalised 12-digit number, stored hex in `Arende.pnr_hash`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from arenden.models import Anteckning, Arende, Atkomstlogg, Status
+from vardformedling import personnummer as pnr
+from vardformedling.models import Roll
+from vardformedling.nycklar import falt
+from vardformedling.nycklar.fel import DekrypteringMisslyckades, KryptoFel
+from vardformedling.nycklar.tjanst import Nyckeltjanst, nyckeltjanst
+
+logger = logging.getLogger(__name__)
+
+EJ_BEHORIG = "Patientens identitet visas bara för hemregionens vårdlotsar och koordinatorer."
+EJ_OVERFORD = "Patientens identitet visas för den mottagande enheten när remissen har överförts."
+# Until the end-to-end envelope and the unit's inbox exist (issue 16 point 4), the portal shows the receiving unit
+# no identity at all: it has it from the referral the home region sends.
+I_REMISSEN = (
+    "Patientens identitet finns i remissen från hemregionen; portalen visar den inte för den mottagande enheten."
+)
+GALLRAD = "Patientens identitetsuppgifter är gallrade (bevarandetiden har gått ut). Ärendet finns kvar utan dem."
+SAKNAS = "Ärendet saknar sparade identitetsuppgifter."
+DOLD = "–"
+
+
+@dataclass(frozen=True)
+class Identitet:
+    """The patient's identity as the owning region's staff see it (never stored like this)."""
+
+    personnummer: str  # normalised, 12 digits
+    namn: str
+    kontaktuppgifter: str = ""
+
+    @property
+    def maskerat(self) -> str:
+        return pnr.mask(self.personnummer)
+
+    @property
+    def formaterat(self) -> str:
+        p = self.personnummer
+        return f"{p[:8]}-{p[8:]}" if len(p) == 12 else p
+
+    def dokument(self) -> dict[str, str]:
+        return {"personnummer": self.personnummer, "namn": self.namn, "kontaktuppgifter": self.kontaktuppgifter}
+
+    @classmethod
+    def fran_dokument(cls, dokument: dict) -> Identitet:
+        return cls(
+            personnummer=str(dokument.get("personnummer", "")),
+            namn=str(dokument.get("namn", "")),
+            kontaktuppgifter=str(dokument.get("kontaktuppgifter", "")),
+        )
+
+
+@dataclass(frozen=True)
+class Visning:
+    """What a page shows of one case's identity: `identitet`, or `meddelande` saying why not."""
+
+    identitet: Identitet | None = None
+    meddelande: str = ""
+
+    @property
+    def namn(self) -> str:
+        return self.identitet.namn if self.identitet else DOLD
+
+    @property
+    def maskerat(self) -> str:
+        return self.identitet.maskerat if self.identitet else ""
+
+
+# --- Pseudonymous fields -----------------------------------------------------------------------------------------
+
+
+def fodelsear(personnummer: str) -> int:
+    return int(personnummer[:4])
+
+
+def kon(personnummer: str) -> str:
+    """Legal sex from the second-last digit (odd: man), the only use of the number the statistics keep."""
+    return "M" if int(personnummer[10]) % 2 else "K"
+
+
+def pnr_hash(region_kod: str, personnummer: str, *, tjanst: Nyckeltjanst | None = None) -> str:
+    """The region's keyed hash (hex) of the normalised personnummer: equal within a region, unrelated across."""
+    tjanst = tjanst or nyckeltjanst()
+    return tjanst.keyed_hash(region_kod, pnr.normalise(personnummer).encode("ascii")).hex()
+
+
+# --- Writing -----------------------------------------------------------------------------------------------------
+
+
+def forseglade_falt(region_kod: str, case_id: str, identitet: Identitet, *, tjanst: Nyckeltjanst | None = None) -> dict:
+    """The stored fields of a case's identity (sealed document, wrapped data key, pseudonymous fields), computed
+    from plain values: used by `forsegla` and by the data migration (historical models)."""
+    tjanst = tjanst or nyckeltjanst()
+    nummer = pnr.normalise(identitet.personnummer)
+    identitet = Identitet(nummer, identitet.namn or "", identitet.kontaktuppgifter or "")
+    forseglat = falt.forsegla_dokument(
+        region_kod, identitet.dokument(), aad=falt.aad_for("arende", case_id), tjanst=tjanst
+    )
+    return {
+        "identitet_chiffer": forseglat.chiffertext,
+        "identitet_nyckel": forseglat.inslagen_nyckel,
+        "identitet_nyckelversion": forseglat.nyckelversion,
+        "pnr_hash": pnr_hash(region_kod, nummer, tjanst=tjanst),
+        "fodelsear": fodelsear(nummer),
+        "kon": kon(nummer),
+    }
+
+
+def forsegla(arende: Arende, identitet: Identitet, *, tjanst: Nyckeltjanst | None = None) -> Arende:
+    """THE write path of patient identity: seals `identitet` under a fresh data key wrapped by the case's region
+    and sets the pseudonymous fields on `arende` (which must have its case ID and region). Does not save; raises
+    `NyckelEjTillganglig` (a `KryptoFel` with a Swedish message) when the region's key service cannot answer."""
+    for namn, varde in forseglade_falt(arende.region_id, arende.case_id, identitet, tjanst=tjanst).items():
+        setattr(arende, namn, varde)
+    arende.identitet_gallrad = None
+    return arende
+
+
+# --- Who may see identity ----------------------------------------------------------------------------------------
+
+# After the transfer the receiving unit has the referral (and the identity in it) in hand.
+EFTER_OVERFORING = frozenset(
+    {Status.REMISS_SKICKAD, Status.BEKRAFTAD, Status.UTFORD, Status.UPPFOLJNING, Status.AVSLUTAD}
+)
+
+
+def far_se_identitet(uppdrag, arende: Arende) -> str:
+    """'' when the commission may see the case's identity, otherwise the Swedish reason. Home region's
+    navigators and coordinators only; administrators and other regions never; the receiving unit only after the
+    referral was transferred to it (its envelope copy, issue 16 point 4)."""
+    if uppdrag is None:
+        return EJ_BEHORIG
+    if (
+        uppdrag.roll in (Roll.VARDLOTS, Roll.KOORDINATOR)
+        and uppdrag.region_id
+        and uppdrag.region_id == arende.region_id
+    ):
+        return ""
+    if uppdrag.roll == Roll.MOTTAGARE and uppdrag.vardenhet_id and uppdrag.vardenhet_id == arende.mottagande_enhet_id:
+        return I_REMISSEN if arende.status in EFTER_OVERFORING else EJ_OVERFORD
+    return EJ_BEHORIG
+
+
+# --- Reading -----------------------------------------------------------------------------------------------------
+
+
+def _datanycklar(request, region_kod: str, arenden: list[Arende], tjanst: Nyckeltjanst) -> dict[int, bytes]:
+    """The cases' data keys: one `unwrap_many` per region for those not yet unwrapped in this request (the cache
+    lives on the request object only and dies with it)."""
+    cache: dict[int, bytes] = request.__dict__.setdefault("_vf_datanycklar", {}) if request is not None else {}
+    saknas = [a for a in arenden if a.pk not in cache]
+    if saknas:
+        nycklar = tjanst.unwrap_many(region_kod, [_binar(a.identitet_nyckel) for a in saknas])
+        cache.update({a.pk: k for a, k in zip(saknas, nycklar, strict=True)})
+    return {a.pk: cache[a.pk] for a in arenden}
+
+
+def _logga(request, anvandare, uppdrag, arenden: list[Arende], varfor: str) -> None:
+    from arenden.access import klient_ip
+
+    if not arenden:
+        return
+    Atkomstlogg.objects.bulk_create(
+        Atkomstlogg(
+            hsa_id=getattr(anvandare, "hsa_id", "") or "",
+            uppdrag=uppdrag.etikett if uppdrag is not None else "",
+            region_kod=a.region_id,
+            case_id=a.case_id,
+            handling=f"identitet {varfor}"[:100],
+            ip=klient_ip(request) if request is not None else None,
+        )
+        for a in arenden
+    )
+
+
+def visa(
+    request, arenden: Iterable[Arende], varfor: str, *, anvandare=None, uppdrag=None, tjanst=None, logga=True
+) -> dict[int, Visning]:
+    """{case pk: Visning} for `arenden` as the request's commission may see them; each decryption is logged
+    ("identitet <varfor>", e.g. "identitet visa ärende"). Never raises for key-service or ciphertext errors."""
+    anvandare = anvandare if anvandare is not None else getattr(request, "user", None)
+    uppdrag = uppdrag if uppdrag is not None else getattr(request, "uppdrag", None)
+    arenden = list(arenden)
+    ut: dict[int, Visning] = {}
+    per_region: dict[str, list[Arende]] = defaultdict(list)
+    for a in arenden:
+        if skal := far_se_identitet(uppdrag, a):
+            ut[a.pk] = Visning(meddelande=skal)
+        elif a.identitet_gallrad is not None:
+            ut[a.pk] = Visning(meddelande=GALLRAD)
+        elif not a.identitet_nyckel or not a.identitet_chiffer:
+            ut[a.pk] = Visning(meddelande=SAKNAS)
+        else:
+            per_region[a.region_id].append(a)
+    if not per_region:
+        return ut
+    tjanst = tjanst or nyckeltjanst()
+    lasta: list[Arende] = []
+    for region_kod, rader in per_region.items():
+        try:
+            nycklar = _datanycklar(request, region_kod, rader, tjanst)
+        except KryptoFel as exc:
+            logger.warning("Identitet kunde inte läsas för %d ärenden i region %s: %s", len(rader), region_kod,
+                           type(exc).__name__)  # fmt: skip
+            ut.update({a.pk: Visning(meddelande=exc.meddelande) for a in rader})
+            continue
+        for a in rader:
+            try:
+                data = falt.decrypt(nycklar[a.pk], _binar(a.identitet_chiffer), aad=falt.aad_for("arende", a.case_id))
+                dokument = json.loads(data)
+                if not isinstance(dokument, dict):
+                    raise DekrypteringMisslyckades
+            except ValueError:
+                ut[a.pk] = Visning(meddelande=DekrypteringMisslyckades.meddelande)
+                continue
+            except KryptoFel as exc:
+                logger.warning("Identiteten i ärende %s kunde inte öppnas: %s", a.case_id, type(exc).__name__)
+                ut[a.pk] = Visning(meddelande=exc.meddelande)
+                continue
+            ut[a.pk] = Visning(identitet=Identitet.fran_dokument(dokument))
+            lasta.append(a)
+    if logga:  # only a benchmark timing the cryptography alone turns it off
+        _logga(request, anvandare, uppdrag, lasta, varfor)
+    return ut
+
+
+def visa_en(request, arende: Arende, varfor: str, **kwargs) -> Visning:
+    return visa(request, [arende], varfor, **kwargs)[arende.pk]
+
+
+# --- Notes: free text about the patient, sealed under the same data key ---------------------------------------
+
+ANTECKNINGAR_GALLRADE = "Anteckningen är gallrad tillsammans med patientens identitetsuppgifter."
+
+
+def _anteckning_aad(arende: Arende) -> bytes:
+    return falt.aad_for("anteckning", arende.case_id)
+
+
+def forsegla_anteckning(arende: Arende, text: str, *, request=None, tjanst: Nyckeltjanst | None = None) -> bytes:
+    """`text` encrypted under the case's data key (unwrapped by the region's key service for this call)."""
+    if arende.identitet_gallrad is not None or not arende.identitet_nyckel:
+        raise KryptoFel(ANTECKNINGAR_GALLRADE)
+    tjanst = tjanst or nyckeltjanst()
+    data_key = _datanycklar(request, arende.region_id, [arende], tjanst)[arende.pk]
+    return falt.encrypt(data_key, text.encode(), aad=_anteckning_aad(arende))
+
+
+def las_anteckningar(request, arende: Arende, anteckningar, *, tjanst: Nyckeltjanst | None = None) -> list:
+    """The notes with `visad_text` set: the opened text, the portal's own reminder, or why it cannot be shown.
+    Only for commissions that may see the case's identity (the caller checks `far_se_identitet`)."""
+    anteckningar = list(anteckningar)
+    forseglade = [n for n in anteckningar if n.text_chiffer]
+    data_key, fel = None, ""
+    if forseglade:
+        if arende.identitet_gallrad is not None or not arende.identitet_nyckel:
+            fel = ANTECKNINGAR_GALLRADE
+        else:
+            try:
+                data_key = _datanycklar(request, arende.region_id, [arende], tjanst or nyckeltjanst())[arende.pk]
+            except KryptoFel as exc:
+                fel = exc.meddelande
+    for n in anteckningar:
+        if not n.text_chiffer:
+            n.visad_text = n.text
+        elif data_key is None:
+            n.visad_text = fel
+        else:
+            try:
+                n.visad_text = falt.decrypt(data_key, bytes(n.text_chiffer), aad=_anteckning_aad(arende)).decode()
+            except (KryptoFel, UnicodeDecodeError):
+                n.visad_text = DekrypteringMisslyckades.meddelande
+    return anteckningar
+
+
+# --- Retention (crypto-shredding) --------------------------------------------------------------------------------
+
+
+def gallra(arende: Arende) -> None:
+    """Destroys the case's wrapped data key and sealed identity (crypto-shredding); the pseudonymous record and the
+    access log stay. Saves only these fields."""
+    Arende.objects.filter(pk=arende.pk).update(
+        identitet_nyckel=None, identitet_chiffer=None, identitet_gallrad=timezone.now()
+    )
+    # The notes' ciphertext cannot be opened without the key; removed too, so nothing sealed is left behind.
+    Anteckning.objects.filter(arende_id=arende.pk, text_chiffer__isnull=False).update(text_chiffer=None)
+    arende.identitet_nyckel = arende.identitet_chiffer = None
+    arende.identitet_gallrad = timezone.now()
+
+
+# --- Migration of clear-text identity (arenden migration 0007) -----------------------------------------------------
+
+
+def flytta_klartext(arende_modell, *, tjanst: Nyckeltjanst | None = None) -> int:
+    """Seals the clear-text personnummer, name and contact details of every case not yet sealed (the historical
+    model of migration 0007 still has the clear columns); returns how many. A region whose key service cannot
+    answer stops the migration with its Swedish message: nothing is dropped before everything is sealed."""
+    antal = 0
+    qs = arende_modell.objects.filter(identitet_nyckel__isnull=True).exclude(personnummer="")
+    for a in qs.only("pk", "case_id", "region_id", "personnummer", "namn", "kontaktuppgifter").iterator(chunk_size=500):
+        varden = forseglade_falt(
+            a.region_id, a.case_id, Identitet(a.personnummer, a.namn, a.kontaktuppgifter), tjanst=tjanst
+        )
+        antal += arende_modell.objects.filter(pk=a.pk).update(**varden)
+    return antal
+
+
+def _binar(varde: bytes | memoryview | None) -> bytes:
+    """A sealed field's bytes; an absent one (shredded, or never sealed) cannot be opened."""
+    if varde is None:
+        raise DekrypteringMisslyckades
+    return bytes(varde)
+
+
+# --- Re-wrap after a key rotation (`nycklar --rotera RR`, vardformedling.nycklar.omslag) ---------------------------
+
+
+def omsla_identiteter(o) -> int:
+    """Puts every case's wrapped data key of region `o.region_kod` under the newest key version (the sealed
+    identity itself is not touched); safe to run twice."""
+    antal = 0
+    rader = Arende.objects.filter(
+        region_id=o.region_kod, identitet_nyckel__isnull=False, identitet_nyckelversion__lt=o.version
+    )
+    for pk, inslagen, version in rader.values_list("pk", "identitet_nyckel", "identitet_nyckelversion").iterator(
+        chunk_size=500
+    ):
+        ny = o.rewrap(_binar(inslagen))
+        antal += Arende.objects.filter(pk=pk, identitet_nyckelversion=version).update(
+            identitet_nyckel=ny, identitet_nyckelversion=o.version
+        )
+    return antal
+
+
+def flytta_anteckningar(anteckning_modell, arende_modell, *, tjanst: Nyckeltjanst | None = None) -> int:
+    """Seals the clear text of every staff note (migration 0010) under its case's data key; reminders stay."""
+    tjanst = tjanst or nyckeltjanst()
+    antal = 0
+    qs = anteckning_modell.objects.filter(text_chiffer__isnull=True).exclude(text="").exclude(typ="paminnelse")
+    for n in qs.select_related("arende").iterator(chunk_size=500):
+        a = n.arende
+        if not a.identitet_nyckel:
+            continue
+        data_key = tjanst.unwrap(a.region_id, bytes(a.identitet_nyckel))
+        chiffer = falt.encrypt(data_key, n.text.encode(), aad=falt.aad_for("anteckning", a.case_id))
+        antal += anteckning_modell.objects.filter(pk=n.pk).update(text="", text_chiffer=chiffer)
+    return antal
