@@ -47,13 +47,37 @@
   // are disabled (like hx-disabled-elt, for every form at once; an inherited hx-disabled-elt would log an error on
   // every link and poll without a button). A 422 or 409 answer is swapped (responseHandling in base.html): its
   // message ([data-fokus], role=alert) takes the focus, so a keyboard or screen-reader user lands on it.
+  // What the user asked for: a form's own fields (hidden ones are the server's echo, e.g. the chosen KVÅ group that
+  // an answer updates out of band), or the link's URL.
   function requestKey(detail) {
     var params = new URLSearchParams();
-    if (detail.formData) {
+    var form = detail.elt.tagName === "FORM" ? detail.elt : null;
+    if (form) {
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (el.name && el.type !== "hidden" && el.type !== "submit" && ((el.type !== "checkbox" && el.type !== "radio") || el.checked)) {
+          params.append(el.name, el.value);
+        }
+      });
+    } else if (detail.formData) {
       detail.formData.forEach(function (v, k) { if (typeof v === "string") { params.append(k, v); } });
     }
     return detail.verb + " " + detail.path + "?" + params.toString();
   }
+  // Enter in a filter form's text field fires "change" and then "submit" in the same keypress: a form that updates on
+  // change (hx-trigger "change, submit") has already asked, so the submit is not passed on (htmx would queue it and
+  // send it after the first answer, with the fields that answer changed).
+  document.addEventListener("change", function (event) {
+    var form = event.target.form;
+    if (form) { form.vfAndrad = Date.now(); }
+  }, true);
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var trigger = form.getAttribute("hx-trigger") || "";
+    if (form.vfAndrad && Date.now() - form.vfAndrad < 50 && /(^|,)\s*change\s*(,|$)/.test(trigger)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
   document.addEventListener("htmx:configRequest", function (event) {
     // A read identical to the one the same element sent a moment ago is not sent again: Enter in a search field
     // fires both the submit and the delayed "as you type" trigger, one request is enough.
