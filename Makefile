@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install install-dev browser softhsm lint format bench load-test worker beat clean
+.PHONY: run test install install-dev browser softhsm lint format bench load-test worker beat clean screenshots
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,10 @@ bench: install
 # Database as for bench (seeded when empty). Quick run: make load-test LOAD_ARGS="--scale 0.1 --duration 20s".
 load-test: $(VENV)/.installed-load
 	$(PY) bench/load/run.py $(LOAD_ARGS)
+
+# A screenshot of every main page per demo identity at 1366 and 390 px → screenshots/ (not committed), for review.
+screenshots: install browser
+	$(PY) scripts/screenshots.py $(SCREENSHOT_ARGS)
 
 worker: install
 	$(VENV)/bin/celery -A vardformedling worker -l info
