@@ -55,3 +55,12 @@ def test_agreement_ids_and_dates_stay_on_one_line_and_checkboxes_sit_by_their_la
     kryss_id = kryss.get_attribute("id")
     _bredvid(page, f"#{kryss_id}", f"label[for={kryss_id}]")
     assert page.evaluate("document.documentElement.scrollWidth") <= bredd
+
+
+def test_no_form_page_is_wider_than_a_phone(page, login, demo_identities):
+    """A fieldset took the width of its widest select (the KVÅ groups' long names): the page scrolled sideways."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    login(page, "SE2321000180-VL01")
+    for url in ("/arenden/nytt/", "/katalog/sok/", "/hjalp/", "/lagesbild/vantetider/"):
+        page.goto(url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, url
