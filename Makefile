@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install install-dev browser softhsm lint typecheck format bench load-test worker beat clean
+.PHONY: run test install install-dev browser softhsm lint typecheck format bench load-test worker beat clean screenshots
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -79,6 +79,10 @@ bench: install
 # --steg 10 --max 20 --steg-tid 20s --uppvarmning 5s).
 load-test: $(VENV)/.installed-load
 	$(PY) bench/load/run.py $(LOAD_ARGS)
+
+# A screenshot of every main page per demo identity at 1366 and 390 px → screenshots/ (not committed), for review.
+screenshots: install browser
+	$(PY) scripts/screenshots.py $(SCREENSHOT_ARGS)
 
 worker: install
 	$(VENV)/bin/celery -A vardformedling worker -l info

@@ -35,7 +35,11 @@ def mina_arenden(request) -> dict | None:
             _rad(a, f"{a.kva_id}: planerad {fmt.datum(a.planerat_datum)}" if a.planerat_datum else a.kva_id)
             for a in att_utfora
         ]
-        return {"rubrik": "Remisser att bekräfta och vård att utföra", "rader": rader, "tom": "Inga nya remisser."}
+        return {
+            "rubrik": "Remisser att bekräfta och vård att utföra",
+            "rader": rader,
+            "tom": "Inga nya remisser. Nya remisser till enheten visas här.",
+        }
 
     mina = list(synliga.oppna().filter(handlaggare=request.user).select_related("kva")[:ANTAL])
     forfallna = list(
@@ -60,5 +64,8 @@ def mina_arenden(request) -> dict | None:
     return {
         "rubrik": "Mina ärenden och uppgifter",
         "rader": rader,
-        "tom": "Inga öppna ärenden eller uppgifter.",
+        "tom": (
+            "Inga öppna ärenden eller uppgifter. Registrera ett nytt ärende när en patient riskerar att passera "
+            "vårdgarantin."
+        ),
     }

@@ -57,5 +57,5 @@ def avtalsvarningar(request) -> dict | None:
     return {
         "rubrik": "Avtal som närmar sig takvolym eller slutdatum",
         "rader": poster[:MAX_RADER],
-        "tom": "Inga avtal för din region närmar sig takvolym eller slutdatum.",
+        "tom": "Inga avtal för din region närmar sig takvolym eller slutdatum. Inget behöver göras.",
     }

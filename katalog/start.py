@@ -27,7 +27,11 @@ def nya_kapacitetserbjudanden(request) -> dict | None:
         for a in annonser
     ]
     rader.append({"text": "Alla kapacitetsannonser", "url": reverse("katalog:kapacitet"), "niva": ""})
-    return {"rubrik": "Nya kapacitetserbjudanden", "rader": rader, "tom": "Inga aktiva kapacitetserbjudanden just nu."}
+    return {
+        "rubrik": "Nya kapacitetserbjudanden",
+        "rader": rader,
+        "tom": "Inga nya kapacitetserbjudanden. Publicerade erbjudanden visas här; se alla under Kapacitet.",
+    }
 
 
 @start.register(31)

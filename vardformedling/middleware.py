@@ -4,7 +4,9 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.contrib.messages import get_messages
 from django.http import HttpResponseBadRequest
+from django.template.loader import render_to_string
 
 SESSION_STARTED = "vf_session_started"
 SESSION_UPPDRAG = "vf_uppdrag_id"
@@ -57,3 +59,37 @@ class RejectNulMiddleware:
                 "Adressen innehåller ett ogiltigt tecken.", content_type="text/plain; charset=utf-8"
             )
         return self.get_response(request)
+
+
+class HtmxMessagesMiddleware:
+    """Messages belong to the response that created them, with htmx too.
+
+    An htmx action (any method but GET/HEAD) answers a fragment, so the messages region above it would keep the
+    previous response's message: this appends the region out of band (`hx-swap-oob`) with the pending messages, or
+    empty, to every htmx HTML answer that does not already carry it (a whole page carries it, marked out of band by
+    `request.meddelanden_oob`). An htmx GET (a filter, a poll) sends the region only when it has messages to show, so
+    a poll never wipes the message of the action that started it. Sits after MessageMiddleware and HtmxMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        htmx = getattr(request, "htmx", None)
+        action = bool(htmx) and not htmx.boosted and request.method not in ("GET", "HEAD")
+        request.meddelanden_oob = action
+        response = self.get_response(request)
+        swapped = response.status_code in (409, 422) or (
+            200 <= response.status_code < 300 and response.status_code != 204
+        )
+        if not htmx or htmx.boosted or response.streaming or not swapped or "HX-Redirect" in response:
+            return response
+        if not response.get("Content-Type", "").startswith("text/html") or b'id="meddelanden"' in response.content:
+            return response
+        pending = list(get_messages(request))
+        if not pending and not action:
+            return response
+        html = render_to_string("vardformedling/_meddelanden.html", {"messages": pending, "oob": True}, request)
+        response.content = response.content + html.encode()
+        if response.has_header("Content-Length"):
+            response["Content-Length"] = str(len(response.content))
+        return response

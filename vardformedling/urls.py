@@ -15,6 +15,8 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("uppdrag/byt/", views.byt_uppdrag, name="byt_uppdrag"),
     path("healthz", views.healthz, name="healthz"),
+    path("hjalp/", views.hjalp_view, name="hjalp"),
+    path("favicon.ico", views.favicon, name="favicon"),
     # Hitta vårdgivare (sok) and the catalogue share /katalog/ and the namespace "katalog" (katalog:sok,
     # katalog:enhet, katalog:kapacitet …): joined here, by module name, so neither app imports the other.
     path("katalog/", include(([path("", include("sok.urls")), path("", include("katalog.urls"))], "katalog"))),

@@ -11,6 +11,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -21,7 +22,8 @@ from vardformedling.auth import stub_tillaten
 from vardformedling.dbfel import databasen_nas_inte
 from vardformedling.indata import heltal
 from vardformedling.middleware import SESSION_STARTED, SESSION_UPPDRAG
-from vardformedling.models import User
+from vardformedling.models import Roll, User
+from vardformedling.rules import active_role
 
 DEMO_HSA_IDS = [
     "SE2321000180-VL01",
@@ -44,6 +46,7 @@ STEG = [
     (4, "Utföra vårdtjänst", "Mottagande enhet bokar och utför vården, återremitterar."),
     (5, "Uppföljning och betalning", "Fakturera, ersätt resor, följ upp och avsluta ärendet."),
 ]
+STEG_MOTTAGARE = {3, 4, 5}
 
 
 def _safe_next(request: HttpRequest, value: str | None) -> str:
@@ -110,11 +113,27 @@ def byt_uppdrag(request: InloggadRequest) -> HttpResponse:
 @login_required
 @require_GET
 def start_view(request: HttpRequest) -> HttpResponse:
+    steg = STEG
+    if active_role(request.user) == Roll.MOTTAGARE:
+        steg = [s for s in STEG if s[0] in STEG_MOTTAGARE]  # the steps a receiving unit takes part in
     return render(
         request,
         "vardformedling/start.html",
-        {"steg": STEG, "paneler": start.panels_for(request)},
+        {"steg": steg, "paneler": start.panels_for(request)},
     )
+
+
+@login_required
+@require_GET
+def hjalp_view(request: HttpRequest) -> HttpResponse:
+    """Help and glossary: the portal's terms, one anchor each (#kva, #asa, #vardgaranti, #planerat-datum, #vikter)."""
+    return render(request, "vardformedling/hjalp.html", {"steg": STEG})
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico by themselves: answer with the portal's icon instead of a 404."""
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 @require_GET

@@ -43,8 +43,7 @@ def test_a_navigator_compares_units_for_cje_over_90_days_and_opens_one(page, log
 
     page.get_by_label("KVÅ-grupp (kod eller text)").fill("CJE")
     page.get_by_label("Period").select_option("90")
-    page.get_by_label("Nivå").select_option("enhet")
-    page.get_by_role("button", name="Visa").click()
+    page.get_by_label("Nivå").select_option("enhet")  # a filter updates the table as it changes (issue #14 point 21)
 
     expect(page).to_have_url(re.compile(r"kva=CJE.*period=90.*niva=enhet"))  # the choice is shareable
     resultat = page.locator("#resultat")
@@ -92,7 +91,7 @@ def test_back_after_an_htmx_choice_shows_the_whole_page_not_the_bare_fragment(pa
     login(page, "SE2321000180-VL01")
     page.goto("/lagesbild/")
     page.get_by_label("KVÅ-grupp (kod eller text)").fill("CJE")
-    page.get_by_role("button", name="Visa").click()
+    page.get_by_label("KVÅ-grupp (kod eller text)").press("Enter")
     expect(page).to_have_url(re.compile(r"kva=CJE"))
     page.locator("#resultat").get_by_role("link", name="Demo Ögonklinik Uppsala").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Demo Ögonklinik Uppsala")
@@ -111,7 +110,7 @@ def test_the_urval_select_and_the_url_follow_the_group_the_server_applied(page, 
     expect(page.locator("#resultat h2")).to_contain_text("narkos (generell anestesi)")
 
     page.get_by_label("KVÅ-grupp (kod eller text)").fill("NGB")
-    page.get_by_role("button", name="Visa").click()  # HTMX: only #resultat and the urval field are swapped
+    page.get_by_label("KVÅ-grupp (kod eller text)").press("Enter")  # HTMX: only #resultat and the urval field
     expect(page.locator("#resultat h2")).to_contain_text("NGB")
     expect(page.locator("#urval")).to_have_value("alla")
     opts = page.locator("#urval option").all_inner_texts()
@@ -125,7 +124,6 @@ def test_the_urval_select_and_the_url_follow_the_group_the_server_applied(page, 
     )
 
     page.locator("#urval").select_option("inom_3m")  # the re-rendered field is the one the form sends
-    page.get_by_role("button", name="Visa").click()
     expect(page).to_have_url(re.compile(r"urval=inom_3m"))
     expect(page.locator("#resultat h2")).to_contain_text("prioritet inom 3 månader")
     assert page.console_errors == []
@@ -137,7 +135,6 @@ def test_after_an_htmx_choice_the_live_region_also_announces_a_stale_source(page
     login(page, "SE2321000180-VL01")
     page.goto("/lagesbild/?kva=CJE")
     page.get_by_label("Period").select_option("30")
-    page.get_by_role("button", name="Visa").click()
     expect(page.locator("#resultat h2")).to_contain_text("30 dagar")
     live = page.locator("#live-region")
     expect(live).to_contain_text("4 vårdenheter, sorterade på median stigande.")
@@ -189,17 +186,19 @@ def test_vantetider_shows_every_column_at_desktop_width_and_months_on_one_line(p
     assert len(lines) == 36 and set(lines) == {1}
 
 
-def test_arrowing_through_the_region_select_does_not_reload_the_page(page, login, demo_identities, tmp_path):
-    """WCAG 3.2.2: changing a select changes nothing until the user presses Visa."""
+def test_arrowing_through_the_region_select_updates_in_place_without_reloading(page, login, demo_identities, tmp_path):
+    """Issue #14 point 21: the filters update the view as they change, like every other filter; WCAG 3.2.2: in place,
+    no new page, and the focus stays on the select (no change of context)."""
     assert importera_fil(_vantetider(tmp_path), startad_av="kommando").lyckad
     login(page, "SE2321000180-VL01")
     page.goto("/lagesbild/vantetider/")
+    expect(page.get_by_role("button", name="Visa")).to_be_hidden()  # only without JavaScript
+    page.evaluate("window.vfSammaSida = true")
     page.get_by_label("Region", exact=True).focus()
     page.keyboard.press("ArrowDown")
     page.keyboard.press("ArrowDown")
-    page.wait_for_timeout(500)
-    assert "region=" not in page.url
     expect(page.get_by_label("Region", exact=True)).to_have_value("03")  # Hela landet → 01 → 03
-    page.get_by_role("button", name="Visa").click()
     expect(page).to_have_url(re.compile(r"region=03"))
     expect(page.get_by_role("heading", level=2).first).to_contain_text("Region Uppsala")
+    assert page.evaluate("window.vfSammaSida === true")  # no reload
+    assert page.evaluate("document.activeElement.id") == "region"
