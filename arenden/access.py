@@ -42,6 +42,7 @@ HANDLINGAR = {
     "nytt erbjudande": "Formuläret för nytt erbjudande",
     "erbjudandebrev": "Erbjudandebrevet",
     "loggkontroll": "Loggkontroll",
+    "väntelista": "Väntelistan (patienter i risk)",
 }
 
 

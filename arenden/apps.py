@@ -9,3 +9,7 @@ class ArendenConfig(AppConfig):
 
     def ready(self) -> None:
         from arenden import start  # noqa: F401  (registers the start-page panel)
+        from arenden.vantelista.services import omsla_vantelistor
+        from vardformedling.nycklar import omslag
+
+        omslag.registrera("arenden.vantelista", omsla_vantelistor)

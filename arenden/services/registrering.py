@@ -34,6 +34,7 @@ REGISTRERINGSFALT = (
     "namn",
     "kontaktuppgifter",
     "kontaktvag",
+    "kalla",
     "kommun",
     "remitterande_enhet",
     "remitterande_text",
