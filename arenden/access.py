@@ -43,6 +43,9 @@ HANDLINGAR = {
     "erbjudandebrev": "Erbjudandebrevet",
     "loggkontroll": "Loggkontroll",
     "väntelista": "Väntelistan (patienter i risk)",
+    "väntelista, nya ärenden": "Nya ärenden från väntelistan",
+    "fördelning": "Föreslå fördelning",
+    "fördelning, skicka": "Erbjudanden skickade från fördelningen",
 }
 
 
