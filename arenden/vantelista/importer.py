@@ -8,6 +8,8 @@ list wrapped by the region's key service; the personnummer is kept only as the r
 never stored.
 """
 
+import hashlib
+import hmac
 import re
 from collections import defaultdict
 from collections.abc import Callable
@@ -63,6 +65,22 @@ KVA_KOD_RE = re.compile(r"[A-Z]{3}[0-9A-Z]{0,7}")
 
 def aad(nyckel) -> bytes:
     return falt.aad_for("vantelistapatient", str(nyckel))
+
+
+HASH_ETIKETT = b"vardformedling:vantelista:personnummer:v1"
+
+
+class Personnummerhash:
+    """The keyed hash of a personnummer on waiting lists: HMAC-SHA256 under a key derived from the region's HMAC key
+    (`keyed_hash(region, HASH_ETIKETT)`, a PRF output the key service never stores), so a 20,000-row list costs one
+    key-service call instead of 20,000 (an HSM round each). Equal within a region, unrelated across regions, stable
+    because the region's HMAC key is never rotated. The derived key lives only in this object."""
+
+    def __init__(self, region_kod: str):
+        self._nyckel = nyckeltjanst().keyed_hash(region_kod, HASH_ETIKETT)
+
+    def __call__(self, pnr12: str) -> bytes:
+        return hmac.new(self._nyckel, pnr12.encode(), hashlib.sha256).digest()
 
 
 @dataclass
@@ -210,6 +228,7 @@ class VantelistaImportor:
         for rad in rader:
             grupper[(rad.vardenhet_id, rad.kva)].append(rad)
         enheter = Vardenhet.objects.in_bulk([e for e, _ in grupper])
+        pnr_hash = Personnummerhash(kod)
         nuvarande = {
             (lista.vardenhet_id, lista.kva_id): lista
             for lista in Vantelista.objects.aktuella().filter(region_id=kod, vardenhet_id__in=list(enheter))
@@ -218,7 +237,7 @@ class VantelistaImportor:
         fv = Forhandsvisning()
         for (enhet_id, kva), grupp in sorted(grupper.items(), key=lambda x: (enheter[x[0][0]].hsa_id, x[0][1])):
             d = Del(vardenhet=enheter[enhet_id], kva=kva, rader=grupp)
-            d.hashar = {r.rad: tjanst.keyed_hash(kod, r.pnr.encode()) for r in grupp}
+            d.hashar = {r.rad: pnr_hash(r.pnr) for r in grupp}
             innehall = "\n".join(sorted(r.kanonisk() for r in grupp))
             d.innehall_hash = tjanst.keyed_hash(kod, f"vantelista:{enhet_id}:{kva}\n{innehall}".encode())
             d.nuvarande = nuvarande.get((enhet_id, kva))
@@ -272,7 +291,6 @@ class VantelistaImportor:
             )  # fmt: skip
             arende_for: dict[bytes, int | None] = {}
             if d.nuvarande is not None:
-                nya_hashar = set(d.hashar.values())
                 # Cases created from earlier rows follow the patient (any earlier list of this unit and group).
                 tidigare = VantelistaPatient.objects.filter(
                     lista__region_id=kod, lista__vardenhet=d.vardenhet, lista__kva_id=d.kva,
@@ -280,20 +298,6 @@ class VantelistaImportor:
                 )  # fmt: skip
                 for h, arende_id in tidigare.filter(arende__isnull=False).values_list("pnr_hash", "arende_id"):
                     arende_for[bytes(h)] = arende_id
-                # Patients of the old list who are not on the new one stay on the old list as "lämnat listan" (their
-                # identity stays sealed under that list's key); the others, and leavers who came back, are history.
-                gamla = d.nuvarande.patienter.filter(status=ListStatus.PA_LISTAN)
-                lamnar = [pk for pk, h in gamla.values_list("pk", "pnr_hash") if bytes(h) not in nya_hashar]
-                gamla.filter(pk__in=lamnar).update(status=ListStatus.LAMNAT, lamnat_datum=timezone.localdate())
-                gamla.exclude(pk__in=lamnar).update(status=ListStatus.ERSATT)
-                tidigare.filter(status=ListStatus.LAMNAT, pnr_hash__in=list(nya_hashar)).update(
-                    status=ListStatus.ERSATT
-                )
-                Vantelista.objects.filter(pk=d.nuvarande.pk).update(ersatt_av=lista)
-                antal["listor_ersatta"] += 1
-                antal["lamnat"] += len(lamnar)
-            else:
-                antal["listor_nya"] += 1
             patienter = []
             for r in d.rader:
                 p = VantelistaPatient(
@@ -303,9 +307,47 @@ class VantelistaImportor:
                 )  # fmt: skip
                 p.chiffertext = falt.encrypt(data_key, falt._serialisera(r.identitet), aad=aad(p.nyckel))
                 patienter.append(p)
-            VantelistaPatient.objects.bulk_create(patienter, batch_size=2000)
+            _skriv(patienter)
             antal["patienter"] += len(patienter)
+            if d.nuvarande is not None:
+                # Patients of the old list who are not on the new one stay on the old list as "lämnat listan" (their
+                # identity stays sealed under that list's key); the others, and leavers who came back, are history.
+                # Compared in the database (subqueries), so a 20,000-patient list sends no list of hashes.
+                nya = VantelistaPatient.objects.filter(lista=lista).values("pnr_hash")
+                gamla = d.nuvarande.patienter.filter(status=ListStatus.PA_LISTAN)
+                lamnar = gamla.exclude(pnr_hash__in=nya).update(
+                    status=ListStatus.LAMNAT, lamnat_datum=timezone.localdate()
+                )
+                gamla.update(status=ListStatus.ERSATT)
+                tidigare.filter(status=ListStatus.LAMNAT, pnr_hash__in=nya).exclude(lista=lista).update(
+                    status=ListStatus.ERSATT
+                )
+                Vantelista.objects.filter(pk=d.nuvarande.pk).update(ersatt_av=lista)
+                antal["listor_ersatta"] += 1
+                antal["lamnat"] += lamnar
+            else:
+                antal["listor_nya"] += 1
         return antal
+
+
+KOPIERADE_FALT = (
+    "lista_id", "nyckel", "pnr_hash", "chiffertext", "rad", "status", "lamnat_datum", "kva_kod", "beslutsdatum",
+    "bortre_tidsgrans", "asa", "narkos", "kommun_kod", "max_avstand_km", "arende_id",
+)  # fmt: skip
+
+
+def _skriv(patienter: list[VantelistaPatient]) -> None:
+    """Inserts the rows: COPY on PostgreSQL (a 20,000-row list in well under a second), bulk_create elsewhere."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        VantelistaPatient.objects.bulk_create(patienter, batch_size=500)
+        return
+    tabell = connection.ops.quote_name(VantelistaPatient._meta.db_table)
+    kolumner = ", ".join(connection.ops.quote_name(VantelistaPatient._meta.get_field(f).column) for f in KOPIERADE_FALT)
+    with connection.cursor() as cur, cur.cursor.copy(f"COPY {tabell} ({kolumner}) FROM STDIN") as copy:
+        for p in patienter:
+            copy.write_row([getattr(p, f) for f in KOPIERADE_FALT])
 
 
 def oppna_identiteter(patienter) -> dict[int, dict]:
