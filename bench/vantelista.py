@@ -114,13 +114,13 @@ def sida_bench(antal: int) -> dict:
     from django.urls import reverse
 
     from tests.factories import make_user
-    from vardformedling.models import Roll
-
-    from vardformedling.models import Medarbetaruppdrag
+    from vardformedling.models import Medarbetaruppdrag, Roll
 
     user = make_user(Roll.KOORDINATOR, "20")
     c = Client()
-    c.force_login(user, backend="vardformedling.auth.SithsStubBackend")
+    from django.conf import settings
+
+    c.force_login(user, backend=settings.AUTHENTICATION_BACKENDS[-1])  # the SITHS backend these settings use
     session = c.session
     session["vf_uppdrag_id"] = Medarbetaruppdrag.objects.filter(user=user).first().pk
     session.save()

@@ -101,4 +101,5 @@ def test_upload_select_at_risk_cases_proposal_offers(page, login, avtalsrad, tmp
     assert Erbjudande.objects.filter(status=Erbjudande.Status.LAMNAT).count() == 2
     assert Volymreservation.objects.filter(rad=avtalsrad).count() == 2
     assert all(a.status == Status.HITTA_VARDGIVARE for a in Arende.objects.all())
-    assert not page.console_errors
+    # The only console errors are the browser's notes on the two deliberate 422 answers.
+    assert [e for e in page.console_errors if "status of 422" not in e] == []
