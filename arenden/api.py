@@ -8,7 +8,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 
 from arenden import case_id as case_ids
-from arenden.models import OPPNA, Arende, ArendeHandelse, Avslutsorsak, Erbjudande, Status
+from arenden.models import OPPNA, Arende, ArendeHandelse, Avslutsorsak, Erbjudande, Kalla, Status
 
 __all__ = [
     "OPPNA",
@@ -16,9 +16,11 @@ __all__ = [
     "ArendeHandelse",
     "Avslutsorsak",
     "Erbjudande",
+    "Kalla",
     "Status",
     "arenden_for_fordelning",
     "mottagande_vardgivare",
+    "vantelista_lage",
     "vardgaranti_for_arende",
 ]
 
@@ -71,3 +73,15 @@ def arenden_for_fordelning(*, user, uppdrag, kva_kod: str) -> list[dict]:
     for r in rader:
         r["avbojda"] = frozenset(avbojda.get(r["pk"], ()))
     return rader
+
+
+def vantelista_lage(region_kod: str) -> dict:
+    """Issue 17's proactive figures of a region now: patients on its current waiting lists and how many of them have
+    passed or are about to pass the care guarantee (arenden.vantelista.risk)."""
+    from arenden.vantelista import risk
+
+    risker = [r for r in risk.bedom(risk.rader_for_region(region_kod)) if r.tillstand != risk.LAMNAT]
+    return {
+        "pa_listor": len(risker),
+        "i_risk": sum(r.tillstand in (risk.PASSERAT, risk.RISK) for r in risker),
+    }

@@ -162,3 +162,26 @@ def test_hand_registered_case_chooses_its_source(db, koordinator, client):
     })  # fmt: skip
     assert svar.status_code == 302, svar.content.decode()[:2000]
     assert Arende.objects.get().kalla == Kalla.REMISS
+
+
+def test_follow_up_splits_by_source(db, medianer, koordinator, client_for):
+    from django.core.cache import cache
+
+    from katalog.models import KvaGrupp
+
+    cache.clear()
+    uppdrag = Medarbetaruppdrag.objects.get(user=koordinator)
+    ngb = KvaGrupp.objects.get(kod="NGB")
+    for n, kalla in enumerate(["vantelista", "vantelista", "patient", "remiss"]):
+        services_registrera = __import__("arenden.services", fromlist=["arende_registrera"]).arende_registrera
+        services_registrera(
+            anvandare=koordinator, uppdrag=uppdrag, personnummer=make_test_number(1950, 2, 2, 20 + n), kva=ngb,
+            beslutsdatum=date.today(), namn="X", kalla=kalla,
+        )  # fmt: skip
+    falu = VardenhetFactory(hsa_id="SE2321000180-FALU01", region=Region.objects.get(kod="20"))
+    lista("20", falu.hsa_id, [(make_test_number(1950, 1, 1, 30), "NGB", "2026-01-15")], idag=None)
+    resp = client_for(Roll.KOORDINATOR, "20").get("/uppfoljning/")
+    t = resp.context["tabeller"]["kallor"]
+    rader = {r[0].text: r[1].text for r in t.rader}
+    assert rader == {"Väntelista (proaktivt)": "2", "Patienten hörde av sig": "1", "Remiss": "1"}
+    assert "1 patienter på regionens väntelistor, varav 1 har passerat" in t.forklaring
