@@ -18,7 +18,7 @@ from avtal import api as avtal_api
 from katalog import api as katalog_api
 from lagesbild import api as lagesbild_api
 from sok.geo import haversine_km
-from sok.search import UTESLUTEN, Referens, Sokparametrar, Traff, _median, _uteslut_fore, rangordna
+from sok.search import UTESLUTEN, Referens, Sokparametrar, Traff, _median, _uteslut_fore, basta_rad, rangordna
 
 SKALA = 10  # score points → integer cost
 GARANTI_STRAFF = 100_000  # a guarantee breaker costs more than any pair that keeps the guarantee
@@ -94,6 +94,13 @@ class Underlag:
     kandidater: list
     vantetider: dict
     rader: dict  # unit id → [RadInfo]
+    _med_volym: set | None = None
+
+    def med_volym(self) -> set:
+        """Units with a usable line with volume left (`sok.search.basta_rad` is not None)."""
+        if self._med_volym is None:
+            self._med_volym = {e for e, rader in self.rader.items() if basta_rad(rader) is not None}
+        return self._med_volym
 
 
 def las_underlag(*, kva_kod: str, region_kod: str, datum: date) -> Underlag:
@@ -114,6 +121,7 @@ def par_for_patient(p: Patientfall, kva, underlag: Underlag, datum: date) -> tup
     uteslutna: Counter = Counter()
     avbojda = 0
     kvar: list[Traff] = []
+    med_volym = underlag.med_volym()
     for k in underlag.kandidater:
         if k.vardenhet_id in p.avbojda:
             avbojda += 1
@@ -121,8 +129,8 @@ def par_for_patient(p: Patientfall, kva, underlag: Underlag, datum: date) -> tup
         km = None
         if p.referens and k.lat is not None and k.lon is not None:
             km = haversine_km(p.referens.lat, p.referens.lon, k.lat, k.lon)
-        orsak = _uteslut_fore(sp, k, km)
-        if orsak:
+        orsak = _uteslut_fore(sp, k, km) or (None if k.vardenhet_id in med_volym else "avtal")
+        if orsak:  # "avtal": the search's own exclusion (med_avtal), decided here before any scoring
             uteslutna[orsak] += 1
         else:
             kvar.append(Traff(kandidat=k, avstand_km=km))
