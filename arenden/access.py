@@ -42,6 +42,10 @@ HANDLINGAR = {
     "nytt erbjudande": "Formuläret för nytt erbjudande",
     "erbjudandebrev": "Erbjudandebrevet",
     "loggkontroll": "Loggkontroll",
+    "väntelista": "Väntelistan (patienter i risk)",
+    "väntelista, nya ärenden": "Nya ärenden från väntelistan",
+    "fördelning": "Föreslå fördelning",
+    "fördelning, skicka": "Erbjudanden skickade från fördelningen",
 }
 
 

@@ -10,6 +10,8 @@ class ArendenConfig(AppConfig):
     def ready(self) -> None:
         from arenden import start  # noqa: F401  (registers the start-page panel)
         from arenden.services.identitet import omsla_identiteter
+        from arenden.vantelista.services import omsla_vantelistor
         from vardformedling.nycklar import omslag
 
         omslag.registrera("arenden.identitet", omsla_identiteter)
+        omslag.registrera("arenden.vantelista", omsla_vantelistor)

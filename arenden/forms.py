@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from arenden import services
-from arenden.models import Arende, Avslutsorsak, Erbjudande, Kontaktvag, Resa
+from arenden.models import Arende, Avslutsorsak, Erbjudande, Kalla, Kontaktvag, Resa
 from arenden.services import DOKUMENT
 from katalog.models import KvaGrupp, Vardenhet
 from vardformedling import format as fmt
@@ -33,6 +33,14 @@ class RegistreraForm(forms.Form):
     namn = forms.CharField(label="Namn", max_length=200)
     kontaktuppgifter = forms.CharField(label="Telefon / adress", max_length=300, required=False)
     kontaktvag = forms.ChoiceField(label="Önskad kontaktväg", choices=Kontaktvag.choices)
+    kalla = forms.TypedChoiceField(
+        label="Källa",
+        choices=Kalla.choices,
+        initial=Kalla.PATIENT,
+        required=False,
+        empty_value=Kalla.PATIENT,
+        help_text="Hur ärendet kom till vårdförmedlingen: egen väntelista, patientens kontakt eller remiss.",
+    )
     kommun = forms.CharField(label="Kommun", max_length=100, required=False)
     remitterande_hsa = forms.CharField(
         label="Remitterande enhet (HSA-id)", max_length=64, required=False, help_text="T.ex. SE2321000180-OGON01"

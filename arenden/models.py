@@ -80,6 +80,14 @@ class Kontaktvag(models.TextChoices):
     BREV = "brev", "Brev"
 
 
+class Kalla(models.TextChoices):
+    """Where a case came from (issue 17): the region's own list, the patient, or a referring clinic."""
+
+    VANTELISTA = "vantelista", "Väntelista (proaktivt)"
+    PATIENT = "patient", "Patienten kontaktade vårdförmedlingen"
+    REMISS = "remiss", "Remiss från vårdenhet"
+
+
 class Avslutsorsak(models.TextChoices):
     PATIENTEN_AVBOJDE = "patienten_avbojde", "Patienten avböjde"
     BEHOV_UPPHORT = "behov_upphort", "Behovet har upphört"
@@ -137,6 +145,7 @@ class Arende(FSMModelMixin, models.Model):
     identitet_nyckelversion = models.PositiveIntegerField(null=True, blank=True, editable=False)
     identitet_gallrad = models.DateTimeField("identitet gallrad", null=True, blank=True, editable=False)
     kontaktvag = models.CharField("kontaktväg", max_length=10, choices=Kontaktvag.choices, default=Kontaktvag.V1177)
+    kalla = models.CharField("källa", max_length=10, choices=Kalla.choices, default=Kalla.PATIENT, db_index=True)
     kommun = models.CharField(max_length=100, blank=True)
     remitterande_enhet = models.ForeignKey(
         Vardenhet, on_delete=models.PROTECT, null=True, blank=True, related_name="remitterade_arenden"
@@ -510,3 +519,12 @@ class Atkomstlogg(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError(ATKOMSTLOGG_OFORANDERLIG)
+
+
+# Issue 17's models live in their own module (arenden/vantelista/models.py); imported here so Django finds them.
+from arenden.vantelista.models import (  # noqa: E402, F401
+    ListStatus,
+    Vantelista,
+    VantelistaPatient,
+    VantelistaUppladdning,
+)

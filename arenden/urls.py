@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from arenden.vantelista import views as vantelista
 from arenden.views import arende, erbjudanden, lista, nytt
 
 app_name = "arenden"
@@ -9,6 +10,10 @@ urlpatterns = [
     path("", lista.arende_lista, name="lista"),
     path("nytt/", nytt.arende_nytt, name="nytt"),
     path("logg/", lista.loggkontroll, name="logg"),
+    path("vantelista/", vantelista.vantelista, name="vantelista"),
+    path("vantelista/arenden/", vantelista.skapa_arenden, name="vantelista_arenden"),
+    path("vantelista/uppladdning/<uuid:token>/", vantelista.forhandsvisning, name="vantelista_forhandsvisning"),
+    path("vantelista/uppladdning/<uuid:token>/bekrafta/", vantelista.bekrafta, name="vantelista_bekrafta"),
     path("<str:case_id>/", arende.arende_visa, name="arende"),
     path("<str:case_id>/atgard/<slug:namn>/", arende.arende_atgard, name="atgard"),
     path("<str:case_id>/anteckningar/", arende.anteckning_ny, name="anteckning"),

@@ -137,3 +137,15 @@ def inaktuella_kallor(kallor: Iterable[str] | None = None) -> list[str]:
 def kallor_for_kva(register: str | None) -> list[str]:
     """The register(s) a KVÅ group's figures come from: its own register, or both when it names none."""
     return [register] if register in REGISTER else list(REGISTER)
+
+
+def medianer_for_regioner(*, kva_kod: str, period: str = "90d") -> dict[str | None, Vantetid]:
+    """The registers' own totals for one KVÅ group: region code → figure, and None → the nation's (issue 17's
+    fallback when a home unit has no figure). Same selection rule as the units'. Two queries."""
+    leveranser = senaste_leveranser()
+    if not leveranser:
+        return {}
+    qs = Matvarde.objects.for_leveranser(leveranser.values()).filter(
+        vardenhet__isnull=True, kva_id=(kva_kod or "").strip().upper(), matperiod=period, urval="alla"
+    )
+    return _senaste_per_nyckel(qs.values_list("region_id", "leverans_id", "antal", "median", "undertryckt"), leveranser)

@@ -5,9 +5,11 @@ catalogue's own patterns, so the URLs and their names stay what they were before
 
 from django.urls import path
 
-from sok import views
+from sok import views, views_fordelning
 
 urlpatterns = [
     path("sok/", views.sok_view, name="sok"),
     path("enheter/<str:hsa_id>/", views.enhet_view, name="enhet"),
+    path("fordelning/", views_fordelning.fordelning, name="fordelning"),
+    path("fordelning/skicka/", views_fordelning.skicka, name="fordelning_skicka"),
 ]

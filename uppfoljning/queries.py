@@ -27,7 +27,9 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncDate, TruncMonth
 
-from arenden.api import ArendeHandelse, Avslutsorsak, Erbjudande, Status
+from arenden.api import ArendeHandelse, Avslutsorsak, Erbjudande, Kalla, Status
+
+KALLOR = list(Kalla.values)
 
 MANADER = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
 
@@ -277,3 +279,29 @@ def volym_per_avtal(qs) -> list[dict]:
     from avtal.api import volym_per_avtal as volym
 
     return volym(referenser=qs.values("case_id"))
+
+
+def per_kalla(qs) -> dict[str, dict]:
+    """Issue 17: the selection's figures by where each case came from (vantelista, patient, remiss). Two queries."""
+    s = Erbjudande.Status
+    ut: dict[str, dict] = {
+        k: {"registrerade": 0, "formedlade": 0, "utforda": 0, "lamnade": 0, "accepterade": 0} for k in KALLOR
+    }
+    for r in (
+        qs.order_by()
+        .values("kalla")
+        .annotate(
+            registrerade=Count("id"),
+            formedlade=Count("id", filter=Q(mottagande_enhet__isnull=False)),
+            utforda=Count("id", filter=Q(utfort_datum__isnull=False)),
+        )
+    ):
+        ut[r["kalla"]].update({k: r[k] for k in ("registrerade", "formedlade", "utforda")})
+    for r in (
+        Erbjudande.objects.filter(arende__in=qs.values("pk"))
+        .order_by()
+        .values("arende__kalla")
+        .annotate(lamnade=Count("id"), accepterade=Count("id", filter=Q(status=s.ACCEPTERAT)))
+    ):
+        ut[r["arende__kalla"]].update(lamnade=r["lamnade"], accepterade=r["accepterade"])
+    return ut

@@ -19,6 +19,7 @@ TABELLER = {
     "floden": "Flöden mellan regioner",
     "vardgivare": "Per vårdgivare",
     "avtal": "Volym per avtal",
+    "kallor": "Per källa",
 }
 
 
@@ -217,6 +218,33 @@ def _avtal(rader: list[dict], u: bool) -> Tabell:
     )
 
 
+KALLA_NAMN = {"vantelista": "Väntelista (proaktivt)", "patient": "Patienten hörde av sig", "remiss": "Remiss"}
+
+
+def _kallor(per: dict[str, dict], sparat: dict, lage: dict | None, u: bool) -> Tabell:
+    """Every figure by source; for proactive work also the region's lists now and the days saved."""
+    rader = [
+        [text(KALLA_NAMN.get(k, k)), antal(v["registrerade"], u), antal(v["lamnade"], u), antal(v["accepterade"], u),
+         antal(v["formedlade"], u), antal(v["utforda"], u)]
+        for k, v in per.items()
+    ]  # fmt: skip
+    forklaring = "Ärenden registrerade under perioden, efter hur de kom till vårdförmedlingen."
+    if lage is not None:
+        forklaring += (
+            f" Proaktivt just nu: {lage['pa_listor']} patienter på regionens väntelistor, varav {lage['i_risk']} har "
+            "passerat eller riskerar att passera vårdgarantin."
+        )
+    if sparat["antal"]:
+        forklaring += (
+            f" Sparade dagar för ärenden från väntelistor: {round(sparat['summa'])} ({sparat['antal']} utförda)."
+        )
+    return Tabell(
+        "kallor", TABELLER["kallor"],
+        ["Källa", "Registrerade", "Erbjudanden", "Accepterade", "Förmedlade", "Utförd vård"],
+        rader, forklaring=forklaring, undertryckt=u,
+    )  # fmt: skip
+
+
 def berakna(urval: Urval, *, export: bool = False, endast: str | None = None) -> dict[str, Tabell]:
     """All tables for the selection (or only `endast`). Exports always suppress counts below 5."""
     qs = urval.arenden()
@@ -248,6 +276,11 @@ def berakna(urval: Urval, *, export: bool = False, endast: str | None = None) ->
         ut["vardgivare"] = _vardgivare(q.per_vardgivare(qs), u_region)
     if "avtal" in behov:
         ut["avtal"] = _avtal(q.volym_per_avtal(qs), u_region)
+    if "kallor" in behov:
+        from arenden.api import vantelista_lage
+
+        lage = vantelista_lage(urval.region) if urval.region else None
+        ut["kallor"] = _kallor(q.per_kalla(qs), q.sparade_dagar(qs.filter(kalla="vantelista")), lage, u)
     return {n: ut[n] for n in TABELLER if n in ut}
 
 

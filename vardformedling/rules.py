@@ -22,6 +22,7 @@ MATRIX: dict[str, tuple[str, frozenset[str]]] = {
     "arenden.visa": ("Se ärenden (egen region / egen enhet)", frozenset({V, K, M})),
     "arenden.registrera": ("Registrera och driva ärenden", frozenset({V, K})),
     "arenden.tilldela": ("Tilldela ärenden till handläggare", frozenset({K})),
+    "arenden.vantelista": ("Läsa in väntelistor och förmedla proaktivt", frozenset({K})),
     "arenden.mottagning": ("Bekräfta remiss och rapportera utförd vård", frozenset({M})),
     "arenden.loggkontroll": ("Granska åtkomstloggen (loggkontroll)", frozenset({K})),
     "uppfoljning.visa": ("Se uppföljningsstatistik", frozenset({K, A})),

@@ -91,6 +91,16 @@ def avtalsrad_hinder(*, rad_pk, arende, vardenhet, datum) -> list[str]:
     return _hinder(rad, arende=arende, vardenhet=vardenhet, datum=datum)
 
 
+def _slapp_om_sista(arende, erbjudande, anvandare) -> None:
+    """An open offer sent in bulk holds its line's volume (arenden.services.erbjudanden_flera); when it is declined
+    or withdrawn and no other open offer of the case remains, the case's reservation is released."""
+    if (
+        erbjudande.avtalsrad_id
+        and not arende.erbjudanden.filter(status=Erbjudande.Status.LAMNAT).exclude(pk=erbjudande.pk).exists()
+    ):
+        volym_slapp(referens=arende.case_id, anvandare=anvandare)
+
+
 def _las_erbjudande(erbjudande) -> Erbjudande:
     pk = erbjudande.pk if isinstance(erbjudande, Erbjudande) else erbjudande
     return Erbjudande.objects.select_for_update(of=("self",)).select_related("vardenhet", "avtalsrad").get(pk=pk)
@@ -222,6 +232,7 @@ def erbjudande_besvara(
                 raise ValidationError(REDAN_BESVARAT.format(status=erbjudande.get_status_display().lower()))
             else:
                 kontrollera_status(arende, [Status.HITTA_VARDGIVARE], "registrera svar")
+                _slapp_om_sista(arende, erbjudande, anvandare)
             erbjudande.status = Erbjudande.Status.AVBOJT
             erbjudande.svar_datum = idag
             erbjudande.avbojt_orsak = avbojt_orsak
@@ -249,6 +260,8 @@ def erbjudande_aterkalla(*, erbjudande, anvandare, uppdrag=None, motivering: str
             arende.planerat_datum = None
         elif erbjudande.status != Erbjudande.Status.LAMNAT:
             raise ValidationError(REDAN_BESVARAT.format(status=erbjudande.get_status_display().lower()))
+        else:
+            _slapp_om_sista(arende, erbjudande, anvandare)
         erbjudande.status = Erbjudande.Status.ATERKALLAT
         erbjudande.fritext = motivering or erbjudande.fritext
         erbjudande.save()

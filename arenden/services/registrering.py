@@ -41,6 +41,7 @@ IDENTITETSFALT = ("namn", "kontaktuppgifter")
 REGISTRERINGSFALT = (
     *IDENTITETSFALT,
     "kontaktvag",
+    "kalla",
     "kommun",
     "remitterande_enhet",
     "remitterande_text",

@@ -55,6 +55,9 @@ GET_SIDOR = {
         [],
     ),
     "uppfoljning:rapport": ([], ["filnamn"]),
+    "arenden:vantelista": (["tillstand", "kva", "enhet", "sort", "ordning", "sida"], []),
+    "arenden:vantelista_forhandsvisning": ([], ["token"]),
+    "katalog:fordelning": (["kva"], []),
 }
 # POST endpoints and where random input is thrown at them.
 POST_TESTER = {
@@ -70,6 +73,10 @@ POST_TESTER = {
     "arenden:nytt": "test_forms_random.py",
     "arenden:atgard": "test_case_actions_random.py",
     "arenden:anteckning": "test_case_actions_random.py",
+    # Issue 17: malformed and empty posts (not random) in these files.
+    "arenden:vantelista_arenden": "tests/arenden/test_vantelista_risk.py (empty post: 422)",
+    "arenden:vantelista_bekrafta": "tests/arenden/test_vantelista_import.py (cancel, unknown token)",
+    "katalog:fordelning_skicka": "tests/arenden/test_fordelning.py (nothing chosen, malformed choice: 422)",
 }
 # Views that take both: the GET side is swept here, the POST side in the named file.
 POST_OCKSA = {
@@ -78,6 +85,7 @@ POST_OCKSA = {
     "katalog:import": "test_uploads_random.py",
     "avtal:uppladdning": "test_uploads_random.py",
     "arenden:erbjudande_nytt": "test_forms_random.py",
+    "arenden:vantelista": "tests/arenden/test_vantelista_import.py (every kind of bad file)",
 }
 
 
@@ -282,6 +290,17 @@ def test_katalog_and_lagesbild_pages_with_random_parameters_never_fail(katalog_o
     )
     _sveper(admin, "lagesbild:importer", "/lagesbild/importer/")
     _sveper(admin, "lagesbild:uppgift_status", _segment(["0f1e2d3c"]).map(lambda t: f"/lagesbild/importer/status/{t}/"))
+
+
+def test_waiting_list_and_proposal_pages_with_random_parameters_never_fail(db, klient):
+    koordinator = klient(Roll.KOORDINATOR)
+    _sveper(koordinator, "arenden:vantelista", "/arenden/vantelista/")
+    _sveper(
+        koordinator,
+        "arenden:vantelista_forhandsvisning",
+        _segment(["00000000-0000-4000-8000-000000000000"]).map(lambda t: f"/arenden/vantelista/uppladdning/{t}/"),
+    )
+    _sveper(koordinator, "katalog:fordelning", "/katalog/fordelning/", exempel=[{"kva": "CJE"}, {"kva": "²" * 500}])
 
 
 # --- Avtal ------------------------------------------------------------------------------------------------------------

@@ -49,6 +49,9 @@ ROLES_WITH = {
 ACTION_ROLES = {namn: ROLES_WITH[atgard.behorighet] for namn, atgard in ATGARDER.items()}
 
 
+INGEN_TOKEN = "00000000-0000-4000-8000-000000000000"
+
+
 @dataclass(frozen=True)
 class Route:
     """How a route answers. `get`/`post`: the status an allowed user gets for its own object (405: the route
@@ -111,6 +114,14 @@ ROUTES: dict[str, Route] = {
     "arenden:anteckning": Route(CASE_ROLES, post=422, objects="case", also=LOTSAR, patient="pnr"),
     "arenden:erbjudande_nytt": Route(LOTSAR, get=200, post=422, objects="case", patient="read"),
     "arenden:brev": Route(LOTSAR, get=200, objects="offer", patient="read"),
+    # Issue 17: waiting lists (coordinators; names come from sealed identity, the log row names no case), the bulk
+    # proposal (navigators and coordinators; without a group it shows no case). An unknown upload token redirects.
+    "arenden:vantelista": Route(frozenset({K}), get=200, post=422),
+    "arenden:vantelista_arenden": Route(frozenset({K}), post=422),
+    "arenden:vantelista_forhandsvisning": Route(frozenset({K}), get=302, kwargs={"token": INGEN_TOKEN}),
+    "arenden:vantelista_bekrafta": Route(frozenset({K}), post=302, kwargs={"token": INGEN_TOKEN}),
+    "katalog:fordelning": Route(LOTSAR, get=200),
+    "katalog:fordelning_skicka": Route(LOTSAR, post=422),
     "uppfoljning:sida": Route(frozenset({K, A}), get=200),
     "uppfoljning:rapport": Route(frozenset({K, A}), get=200, objects="rapport"),
 }

@@ -1,0 +1,216 @@
+"""The coordinator's waiting-list page `/arenden/vantelista/`: upload (check → preview → confirm) and who is at risk.
+
+Plain HTML forms, as the other upload pages: a rejected file answers 422 with every "rad N, kolumn X: …" message.
+The patient table filters (state, KVÅ group, home unit) and sorts by URL; the table itself is answered as a fragment
+to htmx. Reading the page writes one access-log row (the names shown come from sealed identity)."""
+
+import contextlib
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from arenden.models import Atkomstlogg
+from arenden.vantelista import risk as riskmodul
+from arenden.vantelista import services
+from arenden.vantelista.importer import oppna_identiteter
+from arenden.vantelista.models import Vantelista, VantelistaPatient
+from vardformedling import format as fmt
+from vardformedling.decorators import require_perm
+from vardformedling.htmx import render_page_or_fragment
+from vardformedling.importering import vakt
+from vardformedling.importering.fel import FilAvvisad
+from vardformedling.personnummer import mask
+from vardformedling.sortering import sortering
+
+UNPROCESSABLE = 422
+PER_SIDA = 100
+SORTERING = {
+    "garanti": lambda r: (r.garanti_datum, r.patient.pk),
+    "forvantat": lambda r: (r.forvantat_datum is None, r.forvantat_datum or r.garanti_datum, r.patient.pk),
+    "beslut": lambda r: (r.patient.beslutsdatum, r.patient.pk),
+    "over": lambda r: (r.dagar_over is None, r.dagar_over or 0, r.patient.pk),
+    "enheter": lambda r: (r.enheter_fore_garanti, r.patient.pk),
+}
+
+
+class VantelistaForm(forms.Form):
+    fil = forms.FileField(label="Väntelista (CSV eller XLSX)")
+
+
+def _logga(request, handling: str) -> None:
+    u = request.uppdrag
+    Atkomstlogg.objects.create(
+        hsa_id=request.user.hsa_id, uppdrag=u.etikett, region_kod=u.region_id or "", case_id="", handling=handling,
+        ip=request.META.get("REMOTE_ADDR") or None,
+    )  # fmt: skip
+
+
+def _hamta_visade(risker) -> None:
+    """Replaces the rows of the page shown by full patient rows (list, unit, case): one query for 100 rows."""
+    per_pk = (
+        VantelistaPatient.objects.filter(pk__in=[r.patient.pk for r in risker])
+        .select_related("lista", "lista__vardenhet", "arende")
+        .in_bulk()
+    )
+    for r in risker:
+        r.patient = per_pk[r.patient.pk]
+
+
+def _risklista(request: HttpRequest, region_kod: str) -> dict:
+    g = request.GET
+    risker = riskmodul.bedom(riskmodul.rader_for_region(region_kod))
+    antal = riskmodul.antal_per_grupp(risker)
+    grupper = sorted({r.patient.lista.kva_id for r in risker})
+    enheter = sorted({(r.patient.lista.vardenhet.hsa_id, r.patient.lista.vardenhet.namn) for r in risker})
+    tillstand = g.get("tillstand", "")
+    if tillstand not in riskmodul.TILLSTAND and tillstand != "alla":
+        tillstand = ""
+    if tillstand == "":
+        risker = [r for r in risker if r.tillstand in (riskmodul.PASSERAT, riskmodul.RISK)]
+    elif tillstand != "alla":
+        risker = [r for r in risker if r.tillstand == tillstand]
+    if (kva := g.get("kva", "")) in grupper:
+        risker = [r for r in risker if r.patient.lista.kva_id == kva]
+    if (enhet := g.get("enhet", "")) in {h for h, _ in enheter}:
+        risker = [r for r in risker if r.patient.lista.vardenhet.hsa_id == enhet]
+    sort = sortering(g, list(SORTERING), "garanti")
+    risker.sort(key=SORTERING[sort.sort], reverse=sort.fallande)
+    sida = Paginator(risker, PER_SIDA).get_page(g.get("sida"))
+    _hamta_visade(sida.object_list)
+    identiteter = oppna_identiteter([r.patient for r in sida.object_list]) if sida.object_list else {}
+    rader = []
+    for r in sida.object_list:
+        ident = identiteter.get(r.patient.pk, {})
+        namn = " ".join(x for x in (ident.get("fornamn", ""), ident.get("efternamn", "")) if x) or "–"
+        rader.append({"r": r, "namn": namn, "pnr": mask(ident.get("personnummer", ""))})
+    params = g.copy()
+    params.pop("sida", None)
+    return {
+        "antal_per_grupp": antal, "grupper": grupper, "enheter": enheter, "sida": sida, "rader": rader,
+        "sortering": sort, "val": {"tillstand": tillstand, "kva": kva, "enhet": enhet},
+        "tillstand_val": [("", "Passerat eller riskerar"), *riskmodul.TILLSTAND.items(), ("alla", "Alla")],
+        "query": params.urlencode(), "antal_traffar": sida.paginator.count,
+    }  # fmt: skip
+
+
+def _sida(request: HttpRequest, form, **extra) -> dict:
+    region_kod = request.uppdrag.region_id
+    listor = Vantelista.objects.aktuella().filter(region_id=region_kod).select_related("vardenhet", "kva")
+    return {
+        "form": form,
+        "listor": listor,
+        "max_mb": settings.UPLOAD_MAX_BYTES // 2**20,
+        **_risklista(request, region_kod),
+        **extra,
+    }
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@require_perm("arenden.vantelista")
+def vantelista(request: HttpRequest) -> HttpResponse:
+    form = VantelistaForm(request.POST, request.FILES) if request.method == "POST" else VantelistaForm()
+    if request.method == "GET":
+        context = _sida(request, form)
+        _logga(request, "väntelista")
+        return render_page_or_fragment(
+            request, "arenden/vantelista.html", context, fragment="patienter", target="patienter"
+        )
+    fel: list[str] = []
+    if form.is_valid():
+        fil = form.cleaned_data["fil"]
+        try:
+            vakt.kontrollera_storlek(fil.size)
+            u = services.ladda_upp(region=request.uppdrag.region, anvandare=request.user, data=fil.read())
+        except FilAvvisad as exc:
+            fel = exc.texter
+        else:
+            return redirect("arenden:vantelista_forhandsvisning", token=u.token)
+    context = _sida(request, form, fel=fel)
+    _logga(request, "väntelista")
+    return render(request, "arenden/vantelista.html", context, status=UNPROCESSABLE)
+
+
+@never_cache
+@require_http_methods(["GET"])
+@require_perm("arenden.vantelista")
+def forhandsvisning(request: HttpRequest, token) -> HttpResponse:
+    try:
+        u = services._hamta_uppladdning(token=token, anvandare=request.user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        return redirect("arenden:vantelista")
+    return render(request, "arenden/vantelista_forhandsvisning.html", {"u": u, "f": u.forhandsvisning})
+
+
+@require_POST
+@require_perm("arenden.vantelista")
+def bekrafta(request: HttpRequest, token) -> HttpResponse:
+    if request.POST.get("avbryt"):
+        with contextlib.suppress(ValidationError):
+            services.avbryt(token=token, anvandare=request.user)
+        messages.info(request, "Inläsningen är avbruten; ingenting har ändrats.")
+        return redirect("arenden:vantelista")
+    try:
+        antal = services.bekrafta(token=token, anvandare=request.user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        return redirect("arenden:vantelista")
+    except FilAvvisad as exc:
+        form = VantelistaForm()
+        context = _sida(request, form, fel=exc.texter)
+        return render(request, "arenden/vantelista.html", context, status=UNPROCESSABLE)
+    messages.success(
+        request,
+        f"Väntelistan är inläst: {fmt.antal_ord(antal['patienter'], 'patient', 'patienter')}, "
+        f"{fmt.antal_ord(antal['listor_nya'], 'ny lista', 'nya listor')}, "
+        f"{fmt.antal_ord(antal['listor_ersatta'], 'ersatt lista', 'ersatta listor')}, "
+        f"{fmt.antal_ord(antal['oforandrade'], 'oförändrad lista', 'oförändrade listor')}; "
+        f"{fmt.antal(antal['lamnat'])} har lämnat listan.",
+    )
+    return redirect("arenden:vantelista")
+
+
+FEL_INGA_VALDA = "Välj minst en patient i tabellen, eller skapa ärenden för alla i risk."
+
+
+@never_cache
+@require_POST
+@require_perm("arenden.vantelista")
+def skapa_arenden(request: HttpRequest) -> HttpResponse:
+    """Step-1 cases for the ticked patients, or for everyone at risk (passed or about to) without a case."""
+    region_kod = request.uppdrag.region_id
+    if request.POST.get("urval") == "risk":
+        risker = riskmodul.bedom(riskmodul.rader_for_region(region_kod))
+        ids = [
+            r.patient.pk for r in risker
+            if r.tillstand in (riskmodul.PASSERAT, riskmodul.RISK) and r.patient.arende_id is None
+        ]  # fmt: skip
+    else:
+        ids = [int(x) for x in request.POST.getlist("patient") if x.isdigit()]
+    if not ids:
+        context = _sida(request, VantelistaForm(), skapa_fel=FEL_INGA_VALDA)
+        _logga(request, "väntelista")
+        return render(request, "arenden/vantelista.html", context, status=UNPROCESSABLE)
+    try:
+        resultat = services.arenden_fran_lista(anvandare=request.user, uppdrag=request.uppdrag, patient_ids=ids)
+    except ValidationError as exc:
+        context = _sida(request, VantelistaForm(), skapa_fel=exc.messages[0])
+        return render(request, "arenden/vantelista.html", context, status=UNPROCESSABLE)
+    from arenden.access import logga
+
+    for h in resultat["hoppade"]:
+        if (d := h.get("dubblett")) is not None:
+            logga(request, [d.arende], "dubblettkontroll" if d.egen_region else "dubblettkontroll, annan region")
+    if resultat["skapade"]:
+        logga(request, resultat["skapade"], "väntelista, nya ärenden")
+    context = _sida(request, VantelistaForm(), skapat=resultat)
+    _logga(request, "väntelista")
+    return render(request, "arenden/vantelista.html", context)
