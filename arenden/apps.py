@@ -1,4 +1,4 @@
-"""The cases' app config: registers its start-page panel."""
+"""The cases' app config: registers its start-page panel and who to tell when an agreement line fills up."""
 
 from django.apps import AppConfig
 
@@ -9,3 +9,8 @@ class ArendenConfig(AppConfig):
 
     def ready(self) -> None:
         from arenden import start  # noqa: F401  (registers the start-page panel)
+        from arenden.kapacitet import regioner_med_oppna_erbjudanden
+        from avtal.api import registrera_intressenter
+
+        # Regions with open offers on a line are told when it passes a volume threshold (issue #19 point 2).
+        registrera_intressenter(regioner_med_oppna_erbjudanden)

@@ -110,3 +110,17 @@ def volym_per_avtal(*, referenser) -> list[dict]:
         .annotate(totalt=F("forbrukat") + F("reserverat"))
         .order_by("-totalt", "agare", "avtal_id", "kva")
     )
+
+
+def fulla_rader():
+    """A values("pk") subquery of the capped lines with no volume left (reserved + used + reported ≥ cap)."""
+    from avtal.models import Avtalsrad
+
+    return Avtalsrad.objects.filter(takvolym__isnull=False).med_volym().filter(left=0).values("pk")
+
+
+def registrera_intressenter(funktion) -> None:
+    """`funktion(rad_id)` → region codes also told when the line passes a volume threshold (avtal.trosklar)."""
+    from avtal import trosklar
+
+    trosklar.registrera_intressenter(funktion)

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.urls import include, path
 
-from vardformedling import views
+from vardformedling import notisvyer, views
 
 handler403 = "vardformedling.views.error_403"
 handler404 = "vardformedling.views.error_404"
@@ -15,6 +15,8 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("uppdrag/byt/", views.byt_uppdrag, name="byt_uppdrag"),
     path("healthz", views.healthz, name="healthz"),
+    path("notiser/", notisvyer.lista, name="notiser"),
+    path("notiser/last/", notisvyer.markera_last, name="notiser_last"),
     # Hitta vårdgivare (sok) and the catalogue share /katalog/ and the namespace "katalog" (katalog:sok,
     # katalog:enhet, katalog:kapacitet …): joined here, by module name, so neither app imports the other.
     path("katalog/", include(([path("", include("sok.urls")), path("", include("katalog.urls"))], "katalog"))),

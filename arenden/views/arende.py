@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 from arenden import atgarder, services
 from arenden import forms as f
 from arenden.access import _get_arende_for_user, ar_mottagare, logga
+from arenden.kapacitet import fulla_erbjudanden
 from arenden.models import STEG_NAMN, Erbjudande, Status
 from vardformedling.decorators import require_perm
 from vardformedling.htmx import render_page_or_fragment
@@ -52,8 +53,10 @@ def _context(request, arende, *, bunden=None, meddelande=None, niva="ok", anteck
         erbjudanden = erbjudanden.for_mottagande_enhet(request.uppdrag.vardenhet_id)
         handelser = handelser.for_mottagande_enhet()
     erbjudanden = list(erbjudanden)
+    fulla = fulla_erbjudanden(erbjudanden)
     for e in erbjudanden:
         e.atgarder = [(a, formular(a, e.pk)) for a in mojliga if a.galler(arende, e)]
+        e.rad_full = e.pk in fulla
     return {
         "arende": arende,
         "steg_lista": [(nr, namn) for nr, namn in STEG_NAMN.items()],

@@ -96,6 +96,11 @@ ROUTES: dict[str, Route] = {
     "avtal:uppladdning_bekrafta": Route(frozenset({A}), post=302, objects="upload"),
     "avtal:uppladdning_avbryt": Route(frozenset({A}), post=302, objects="upload"),
     "avtal:detalj": Route(ALL, get=200, objects="avtal"),
+    "avtal:volym_rapportera": Route(frozenset({K, M}), post=422, objects="avtal_eget"),
+    "avtal:volym_uppladdning": Route(frozenset({K, M}), get=200, post=422),
+    "avtal:volym_uppladdning_bekrafta": Route(frozenset({K, M}), post=422),
+    "notiser": Route(ALL, get=200),
+    "notiser_last": Route(ALL, post=302),
     "arenden:lista": Route(CASE_ROLES, get=200, patient="read", query="?flik=region"),
     "arenden:nytt": Route(LOTSAR, get=200, post=422),
     "arenden:logg": Route(frozenset({K}), get=200),
@@ -168,6 +173,8 @@ def _objects(kind: str, world, role: str) -> list[Obj]:
         ]
     if kind == "avtal":  # everyone who may see agreements sees every agreement
         return [Obj("region 06:s avtal", {"avtal_id": world.avtal_other.avtal_id}, ALL)]
+    if kind == "avtal_eget":  # region 20's agreement, which covers unit A: its coordinator and unit A report volume
+        return [Obj("region 20:s avtal", {"pk": world.avtal.pk}, frozenset({K, M}))]
     if kind == "unit":
         return [Obj("enhet A", {"hsa_id": world.unit.hsa_id}, ALL)]
     if kind == "task":
