@@ -2,14 +2,17 @@
 
 from django.urls import path
 
-from arenden.views import arende, erbjudanden, lista, nytt
+from arenden.views import arende, erbjudanden, faktura, lista, nytt
 
 app_name = "arenden"
 urlpatterns = [
     path("", lista.arende_lista, name="lista"),
     path("nytt/", nytt.arende_nytt, name="nytt"),
     path("logg/", lista.loggkontroll, name="logg"),
+    path("avrakning/", faktura.avrakning_sida, name="avrakning"),
     path("<str:case_id>/", arende.arende_visa, name="arende"),
+    path("<str:case_id>/faktura/", faktura.faktura_ny, name="faktura_ny"),
+    path("<str:case_id>/faktura/beslut/", faktura.faktura_beslut, name="faktura_beslut"),
     path("<str:case_id>/atgard/<slug:namn>/", arende.arende_atgard, name="atgard"),
     path("<str:case_id>/anteckningar/", arende.anteckning_ny, name="anteckning"),
     path("<str:case_id>/erbjudanden/nytt/", erbjudanden.erbjudande_nytt, name="erbjudande_nytt"),

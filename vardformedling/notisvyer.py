@@ -1,7 +1,6 @@
 """The notices pages: the header list (fetched by htmx after the page, so no page pays its queries), all notices,
 and marking them read per user."""
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -9,13 +8,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from vardformedling import notiser
+from vardformedling.decorators import require_perm
 from vardformedling.htmx import render_page_or_fragment
 
 I_MENYN = 5
 
 
 @require_safe
-@login_required
+@require_perm("notiser.visa")
 def lista(request: HttpRequest) -> HttpResponse:
     alla = list(notiser.for_anvandare(request.user, getattr(request, "uppdrag", None))[:200])
     context = {
@@ -29,7 +29,7 @@ def lista(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@login_required
+@require_perm("notiser.visa")
 def markera_last(request: HttpRequest) -> HttpResponse:
     notis_id = request.POST.get("notis")
     notiser.markera_last(

@@ -12,6 +12,7 @@ V, K, A, M = Roll.VARDLOTS, Roll.KOORDINATOR, Roll.ADMINISTRATOR, Roll.MOTTAGARE
 
 # action: (Swedish description, roles that may do it)
 MATRIX: dict[str, tuple[str, frozenset[str]]] = {
+    "notiser.visa": ("Se notiser och markera dem lästa", frozenset({V, K, A, M})),
     "katalog.sok": ("Hitta vårdgivare, se vårdenheter", frozenset({V, K, A})),
     "katalog.kapacitet": ("Se och publicera kapacitetsannonser", frozenset({V, K, A, M})),
     "katalog.importera": ("Ladda upp katalogutdrag", frozenset({A})),
@@ -24,6 +25,9 @@ MATRIX: dict[str, tuple[str, frozenset[str]]] = {
     "arenden.registrera": ("Registrera och driva ärenden", frozenset({V, K})),
     "arenden.tilldela": ("Tilldela ärenden till handläggare", frozenset({K})),
     "arenden.mottagning": ("Bekräfta remiss och rapportera utförd vård", frozenset({M})),
+    "arenden.fakturera": ("Registrera fakturarader på ärenden (mottagande enhet)", frozenset({M})),
+    "arenden.attestera": ("Godkänna eller bestrida fakturarader (hemregionen)", frozenset({K})),
+    "arenden.avrakning": ("Se avräkning per månad", frozenset({K, M})),
     "arenden.loggkontroll": ("Granska åtkomstloggen (loggkontroll)", frozenset({K})),
     "uppfoljning.visa": ("Se uppföljningsstatistik", frozenset({K, A})),
 }

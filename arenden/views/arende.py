@@ -35,8 +35,10 @@ def sok_url(arende) -> str:
     return f"{reverse('katalog:sok')}?{urlencode(params)}"
 
 
-def _context(request, arende, *, bunden=None, meddelande=None, niva="ok", anteckning_form=None):
+def _context(request, arende, *, bunden=None, meddelande=None, niva="ok", anteckning_form=None, faktura_form=None):
     """`bunden`: (action name, bound form, offer id or None) – the submitted form to show again with its errors."""
+    from arenden.views.faktura import faktura_context  # the invoice views render through this page
+
     mojliga = atgarder.mojliga(arende, request.user)
 
     def formular(atgard, erbjudande_id=None):
@@ -72,6 +74,7 @@ def _context(request, arende, *, bunden=None, meddelande=None, niva="ok", anteck
         "meddelande": meddelande,
         "meddelande_niva": niva,
         "kan_erbjuda": arende.status == Status.HITTA_VARDGIVARE and request.user.has_perm("arenden.registrera"),
+        **faktura_context(request, arende, faktura_form),
     }
 
 

@@ -116,6 +116,10 @@ ROUTES: dict[str, Route] = {
     "arenden:anteckning": Route(CASE_ROLES, post=422, objects="case", also=LOTSAR, patient="pnr"),
     "arenden:erbjudande_nytt": Route(LOTSAR, get=200, post=422, objects="case", patient="read"),
     "arenden:brev": Route(LOTSAR, get=200, objects="offer", patient="read"),
+    "arenden:faktura_ny": Route(frozenset({M}), post=422, objects="case", patient="pnr"),
+    "arenden:faktura_beslut": Route(frozenset({K}), post=422, objects="case", patient="pnr"),
+    # Case IDs and amounts only (no name, no personnummer): no access-log row, like the aggregated follow-up.
+    "arenden:avrakning": Route(frozenset({K, M}), get=200),
     "uppfoljning:sida": Route(frozenset({K, A}), get=200),
     "uppfoljning:rapport": Route(frozenset({K, A}), get=200, objects="rapport"),
 }
