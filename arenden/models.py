@@ -553,3 +553,24 @@ class Fakturarad(models.Model):
     @property
     def avviker(self) -> bool:
         return bool(self.avvikelse) or bool(self.avvikelse_text)
+
+
+class Avvikelse(models.Model):
+    """A deviation in a case's care (issue #19 point 5): what happened, when, who reported it and what was done.
+    Both parties see and write them: the home region and the receiving unit."""
+
+    arende = models.ForeignKey(Arende, on_delete=models.CASCADE, related_name="avvikelser")
+    vad = models.TextField("vad hände")
+    nar = models.DateField("när")
+    atgard = models.TextField("åtgärd", blank=True)
+    rapporterad_av = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    uppdrag = models.CharField(max_length=200, blank=True)
+    skapad = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-nar", "-id"]
+        verbose_name = "avvikelse"
+        verbose_name_plural = "avvikelser"
+
+    def __str__(self) -> str:
+        return f"{self.arende_id}: {self.vad[:40]}"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from arenden.views import arende, erbjudanden, faktura, lista, nytt
+from arenden.views import arende, avvikelser, erbjudanden, faktura, lista, nytt
 
 app_name = "arenden"
 urlpatterns = [
@@ -13,6 +13,7 @@ urlpatterns = [
     path("<str:case_id>/", arende.arende_visa, name="arende"),
     path("<str:case_id>/faktura/", faktura.faktura_ny, name="faktura_ny"),
     path("<str:case_id>/faktura/beslut/", faktura.faktura_beslut, name="faktura_beslut"),
+    path("<str:case_id>/avvikelser/", avvikelser.avvikelse_ny, name="avvikelse"),
     path("<str:case_id>/atgard/<slug:namn>/", arende.arende_atgard, name="atgard"),
     path("<str:case_id>/anteckningar/", arende.anteckning_ny, name="anteckning"),
     path("<str:case_id>/erbjudanden/nytt/", erbjudanden.erbjudande_nytt, name="erbjudande_nytt"),

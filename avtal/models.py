@@ -158,6 +158,14 @@ class Avtalsrad(models.Model):
     # Conditions for receiving patients belong to the care service (KATALOG_AVTAL.md: `villkor` is per line):
     # a cataract line may exclude anaesthesia while a lens-exchange line of the same agreement does not.
     villkor = models.TextField(blank=True)
+    # The cooperation checklist (issue #19 point 5), kept by the owning region and shown on the agreement, on offers
+    # and to the receiving unit.
+    vardsteg = models.TextField(
+        "vårdsteg som ingår", blank=True, help_text="T.ex. preoperativt besök, operation, återbesök, röntgen"
+    )
+    resultat_ges_av = models.CharField("vem ger patienten resultatet", max_length=200, blank=True)
+    avvikelser_rapporteras = models.TextField("hur avvikelser rapporteras", blank=True)
+    kontaktvagar = models.TextField("kontaktvägar", blank=True)
 
     objects = AvtalsradQuerySet.as_manager()
 
@@ -169,6 +177,10 @@ class Avtalsrad(models.Model):
 
     def __str__(self) -> str:
         return f"{self.avtal} – {self.kva_id}"
+
+    @property
+    def har_samverkan(self) -> bool:
+        return any((self.vardsteg, self.resultat_ges_av, self.avvikelser_rapporteras, self.kontaktvagar))
 
     def _volym(self) -> dict:
         """Used (consumed in the portal + reported from outside it) and reserved units: from `med_volym()`

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from avtal import views, views_uppladdning, views_volym
+from avtal import views, views_samverkan, views_uppladdning, views_volym
 
 app_name = "avtal"
 urlpatterns = [
@@ -14,6 +14,7 @@ urlpatterns = [
     path("volym/uppladdning/", views_volym.uppladdning, name="volym_uppladdning"),
     path("volym/uppladdning/bekrafta/", views_volym.uppladdning_bekrafta, name="volym_uppladdning_bekrafta"),
     path("volym/<int:pk>/rapportera/", views_volym.rapportera, name="volym_rapportera"),
+    path("samverkan/<int:pk>/", views_samverkan.samverkan, name="samverkan"),
     # Agreement ids are diarienummer and may contain "/" and spaces.
     path("<path:avtal_id>/", views.detalj, name="detalj"),
 ]

@@ -98,7 +98,7 @@ def detalj(request: HttpRequest, avtal_id: str) -> HttpResponse:
     return render(request, "avtal/detalj.html", detalj_context(request, avtal[0].pk))
 
 
-def detalj_context(request: HttpRequest, pk: int, *, form=None) -> dict:
+def detalj_context(request: HttpRequest, pk: int, *, form=None, samverkan_form=None) -> dict:
     """Everything the agreement page shows; the volume report view re-renders its part with the same context."""
     from avtal.volym import RapportForm, far_rapportera, fordelning
 
@@ -140,6 +140,12 @@ def detalj_context(request: HttpRequest, pk: int, *, form=None) -> dict:
     if kan_rapportera and form is None:
         initial = {"manad": fmt.datum(idag)[:7], "region": region_kod}
         form = RapportForm(avtal=a, initial=initial)
+    if request.user.has_perm("avtal.samverkan") and uppdrag and uppdrag.region_id == a.avtalsagare_id:
+        from avtal.views_samverkan import SamverkanForm
+
+        for r in rader:
+            bunden = samverkan_form is not None and samverkan_form.instance.pk == r.pk
+            r.samverkan_form = samverkan_form if bunden else SamverkanForm(instance=r, prefix=f"samverkan-{r.pk}")
     return {
         "a": a,
         "rader": rader,

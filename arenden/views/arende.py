@@ -35,9 +35,20 @@ def sok_url(arende) -> str:
     return f"{reverse('katalog:sok')}?{urlencode(params)}"
 
 
-def _context(request, arende, *, bunden=None, meddelande=None, niva="ok", anteckning_form=None, faktura_form=None):
+def _context(
+    request,
+    arende,
+    *,
+    bunden=None,
+    meddelande=None,
+    niva="ok",
+    anteckning_form=None,
+    faktura_form=None,
+    avvikelse_form=None,
+):
     """`bunden`: (action name, bound form, offer id or None) – the submitted form to show again with its errors."""
-    from arenden.views.faktura import faktura_context  # the invoice views render through this page
+    from arenden.views.avvikelser import avvikelse_context  # these views render through this page
+    from arenden.views.faktura import faktura_context
 
     mojliga = atgarder.mojliga(arende, request.user)
 
@@ -75,6 +86,7 @@ def _context(request, arende, *, bunden=None, meddelande=None, niva="ok", anteck
         "meddelande_niva": niva,
         "kan_erbjuda": arende.status == Status.HITTA_VARDGIVARE and request.user.has_perm("arenden.registrera"),
         **faktura_context(request, arende, faktura_form),
+        **avvikelse_context(request, arende, avvikelse_form),
     }
 
 
