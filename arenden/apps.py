@@ -9,8 +9,11 @@ class ArendenConfig(AppConfig):
 
     def ready(self) -> None:
         from arenden import start  # noqa: F401  (registers the start-page panel)
-        from arenden.kapacitet import regioner_med_oppna_erbjudanden
+        from arenden.kapacitet import matchande_arenden, regioner_med_oppna_erbjudanden
         from avtal.api import registrera_intressenter
+        from katalog.api import registrera_matchare
 
         # Regions with open offers on a line are told when it passes a volume threshold (issue #19 point 2).
         registrera_intressenter(regioner_med_oppna_erbjudanden)
+        # Coordinators are told how many open cases fit a capacity announcement (issue #19 point 7).
+        registrera_matchare(matchande_arenden)

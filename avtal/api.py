@@ -124,3 +124,24 @@ def registrera_intressenter(funktion) -> None:
     from avtal import trosklar
 
     trosklar.registrera_intressenter(funktion)
+
+
+def regioner_som_far_nyttja(*, vardenhet, kva_kod: str, datum: date) -> set[str] | None:
+    """Regions that may use an agreement line for `kva_kod` covering `vardenhet`, valid on `datum`; None = every
+    region (an agreement anyone may use)."""
+    from avtal.models import Avtal
+
+    avtal = list(
+        Avtal.objects.omfattar(vardenhet)
+        .giltiga(datum)
+        .filter(rader__kva_id=kva_kod)
+        .prefetch_related("far_nyttjas_av")
+        .distinct()
+    )
+    if any(a.far_nyttjas_av_alla for a in avtal):
+        return None
+    koder: set[str] = set()
+    for a in avtal:
+        koder.add(a.avtalsagare_id)
+        koder |= {r.kod for r in a.far_nyttjas_av.all()}
+    return koder

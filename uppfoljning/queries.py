@@ -20,14 +20,16 @@ from django.db.models import (
     Aggregate,
     Count,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
+    OuterRef,
     Q,
     Sum,
 )
 from django.db.models.functions import TruncDate, TruncMonth
 
-from arenden.api import ArendeHandelse, Avslutsorsak, Erbjudande, Status
+from arenden.api import ArendeHandelse, Avslutsorsak, Erbjudande, Fakturarad, Status
 
 MANADER = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
 
@@ -95,6 +97,10 @@ def manadsrader(qs) -> list[dict]:
             faktura_summa=Sum("faktura_belopp"),
             med_resa=Count("id", filter=Q(resekostnad__isnull=False)),
             rese_summa=Sum("resekostnad"),
+            # Cases with an invoice line off the agreed price (issue #19 point 4).
+            avvikande=Count(
+                "id", filter=Q(Exists(Fakturarad.objects.filter(arende=OuterRef("pk")).exclude(avvikelse_text="")))
+            ),
         )
         .order_by()
     )
@@ -117,6 +123,7 @@ NYCKELTAL = [
     "faktura_summa",
     "med_resa",
     "rese_summa",
+    "avvikande",
 ]
 
 

@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -163,6 +164,7 @@ def avrakning_sida(request: HttpRequest) -> HttpResponse:
         )  # fmt: skip
     for r in rader:
         r["celler"] = avrakning.celler(r)
+    kan_attestera = request.user.has_perm("arenden.attestera") and not urval.get("vardenhet_id")
     foregaende = (manad.replace(day=1) - timedelta(days=1)).replace(day=1)
     nasta = avrakning.manad_intervall(manad)[1]
     return render(
@@ -176,7 +178,9 @@ def avrakning_sida(request: HttpRequest) -> HttpResponse:
             "nasta": fmt.datum(nasta)[:7],
             "vem": vem,
             "kolumner": avrakning.KOLUMNER,
-            "kan_attestera": request.user.has_perm("arenden.attestera") and not urval.get("vardenhet_id"),
-            "next": request.get_full_path(),
+            "kan_attestera": kan_attestera,
+            "rader_html": avrakning.rader_html(
+                rader, kan_attestera=kan_attestera, csrf=get_token(request), nasta=request.get_full_path()
+            ),
         },
     )
