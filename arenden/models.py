@@ -554,6 +554,14 @@ class Fakturarad(models.Model):
     def avviker(self) -> bool:
         return bool(self.avvikelse) or bool(self.avvikelse_text)
 
+    @property
+    def ar_resa(self) -> bool:
+        return self.typ == self.Typ.RESA
+
+    @property
+    def att_attestera(self) -> bool:
+        return self.status == self.Beslut.ATT_ATTESTERA
+
 
 class Avvikelse(models.Model):
     """A deviation in a case's care (issue #19 point 5): what happened, when, who reported it and what was done.
