@@ -8,7 +8,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 
 from arenden import case_id as case_ids
-from arenden.models import OPPNA, Arende, ArendeHandelse, Avslutsorsak, Erbjudande, Kalla, Status
+from arenden.models import OPPNA, Arende, ArendeHandelse, Avslutsorsak, Erbjudande, Fakturarad, Kalla, Status
 
 __all__ = [
     "OPPNA",
@@ -16,6 +16,7 @@ __all__ = [
     "ArendeHandelse",
     "Avslutsorsak",
     "Erbjudande",
+    "Fakturarad",
     "Kalla",
     "Status",
     "arenden_for_fordelning",

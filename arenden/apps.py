@@ -1,4 +1,5 @@
-"""The cases' app config: registers its start-page panel and where its wrapped data keys are (key rotation)."""
+"""The cases' app config: registers its start-page panel, where its wrapped data keys are (key rotation) and who
+to tell when an agreement line fills up or a capacity announcement fits open cases."""
 
 from django.apps import AppConfig
 
@@ -15,3 +16,12 @@ class ArendenConfig(AppConfig):
 
         omslag.registrera("arenden.identitet", omsla_identiteter)
         omslag.registrera("arenden.vantelista", omsla_vantelistor)
+
+        from arenden.kapacitet import matchande_arenden, regioner_med_oppna_erbjudanden
+        from avtal.api import registrera_intressenter
+        from katalog.api import registrera_matchare
+
+        # Regions with open offers on a line are told when it passes a volume threshold (issue #19 point 2).
+        registrera_intressenter(regioner_med_oppna_erbjudanden)
+        # Coordinators are told how many open cases fit a capacity announcement (issue #19 point 7).
+        registrera_matchare(matchande_arenden)

@@ -9,6 +9,7 @@ Personnummer are synthetic (valid check digit, born on the 1st–28th of a month
 """
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -155,6 +156,26 @@ class _Demo:
         return a.handlaggare, None  # no demo user at that unit: the navigator records it on the unit's behalf
 
 
+def _fakturor(demo) -> None:
+    """Issue #19: Mona invoices Ville's performed cataract cases at Demo Ögonklinik Uppsala – the agreed price,
+    a train ticket, and on one case an extra follow-up visit the agreement's fixed price already covers (the
+    deviation). Region 22 has no demo coordinator, so the lines wait for approval ("Att attestera")."""
+    if not demo.mona_uppdrag:
+        return
+    fall = list(
+        Arende.objects.filter(
+            region_id="22", mottagande_enhet_id=demo.mona_uppdrag.vardenhet_id, utfort_datum__isnull=False
+        ).order_by("case_id")
+    )
+    for i, a in enumerate(fall):
+        pris = services.avtalspris(a) or Decimal(13500)
+        rad = {"arende": a, "anvandare": demo.mona, "uppdrag": demo.mona_uppdrag, "datum": a.utfort_datum}
+        services.fakturarad_registrera(**rad, typ="vard", avser="Kataraktoperation", belopp=pris)
+        services.fakturarad_registrera(**rad, typ="resa", avser="Tågresa tur och retur", belopp=Decimal(640))
+        if i == len(fall) - 1:
+            services.fakturarad_registrera(**rad, typ="vard", avser="Extra återbesök", belopp=Decimal(1500))
+
+
 def _enhet(hsa_id):
     return Vardenhet.objects.filter(hsa_id=hsa_id).first()
 
@@ -250,6 +271,7 @@ def load(stdout=None) -> None:
         ):
             a, u = demo.arende(user=ville, region=r22, kva="CJE", dagar_sedan_beslut=60 + 6 * i)
             demo.driv(a, u, till, enhet=ogon02)
+        _fakturor(demo)
     if stdout:
         stdout.write(f"Ärenden: {Arende.objects.count()} demoärenden i alla steg.")
 

@@ -521,6 +521,88 @@ class Atkomstlogg(models.Model):
         raise ValidationError(ATKOMSTLOGG_OFORANDERLIG)
 
 
+class Fakturarad(models.Model):
+    """One invoice line of a case, registered by the receiving unit under the case ID: care (checked against the
+    agreement line's price and remuneration model, the difference kept as `avvikelse`) or travel (kept apart, not
+    checked). The sending region approves or disputes each line (issue #19 point 4)."""
+
+    class Typ(models.TextChoices):
+        VARD = "vard", "Vård"
+        RESA = "resa", "Resa"
+
+    class Beslut(models.TextChoices):
+        ATT_ATTESTERA = "att_attestera", "Att attestera"
+        GODKAND = "godkand", "Godkänd"
+        BESTRIDD = "bestridd", "Bestriden"
+
+    arende = models.ForeignKey(Arende, on_delete=models.CASCADE, related_name="fakturarader")
+    avtalsrad = models.ForeignKey(
+        "avtal.Avtalsrad", on_delete=models.PROTECT, null=True, blank=True, related_name="fakturarader"
+    )
+    vardenhet = models.ForeignKey(Vardenhet, on_delete=models.PROTECT, null=True, related_name="fakturarader")
+    typ = models.CharField(max_length=6, choices=Typ.choices, default=Typ.VARD)
+    avser = models.CharField("avser", max_length=200)
+    datum = models.DateField()
+    belopp = models.DecimalField("belopp (kr)", max_digits=12, decimal_places=2)
+    avtalat_pris = models.DecimalField("avtalat pris (kr)", max_digits=12, decimal_places=2, null=True, blank=True)
+    ersattningsmodell = models.CharField("ersättningsmodell", max_length=100, blank=True)
+    avvikelse = models.DecimalField(
+        "avvikelse (kr)", max_digits=12, decimal_places=2, null=True, blank=True,
+        help_text="Belopp utöver det avtalade; 0 = enligt avtal; tomt = kan inte kontrolleras (resa, inget pris)",
+    )  # fmt: skip
+    avvikelse_text = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=14, choices=Beslut.choices, default=Beslut.ATT_ATTESTERA)
+    motivering = models.TextField(blank=True)
+    registrerad = models.DateTimeField(default=timezone.now)
+    registrerad_av = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    beslutad = models.DateTimeField(null=True, blank=True)
+    beslutad_av = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["arende", "datum", "id"]
+        indexes = [models.Index(fields=["datum", "arende"], name="fakturarad_manad")]
+        verbose_name = "fakturarad"
+        verbose_name_plural = "fakturarader"
+
+    def __str__(self) -> str:
+        return f"{self.arende_id}: {self.avser} {self.belopp}"
+
+    @property
+    def avviker(self) -> bool:
+        return bool(self.avvikelse) or bool(self.avvikelse_text)
+
+    @property
+    def ar_resa(self) -> bool:
+        return self.typ == self.Typ.RESA
+
+    @property
+    def att_attestera(self) -> bool:
+        return self.status == self.Beslut.ATT_ATTESTERA
+
+
+class Avvikelse(models.Model):
+    """A deviation in a case's care (issue #19 point 5): what happened, when, who reported it and what was done.
+    Both parties see and write them: the home region and the receiving unit."""
+
+    arende = models.ForeignKey(Arende, on_delete=models.CASCADE, related_name="avvikelser")
+    vad = models.TextField("vad hände")
+    nar = models.DateField("när")
+    atgard = models.TextField("åtgärd", blank=True)
+    rapporterad_av = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    uppdrag = models.CharField(max_length=200, blank=True)
+    skapad = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-nar", "-id"]
+        verbose_name = "avvikelse"
+        verbose_name_plural = "avvikelser"
+
+    def __str__(self) -> str:
+        return f"{self.arende_id}: {self.vad[:40]}"
+
+
 # Issue 17's models live in their own module (arenden/vantelista/models.py); imported here so Django finds them.
 from arenden.vantelista.models import (  # noqa: E402, F401
     ListStatus,

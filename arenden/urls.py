@@ -3,7 +3,7 @@
 from django.urls import path
 
 from arenden.vantelista import views as vantelista
-from arenden.views import arende, erbjudanden, lista, nytt
+from arenden.views import arende, avvikelser, erbjudanden, faktura, lista, nytt
 
 app_name = "arenden"
 urlpatterns = [
@@ -14,7 +14,11 @@ urlpatterns = [
     path("vantelista/arenden/", vantelista.skapa_arenden, name="vantelista_arenden"),
     path("vantelista/uppladdning/<uuid:token>/", vantelista.forhandsvisning, name="vantelista_forhandsvisning"),
     path("vantelista/uppladdning/<uuid:token>/bekrafta/", vantelista.bekrafta, name="vantelista_bekrafta"),
+    path("avrakning/", faktura.avrakning_sida, name="avrakning"),
     path("<str:case_id>/", arende.arende_visa, name="arende"),
+    path("<str:case_id>/faktura/", faktura.faktura_ny, name="faktura_ny"),
+    path("<str:case_id>/faktura/beslut/", faktura.faktura_beslut, name="faktura_beslut"),
+    path("<str:case_id>/avvikelser/", avvikelser.avvikelse_ny, name="avvikelse"),
     path("<str:case_id>/atgard/<slug:namn>/", arende.arende_atgard, name="atgard"),
     path("<str:case_id>/anteckningar/", arende.anteckning_ny, name="anteckning"),
     path("<str:case_id>/erbjudanden/nytt/", erbjudanden.erbjudande_nytt, name="erbjudande_nytt"),

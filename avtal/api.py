@@ -110,3 +110,38 @@ def volym_per_avtal(*, referenser) -> list:
         .annotate(totalt=F("forbrukat") + F("reserverat"))
         .order_by("-totalt", "agare", "avtal_id", "kva")
     )
+
+
+def fulla_rader():
+    """A values("pk") subquery of the capped lines with no volume left (reserved + used + reported ≥ cap)."""
+    from avtal.models import Avtalsrad
+
+    return Avtalsrad.objects.filter(takvolym__isnull=False).med_volym().filter(left=0).values("pk")
+
+
+def registrera_intressenter(funktion) -> None:
+    """`funktion(rad_id)` → region codes also told when the line passes a volume threshold (avtal.trosklar)."""
+    from avtal import trosklar
+
+    trosklar.registrera_intressenter(funktion)
+
+
+def regioner_som_far_nyttja(*, vardenhet, kva_kod: str, datum: date) -> set[str] | None:
+    """Regions that may use an agreement line for `kva_kod` covering `vardenhet`, valid on `datum`; None = every
+    region (an agreement anyone may use)."""
+    from avtal.models import Avtal
+
+    avtal = list(
+        Avtal.objects.omfattar(vardenhet)
+        .giltiga(datum)
+        .filter(rader__kva_id=kva_kod)
+        .prefetch_related("far_nyttjas_av")
+        .distinct()
+    )
+    if any(a.far_nyttjas_av_alla for a in avtal):
+        return None
+    koder: set[str] = set()
+    for a in avtal:
+        koder.add(a.avtalsagare_id)
+        koder |= {r.kod for r in a.far_nyttjas_av.all()}
+    return koder

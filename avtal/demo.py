@@ -258,9 +258,40 @@ def demo_csv(idag: date | None = None) -> bytes:
     return text.encode("utf-8")
 
 
+# Volume used outside the portal (issue #19): Region Uppsala's own patients on its agreement with Demo Ögonklinik
+# (cap 400), reported for the three months before the demo's month; 325 of 400 passes 80 % and sends that notice.
+RAPPORTERAD_VOLYM = [("RS 2025/1187", "01", "CJE", "01", 3, 120), ("RS 2025/1187", "01", "CJE", "01", 2, 110),
+                     ("RS 2025/1187", "01", "CJE", "01", 1, 95)]  # fmt: skip
+
+
+def _manad_bakat(idag: date, n: int) -> date:
+    index = idag.year * 12 + idag.month - 1 - n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def load_rapporterad_volym(idag: date | None = None) -> int:
+    from avtal.models import Avtalsrad
+    from avtal.services import volym_rapportera
+    from vardformedling.models import Region
+
+    idag = idag or timezone.localdate()
+    antal = 0
+    for avtal_id, agare, kva, region, bakat, n in RAPPORTERAD_VOLYM:
+        rad = Avtalsrad.objects.filter(avtal__avtal_id=avtal_id, avtal__avtalsagare_id=agare, kva_id=kva).first()
+        if rad is None:
+            continue
+        volym_rapportera(rad=rad, region=Region.objects.get(kod=region), manad=_manad_bakat(idag, bakat), antal=n,
+                         kommentar="Egna patienter via regionens kösamordning", uppdrag="Demodata")  # fmt: skip
+        antal += 1
+    return antal
+
+
 def load(stdout=None) -> None:
     innehall = demo_csv()
     u = importera_direkt(filnamn="avtal_demo.csv", innehall=innehall)
+    rapporter = load_rapporterad_volym()
+    if stdout is not None and rapporter:
+        stdout.write(f"Avtal: rapporterad volym utanför portalen för {rapporter} månader.")
     if stdout is not None:
         if u.status == Uppladdningsstatus.TILLAMPAD:
             stdout.write(f"Avtal: {u.antal_nya} nya, {u.antal_andrade} ändrade, {u.antal_oforandrade} oförändrade.")

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, Value, When
-from django.db.models.functions import Greatest
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce, Greatest
 
 from katalog.models import KvaGrupp, Vardenhet, Vardgivare
 from vardformedling.models import Region
@@ -67,14 +67,19 @@ class AvtalQuerySet(models.QuerySet):
 
 class AvtalsradQuerySet(models.QuerySet):
     def med_volym(self):
-        """Annotates `used` (consumed), `reserved` and `left` (None without a cap, never below 0) in the database."""
+        """Annotates `used` (consumed in the portal + reported from outside it), `used_portal`, `rapporterat`,
+        `reserved` and `left` (None without a cap, never below 0) in the database."""
         used = Count("reservationer", filter=Q(reservationer__status=Reservationsstatus.FORBRUKAD))
         reserved = Count("reservationer", filter=Q(reservationer__status=Reservationsstatus.RESERVERAD))
-        return self.annotate(used=used, reserved=reserved).annotate(
-            left=Case(
-                When(takvolym__isnull=True, then=Value(None)),
-                default=Greatest(F("takvolym") - F("used") - F("reserved"), Value(0)),
-                output_field=models.IntegerField(),
+        return (
+            self.annotate(used_portal=used, reserved=reserved, rapporterat=rapporterat_summa(OuterRef("pk")))
+            .annotate(used=F("used_portal") + F("rapporterat"))
+            .annotate(
+                left=Case(
+                    When(takvolym__isnull=True, then=Value(None)),
+                    default=Greatest(F("takvolym") - F("used") - F("reserved"), Value(0)),
+                    output_field=models.IntegerField(),
+                )
             )
         )
 
@@ -153,6 +158,14 @@ class Avtalsrad(models.Model):
     # Conditions for receiving patients belong to the care service (KATALOG_AVTAL.md: `villkor` is per line):
     # a cataract line may exclude anaesthesia while a lens-exchange line of the same agreement does not.
     villkor = models.TextField(blank=True)
+    # The cooperation checklist (issue #19 point 5), kept by the owning region and shown on the agreement, on offers
+    # and to the receiving unit.
+    vardsteg = models.TextField(
+        "vårdsteg som ingår", blank=True, help_text="T.ex. preoperativt besök, operation, återbesök, röntgen"
+    )
+    resultat_ges_av = models.CharField("vem ger patienten resultatet", max_length=200, blank=True)
+    avvikelser_rapporteras = models.TextField("hur avvikelser rapporteras", blank=True)
+    kontaktvagar = models.TextField("kontaktvägar", blank=True)
 
     objects = AvtalsradQuerySet.as_manager()
 
@@ -165,15 +178,21 @@ class Avtalsrad(models.Model):
     def __str__(self) -> str:
         return f"{self.avtal} – {self.kva_id}"
 
+    @property
+    def har_samverkan(self) -> bool:
+        return any((self.vardsteg, self.resultat_ges_av, self.avvikelser_rapporteras, self.kontaktvagar))
+
     def _volym(self) -> dict:
-        """Consumed and reserved units: from `med_volym()` annotations when present, else one query."""
+        """Used (consumed in the portal + reported from outside it) and reserved units: from `med_volym()`
+        annotations when present, else two queries."""
         if hasattr(self, "used") and hasattr(self, "reserved"):
             return {"used": self.used, "reserved": self.reserved}
         counts = dict(
             self.reservationer.filter(status__in=AKTIVA_STATUSAR).values_list("status").annotate(n=Count("id"))
         )
+        rapporterat = self.rapporterad_volym.aggregate(s=Sum("antal"))["s"] or 0
         return {
-            "used": counts.get(Reservationsstatus.FORBRUKAD, 0),
+            "used": counts.get(Reservationsstatus.FORBRUKAD, 0) + rapporterat,
             "reserved": counts.get(Reservationsstatus.RESERVERAD, 0),
         }
 
@@ -255,6 +274,60 @@ class Volymreservation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.referens} på {self.rad} ({self.status})"
+
+
+def rapporterat_summa(rad):
+    """The volume reported from outside the portal on the line `rad` (an id or an OuterRef), 0 when none."""
+    summa = RapporteradVolym.objects.filter(rad_id=rad).order_by().values("rad_id").annotate(s=Sum("antal")).values("s")
+    return Coalesce(Subquery(summa, output_field=models.IntegerField()), Value(0))
+
+
+class RapporteradVolym(models.Model):
+    """Volume used outside the portal on an agreement line: patients of one region in one month, as reported by the
+    owning region or the provider's receiving unit. One figure per (line, region, month); a new report of the same
+    month and region replaces it. Counts as used volume (`med_volym`, `volym_reservera`)."""
+
+    rad = models.ForeignKey(Avtalsrad, on_delete=models.PROTECT, related_name="rapporterad_volym")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name="patienternas region")
+    manad = models.DateField("månad", help_text="Första dagen i månaden")
+    antal = models.PositiveIntegerField()
+    kommentar = models.CharField(max_length=500, blank=True)
+    rapporterad_av = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uppdrag = models.CharField("rapporterat i uppdrag", max_length=200, blank=True)
+    via = models.CharField(max_length=12, default="formular", help_text="formular, fil eller api")
+    andrad = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["rad", "manad", "region"]
+        constraints = [
+            models.UniqueConstraint(fields=["rad", "region", "manad"], name="uniq_rapporterad_volym_per_manad"),
+            models.CheckConstraint(condition=Q(manad__day=1), name="rapporterad_volym_manad_forsta_dagen"),
+        ]
+        verbose_name = "rapporterad volym"
+        verbose_name_plural = "rapporterade volymer"
+
+    def __str__(self) -> str:
+        return f"{self.rad}: {self.antal} ({self.region_id}, {self.manad:%Y-%m})"
+
+
+class Troskelpassering(models.Model):
+    """A line passed 80, 95 or 100 % of its cap: written once per (line, threshold), so each notice goes out once."""
+
+    rad = models.ForeignKey(Avtalsrad, on_delete=models.CASCADE, related_name="troskelpasseringar")
+    grans = models.PositiveSmallIntegerField("gräns (%)")
+    passerad = models.DateTimeField(auto_now_add=True)
+    regioner = models.JSONField("underrättade regioner", default=list)
+
+    class Meta:
+        ordering = ["rad", "grans"]
+        constraints = [models.UniqueConstraint(fields=["rad", "grans"], name="uniq_troskel_per_rad")]
+        verbose_name = "tröskelpassering"
+        verbose_name_plural = "tröskelpasseringar"
+
+    def __str__(self) -> str:
+        return f"{self.rad} {self.grans} %"
 
 
 # --- Upload record ------------------------------------------------------------------------------------------

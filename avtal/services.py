@@ -4,7 +4,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from avtal.models import AKTIVA_STATUSAR, Avtalsrad, Reservationsstatus, Volymreservation
+from avtal import trosklar
+from avtal.models import (
+    AKTIVA_STATUSAR,
+    Avtalsrad,
+    RapporteradVolym,
+    Reservationsstatus,
+    Volymreservation,
+    rapporterat_summa,
+)
 from vardformedling.models import Region
 
 TAKVOLYM_NADD = "Takvolymen är nådd för avtal {avtal} ({agare}), KVÅ-grupp {kva}: {tak} av {tak} är använda."
@@ -27,6 +35,10 @@ def volym_reservera(*, rad: Avtalsrad, referens: str, region: Region, anvandare=
         return befintlig
     if rad.takvolym is not None:
         aktiva = Volymreservation.objects.filter(rad=rad, status__in=AKTIVA_STATUSAR).count()
+        # Volume reported from outside the portal is written under the same row lock (volym_rapportera).
+        aktiva += (
+            Avtalsrad.objects.filter(pk=rad.pk).annotate(r=rapporterat_summa(rad.pk)).values_list("r", flat=True)[0]
+        )
         if aktiva >= rad.takvolym:
             raise ValidationError(
                 TAKVOLYM_NADD.format(
@@ -34,9 +46,11 @@ def volym_reservera(*, rad: Avtalsrad, referens: str, region: Region, anvandare=
                 ),
                 code="takvolym_nadd",
             )
-    return Volymreservation.objects.create(
+    reservation = Volymreservation.objects.create(
         rad=rad, referens=referens, region=region, status=Reservationsstatus.RESERVERAD, av=anvandare
     )
+    trosklar.kontrollera(rad.pk)
+    return reservation
 
 
 @transaction.atomic
@@ -67,3 +81,30 @@ def volym_forbruka(*, referens: str, anvandare=None) -> Volymreservation:
             res.av = anvandare
         res.save(update_fields=["status", "av", "andrad"])
     return res
+
+
+@transaction.atomic
+def volym_rapportera(
+    *,
+    rad: Avtalsrad,
+    region: Region,
+    manad,
+    antal: int,
+    kommentar: str = "",
+    anvandare=None,
+    uppdrag: str = "",
+    via: str = "formular",
+) -> tuple[RapporteradVolym, bool]:
+    """Record volume used outside the portal on `rad` for `region` in the month of `manad` (replacing that month's
+    earlier figure); returns (row, created). The line row is locked as in `volym_reservera`, so a report and a
+    reservation never both take the last unit unseen. A report is never refused for a full line: it states what
+    happened outside the portal; the line then shows 0 left and refuses reservations."""
+    rad = Avtalsrad.objects.select_for_update().get(pk=rad.pk)
+    rapport, skapad = RapporteradVolym.objects.update_or_create(
+        rad=rad,
+        region=region,
+        manad=manad.replace(day=1),
+        defaults={"antal": antal, "kommentar": kommentar, "rapporterad_av": anvandare, "uppdrag": uppdrag, "via": via},
+    )
+    trosklar.kontrollera(rad.pk)
+    return rapport, skapad

@@ -95,11 +95,22 @@ def detalj(request: HttpRequest, avtal_id: str) -> HttpResponse:
     avtal = _get_avtal_for_user(request, avtal_id)
     if len(avtal) > 1:
         return render(request, "avtal/valj_agare.html", {"avtal": avtal, "avtal_id": avtal_id})
-    a = Avtal.objects.prefetch_related(
-        "vardenheter__region",
-        "far_nyttjas_av",
-        Prefetch("rader", queryset=Avtalsrad.objects.select_related("kva").med_volym()),
-    ).get(pk=avtal[0].pk)
+    return render(request, "avtal/detalj.html", detalj_context(request, avtal[0].pk))
+
+
+def detalj_context(request: HttpRequest, pk: int, *, form=None, samverkan_form=None) -> dict:
+    """Everything the agreement page shows; the volume report view re-renders its part with the same context."""
+    from avtal.volym import RapportForm, far_rapportera, fordelning
+
+    a = (
+        Avtal.objects.select_related("avtalsagare", "vardgivare")
+        .prefetch_related(
+            "vardenheter__region",
+            "far_nyttjas_av",
+            Prefetch("rader", queryset=Avtalsrad.objects.select_related("kva").med_volym()),
+        )
+        .get(pk=pk)
+    )
     idag = timezone.localdate()
     status_text, status_niva = status_for(a, idag)
     varningar = []
@@ -124,18 +135,28 @@ def detalj(request: HttpRequest, avtal_id: str) -> HttpResponse:
             or region_kod in {r.kod for r in a.far_nyttjas_av.all()}
         )
     )
-    return render(
-        request,
-        "avtal/detalj.html",
-        {
-            "a": a,
-            "rader": rader,
-            "enheter": enheter,
-            "alla_enheter": alla_enheter,
-            "status_text": status_text,
-            "status_niva": status_niva,
-            "varningar": varningar,
-            "far_nyttja": far_nyttja,
-            "min_region": region_kod,
-        },
-    )
+    uppdrag = getattr(request, "uppdrag", None)
+    kan_rapportera = request.user.has_perm("avtal.rapportera_volym") and far_rapportera(uppdrag, a)
+    if kan_rapportera and form is None:
+        initial = {"manad": fmt.datum(idag)[:7], "region": region_kod}
+        form = RapportForm(avtal=a, initial=initial)
+    if request.user.has_perm("avtal.samverkan") and uppdrag and uppdrag.region_id == a.avtalsagare_id:
+        from avtal.views_samverkan import SamverkanForm
+
+        for r in rader:
+            bunden = samverkan_form is not None and samverkan_form.instance.pk == r.pk
+            r.samverkan_form = samverkan_form if bunden else SamverkanForm(instance=r, prefix=f"samverkan-{r.pk}")
+    return {
+        "a": a,
+        "rader": rader,
+        "enheter": enheter,
+        "alla_enheter": alla_enheter,
+        "status_text": status_text,
+        "status_niva": status_niva,
+        "varningar": varningar,
+        "far_nyttja": far_nyttja,
+        "min_region": region_kod,
+        "fordelning": fordelning(rader),
+        "kan_rapportera": kan_rapportera,
+        "rapport_form": form if kan_rapportera else None,
+    }

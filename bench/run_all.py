@@ -31,7 +31,7 @@ sys.path.insert(0, str(HERE))
 
 import _common  # noqa: E402  (sets the environment before Django loads)
 
-SIDOR = ["search", "lagesbild_table", "lagesbild_unit", "worklist", "case_page", "uppfoljning"]
+SIDOR = ["search", "lagesbild_table", "lagesbild_unit", "worklist", "case_page", "uppfoljning", "kapacitet"]
 
 
 def _bench_modul(namn: str):

@@ -140,3 +140,10 @@ def kapacitet_for_enhet(enhet: Vardenhet, *, antal: int = 10) -> list[Kapacitets
     """Active capacity announcements of a unit, newest first."""
     qs = Kapacitetsannons.objects.aktiva().filter(vardenhet=enhet)
     return list(qs.select_related("kva", "region", "vardenhet")[:antal])
+
+
+def registrera_matchare(funktion) -> None:
+    """`funktion(annons)` → {region: open cases that fit}; called when capacity is published (katalog.matchning)."""
+    from katalog import matchning
+
+    matchning.registrera_matchare(funktion)

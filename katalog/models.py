@@ -179,6 +179,9 @@ class Kapacitetsannons(models.Model):
     vardenhet = models.ForeignKey(Vardenhet, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     aterkallad = models.BooleanField("återkallad", default=False)
     aterkallad_tid = models.DateTimeField(null=True, blank=True)
+    matchande_arenden = models.PositiveIntegerField(
+        "öppna ärenden som passar", null=True, blank=True, help_text="Räknat när annonsen publicerades"
+    )
 
     objects = KapacitetsannonsQuerySet.as_manager()
 

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from katalog import matchning
 from katalog.models import Kapacitetsannons
 
 FEL_INTE_FORFATTARE = "Bara den som skrev annonsen kan återkalla den."
@@ -15,7 +16,10 @@ def kapacitetsannons_skapa(*, user, uppdrag, data: dict) -> Kapacitetsannons:
     """Publishes an announcement in the author's name and commission: its unit, and the unit's region if any."""
     vardenhet = uppdrag.vardenhet if uppdrag else None
     region_id = vardenhet.region_id if vardenhet else (uppdrag.region_id if uppdrag else None)
-    return Kapacitetsannons.objects.create(skapad_av=user, region_id=region_id, vardenhet=vardenhet, **data)
+    annons = Kapacitetsannons.objects.create(skapad_av=user, region_id=region_id, vardenhet=vardenhet, **data)
+    if annons.typ == Kapacitetsannons.Typ.ERBJUDER:
+        matchning.meddela(annons)
+    return annons
 
 
 @transaction.atomic

@@ -104,6 +104,7 @@ class Traff:
     vardgaranti: date | None = None  # the patient's guarantee date it was judged against
     klarar_vardgaranti: bool | None = None  # None: no guarantee date or no waiting figure to judge by
     vardutbud: katalog_api.Vardutbud | None = None  # with unit, provider, region; set by `hydrera`
+    egen_region: str | None = None  # the patient's region: its own agreements come first when otherwise equal
 
     @property
     def namn(self) -> str:
@@ -161,12 +162,21 @@ def har_volym(rad) -> bool:
     return rad.kvar is None or rad.kvar > 0
 
 
-def basta_rad(rader: Iterable):
-    """The usable line with volume left and the lowest price (unpriced lines last)."""
+def basta_rad(rader: Iterable, egen_region: str | None = None):
+    """The usable line with volume left and the lowest price (unpriced lines last); at the same price the patient's
+    own region's agreement (a region lists its own agreements before other regions')."""
     med_volym = [r for r in rader if har_volym(r)]
     if not med_volym:
         return None
-    return min(med_volym, key=lambda r: (r.pris_kr is None, r.pris_kr or 0, r.rad_id))
+    return min(
+        med_volym,
+        key=lambda r: (r.pris_kr is None, r.pris_kr or 0, r.avtalsagare_kod != egen_region, r.rad_id),
+    )
+
+
+def eget_avtal(t) -> bool:
+    """The unit's best line is an agreement of the patient's own region."""
+    return bool(t.basta_rad and t.egen_region and t.basta_rad.avtalsagare_kod == t.egen_region)
 
 
 def _median(vantetid) -> int | None:
@@ -262,7 +272,8 @@ def rangordna(
         enhet_id = t.kandidat.vardenhet_id
         t.vantetid = vantetider.get(enhet_id)
         t.rader = list(rader.get(enhet_id, []))
-        t.basta_rad = basta_rad(t.rader)
+        t.egen_region = p.patientregion
+        t.basta_rad = basta_rad(t.rader, p.patientregion)
         orsak = _uteslut_efter(p, t)
         if orsak:
             uteslutna[orsak] += 1
@@ -291,6 +302,7 @@ def rangordna(
         key=lambda t: (
             t.klarar_vardgaranti is False,
             -t.poang,
+            not eget_avtal(t),  # otherwise equal: the patient's own region's agreements first (issue #19 point 6)
             t.avstand_km is None,
             t.avstand_km or 0,
             t.kandidat.namn,
@@ -317,7 +329,10 @@ def _delar(t: Traff) -> list[Delpoang]:
         f"{fmt.kr(round(pris))} (billigast {fmt.kr(round(billigast))}, dyrast {fmt.kr(round(dyrast))})"
         if pris is not None
         else "inget pris på användbart avtal – ger 0 poäng",
-        "användbart avtal med volym kvar"
+        (
+            "användbart avtal med volym kvar"
+            + (" – patientens egen regions avtal, visas först vid lika poäng" if eget_avtal(t) else "")
+        )
         if t.basta_rad
         else ("takvolym nådd" if t.rader else "inget användbart avtal"),
         f"tar emot ASA 1–{k.max_asa}, {'narkos' if k.narkos else 'ej narkos'}",

@@ -20,14 +20,16 @@ from django.db.models import (
     Aggregate,
     Count,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
+    OuterRef,
     Q,
     Sum,
 )
 from django.db.models.functions import TruncDate, TruncMonth
 
-from arenden.api import ArendeHandelse, Avslutsorsak, Erbjudande, Kalla, Status
+from arenden.api import ArendeHandelse, Avslutsorsak, Erbjudande, Fakturarad, Kalla, Status
 
 KALLOR = list(Kalla.values)
 
@@ -97,6 +99,10 @@ def manadsrader(qs) -> list[dict]:
             faktura_summa=Sum("faktura_belopp"),
             med_resa=Count("id", filter=Q(resekostnad__isnull=False)),
             rese_summa=Sum("resekostnad"),
+            # Cases with an invoice line off the agreed price (issue #19 point 4).
+            avvikande=Count(
+                "id", filter=Q(Exists(Fakturarad.objects.filter(arende=OuterRef("pk")).exclude(avvikelse_text="")))
+            ),
         )
         .order_by()
     )
@@ -119,6 +125,7 @@ NYCKELTAL = [
     "faktura_summa",
     "med_resa",
     "rese_summa",
+    "avvikande",
 ]
 
 

@@ -144,6 +144,12 @@ def _kostnad(k: dict, u: bool) -> Tabell:
         [
             [text("Fakturerat belopp"), antal(k["fakturerade"], u), kr(k["faktura_summa"] or 0, k["fakturerade"], u)],
             [text("Reseersättning (sjukresor)"), antal(k["med_resa"], u), kr(k["rese_summa"] or 0, k["med_resa"], u)],
+            [
+                text("Vårdkostnad per patient (medel)"),
+                antal(k["fakturerade"], u),
+                kr(k["faktura_summa"] / k["fakturerade"] if k["fakturerade"] else None, k["fakturerade"], u),
+            ],
+            [text("Ärenden med fakturarad som avviker från avtalat pris"), antal(k["avvikande"], u), text("")],
         ],
         undertryckt=u,
     )

@@ -80,6 +80,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     hsa_id = models.CharField("HSA-id", max_length=64, unique=True)
     namn = models.CharField(max_length=200)
+    epost = models.EmailField("e-post", blank=True, help_text="Dit notiser skickas (takvolym, kapacitet).")
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     skapad = models.DateTimeField(auto_now_add=True)
@@ -152,3 +153,57 @@ class Enhetsnyckel(models.Model):
 
     def __str__(self) -> str:
         return self.hsa_id
+
+
+class NotisQuerySet(models.QuerySet):
+    def till(self, user, uppdrag):
+        """The notices for the user in the active commission: those to the commission's region (to its unit, when
+        a receiving unit's notice names one) and those to the user by name."""
+        if uppdrag is None:
+            return self.filter(anvandare=user)
+        q = models.Q(anvandare=user)
+        if uppdrag.region_id:
+            q |= models.Q(anvandare__isnull=True, region_id=uppdrag.region_id)
+        return self.filter(q)
+
+
+class Notis(models.Model):
+    """A notice in the portal's header list (and by e-mail): to every commission of a region, or to one user.
+    Read per user (`NotisLast`). Apps write them through `vardformedling.notiser.skicka`."""
+
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, null=True, blank=True, related_name="notiser")
+    anvandare = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True, related_name="notiser")
+    typ = models.CharField(max_length=30, help_text="Vad notisen gäller, t.ex. takvolym eller kapacitet")
+    rubrik = models.CharField(max_length=200)
+    text = models.TextField(blank=True)
+    lank = models.CharField("länk", max_length=300, blank=True)
+    skapad = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = NotisQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-skapad", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(region__isnull=False) | models.Q(anvandare__isnull=False), name="notis_har_mottagare"
+            )
+        ]
+        verbose_name = "notis"
+        verbose_name_plural = "notiser"
+
+    def __str__(self) -> str:
+        return self.rubrik
+
+
+class NotisLast(models.Model):
+    """A user has read a notice."""
+
+    notis = models.ForeignKey(Notis, on_delete=models.CASCADE, related_name="lasningar")
+    anvandare = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    last = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["notis", "anvandare"], name="uniq_notis_last")]
+
+    def __str__(self) -> str:
+        return f"{self.notis_id} läst av {self.anvandare_id}"

@@ -12,6 +12,7 @@ V, K, A, M = Roll.VARDLOTS, Roll.KOORDINATOR, Roll.ADMINISTRATOR, Roll.MOTTAGARE
 
 # action: (Swedish description, roles that may do it)
 MATRIX: dict[str, tuple[str, frozenset[str]]] = {
+    "notiser.visa": ("Se notiser och markera dem lästa", frozenset({V, K, A, M})),
     "katalog.sok": ("Hitta vårdgivare, se vårdenheter", frozenset({V, K, A})),
     "katalog.kapacitet": ("Se och publicera kapacitetsannonser", frozenset({V, K, A, M})),
     "katalog.importera": ("Ladda upp katalogutdrag", frozenset({A})),
@@ -19,11 +20,16 @@ MATRIX: dict[str, tuple[str, frozenset[str]]] = {
     "lagesbild.importer": ("Se och starta registerimporter", frozenset({A})),
     "avtal.visa": ("Se avtal och volymer", frozenset({V, K, A, M})),
     "avtal.ladda_upp": ("Ladda upp avtalsfiler", frozenset({A})),
+    "avtal.samverkan": ("Ändra samverkansvillkor på egna avtal", frozenset({K})),
+    "avtal.rapportera_volym": ("Rapportera volym utanför portalen (avtalsägare / mottagande enhet)", frozenset({K, M})),
     "arenden.visa": ("Se ärenden (egen region / egen enhet)", frozenset({V, K, M})),
     "arenden.registrera": ("Registrera och driva ärenden", frozenset({V, K})),
     "arenden.tilldela": ("Tilldela ärenden till handläggare", frozenset({K})),
     "arenden.vantelista": ("Läsa in väntelistor och förmedla proaktivt", frozenset({K})),
     "arenden.mottagning": ("Bekräfta remiss och rapportera utförd vård", frozenset({M})),
+    "arenden.fakturera": ("Registrera fakturarader på ärenden (mottagande enhet)", frozenset({M})),
+    "arenden.attestera": ("Godkänna eller bestrida fakturarader (hemregionen)", frozenset({K})),
+    "arenden.avrakning": ("Se avräkning per månad", frozenset({K, M})),
     "arenden.loggkontroll": ("Granska åtkomstloggen (loggkontroll)", frozenset({K})),
     "uppfoljning.visa": ("Se uppföljningsstatistik", frozenset({K, A})),
 }

@@ -251,6 +251,22 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # (upload page) or --tillat-inaktivering (import_katalog): a partial extract must not switch off the country.
 KATALOG_MAX_INAKTIVERING_ANDEL = float(os.environ.get("KATALOG_MAX_INAKTIVERING_ANDEL", "0.10"))
 
+# E-mail (notices: volume thresholds, capacity announcements; vardformedling/notiser.py). The console backend under
+# DEBUG (`make run` prints each mail); SMTP otherwise: EMAIL_HOST, EMAIL_PORT (587), EMAIL_HOST_USER,
+# EMAIL_HOST_PASSWORD, EMAIL_USE_TLS (1), DEFAULT_FROM_EMAIL. PORTAL_URL prefixes the links in the mails.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 587))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "1") == "1"
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "vardformedling@example.se")
+PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:8000")
+
 # Celery and cache: Redis when REDIS_URL is given, else eager tasks and local memory.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_TIMEZONE = TIME_ZONE

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.urls import include, path
 
-from vardformedling import views
+from vardformedling import notisvyer, views
 
 handler403 = "vardformedling.views.error_403"
 handler404 = "vardformedling.views.error_404"
@@ -17,6 +17,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("hjalp/", views.hjalp_view, name="hjalp"),
     path("favicon.ico", views.favicon, name="favicon"),
+    path("notiser/", notisvyer.lista, name="notiser"),
+    path("notiser/last/", notisvyer.markera_last, name="notiser_last"),
     # Hitta vårdgivare (sok) and the catalogue share /katalog/ and the namespace "katalog" (katalog:sok,
     # katalog:enhet, katalog:kapacitet …): joined here, by module name, so neither app imports the other.
     path("katalog/", include(([path("", include("sok.urls")), path("", include("katalog.urls"))], "katalog"))),

@@ -13,6 +13,7 @@ from arenden.services.erbjudanden import (
     erbjudande_besvara,
     erbjudande_lamna,
 )
+from arenden.services.fakturering import fakturarad_besluta, fakturarad_registrera
 from arenden.services.formedling import (
     DOKUMENT,
     arende_aterremittera,
@@ -53,6 +54,8 @@ __all__ = [
     "erbjudande_aterkalla",
     "erbjudande_besvara",
     "erbjudande_lamna",
+    "fakturarad_besluta",
+    "fakturarad_registrera",
     "handlaggare_kandidater",
     "oppet_dubblett",
     "registreringsregion",

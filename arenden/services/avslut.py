@@ -39,8 +39,8 @@ def uppfoljning_registrera(
     with transaction.atomic():
         arende = las_arende(arende, version)
         kontrollera_status(arende, UPPFOLJNING_I, "registrera uppföljning")
-        if faktura_belopp is None:
-            faktura_belopp = avtalspris(arende)
+        if faktura_belopp is None:  # the receiving unit's invoice lines when there are any, else the agreed price
+            faktura_belopp = arende.faktura_belopp if arende.fakturarader.exists() else avtalspris(arende)
         for falt, belopp in (("faktura_belopp", faktura_belopp), ("resekostnad", resekostnad)):
             if belopp is not None and belopp < 0:
                 raise ValidationError({falt: BELOPP_FEL})

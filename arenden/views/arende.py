@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 from arenden import atgarder, services
 from arenden import forms as f
 from arenden.access import _get_arende_for_user, ar_mottagare, logga
+from arenden.kapacitet import fulla_erbjudanden
 from arenden.models import STEG_NAMN, Erbjudande, Status
 from arenden.services import identitet
 from vardformedling.anrop import BehorigRequest
@@ -36,8 +37,22 @@ def sok_url(arende) -> str:
     return f"{reverse('katalog:sok')}?{urlencode(params)}"
 
 
-def _context(request, arende, *, handling="visa ärende", bunden=None, meddelande=None, niva="ok", anteckning_form=None):
+def _context(
+    request,
+    arende,
+    *,
+    handling="visa ärende",
+    bunden=None,
+    meddelande=None,
+    niva="ok",
+    anteckning_form=None,
+    faktura_form=None,
+    avvikelse_form=None,
+):
     """`bunden`: (action name, bound form, offer id or None) – the submitted form to show again with its errors."""
+    from arenden.views.avvikelser import avvikelse_context  # these views render through this page
+    from arenden.views.faktura import faktura_context
+
     mojliga = atgarder.mojliga(arende, request.user)
 
     def formular(atgard, erbjudande_id=None):
@@ -54,8 +69,10 @@ def _context(request, arende, *, handling="visa ärende", bunden=None, meddeland
         erbjudanden = erbjudanden.for_mottagande_enhet(request.uppdrag.vardenhet_id)
         handelser = handelser.for_mottagande_enhet()
     erbjudanden = list(erbjudanden)
+    fulla = fulla_erbjudanden(erbjudanden)
     for e in erbjudanden:
         e.atgarder = [(a, formular(a, e.pk)) for a in mojliga if a.galler(arende, e)]
+        e.rad_full = e.pk in fulla
     return {
         "arende": arende,
         # The patient's identity if this commission may see it (decrypted in this request, logged), or why not.
@@ -75,6 +92,8 @@ def _context(request, arende, *, handling="visa ärende", bunden=None, meddeland
         "meddelande": meddelande,
         "meddelande_niva": niva,
         "kan_erbjuda": arende.status == Status.HITTA_VARDGIVARE and request.user.has_perm("arenden.registrera"),
+        **faktura_context(request, arende, faktura_form),
+        **avvikelse_context(request, arende, avvikelse_form),
     }
 
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_safe
 
 from arenden import case_id as case_ids
 from arenden.access import ar_mottagare, handling_text, logga
+from arenden.kapacitet import arenden_med_oppet_erbjudande_pa_full_rad
 from arenden.models import STEG_FOR_STATUS, STEG_NAMN, Arende, Atkomstlogg, Status, kvar_text
 from arenden.services import handlaggare_kandidater, identitet
 from arenden.views.lista_html import options, rader_html
@@ -141,9 +142,11 @@ def arende_lista(request: BehorigRequest) -> HttpResponse:
     logga(request, rader, "arbetslista")
     visningar = identitet.visa(request, rader, "arbetslista")
     idag = timezone.localdate()
+    fulla = arenden_med_oppet_erbjudande_pa_full_rad(a.pk for a in rader) if rader else set()
     for a in rader:
         a.kvar = (a.vardgaranti_datum - idag).days
         a.visning = visningar[a.pk]
+        a.rad_full = a.pk in fulla
     params = request.GET.copy()
     params.pop("sida", None)
     mottagare = ar_mottagare(request)

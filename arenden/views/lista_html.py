@@ -42,6 +42,8 @@ def rader_html(rader, *, mottagare: bool, snart: int) -> SafeString:
                 badge = ' <span class="badge badge--err">Passerad</span>'
             elif a.kvar <= snart:
                 badge = f' <span class="badge badge--warn">{kvar_text(a.kvar).capitalize()}</span>'
+        if getattr(a, "rad_full", False):
+            badge += ' <span class="badge badge--err">Erbjudande på full avtalsrad</span>'
         if mottagare:
             sista = fmt.datum(a.planerat_datum) or "–"
         else:

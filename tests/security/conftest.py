@@ -53,6 +53,7 @@ class World:
     upload_other: AvtalsUppladdning  # uploaded by another administrator, waiting for confirmation
     katalog_upload_other: KatalogImport  # a catalogue file by another administrator, waiting for confirmation
     avtal_other: Avtal  # owned by region 06, id with "/" and a space
+    avtal: Avtal  # owned by region 20, covering unit A
     unit: object  # unit A
     rapport: str  # region 20's monthly report file name
     rapport_other: str  # region 06's
@@ -203,6 +204,7 @@ def _build_world() -> World:
         upload_other=upload,
         katalog_upload_other=katalog_upload,
         avtal_other=avtal_other,
+        avtal=avtal,
         unit=unit_a,
         rapport="uppfoljning_20_2026-01.csv",
         rapport_other="uppfoljning_06_2026-01.csv",

@@ -99,6 +99,12 @@ ROUTES: dict[str, Route] = {
     "avtal:uppladdning_bekrafta": Route(frozenset({A}), post=302, objects="upload"),
     "avtal:uppladdning_avbryt": Route(frozenset({A}), post=302, objects="upload"),
     "avtal:detalj": Route(ALL, get=200, objects="avtal"),
+    "avtal:volym_rapportera": Route(frozenset({K, M}), post=422, objects="avtal_eget"),
+    "avtal:samverkan": Route(frozenset({K}), post=422, objects="avtalsrad_egen"),
+    "avtal:volym_uppladdning": Route(frozenset({K, M}), get=200, post=422),
+    "avtal:volym_uppladdning_bekrafta": Route(frozenset({K, M}), post=422),
+    "notiser": Route(ALL, get=200),
+    "notiser_last": Route(ALL, post=302),
     "arenden:lista": Route(CASE_ROLES, get=200, patient="read", query="?flik=region"),
     "arenden:nytt": Route(LOTSAR, get=200, post=422),
     "arenden:logg": Route(frozenset({K}), get=200),
@@ -122,6 +128,11 @@ ROUTES: dict[str, Route] = {
     "arenden:vantelista_bekrafta": Route(frozenset({K}), post=302, kwargs={"token": INGEN_TOKEN}),
     "katalog:fordelning": Route(LOTSAR, get=200),
     "katalog:fordelning_skicka": Route(LOTSAR, post=422),
+    "arenden:faktura_ny": Route(frozenset({M}), post=422, objects="case", patient="pnr"),
+    "arenden:faktura_beslut": Route(frozenset({K}), post=422, objects="case", patient="pnr"),
+    # Case IDs and amounts only (no name, no personnummer): no access-log row, like the aggregated follow-up.
+    "arenden:avvikelse": Route(CASE_ROLES, post=422, objects="case", patient="pnr"),
+    "arenden:avrakning": Route(frozenset({K, M}), get=200),
     "uppfoljning:sida": Route(frozenset({K, A}), get=200),
     "uppfoljning:rapport": Route(frozenset({K, A}), get=200, objects="rapport"),
 }
@@ -179,6 +190,10 @@ def _objects(kind: str, world, role: str) -> list[Obj]:
         ]
     if kind == "avtal":  # everyone who may see agreements sees every agreement
         return [Obj("region 06:s avtal", {"avtal_id": world.avtal_other.avtal_id}, ALL)]
+    if kind == "avtal_eget":  # region 20's agreement, which covers unit A: its coordinator and unit A report volume
+        return [Obj("region 20:s avtal", {"pk": world.avtal.pk}, frozenset({K, M}))]
+    if kind == "avtalsrad_egen":  # a line of region 20's agreement: its coordinator keeps the cooperation terms
+        return [Obj("region 20:s avtalsrad", {"pk": world.avtal.rader.first().pk}, frozenset({K}))]
     if kind == "unit":
         return [Obj("enhet A", {"hsa_id": world.unit.hsa_id}, ALL)]
     if kind == "task":

@@ -35,6 +35,9 @@ def test_the_invoiced_sum_of_fewer_than_five_cases_is_not_exported(kanda, client
     assert [list(r) for r in ws.iter_rows(min_row=2, values_only=True)] == [
         ["Fakturerat belopp", UNDERTRYCKT, FOR_FA],
         ["Reseersättning (sjukresor)", UNDERTRYCKT, FOR_FA],
+        # Issue #19: the mean over fewer than five cases is one case's invoice – hidden like the sum.
+        ["Vårdkostnad per patient (medel)", UNDERTRYCKT, FOR_FA],
+        ["Ärenden med fakturarad som avviker från avtalat pris", 0, None],
     ]
     # Per provider too: 4 invoices → the sum is hidden.
     (rad,) = _csv(c.get(URL, {"export": "vardgivare", "format": "csv"}))[1:]

@@ -34,6 +34,7 @@ GEMENSAMMA = [
     "/avtal/",
     "/avtal/?format=csv",
     "/avtal/?format=xlsx",
+    "/notiser/",
 ]
 SIDOR = {
     VERA: [*GEMENSAMMA, "/arenden/", "/arenden/?flik=region&status=alla", "/arenden/nytt/", "/arenden/?export=csv"],
@@ -48,7 +49,13 @@ SIDOR = {
         *(f"/uppfoljning/?period=365&export={t}&format={f}" for t in TABELLER for f in ("csv", "xlsx")),
     ],
     ADAM: ["/", "/avtal/uppladdning/", "/lagesbild/importer/", "/katalog/import/", "/uppfoljning/?period=365"],
-    MONA: ["/", "/arenden/"],
+    MONA: [
+        "/",
+        "/arenden/",
+        "/arenden/avrakning/",
+        "/arenden/avrakning/?format=csv",
+        "/arenden/avrakning/?format=xlsx",
+    ],
     VILLE: ["/", "/arenden/?flik=region&status=alla"],
 }
 

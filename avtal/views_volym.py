@@ -1,0 +1,118 @@
+"""Reporting volume used outside the portal: the form on the agreement page (HTMX) and the file upload.
+
+The form answers its part of the agreement page: 422 with the messages beside the fields, or the updated figures.
+The upload checks the whole file first (422 with every error, nothing written), shows a preview and writes on
+confirm; the checked file waits in the cache under a token for an hour."""
+
+import secrets
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from avtal.models import Avtal
+from avtal.services import volym_rapportera
+from avtal.views import detalj_context
+from avtal.volym import FILKOLUMNER, RapportForm, VolymImportor, far_rapportera
+from vardformedling import format as fmt
+from vardformedling.decorators import require_perm
+from vardformedling.htmx import render_page_or_fragment
+from vardformedling.importering import FilAvvisad, forhandsvisning
+from vardformedling.importering.vakt import kontrollera_storlek
+
+FIL_SAKNAS = "Välj en CSV- eller XLSX-fil att ladda upp."
+FIL_BORTA = "Den kontrollerade filen finns inte längre (den sparas en timme). Ladda upp den igen."
+TOKEN_TID = 3600
+
+
+def _uppdragsnamn(request) -> str:
+    u = getattr(request, "uppdrag", None)
+    return (u.namn or u.get_roll_display()) if u else ""
+
+
+@require_POST
+@require_perm("avtal.rapportera_volym")
+def rapportera(request: HttpRequest, pk: int) -> HttpResponse:
+    avtal = get_object_or_404(Avtal, pk=pk)
+    if not far_rapportera(getattr(request, "uppdrag", None), avtal):
+        raise PermissionDenied
+    form = RapportForm(request.POST, avtal=avtal)
+    status = 422
+    if form.is_valid():
+        d = form.cleaned_data
+        _rapport, skapad = volym_rapportera(
+            rad=d["rad"], region=d["region"], manad=d["manad"], antal=d["antal"], kommentar=d["kommentar"],
+            anvandare=request.user, uppdrag=_uppdragsnamn(request),
+        )  # fmt: skip
+        kvitto = (
+            f"Volym {'registrerad' if skapad else 'ändrad'}: {fmt.antal(d['antal'])} patienter från "
+            f"{d['region'].namn} {fmt.datum(d['manad'])[:7]}, KVÅ-grupp {d['rad'].kva_id}."
+        )
+        if not request.htmx:
+            messages.success(request, kvitto)
+            return redirect(reverse("avtal:detalj", args=[avtal.avtal_id]) + f"?agare={avtal.avtalsagare_id}")
+        form, status = None, 200
+    context = detalj_context(request, avtal.pk, form=form)
+    if status == 200:
+        context["kvitto"] = kvitto
+    return render_page_or_fragment(request, "avtal/detalj.html", context, fragment="volym", status=status)
+
+
+def _token_nyckel(request, token: str) -> str:
+    return f"avtal:volymfil:{request.user.pk}:{token}"
+
+
+@require_http_methods(["GET", "POST"])
+@require_perm("avtal.rapportera_volym")
+def uppladdning(request: HttpRequest) -> HttpResponse:
+    fel: list[str] = []
+    plan = None
+    token = ""
+    if request.method == "POST":
+        fil = request.FILES.get("fil")
+        if fil is None:
+            fel = [FIL_SAKNAS]
+        else:
+            try:
+                kontrollera_storlek(fil.size)
+                data = fil.read()
+                importor = VolymImportor(request.uppdrag, fil=fil.name, anvandare=request.user)
+                plan = forhandsvisning.forhandsgranska(importor, data)
+            except FilAvvisad as exc:
+                fel = exc.texter
+            else:
+                token = secrets.token_urlsafe(16)
+                cache.set(_token_nyckel(request, token), (fil.name, data), TOKEN_TID)
+    context = {
+        "fel": fel,
+        "plan": plan,
+        "token": token,
+        "kolumner": FILKOLUMNER,
+    }
+    return render(request, "avtal/volym_uppladdning.html", context, status=422 if fel else 200)
+
+
+@require_POST
+@require_perm("avtal.rapportera_volym")
+def uppladdning_bekrafta(request: HttpRequest) -> HttpResponse:
+    token = request.POST.get("token", "")
+    sparad = cache.get(_token_nyckel(request, token)) if token else None
+    if sparad is None:
+        return render(
+            request, "avtal/volym_uppladdning.html", {"fel": [FIL_BORTA], "kolumner": FILKOLUMNER}, status=422
+        )
+    filnamn, data = sparad
+    importor = VolymImportor(request.uppdrag, fil=filnamn, anvandare=request.user)
+    try:
+        _plan, antal = forhandsvisning.tillampa(importor, data)
+    except FilAvvisad as exc:  # the database changed since the preview (a line removed, a right withdrawn)
+        return render(request, "avtal/volym_uppladdning.html", {"fel": exc.texter, "kolumner": FILKOLUMNER}, status=422)
+    cache.delete(_token_nyckel(request, token))
+    messages.success(
+        request, f"Volymfilen är inläst: {fmt.antal(antal['nya'])} nya och {fmt.antal(antal['andrade'])} ändrade rader."
+    )
+    return redirect("avtal:volym_uppladdning")
