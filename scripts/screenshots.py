@@ -124,9 +124,10 @@ def fotografera(bas: str, bara: str | None) -> int:
             page.wait_for_url("**/")
             for namn, url in sidor:
                 if namn == "ARENDE":
-                    namn, url = "arende", forsta_arende(page)
-                    if not url:
+                    arende_url = forsta_arende(page)
+                    if not arende_url:
                         continue
+                    namn, url = "arende", arende_url
                 for bredd in BREDDER:
                     page.set_viewport_size({"width": bredd, "height": 900 if bredd > 1000 else 844})
                     page.goto(url)

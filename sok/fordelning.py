@@ -193,8 +193,8 @@ def foresla(patienter: list[Patientfall], kva, underlag: Underlag, datum: date) 
         for x in forslag.alternativ[p.pk]:
             bage = smcf.add_arc_with_capacity_and_unit_cost(n(("p", p.pk)), n(("e", x.enhet_id)), 1, x.kostnad)
             par_bage[bage] = x
-    rad_bagar: dict[int, tuple[int, object]] = {}
-    sedda_rader: dict[int, object] = {}
+    rad_bagar: dict[int, tuple[int, avtal_api.RadInfo]] = {}
+    sedda_rader: dict[int, avtal_api.RadInfo] = {}
     for e, rader in linjer.items():
         for r in rader:
             bage = smcf.add_arc_with_capacity_and_unit_cost(n(("e", e)), n(("r", r.rad_id)), antal, 0)
@@ -249,7 +249,8 @@ def girigt(patienter: list[Patientfall], kva, underlag: Underlag, datum: date) -
             forslag.ej_matchade.append((p, ORSAK_VOLYM_SLUT))
             continue
         x, r = vald
-        if kvar[r.rad_id] is not None:
-            kvar[r.rad_id] -= 1
+        rest = kvar[r.rad_id]
+        if rest is not None:
+            kvar[r.rad_id] = rest - 1
         forslag.tilldelade.append(Tilldelning(x, r, x.traff.klarar_vardgaranti is False))
     return forslag

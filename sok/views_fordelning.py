@@ -5,10 +5,11 @@ the proposed unit and the patient's other feasible units, best first. POST to /k
 chosen offers (arenden.services.erbjudanden_flera): 422 when nothing is chosen or a choice is not one of the case's
 units, 409 when a row could no longer be honoured (named; the others went through)."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import SimpleNamespace
+from typing import Any, cast
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -21,6 +22,7 @@ from katalog import api as katalog_api
 from sok.fordelning import Patientfall, foresla, las_underlag
 from sok.search import Referens
 from vardformedling import referensdata
+from vardformedling.anrop import BehorigRequest
 from vardformedling.decorators import require_perm
 
 FEL_INGET_VALT = "Välj minst en enhet i tabellen innan du skickar erbjudanden."
@@ -52,10 +54,11 @@ def patientfall(rader: list[dict]) -> list[Patientfall]:
     return ut
 
 
-def _forslag(request: HttpRequest, kva):
+def _forslag(request: BehorigRequest, kva):
     idag = timezone.localdate()
     fall = patientfall(arenden_api.arenden_for_fordelning(user=request.user, uppdrag=request.uppdrag, kva_kod=kva.kod))
-    underlag = las_underlag(kva_kod=kva.kod, region_kod=request.uppdrag.region_id, datum=idag)
+    region_kod = cast(str, request.uppdrag.region_id)  # arenden.registrera: V or K, who act for a region
+    underlag = las_underlag(kva_kod=kva.kod, region_kod=region_kod, datum=idag)
     forslag = foresla(fall, kva, underlag, idag)
     logga(request, [SimpleNamespace(region_id=f.region_kod, case_id=f.case_id) for f in fall], "fördelning")
     return fall, forslag
@@ -84,10 +87,10 @@ def _rader(forslag) -> list[dict]:
 @never_cache
 @require_GET
 @require_perm("arenden.registrera")
-def fordelning(request: HttpRequest) -> HttpResponse:
+def fordelning(request: BehorigRequest) -> HttpResponse:
     grupper = katalog_api.kva_grupper()
     kva = next((k for k in grupper if k.kod == (request.GET.get("kva") or "").upper()), None)
-    context = {"grupper": grupper, "kva": kva}
+    context: dict[str, Any] = {"grupper": grupper, "kva": kva}
     if kva is not None:
         fall, forslag = _forslag(request, kva)
         context.update({"fall": fall, "forslag": forslag, "rader": _rader(forslag)})
@@ -97,7 +100,7 @@ def fordelning(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_POST
 @require_perm("arenden.registrera")
-def skicka(request: HttpRequest) -> HttpResponse:
+def skicka(request: BehorigRequest) -> HttpResponse:
     grupper = katalog_api.kva_grupper()
     kva = next((k for k in grupper if k.kod == (request.POST.get("kva") or "").upper()), None)
     fall = {
@@ -114,13 +117,13 @@ def skicka(request: HttpRequest) -> HttpResponse:
         if not nyckel.startswith("val_") or not varde:
             continue
         pk_text = nyckel.removeprefix("val_")
-        delar = varde.split(":")
+        delar = varde.split(":")  # type: ignore[union-attr]  # stubs: items() may give a list; a parsed form gives str
         arende = fall.get(int(pk_text)) if pk_text.isdigit() else None
         if arende is None or len(delar) != 3 or not delar[0].isdigit() or (delar[1] and not delar[1].isdigit()):
             fel.append(FEL_OGILTIGT_VAL.format(case_id=arende["case_id"] if arende else pk_text))
             continue
         try:
-            forvantat = timezone.datetime.fromisoformat(delar[2]).date() if delar[2] else None
+            forvantat = datetime.fromisoformat(delar[2]).date() if delar[2] else None
         except ValueError:
             fel.append(FEL_OGILTIGT_VAL.format(case_id=arende["case_id"]))
             continue
@@ -128,7 +131,7 @@ def skicka(request: HttpRequest) -> HttpResponse:
             forvantat = idag + timedelta(days=0)
         rader.append(Erbjudanderad(arende["pk"], int(delar[0]), int(delar[1]) if delar[1] else None, forvantat))
     if fel or not rader:
-        context = {"grupper": grupper, "kva": kva, "fel": fel or [FEL_INGET_VALT]}
+        context: dict[str, Any] = {"grupper": grupper, "kva": kva, "fel": fel or [FEL_INGET_VALT]}
         return render(request, "sok/fordelning.html", context, status=422)
     utfall = erbjudanden_skicka(rader=rader, anvandare=request.user, uppdrag=request.uppdrag)
     logga(

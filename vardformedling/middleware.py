@@ -75,7 +75,7 @@ class HtmxMessagesMiddleware:
 
     def __call__(self, request):
         htmx = getattr(request, "htmx", None)
-        action = bool(htmx) and not htmx.boosted and request.method not in ("GET", "HEAD")
+        action = htmx is not None and bool(htmx) and not htmx.boosted and request.method not in ("GET", "HEAD")
         request.meddelanden_oob = action
         response = self.get_response(request)
         swapped = response.status_code in (409, 422) or (

@@ -15,8 +15,10 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import cast
 
 from django.core.exceptions import ValidationError
+from django.db.models import Field
 from django.utils import timezone
 
 from arenden.vantelista.models import ListStatus, Vantelista, VantelistaPatient
@@ -202,6 +204,8 @@ class VantelistaImportor:
                 else:
                     r.fel("vardenhet_hsaid", FEL_ENHET_OKAND)
             if r.ok:
+                # Both are required: a missing or unknown unit and a missing date are errors on the row.
+                assert enhet is not None and beslut is not None
                 rader.append(
                     Patientrad(
                         rad=post.rad,
@@ -344,7 +348,11 @@ def _skriv(patienter: list[VantelistaPatient]) -> None:
         VantelistaPatient.objects.bulk_create(patienter, batch_size=500)
         return
     tabell = connection.ops.quote_name(VantelistaPatient._meta.db_table)
-    kolumner = ", ".join(connection.ops.quote_name(VantelistaPatient._meta.get_field(f).column) for f in KOPIERADE_FALT)
+    # The copied names are concrete fields of the table (no reverse relations): each has its column set.
+    kolumner = ", ".join(
+        connection.ops.quote_name(cast(str, cast(Field, VantelistaPatient._meta.get_field(f)).column))
+        for f in KOPIERADE_FALT
+    )
     with connection.cursor() as cur, cur.cursor.copy(f"COPY {tabell} ({kolumner}) FROM STDIN") as copy:
         for p in patienter:
             copy.write_row([getattr(p, f) for f in KOPIERADE_FALT])
