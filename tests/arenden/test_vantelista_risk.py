@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from arenden.models import Arende, Kalla
+from arenden.services import identitet
 from arenden.vantelista import risk, services
 from arenden.vantelista.models import VantelistaPatient
 from lagesbild.api import Vantetid
@@ -131,7 +132,10 @@ def test_cases_from_list_skip_duplicates_and_record_source(db, medianer, koordin
     assert [h["orsak"] for h in resultat["hoppade"]] == [f"har redan ett öppet ärende, {befintligt.case_id}"]
     assert resultat["hoppade"][0]["namn"] == "F1 E1 (19500101-****)"
     nytt = resultat["skapade"][0]
-    assert nytt.personnummer == pnr[0] and nytt.namn == "F0 E0"
+    # The identity from the list is sealed under the region's key (issue 16): only its keyed hash is in clear.
+    assert nytt.identitet.personnummer == pnr[0] and nytt.identitet.namn == "F0 E0"
+    nytt.refresh_from_db()
+    assert nytt.pnr_hash == identitet.pnr_hash(nytt.region_id, pnr[0]) and nytt.identitet_chiffer
     assert VantelistaPatient.objects.get(pk=ids[0]).arende == nytt
     # Again: the rows with cases are skipped, nothing new.
     igen = services.arenden_fran_lista(anvandare=koordinator, uppdrag=uppdrag, patient_ids=ids)
