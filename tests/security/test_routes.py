@@ -79,6 +79,7 @@ ROUTES: dict[str, Route] = {
     "katalog:kapacitet_ny": Route(ALL, get=200, post=400),
     "katalog:kapacitet_aterkalla": Route(ALL, post=302, objects="annons"),
     "katalog:import": Route(frozenset({A}), get=200, post=422),
+    "katalog:kva_namnge": Route(frozenset({A}), get=200, post=422),
     "katalog:import_visa": Route(frozenset({A}), get=200, objects="katalog_upload"),
     "katalog:import_bekrafta": Route(frozenset({A}), post=422, objects="katalog_upload"),
     "katalog:import_avbryt": Route(frozenset({A}), post=302, objects="katalog_upload"),
