@@ -16,6 +16,7 @@ __all__ = [
     "KvaGrupp",
     "Utbudsrad",
     "enheter_med_utbud",
+    "enheter_namn",
     "hitta_kva",
     "kapacitet_erbjudanden",
     "kapacitet_for_enhet",
@@ -126,6 +127,11 @@ def enheter_med_utbud(kva_kod: str) -> QuerySet:
     """The ids of the units that offer the KVÅ group, as a lazy subquery for another app's filter (`__in`): no
     query of its own, and no list of ids to send."""
     return Vardutbud.objects.filter(kva_id=kva_kod).values_list("vardenhet_id", flat=True)
+
+
+def enheter_namn(ids) -> dict[int, str]:
+    """Unit id → name for the active units among `ids` (a list or a lazy subquery such as enheter_med_utbud)."""
+    return dict(Vardenhet.objects.aktiva().filter(pk__in=ids).values_list("pk", "namn"))
 
 
 def utbud_med_enheter(utbud_ids: Iterable[int]) -> dict[int, Vardutbud]:
