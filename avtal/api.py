@@ -145,3 +145,40 @@ def regioner_som_far_nyttja(*, vardenhet, kva_kod: str, datum: date) -> set[str]
         koder.add(a.avtalsagare_id)
         koder |= {r.kod for r in a.far_nyttjas_av.all()}
     return koder
+
+
+def publika_avtal(*, region: str | None = None, kva_kod: str | None = None) -> list[dict]:
+    """Agreements' public fields for /api/v1/avtal: who owns it, with which provider, its type and dates, who may
+    use it, the KVÅ groups and units it covers. Never prices, remuneration or volumes (commercial terms). Three
+    queries."""
+    from avtal.models import Avtal, Avtalsrad
+
+    qs = Avtal.objects.select_related("vardgivare")
+    if region:
+        qs = qs.filter(avtalsagare_id=region)
+    if kva_kod:
+        qs = qs.filter(rader__kva_id=kva_kod.upper()).distinct()
+    qs = qs.prefetch_related("far_nyttjas_av", "vardenheter").order_by("avtalsagare_id", "avtal_id")
+    avtal = list(qs)
+    kva: dict[int, list[str]] = {}
+    for avtal_pk, kod in (
+        Avtalsrad.objects.filter(avtal__in=avtal).order_by("kva_id").values_list("avtal_id", "kva_id").distinct()
+    ):
+        kva.setdefault(avtal_pk, []).append(kod)
+    return [
+        {
+            "avtal_id": a.avtal_id,
+            "avtalsagare": a.avtalsagare_id,
+            "vardgivare_hsa_id": a.vardgivare.hsa_id,
+            "vardgivare": a.vardgivare.namn,
+            "avtalstyp": a.avtalstyp,
+            "giltig_fran": a.giltig_fran,
+            "giltig_till": a.giltig_till,
+            "forlangning_till": a.forlangning_till,
+            "far_nyttjas_av_alla": a.far_nyttjas_av_alla,
+            "far_nyttjas_av": sorted(r.kod for r in a.far_nyttjas_av.all()),
+            "vardenheter": sorted(e.hsa_id for e in a.vardenheter.all()),
+            "kva_grupper": kva.get(a.pk, []),
+        }
+        for a in avtal
+    ]

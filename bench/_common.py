@@ -175,26 +175,36 @@ def sql_tid_ms(fragor: list[tuple[str, object, bool]]) -> float:
     return tid * 1000
 
 
-def mat(client, urls, antal: int, *, uppvarmning: int = 3, htmx: bool | str = False) -> dict:
+def mat(
+    client,
+    urls,
+    antal: int,
+    *,
+    uppvarmning: int = 3,
+    htmx: bool | str = False,
+    status: int = 200,
+    rubriker: dict | None = None,
+) -> dict:
     """Times `antal` GETs cycling over `urls`; returns median/p95 (ms), throughput (req/s) and queries/request.
 
     `htmx`: send the headers htmx sends (HX-Request, and HX-Target when a target id is given).
-    Any answer but 200 stops the benchmark with `Misslyckad` (exit code 1): a missing page is never a figure.
+    Any answer but 200 (or `status`, e.g. 304 for a revalidation with `rubriker` such as If-None-Match) stops the
+    benchmark with `Misslyckad` (exit code 1): a missing page is never a figure.
     """
     from django.db import connection
 
     urls = [urls] if isinstance(urls, str) else list(urls)
     if not urls:
         raise Misslyckad("inga adresser att mäta (saknas data?)")
-    extra = {"HTTP_HOST": HOST}
+    extra = {"HTTP_HOST": HOST, **(rubriker or {})}
     if htmx:
         extra["HTTP_HX_REQUEST"] = "true"
         if isinstance(htmx, str):
             extra["HTTP_HX_TARGET"] = htmx
 
     def kontrollera(url, svar):
-        if svar.status_code != 200:
-            raise Misslyckad(f"{url} gav HTTP {svar.status_code}, inte 200")
+        if svar.status_code != status:
+            raise Misslyckad(f"{url} gav HTTP {svar.status_code}, inte {status}")
 
     for i in range(uppvarmning):
         url = urls[i % len(urls)]

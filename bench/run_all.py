@@ -31,7 +31,7 @@ sys.path.insert(0, str(HERE))
 
 import _common  # noqa: E402  (sets the environment before Django loads)
 
-SIDOR = ["search", "lagesbild_table", "lagesbild_unit", "worklist", "case_page", "uppfoljning", "kapacitet"]
+SIDOR = ["search", "lagesbild_table", "lagesbild_unit", "api", "worklist", "case_page", "uppfoljning", "kapacitet"]
 
 
 def _bench_modul(namn: str):
@@ -88,9 +88,19 @@ def mal_text(uppfyllt) -> str:
     return "–" if uppfyllt is None else ("yes" if uppfyllt else "**NO**")
 
 
-def skriv_resultat(a, m: dict, resultat: list[dict], importer: list[dict], avtal: dict | None, sekunder: float):
+def skriv_resultat(
+    a,
+    m: dict,
+    resultat: list[dict],
+    importer: list[dict],
+    avtal: dict | None,
+    sekunder: float,
+    prognos: dict | None = None,
+):
     fel = [r for r in resultat if "fel" in r] + [d for d in [*importer, avtal] if d and d["fel"]]
     missade = [r["namn"] for r in resultat if r.get("uppfyllt") is False]
+    if prognos and prognos.get("uppfyllt") is False:
+        missade.append(prognos["namn"])
     missade += [
         f"registerimport {' '.join(d['args'])}" for d in importer if d["siffror"] and d["siffror"]["uppfyllt"] is False
     ]
@@ -186,6 +196,7 @@ def skriv_resultat(a, m: dict, resultat: list[dict], importer: list[dict], avtal
     elif avtal:
         rader.append(f"**FAILED: {avtal['fel']}**")
     rader += ["", "```", avtal["text"] if avtal else "(ej körd)", "```", ""]
+    rader += _bench_modul("prognos").markdown(prognos)
     (HERE / "RESULTS.md").write_text("\n".join(rader), encoding="utf-8")
     return fel, missade
 
@@ -225,6 +236,11 @@ def main() -> None:
                 traceback.print_exc()
             print(f"{namn}: MISSLYCKADES: {meddelande}")
             resultat.append({"namn": f"bench/{namn}.py", "fel": meddelande})
+    try:  # the nightly forecast on a sample of the series, and its backtest table
+        prognos = _bench_modul("prognos").main(300, a.scale)
+    except (SystemExit, Exception) as exc:
+        traceback.print_exc()
+        prognos = {"namn": "bench/prognos.py", "fel": getattr(exc, "meddelande", None) or str(exc)}
     importer, avtal = [], None
     if not a.utan_import:
         enheter = str(max(60, round(3000 * a.scale)))
@@ -235,10 +251,17 @@ def main() -> None:
             for kva in ("100", "10")
         ]
         avtal = delprocess("avtal_upload.py", "avtal", ["--omgangar", str(a.avtal_omgangar)])
-    fel, missade = skriv_resultat(a, m, resultat, importer, avtal, time.perf_counter() - start)
+    fel, missade = skriv_resultat(a, m, resultat, importer, avtal, time.perf_counter() - start, prognos)
     (HERE / "results.json").write_text(
         json.dumps(
-            {"maskin": m, "scale": a.scale, "resultat": resultat, "import": importer, "avtal": avtal},
+            {
+                "maskin": m,
+                "scale": a.scale,
+                "resultat": resultat,
+                "import": importer,
+                "avtal": avtal,
+                "prognos": prognos,
+            },
             indent=1,
             ensure_ascii=False,
         )

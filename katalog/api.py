@@ -16,15 +16,18 @@ __all__ = [
     "KvaGrupp",
     "Utbudsrad",
     "enheter_med_utbud",
+    "enheter_namn",
     "hitta_kva",
     "kapacitet_erbjudanden",
     "kapacitet_for_enhet",
     "kva_grupper",
+    "kva_utan_namn",
     "utbud_for_enhet",
     "utbud_for_kva",
     "utbud_med_enheter",
     "vardenhet",
     "vardenhet_position",
+    "vardenheter_lista",
 ]
 
 
@@ -33,13 +36,19 @@ def kva_grupper() -> list[KvaGrupp]:
     return referensdata.hamta("kva_grupper", lambda: KvaGrupp.objects.all())
 
 
+def kva_utan_namn() -> list[str]:
+    """The codes of the groups that arrived in a file without a name: flagged for an administrator to name."""
+    return [k.kod for k in kva_grupper() if not k.benamning]
+
+
 def hitta_kva(text: str, grupper: Iterable[KvaGrupp] | None = None) -> tuple[KvaGrupp | None, list[KvaGrupp]]:
     """Free text or a code → (the group, the candidates to choose between), the one KVÅ resolver of the portal.
 
     An exact code wins, whether it is the whole text or its first word ("CJE Kataraktoperation", as a datalist
-    option reads); otherwise every group whose code starts with the text or whose name or care area contains it
-    (case-insensitive), in code order, and a single such group is the group. `grupper` are the groups to search
-    (default: all, one query)."""
+    option reads); then the groups that have the text as one of their everyday words (`synonymer`: "grå starr" →
+    CJE, "knäprotes" → NGB); otherwise every group whose code starts with the text or whose name, care area or
+    everyday words contain it (case-insensitive), in code order. A single candidate is the group. `grupper` are the
+    groups to search (default: all, one query)."""
     text = (text or "").strip()
     if not text:
         return None, []
@@ -48,13 +57,24 @@ def hitta_kva(text: str, grupper: Iterable[KvaGrupp] | None = None) -> tuple[Kva
     exakt = next((k for k in grupper if k.kod.upper() == kod), None)
     if exakt:
         return exakt, []
-    q = text.lower()
-    kandidater = [
-        k for k in grupper if k.kod.lower().startswith(q) or q in k.benamning.lower() or q in k.vardomrade.lower()
-    ]
+    q = " ".join(text.lower().split())
+    kandidater = [k for k in grupper if q in _synonymer(k)]
+    if not kandidater:
+        kandidater = [
+            k
+            for k in grupper
+            if k.kod.lower().startswith(q)
+            or q in k.benamning.lower()
+            or q in k.vardomrade.lower()
+            or any(q in s for s in _synonymer(k))
+        ]
     if len(kandidater) == 1:
         return kandidater[0], []
     return None, kandidater
+
+
+def _synonymer(k: KvaGrupp) -> list[str]:
+    return [s for s in (getattr(k, "synonymer", "") or "").split(",") if s]
 
 
 @dataclass(slots=True)
@@ -109,6 +129,11 @@ def enheter_med_utbud(kva_kod: str) -> QuerySet:
     return Vardutbud.objects.filter(kva_id=kva_kod).values_list("vardenhet_id", flat=True)
 
 
+def enheter_namn(ids) -> dict[int, str]:
+    """Unit id → name for the active units among `ids` (a list or a lazy subquery such as enheter_med_utbud)."""
+    return dict(Vardenhet.objects.aktiva().filter(pk__in=ids).values_list("pk", "namn"))
+
+
 def utbud_med_enheter(utbud_ids: Iterable[int]) -> dict[int, Vardutbud]:
     """Offerings by id with their unit, provider and region loaded, for the results shown (one query)."""
     qs = Vardutbud.objects.filter(pk__in=list(utbud_ids)).select_related("vardenhet__vardgivare", "vardenhet__region")
@@ -147,3 +172,44 @@ def registrera_matchare(funktion) -> None:
     from katalog import matchning
 
     matchning.registrera_matchare(funktion)
+
+
+def vardenheter_lista(*, region: str | None = None, kva_kod: str | None = None) -> list[dict]:
+    """Catalogue facts of every unit (no personal data), optionally of one region or offering one KVÅ group, with
+    the codes of the groups each offers: what /api/v1/enheter lists. Two queries."""
+    qs = Vardenhet.objects.all()
+    if region:
+        qs = qs.filter(region_id=region)
+    if kva_kod:
+        qs = qs.filter(pk__in=enheter_med_utbud(kva_kod.upper()))
+    rader = list(
+        qs.order_by("hsa_id").values(
+            "pk", "hsa_id", "namn", "region_id", "kommun", "ort", "lat", "lon", "aktiv", "kalla",
+            "vardgivare__hsa_id", "vardgivare__namn", "vardgivare__agarform",
+        )
+    )  # fmt: skip
+    utbud: dict[int, list[str]] = {}
+    for enhet_id, kod in (
+        Vardutbud.objects.filter(vardenhet_id__in=[r["pk"] for r in rader])
+        .order_by("kva_id")
+        .values_list("vardenhet_id", "kva_id")
+    ):
+        utbud.setdefault(enhet_id, []).append(kod)
+    return [
+        {
+            "hsa_id": r["hsa_id"],
+            "namn": r["namn"],
+            "region_kod": r["region_id"],
+            "kommun": r["kommun"],
+            "ort": r["ort"],
+            "lat": r["lat"],
+            "lon": r["lon"],
+            "aktiv": r["aktiv"],
+            "kalla": r["kalla"],
+            "vardgivare_hsa_id": r["vardgivare__hsa_id"],
+            "vardgivare": r["vardgivare__namn"],
+            "agarform": r["vardgivare__agarform"],
+            "kva_grupper": utbud.get(r["pk"], []),
+        }
+        for r in rader
+    ]

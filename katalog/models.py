@@ -9,6 +9,10 @@ from vardformedling.referensdata import ReferensQuerySet
 class KvaGruppQuerySet(ReferensQuerySet):
     referensdata = "kva_grupper"
 
+    def utan_namn(self):
+        """Groups first seen in a register or catalogue file: accepted, and flagged for an administrator to name."""
+        return self.filter(benamning="")
+
 
 class KvaGrupp(models.Model):
     """A three-character KVÅ group (a care service). The list is data: new groups arrive in files."""
@@ -17,6 +21,9 @@ class KvaGrupp(models.Model):
     benamning = models.CharField(max_length=200, blank=True)
     vardomrade = models.CharField(max_length=100, blank=True)
     register = models.CharField(max_length=10, blank=True, help_text="SPOR eller NCR")
+    synonymer = models.CharField(
+        max_length=500, blank=True, help_text="Vardagliga ord som söket känner igen, kommaseparerade (t.ex. grå starr)"
+    )
 
     objects = KvaGruppQuerySet.as_manager()  # writes (bulk ones too) invalidate katalog.api.kva_grupper()
 

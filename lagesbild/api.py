@@ -7,7 +7,10 @@ from datetime import date
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from lagesbild.models import MAX_ALDER_DAGAR, Kalla, Leverans, Matvarde
+from katalog import api as katalog_api
+from lagesbild import tabell
+from lagesbild.models import MAX_ALDER_DAGAR, Kalla, Leverans, Matvarde, Prognos, VantetidManad
+from vardformedling import format as fmt
 from vardformedling import referensdata
 
 REGISTER = (Kalla.SPOR, Kalla.NCR)
@@ -149,3 +152,152 @@ def medianer_for_regioner(*, kva_kod: str, period: str = "90d") -> dict[str | No
         vardenhet__isnull=True, kva_id=(kva_kod or "").strip().upper(), matperiod=period, urval="alla"
     )
     return _senaste_per_nyckel(qs.values_list("region_id", "leverans_id", "antal", "median", "undertryckt"), leveranser)
+
+
+def dataversion(kallor: Iterable[str] | None = None) -> tuple[str, object]:
+    """(a version string, the time the newest delivery was read in) of the sources' newest deliveries: what an
+    HTTP validator (ETag, Last-Modified) of their figures is built from. No query while the deliveries are cached."""
+    leveranser = senaste_leveranser(Kalla.values if kallor is None else kallor)
+    delar = sorted(f"{k}:{lev.pk}:{lev.uttagsdatum:%Y%m%d}" for k, lev in leveranser.items())
+    senast = max((lev.inlast for lev in leveranser.values()), default=None)
+    return "|".join(delar) or "inga", senast
+
+
+def tabellrader(*, kva, matperiod: str = "90d", urval: str = "alla", niva: str = "enhet", region: str | None = None):
+    """(rows, national rows, source status) of the comparison table for one KVÅ group: what the lägesbild page and
+    /api/v1/vantetider show, read by the same function (`tabell.hamta_rader`) from the same newest deliveries."""
+    leveranser = senaste_leveranser()
+    status = kallstatus(kallor_for_kva(kva.register), leveranser=leveranser)
+    rader, riket = tabell.hamta_rader(
+        kva=kva, matperiod=matperiod, urval=urval, niva=niva, leveranser=leveranser, region=region
+    )
+    return rader, riket, status
+
+
+def vantetidsdatabasen(*, region: str = "00", vardomrade: str | None = None, typ: str | None = None) -> list:
+    """Väntetidsdatabasen's months (`VantetidManad`) for the whole country (region "00") or one region, by month,
+    optionally for one care area and type: the rows the Väntetidsdatabasen page charts."""
+    qs = VantetidManad.objects.riket() if region in ("", "00") else VantetidManad.objects.filter(region_id=region)
+    if vardomrade:
+        qs = qs.filter(vardomrade=vardomrade)
+    if typ:
+        qs = qs.filter(typ=typ)
+    return list(qs.select_related("leverans").order_by("manad", "typ", "vardomrade"))
+
+
+def tackning(
+    *, kva=None, kallor: Iterable[str] | None = None, leveranser: dict[str, Leverans] | None = None
+) -> list[str]:
+    """What the registers cover and what they do not, from the data: per register source of the page, how many
+    units (in how many regions) report in its newest delivery, which catalogue units offering the KVÅ group do not
+    (the first few by name), and the regions without any reporting unit. Every lägesbild page shows these lines
+    ("inte heltäckande"), never a fixed sentence. Two queries per source."""
+    kallor = list(kallor) if kallor is not None else kallor_for_kva(kva.register) if kva else list(REGISTER)
+    leveranser = senaste_leveranser(Kalla.values) if leveranser is None else leveranser
+    regionnamn = {r.kod: r.namn for r in referensdata.regioner()}
+    rader = []
+    for kalla in kallor:
+        lev = leveranser.get(kalla)
+        if lev is None:
+            rader.append(f"{Kalla(kalla).label}: ingen leverans har lästs in, så täckningen är okänd.")
+            continue
+        if kalla == Kalla.VANTETIDER:
+            rader.append(_tackning_vantetider(lev, regionnamn))
+            continue
+        qs = Matvarde.objects.filter(leverans=lev).enheter()
+        if kva:
+            qs = qs.filter(kva_id=kva.kod)
+        rapporterande = dict(qs.order_by().values_list("vardenhet_id", "region_id").distinct())
+        vad = f" {kva.kod}" if kva else ""
+        text = (
+            f"{Kalla(kalla).label} (leverans {lev.uttagsdatum:%Y-%m-%d}): {fmt.antal(len(rapporterande))} "
+            f"{fmt.plural(len(rapporterande), 'vårdenhet', 'vårdenheter')} i "
+            f"{fmt.antal(len(set(rapporterande.values())))} av {len(regionnamn)} regioner rapporterar{vad}."
+        )
+        if kva:
+            erbjuder = katalog_api.enheter_namn(katalog_api.enheter_med_utbud(kva.kod))
+            saknas = sorted(namn for pk, namn in erbjuder.items() if pk not in rapporterande)
+            if saknas:
+                forsta = ", ".join(saknas[:3]) + (" m.fl." if len(saknas) > 3 else "")
+                text += (
+                    f" Registret är inte heltäckande: {fmt.antal(len(saknas))} av {fmt.antal(len(erbjuder))} "
+                    f"enheter i katalogen som erbjuder {kva.kod} saknas ({forsta})."
+                )
+            else:
+                text += f" Alla {fmt.antal(len(erbjuder))} enheter i katalogen som erbjuder {kva.kod} finns med."
+        utan = sorted(namn for kod, namn in regionnamn.items() if kod not in set(rapporterande.values()))
+        if utan:
+            text += " Regioner utan rapporterande enhet: " + ", ".join(utan) + "."
+        rader.append(text)
+    return rader
+
+
+def _tackning_vantetider(lev: Leverans, regionnamn: dict[str, str]) -> str:
+    """Väntetidsdatabasen reports per region: which regions have figures for the newest month."""
+    senaste = VantetidManad.objects.order_by("-manad").values_list("manad", flat=True).first()
+    if senaste is None:
+        return "Väntetidsdatabasen: inga månader har lästs in, så täckningen är okänd."
+    har = set(VantetidManad.objects.filter(manad=senaste, region__isnull=False).values_list("region_id", flat=True))
+    text = (
+        f"Väntetidsdatabasen ({senaste:%Y-%m}, leverans {lev.uttagsdatum:%Y-%m-%d}): {len(har)} av "
+        f"{len(regionnamn)} regioner har rapporterat."
+    )
+    utan = sorted(namn for kod, namn in regionnamn.items() if kod not in har)
+    if utan:
+        text += " Inte heltäckande – regioner utan uppgifter: " + ", ".join(utan) + "."
+    return text
+
+
+def prognoser(*, kva_kod: str | None = None, hsa_id: str | None = None, bara_visade: bool = False) -> list[dict]:
+    """The nightly forecasts (lagesbild.prognos) per unit × KVÅ group × register: method, whether it is shown and
+    why, the backtest errors and the months ahead with their 80 % interval. One query."""
+    qs = Prognos.objects.all()
+    if kva_kod:
+        qs = qs.filter(kva_id=kva_kod)
+    if hsa_id:
+        qs = qs.filter(vardenhet__hsa_id=hsa_id)
+    if bara_visade:
+        qs = qs.filter(visas=True)
+    falt = ("vardenhet__hsa_id", "vardenhet__namn", "kva_id", "kalla", "grundmanad", "metod", "visas", "skal", "mae")
+    return [
+        {
+            "hsa_id": r["vardenhet__hsa_id"],
+            "namn": r["vardenhet__namn"],
+            "kva": r["kva_id"],
+            "kalla": r["kalla"],
+            "grundmanad": r["grundmanad"],
+            "metod": r["metod"],
+            "visas": r["visas"],
+            "skal": r["skal"],
+            "mae_dagar": r["mae"],
+            "manader": r["punkter"] if r["visas"] else [],
+        }
+        for r in qs.order_by("vardenhet__hsa_id", "kva_id", "kalla").values(*falt, "punkter")
+    ]
+
+
+@dataclass(frozen=True)
+class Prognosvarde:
+    """A shown forecast's figures for one month: median and 80 % interval (days), and the method's name."""
+
+    median_dagar: int
+    lag: int
+    hog: int
+    metod: str
+
+
+def prognos_vid(*, kva_kod: str, manad: date, vardenhet_ids=None) -> dict[int, Prognosvarde]:
+    """Unit id → the forecast median wait for the month of `manad` (a planned date), where a shown forecast (one
+    that beat the naive one on the unit's backtest) covers that month. `vardenhet_ids` as in
+    `vantetider_for_enheter`. One query."""
+    qs = Prognos.objects.filter(kva_id=(kva_kod or "").strip().upper(), visas=True)
+    if vardenhet_ids is not None:
+        qs = qs.filter(vardenhet_id__in=vardenhet_ids if isinstance(vardenhet_ids, QuerySet) else list(vardenhet_ids))
+    nyckel = f"{manad:%Y-%m}"
+    namn = dict(Prognos._meta.get_field("metod").choices)
+    resultat = {}
+    for enhet_id, metod, punkter in qs.values_list("vardenhet_id", "metod", "punkter"):
+        for p in punkter:
+            if p["manad"] == nyckel:
+                resultat[enhet_id] = Prognosvarde(p["median"], p["lag"], p["hog"], namn.get(metod, metod))
+    return resultat

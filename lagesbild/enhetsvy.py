@@ -9,7 +9,7 @@ from collections import defaultdict
 from typing import Any
 
 from lagesbild.manader import manad_plus, manader_fore, manadstext
-from lagesbild.models import Matvarde, manad_start
+from lagesbild.models import Matvarde, Prognos, manad_start
 from lagesbild.validering import FONSTER
 from vardformedling.charts import Serie, linjediagram
 
@@ -107,6 +107,7 @@ def kva_serier(*, enhet, leveranser: dict) -> list[dict]:
     )
     for kva_id, lev_id, manad, median in nationella:
         riket[(kva_id, datum[lev_id][0])][manad] = median
+    prognoser = {(p.kva_id, p.kalla): p for p in Prognos.objects.filter(vardenhet=enhet)}
     resultat = []
     for (kod, kalla), g in sorted(grupper.items()):
         etiketter = manader_fore(g["datum"], MANADER)
@@ -124,20 +125,37 @@ def kva_serier(*, enhet, leveranser: dict) -> list[dict]:
                     "riket": nat.get(m),
                 }
             )
-        serier = [Serie(f"{kod} – enheten", [m["median"] for m in manader])]
+        prognos = prognoser.get((kod, kalla))
+        framat = prognos.punkter if prognos and prognos.visas and prognos.grundmanad == etiketter[-1] else []
+        tomt = [None] * len(framat)
+        serier = [Serie(f"{kod} – enheten", [m["median"] for m in manader] + tomt)]
         if nat:
-            serier.append(Serie(f"{kod} – riket", [m["riket"] for m in manader]))
+            serier.append(Serie(f"{kod} – riket", [m["riket"] for m in manader] + tomt))
+        band = None
+        if framat:  # the line continues from the last month into the forecast, inside its shaded 80 % interval
+            historik = [None] * (len(manader) - 1) + [manader[-1]["median"]]
+            serier.append(Serie(f"{kod} – prognos", historik + [p["median"] for p in framat]))
+            band = (historik + [p["lag"] for p in framat], historik + [p["hog"] for p in framat])
         beskrivning = (
             f"Medianväntetid i dagar per månad för {kod} på enheten"
             + (" jämfört med riket" if nat else "")
             + f", {etiketter[0]} till {etiketter[-1]}."
             + (" Månader utan median är luckor i linjen." if any(m["median"] is None for m in manader) else "")
+            + (
+                f" Prognosen för {framat[0]['manad']} till {framat[-1]['manad']} visas med ett skuggat 80 %-intervall."
+                if framat
+                else ""
+            )
             + " Siffrorna finns i tabellen bredvid."
         )
         resultat.append(
             {
                 **g,
                 "fonster": [{"period": p, **g["fonster"][p]} for p in FONSTER if p in g["fonster"]],
+                # The ASA 3–4 share as the register defines it: over the last 12 months, whatever the window.
+                "prognos": prognos,
+                "prognos_punkter": framat,
+                "asa_12": (g["fonster"].get("365d") or {}).get("andel_asa_3_4"),
                 "manader": manader,
                 "har_manader": bool(g["m"]),
                 "har_luckor": any(m["median"] is None for m in manader),
@@ -146,10 +164,12 @@ def kva_serier(*, enhet, leveranser: dict) -> list[dict]:
                 "svg": linjediagram(
                     titel=f"Medianväntetid per månad, {kod} ({kalla})",
                     beskrivning=beskrivning,
-                    etiketter=etiketter,
+                    etiketter=etiketter + [p["manad"] for p in framat],
                     serier=serier,
                     y_etikett="Dagar",
                     id_prefix=f"diagram-{kod}-{kalla}".lower(),
+                    band=band,
+                    band_namn="80 % intervall",
                 ),
             }
         )

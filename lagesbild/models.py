@@ -56,6 +56,9 @@ class ImportRun(models.Model):
     varaktighet = models.DurationField(null=True, blank=True)
     startad_av = models.CharField(max_length=64, help_text="HSA-id, 'beat', 'kommando' eller 'uppladdning'")
     uttagsdatum = models.DateField(null=True, blank=True)
+    fil_gallrad = models.DateTimeField(
+        "filen gallrad", null=True, blank=True, help_text="När den levererade filen togs bort ur arkivet (gallring)"
+    )
 
     objects = ImportRunQuerySet.as_manager()
 
@@ -234,3 +237,32 @@ class VantetidManad(models.Model):
 def manad_start(text: str) -> date:
     year, month = text.split("-")
     return date(int(year), int(month), 1)
+
+
+class Prognos(models.Model):
+    """A unit's forecast of the monthly median wait for one KVÅ group and register, 1–3 months ahead with an 80 %
+    interval, from the nightly run (lagesbild.prognos). Rows where a naive forecast did as well keep the reason."""
+
+    vardenhet = models.ForeignKey(Vardenhet, on_delete=models.CASCADE, related_name="+")
+    kva = models.ForeignKey(KvaGrupp, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    kalla = models.CharField("källa", max_length=10, choices=Kalla.choices)
+    grundmanad = models.CharField("senaste månad i historiken", max_length=7)
+    metod = models.CharField(
+        max_length=10,
+        blank=True,
+        choices=[("naiv", "naiv prognos"), ("sasong", "säsongsnaiv prognos"), ("holt", "Holts metod med dämpad trend")],
+    )
+    visas = models.BooleanField(default=False)
+    skal = models.TextField("skäl", help_text="Varför prognosen visas eller inte")
+    mae = models.JSONField(default=dict, help_text="Metod → medelabsolutfel (dagar) tre månader fram i backtest")
+    punkter = models.JSONField(default=list, help_text='[{"manad", "median", "lag", "hog"}], 80 % intervall')
+    beraknad = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["vardenhet", "kva", "kalla"], name="uniq_prognos")]
+        indexes = [models.Index(fields=["kva", "visas"], name="prognos_kva_visas")]
+        verbose_name = "prognos"
+        verbose_name_plural = "prognoser"
+
+    def __str__(self) -> str:
+        return f"{self.vardenhet_id} {self.kva_id} {self.kalla} ({self.metod or 'ingen'})"

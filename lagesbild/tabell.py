@@ -52,7 +52,7 @@ KOLUMN_NAMN = {
     "median": "median",
     "p90": "90:e percentil",
     "andel90": "andel inom 90 dagar",
-    "asa": "ASA 3–4",
+    "asa": "ASA 3–4 (senaste 12 mån)",
     "kalla": "källa",
     "datum": "datum",
 }
@@ -186,20 +186,28 @@ def urval_for(kva: KvaGrupp | None) -> list[tuple[str, str]]:
 def hamta_rader(
     *, kva: KvaGrupp, matperiod: str, urval: str, niva: str, leveranser: dict, region: str | None = None
 ) -> tuple[list[Rad], list]:
-    """(rows for the chosen level, national rows) from the newest deliveries; one query.
+    """(rows for the chosen level, national rows) from the newest deliveries; two queries.
 
     `region` keeps the units (or the region total) of that region; the national row always stays as reference.
+    The ASA 3–4 share is the register's over the last 12 months (the 365-day row), whatever window is chosen, as
+    the source defines it; a row without a 12-month figure shows none.
     """
     if not leveranser:
         return [], []
-    qs = Matvarde.objects.for_leveranser(leveranser.values()).filter(kva=kva, matperiod=matperiod, urval=urval)
-    if niva == "enhet":
-        qs = qs.filter(Q(vardenhet__isnull=False) | Q(region__isnull=True))
-    else:
-        qs = qs.filter(vardenhet__isnull=True)
-    if region:
-        qs = qs.filter(Q(region_id=region) | Q(region__isnull=True, vardenhet__isnull=True))
+
+    def urval_for_period(period: str):
+        qs = Matvarde.objects.for_leveranser(leveranser.values()).filter(kva=kva, matperiod=period, urval=urval)
+        if niva == "enhet":
+            qs = qs.filter(Q(vardenhet__isnull=False) | Q(region__isnull=True))
+        else:
+            qs = qs.filter(vardenhet__isnull=True)
+        if region:
+            qs = qs.filter(Q(region_id=region) | Q(region__isnull=True, vardenhet__isnull=True))
+        return qs
+
+    qs = urval_for_period(matperiod)
     datum = {lev.pk: (lev.kalla, lev.uttagsdatum) for lev in leveranser.values()}
+    asa_12 = _asa_12_manader(urval_for_period, matperiod)
     rows = qs.values_list(
         "vardenhet__namn",
         "vardenhet__hsa_id",
@@ -229,7 +237,7 @@ def hamta_rader(
             median=tal[2],
             p90=tal[3],
             andel_inom_90=tal[4],
-            andel_asa_3_4=tal[5],
+            andel_asa_3_4=tal[5] if asa_12 is None else asa_12.get((hsa_id or None, region_kod, lev_id)),
             riket=is_riket,
         )
         if is_riket:
@@ -237,6 +245,19 @@ def hamta_rader(
         elif (niva == "enhet") == bool(hsa_id):
             rader.append(rad)
     return rader, riket
+
+
+def _asa_12_manader(urval, matperiod: str) -> dict | None:
+    """(HSA-id, region, delivery) → the ASA 3–4 share of the 365-day row of the same selection (`urval(period)`
+    gives the filtered rows of a window); None when the chosen window is the 365 days itself."""
+    if matperiod == "365d":
+        return None
+    return {
+        (hsa_id or None, region_kod, lev_id): andel
+        for hsa_id, region_kod, lev_id, andel in urval("365d").values_list(
+            "vardenhet__hsa_id", "region_id", "leverans_id", "andel_asa_3_4"
+        )
+    }
 
 
 def med_saknade_regioner(rader: list[Rad], regioner: list[Region]) -> list[Rad]:

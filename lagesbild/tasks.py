@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from redis.exceptions import RedisError
 
-from lagesbild import inkorg
+from lagesbild import gallring, inkorg, prognos
 from lagesbild.importers import TILLFALLIGA_FEL
 
 logger = logging.getLogger(__name__)
@@ -47,3 +47,19 @@ def importera_inkorg(self, startad_av: str = "beat") -> dict:
         "avvisade": sum(1 for r in results if not r.lyckad),
         "korningar": [r.run.pk for r in results],
     }
+
+
+@shared_task
+def gallra_arkiv() -> dict:
+    """Removes delivered files older than LAGESBILD_ARKIV_MANADER (default 13) months from archive/ and rejected/
+    (nightly 04:15); the import log keeps their checksums (lagesbild.gallring)."""
+    return gallring.gallra()
+
+
+@shared_task
+def berakna_prognoser() -> dict:
+    """Forecasts for every unit × KVÅ group with monthly medians (nightly 03:30, after the 02:30 register import;
+    lagesbild.prognos). The old forecasts stay readable until the new ones replace them in one transaction."""
+    resultat = prognos.berakna_alla()
+    logger.info("Prognoser: %s serier, %s visas, %s s", resultat["serier"], resultat["visas"], resultat["sekunder"])
+    return resultat

@@ -8,6 +8,7 @@ from datetime import date
 from types import SimpleNamespace
 from typing import Any
 
+from lagesbild import belastning
 from lagesbild.manader import manad_plus
 from lagesbild.models import Typ, VantetidManad
 from vardformedling.charts import Serie, linjediagram
@@ -76,7 +77,12 @@ def vantetider_data(*, region: str, vardomrade: str, period: str = "") -> dict:
     typer = []
     for typ in Typ:
         per_manad = {r.manad: r for r in rows if r.typ == typ}
-        manader: list[dict[str, Any]] = [{"manad_text": m.strftime("%Y-%m"), "rad": per_manad.get(m)} for m in axel]
+        # The balance identity is checked on the national series (it holds exactly in the national tables).
+        kontroll = belastning.balans(list(per_manad.values())) if kod == "00" else {}
+        brott = {m: d for m, d in kontroll.items() if d}
+        manader: list[dict[str, Any]] = [
+            {"manad_text": m.strftime("%Y-%m"), "rad": per_manad.get(m), "balans": kontroll.get(m)} for m in axel
+        ]
         etiketter = [m["manad_text"] for m in manader]
         namn = "första besök" if typ == Typ.BESOK else "operation/åtgärd"
         luckor = " Månader utan uppgift är luckor i linjerna." if len(per_manad) < len(axel) else ""
@@ -84,7 +90,19 @@ def vantetider_data(*, region: str, vardomrade: str, period: str = "") -> dict:
             {
                 "typ": typ,
                 "rubrik": typ.label,
-                "manader": [{"manad_text": m["manad_text"], "rad": m["rad"] and _visning(m["rad"])} for m in manader],
+                "manader": [
+                    {
+                        "manad_text": m["manad_text"],
+                        "rad": m["rad"] and _visning(m["rad"]),
+                        "balans": m["balans"],
+                    }
+                    for m in manader
+                ],
+                "balanskontroll": kod == "00",
+                "balansbrott": [f"{m:%Y-%m}" for m in sorted(brott) if m in set(axel)],
+                "belastning": belastning.per_region(vardomrade=vardomrade, typ=typ, regioner=regioner)
+                if vardomrade
+                else {"rader": [], "manad": None, "svg": ""},
                 "har_data": bool(per_manad),
                 "svg": linjediagram(
                     titel=f"Väntande patienter per månad, {namn}",

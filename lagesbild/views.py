@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from katalog import api as katalog_api
 from katalog.models import KvaGrupp, Vardenhet
 from lagesbild import tabell
-from lagesbild.api import REGISTER, kallor_for_kva, kallstatus, senaste_leveranser
+from lagesbild.api import REGISTER, kallor_for_kva, kallstatus, senaste_leveranser, tackning
 from lagesbild.enhetsvy import kva_serier
 from lagesbild.vantetidsvy import vantetider_data
 from vardformedling.decorators import require_perm
@@ -80,6 +80,7 @@ def tabell_view(request: HttpRequest) -> HttpResponse:
         "antal_rader": len(rader),
         "antal_saknas": sum(r.saknas for r in rader),
         "sida_params": urlencode(val.params()),
+        "tackning": tackning(kva=kva, leveranser=leveranser),
         **_kallor(status),
     }
     # HTMX (aimed at #resultat): the result, the urval field out of band (its options follow the KVÅ group's
@@ -124,7 +125,8 @@ def enhet_view(request: HttpRequest, hsa_id: str) -> HttpResponse:
     # Warn about the registers whose figures the page shows (both when it shows none: one may be missing).
     kallor = sorted({g["kalla"] for g in grupper}) or list(REGISTER)
     status = kallstatus(kallor, leveranser=leveranser)
-    return render(request, "lagesbild/enhet.html", {"enhet": enhet, "grupper": grupper, **_kallor(status)})
+    context = {"enhet": enhet, "grupper": grupper, "tackning": tackning(kallor=kallor), **_kallor(status)}
+    return render(request, "lagesbild/enhet.html", context)
 
 
 @require_GET
@@ -137,4 +139,5 @@ def vantetider_view(request: HttpRequest) -> HttpResponse:
         vardomrade=request.GET.get("vardomrade", ""),
         period=request.GET.get("period", ""),
     )
-    return render(request, "lagesbild/vantetider.html", {**data, **_kallor(status)})
+    context = {**data, "tackning": tackning(kallor=["VANTETIDER"]), **_kallor(status)}
+    return render(request, "lagesbild/vantetider.html", context)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kombu.exceptions import OperationalError as KoFel
 from redis.exceptions import RedisError
 
+from katalog import api as katalog_api
 from lagesbild import importers, inkorg, tasks
 from lagesbild.api import kallstatus
 from lagesbild.models import ImportRun
@@ -48,6 +49,7 @@ def _context(request: HttpRequest, **extra) -> dict:
         "kallstatus": status,
         "inaktuella": [s for s in status if s["inaktuell"]],
         "vantande": len(inkorg.filer_i_inkorgen()),
+        "kva_utan_namn": katalog_api.kva_utan_namn(),
         "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024),
         **extra,
     }

@@ -94,6 +94,7 @@ class Traff:
     kandidat: Kandidat
     avstand_km: float | None
     vantetid: lagesbild_api.Vantetid | None = None
+    prognos: lagesbild_api.Prognosvarde | None = None  # the forecast wait at the planned date, if shown
     rader: list[avtal_api.RadInfo] = field(default_factory=list)  # usable lines for this unit
     basta_rad: avtal_api.RadInfo | None = None  # the usable line with volume left and the lowest price
     delpoang: tuple[float, ...] = ()  # in DEFAULT_VIKTER order
@@ -255,22 +256,33 @@ def sok(p: Sokparametrar) -> Sokresultat:
     # which costs less than sending every remaining unit's id (hundreds at national scale) twice.
     ids = katalog_api.enheter_med_utbud(p.kva.kod) if kvar else None
     vantetider = lagesbild_api.vantetider_for_enheter(kva_kod=p.kva.kod, vardenhet_ids=ids) if kvar else {}
+    # Where a shown forecast covers the planned month, the ranking uses the expected wait then (#20).
+    prognoser = lagesbild_api.prognos_vid(kva_kod=p.kva.kod, manad=p.datum, vardenhet_ids=ids) if kvar else {}
     rader: dict = {}
     if kvar and p.patientregion:
         rader = avtal_api.anvandbara_rader(
             kva_kod=p.kva.kod, region_kod=p.patientregion, datum=p.datum, vardenhet_ids=ids
         )
-    return rangordna(p, kvar, vantetider, rader, uteslutna=uteslutna, antal_kandidater=len(alla))
+    return rangordna(p, kvar, vantetider, rader, uteslutna=uteslutna, antal_kandidater=len(alla), prognoser=prognoser)
 
 
 def rangordna(
-    p: Sokparametrar, kvar: list[Traff], vantetider: dict, rader: dict, *, uteslutna: Counter, antal_kandidater: int
+    p: Sokparametrar,
+    kvar: list[Traff],
+    vantetider: dict,
+    rader: dict,
+    *,
+    uteslutna: Counter,
+    antal_kandidater: int,
+    prognoser: dict | None = None,
 ) -> Sokresultat:
-    """Excludes on agreements and waiting times, scores the rest and orders them (best first)."""
+    """Excludes on agreements and waiting times, scores the rest and orders them (best first). `prognoser`: unit id
+    → the forecast wait at the planned date, used instead of the register's median where present."""
     traffar: list[Traff] = []
     for t in kvar:
         enhet_id = t.kandidat.vardenhet_id
         t.vantetid = vantetider.get(enhet_id)
+        t.prognos = (prognoser or {}).get(enhet_id)
         t.rader = list(rader.get(enhet_id, []))
         t.egen_region = p.patientregion
         t.basta_rad = basta_rad(t.rader, p.patientregion)
@@ -286,7 +298,7 @@ def rangordna(
     total = sum(vikter)
     for t in traffar:
         pris = t.basta_rad.pris_kr if t.basta_rad else None
-        median = _median(t.vantetid)
+        median = _vantan(t)
         t.forvantat, t.vardgaranti = forvantat_datum(p, median), p.vardgaranti
         t.klarar_vardgaranti = klarar_vardgaranti(t.forvantat, t.vardgaranti)
         t.delpoang = (
@@ -318,8 +330,13 @@ def rangordna(
     return Sokresultat(traffar=traffar, uteslutna=uteslutna, uteslutna_text=texter, antal_kandidater=antal_kandidater)
 
 
+def _vantan(t: Traff) -> int | None:
+    """The wait the ranking uses: the forecast at the planned date when there is one, else the latest median."""
+    return t.prognos.median_dagar if t.prognos else _median(t.vantetid)
+
+
 def _delar(t: Traff) -> list[Delpoang]:
-    median = _median(t.vantetid)
+    median = _vantan(t)
     pris = t.basta_rad.pris_kr if t.basta_rad else None
     billigast, dyrast = t.prisintervall
     k = t.kandidat
@@ -344,6 +361,20 @@ def _delar(t: Traff) -> list[Delpoang]:
 
 
 def _vantetid_forklaring(t: Traff, median: int | None) -> str:
+    prognos = t.prognos
+    if prognos:  # named as what it is: a forecast, with its method and interval
+        senaste = _median(t.vantetid)
+        text = (
+            f"förväntad väntetid vid planerat datum {fmt.dagar(median)} (prognos, {prognos.metod}; 80 % intervall "
+            f"{fmt.antal(prognos.lag)}–{fmt.dagar(prognos.hog)}"
+            + (f"; senaste median {fmt.dagar(senaste)}" if senaste is not None else "")
+            + ")"
+        )
+        if t.klarar_vardgaranti is False:
+            return f"{text} – klarar inte vårdgarantin (garantin löper ut {fmt.datum(t.vardgaranti)}) – ger 0 poäng"
+        if t.klarar_vardgaranti:
+            return f"{text} – inom vårdgarantin (t.o.m. {fmt.datum(t.vardgaranti)})"
+        return text
     if median is None:
         return "uppgift saknas – ger 0 poäng" + (" (vårdgarantin kan inte prövas)" if t.vardgaranti else "")
     if t.klarar_vardgaranti is False:

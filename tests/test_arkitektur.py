@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PAKET = ["vardformedling", "katalog", "avtal", "lagesbild", "arenden", "sok", "uppfoljning", "scale"]
+PAKET = ["vardformedling", "katalog", "avtal", "lagesbild", "arenden", "sok", "uppfoljning", "api", "scale"]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 

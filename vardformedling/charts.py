@@ -139,11 +139,18 @@ def linjediagram(
     bredd: int = 640,
     hojd: int = 280,
     id_prefix: str = "diagram",
+    band: tuple[list[float | None], list[float | None]] | None = None,
+    band_namn: str = "",
 ) -> SafeString:
-    """An accessible SVG line chart: x = categories (e.g. months), one line per series, a legend and axes."""
+    """An accessible SVG line chart: x = categories (e.g. months), one line per series, a legend and axes.
+
+    `band` (low, high per category; None outside it) is drawn as a shaded area under the lines, e.g. a forecast's
+    interval, with `band_namn` in the legend."""
     vanster, hoger, topp, botten = 64, 16, 28, 58
     plot_b, plot_h = bredd - vanster - hoger, hojd - topp - botten
     alla = [v for s in serier for v in s.varden if v is not None]
+    if band:
+        alla += [v for v in band[1] if v is not None]
     ymax = y_max(alla)
     n = max(len(etiketter), 1)
 
@@ -173,6 +180,15 @@ def linjediagram(
     for i, label in enumerate(etiketter):
         if (n - 1 - i) % steg == 0:
             delar.append(_etikett(x(i), topp + plot_h + 16, label, max(int(plot_b * steg / n / 6.5), 3)))
+    if band:
+        index = [i for i, (lag, hog) in enumerate(zip(*band, strict=True)) if lag is not None and hog is not None]
+        if index:
+            punkter = [f"{x(i):.1f},{y(band[1][i]):.1f}" for i in index]
+            punkter += [f"{x(i):.1f},{y(band[0][i]):.1f}" for i in reversed(index)]
+            delar.append(f'<polygon points="{" ".join(punkter)}" fill="#1f5fa8" fill-opacity="0.18" stroke="none"/>')
+            lx, ly = vanster + len(serier) * 220, hojd - 14
+            delar.append(f'<rect x="{lx}" y="{ly - 10}" width="24" height="10" fill="#1f5fa8" fill-opacity="0.18"/>')
+            delar.append(f'<text x="{lx + 30}" y="{ly}" font-size="12" fill="#222">{escape(band_namn)}</text>')
     for si, serie in enumerate(serier):
         farg, streck = FARGER[si % len(FARGER)], STRECK[si % len(STRECK)]
         dash = f' stroke-dasharray="{streck}"' if streck else ""

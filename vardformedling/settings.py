@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "arenden",
     "sok",
     "uppfoljning",
+    "ninja",  # serves Swagger UI's files for /api/v1/docs from static (no CDN, CSP-friendly)
+    "api",
     "scale",  # load_demo and seed_scale: on top of every app
 ]
 
@@ -228,6 +230,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", default=DEBUG)
 
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
+# Retention of delivered register files in archive/ and rejected/ (months); the import log keeps their checksums.
+LAGESBILD_ARKIV_MANADER = int(os.environ.get("LAGESBILD_ARKIV_MANADER", 13))
 LAGESBILD_INBOX = Path(os.environ.get("LAGESBILD_INBOX", VAR_DIR / "inbox"))
 SDK_OUTBOX = Path(os.environ.get("SDK_OUTBOX", VAR_DIR / "sdk_outbox"))
 RAPPORT_DIR = Path(os.environ.get("RAPPORT_DIR", VAR_DIR / "rapporter"))
@@ -244,6 +248,8 @@ VF_NYCKLAR_DIR = Path(os.environ.get("VF_NYCKLAR_DIR", VAR_DIR / "nycklar"))
 PKCS11_MODULE = os.environ.get("PKCS11_MODULE", "")
 PKCS11_REGIONER = pkcs11_regioner(os.environ)
 PKCS11_NYTT_FORSOK = float(os.environ.get("PKCS11_NYTT_FORSOK", 30))
+# /api/v1/: requests per minute and token (api/auth.py); the count is kept in the shared cache.
+API_ANROP_PER_MINUT = int(os.environ.get("API_ANROP_PER_MINUT", 600))
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -310,6 +316,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "lagesbild.tasks.importera_inkorg",
         "schedule": crontab(hour=2, minute=30),
         "kwargs": {"startad_av": "beat"},
+    },
+    # Forecasts of the monthly median wait per unit × KVÅ group, after the night's register import.
+    "lagesbild-prognoser": {
+        "task": "lagesbild.tasks.berakna_prognoser",
+        "schedule": crontab(hour=3, minute=30),
+    },
+    # Delivered register files older than LAGESBILD_ARKIV_MANADER are removed from archive/ and rejected/.
+    "lagesbild-gallra-arkiv": {
+        "task": "lagesbild.tasks.gallra_arkiv",
+        "schedule": crontab(hour=4, minute=15),
     },
     # Monthly follow-up report per region (the Blekinge practice), 1st of the month 06:00.
     "uppfoljning-manadsrapport": {

@@ -26,6 +26,7 @@ urlpatterns = [
     path("avtal/", include("avtal.urls")),
     path("arenden/", include("arenden.urls")),
     path("uppfoljning/", include("uppfoljning.urls")),
+    path("api/v1/", include("api.urls")),
 ]
 
 if settings.AUTH_MODE == "oidc":

@@ -80,8 +80,8 @@ def test_region_level_shows_register_totals_not_a_median_of_medians(client_for, 
 def test_free_text_finds_the_group_and_spor_shows_asa(client_for, imported):
     response = client_for(Roll.VARDLOTS).get("/lagesbild/?kva=ngb")
     text = _text(response)
-    assert "ASA 3–4" in text
-    assert "12,5 %" in text
+    assert "ASA 3–4 (senaste 12 mån)" in text
+    assert "11,6 %" in text  # the 12-month share (the 90-day row says 12,5 %)
     assert _unit_order(response) == ["SE5565432100-CAPIO1", "SE2321000180-FALU01"]
 
 
@@ -104,7 +104,7 @@ def test_autocomplete_suggests_groups(client_for, imported):
 
 def test_table_query_count_is_bounded(client_for, imported, django_assert_max_num_queries):
     client = client_for(Roll.VARDLOTS)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(15):  # 12, + the coverage text (2) and the 12-month ASA share (1)
         client.get("/lagesbild/?kva=CJE&period=90")
 
 

@@ -1,0 +1,54 @@
+"""API tokens: one per consuming system, created and revoked by administrators, stored only as a hash."""
+
+import hashlib
+import secrets
+
+from django.db import models
+from django.utils import timezone
+
+PREFIX_LANGD = 8  # the token's first characters, kept in clear so an administrator can tell tokens apart
+
+
+def hasha(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def giltiga(self):
+        return self.filter(aterkallad__isnull=True)
+
+
+class ApiToken(models.Model):
+    """A system's access to /api/v1/. The token itself is shown once, when created; only its SHA-256 is kept."""
+
+    system = models.CharField(
+        max_length=200, help_text="Systemet som använder token, t.ex. Region Dalarnas ärendesystem"
+    )
+    prefix = models.CharField(max_length=PREFIX_LANGD, db_index=True)
+    sha256 = models.CharField("kontrollsumma (SHA-256)", max_length=64, unique=True)
+    skapad = models.DateTimeField(default=timezone.now)
+    skapad_av = models.CharField(max_length=64, blank=True, help_text="HSA-id eller 'kommando'")
+    aterkallad = models.DateTimeField("återkallad", null=True, blank=True)
+    senast_anvand = models.DateTimeField("senast använd", null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-skapad", "-id"]
+        verbose_name = "API-token"
+        verbose_name_plural = "API-token"
+
+    def __str__(self) -> str:
+        return f"{self.system} ({self.prefix}…)"
+
+    @classmethod
+    def skapa(cls, *, system: str, skapad_av: str = "") -> tuple["ApiToken", str]:
+        """A new token for `system`: (the row, the token in clear, to hand over once)."""
+        token = "vf_" + secrets.token_urlsafe(32)
+        rad = cls.objects.create(system=system, prefix=token[:PREFIX_LANGD], sha256=hasha(token), skapad_av=skapad_av)
+        return rad, token
+
+    def aterkalla(self) -> None:
+        if self.aterkallad is None:
+            self.aterkallad = timezone.now()
+            self.save(update_fields=["aterkallad"])

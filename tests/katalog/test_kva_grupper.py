@@ -1,0 +1,136 @@
+"""fixtures/kva_grupper.csv: the register's KVÅ groups with source, names, care areas and everyday words; groups
+arriving in files unnamed are accepted and flagged; the one resolver finds groups by their everyday words."""
+
+import re
+
+import pytest
+
+from katalog.api import hitta_kva, kva_utan_namn
+from katalog.models import KvaGrupp
+from vardformedling.models import Roll
+from vardformedling.reference import FIXTURES, read_csv
+
+# The starting subset (../shared/reference/kva_grupper.csv): demo data, tests and samples use these names.
+FORSTA_17 = {
+    "CJE": ("Extrakapsulär extraktion av lins (kataraktoperation)", "Katarakt", "NCR"),
+    "CJC": ("Intrakapsulär extraktion av lins", "Katarakt", "NCR"),
+    "CJD": ("Sekundär implantation eller byte av konstgjord lins", "Katarakt", "NCR"),
+    "NGB": ("Primär protesoperation i knäled", "Knäprotes", "SPOR"),
+    "NFB": ("Primär protesoperation i höftled", "Höftprotes", "SPOR"),
+    "JAB": ("Operation för ljumskbråck", "Ljumskbråck", "SPOR"),
+    "JKA": ("Operation på gallblåsa", "Gallsten", "SPOR"),
+    "UJF": ("Endoskopi av grovtarm (koloskopi)", "Koloskopi", "SPOR"),
+    "KED": ("Transuretral operation på prostata", "Urologi", "SPOR"),
+    "KEC": ("Radikal prostatektomi", "Prostatacancer", "SPOR"),
+    "HAC": ("Mastektomi", "Bröstcancer", "SPOR"),
+    "HAB": ("Partiell excision av bröst", "Bröstcancer", "SPOR"),
+    "JFB": ("Resektion av tjocktarm", "Kolorektalcancer", "SPOR"),
+    "JGB": ("Resektion av ändtarm", "Kolorektalcancer", "SPOR"),
+    "LCD": ("Hysterektomi", "Gynekologi", "SPOR"),
+    "EMB": ("Tonsillektomi", "Öron-näsa-hals", "SPOR"),
+    "ABC": ("Dekompression av ländrygg", "Ryggkirurgi", "SPOR"),
+}
+
+
+def test_fixture_names_its_source_and_version():
+    huvud = [r for r in (FIXTURES / "kva_grupper.csv").read_text(encoding="utf-8").splitlines() if r.startswith("#")]
+    text = " ".join(huvud)
+    assert "Socialstyrelsen" in text and re.search(r"KVÅ\) 20\d\d", text), text
+
+
+def test_fixture_holds_the_register_groups_complete_and_well_formed():
+    rader = read_csv("kva_grupper.csv")
+    koder = [r["kva_grupp"] for r in rader]
+    assert 90 <= len(rader) <= 120
+    assert len(set(koder)) == len(koder), "a code appears twice"
+    assert koder == sorted(koder)
+    for r in rader:
+        assert re.fullmatch(r"[A-Z]{3}", r["kva_grupp"]), r
+        assert r["benamning"].strip() and r["vardomrade"].strip(), r
+        assert r["register"] in {"SPOR", "NCR"}, r
+        assert r["synonymer"].strip(), f"{r['kva_grupp']} has no everyday words"
+        assert r["synonymer"] == r["synonymer"].lower() or any(o.isupper() for o in r["synonymer"].split(","))
+    # Every chapter the waiting-time registers report on is there.
+    assert {k[0] for k in koder} >= set("ABCDEFGHJKLNPQU")
+
+
+def test_the_first_17_groups_keep_their_names():
+    rader = {r["kva_grupp"]: (r["benamning"], r["vardomrade"], r["register"]) for r in read_csv("kva_grupper.csv")}
+    for kod, varden in FORSTA_17.items():
+        assert rader[kod] == varden
+
+
+@pytest.mark.django_db
+def test_the_database_holds_the_fixture_with_synonyms():
+    rader = read_csv("kva_grupper.csv")
+    i_db = {k.kod: k for k in KvaGrupp.objects.all()}
+    assert {r["kva_grupp"] for r in rader} <= set(i_db)
+    assert "grå starr" in i_db["CJE"].synonymer.split(",")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("text", "kod"),
+    [
+        ("grå starr", "CJE"),
+        ("Grå  Starr", "CJE"),  # any case, any spacing
+        ("knäprotes", "NGB"),
+        ("höftprotes", "NFB"),
+        ("gallsten", "JKA"),
+        ("ljumskbråck", "JAB"),
+        ("korsband", "NGE"),
+        ("hallux valgus", "NHK"),
+        ("gastric bypass", "JDF"),
+        ("blindtarm", "JEA"),
+    ],
+)
+def test_everyday_words_find_the_group(text, kod):
+    grupp, kandidater = hitta_kva(text)
+    assert grupp is not None and grupp.kod == kod, [k.kod for k in kandidater]
+
+
+@pytest.mark.django_db
+def test_a_word_shared_by_several_groups_gives_candidates():
+    grupp, kandidater = hitta_kva("bråck")
+    assert grupp is None
+    assert {"JAB", "JAD"} <= {k.kod for k in kandidater}
+    grupp, kandidater = hitta_kva("ärrbr")  # part of a word: name and synonyms are searched as text
+    assert grupp.kod == "JAF"
+
+
+@pytest.mark.django_db
+def test_search_page_finds_a_group_by_its_everyday_word(client_for):
+    c = client_for(Roll.VARDLOTS, "20")
+    svar = c.get("/katalog/sok/", {"q": "grå starr"})
+    assert svar.status_code == 200
+    assert "CJE Extrakapsulär extraktion av lins" in svar.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_new_group_in_a_register_file_is_accepted_and_flagged(tmp_path, client_for):
+    from lagesbild.importers import importera_fil
+    from tests.lagesbild.helpers import SPOR_HEADER, write
+
+    rad = "2026-11-20;20;SE2321000180-FALU01;Ortopedkliniken Falu lasarett;{kva};90d;alla;48;212;365;18,8;12,5"
+    fil = write(tmp_path, "spor_vantetider_20261120.csv", SPOR_HEADER, [rad.format(kva="NGB"), rad.format(kva="ZQX")])
+    importera_fil(fil, startad_av="test")
+    assert KvaGrupp.objects.get(kod="ZQX").benamning == ""
+    assert list(KvaGrupp.objects.utan_namn().values_list("kod", flat=True)) == ["ZQX"]
+    assert kva_utan_namn() == ["ZQX"]
+
+    admin = client_for(Roll.ADMINISTRATOR, None)
+    importer = admin.get("/lagesbild/importer/").content.decode()
+    assert "1 KVÅ-grupp från registerfilerna saknar namn: ZQX" in importer
+
+    url = "/katalog/kva/namnge/"
+    assert "ZQX" in admin.get(url).content.decode()
+    tomt = admin.post(url, {"kod": "ZQX", "benamning": "  "})
+    assert tomt.status_code == 422 and "Skriv gruppens benämning" in tomt.content.decode()
+    okand = admin.post(url, {"kod": "NGB", "benamning": "Nytt"})  # a named group is not renamed here
+    assert okand.status_code == 422 and "NGB finns inte bland grupperna som saknar namn" in okand.content.decode()
+    ok = admin.post(url, {"kod": "zqx", "benamning": "Ny grupp", "vardomrade": "Ortopedi", "synonymer": "Ny, ny,x"})
+    assert ok.status_code == 302
+    grupp = KvaGrupp.objects.get(kod="ZQX")
+    assert (grupp.benamning, grupp.vardomrade, grupp.synonymer) == ("Ny grupp", "Ortopedi", "ny,x")
+    assert kva_utan_namn() == []
+    assert client_for(Roll.VARDLOTS, "20").get(url).status_code == 403
