@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from typing import cast
 
 from django.db.models import F
 from django.utils.safestring import SafeString, mark_safe
@@ -35,13 +36,13 @@ def rader(*, manad: date, region_kod: str | None = None, vardenhet_id: int | Non
         qs = qs.filter(arende__region_id=region_kod)
     if vardenhet_id is not None:
         qs = qs.filter(vardenhet_id=vardenhet_id)
-    return list(
-        qs.order_by("arende__case_id", "datum", "id").values(
-            "id", "datum", "typ", "avser", "belopp", "avtalat_pris", "avvikelse", "avvikelse_text", "status",
-            "motivering", case_id=F("arende__case_id"), avtal=F("avtalsrad__avtal__avtal_id"),
-            vardgivare=F("avtalsrad__avtal__vardgivare__namn"), enhet=F("vardenhet__namn"),
-        )
+    rows = qs.order_by("arende__case_id", "datum", "id").values(
+        "id", "datum", "typ", "avser", "belopp", "avtalat_pris", "avvikelse", "avvikelse_text", "status",
+        "motivering", case_id=F("arende__case_id"), avtal=F("avtalsrad__avtal__avtal_id"),
+        vardgivare=F("avtalsrad__avtal__vardgivare__namn"), enhet=F("vardenhet__namn"),
     )  # fmt: skip
+    # Plain dicts at run time (the settlement page adds "celler" to them); the stubs type the rows as a TypedDict.
+    return cast(list[dict], list(rows))
 
 
 def celler(r: dict) -> list[str]:

@@ -1,6 +1,7 @@
 """Agreements (avtal) with their service lines, prices and volume caps."""
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -9,6 +10,9 @@ from django.db.models.functions import Coalesce, Greatest
 
 from katalog.models import KvaGrupp, Vardenhet, Vardgivare
 from vardformedling.models import Region
+
+if TYPE_CHECKING:
+    from avtal.views_samverkan import SamverkanForm
 
 
 class Avtalstyp(models.TextChoices):
@@ -168,6 +172,11 @@ class Avtalsrad(models.Model):
     kontaktvagar = models.TextField("kontaktvägar", blank=True)
 
     objects = AvtalsradQuerySet.as_manager()
+    # Not fields: `med_volym()` annotates these (`_volym` falls back to queries without them), and the agreement page
+    # sets `samverkan_form` on the lines it shows (views.detalj_context).
+    used: int
+    reserved: int
+    samverkan_form: "SamverkanForm"
 
     class Meta:
         ordering = ["avtal", "kva"]

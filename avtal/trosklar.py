@@ -7,6 +7,7 @@ unique per (line, threshold). Which regions have open offers is the cases' knowl
 (`registrera_intressenter`) so that this app never imports a higher one."""
 
 from collections.abc import Callable
+from typing import cast
 
 from django.urls import reverse
 
@@ -61,16 +62,17 @@ def kontrollera(rad_id: int) -> list[int]:
 
 def _skicka(rad: Avtalsrad, grans: int, regioner: list[str]) -> None:
     avtal = rad.avtal
+    tak = cast(int, rad.takvolym)  # kontrollera() announces only for a line with a cap
     anvant = rad.used + rad.reserved
     if grans >= 100:
         rubrik = f"Takvolymen är nådd: avtal {avtal.avtal_id}, {rad.kva_id}"
         slutsats = "Nya reservationer på avtalsraden avvisas. Öppna erbjudanden på raden är markerade i ärendena."
     else:
         rubrik = f"{fmt.procent(grans)} av takvolymen använd: avtal {avtal.avtal_id}, {rad.kva_id}"
-        slutsats = f"{fmt.antal(max(rad.takvolym - anvant, 0))} platser är kvar."
+        slutsats = f"{fmt.antal(max(tak - anvant, 0))} platser är kvar."
     text = (
         f"Avtal {avtal.avtal_id} ({avtal.avtalsagare_id}), KVÅ-grupp {rad.kva_id} {rad.kva.benamning}: "
-        f"{fmt.antal(anvant)} av {fmt.antal(rad.takvolym)} ({fmt.procent(round(100 * anvant / rad.takvolym))}) "
+        f"{fmt.antal(anvant)} av {fmt.antal(tak)} ({fmt.procent(round(100 * anvant / tak))}) "
         f"är förbrukade, reserverade eller rapporterade utanför portalen. {slutsats}"
     )
     lank = reverse("avtal:detalj", args=[avtal.avtal_id]) + f"?agare={avtal.avtalsagare_id}"

@@ -4,13 +4,14 @@ results, how deviations are reported, contact routes. Kept by the owning region'
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from avtal.models import Avtalsrad
 from avtal.views import detalj_context
+from vardformedling.anrop import BehorigRequest
 from vardformedling.decorators import require_perm
 from vardformedling.htmx import render_page_or_fragment
 
@@ -36,7 +37,7 @@ def far_andra(uppdrag, rad: Avtalsrad) -> bool:
 
 @require_POST
 @require_perm("avtal.samverkan")
-def samverkan(request: HttpRequest, pk: int) -> HttpResponse:
+def samverkan(request: BehorigRequest, pk: int) -> HttpResponse:
     rad = get_object_or_404(Avtalsrad.objects.select_related("avtal"), pk=pk)
     if not far_andra(getattr(request, "uppdrag", None), rad):
         raise PermissionDenied

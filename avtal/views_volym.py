@@ -5,11 +5,12 @@ The upload checks the whole file first (422 with every error, nothing written), 
 confirm; the checked file waits in the cache under a token for an hour."""
 
 import secrets
+from typing import cast
 
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -19,6 +20,7 @@ from avtal.services import volym_rapportera
 from avtal.views import detalj_context
 from avtal.volym import FILKOLUMNER, RapportForm, VolymImportor, far_rapportera
 from vardformedling import format as fmt
+from vardformedling.anrop import BehorigRequest
 from vardformedling.decorators import require_perm
 from vardformedling.htmx import render_page_or_fragment
 from vardformedling.importering import FilAvvisad, forhandsvisning
@@ -36,7 +38,7 @@ def _uppdragsnamn(request) -> str:
 
 @require_POST
 @require_perm("avtal.rapportera_volym")
-def rapportera(request: HttpRequest, pk: int) -> HttpResponse:
+def rapportera(request: BehorigRequest, pk: int) -> HttpResponse:
     avtal = get_object_or_404(Avtal, pk=pk)
     if not far_rapportera(getattr(request, "uppdrag", None), avtal):
         raise PermissionDenied
@@ -55,8 +57,9 @@ def rapportera(request: HttpRequest, pk: int) -> HttpResponse:
         if not request.htmx:
             messages.success(request, kvitto)
             return redirect(reverse("avtal:detalj", args=[avtal.avtal_id]) + f"?agare={avtal.avtalsagare_id}")
-        form, status = None, 200
-    context = detalj_context(request, avtal.pk, form=form)
+        status = 200
+    # After a save the page shows a fresh form (None: detalj_context makes one).
+    context = detalj_context(request, avtal.pk, form=None if status == 200 else form)
     if status == 200:
         context["kvitto"] = kvitto
     return render_page_or_fragment(request, "avtal/detalj.html", context, fragment="volym", status=status)
@@ -68,7 +71,7 @@ def _token_nyckel(request, token: str) -> str:
 
 @require_http_methods(["GET", "POST"])
 @require_perm("avtal.rapportera_volym")
-def uppladdning(request: HttpRequest) -> HttpResponse:
+def uppladdning(request: BehorigRequest) -> HttpResponse:
     fel: list[str] = []
     plan = None
     token = ""
@@ -78,9 +81,9 @@ def uppladdning(request: HttpRequest) -> HttpResponse:
             fel = [FIL_SAKNAS]
         else:
             try:
-                kontrollera_storlek(fil.size)
+                kontrollera_storlek(cast(int, fil.size))  # the upload handlers always set the size
                 data = fil.read()
-                importor = VolymImportor(request.uppdrag, fil=fil.name, anvandare=request.user)
+                importor = VolymImportor(request.uppdrag, fil=fil.name or "", anvandare=request.user)
                 plan = forhandsvisning.forhandsgranska(importor, data)
             except FilAvvisad as exc:
                 fel = exc.texter
@@ -98,7 +101,7 @@ def uppladdning(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @require_perm("avtal.rapportera_volym")
-def uppladdning_bekrafta(request: HttpRequest) -> HttpResponse:
+def uppladdning_bekrafta(request: BehorigRequest) -> HttpResponse:
     token = request.POST.get("token", "")
     sparad = cache.get(_token_nyckel(request, token)) if token else None
     if sparad is None:

@@ -7,6 +7,7 @@ goes through the importer framework: every line checked first, a preview, nothin
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from typing import cast
 
 from django import forms
 from django.db.models import Count, Q, Sum
@@ -74,9 +75,12 @@ class RapportForm(forms.Form):
 
     def __init__(self, *args, avtal: Avtal, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["rad"].queryset = avtal.rader.select_related("kva")
-        self.fields["rad"].label_from_instance = lambda r: f"{r.kva_id} {r.kva.benamning}"
-        self.fields["region"].label_from_instance = lambda r: f"{r.kod} {r.namn}"
+        rad = cast(forms.ModelChoiceField, self.fields["rad"])
+        rad.queryset = avtal.rader.select_related("kva")
+        region = cast(forms.ModelChoiceField, self.fields["region"])
+        # Django's per-field override of the option text; the stubs declare it a method, which mypy won't let us assign.
+        rad.label_from_instance = lambda obj: f"{obj.kva_id} {obj.kva.benamning}"  # type: ignore[method-assign]
+        region.label_from_instance = lambda obj: f"{obj.kod} {obj.namn}"  # type: ignore[method-assign]
         self.fields["manad"].widget.attrs["placeholder"] = "ÅÅÅÅ-MM"
 
     def clean_manad(self):
@@ -152,7 +156,9 @@ def fordelning(rader: list[Avtalsrad]) -> list[Radfordelning]:
             continue
         f.manader = sorted(f.per_manad)
         etiketter = [fmt.datum(m)[:7] for m in f.manader]
-        summa = {k: [sum(c[k] for c in f.per_manad[m].values()) for m in f.manader] for k in ("portal", "rapporterat")}
+        summa: dict[str, list[float | None]] = {
+            k: [sum(c[k] for c in f.per_manad[m].values()) for m in f.manader] for k in ("portal", "rapporterat")
+        }
         f.svg = stapeldiagram(
             titel=f"Volym per månad, {f.rad.kva_id}",
             beskrivning="Patienter per månad från portalens ärenden och rapporterade utanför portalen; "

@@ -3,7 +3,7 @@ and the receiving unit both see it and both write to it."""
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from arenden.access import _get_arende_for_user
 from arenden.models import Avvikelse
 from arenden.views.arende import _render
+from vardformedling.anrop import BehorigRequest
 from vardformedling.decorators import require_perm
 
 FRAMTID = "Datumet kan inte ligga i framtiden."
@@ -46,7 +47,7 @@ def avvikelse_context(request, arende, avvikelse_form=None) -> dict:
 @never_cache
 @require_POST
 @require_perm("arenden.visa")
-def avvikelse_ny(request: HttpRequest, case_id: str) -> HttpResponse:
+def avvikelse_ny(request: BehorigRequest, case_id: str) -> HttpResponse:
     arende = _get_arende_for_user(request, case_id)
     form = AvvikelseForm(request.POST, prefix="avvikelse")
     if not form.is_valid():

@@ -2,11 +2,12 @@
 page per region-month with its CSV/XLSX export (issue #19 point 4)."""
 
 from datetime import date, timedelta
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,10 +19,13 @@ from arenden import avrakning, services
 from arenden.access import _get_arende_for_user
 from arenden.models import Fakturarad
 from arenden.views.arende import _render, add_errors
+from katalog.models import Vardenhet
 from vardformedling import format as fmt
+from vardformedling.anrop import BehorigRequest
 from vardformedling.decorators import require_perm
 from vardformedling.export import tabell_export
 from vardformedling.indata import heltal
+from vardformedling.models import Region
 
 KONFLIKT = {"inte_mottagare", "inte_remitterat", "inte_avsandare", "redan_beslutad", "andrat"}
 RAD_SAKNAS = "Välj vilken fakturarad beslutet gäller."
@@ -60,7 +64,7 @@ def faktura_context(request, arende, faktura_form=None) -> dict:
 @never_cache
 @require_POST
 @require_perm("arenden.fakturera")
-def faktura_ny(request: HttpRequest, case_id: str) -> HttpResponse:
+def faktura_ny(request: BehorigRequest, case_id: str) -> HttpResponse:
     arende = _get_arende_for_user(request, case_id)
     form = FakturaradForm(request.POST, prefix="faktura")
     handling = "fakturarad"
@@ -94,7 +98,7 @@ def _tillbaka(request, arende) -> str | None:
 @never_cache
 @require_POST
 @require_perm("arenden.attestera")
-def faktura_beslut(request: HttpRequest, case_id: str) -> HttpResponse:
+def faktura_beslut(request: BehorigRequest, case_id: str) -> HttpResponse:
     arende = _get_arende_for_user(request, case_id)
     handling = "fakturabeslut"
     rad_id = heltal(request.POST.get("rad"))
@@ -145,16 +149,17 @@ def _manad(text: str | None) -> date:
 @never_cache
 @require_safe
 @require_perm("arenden.avrakning")
-def avrakning_sida(request: HttpRequest) -> HttpResponse:
+def avrakning_sida(request: BehorigRequest) -> HttpResponse:
     """The sending region's lines to pay (coordinator), or the receiving unit's invoiced lines, for one month."""
     uppdrag = request.uppdrag
     manad = _manad(request.GET.get("manad"))
+    urval: dict[str, Any]  # the keyword arguments of avrakning.rader
     if uppdrag.vardenhet_id and uppdrag.roll == "mottagare":
         urval = {"vardenhet_id": uppdrag.vardenhet_id}
-        vem = uppdrag.vardenhet.namn
+        vem = cast(Vardenhet, uppdrag.vardenhet).namn  # vardenhet_id is set
     else:
         urval = {"region_kod": uppdrag.region_id}
-        vem = uppdrag.region.namn if uppdrag.region_id else ""
+        vem = cast(Region, uppdrag.region).namn if uppdrag.region_id else ""
     rader = avrakning.rader(manad=manad, **urval)
     manad_text = fmt.datum(manad)[:7]
     if request.GET.get("format") in {"csv", "xlsx"}:
