@@ -2,7 +2,8 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import cast
 
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
@@ -154,7 +155,7 @@ def medianer_for_regioner(*, kva_kod: str, period: str = "90d") -> dict[str | No
     return _senaste_per_nyckel(qs.values_list("region_id", "leverans_id", "antal", "median", "undertryckt"), leveranser)
 
 
-def dataversion(kallor: Iterable[str] | None = None) -> tuple[str, object]:
+def dataversion(kallor: Iterable[str] | None = None) -> tuple[str, datetime | None]:
     """(a version string, the time the newest delivery was read in) of the sources' newest deliveries: what an
     HTTP validator (ETag, Last-Modified) of their figures is built from. No query while the deliveries are cached."""
     leveranser = senaste_leveranser(Kalla.values if kallor is None else kallor)
@@ -294,7 +295,7 @@ def prognos_vid(*, kva_kod: str, manad: date, vardenhet_ids=None) -> dict[int, P
     if vardenhet_ids is not None:
         qs = qs.filter(vardenhet_id__in=vardenhet_ids if isinstance(vardenhet_ids, QuerySet) else list(vardenhet_ids))
     nyckel = f"{manad:%Y-%m}"
-    namn = dict(Prognos._meta.get_field("metod").choices)
+    namn = dict(cast(list[tuple[str, str]], Prognos._meta.get_field("metod").choices))  # set on the field
     resultat = {}
     for enhet_id, metod, punkter in qs.values_list("vardenhet_id", "metod", "punkter"):
         for p in punkter:

@@ -45,10 +45,14 @@ def balans(rader: list[VantetidManad]) -> dict[date, int]:
     skillnader = {}
     for manad, r in sorted(per_manad.items()):
         fore = per_manad.get(manad_plus(manad, -1))
-        varden = (r.antal_vantande, r.antal_nytillkomna, r.antal_genomforda, fore and fore.antal_vantande)
-        if fore is None or any(v is None for v in varden):
+        if fore is None:
             continue
-        skillnader[manad] = r.antal_vantande - (fore.antal_vantande + r.antal_nytillkomna - r.antal_genomforda)
+        vantande, nya, gjorda, vantande_fore = (
+            r.antal_vantande, r.antal_nytillkomna, r.antal_genomforda, fore.antal_vantande
+        )  # fmt: skip
+        if vantande is None or nya is None or gjorda is None or vantande_fore is None:
+            continue
+        skillnader[manad] = vantande - (vantande_fore + nya - gjorda)
     return skillnader
 
 

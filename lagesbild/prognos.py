@@ -161,7 +161,10 @@ def berakna_alla() -> dict:
 
     start = time.perf_counter()
     serier = las_serier()
-    nya, summa_mae, antal_mae, valda = [], defaultdict(float), defaultdict(int), defaultdict(int)
+    nya: list = []
+    summa_mae: defaultdict[str, float] = defaultdict(float)
+    antal_mae: defaultdict[str, int] = defaultdict(int)
+    valda: defaultdict[str, int] = defaultdict(int)
     for (enhet, kva, kalla), (sista, varden) in serier.items():
         res = prognostisera(varden)
         bas = date(int(sista[:4]), int(sista[5:7]), 1)

@@ -6,6 +6,7 @@ Missing values (e.g. suppressed months) break the line instead of being drawn as
 
 from dataclasses import dataclass
 from math import ceil, log10
+from typing import cast
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -183,8 +184,9 @@ def linjediagram(
     if band:
         index = [i for i, (lag, hog) in enumerate(zip(*band, strict=True)) if lag is not None and hog is not None]
         if index:
-            punkter = [f"{x(i):.1f},{y(band[1][i]):.1f}" for i in index]
-            punkter += [f"{x(i):.1f},{y(band[0][i]):.1f}" for i in reversed(index)]
+            lag_, hog_ = band
+            punkter = [f"{x(i):.1f},{y(cast(float, hog_[i])):.1f}" for i in index]  # index: both bounds present
+            punkter += [f"{x(i):.1f},{y(cast(float, lag_[i])):.1f}" for i in reversed(index)]
             delar.append(f'<polygon points="{" ".join(punkter)}" fill="#1f5fa8" fill-opacity="0.18" stroke="none"/>')
             lx, ly = vanster + len(serier) * 220, hojd - 14
             delar.append(f'<rect x="{lx}" y="{ly - 10}" width="24" height="10" fill="#1f5fa8" fill-opacity="0.18"/>')
