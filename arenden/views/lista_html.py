@@ -59,7 +59,7 @@ def rader_html(rader, *, mottagare: bool, snart: int) -> SafeString:
         datum = fmt.datum(a.vardgaranti_datum)
         ut.append(
             f"""<tr>
-      <td><a href="{escape(reverse("arenden:arende", args=[a.case_id]))}">{case_id}</a></td>
+      <td class="nowrap"><a href="{escape(reverse("arenden:arende", args=[a.case_id]))}">{case_id}</a></td>
       <td>{patient}</td>
       <td>{escape(a.kva_id)}</td>
       <td>{_steg(a)}. {escape(_STATUS_NAMN.get(a.status, a.status))}</td>
