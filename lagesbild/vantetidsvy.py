@@ -12,7 +12,7 @@ from lagesbild import belastning
 from lagesbild.manader import manad_plus
 from lagesbild.models import Typ, VantetidManad
 from vardformedling.charts import Serie, linjediagram
-from vardformedling.indata import citera
+from vardformedling.indata import citera, heltal
 from vardformedling.models import Region
 
 PERIODER = {"12": 12, "18": 18, "24": 24, "36": 36}
@@ -43,7 +43,7 @@ def _axel(fran: date, till: date) -> list[date]:
 def _fonster(period: str, manader: list[date], noter: list[str]) -> tuple[str, date | None, date | None]:
     """(applied period, first month, last month) from the months that have data for the selection."""
     ar = sorted({m.year for m in manader}, reverse=True)
-    if period and period not in PERIODER and not (period.isascii() and period.isdigit() and int(period) in ar):
+    if period and period not in PERIODER and heltal(period) not in ar:  # int() refuses 5,000 digits: a 500
         noter.append(f"Perioden {citera(period)} finns inte; visar de senaste {STANDARD_PERIOD} månaderna.")
         period = STANDARD_PERIOD
     period = period or STANDARD_PERIOD

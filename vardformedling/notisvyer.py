@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST, require_safe
 from vardformedling import notiser
 from vardformedling.decorators import require_perm
 from vardformedling.htmx import render_page_or_fragment
+from vardformedling.indata import heltal
 
 I_MENYN = 5
 
@@ -35,10 +36,11 @@ def markera_last(request: HttpRequest) -> HttpResponse:
     notiser.markera_last(
         request.user,
         getattr(request, "uppdrag", None),
-        notis_id=int(notis_id) if notis_id and notis_id.isdigit() else None,
+        notis_id=heltal(notis_id),  # isdigit() accepts "²", which int() refuses (a 500)
     )
     nasta = request.POST.get("next") or ""
-    if not url_has_allowed_host_and_scheme(
+    # Only a path on this site: redirect() takes "1" or "arenden:lista" for a view name (NoReverseMatch, a 500).
+    if not nasta.startswith("/") or not url_has_allowed_host_and_scheme(
         nasta, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         nasta = reverse("notiser")

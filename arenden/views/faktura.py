@@ -92,7 +92,8 @@ def faktura_ny(request: BehorigRequest, case_id: str) -> HttpResponse:
 def _tillbaka(request, arende) -> str | None:
     nasta = request.POST.get("next") or ""
     ok = url_has_allowed_host_and_scheme(nasta, allowed_hosts={request.get_host()}, require_https=request.is_secure())
-    return nasta if nasta and ok else None
+    # Only a path on this site: redirect() takes "1" or "arenden:lista" for a view name (NoReverseMatch, a 500).
+    return nasta if nasta.startswith("/") and ok else None
 
 
 @never_cache
@@ -141,6 +142,8 @@ def _manad(text: str | None) -> date:
     idag = timezone.localdate()
     try:
         ar, man = (int(x) for x in (text or "").split("-"))
+        if not 1 < ar < 9999:  # the page links the month before and after: year 1 and 9999 would be a 500
+            raise ValueError(ar)
         return date(ar, man, 1)
     except ValueError:
         return idag.replace(day=1)

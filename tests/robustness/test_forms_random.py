@@ -213,3 +213,144 @@ def test_an_overlong_unit_in_an_offer_is_refused_in_swedish_before_it_reaches_a_
     assert not Erbjudande.objects.exists()
     post = client.post(f"/arenden/{arende.case_id}/erbjudanden/nytt/", data)
     assert post.status_code == 422 and "som mest 64 tecken" in post.content.decode(), messages
+
+
+# --- The case page's invoice lines, invoice decisions and deviation log ----------------------------------------
+
+
+def test_invoice_line_with_random_input_never_fails_and_a_rejection_writes_nothing(arende_i_steg, mottagare):
+    from arenden.models import Fakturarad
+    from arenden.views.faktura import FakturaradForm
+
+    a = arende_i_steg("utford")
+    form = FakturaradForm(prefix="faktura")
+    valid = {**giltig(form), "faktura-avser": "Operation", "faktura-belopp": "9700"}
+    seen = run_form(
+        _client(mottagare),
+        f"/arenden/{a.case_id}/faktura/",
+        valid=valid,
+        fields=form_falt(form),
+        before_after=lambda: {**counts(Fakturarad), "arende": list(Arende.objects.filter(pk=a.pk).values())},
+        examples=[
+            {"faktura-belopp": "9" * 30},
+            {"faktura-belopp": "NaN"},
+            {"faktura-datum": "0001-01-01", "faktura-typ": "\x00"},
+            {"faktura-avser": "\x00"},
+        ],
+    )
+    assert 302 in seen and 422 in seen, seen
+
+
+def test_invoice_decision_with_random_input_never_fails_and_a_rejection_writes_nothing(
+    arende_i_steg, mottagare, mottagare_uppdrag
+):
+    from decimal import Decimal
+
+    from arenden.models import Fakturarad
+
+    a = arende_i_steg("utford")
+    rad = services.fakturarad_registrera(
+        arende=a, anvandare=mottagare, uppdrag=mottagare_uppdrag, datum=date.today(), typ="vard", avser="Operation",
+        belopp=Decimal(9700),
+    )  # fmt: skip
+    fields = {
+        "rad": st.one_of(st.just(str(rad.pk)), VALUES),
+        "beslut": st.one_of(st.sampled_from(["godkann", "bestrid"]), VALUES),
+        "motivering": VALUES,
+        "next": st.one_of(st.sampled_from(["/arenden/avrakning/", "https://evil.example/", "1"]), VALUES),
+    }
+    seen = run_form(
+        _client(make_user(Roll.KOORDINATOR, "20")),
+        f"/arenden/{a.case_id}/faktura/beslut/",
+        valid={"rad": str(rad.pk), "beslut": "bestrid", "motivering": "Ingår i priset"},
+        fields=fields,
+        before_after=lambda: list(Fakturarad.objects.order_by("pk").values()),
+        examples=[
+            {"next": "1"},  # was a 500: redirect() took it for a view name (fixed with this test)
+            {"next": "arenden:lista", "beslut": "x"},
+            {"rad": "²"},
+            {"beslut": "godkann", "next": "/arenden/avrakning/"},
+            {"motivering": None},
+        ],
+    )
+    assert 302 in seen and 422 in seen, seen
+
+
+def test_deviation_with_random_input_never_fails_and_a_rejection_writes_nothing(arende_i_steg, lots):
+    from arenden.models import Avvikelse
+    from arenden.views.avvikelser import AvvikelseForm
+
+    a = arende_i_steg("bekraftad")
+    form = AvvikelseForm(prefix="avvikelse")
+    seen = run_form(
+        _client(lots),
+        f"/arenden/{a.case_id}/avvikelser/",
+        valid={**giltig(form), "avvikelse-vad": "Remissen saknade provsvar"},
+        fields=form_falt(form),
+        before_after=lambda: counts(Avvikelse),
+        examples=[{"avvikelse-nar": "9999-12-31"}, {"avvikelse-nar": "0001-01-01"}, {"avvikelse-vad": "\x00"}],
+    )
+    assert 302 in seen and 422 in seen, seen
+
+
+# --- The agreement page: cooperation checklist, reported volume ----------------------------------------------------
+
+
+def test_cooperation_checklist_with_random_input_never_fails_and_a_rejection_writes_nothing(avtalsrad):
+    from avtal.models import Avtalsrad
+    from avtal.views_samverkan import SamverkanForm
+
+    form = SamverkanForm(instance=avtalsrad, prefix=f"samverkan-{avtalsrad.pk}")
+    seen = run_form(
+        _client(make_user(Roll.KOORDINATOR, "20")),  # the owning region's coordinator
+        f"/avtal/samverkan/{avtalsrad.pk}/",
+        valid=giltig(form),
+        fields=form_falt(form),
+        before_after=lambda: list(Avtalsrad.objects.filter(pk=avtalsrad.pk).values()),
+        examples=[{form.add_prefix("vardsteg"): " "}, {form.add_prefix("kontaktvagar"): "\x00"}],
+    )
+    assert 302 in seen and 422 in seen, seen
+
+
+def test_volume_report_with_random_input_never_fails_and_a_rejection_writes_nothing(avtalsrad):
+    from avtal.models import RapporteradVolym
+    from avtal.volym import RapportForm
+
+    form = RapportForm(avtal=avtalsrad.avtal)
+    manad = date.today().isoformat()[:7]
+    valid = {**giltig(form), "rad": str(avtalsrad.pk), "region": "20", "manad": manad, "antal": "1"}
+    fields = {
+        **form_falt(form),
+        "manad": st.one_of(st.sampled_from([manad, "2020-13", "0001-01", "9999-12", "١٢-٠١", "2026-1"]), VALUES),
+    }
+    seen = run_form(
+        _client(make_user(Roll.KOORDINATOR, "20")),  # the owning region's coordinator
+        f"/avtal/volym/{avtalsrad.avtal_id}/rapportera/",
+        valid=valid,
+        fields=fields,
+        before_after=lambda: list(RapporteradVolym.objects.order_by("pk").values()),
+        examples=[{"antal": "9" * 30}, {"manad": "9" * 5000}, {"rad": "\x00", "region": "\x00"}],
+    )
+    assert 302 in seen and 422 in seen, seen
+
+
+# --- Naming a KVÅ group (administrator) ------------------------------------------------------------------------------
+
+
+def test_naming_a_kva_group_with_random_input_never_fails_and_a_rejection_writes_nothing(client_for):
+    KvaGrupp.objects.create(kod="ZQX", benamning="", register="SPOR")
+    fields = {
+        "kod": st.one_of(st.sampled_from(["ZQX", "zqx", " ZQX ", "CJE", "ZQ"]), VALUES),
+        "benamning": st.one_of(st.sampled_from(["Ny grupp", " ", "x" * 201]), VALUES),
+        "vardomrade": VALUES,
+        "synonymer": st.one_of(st.sampled_from(["ny, x", ",,,", "a" * 600]), VALUES),
+    }
+    seen = run_form(
+        client_for(Roll.ADMINISTRATOR),
+        "/katalog/kva/namnge/",
+        valid={"kod": "ZQX", "benamning": "Ny grupp", "vardomrade": "Ortopedi", "synonymer": "ny, x"},
+        fields=fields,
+        before_after=lambda: list(KvaGrupp.objects.order_by("kod").values()),
+        examples=[{"kod": "\x00"}, {"benamning": "Ny\x00grupp"}, {"synonymer": "\x00"}, {"vardomrade": "Ö" * 500}],
+    )
+    assert 302 in seen and 422 in seen, seen

@@ -17,13 +17,14 @@ from katalog.models import KatalogImport
 from lagesbild import tabell
 from sok.forms import SokForm
 from tests.factories import make_user
-from tests.robustness.web import FEW, HYP, NASTY, SONDER, VALUES, assert_handled, edge_dates, form_data
+from tests.robustness.web import FEW, HYP, NASTY, OK, SONDER, VALUES, assert_handled, edge_dates, form_data
 from uppfoljning.statistik import TABELLER
 from uppfoljning.urval import SOM, UTFALL
 from vardformedling.models import Roll
 
 pytestmark = pytest.mark.django_db
 
+SIDINDELNING = ["sida", "per_sida", "format"]  # api.v1.Sidindelning
 # View (namespace:name) → (GET parameters it reads, path parameters). Parameter names are the code's contract.
 GET_SIDOR = {
     "start": ([], []),
@@ -58,6 +59,23 @@ GET_SIDOR = {
     "arenden:vantelista": (["tillstand", "kva", "enhet", "sort", "ordning", "sida"], []),
     "arenden:vantelista_forhandsvisning": ([], ["token"]),
     "katalog:fordelning": (["kva"], []),
+    "arenden:avrakning": (["manad", "format"], []),
+    "avtal:volym_uppladdning": ([], []),
+    "katalog:kva_namnge": ([], []),
+    "notiser": ([], []),
+    "hjalp": ([], []),
+    "favicon": ([], []),
+    # The open API (token, JSON): every list reads the paging parameters (api/svar.py) and its own filters.
+    "api_v1:api-root": ([], []),
+    "api_v1:openapi-json": ([], []),
+    "api_v1:openapi-view": ([], []),
+    "api_v1:kva_grupper": ([*SIDINDELNING, "q"], []),
+    "api_v1:regioner": (SIDINDELNING, []),
+    "api_v1:enheter": ([*SIDINDELNING, "region", "kva"], []),
+    "api_v1:vantetider": ([*SIDINDELNING, "kva", "period", "niva", "region", "urval"], []),
+    "api_v1:vantetidsdatabasen": ([*SIDINDELNING, "region", "vardomrade", "typ"], []),
+    "api_v1:prognoser": ([*SIDINDELNING, "kva", "hsa_id", "visas"], []),
+    "api_v1:avtal": ([*SIDINDELNING, "region", "kva"], []),
 }
 # POST endpoints and where random input is thrown at them.
 POST_TESTER = {
@@ -77,6 +95,13 @@ POST_TESTER = {
     "arenden:vantelista_arenden": "tests/arenden/test_vantelista_risk.py (empty post: 422)",
     "arenden:vantelista_bekrafta": "tests/arenden/test_vantelista_import.py (cancel, unknown token)",
     "katalog:fordelning_skicka": "tests/arenden/test_fordelning.py (nothing chosen, malformed choice: 422)",
+    "arenden:faktura_ny": "test_forms_random.py",
+    "arenden:faktura_beslut": "test_forms_random.py",
+    "arenden:avvikelse": "test_forms_random.py",
+    "avtal:samverkan": "test_forms_random.py",
+    "avtal:volym_rapportera": "test_forms_random.py",
+    "avtal:volym_uppladdning_bekrafta": "test_uploads_random.py",
+    "notiser_last": "test_query_params_random.py",
 }
 # Views that take both: the GET side is swept here, the POST side in the named file.
 POST_OCKSA = {
@@ -86,6 +111,8 @@ POST_OCKSA = {
     "avtal:uppladdning": "test_uploads_random.py",
     "arenden:erbjudande_nytt": "test_forms_random.py",
     "arenden:vantelista": "tests/arenden/test_vantelista_import.py (every kind of bad file)",
+    "avtal:volym_uppladdning": "test_uploads_random.py",
+    "katalog:kva_namnge": "test_forms_random.py",
 }
 
 
@@ -98,6 +125,11 @@ FORM_TESTER = {
     "KatalogImportForm": "test_uploads_random.py",
     "SokForm": "test_query_params_random.py (GET)",
     "VersionForm": "the base of every step action's form",
+    "FakturaradForm": "test_forms_random.py",
+    "AvvikelseForm": "test_forms_random.py",
+    "SamverkanForm": "test_forms_random.py",
+    "RapportForm": "test_forms_random.py",
+    "VantelistaForm": "tests/arenden/test_vantelista_import.py (every kind of bad file)",
 }
 
 
@@ -105,13 +137,28 @@ def test_every_form_class_is_covered():
     from django import forms
 
     import arenden.forms
+    import arenden.vantelista.views
+    import arenden.views.avvikelser
+    import arenden.views.faktura
+    import avtal.views_samverkan
+    import avtal.volym
     import katalog.forms
     import sok.forms
     from arenden.atgarder import ATGARDER
 
+    moduler = (
+        arenden.forms,
+        katalog.forms,
+        sok.forms,
+        arenden.views.faktura,
+        arenden.views.avvikelser,
+        arenden.vantelista.views,
+        avtal.views_samverkan,
+        avtal.volym,
+    )
     klasser = {
         namn
-        for modul in (arenden.forms, katalog.forms, sok.forms)
+        for modul in moduler
         for namn, c in vars(modul).items()
         if isinstance(c, type) and issubclass(c, forms.BaseForm) and c.__module__ == modul.__name__
     }
@@ -132,7 +179,7 @@ def test_every_view_is_covered():
     alla = _names(get_resolver().url_patterns)
     assert alla == set(GET_SIDOR) | set(POST_TESTER), (
         f"not covered: {sorted(alla - set(GET_SIDOR) - set(POST_TESTER))}; "
-        f"gone: {sorted(set(GET_SIDOR) | set(POST_TESTER) - alla)}"
+        f"gone: {sorted((set(GET_SIDOR) | set(POST_TESTER)) - alla)}"
     )
     assert set(POST_OCKSA) <= set(GET_SIDOR)
 
@@ -181,6 +228,9 @@ GODA = {
     "next": ["/", "/avtal/", "//evil.example/", "https://evil.example/"],
     "uppgift": ["0f1e2d3c-0000-4000-8000-000000000000", "x"],
     "vardomrade": ["Alla", "Ögonsjukvård"],
+    "manad": ["2026-01", "2026-13", "2026-1-1", "0001-01", "9999-12", "10000-01", "١٢-٠١"],
+    "per_sida": ["1", "100", "5000", "5001", "0", "-1", "9" * 30],
+    "visas": ["true", "false", "1", "ja"],
 }
 
 
@@ -192,7 +242,7 @@ def _parameter(name: str, extra: dict) -> st.SearchStrategy:
 
 
 def _sveper(
-    client, namn: str, sokvag, *, extra: dict | None = None, exempel=(), installning=FEW, konkret: str = ""
+    client, namn: str, sokvag, *, extra: dict | None = None, exempel=(), installning=FEW, konkret: str = "", ok=OK
 ) -> None:
     """Random values for every GET parameter of view `namn` at `sokvag` (a path, or a strategy of paths), as a page
     and as an HTMX request; `exempel` are parameter sets always tried (at `sokvag` if it is a path). Then every
@@ -206,7 +256,7 @@ def _sveper(
     parametrar = st.fixed_dictionaries({}, optional={p: _parameter(p, extra) for p in params})
 
     def get(path, data, htmx):
-        assert_handled(client.get(path, data, **htmx))
+        assert_handled(client.get(path, data, **htmx), ok=ok)
 
     run = given(path=vagar, data=parametrar, htmx=HTMX)(get)
     for data in reversed(exempel):
@@ -215,7 +265,7 @@ def _sveper(
     for param in params:
         for varde in SONDER:
             for htmx in ({}, {"HTTP_HX_REQUEST": "true"}):
-                assert_handled(client.get(sondvag, {param: varde}, **htmx))
+                assert_handled(client.get(sondvag, {param: varde}, **htmx), ok=ok)
 
 
 def _segment(goda: list[str]) -> st.SearchStrategy:
@@ -288,6 +338,7 @@ def test_katalog_and_lagesbild_pages_with_random_parameters_never_fail(katalog_o
         "katalog:import_visa",
         st.sampled_from([str(imp.pk), "0", "9" * 30]).map(lambda p: f"/katalog/import/{p}/"),
     )
+    _sveper(admin, "katalog:kva_namnge", "/katalog/kva/namnge/")
     _sveper(admin, "lagesbild:importer", "/lagesbild/importer/")
     _sveper(admin, "lagesbild:uppgift_status", _segment(["0f1e2d3c"]).map(lambda t: f"/lagesbild/importer/status/{t}/"))
 
@@ -301,6 +352,42 @@ def test_waiting_list_and_proposal_pages_with_random_parameters_never_fail(db, k
         _segment(["00000000-0000-4000-8000-000000000000"]).map(lambda t: f"/arenden/vantelista/uppladdning/{t}/"),
     )
     _sveper(koordinator, "katalog:fordelning", "/katalog/fordelning/", exempel=[{"kva": "CJE"}, {"kva": "²" * 500}])
+
+
+# --- The open API (/api/v1/) ---------------------------------------------------------------------------------------
+
+
+def test_open_api_with_random_parameters_never_fails(katalog_och_lagesbild, client, settings):
+    """With a token: 200 or 422 with a Swedish `detail`, never a 500 (JSON and CSV); without one: 401 in Swedish."""
+    import avtal.demo
+    from api.models import ApiToken
+    from katalog.models import Vardenhet
+
+    avtal.demo.load()
+    settings.API_ANROP_PER_MINUT = 10**9  # the sweep is no client running wild
+    hsa = list(Vardenhet.objects.values_list("hsa_id", flat=True)[:3])
+    extra = {"hsa_id": hsa, "niva": ["enhet", "region", "riket"], "typ": ["besok", "atgard", ""]}
+    for namn, vag in (("api_v1:api-root", "/api/v1/"), ("api_v1:kva_grupper", "/api/v1/kva-grupper")):
+        _sveper(client, namn, vag, ok=(401, 404))  # the root is ninja's 404; no token, no data
+    _rad, token = ApiToken.skapa(system="Robusthetstest")
+    client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    _sveper(client, "api_v1:api-root", "/api/v1/", ok=(404,))
+    _sveper(client, "api_v1:openapi-json", "/api/v1/openapi.json", ok=(200,))
+    _sveper(client, "api_v1:openapi-view", "/api/v1/docs", ok=(200,))
+    api = {
+        "api_v1:kva_grupper": ("/api/v1/kva-grupper", [{"q": "grå starr"}, {"per_sida": "5001"}]),
+        "api_v1:regioner": ("/api/v1/regioner", [{"sida": "9" * 30}, {"format": "csv", "per_sida": "1"}]),
+        "api_v1:enheter": ("/api/v1/enheter", [{"region": "20", "kva": "CJE"}, {"region": "9" * 5000}]),
+        "api_v1:vantetider": (
+            "/api/v1/vantetider",
+            [{"kva": "CJE"}, {"kva": "CJE", "period": "2026-02", "niva": "region", "region": "00", "format": "csv"}],
+        ),
+        "api_v1:vantetidsdatabasen": ("/api/v1/vantetidsdatabasen", [{"region": "20", "typ": "atgard"}]),
+        "api_v1:prognoser": ("/api/v1/prognoser", [{"kva": "CJE", "visas": "true", "hsa_id": hsa[0]}]),
+        "api_v1:avtal": ("/api/v1/avtal", [{"region": "20", "kva": "CJE", "format": "csv"}]),
+    }
+    for namn, (vag, exempel) in api.items():
+        _sveper(client, namn, vag, extra=extra, exempel=exempel, ok=(200, 422))
 
 
 # --- Avtal ------------------------------------------------------------------------------------------------------------
@@ -336,6 +423,8 @@ def test_avtal_pages_with_random_parameters_never_fail(db, klient):
     _sveper(
         admin, "avtal:uppladdning_visa", st.sampled_from([pk, "0", "9" * 30]).map(lambda p: f"/avtal/uppladdning/{p}/")
     )
+    admin.logout()
+    _sveper(klient(Roll.KOORDINATOR), "avtal:volym_uppladdning", "/avtal/volym/uppladdning/")
 
 
 # --- Ärenden ------------------------------------------------------------------------------------------------------
@@ -382,6 +471,31 @@ def test_access_log_review_with_random_parameters_never_fails(arenden, klient):
     _sveper(koordinator, "arenden:logg", "/arenden/logg/", extra={"q": [a.case_id for a in arenden]}, installning=HYP)
 
 
+def test_settlement_page_and_export_with_random_parameters_never_fail(
+    arende_i_steg, klient, mottagare, mottagare_uppdrag, client
+):
+    from datetime import date
+    from decimal import Decimal
+
+    from arenden import services
+
+    a = arende_i_steg("utford")
+    services.fakturarad_registrera(arende=a, anvandare=mottagare, uppdrag=mottagare_uppdrag, datum=date.today(),
+                                   typ="vard", avser="Operation", belopp=Decimal(9700))  # fmt: skip
+    manad = date.today().isoformat()[:7]
+    exempel = [
+        {"manad": manad},
+        {"manad": manad, "format": "xlsx"},
+        {"manad": "0001-01"},  # was a 500: the month before year 1 (fixed with this test)
+        {"manad": "9999-12", "format": "csv"},  # was a 500: the month after year 9999 (fixed with this test)
+    ]
+    koordinator = klient(Roll.KOORDINATOR)
+    _sveper(koordinator, "arenden:avrakning", "/arenden/avrakning/", exempel=exempel, installning=HYP)
+    koordinator.logout()
+    client.force_login(mottagare, backend="vardformedling.auth.SithsStubBackend")
+    _sveper(client, "arenden:avrakning", "/arenden/avrakning/", exempel=exempel)
+
+
 @HYP
 @given(
     case_id=st.one_of(st.text(min_size=1, max_size=40), st.sampled_from(["20-2026-000001", "XX-0000-0", "..", "%00"]))
@@ -419,11 +533,21 @@ def test_follow_up_page_and_exports_with_random_parameters_never_fail(arenden, k
         c.logout()
 
 
-def test_start_login_and_health_pages_with_random_parameters_never_fail(client, lots):
+def test_start_login_help_notices_and_health_pages_with_random_parameters_never_fail(client, lots):
+    from vardformedling import notiser
+
     _sveper(client, "login", "/login/")
     _sveper(client, "healthz", "/healthz")
+    _sveper(client, "favicon", "/favicon.ico", ok=(301,))
+    _sveper(client, "hjalp", "/hjalp/", ok=(302,))  # to the sign-in page
+    notiser.skicka(
+        regioner=["20"], typ="takvolym", rubrik="80 % av takvolymen använd", text="Avtal RD 1", lank="/avtal/"
+    )
     client.force_login(lots, backend="vardformedling.auth.SithsStubBackend")
     _sveper(client, "start", "/")
+    _sveper(client, "hjalp", "/hjalp/")
+    _sveper(client, "notiser", "/notiser/")
+    _sveper(client, "favicon", "/favicon.ico", ok=(301,))
 
 
 @pytest.mark.parametrize(
@@ -462,6 +586,22 @@ def test_a_nul_byte_in_the_url_is_refused_not_a_500(client_for, url):
 def test_withdrawing_a_capacity_announcement_that_is_not_yours_is_refused(client_for, pk, data):
     response = client_for(Roll.VARDLOTS, "20").post(f"/katalog/kapacitet/{pk}/aterkalla/", data)
     assert_handled(response, ok=(404,))
+
+
+@HYP
+@given(data=form_data(["notis", "next"], st.one_of(st.sampled_from(["1", "²", "١", "9" * 30, "/avtal/"]), VALUES)))
+@example(data={"notis": "²"})  # was a 500: "²".isdigit() is True, int() refuses it (fixed with this test)
+@example(data={"notis": "9" * 30, "next": "https://evil.example/"})
+@example(data={"next": "1"})  # was a 500: redirect() took it for a view name (fixed with this test)
+def test_marking_notices_read_with_random_fields_goes_back_to_this_site(client_for, data):
+    from vardformedling import notiser
+
+    notiser.skicka(
+        regioner=["20"], typ="takvolym", rubrik="95 % av takvolymen använd", text="Avtal RD 1", lank="/avtal/"
+    )
+    response = client_for(Roll.KOORDINATOR, "20").post("/notiser/last/", data)
+    assert_handled(response, ok=(302,))
+    assert response["Location"].startswith("/") and not response["Location"].startswith("//")
 
 
 def test_signing_out_with_random_fields_signs_out(client, lots):

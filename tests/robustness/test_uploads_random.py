@@ -14,7 +14,7 @@ from avtal.models import Avtal, Avtalsrad, AvtalsUppladdning, Uppladdningsstatus
 from katalog.models import KatalogImport, KvaGrupp, Vardenhet, Vardgivare, Vardutbud
 from lagesbild.models import ImportRun, ImportStatus, Leverans, Matvarde, VantetidManad
 from tests.robustness.strategies import SAMPLES, malformed_csv, malformed_xlsx
-from tests.robustness.web import HYP, SONDER, assert_handled, counts, page_messages
+from tests.robustness.web import HYP, NASTY, SONDER, VALUES, assert_handled, counts, page_messages
 from vardformedling.models import Roll
 
 pytestmark = pytest.mark.django_db
@@ -232,3 +232,75 @@ def test_every_upload_field_takes_path_like_and_very_long_values_as_text_and_as_
         for data in ({"fil": varde}, {"fil": SimpleUploadedFile(varde[-200:] + ".csv", b"a;b\n1;2\n")}):
             for htmx in ({}, {"HTTP_HX_REQUEST": "true"}):
                 assert_handled(admin.post(url, data, **htmx))
+
+
+# --- Reported volume (avtal) -------------------------------------------------------------------------------------
+
+
+@st.composite
+def volymfil(draw, giltig: dict) -> bytes:
+    """A volume file: valid lines with some cells changed, odd headers, separators and line ends; or random bytes,
+    a broken workbook, an empty file, one too big."""
+    from avtal.volym import FILKOLUMNER
+
+    kind = draw(st.sampled_from(["csv", "csv", "csv", "other"]))
+    if kind == "other":
+        return draw(
+            st.one_of(
+                malformed_xlsx("avtal_20261120.csv"), st.sampled_from([b"x" * (MAX_BYTES + 1), b"", b"\x00" * 10])
+            )
+        )
+    kolumner = draw(st.sampled_from([FILKOLUMNER, FILKOLUMNER[:-1], [*FILKOLUMNER, "extra"], FILKOLUMNER[::-1]]))
+    rader = []
+    for _ in range(draw(st.integers(0, 4))):
+        rad = dict(giltig)
+        for k in draw(st.lists(st.sampled_from(FILKOLUMNER), max_size=3)):
+            rad[k] = draw(st.one_of(st.sampled_from(NASTY), st.text(max_size=20)))
+        rader.append(rad)
+    sep = draw(st.sampled_from([";", ";", ","]))
+    rubriker = {k: k for k in kolumner}
+    text = "\n".join(sep.join(str(r.get(k, "")) for k in kolumner) for r in [rubriker, *rader])
+    return text.encode(draw(st.sampled_from(["utf-8", "utf-8-sig", "latin-1"])), errors="replace")
+
+
+def test_volume_upload_with_random_files_never_fails_and_writes_only_on_confirm(avtalsrad, client_for, settings):
+    from datetime import date
+
+    from avtal.models import RapporteradVolym
+
+    settings.UPLOAD_MAX_BYTES = MAX_BYTES
+    koordinator = client_for(Roll.KOORDINATOR, "20")  # the agreement's owner
+    giltig = {"avtal_id": avtalsrad.avtal.avtal_id, "avtalsagare_region_kod": "20", "kva_grupp": "CJE",
+              "region_kod": "20", "manad": date.today().isoformat()[:7], "antal": "1", "kommentar": ""}  # fmt: skip
+    seen: set[int] = set()
+
+    @HYP
+    @given(data=st.one_of(st.builds(lambda n, b: {"fil": fil(n, b)}, NAMN, volymfil(giltig)), st.just({})))
+    @example(data={"fil": fil("volym.csv", (";".join(giltig) + "\n" + ";".join(giltig.values()) + "\n").encode())})
+    @example(data={"fil": "a/b"})
+    def post(data):
+        with transaction.atomic():
+            before = counts(RapporteradVolym)
+            response = koordinator.post("/avtal/volym/uppladdning/", data)
+            assert_handled(response, ok=(200, 422))
+            assert counts(RapporteradVolym) == before, "nothing is written before the file is confirmed"
+            seen.add(response.status_code)
+            if response.status_code == 200 and response.context["token"]:
+                bekraftat = koordinator.post("/avtal/volym/uppladdning/bekrafta/", {"token": response.context["token"]})
+                assert_handled(bekraftat, ok=(302, 422))
+                seen.add(bekraftat.status_code)
+            transaction.set_rollback(True)
+
+    post()
+    assert {200, 302, 422} <= seen, seen
+
+
+@HYP
+@given(data=st.dictionaries(st.sampled_from(["token", "fil", "x"]), VALUES, max_size=2))
+@example(data={"token": "x" * 100_000})
+def test_confirming_a_volume_file_with_random_fields_is_refused_in_swedish(client_for, data):
+    from avtal.models import RapporteradVolym
+
+    response = client_for(Roll.KOORDINATOR, "20").post("/avtal/volym/uppladdning/bekrafta/", data)
+    assert "finns inte längre" in " ".join(assert_handled(response, ok=(422,)))
+    assert not RapporteradVolym.objects.exists()

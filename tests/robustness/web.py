@@ -112,7 +112,7 @@ class _Messages(HTMLParser):
         self.stack.append((tag, hidden, tag == "details" and "open" not in a))
         if hidden:
             return
-        if "errorlist" in cls.split():
+        if "errorlist" in cls.split() and tag in ("ul", "ol"):  # Django's list; a <p class="errorlist"> is one message
             self.open.append((len(self.stack), "errorlist", []))
         elif MESSAGE_CLASSES.search(cls) or (tag == "li" and in_errorlist):
             self.open.append((len(self.stack), "message", []))
@@ -178,6 +178,8 @@ def assert_handled(response, ok=OK) -> list[str]:
         messages = page_messages(response.content)
     elif content_type.startswith("text/plain") and status >= 400:
         messages = [response.content.decode().strip()]
+    elif content_type.startswith("application/json") and status >= 400:  # the API: {"detail": "…"}
+        messages = [str(response.json().get("detail") or "")]
     if status in REJECTED:
         assert messages, f"a rejected request ({status}) shows no message"
     assert not not_swedish(messages), messages
