@@ -12,16 +12,15 @@ request must answer what a browser expects (200, or the 302 of a successful form
 No think time unless LOAD_THINK (seconds, a random 0.5–1.5× of it) is set: the default measures capacity.
 """
 
-import html
 import itertools
 import json
 import os
 import random
 import re
 from datetime import date, timedelta
-from http.cookiejar import DefaultCookiePolicy
 from urllib.parse import quote
 
+from klient import CSRF, Avvikelse, LoopbackUtanTls, Webblasare, falt
 from locust import FastHttpUser, between, constant, task
 from locust.exception import StopUser
 from pnr import samordningsnummer
@@ -31,30 +30,10 @@ ANVANDARE = DATA["personer"]
 NASTA = itertools.count()
 PNR_NR = itertools.count(DATA["pnr_start"])  # bench/load/pnr.py: past every one already in the database
 TANKETID = float(os.environ.get("LOAD_THINK", "0"))
-CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 CASE_ID = re.compile(r"/arenden/(VF-\d{4}-\d{2}-\d{6}-\d)/$")
 
 
-class LoopbackUtanTls(DefaultCookiePolicy):
-    """Production cookies are Secure (TLS ends in the proxy in front of gunicorn); on plain loopback HTTP the
-    client sends them all the same, as the browser does behind that proxy."""
-
-    def return_ok_secure(self, cookie, request):
-        return True
-
-
-class Avvikelse(Exception):
-    """A page answered 200 but without what a browser needs next (form token, version, case id): an error."""
-
-
-def falt(html_text: str, namn: str) -> str | None:
-    m = re.search(rf'name="{re.escape(namn)}"[^>]*value="([^"]*)"', html_text) or re.search(
-        rf'value="([^"]*)"[^>]*name="{re.escape(namn)}"', html_text
-    )
-    return html.unescape(m.group(1)) if m else None
-
-
-class Navigator(FastHttpUser):
+class Navigator(Webblasare):
     wait_time = between(0.5 * TANKETID, 1.5 * TANKETID) if TANKETID else constant(0)
 
     def on_start(self):
@@ -68,27 +47,6 @@ class Navigator(FastHttpUser):
         self.logga_in()
 
     # -- helpers --------------------------------------------------------------------------------------------------
-
-    def hamta(self, url: str, namn: str, *, htmx_mal: str | None = None) -> str:
-        """GET as the browser does (no redirects followed: a redirect to the login page is a failure)."""
-        headers = {"HX-Request": "true", "HX-Target": htmx_mal, "HX-Current-URL": self.host + url} if htmx_mal else {}
-        with self.client.get(url, name=namn, headers=headers, allow_redirects=False, catch_response=True) as r:
-            if r.status_code != 200:
-                r.failure(f"HTTP {r.status_code} för {url}")
-                return ""
-            return r.text or ""
-
-    def skicka(self, url: str, namn: str, data: dict, *, forvantat: int, htmx_mal: str | None = None):
-        headers = {"Origin": self.host, "Referer": self.host + url}
-        if htmx_mal:
-            headers |= {"HX-Request": "true", "HX-Target": htmx_mal}
-        with self.client.post(
-            url, name=namn, data=data, headers=headers, allow_redirects=False, catch_response=True
-        ) as r:
-            if r.status_code != forvantat:
-                r.failure(f"HTTP {r.status_code} (väntade {forvantat}) för POST {url}: {(r.text or '')[:200]!r}")
-                return None
-            return r
 
     def logga_in(self) -> None:
         """The login form: GET (CSRF cookie and token), POST the HSA-id, follow the redirect to the start page.
