@@ -2,8 +2,9 @@
 
 Number n is born 1940-01-01 + n // 1000 days with serial n % 1000, written with the day + 60 as a
 samordningsnummer. seed_scale and the demo use personnummer (real days of birth), so these never meet their
-patients; run.py starts past the highest number already in the database, so a registration never meets an
-earlier run's open case either (the duplicate warning a real navigator would stop at).
+patients; run.py starts each run past every number an earlier run registered (see `nasta_samordningsnummer`),
+so a registration never meets an earlier run's open case either (the duplicate warning a real navigator would stop
+at).
 """
 
 from datetime import date, timedelta
