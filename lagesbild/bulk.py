@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 import pandas as pd
-from django.db import OperationalError, connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from lagesbild.validering import Kolumn
 
@@ -209,7 +209,10 @@ def stada_partitioner(*, lasvantan: str | None = None, forsok: int = FORSOK) -> 
                     cursor.execute(f'DROP TABLE IF EXISTS "{namn}"')
                     cursor.execute("SELECT set_config('lock_timeout', %s, true)", ["0"])
                 dropped += 1
-            except OperationalError:  # lock_timeout: a reader (or another import) holds the table just now
+            except DatabaseError:
+                # lock_timeout (a reader or another import holds the table just now), or another import's clean-up
+                # dropped this partition between our listing and our DROP ("could not find tuple for parent of
+                # relation"): list again and retry; what is gone is no longer listed.
                 kvar.append(namn)
         if not kvar:
             break
