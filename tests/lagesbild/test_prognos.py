@@ -15,6 +15,7 @@ from lagesbild.manader import manad_plus
 from lagesbild.models import Prognos
 from lagesbild.prognos import MIN_MANADER, backtest, prognostisera
 from tests.lagesbild.helpers import SPOR_HEADER, write
+from tests.sok.helpers import Fragor
 from vardformedling.models import Roll
 
 
@@ -114,7 +115,14 @@ def test_search_ranks_by_the_expected_wait_at_the_planned_date_and_names_the_met
         mae={},
         punkter=punkter,
     )
-    svar = client_for(Roll.VARDLOTS).get("/katalog/sok/", {"q": "NGB", "datum": planerat.isoformat()})
+    lots = client_for(Roll.VARDLOTS)
+    lots.get("/katalog/sok/", {"q": "NGB"})  # the reference data, read once per process
+    with Fragor() as fragor:
+        svar = lots.get("/katalog/sok/", {"q": "NGB", "datum": planerat.isoformat()})
+    assert fragor.antal <= 10, str(fragor)  # issue 15 point 8
+    # The forecasts ride on the waiting times' query: no statement of their own.
+    sql = [q["sql"] for q in fragor.captured_queries]
+    assert not [q for q in sql if "lagesbild_prognos" in q and "lagesbild_matvarde" not in q]
     text = svar.content.decode().replace("\xa0", " ")
     assert text.index("Enhet B") < text.index("Enhet A")
     assert "förväntad väntetid vid planerat datum 150 dagar (prognos, Holts metod med dämpad trend; 80 %" in text
