@@ -353,3 +353,18 @@ def prognos_vid(*, kva_kod: str, manad: date, vardenhet_ids=None) -> dict[int, P
         if varde:
             resultat[enhet_id] = varde
     return resultat
+
+
+def prognosmanader(*, kva_kod: str, vardenhet_ids=None) -> dict[int, dict[str, Prognosvarde]]:
+    """Unit id → month (YYYY-MM) → the shown forecast's figures, for every month a shown forecast of the group
+    covers (the waiting-list risk looks up the month each patient's expected date falls in). One query."""
+    qs = Prognos.objects.filter(kva_id=(kva_kod or "").strip().upper(), visas=True)
+    if vardenhet_ids is not None:
+        qs = qs.filter(vardenhet_id__in=vardenhet_ids if isinstance(vardenhet_ids, QuerySet) else list(vardenhet_ids))
+    namn = _metodnamn()
+    resultat: dict[int, dict[str, Prognosvarde]] = {}
+    for enhet_id, metod, punkter in qs.order_by("-kalla").values_list("vardenhet_id", "metod", "punkter"):
+        resultat[enhet_id] = {
+            p["manad"]: Prognosvarde(p["median"], p["lag"], p["hog"], namn.get(metod, metod)) for p in punkter
+        }
+    return resultat
