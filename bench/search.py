@@ -16,7 +16,7 @@ from _common import forbered, klient, kor, mat, rapportera, referens
 MAL_P95_MS = 150
 MAL_KVOT_HEALTHZ = 50
 MAL_FRAGOR = 10
-KVA = ["NGB", "CJE", "JAB", "X05"]
+KVA = ["NGB", "CJE", "JAB", "KED"]
 
 
 def urls() -> list[str]:

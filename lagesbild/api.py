@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import cast
 
 from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 
 from katalog import api as katalog_api
@@ -56,6 +57,18 @@ def _senaste_per_nyckel(rader, leveranser) -> dict:
     return result
 
 
+def _vantetider_qs(kva_kod: str, vardenhet_ids: Iterable[int] | None, period: str, leveranser: dict):
+    """The rows behind `vantetider_for_enheter`; None when the answer is known to be empty."""
+    qs = Matvarde.objects.for_leveranser(leveranser.values()).enheter()
+    qs = qs.filter(kva_id=(kva_kod or "").strip().upper(), matperiod=period, urval="alla")
+    if isinstance(vardenhet_ids, QuerySet):  # a subquery (katalog.api.enheter_med_utbud): no ids to send
+        return qs.filter(vardenhet_id__in=vardenhet_ids)
+    if vardenhet_ids is not None:
+        ids = list(vardenhet_ids)
+        return qs.filter(vardenhet_id__in=ids) if ids else None
+    return qs
+
+
 def vantetider_for_enheter(
     *, kva_kod: str, vardenhet_ids: Iterable[int] | None = None, period: str = "90d"
 ) -> dict[int, Vantetid]:
@@ -67,18 +80,45 @@ def vantetider_for_enheter(
     leveranser = senaste_leveranser()
     if not leveranser:
         return {}
-    qs = Matvarde.objects.for_leveranser(leveranser.values()).enheter()
-    qs = qs.filter(kva_id=(kva_kod or "").strip().upper(), matperiod=period, urval="alla")
-    if isinstance(vardenhet_ids, QuerySet):  # a subquery (katalog.api.enheter_med_utbud): no ids to send
-        qs = qs.filter(vardenhet_id__in=vardenhet_ids)
-    elif vardenhet_ids is not None:
-        ids = list(vardenhet_ids)
-        if not ids:
-            return {}
-        qs = qs.filter(vardenhet_id__in=ids)
+    qs = _vantetider_qs(kva_kod, vardenhet_ids, period, leveranser)
+    if qs is None:
+        return {}
     return _senaste_per_nyckel(
         qs.values_list("vardenhet_id", "leverans_id", "antal", "median", "undertryckt"), leveranser
     )
+
+
+def vantetider_och_prognoser(
+    *, kva_kod: str, manad: date, vardenhet_ids: Iterable[int] | None = None, period: str = "90d"
+) -> tuple[dict[int, Vantetid], dict[int, "Prognosvarde"]]:
+    """`vantetider_for_enheter` and `prognos_vid` in the query of the first: each waiting-time row carries its
+    unit's shown forecast for the group (a correlated subquery on the unique unit × group × register index), so
+    the search reads both with two queries. A unit with a forecast but no figure of `period` gets no forecast here
+    (the forecast is made from the same register's months, so the two come together)."""
+    leveranser = senaste_leveranser()
+    if not leveranser:
+        return {}, {}
+    qs = _vantetider_qs(kva_kod, vardenhet_ids, period, leveranser)
+    if qs is None:
+        return {}, {}
+    prognos = (
+        Prognos.objects.filter(vardenhet_id=OuterRef("vardenhet_id"), kva_id=OuterRef("kva_id"), visas=True)
+        .order_by("kalla")
+        .annotate(j=JSONObject(metod="metod", punkter="punkter"))
+        .values("j")[:1]
+    )
+    rader = list(
+        qs.annotate(prognos=Subquery(prognos)).values_list(
+            "vardenhet_id", "leverans_id", "antal", "median", "undertryckt", "prognos"
+        )
+    )
+    nyckel, namn = f"{manad:%Y-%m}", _metodnamn()
+    prognoser = {}
+    for enhet_id, *_, p in rader:
+        varde = _prognosvarde(p["metod"], p["punkter"], nyckel, namn) if p else None
+        if varde:
+            prognoser[enhet_id] = varde
+    return _senaste_per_nyckel((r[:5] for r in rader), leveranser), prognoser
 
 
 def vantetider_for_par(*, par: set[tuple[str, int]], period: str = "90d") -> dict[tuple[str, int], Vantetid]:
@@ -287,6 +327,18 @@ class Prognosvarde:
     metod: str
 
 
+def _metodnamn() -> dict[str, str]:
+    return dict(cast(list[tuple[str, str]], Prognos._meta.get_field("metod").choices))  # set on the field
+
+
+def _prognosvarde(metod: str, punkter: list[dict], nyckel: str, namn: dict[str, str]) -> Prognosvarde | None:
+    """The forecast's figures for month `nyckel` (YYYY-MM), None when the forecast does not reach it."""
+    for p in punkter:
+        if p["manad"] == nyckel:
+            return Prognosvarde(p["median"], p["lag"], p["hog"], namn.get(metod, metod))
+    return None
+
+
 def prognos_vid(*, kva_kod: str, manad: date, vardenhet_ids=None) -> dict[int, Prognosvarde]:
     """Unit id → the forecast median wait for the month of `manad` (a planned date), where a shown forecast (one
     that beat the naive one on the unit's backtest) covers that month. `vardenhet_ids` as in
@@ -294,11 +346,25 @@ def prognos_vid(*, kva_kod: str, manad: date, vardenhet_ids=None) -> dict[int, P
     qs = Prognos.objects.filter(kva_id=(kva_kod or "").strip().upper(), visas=True)
     if vardenhet_ids is not None:
         qs = qs.filter(vardenhet_id__in=vardenhet_ids if isinstance(vardenhet_ids, QuerySet) else list(vardenhet_ids))
-    nyckel = f"{manad:%Y-%m}"
-    namn = dict(cast(list[tuple[str, str]], Prognos._meta.get_field("metod").choices))  # set on the field
+    nyckel, namn = f"{manad:%Y-%m}", _metodnamn()
     resultat = {}
-    for enhet_id, metod, punkter in qs.values_list("vardenhet_id", "metod", "punkter"):
-        for p in punkter:
-            if p["manad"] == nyckel:
-                resultat[enhet_id] = Prognosvarde(p["median"], p["lag"], p["hog"], namn.get(metod, metod))
+    for enhet_id, metod, punkter in qs.order_by("-kalla").values_list("vardenhet_id", "metod", "punkter"):
+        varde = _prognosvarde(metod, punkter, nyckel, namn)
+        if varde:
+            resultat[enhet_id] = varde
+    return resultat
+
+
+def prognosmanader(*, kva_kod: str, vardenhet_ids=None) -> dict[int, dict[str, Prognosvarde]]:
+    """Unit id → month (YYYY-MM) → the shown forecast's figures, for every month a shown forecast of the group
+    covers (the waiting-list risk looks up the month each patient's expected date falls in). One query."""
+    qs = Prognos.objects.filter(kva_id=(kva_kod or "").strip().upper(), visas=True)
+    if vardenhet_ids is not None:
+        qs = qs.filter(vardenhet_id__in=vardenhet_ids if isinstance(vardenhet_ids, QuerySet) else list(vardenhet_ids))
+    namn = _metodnamn()
+    resultat: dict[int, dict[str, Prognosvarde]] = {}
+    for enhet_id, metod, punkter in qs.order_by("-kalla").values_list("vardenhet_id", "metod", "punkter"):
+        resultat[enhet_id] = {
+            p["manad"]: Prognosvarde(p["median"], p["lag"], p["hog"], namn.get(metod, metod)) for p in punkter
+        }
     return resultat

@@ -20,7 +20,9 @@ from django.utils import timezone
 from lagesbild.importers import importera_fil
 from lagesbild.manader import manader_fore
 from lagesbild.models import Kalla
+from lagesbild.prognos import berakna_alla
 from lagesbild.validering import KOLUMNER
+from vardformedling import format as fmt
 
 KATALOG = Path(settings.BASE_DIR) / "fixtures" / "demo" / "katalog_demo.csv"
 NCR_KVA = ["CJE", "CJC"]
@@ -137,5 +139,10 @@ def load(stdout=None) -> None:
             summering[res.run.get_status_display()] += 1
             if not res.lyckad:
                 raise RuntimeError(f"Demofilen {path.name} avvisades: {res.fel_text[:3]} {res.run.meddelande}")
+    prognoser = berakna_alla()  # as the nightly task does after an import, so the demo shows forecasts (#20)
     if stdout:
         stdout.write("Lägesbild: " + ", ".join(f"{n} {s.lower()}" for s, n in summering.items()) + ".")
+        stdout.write(
+            f"Prognoser: {fmt.antal(prognoser['serier'])} serier, {fmt.antal(prognoser['visas'])} visas "
+            f"(slog den naiva prognosen i backtest) på {fmt.tal(prognoser['sekunder'], 1)} s."
+        )

@@ -44,14 +44,31 @@ def _sasong(y: np.ndarray, h: int) -> np.ndarray:
     return np.array([y[len(y) - 12 + (i % 12)] for i in range(h)])
 
 
-def _holt(y: np.ndarray, h: int) -> np.ndarray:
+DAMPNING = 0.9  # the damped trend's φ (fixed, as the level's and trend's smoothing below)
+
+
+def holt_tillstand(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Level and trend after each month of Holt's damped-trend smoothing (statsmodels), from one fit of the whole
+    series. The parameters are fixed and the start is known (the first value, no trend), so the state after the
+    first t months is exactly what a fit on those t months alone ends in: the backtest reads every origin's state
+    from this one fit instead of refitting per origin (tests/lagesbild/test_prognos.py checks the equality)."""
     from statsmodels.tsa.holtwinters import Holt
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence chatter on short series: the backtest judges the result
         modell = Holt(y, damped_trend=True, initialization_method="known", initial_level=y[0], initial_trend=0.0)
-        fit = modell.fit(smoothing_level=0.5, smoothing_trend=0.1, damping_trend=0.9, optimized=False)
-        return np.asarray(fit.forecast(h))
+        fit = modell.fit(smoothing_level=0.5, smoothing_trend=0.1, damping_trend=DAMPNING, optimized=False)
+        return np.asarray(fit.level), np.asarray(fit.trend)
+
+
+def _holt_fram(niva: float, trend: float, h: int) -> np.ndarray:
+    """The damped-trend forecast 1..h months from a state: level + (φ + … + φ^k) · trend (statsmodels' formula)."""
+    return niva + np.cumsum(DAMPNING ** np.arange(1, h + 1)) * trend
+
+
+def _holt(y: np.ndarray, h: int) -> np.ndarray:
+    niva, trend = holt_tillstand(y)
+    return _holt_fram(niva[-1], trend[-1], h)
 
 
 PROGNOSER = {"naiv": _naiv, "sasong": _sasong, "holt": _holt}
@@ -61,13 +78,16 @@ def _kandidater(n: int) -> list[str]:
     return ["naiv", "holt"] + (["sasong"] if n >= 15 else [])  # seasonal naive needs a year before each origin
 
 
-def backtest(y: np.ndarray, metod: str, h: int = HORISONT) -> list[list[float]]:
+def backtest(y: np.ndarray, metod: str, h: int = HORISONT, *, tillstand=None) -> list[list[float]]:
     """Rolling origin: fit on the first t months, forecast h ahead, for every origin with h months after it and at
-    least 6 (seasonal: 12) months before it. Returns per horizon (1..h) the errors (forecast − actual)."""
+    least 6 (seasonal: 12) months before it. Returns per horizon (1..h) the errors (forecast − actual). Holt's
+    states come from one fit (`holt_tillstand`, or `tillstand` when the caller has it)."""
     fel: list[list[float]] = [[] for _ in range(h)]
     forsta = 12 if metod == "sasong" else 6
+    if metod == "holt":
+        niva, trend = tillstand if tillstand is not None else holt_tillstand(y)
     for t in range(forsta, len(y) - h + 1):
-        prognos = PROGNOSER[metod](y[:t], h)
+        prognos = _holt_fram(niva[t - 1], trend[t - 1], h) if metod == "holt" else PROGNOSER[metod](y[:t], h)
         for i in range(h):
             fel[i].append(float(prognos[i] - y[t + i]))
     return fel
@@ -84,7 +104,8 @@ def prognostisera(varden: list[float | None], h: int = HORISONT) -> Resultat:
     y = np.array(svans[::-1])
     if len(y) < MIN_MANADER:
         return Resultat(None, False, f"För kort historik: {len(y)} månader i följd, minst {MIN_MANADER} behövs.")
-    fel = {m: backtest(y, m, h) for m in _kandidater(len(y))}
+    tillstand = holt_tillstand(y)  # one statsmodels fit per series: the backtest's origins and the forecast
+    fel = {m: backtest(y, m, h, tillstand=tillstand) for m in _kandidater(len(y))}
     mae = {m: float(np.mean(np.abs(f[h - 1]))) for m, f in fel.items() if f[h - 1]}
     valt = min(mae, key=lambda m: (mae[m], m != "naiv"))  # a tie goes to the naive forecast
     if valt == "naiv":
@@ -97,7 +118,7 @@ def prognostisera(varden: list[float | None], h: int = HORISONT) -> Resultat:
             + ").",
             mae,
         )
-    punkt = PROGNOSER[valt](y, h)
+    punkt = _holt_fram(tillstand[0][-1], tillstand[1][-1], h) if valt == "holt" else PROGNOSER[valt](y, h)
     steg1 = np.diff(y)  # one-step changes: the least uncertainty a month ahead can have
     golv = float(np.sqrt(np.mean(steg1**2))) if len(steg1) else 0.0
     punkter = []

@@ -186,7 +186,7 @@ def urval_for(kva: KvaGrupp | None) -> list[tuple[str, str]]:
 def hamta_rader(
     *, kva: KvaGrupp, matperiod: str, urval: str, niva: str, leveranser: dict, region: str | None = None
 ) -> tuple[list[Rad], list]:
-    """(rows for the chosen level, national rows) from the newest deliveries; two queries.
+    """(rows for the chosen level, national rows) from the newest deliveries; one query.
 
     `region` keeps the units (or the region total) of that region; the national row always stays as reference.
     The ASA 3–4 share is the register's over the last 12 months (the 365-day row), whatever window is chosen, as
@@ -195,8 +195,8 @@ def hamta_rader(
     if not leveranser:
         return [], []
 
-    def urval_for_period(period: str):
-        qs = Matvarde.objects.for_leveranser(leveranser.values()).filter(kva=kva, matperiod=period, urval=urval)
+    def urval_for_period(perioder: list[str]):
+        qs = Matvarde.objects.for_leveranser(leveranser.values()).filter(kva=kva, matperiod__in=perioder, urval=urval)
         if niva == "enhet":
             qs = qs.filter(Q(vardenhet__isnull=False) | Q(region__isnull=True))
         else:
@@ -205,22 +205,29 @@ def hamta_rader(
             qs = qs.filter(Q(region_id=region) | Q(region__isnull=True, vardenhet__isnull=True))
         return qs
 
-    qs = urval_for_period(matperiod)
+    # One query for the chosen window and, unless it is the 365 days itself, the 365-day rows of the same selection
+    # (their ASA 3–4 share is the one shown); split here.
+    perioder = [matperiod] if matperiod == "365d" else [matperiod, "365d"]
+    qs = urval_for_period(perioder)
     datum = {lev.pk: (lev.kalla, lev.uttagsdatum) for lev in leveranser.values()}
-    asa_12 = _asa_12_manader(urval_for_period, matperiod)
-    rows = qs.values_list(
-        "vardenhet__namn",
-        "vardenhet__hsa_id",
-        "region_id",
-        "region__namn",
-        "leverans_id",
-        "antal",
-        "undertryckt",
-        "median",
-        "p90",
-        "andel_inom_90",
-        "andel_asa_3_4",
+    alla = list(
+        qs.values_list(
+            "matperiod",
+            "vardenhet__namn",
+            "vardenhet__hsa_id",
+            "region_id",
+            "region__namn",
+            "leverans_id",
+            "antal",
+            "undertryckt",
+            "median",
+            "p90",
+            "andel_inom_90",
+            "andel_asa_3_4",
+        )
     )
+    asa_12 = _asa_12_manader(alla, matperiod)
+    rows = (r[1:] for r in alla if r[0] == matperiod)
     rader, riket = [], []
     for namn, hsa_id, region_kod, region_namn, lev_id, *tal in rows:
         kalla, uttag = datum[lev_id]
@@ -247,17 +254,13 @@ def hamta_rader(
     return rader, riket
 
 
-def _asa_12_manader(urval, matperiod: str) -> dict | None:
-    """(HSA-id, region, delivery) → the ASA 3–4 share of the 365-day row of the same selection (`urval(period)`
-    gives the filtered rows of a window); None when the chosen window is the 365 days itself."""
+def _asa_12_manader(rader: list[tuple], matperiod: str) -> dict | None:
+    """(HSA-id, region, delivery) → the ASA 3–4 share of the 365-day row of the same selection (`rader` as read by
+    `hamta_rader`, period first); None when the chosen window is the 365 days itself."""
     if matperiod == "365d":
         return None
-    return {
-        (hsa_id or None, region_kod, lev_id): andel
-        for hsa_id, region_kod, lev_id, andel in urval("365d").values_list(
-            "vardenhet__hsa_id", "region_id", "leverans_id", "andel_asa_3_4"
-        )
-    }
+    # period, unit name, HSA-id, region, region name, delivery, …, ASA 3–4 share
+    return {(r[2] or None, r[3], r[5]): r[-1] for r in rader if r[0] == "365d"}
 
 
 def med_saknade_regioner(rader: list[Rad], regioner: list[Region]) -> list[Rad]:

@@ -16,6 +16,7 @@ from stdnum import luhn
 
 from lagesbild.manader import manader_fore
 from scale import MARKOR
+from vardformedling.reference import read_csv
 
 KATALOG_KOLUMNER = [
     "vardgivare_hsaid", "vardgivare_orgnr", "vardgivare_namn", "agarform", "vardenhet_hsaid", "vardenhet_namn",
@@ -32,7 +33,7 @@ REGISTER_BAS = [
     "median_vantetid_dagar", "p90_vantetid_dagar", "andel_inom_90_dagar",
 ]  # fmt: skip
 
-# Real KVÅ groups by specialty; a unit offers the groups of its specialty plus a few synthetic ones.
+# KVÅ groups by specialty; a unit offers the groups of its specialty plus a few other groups of the fixture.
 SPECIALITETER = {
     "OGON": ("Ögonklinik", ["CJE", "CJC", "CJD"]),
     "ORT": ("Ortopedklinik", ["NGB", "NFB", "ABC"]),
@@ -42,12 +43,16 @@ SPECIALITETER = {
     "GYN": ("Kvinnoklinik", ["LCD"]),
     "ONH": ("Öron-näsa-hals", ["EMB"]),
 }
-NCR_KVA = {"CJE", "CJC", "CJD"}
-ANTAL_SYNTETISKA_KVA = 83  # + 17 real groups = 100 KVÅ groups
 
 
-def syntetiska_kva() -> list[str]:
-    return [f"X{i:02d}" for i in range(1, ANTAL_SYNTETISKA_KVA + 1)]
+def kva_grupper() -> dict[str, str]:
+    """The real KVÅ groups of fixtures/kva_grupper.csv (code → register), the groups seed_scale offers and reports."""
+    return {r["kva_grupp"]: r["register"] for r in read_csv("kva_grupper.csv")}
+
+
+def ncr_kva() -> set[str]:
+    """The groups whose waiting times come from the cataract register (NCR), the rest from SPOR."""
+    return {k for k, register in kva_grupper().items() if register == "NCR"}
 
 
 def orgnr_med_kontroll(nio: str) -> str:
@@ -78,7 +83,8 @@ class Katalog:
 
 def katalog(*, antal_enheter: int, regioner: list, demo_rader: list[dict], seed: int = 1) -> Katalog:
     """The demo catalogue rows plus synthetic units up to `antal_enheter`: ~70 % public (the regions),
-    ~25 % private, ~5 % non-profit providers; each unit offers its specialty's groups + 1–4 synthetic ones."""
+    ~25 % private, ~5 % non-profit providers; each unit offers its specialty's groups + 1–4 other real KVÅ groups
+    (fixtures/kva_grupper.csv), so every group of the fixture gets offering and register figures."""
     rng = random.Random(seed)
     rader = [dict(r) for r in demo_rader]
     region_vg: dict[str, tuple[str, str, str]] = {}  # region code → its provider (HSA-id, orgnr, name)
@@ -96,7 +102,8 @@ def katalog(*, antal_enheter: int, regioner: list, demo_rader: list[dict], seed:
         namn = f"{'Stiftelsen Vårdhjälp' if ideell else 'Syntetvård'} {i + 1} {'' if ideell else 'AB'}".strip()
         privata.append((f"SE{orgnr.replace('-', '')}-0000", orgnr, namn, "ideburen" if ideell else "privat"))
     specialiteter = list(SPECIALITETER)
-    x_kva = syntetiska_kva()
+    specialitetens = {k for _, koder in SPECIALITETER.values() for k in koder}
+    ovriga_kva = sorted(k for k in kva_grupper() if k not in specialitetens)
     enheter = []
     for r in demo_rader:
         enheter.append(
@@ -115,7 +122,7 @@ def katalog(*, antal_enheter: int, regioner: list, demo_rader: list[dict], seed:
         hsa = f"{vg_hsa.split('-')[0]}-{MARKOR}{i:05d}"
         lat = min(69.0, max(55.1, reg["lat"] + rng.uniform(-0.6, 0.6)))
         lon = min(24.1, max(11.0, reg["lon"] + rng.uniform(-0.8, 0.8)))
-        kva = SPECIALITETER[spec][1] + rng.sample(x_kva, rng.randint(1, 4))
+        kva = SPECIALITETER[spec][1] + rng.sample(ovriga_kva, rng.randint(1, 4))
         asa = rng.choice([2, 3, 3, 4])
         narkos = rng.random() < 0.6
         namn = f"{SPECIALITETER[spec][0]} {reg['residensstad']} {i + 1}"
@@ -194,6 +201,7 @@ def register_csv(*, kat: Katalog, kalla: str, uttag: date, seed: int = 3) -> tup
     plus the register's own region and national totals. About 1 cell in 15 is suppressed (`<5`)."""
     rng = random.Random(seed)
     ncr = kalla == "NCR"
+    ncr_grupper = ncr_kva()
     kolumner = [*REGISTER_BAS, "anestesi"] if ncr else [*REGISTER_BAS, "prioritet", "andel_asa_3_4"]
     perioder = ["30d", "90d", "365d", *_manader(uttag)]
     lines = [";".join(kolumner)]
@@ -214,7 +222,7 @@ def register_csv(*, kat: Katalog, kalla: str, uttag: date, seed: int = 3) -> tup
 
     for e in kat.enheter:
         for kva in e.kva:
-            if (kva in NCR_KVA) != ncr:
+            if (kva in ncr_grupper) != ncr:
                 continue
             regioner_kva.add((e.region, kva))
             bas, skala = rng.randint(20, 280), rng.randint(30, 900)

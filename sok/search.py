@@ -255,9 +255,13 @@ def sok(p: Sokparametrar) -> Sokresultat:
     # The units that offer the group, as a subquery: the figures of units excluded above are read but not used,
     # which costs less than sending every remaining unit's id (hundreds at national scale) twice.
     ids = katalog_api.enheter_med_utbud(p.kva.kod) if kvar else None
-    vantetider = lagesbild_api.vantetider_for_enheter(kva_kod=p.kva.kod, vardenhet_ids=ids) if kvar else {}
-    # Where a shown forecast covers the planned month, the ranking uses the expected wait then (#20).
-    prognoser = lagesbild_api.prognos_vid(kva_kod=p.kva.kod, manad=p.datum, vardenhet_ids=ids) if kvar else {}
+    # Where a shown forecast covers the planned month, the ranking uses the expected wait then (#20); it is read
+    # with the waiting times, in their query.
+    vantetider, prognoser = (
+        lagesbild_api.vantetider_och_prognoser(kva_kod=p.kva.kod, manad=p.datum, vardenhet_ids=ids)
+        if kvar
+        else ({}, {})
+    )
     rader: dict = {}
     if kvar and p.patientregion:
         rader = avtal_api.anvandbara_rader(

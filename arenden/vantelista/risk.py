@@ -2,10 +2,10 @@
 
 Per patient: the guarantee date (`Region.vardgaranti_datum`: decision date + the region's guarantee days) and the
 expected treatment date at the home unit (decision date + the home unit's current median wait for the group from the
-lägesbild; else the region's register total; else the nation's; the source is named). The state is
-"har passerat vårdgarantin" (guarantee date before today), "riskerar att passera" (expected date after the guarantee
-date) or "inom garantin". Also: how many other units offering the group could treat the patient before the
-guarantee date (today + their median wait ≤ the guarantee date).
+lägesbild, or its shown forecast for the month that date falls in (#20); else the region's register total; else the
+nation's; the source is named). The state is "har passerat vårdgarantin" (guarantee date before today), "riskerar att
+passera" (expected date after the guarantee date) or "inom garantin". Also: how many other units offering the group
+could treat the patient before the guarantee date (today + their median wait ≤ the guarantee date).
 """
 
 import bisect
@@ -31,6 +31,7 @@ TILLSTAND = {
     LAMNAT: "lämnat listan",
 }
 KALLA_ENHET = "hemenhetens median"
+KALLA_PROGNOS = "hemenhetens prognos"
 KALLA_REGION = "regionens median"
 KALLA_RIKET = "rikets median"
 KALLA_SAKNAS = "ingen väntetid känd"
@@ -61,12 +62,13 @@ def _median(v) -> int | None:
 
 
 class Medianer:
-    """The lägesbild's medians for the groups asked about, read once per group (four queries per group)."""
+    """The lägesbild's medians for the groups asked about, read once per group (five queries per group)."""
 
     def __init__(self):
         self._enheter: dict[str, dict[int, int]] = {}
         self._regioner: dict[str, dict[str | None, int]] = {}
         self._andra: dict[str, list[tuple[int, int]]] = {}
+        self._prognoser: dict[str, dict] = {}
 
     def _las(self, kva: str) -> None:
         if kva in self._enheter:
@@ -77,6 +79,9 @@ class Medianer:
             r: m for r, v in lagesbild_api.medianer_for_regioner(kva_kod=kva).items() if (m := _median(v)) is not None
         }
         self._andra[kva] = sorted((m, e) for e, m in self._enheter[kva].items())
+        self._prognoser[kva] = lagesbild_api.prognosmanader(
+            kva_kod=kva, vardenhet_ids=katalog_api.enheter_med_utbud(kva)
+        )
 
     def for_patient(self, kva: str, enhet_id: int, region_kod: str) -> tuple[int | None, str]:
         self._las(kva)
@@ -87,6 +92,26 @@ class Medianer:
         if (m := self._regioner[kva].get(None)) is not None:
             return m, KALLA_RIKET
         return None, KALLA_SAKNAS
+
+    def forvantat(
+        self, kva: str, enhet_id: int, region_kod: str, beslutsdatum: date
+    ) -> tuple[date | None, int | None, str]:
+        """(expected treatment date, wait in days, what it rests on): the decision date + the median wait
+        (`for_patient`); where the home unit has a shown forecast (lagesbild.prognos) covering the month that date
+        falls in, the forecast's median wait for that month instead, named as a forecast with its method."""
+        median, kalla = self.for_patient(kva, enhet_id, region_kod)
+        if median is None:
+            return None, None, kalla
+        forvantat = beslutsdatum + timedelta(days=median)
+        if kalla == KALLA_ENHET:
+            prognos = self._prognoser[kva].get(enhet_id, {}).get(f"{forvantat:%Y-%m}")
+            if prognos is not None:
+                return (
+                    beslutsdatum + timedelta(days=prognos.median_dagar),
+                    prognos.median_dagar,
+                    (f"{KALLA_PROGNOS} ({prognos.metod})"),
+                )
+        return forvantat, median, kalla
 
     def enheter_fore(self, kva: str, hemenhet_id: int, dagar_kvar: int) -> int:
         """Units other than the home unit whose median wait from today ends on or before the guarantee date."""
@@ -134,8 +159,7 @@ def bedom(patienter, *, idag: date | None = None, medianer: Medianer | None = No
         lista = p.lista
         region = regioner[lista.region_id]
         garanti = region.vardgaranti_datum(p.beslutsdatum)
-        median, kalla = medianer.for_patient(lista.kva_id, lista.vardenhet_id, lista.region_id)
-        forvantat = p.beslutsdatum + timedelta(days=median) if median is not None else None
+        forvantat, median, kalla = medianer.forvantat(lista.kva_id, lista.vardenhet_id, lista.region_id, p.beslutsdatum)
         if p.status == ListStatus.LAMNAT:
             tillstand = LAMNAT
         elif garanti < idag:

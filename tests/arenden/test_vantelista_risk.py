@@ -99,6 +99,28 @@ def test_halland_60_days(db, medianer):
     assert (r.garanti_datum, r.forvantat_datum, r.tillstand) == (date(2026, 12, 14), date(2026, 12, 29), risk.RISK)
 
 
+def test_a_shown_forecast_at_the_home_unit_sets_the_expected_date_and_says_so(db, medianer):
+    from katalog.models import Vardutbud
+    from lagesbild.models import Prognos
+
+    enheter, _ = medianer
+    halmstad = VardenhetFactory(hsa_id="SE2321000115-HALM01", region=Region.objects.get(kod="13"))
+    Vardutbud.objects.create(vardenhet=halmstad, kva_id="NGB")
+    enheter[("NGB", halmstad.pk)] = 40  # the latest median: expected 2026-11-24, within the guarantee …
+    punkter = [{"manad": "2026-11", "median": 90, "lag": 70, "hog": 110}]  # … but the forecast for November says 90
+    Prognos.objects.create(vardenhet=halmstad, kva_id="NGB", kalla="SPOR", grundmanad="2026-10", metod="holt",
+                           visas=True, skal="Holt.", mae={}, punkter=punkter)  # fmt: skip
+    Prognos.objects.create(vardenhet=halmstad, kva_id="JAB", kalla="SPOR", grundmanad="2026-10", metod="holt",
+                           visas=True, skal="Holt.", mae={}, punkter=[{**punkter[0], "median": 5}])  # fmt: skip
+    lista("13", halmstad.hsa_id, [(make_test_number(1950, 1, 1, 5), "NGB", "2026-10-15")])
+    r = bedomning("13")[2]
+    assert (r.forvantat_datum, r.median_dagar, r.tillstand) == (date(2027, 1, 13), 90, risk.RISK)
+    assert r.median_kalla == "hemenhetens prognos (Holts metod med dämpad trend)"
+    Prognos.objects.filter(kva_id="NGB").update(visas=False)  # a withheld forecast is never used
+    r = bedomning("13")[2]
+    assert (r.forvantat_datum, r.median_kalla, r.tillstand) == (date(2026, 11, 24), risk.KALLA_ENHET, risk.INOM)
+
+
 def test_no_figure_at_all_says_so(db, medianer):
     falu = VardenhetFactory(hsa_id="SE2321000180-FALU01", region=Region.objects.get(kod="20"))
     lista("20", falu.hsa_id, [(make_test_number(1950, 1, 1, 6), "NGB", "2026-11-01")])

@@ -8,7 +8,7 @@ from django.utils import timezone
 from katalog.models import Vardenhet
 from lagesbild import api, demo
 from lagesbild.importers import importera_fil
-from lagesbild.models import ImportRun, ImportStatus, Matvarde, VantetidManad
+from lagesbild.models import ImportRun, ImportStatus, Matvarde, Prognos, VantetidManad
 from tests.lagesbild.helpers import NCR_HEADER, SPOR_HEADER, ncr_rows, write
 
 pytestmark = pytest.mark.django_db
@@ -25,9 +25,12 @@ def test_demo_imports_recent_register_files_and_18_months_and_is_idempotent():
     assert any(v.undertryckt for v in Matvarde.objects.filter(undertryckt=True)[:1])
     urval = set(Matvarde.objects.values_list("urval", flat=True))
     assert {"alla", "narkos", "inom_3m"} <= urval
+    # The forecasts are computed as the nightly task would (#20): the demo shows some and withholds others.
+    assert Prognos.objects.filter(visas=True).exists() and Prognos.objects.filter(visas=False).exists()
+    prognoser = Prognos.objects.count()
     count = Matvarde.objects.count()
     demo.load()
-    assert Matvarde.objects.count() == count
+    assert Matvarde.objects.count() == count and Prognos.objects.count() == prognoser
     assert set(ImportRun.objects.order_by("-id").values_list("status", flat=True)[:5]) == {ImportStatus.REDAN_INLAST}
 
 

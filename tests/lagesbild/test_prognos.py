@@ -15,6 +15,7 @@ from lagesbild.manader import manad_plus
 from lagesbild.models import Prognos
 from lagesbild.prognos import MIN_MANADER, backtest, prognostisera
 from tests.lagesbild.helpers import SPOR_HEADER, write
+from tests.sok.helpers import Fragor
 from vardformedling.models import Roll
 
 
@@ -114,8 +115,42 @@ def test_search_ranks_by_the_expected_wait_at_the_planned_date_and_names_the_met
         mae={},
         punkter=punkter,
     )
-    svar = client_for(Roll.VARDLOTS).get("/katalog/sok/", {"q": "NGB", "datum": planerat.isoformat()})
+    lots = client_for(Roll.VARDLOTS)
+    lots.get("/katalog/sok/", {"q": "NGB"})  # the reference data, read once per process
+    with Fragor() as fragor:
+        svar = lots.get("/katalog/sok/", {"q": "NGB", "datum": planerat.isoformat()})
+    assert fragor.antal <= 10, str(fragor)  # issue 15 point 8
+    # The forecasts ride on the waiting times' query: no statement of their own.
+    sql = [q["sql"] for q in fragor.captured_queries]
+    assert not [q for q in sql if "lagesbild_prognos" in q and "lagesbild_matvarde" not in q]
     text = svar.content.decode().replace("\xa0", " ")
     assert text.index("Enhet B") < text.index("Enhet A")
     assert "förväntad väntetid vid planerat datum 150 dagar (prognos, Holts metod med dämpad trend; 80 %" in text
     assert "senaste median 60 dagar" in text
+
+
+def test_the_backtest_from_one_fit_equals_refitting_statsmodels_at_every_origin():
+    """Holt's states from one fit of the whole series are what a fit on each origin's months alone ends in, so the
+    backtest (and the forecast) need one statsmodels fit per series, not one per origin (issue 20: 10 minutes)."""
+    import warnings
+
+    from statsmodels.tsa.holtwinters import Holt
+
+    def refit(y, h):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            m = Holt(y, damped_trend=True, initialization_method="known", initial_level=y[0], initial_trend=0.0)
+            return m.fit(smoothing_level=0.5, smoothing_trend=0.1, damping_trend=0.9, optimized=False).forecast(h)
+
+    rng = np.random.default_rng(20)
+    holt_visad = 0
+    for n in (9, 14, 18, 30):
+        y = 80 + np.cumsum(rng.normal(3, 2, n))
+        fel = backtest(y, "holt")
+        vantat = [[float(refit(y[:t], 3)[i] - y[t + i]) for t in range(6, n - 2)] for i in range(3)]
+        assert np.allclose(fel, vantat, atol=1e-9)
+        res = prognostisera(list(y))
+        if res.visas and res.metod == "holt":
+            holt_visad += 1
+            assert np.allclose([p[0] for p in res.punkter], np.maximum(refit(y, 3), 0.0), atol=1e-9)
+    assert holt_visad >= 2  # a steady trend: Holt beats the naive forecast and is shown

@@ -10,10 +10,11 @@ from django.test import Client
 from arenden import case_id
 from arenden.models import Arende, ArendeHandelse, Erbjudande, Status
 from avtal.models import Avtal, Avtalsrad, AvtalsUppladdning, Uppladdningsstatus, Volymreservation
-from katalog.models import KatalogImport, KvaGrupp, Vardenhet
+from katalog.models import KatalogImport, KvaGrupp, Vardenhet, Vardutbud
 from lagesbild.models import ImportRun, ImportStatus, Leverans, Matvarde
 from scale import MARKOR
 from vardformedling.models import Medarbetaruppdrag, Region, Roll
+from vardformedling.reference import read_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,10 @@ def test_seed_scale_fills_every_app_through_the_importers_and_prints_phase_times
     out = seed()
 
     assert Region.objects.count() == 21
-    assert KvaGrupp.objects.count() >= 100
+    # The real KVÅ groups of the fixture, no synthetic codes (issue 20).
+    fixturens = {r["kva_grupp"] for r in read_csv("kva_grupper.csv")}
+    assert set(KvaGrupp.objects.values_list("kod", flat=True)) == fixturens and len(fixturens) >= 90
+    assert set(Vardutbud.objects.values_list("kva_id", flat=True)) <= fixturens
     # Catalogue: the demo extract + synthetic units, read by the catalogue importer.
     assert Vardenhet.objects.filter(aktiv=True).count() == 60
     assert Vardenhet.objects.filter(hsa_id__contains=f"-{MARKOR}").count() == 8

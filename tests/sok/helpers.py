@@ -3,7 +3,9 @@
 from datetime import date
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import QuerySet
+from django.test.utils import CaptureQueriesContext
 
 from avtal.api import RadInfo
 from lagesbild.api import Vantetid
@@ -34,8 +36,10 @@ class Fakes:
     def __init__(self, monkeypatch):
         self.vantetider: dict = {}
         self.rader: dict = {}
+        self.prognoser: dict = {}
         self.calls = {"vantetider": [], "rader": []}
         monkeypatch.setattr("lagesbild.api.vantetider_for_enheter", self._vantetider)
+        monkeypatch.setattr("lagesbild.api.vantetider_och_prognoser", self._vantetider_och_prognoser)
         monkeypatch.setattr("lagesbild.api.vantetider_for_par", self._vantetider_for_par)
         monkeypatch.setattr("avtal.api.anvandbara_rader", self._rader)
 
@@ -43,6 +47,10 @@ class Fakes:
         ids = _ids(vardenhet_ids)
         self.calls["vantetider"].append((kva_kod, ids))
         return {k: v for k, v in self.vantetider.items() if not isinstance(ids, list) or k in ids}
+
+    def _vantetider_och_prognoser(self, *, kva_kod, manad, vardenhet_ids=None, period="90d"):
+        vantetider = self._vantetider(kva_kod=kva_kod, vardenhet_ids=vardenhet_ids, period=period)
+        return vantetider, {k: v for k, v in self.prognoser.items() if k in vantetider}
 
     def _vantetider_for_par(self, *, par, period="90d"):
         self.calls["vantetider"].append(("par", sorted(par)))
@@ -58,3 +66,18 @@ def _ids(vardenhet_ids):
     """A list of ids as a list; None or a lazy subquery (katalog.api.enheter_med_utbud) as given: evaluating the
     subquery here would add a query the real interfaces never run (every fake unit offers the group)."""
     return vardenhet_ids if vardenhet_ids is None or isinstance(vardenhet_ids, QuerySet) else list(vardenhet_ids)
+
+
+class Fragor(CaptureQueriesContext):
+    """The statements a request runs, as a server in autocommit mode runs them: the SAVEPOINT/RELEASE pairs that
+    appear only because each test runs inside a transaction (around the session save) are left out."""
+
+    def __init__(self):
+        super().__init__(connection)
+
+    @property
+    def antal(self) -> int:
+        return sum(1 for q in self.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT")))
+
+    def __str__(self) -> str:
+        return "\n".join(q["sql"][:160] for q in self.captured_queries)

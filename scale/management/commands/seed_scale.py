@@ -103,21 +103,9 @@ class Command(BaseCommand):
         from vardformedling.reference import load_kva_groups, load_regions, read_csv
 
         idag = timezone.localdate()
-        with self.fas("Referensdata (21 regioner, 100 KVÅ-grupper)"):
+        with self.fas("Referensdata (21 regioner, KVÅ-grupperna i fixtures/kva_grupper.csv)"):
             load_regions(Region)
             load_kva_groups(KvaGrupp)
-            KvaGrupp.objects.bulk_create(
-                [
-                    KvaGrupp(
-                        kod=k,
-                        benamning=f"Syntetisk åtgärdsgrupp {k}",
-                        vardomrade=f"Syntetiskt område {k[1]}",
-                        register="SPOR",
-                    )
-                    for k in filer.syntetiska_kva()
-                ],
-                ignore_conflicts=True,
-            )
             regioner = list(Region.objects.values("kod", "namn", "orgnr", "residensstad", "lat", "lon"))
             regionkoder = [r["kod"] for r in regioner]
         with self.fas("Katalog via katalogimporten"):
