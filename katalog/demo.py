@@ -19,11 +19,15 @@ IDENTITIES: list[tuple[str, str, list[tuple[str, str | None, str | None]]]] = [
     ("SE2321000016-AD01", "Adam Admin", [(Roll.ADMINISTRATOR, None, None)]),
     ("SE5560000001-MO01", "Mona Mottagare", [(Roll.MOTTAGARE, "03", DEMO_ENHET_MOTTAGARE)]),
     ("SE2321000206-VL02", "Ville Lots", [(Roll.VARDLOTS, "22", None)]),
+    # Added for issue #19 (threshold notices reach region 22, where the demo's cataract cases come from).
+    ("SE2321000206-KO02", "Kerstin Koordinator", [(Roll.KOORDINATOR, "22", None)]),
 ]
+# Notices (volume thresholds, capacity announcements) are e-mailed to these addresses; `make run` prints the mails.
+EPOST = {hsa_id: f"{namn.lower().replace(' ', '.')}@demo.vardformedling.example" for hsa_id, namn, _ in IDENTITIES}
 
 
 def load(stdout=None) -> None:
-    """The demo catalogue, then the five demo identities."""
+    """The demo catalogue, then the demo identities."""
     resultat = import_katalog(data=DEMO_FILE.read_bytes(), filnamn=DEMO_FILE.name)
     if not resultat.ok:
         raise RuntimeError("Demokatalogen avvisades: " + "; ".join(resultat.fel[:10]))
@@ -36,10 +40,13 @@ def load(stdout=None) -> None:
 def load_identiteter(stdout=None) -> None:
     """The demo identities of shared/CONTRACTS.md with their commissions."""
     for hsa_id, namn, uppdrag in IDENTITIES:
-        user, created = User.objects.get_or_create(hsa_id=hsa_id, defaults={"namn": namn})
+        user, created = User.objects.get_or_create(hsa_id=hsa_id, defaults={"namn": namn, "epost": EPOST[hsa_id]})
         if created:
             user.set_unusable_password()
             user.save(update_fields=["password"])
+        elif not user.epost:  # demo data loaded before the addresses existed
+            user.epost = EPOST[hsa_id]
+            user.save(update_fields=["epost"])
         for roll, region_kod, enhet_hsa in uppdrag:
             region = Region.objects.get(kod=region_kod) if region_kod else None
             enhet = Vardenhet.objects.get(hsa_id=enhet_hsa) if enhet_hsa else None
