@@ -3,15 +3,18 @@
 The identities live here because the receiving unit's commission names a catalogue unit (shared/CONTRACTS.md).
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import transaction
 
 from katalog.importer import import_katalog
-from katalog.models import Vardenhet
+from katalog.models import Vardenhet, Vardutbud
 from vardformedling.models import Medarbetaruppdrag, Region, Roll, User
 
 DEMO_FILE = settings.BASE_DIR / "fixtures" / "demo" / "katalog_demo.csv"
 DEMO_ENHET_MOTTAGARE = "SE5560000001-OGON02"  # Demo Ögonklinik Uppsala (the demo private eye clinic)
+KVALITET = {DEMO_ENHET_MOTTAGARE: Decimal("1.2"), "SE2321000180-OGON01": Decimal("2.8")}  # reoperation, %
 
 IDENTITIES: list[tuple[str, str, list[tuple[str, str | None, str | None]]]] = [
     ("SE2321000180-VL01", "Vera Lots", [(Roll.VARDLOTS, "20", None)]),
@@ -33,6 +36,9 @@ def load(stdout=None) -> None:
         raise RuntimeError("Demokatalogen avvisades: " + "; ".join(resultat.fel[:10]))
     if stdout:
         stdout.write(f"Katalog: {resultat.meddelande}\n")
+    # The quality measure (issue #19 point 6) for two cataract units; the others show "saknas" in "Varför här?".
+    for hsa_id, andel in KVALITET.items():
+        Vardutbud.objects.filter(vardenhet__hsa_id=hsa_id, kva_id="CJE").update(reoperation_andel=andel)
     load_identiteter(stdout)
 
 

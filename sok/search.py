@@ -27,14 +27,17 @@ from lagesbild import api as lagesbild_api
 from sok.geo import haversine_km
 from vardformedling import format as fmt
 
-DEFAULT_VIKTER = {"vantetid": 4, "avstand": 2, "pris": 1, "avtal": 2, "formaga": 1}
+DEFAULT_VIKTER = {"vantetid": 4, "avstand": 2, "pris": 1, "avtal": 2, "formaga": 1, "kvalitet": 1}
 DELNAMN = {
     "vantetid": "Väntetid",
     "avstand": "Avstånd",
     "pris": "Pris",
     "avtal": "Avtal med volym kvar",
     "formaga": "Förmåga (ASA/narkos)",
+    "kvalitet": "Kvalitet (reoperation inom två år)",
 }
+# Quality part: 0 % reoperations within two years gives 100 points, REOPERATION_NOLL % or more gives 0.
+REOPERATION_NOLL = 10
 
 # Exclusion reasons: key → template for "n enheter …" (the count goes first)
 UTESLUTEN = {
@@ -149,6 +152,14 @@ def vantetid_poang(median: int | None) -> float:
 
 def avstand_poang(km: float | None) -> float:
     return 0.0 if km is None else _clip(100 * (1 - km / 1000))
+
+
+def kvalitet_poang(reoperation_andel: Decimal | None) -> float | None:
+    """100 at no reoperations, falling linearly to 0 at REOPERATION_NOLL %; None when the measure is missing (the
+    part then weighs nothing for that unit: "saknas")."""
+    if reoperation_andel is None:
+        return None
+    return _clip(100 * (1 - float(reoperation_andel) / REOPERATION_NOLL))
 
 
 def pris_poang(pris: Decimal | None, billigast: Decimal | None, dyrast: Decimal | None) -> float:
@@ -295,7 +306,7 @@ def rangordna(
     priser = [t.basta_rad.pris_kr for t in traffar if t.basta_rad and t.basta_rad.pris_kr is not None]
     billigast, dyrast = (min(priser), max(priser)) if priser else (None, None)
     vikter = tuple(p.vikter.get(k, d) for k, d in DEFAULT_VIKTER.items())
-    total = sum(vikter)
+    utan_kvalitet = (*vikter[:-1], 0)  # a unit without the quality measure: the part is marked "saknas", not scored
     for t in traffar:
         pris = t.basta_rad.pris_kr if t.basta_rad else None
         median = _vantan(t)
@@ -307,9 +318,12 @@ def rangordna(
             pris_poang(pris, billigast, dyrast),
             100.0 if t.basta_rad else 0.0,
             100.0,  # capability: units that cannot take the patient were excluded above
+            kvalitet if (kvalitet := kvalitet_poang(t.kandidat.reoperation_andel)) is not None else 0.0,
         )
-        t.vikter, t.prisintervall = vikter, (billigast, dyrast)
-        t.poang = round(sum(d * w for d, w in zip(t.delpoang, vikter, strict=True)) / total, 1) if total else 0.0
+        t.vikter = vikter if t.kandidat.reoperation_andel is not None else utan_kvalitet
+        t.prisintervall = billigast, dyrast
+        total = sum(t.vikter)
+        t.poang = round(sum(d * w for d, w in zip(t.delpoang, t.vikter, strict=True)) / total, 1) if total else 0.0
     traffar.sort(
         key=lambda t: (
             t.klarar_vardgaranti is False,
@@ -353,6 +367,9 @@ def _delar(t: Traff) -> list[Delpoang]:
         if t.basta_rad
         else ("takvolym nådd" if t.rader else "inget användbart avtal"),
         f"tar emot ASA 1–{k.max_asa}, {'narkos' if k.narkos else 'ej narkos'}",
+        f"{fmt.procent(k.reoperation_andel, 1)} opererades om inom två år"
+        if k.reoperation_andel is not None
+        else "saknas – räknas inte in i poängen",
     ]
     return [
         Delpoang(nyckel, poang, vikt, text)
