@@ -46,10 +46,24 @@ def test_the_worked_example_gives_the_expected_order_and_part_scores(exempel):
     assert [t.namn for t in res.traffar] == ["A nära", "B kort kö", "C tak nått"]
     a, b, c = res.traffar
     # A: wait 100 d → 72.6; here → 100; cheapest usable price → 100; agreement with volume → 100
-    assert delar(a) == {"vantetid": 72.6, "avstand": 100.0, "pris": 100.0, "avtal": 100.0, "formaga": 100.0, "kvalitet": 0.0}
+    assert delar(a) == {
+        "vantetid": 72.6,
+        "avstand": 100.0,
+        "pris": 100.0,
+        "avtal": 100.0,
+        "formaga": 100.0,
+        "kvalitet": 0.0,
+    }
     assert a.poang == 89.0  # (4·72.6 + 2·100 + 1·100 + 2·100 + 1·100) / 10
     # B: wait 30 d → 91.8; 111 km → 88.9; most expensive → 0; no cap → 100
-    assert delar(b) == {"vantetid": 91.8, "avstand": 88.9, "pris": 0.0, "avtal": 100.0, "formaga": 100.0, "kvalitet": 0.0}
+    assert delar(b) == {
+        "vantetid": 91.8,
+        "avstand": 88.9,
+        "pris": 0.0,
+        "avtal": 100.0,
+        "formaga": 100.0,
+        "kvalitet": 0.0,
+    }
     assert b.poang == 84.5
     # C: no waiting figure → 0; 222 km → 77.8; its only line has reached the cap → no price, no agreement
     assert delar(c) == {"vantetid": 0.0, "avstand": 77.8, "pris": 0.0, "avtal": 0.0, "formaga": 100.0, "kvalitet": 0.0}
