@@ -136,8 +136,8 @@ class PlanForm(forms.Form):
         region = cast(forms.ModelChoiceField, self.fields["sandande_region"])
         region.label_from_instance = lambda obj: f"{obj.kod} {obj.namn}"  # type: ignore[method-assign]
 
-    def clean(self):
-        d = super().clean()
+    def clean(self) -> dict:
+        d = self.cleaned_data
         vardgivare, hsa = d.get("vardgivare"), (d.get("vardenhet") or "").strip().upper()
         d["vardenhet"] = None
         if vardgivare is not None and hsa:
