@@ -1,7 +1,7 @@
 """What other apps ask of the lägesbild. The lagesbild app owns the implementation; the signature is shared."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import cast
 
@@ -19,13 +19,21 @@ REGISTER = (Kalla.SPOR, Kalla.NCR)
 
 @dataclass(frozen=True)
 class Vantetid:
-    """A unit's latest waiting-time figure for one KVÅ group and period (urval "alla")."""
+    """A unit's latest waiting-time figure for one KVÅ group and period (urval "alla", or the patient's)."""
 
     median_dagar: int | None
     antal: int | None
     undertryckt: bool  # "<5" in the register: show "färre än 5", never compute with it
     kalla: str  # "SPOR" or "NCR"
     datum: date  # uttagsdatum of the delivery
+    urval: str = "alla"  # or the patient's priority (SPOR) / anaesthesia (NCR) the figure is for
+
+
+URVAL_TEXT = {
+    "inom_2v": "prioritet inom 2 veckor", "inom_4v": "prioritet inom 4 veckor", "inom_3m": "prioritet inom 3 månader",
+    "inom_6m": "prioritet inom 6 månader", "over_6m": "prioritet över 6 månader", "narkos": "operation i narkos",
+    "lokal": "operation i lokalbedövning",
+}  # fmt: skip
 
 
 def _las_senaste_leveranser() -> list[Leverans]:
@@ -57,18 +65,21 @@ def _senaste_per_nyckel(rader, leveranser) -> dict:
 
 
 def vantetider_for_enheter(
-    *, kva_kod: str, vardenhet_ids: Iterable[int] | None = None, period: str = "90d"
+    *, kva_kod: str, vardenhet_ids: Iterable[int] | None = None, period: str = "90d", urval: str | None = None
 ) -> dict[int, Vantetid]:
     """Latest figure per care-unit id (all units with data when `vardenhet_ids` is None).
 
     Rule: urval "alla" of the newest SPOR and NCR deliveries; a unit in both registers for the group gets the
-    figure with the newest date, then the most operations. Two queries.
+    figure with the newest date, then the most operations. With `urval` (the patient's priority, e.g. "inom_4v",
+    or "narkos"), a unit whose register gives a figure for it that is not suppressed gets that figure instead
+    (issue #19 point 6), read in the same query. Two queries.
     """
     leveranser = senaste_leveranser()
     if not leveranser:
         return {}
+    urvalen = ["alla"] if not urval or urval == "alla" else ["alla", urval]
     qs = Matvarde.objects.for_leveranser(leveranser.values()).enheter()
-    qs = qs.filter(kva_id=(kva_kod or "").strip().upper(), matperiod=period, urval="alla")
+    qs = qs.filter(kva_id=(kva_kod or "").strip().upper(), matperiod=period, urval__in=urvalen)
     if isinstance(vardenhet_ids, QuerySet):  # a subquery (katalog.api.enheter_med_utbud): no ids to send
         qs = qs.filter(vardenhet_id__in=vardenhet_ids)
     elif vardenhet_ids is not None:
@@ -76,9 +87,16 @@ def vantetider_for_enheter(
         if not ids:
             return {}
         qs = qs.filter(vardenhet_id__in=ids)
-    return _senaste_per_nyckel(
-        qs.values_list("vardenhet_id", "leverans_id", "antal", "median", "undertryckt"), leveranser
-    )
+    if len(urvalen) == 1:
+        return _senaste_per_nyckel(
+            qs.values_list("vardenhet_id", "leverans_id", "antal", "median", "undertryckt"), leveranser
+        )
+    rader = list(qs.values_list("urval", "vardenhet_id", "leverans_id", "antal", "median", "undertryckt"))
+    result = _senaste_per_nyckel([r[1:] for r in rader if r[0] == "alla"], leveranser)
+    for enhet, figur in _senaste_per_nyckel([r[1:] for r in rader if r[0] == urval], leveranser).items():
+        if not figur.undertryckt and figur.median_dagar is not None:
+            result[enhet] = replace(figur, urval=cast(str, urval))
+    return result
 
 
 def vantetider_for_par(*, par: set[tuple[str, int]], period: str = "90d") -> dict[tuple[str, int], Vantetid]:

@@ -73,6 +73,7 @@ class Sokparametrar:
     referens: Referens | None = None
     datum: date = field(default_factory=date.today)
     vardgaranti: date | None = None  # the last day of the patient's care guarantee; None: not known, not checked
+    prioritet: str | None = None  # the case's medical priority as SPOR groups it ("inom_4v"); None: not known
     vikter: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_VIKTER))
 
 
@@ -240,6 +241,16 @@ def _uteslut_efter(p: Sokparametrar, traff: Traff) -> str | None:
     return None
 
 
+def vantetidsurval(p: Sokparametrar) -> str | None:
+    """The register's selection that matches the patient (issue #19 point 6): NCR's general anaesthesia when the
+    patient needs it, SPOR's priority when the case gives one; None = every patient ("alla")."""
+    if p.kva.register == "NCR" and p.narkos:
+        return "narkos"
+    if p.kva.register == "SPOR" and p.prioritet:
+        return p.prioritet
+    return None
+
+
 def kandidater(p: Sokparametrar) -> list[Kandidat]:
     """The offering for the KVÅ group, narrowed by the plain filters (region, sjukvårdsregion, ownership)."""
     # Unordered: `rangordna` sorts, ending on name and offering id.
@@ -266,7 +277,11 @@ def sok(p: Sokparametrar) -> Sokresultat:
     # The units that offer the group, as a subquery: the figures of units excluded above are read but not used,
     # which costs less than sending every remaining unit's id (hundreds at national scale) twice.
     ids = katalog_api.enheter_med_utbud(p.kva.kod) if kvar else None
-    vantetider = lagesbild_api.vantetider_for_enheter(kva_kod=p.kva.kod, vardenhet_ids=ids) if kvar else {}
+    vantetider = (
+        lagesbild_api.vantetider_for_enheter(kva_kod=p.kva.kod, vardenhet_ids=ids, urval=vantetidsurval(p))
+        if kvar
+        else {}
+    )
     # Where a shown forecast covers the planned month, the ranking uses the expected wait then (#20).
     prognoser = lagesbild_api.prognos_vid(kva_kod=p.kva.kod, manad=p.datum, vardenhet_ids=ids) if kvar else {}
     rader: dict = {}
@@ -394,14 +409,22 @@ def _vantetid_forklaring(t: Traff, median: int | None) -> str:
         return text
     if median is None:
         return "uppgift saknas – ger 0 poäng" + (" (vårdgarantin kan inte prövas)" if t.vardgaranti else "")
+    if t.vantetid and t.vantetid.urval != "alla":  # the register's figure for patients like this one
+        return _vantetid_median_text(
+            t, median, f" ({lagesbild_api.URVAL_TEXT.get(t.vantetid.urval, t.vantetid.urval)})"
+        )
+    return _vantetid_median_text(t, median, "")
+
+
+def _vantetid_median_text(t: Traff, median: int, urval: str) -> str:
     if t.klarar_vardgaranti is False:
         return (
-            f"median {fmt.dagar(median)} – klarar inte vårdgarantin (vård omkring {fmt.datum(t.forvantat)}, "
+            f"median {fmt.dagar(median)}{urval} – klarar inte vårdgarantin (vård omkring {fmt.datum(t.forvantat)}, "
             f"garantin löper ut {fmt.datum(t.vardgaranti)}) – ger 0 poäng"
         )
     if t.klarar_vardgaranti:
-        return f"median {fmt.dagar(median)} – inom vårdgarantin (t.o.m. {fmt.datum(t.vardgaranti)})"
-    return f"median {fmt.dagar(median)}"
+        return f"median {fmt.dagar(median)}{urval} – inom vårdgarantin (t.o.m. {fmt.datum(t.vardgaranti)})"
+    return f"median {fmt.dagar(median)}{urval}"
 
 
 def hydrera(traffar: Iterable[Traff]) -> None:
