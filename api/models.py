@@ -29,6 +29,11 @@ class ApiToken(models.Model):
     skapad = models.DateTimeField(default=timezone.now)
     skapad_av = models.CharField(max_length=64, blank=True, help_text="HSA-id eller 'kommando'")
     aterkallad = models.DateTimeField("återkallad", null=True, blank=True)
+    # A region's own system may also report volume on the region's agreements (issue #19); empty = read only.
+    region = models.ForeignKey(
+        "vardformedling.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="Tom = bara läsning; annars får systemet rapportera volym på regionens avtal",
+    )  # fmt: skip
     senast_anvand = models.DateTimeField("senast använd", null=True, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
@@ -42,10 +47,13 @@ class ApiToken(models.Model):
         return f"{self.system} ({self.prefix}…)"
 
     @classmethod
-    def skapa(cls, *, system: str, skapad_av: str = "") -> tuple["ApiToken", str]:
-        """A new token for `system`: (the row, the token in clear, to hand over once)."""
+    def skapa(cls, *, system: str, skapad_av: str = "", region: str | None = None) -> tuple["ApiToken", str]:
+        """A new token for `system` (`region`: the region whose agreements it may report volume on): (the row, the
+        token in clear, to hand over once)."""
         token = "vf_" + secrets.token_urlsafe(32)
-        rad = cls.objects.create(system=system, prefix=token[:PREFIX_LANGD], sha256=hasha(token), skapad_av=skapad_av)
+        rad = cls.objects.create(
+            system=system, prefix=token[:PREFIX_LANGD], sha256=hasha(token), skapad_av=skapad_av, region_id=region
+        )
         return rad, token
 
     def aterkalla(self) -> None:

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Generic, Literal, TypeVar
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from ninja import NinjaAPI, Query, Schema
+from ninja import NinjaAPI, Query, Schema, Status
 from ninja.errors import AuthenticationError, ValidationError
 
 from api import svar
@@ -26,7 +26,9 @@ api = NinjaAPI(
     description=(
         "Läs-API för lägesbildens uppgifter: KVÅ-grupper, regioner, vårdenheter, väntetider per vårdenhet och "
         "KVÅ-grupp med källa och datum, Väntetidsdatabasens månadsserier och avtalens publika uppgifter. "
-        "Inga personuppgifter. Autentisering med `Authorization: Bearer <token>` (en token per system). "
+        "Inga personuppgifter. En enda skrivning: avtalsägarens system rapporterar volym utanför portalen "
+        "(POST /avtal/volym, token skapad med --region). "
+        "Autentisering med `Authorization: Bearer <token>` (en token per system). "
         "Alla listor kan hämtas som CSV med `?format=csv` eller `Accept: text/csv`, sidindelas med `sida` och "
         "`per_sida` och har `ETag`/`Last-Modified`: skicka `If-None-Match` för att få 304 när inget ändrats."
     ),
@@ -423,3 +425,51 @@ def avtal(request: HttpRequest, sidor: Query[Sidindelning], region: str = "", kv
         kolumner=list(Avtal.model_fields),
         filnamn="avtal",
     )
+
+
+class VolymRapport(Schema):
+    avtal_id: str
+    avtalsagare_region_kod: str
+    kva_grupp: str
+    region_kod: str  # the patients' home region
+    manad: str  # ÅÅÅÅ-MM, within the last 24 months
+    antal: int
+    kommentar: str = ""
+
+
+class VolymKvitto(Schema):
+    avtal_id: str
+    avtalsagare: str
+    kva_grupp: str
+    region_kod: str
+    manad: str
+    antal: int
+    ny: bool
+    takvolym: int | None
+    forbrukat: int
+    reserverat: int
+    kvar: int | None
+
+
+@api.post(
+    "/avtal/volym",
+    response={200: VolymKvitto, 201: VolymKvitto, 401: Fel, 403: Fel, 404: Fel, 422: Fel, 429: Fel},
+    summary="Rapportera volym utanför portalen",
+    tags=["Avtal"],
+)
+def avtal_volym(request: HttpRequest, rapport: VolymRapport):
+    """Volym som använts utanför portalen på en avtalsrad: antal patienter från en region en månad, med kommentar.
+    Bara avtalsägarens system (en token skapad med `--region`) får rapportera. En ny siffra för samma avtalsrad,
+    region och månad ersätter den tidigare (200), en ny rad ger 201. Svaret har avtalsradens förbrukat, reserverat
+    och kvar efter rapporten; tröskelnotiser (80, 95, 100 %) går ut som när volym rapporteras i portalen."""
+    token = getattr(request, "api_token", None)
+    try:
+        kvitto = avtal_api.rapportera_volym(
+            token_region=getattr(token, "region_id", None), avtal_id=rapport.avtal_id,
+            avtalsagare=rapport.avtalsagare_region_kod, kva_kod=rapport.kva_grupp, region_kod=rapport.region_kod,
+            manad=rapport.manad, antal=rapport.antal, kommentar=rapport.kommentar,
+            system=getattr(token, "system", ""),
+        )  # fmt: skip
+    except avtal_api.VolymAvvisad as exc:
+        return Status(exc.status, {"detail": str(exc)})
+    return Status(201 if kvitto["ny"] else 200, kvitto)

@@ -21,6 +21,8 @@ __all__ = [
     "Status",
     "arenden_for_fordelning",
     "mottagande_vardgivare",
+    "prioritet",
+    "sokuppgifter_for_arende",
     "vantelista_lage",
     "vardgaranti_for_arende",
 ]
@@ -49,6 +51,34 @@ def vardgaranti_for_arende(*, case_id: str, user, uppdrag) -> date | None:
         .values_list("vardgaranti_datum", flat=True)
         .first()
     )
+
+
+# SPOR's priority groups by the latest medically acceptable date, counted from the decision to treat (days).
+PRIORITETSGRANSER = ((14, "inom_2v"), (28, "inom_4v"), (92, "inom_3m"), (183, "inom_6m"))
+
+
+def prioritet(beslutsdatum: date, medicinskt_senast: date | None) -> str | None:
+    """The case's priority as the register groups it ("inom_4v" …, "over_6m"); None without a medical date."""
+    if medicinskt_senast is None:
+        return None
+    dagar = (medicinskt_senast - beslutsdatum).days
+    return next((namn for grans, namn in PRIORITETSGRANSER if dagar <= grans), "over_6m")
+
+
+def sokuppgifter_for_arende(*, case_id: str, user, uppdrag) -> tuple[date, str | None] | None:
+    """(guarantee date, priority) of a case the commission may see, for the search; None as in
+    `vardgaranti_for_arende`. One query; no patient data is read."""
+    try:
+        canonical = case_ids.normalise(case_id)
+    except ValidationError:
+        return None
+    rad = (
+        Arende.objects.visible_to(user, uppdrag)
+        .filter(case_id=canonical)
+        .values_list("vardgaranti_datum", "beslutsdatum", "medicinskt_senast")
+        .first()
+    )
+    return (rad[0], prioritet(rad[1], rad[2])) if rad else None
 
 
 def arenden_for_fordelning(*, user, uppdrag, kva_kod: str) -> list[dict]:

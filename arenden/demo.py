@@ -273,8 +273,36 @@ def load(stdout=None) -> None:
             a, u = demo.arende(user=ville, region=r22, kva="CJE", dagar_sedan_beslut=60 + 6 * i)
             demo.driv(a, u, till, enhet=ogon02)
         _fakturor(demo)
+    planer = _leveransplaner()
     if stdout:
         stdout.write(f"Ärenden: {Arende.objects.count()} demoärenden i alla steg.")
+        stdout.write(f"Leveransplaner: {planer} planerade veckor.")
+
+
+def _leveransplaner() -> int:
+    """Delivery plans (issue #19 point 3), idempotent: Karin's region 06 plans knee replacements (NGB) at the
+    pilot's provider for the last twelve and next eight weeks (its cases show as offered, accepted, performed); the
+    national coordination plans cataract (CJE) at Mona's unit for the next eight weeks (her expected inflow)."""
+    from avtal.leveransplan import mandag
+    from avtal.services import leveransplan_spara
+
+    ort01, ogon02 = _enhet("SE5561112220-ORT01"), _enhet("SE5560000001-OGON02")
+    denna = mandag(timezone.localdate())
+    veckor = 0
+    if ort01 is not None and ort01.vardgivare is not None:
+        for i in range(-12, 9):
+            leveransplan_spara(planerad_av_id="06", vardgivare=ort01.vardgivare, kva_id="NGB",
+                               veckor=[denna + timedelta(weeks=i)], antal=3 + (i % 3), via="demo")  # fmt: skip
+            veckor += 1
+    if ogon02 is not None and ogon02.vardgivare is not None:
+        for i in range(9):
+            vecka = [denna + timedelta(weeks=i)]
+            leveransplan_spara(planerad_av_id=None, vardgivare=ogon02.vardgivare, vardenhet=ogon02, kva_id="CJE",
+                               veckor=vecka, antal=6, via="demo")  # fmt: skip
+            leveransplan_spara(planerad_av_id=None, vardgivare=ogon02.vardgivare, vardenhet=ogon02, kva_id="CJE",
+                               veckor=vecka, sandande_region_id="22", antal=2, via="demo")  # fmt: skip
+            veckor += 2
+    return veckor
 
 
 __all__ = ["Status", "load"]

@@ -182,3 +182,63 @@ def publika_avtal(*, region: str | None = None, kva_kod: str | None = None) -> l
         }
         for a in avtal
     ]
+
+
+class VolymAvvisad(Exception):
+    """A volume report through the API refused: `status` 403 (not the owning region's system), 404 (no such line),
+    422 (a bad value); the message is Swedish and names the field."""
+
+    def __init__(self, status: int, text: str):
+        super().__init__(text)
+        self.status = status
+
+
+FEL_API_BEHORIG = (
+    "Token får inte rapportera volym på avtal {avtal} ({agare}): bara avtalsägarens system (en token skapad med "
+    "--region {agare})."
+)
+
+
+def rapportera_volym(
+    *, token_region: str | None, avtal_id: str, avtalsagare: str, kva_kod: str, region_kod: str, manad: str,
+    antal: int, kommentar: str = "", system: str = "",
+) -> dict:  # fmt: skip
+    """Volume used outside the portal, reported by the owning region's system (issue #19 point 1, "through the API"):
+    the same checks as the form and the file, the same service (`volym_rapportera`, via "api"). Returns the figure
+    and the line's used/reserved/left after it; raises VolymAvvisad."""
+    from avtal.models import Avtalsrad
+    from avtal.services import volym_rapportera
+    from avtal.volym import FEL_MANAD, FEL_RAD_SAKNAS, FEL_REGION, MAX_ANTAL, manad_fran_text
+    from vardformedling.indata import citera, utan_styrtecken
+    from vardformedling.models import Region
+
+    agare, region = Region.normalise_kod(avtalsagare), Region.normalise_kod(region_kod)
+    kva = (kva_kod or "").strip().upper()
+    rad = (
+        Avtalsrad.objects.filter(avtal__avtal_id=avtal_id, avtal__avtalsagare_id=agare, kva_id=kva)
+        .select_related("avtal")
+        .first()
+    )
+    if rad is None:
+        raise VolymAvvisad(404, "avtal_id: " + FEL_RAD_SAKNAS.format(avtal=citera(avtal_id, 64), agare=agare, kva=kva))
+    if not token_region or token_region != rad.avtal.avtalsagare_id:
+        raise VolymAvvisad(403, FEL_API_BEHORIG.format(avtal=rad.avtal.avtal_id, agare=agare))
+    region_obj = Region.objects.filter(kod=region).first()
+    if region_obj is None:
+        raise VolymAvvisad(422, "region_kod: " + FEL_REGION.format(varde=citera(region_kod, 10)))
+    forsta = manad_fran_text(manad)
+    if forsta is None:
+        raise VolymAvvisad(422, "manad: " + FEL_MANAD.format(varde=citera(manad, 10)))
+    if not 0 <= antal <= MAX_ANTAL:
+        raise VolymAvvisad(422, f"antal: ska vara ett heltal mellan 0 och {MAX_ANTAL}.")
+    if len(kommentar) > 500 or utan_styrtecken(kommentar) != kommentar:
+        raise VolymAvvisad(422, "kommentar: högst 500 tecken, inga styrtecken.")
+    rapport, skapad = volym_rapportera(
+        rad=rad, region=region_obj, manad=forsta, antal=antal, kommentar=kommentar, uppdrag=system[:200], via="api"
+    )
+    linje = Avtalsrad.objects.med_volym().get(pk=rad.pk)
+    return {
+        "avtal_id": rad.avtal.avtal_id, "avtalsagare": agare, "kva_grupp": kva, "region_kod": region,
+        "manad": forsta.isoformat()[:7], "antal": rapport.antal, "ny": skapad, "takvolym": linje.takvolym,
+        "forbrukat": linje.used, "reserverat": linje.reserved, "kvar": linje.left,
+    }  # fmt: skip

@@ -339,6 +339,67 @@ class Troskelpassering(models.Model):
         return f"{self.rad} {self.grans} %"
 
 
+class Leveransplan(models.Model):
+    """One week of a delivery plan (issue #19 point 3): the number of patients a region – or the national coordination
+    (`planerad_av` empty) – plans to send to a provider, or one of its units, for a KVÅ group in an ISO week,
+    optionally only from one sending region. One figure per (planner, provider, unit, group, week, sending region);
+    a new figure replaces it (`leveransplan_spara`)."""
+
+    planerad_av = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="planerande region",
+        help_text="Tom = nationell samordning",
+    )
+    vardgivare = models.ForeignKey(Vardgivare, on_delete=models.PROTECT, related_name="leveransplaner")
+    vardenhet = models.ForeignKey(
+        Vardenhet,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="leveransplaner",
+        help_text="Tom = hela vårdgivaren",
+    )
+    kva = models.ForeignKey(KvaGrupp, on_delete=models.PROTECT, related_name="leveransplaner")
+    vecka = models.DateField(help_text="Måndagen i ISO-veckan")
+    sandande_region = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="sändande region",
+        help_text="Tom = alla regioner",
+    )
+    antal = models.PositiveIntegerField("planerat antal patienter")
+    andrad_av = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    via = models.CharField(max_length=12, default="formular", help_text="formular eller fil")
+    andrad = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["vecka", "vardgivare", "kva"]
+        constraints = [
+            # Empty planner, unit or sending region are values of the key too ("national", "whole provider", "all").
+            models.UniqueConstraint(
+                fields=["planerad_av", "vardgivare", "vardenhet", "kva", "vecka", "sandande_region"],
+                name="uniq_leveransplan_per_vecka",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(condition=Q(vecka__iso_week_day=1), name="leveransplan_vecka_mandag"),
+        ]
+        indexes = [models.Index(fields=["vardgivare", "vecka"]), models.Index(fields=["planerad_av", "vecka"])]
+        verbose_name = "leveransplan"
+        verbose_name_plural = "leveransplaner"
+
+    def __str__(self) -> str:
+        return f"{self.vardgivare_id} {self.kva_id} {self.vecka}: {self.antal}"
+
+
 # --- Upload record ------------------------------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ from avtal import trosklar
 from avtal.models import (
     AKTIVA_STATUSAR,
     Avtalsrad,
+    Leveransplan,
     RapporteradVolym,
     Reservationsstatus,
     Volymreservation,
@@ -108,3 +109,34 @@ def volym_rapportera(
     )
     trosklar.kontrollera(rad.pk)
     return rapport, skapad
+
+
+@transaction.atomic
+def leveransplan_spara(
+    *,
+    planerad_av_id: str | None,
+    vardgivare,
+    vardenhet=None,
+    kva_id: str,
+    veckor: list,
+    sandande_region_id: str | None = None,
+    antal: int,
+    anvandare=None,
+    via: str = "formular",
+) -> int:
+    """Record the planned number of patients for each of `veckor` (Mondays) under one planner (None = the national
+    coordination), provider or unit, KVÅ group and sending region (None = all); a week already planned gets the new
+    figure. Returns the number of new weeks."""
+    nya = 0
+    for vecka in veckor:
+        _plan, skapad = Leveransplan.objects.update_or_create(
+            planerad_av_id=planerad_av_id,
+            vardgivare=vardgivare,
+            vardenhet=vardenhet,
+            kva_id=kva_id,
+            vecka=vecka,
+            sandande_region_id=sandande_region_id,
+            defaults={"antal": antal, "andrad_av": anvandare, "via": via},
+        )
+        nya += skapad
+    return nya

@@ -4,14 +4,40 @@ line, and the settlement page of a region-month with 2,000 invoice lines, each b
     .venv/bin/python bench/kapacitet.py [--antal 200] [--scale 1]
 
 Seeds what seed_scale does not have yet (idempotent): one reported figure per line for each of the last three months,
-and 2,000 invoice lines dated this month on region 20's cases. Targets: p95 < 150 ms (agreement page, list),
-< 300 ms (settlement)."""
+and 2,000 invoice lines dated this month on region 20's cases; and region 20's delivery plans (PLANSERIER series of
+13 weeks) for the delivery-plan page (no target in the issue; measured beside the rest). Targets: p95 < 150 ms
+(agreement page, list), < 300 ms (settlement)."""
 
 from _common import forbered, klient, kor, mat, rapportera, referens
 
 MAL_AVTAL_MS = 150
 MAL_AVRAKNING_MS = 300
 FAKTURARADER = 2000
+PLANSERIER = 40
+
+
+def _seed_leveransplaner() -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from avtal.leveransplan import mandag
+    from avtal.models import Avtalsrad, Leveransplan
+
+    if Leveransplan.objects.filter(planerad_av_id="20").exists():
+        return
+    denna = mandag(timezone.localdate())
+    par = list(
+        Avtalsrad.objects.filter(avtal__avtalsagare_id="20")
+        .values_list("avtal__vardgivare_id", "kva_id")
+        .distinct()[:PLANSERIER]
+    )
+    veckor = [(denna + timedelta(weeks=v), 5 + v % 3) for v in range(-4, 9)]
+    Leveransplan.objects.bulk_create(
+        Leveransplan(planerad_av_id="20", vardgivare_id=vg, kva_id=kva, vecka=vecka, antal=antal)
+        for vg, kva in par
+        for vecka, antal in veckor
+    )
 
 
 def _seed_rapporterad_volym() -> None:
@@ -71,6 +97,7 @@ def main(antal: int = 200, scale: float | None = None) -> list[dict]:
     _seed_rapporterad_volym()
     manad = timezone.localdate().replace(day=1)
     _seed_fakturarader(manad)
+    _seed_leveransplaner()
     client, _ = klient(Roll.KOORDINATOR, "20")
     avtal = list(Avtal.objects.order_by("pk").values_list("avtal_id", "avtalsagare_id")[:antal])
     sidor = [f"/avtal/{quote(a)}/?agare={agare}" for a, agare in avtal]
@@ -88,6 +115,13 @@ def main(antal: int = 200, scale: float | None = None) -> list[dict]:
             mat(client, [f"/arenden/avrakning/?manad={manad:%Y-%m}"], max(antal // 4, 20)),
             ref,
             MAL_AVRAKNING_MS,
+        ),
+        rapportera(
+            f"Leveransplaner, {PLANSERIER} serier à 13 veckor (plan mot utfall)",
+            "/leveransplaner/",
+            mat(client, ["/leveransplaner/"], max(antal // 4, 20)),
+            ref,
+            None,
         ),
     ]
 

@@ -5,6 +5,7 @@ where a form or a type needs them (`KvaGrupp`, `Agarform`); everything else is a
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import QuerySet
 
@@ -91,6 +92,7 @@ class Utbudsrad:
     max_asa: int
     narkos: bool
     tar_emot_andra_regioner: bool
+    reoperation_andel: Decimal | None = None  # the quality measure, percent; None = not known
 
 
 _UTBUDSFALT = (
@@ -104,6 +106,7 @@ _UTBUDSFALT = (
     "max_asa",
     "narkos",
     "tar_emot_andra_regioner",
+    "reoperation_andel",
 )
 
 

@@ -104,6 +104,11 @@ class Vardutbud(models.Model):
     max_asa = models.PositiveSmallIntegerField("högsta ASA-klass", default=2)
     narkos = models.BooleanField("kan operera i narkos", default=False)
     tar_emot_andra_regioner = models.BooleanField("tar emot patienter från andra regioner", default=True)
+    # The optional quality measure of issue #19 point 6 (the sixth part of the ranking; empty = "saknas").
+    reoperation_andel = models.DecimalField(
+        "reoperation inom två år (%)", max_digits=4, decimal_places=1, null=True, blank=True,
+        help_text="Andel av patienterna som opererats om inom två år; tomt = uppgift saknas",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["vardenhet", "kva"]

@@ -1,7 +1,7 @@
 """What other apps ask of the lägesbild. The lagesbild app owns the implementation; the signature is shared."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import cast
 
@@ -20,13 +20,21 @@ REGISTER = (Kalla.SPOR, Kalla.NCR)
 
 @dataclass(frozen=True)
 class Vantetid:
-    """A unit's latest waiting-time figure for one KVÅ group and period (urval "alla")."""
+    """A unit's latest waiting-time figure for one KVÅ group and period (urval "alla", or the patient's)."""
 
     median_dagar: int | None
     antal: int | None
     undertryckt: bool  # "<5" in the register: show "färre än 5", never compute with it
     kalla: str  # "SPOR" or "NCR"
     datum: date  # uttagsdatum of the delivery
+    urval: str = "alla"  # or the patient's priority (SPOR) / anaesthesia (NCR) the figure is for
+
+
+URVAL_TEXT = {
+    "inom_2v": "prioritet inom 2 veckor", "inom_4v": "prioritet inom 4 veckor", "inom_3m": "prioritet inom 3 månader",
+    "inom_6m": "prioritet inom 6 månader", "over_6m": "prioritet över 6 månader", "narkos": "operation i narkos",
+    "lokal": "operation i lokalbedövning",
+}  # fmt: skip
 
 
 def _las_senaste_leveranser() -> list[Leverans]:
@@ -57,10 +65,14 @@ def _senaste_per_nyckel(rader, leveranser) -> dict:
     return result
 
 
-def _vantetider_qs(kva_kod: str, vardenhet_ids: Iterable[int] | None, period: str, leveranser: dict):
+def _urvalen(urval: str | None) -> list[str]:
+    return ["alla"] if not urval or urval == "alla" else ["alla", urval]
+
+
+def _vantetider_qs(kva_kod: str, vardenhet_ids: Iterable[int] | None, period: str, leveranser: dict, urvalen: list):
     """The rows behind `vantetider_for_enheter`; None when the answer is known to be empty."""
     qs = Matvarde.objects.for_leveranser(leveranser.values()).enheter()
-    qs = qs.filter(kva_id=(kva_kod or "").strip().upper(), matperiod=period, urval="alla")
+    qs = qs.filter(kva_id=(kva_kod or "").strip().upper(), matperiod=period, urval__in=urvalen)
     if isinstance(vardenhet_ids, QuerySet):  # a subquery (katalog.api.enheter_med_utbud): no ids to send
         return qs.filter(vardenhet_id__in=vardenhet_ids)
     if vardenhet_ids is not None:
@@ -69,27 +81,41 @@ def _vantetider_qs(kva_kod: str, vardenhet_ids: Iterable[int] | None, period: st
     return qs
 
 
+def _med_urval(rader, leveranser, urval: str | None) -> dict[int, Vantetid]:
+    """(urval, unit, leverans_id, antal, median, undertryckt) rows → per unit the "alla" figure, replaced by the
+    patient's selection where the register gives a shown median for it."""
+    result = _senaste_per_nyckel([r[1:] for r in rader if r[0] == "alla"], leveranser)
+    if urval and urval != "alla":
+        for enhet, figur in _senaste_per_nyckel([r[1:] for r in rader if r[0] == urval], leveranser).items():
+            if not figur.undertryckt and figur.median_dagar is not None:
+                result[enhet] = replace(figur, urval=urval)
+    return result
+
+
 def vantetider_for_enheter(
-    *, kva_kod: str, vardenhet_ids: Iterable[int] | None = None, period: str = "90d"
+    *, kva_kod: str, vardenhet_ids: Iterable[int] | None = None, period: str = "90d", urval: str | None = None
 ) -> dict[int, Vantetid]:
     """Latest figure per care-unit id (all units with data when `vardenhet_ids` is None).
 
-    Rule: urval "alla" of the newest SPOR and NCR deliveries; a unit in both registers for the group gets the
-    figure with the newest date, then the most operations. Two queries.
-    """
+    `urval`: the patient's priority (SPOR) or anaesthesia (NCR); where the register gives a figure for it, that
+    figure replaces the unit's "alla" one (marked with its `urval`)."""
     leveranser = senaste_leveranser()
     if not leveranser:
         return {}
-    qs = _vantetider_qs(kva_kod, vardenhet_ids, period, leveranser)
+    qs = _vantetider_qs(kva_kod, vardenhet_ids, period, leveranser, _urvalen(urval))
     if qs is None:
         return {}
-    return _senaste_per_nyckel(
-        qs.values_list("vardenhet_id", "leverans_id", "antal", "median", "undertryckt"), leveranser
-    )
+    rader = qs.values_list("urval", "vardenhet_id", "leverans_id", "antal", "median", "undertryckt")
+    return _med_urval(rader, leveranser, urval)
 
 
 def vantetider_och_prognoser(
-    *, kva_kod: str, manad: date, vardenhet_ids: Iterable[int] | None = None, period: str = "90d"
+    *,
+    kva_kod: str,
+    manad: date,
+    vardenhet_ids: Iterable[int] | None = None,
+    period: str = "90d",
+    urval: str | None = None,
 ) -> tuple[dict[int, Vantetid], dict[int, "Prognosvarde"]]:
     """`vantetider_for_enheter` and `prognos_vid` in the query of the first: each waiting-time row carries its
     unit's shown forecast for the group (a correlated subquery on the unique unit × group × register index), so
@@ -98,7 +124,7 @@ def vantetider_och_prognoser(
     leveranser = senaste_leveranser()
     if not leveranser:
         return {}, {}
-    qs = _vantetider_qs(kva_kod, vardenhet_ids, period, leveranser)
+    qs = _vantetider_qs(kva_kod, vardenhet_ids, period, leveranser, _urvalen(urval))
     if qs is None:
         return {}, {}
     prognos = (
@@ -109,16 +135,16 @@ def vantetider_och_prognoser(
     )
     rader = list(
         qs.annotate(prognos=Subquery(prognos)).values_list(
-            "vardenhet_id", "leverans_id", "antal", "median", "undertryckt", "prognos"
+            "urval", "vardenhet_id", "leverans_id", "antal", "median", "undertryckt", "prognos"
         )
     )
     nyckel, namn = f"{manad:%Y-%m}", _metodnamn()
     prognoser = {}
-    for enhet_id, *_, p in rader:
+    for _urval, enhet_id, *_, p in rader:
         varde = _prognosvarde(p["metod"], p["punkter"], nyckel, namn) if p else None
         if varde:
             prognoser[enhet_id] = varde
-    return _senaste_per_nyckel((r[:5] for r in rader), leveranser), prognoser
+    return _med_urval([r[:6] for r in rader], leveranser, urval), prognoser
 
 
 def vantetider_for_par(*, par: set[tuple[str, int]], period: str = "90d") -> dict[tuple[str, int], Vantetid]:

@@ -140,6 +140,9 @@ class SokForm(forms.Form):
     v_pris = forms.IntegerField(label="Pris", required=False, min_value=0, max_value=10, widget=SnabbNumberInput)
     v_avtal = forms.IntegerField(label="Avtal", required=False, min_value=0, max_value=10, widget=SnabbNumberInput)
     v_formaga = forms.IntegerField(label="Förmåga", required=False, min_value=0, max_value=10, widget=SnabbNumberInput)
+    v_kvalitet = forms.IntegerField(
+        label="Kvalitet", required=False, min_value=0, max_value=10, widget=SnabbNumberInput
+    )
 
     def __init__(self, data, *, regions: list[Region], kva_grupper: list[KvaGrupp]):
         super().__init__(data, error_class=SnabbErrorList)

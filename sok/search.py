@@ -27,14 +27,17 @@ from lagesbild import api as lagesbild_api
 from sok.geo import haversine_km
 from vardformedling import format as fmt
 
-DEFAULT_VIKTER = {"vantetid": 4, "avstand": 2, "pris": 1, "avtal": 2, "formaga": 1}
+DEFAULT_VIKTER = {"vantetid": 4, "avstand": 2, "pris": 1, "avtal": 2, "formaga": 1, "kvalitet": 1}
 DELNAMN = {
     "vantetid": "Väntetid",
     "avstand": "Avstånd",
     "pris": "Pris",
     "avtal": "Avtal med volym kvar",
     "formaga": "Förmåga (ASA/narkos)",
+    "kvalitet": "Kvalitet (reoperation inom två år)",
 }
+# Quality part: 0 % reoperations within two years gives 100 points, REOPERATION_NOLL % or more gives 0.
+REOPERATION_NOLL = 10
 
 # Exclusion reasons: key → template for "n enheter …" (the count goes first)
 UTESLUTEN = {
@@ -70,6 +73,7 @@ class Sokparametrar:
     referens: Referens | None = None
     datum: date = field(default_factory=date.today)
     vardgaranti: date | None = None  # the last day of the patient's care guarantee; None: not known, not checked
+    prioritet: str | None = None  # the case's medical priority as SPOR groups it ("inom_4v"); None: not known
     vikter: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_VIKTER))
 
 
@@ -151,6 +155,14 @@ def avstand_poang(km: float | None) -> float:
     return 0.0 if km is None else _clip(100 * (1 - km / 1000))
 
 
+def kvalitet_poang(reoperation_andel: Decimal | None) -> float | None:
+    """100 at no reoperations, falling linearly to 0 at REOPERATION_NOLL %; None when the measure is missing (the
+    part then weighs nothing for that unit: "saknas")."""
+    if reoperation_andel is None:
+        return None
+    return _clip(100 * (1 - float(reoperation_andel) / REOPERATION_NOLL))
+
+
 def pris_poang(pris: Decimal | None, billigast: Decimal | None, dyrast: Decimal | None) -> float:
     if pris is None or billigast is None or dyrast is None:
         return 0.0
@@ -229,6 +241,16 @@ def _uteslut_efter(p: Sokparametrar, traff: Traff) -> str | None:
     return None
 
 
+def vantetidsurval(p: Sokparametrar) -> str | None:
+    """The register's selection that matches the patient (issue #19 point 6): NCR's general anaesthesia when the
+    patient needs it, SPOR's priority when the case gives one; None = every patient ("alla")."""
+    if p.kva.register == "NCR" and p.narkos:
+        return "narkos"
+    if p.kva.register == "SPOR" and p.prioritet:
+        return p.prioritet
+    return None
+
+
 def kandidater(p: Sokparametrar) -> list[Kandidat]:
     """The offering for the KVÅ group, narrowed by the plain filters (region, sjukvårdsregion, ownership)."""
     # Unordered: `rangordna` sorts, ending on name and offering id.
@@ -258,7 +280,9 @@ def sok(p: Sokparametrar) -> Sokresultat:
     # Where a shown forecast covers the planned month, the ranking uses the expected wait then (#20); it is read
     # with the waiting times, in their query.
     vantetider, prognoser = (
-        lagesbild_api.vantetider_och_prognoser(kva_kod=p.kva.kod, manad=p.datum, vardenhet_ids=ids)
+        lagesbild_api.vantetider_och_prognoser(
+            kva_kod=p.kva.kod, manad=p.datum, vardenhet_ids=ids, urval=vantetidsurval(p)
+        )
         if kvar
         else ({}, {})
     )
@@ -299,7 +323,7 @@ def rangordna(
     priser = [t.basta_rad.pris_kr for t in traffar if t.basta_rad and t.basta_rad.pris_kr is not None]
     billigast, dyrast = (min(priser), max(priser)) if priser else (None, None)
     vikter = tuple(p.vikter.get(k, d) for k, d in DEFAULT_VIKTER.items())
-    total = sum(vikter)
+    utan_kvalitet = (*vikter[:-1], 0)  # a unit without the quality measure: the part is marked "saknas", not scored
     for t in traffar:
         pris = t.basta_rad.pris_kr if t.basta_rad else None
         median = _vantan(t)
@@ -311,9 +335,12 @@ def rangordna(
             pris_poang(pris, billigast, dyrast),
             100.0 if t.basta_rad else 0.0,
             100.0,  # capability: units that cannot take the patient were excluded above
+            kvalitet if (kvalitet := kvalitet_poang(t.kandidat.reoperation_andel)) is not None else 0.0,
         )
-        t.vikter, t.prisintervall = vikter, (billigast, dyrast)
-        t.poang = round(sum(d * w for d, w in zip(t.delpoang, vikter, strict=True)) / total, 1) if total else 0.0
+        t.vikter = vikter if t.kandidat.reoperation_andel is not None else utan_kvalitet
+        t.prisintervall = billigast, dyrast
+        total = sum(t.vikter)
+        t.poang = round(sum(d * w for d, w in zip(t.delpoang, t.vikter, strict=True)) / total, 1) if total else 0.0
     traffar.sort(
         key=lambda t: (
             t.klarar_vardgaranti is False,
@@ -357,6 +384,9 @@ def _delar(t: Traff) -> list[Delpoang]:
         if t.basta_rad
         else ("takvolym nådd" if t.rader else "inget användbart avtal"),
         f"tar emot ASA 1–{k.max_asa}, {'narkos' if k.narkos else 'ej narkos'}",
+        f"{fmt.procent(k.reoperation_andel, 1)} opererades om inom två år"
+        if k.reoperation_andel is not None
+        else "saknas – räknas inte in i poängen",
     ]
     return [
         Delpoang(nyckel, poang, vikt, text)
@@ -381,14 +411,22 @@ def _vantetid_forklaring(t: Traff, median: int | None) -> str:
         return text
     if median is None:
         return "uppgift saknas – ger 0 poäng" + (" (vårdgarantin kan inte prövas)" if t.vardgaranti else "")
+    if t.vantetid and t.vantetid.urval != "alla":  # the register's figure for patients like this one
+        return _vantetid_median_text(
+            t, median, f" ({lagesbild_api.URVAL_TEXT.get(t.vantetid.urval, t.vantetid.urval)})"
+        )
+    return _vantetid_median_text(t, median, "")
+
+
+def _vantetid_median_text(t: Traff, median: int, urval: str) -> str:
     if t.klarar_vardgaranti is False:
         return (
-            f"median {fmt.dagar(median)} – klarar inte vårdgarantin (vård omkring {fmt.datum(t.forvantat)}, "
+            f"median {fmt.dagar(median)}{urval} – klarar inte vårdgarantin (vård omkring {fmt.datum(t.forvantat)}, "
             f"garantin löper ut {fmt.datum(t.vardgaranti)}) – ger 0 poäng"
         )
     if t.klarar_vardgaranti:
-        return f"median {fmt.dagar(median)} – inom vårdgarantin (t.o.m. {fmt.datum(t.vardgaranti)})"
-    return f"median {fmt.dagar(median)}"
+        return f"median {fmt.dagar(median)}{urval} – inom vårdgarantin (t.o.m. {fmt.datum(t.vardgaranti)})"
+    return f"median {fmt.dagar(median)}{urval}"
 
 
 def hydrera(traffar: Iterable[Traff]) -> None:

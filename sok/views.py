@@ -57,21 +57,24 @@ def _valj_kva(q: str, kod: str, grupper: list[KvaGrupp]) -> tuple[KvaGrupp | Non
     return None, kandidater
 
 
-def _vardgaranti(request: BehorigRequest, arende: str, patientregion: Region | None, datum) -> tuple[date | None, str]:
-    """The patient's guarantee date and where it comes from: the case's (when the search is for a case the user may
-    see), else the planned date + the patient region's guarantee days; (None, "") when neither is known."""
+def _vardgaranti(
+    request: BehorigRequest, arende: str, patientregion: Region | None, datum
+) -> tuple[date | None, str, str | None]:
+    """The patient's guarantee date, where it comes from and the case's priority: the case's (when the search is for
+    a case the user may see), else the planned date + the patient region's guarantee days; (None, "", None) when
+    neither is known."""
     if arende:
-        fran_arende = arenden_api.vardgaranti_for_arende(case_id=arende, user=request.user, uppdrag=request.uppdrag)
+        fran_arende = arenden_api.sokuppgifter_for_arende(case_id=arende, user=request.user, uppdrag=request.uppdrag)
         if fran_arende:
-            return fran_arende, f"ärende {arende}"
+            return fran_arende[0], f"ärende {arende}", fran_arende[1]
     if patientregion:
         dagar = patientregion.vardgaranti_dagar
         try:
             garanti = patientregion.vardgaranti_datum(datum)
         except OverflowError:  # a planned date near year 9999
             garanti = date.max
-        return garanti, f"{patientregion.namn}: {dagar} dagar från planerat datum"
-    return None, ""
+        return garanti, f"{patientregion.namn}: {dagar} dagar från planerat datum", None
+    return None, "", None
 
 
 def _referens(fran: str, patientregion: Region | None) -> tuple[Referens | None, str]:
@@ -104,9 +107,9 @@ def sok_view(request: BehorigRequest) -> HttpResponse:
     traffar_html: list = []
     kallvarningar: list[str] = []
     datum = cd.get("datum") or timezone.localdate()
-    vardgaranti, vardgaranti_kalla = (None, "")
+    vardgaranti, vardgaranti_kalla, prioritet = (None, "", None)
     if kva:
-        vardgaranti, vardgaranti_kalla = _vardgaranti(request, cd.get("arende") or "", patientregion, datum)
+        vardgaranti, vardgaranti_kalla, prioritet = _vardgaranti(request, cd.get("arende") or "", patientregion, datum)
         params = Sokparametrar(
             kva=kva,
             region=cd.get("region") or None,
@@ -121,6 +124,7 @@ def sok_view(request: BehorigRequest) -> HttpResponse:
             referens=referens,
             datum=datum,
             vardgaranti=vardgaranti,
+            prioritet=prioritet,
             vikter=form.vikter(),
         )
         resultat = sok(params)

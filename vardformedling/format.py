@@ -117,6 +117,15 @@ def datum(varde) -> str:
     return d.isoformat() if d else ""
 
 
+def vecka(varde) -> str:
+    """An ISO week for tables, forms and exports: "2026-V50" (the week holding the date)."""
+    d = _som_datum(varde)
+    if not d:
+        return ""
+    ar, nr, _ = d.isocalendar()
+    return f"{ar}-V{nr:02d}"
+
+
 def datum_lang(varde) -> str:
     """A date in running text (letters): "7 december 2026"."""
     d = _som_datum(varde)

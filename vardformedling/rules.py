@@ -21,6 +21,10 @@ MATRIX: dict[str, tuple[str, frozenset[str]]] = {
     "avtal.visa": ("Se avtal och volymer", frozenset({V, K, A, M})),
     "avtal.ladda_upp": ("Ladda upp avtalsfiler", frozenset({A})),
     "avtal.samverkan": ("Ändra samverkansvillkor på egna avtal", frozenset({K})),
+    "avtal.leveransplan": (
+        "Se leveransplaner (koordinator och administratör lägger in och följer upp, mottagande enhet ser inflödet)",
+        frozenset({K, A, M}),
+    ),
     "avtal.rapportera_volym": ("Rapportera volym utanför portalen (avtalsägare / mottagande enhet)", frozenset({K, M})),
     "arenden.visa": ("Se ärenden (egen region / egen enhet)", frozenset({V, K, M})),
     "arenden.registrera": ("Registrera och driva ärenden", frozenset({V, K})),

@@ -256,6 +256,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # A catalogue file may deactivate at most this share of the active catalogue units without an explicit confirmation
 # (upload page) or --tillat-inaktivering (import_katalog): a partial extract must not switch off the country.
 KATALOG_MAX_INAKTIVERING_ANDEL = float(os.environ.get("KATALOG_MAX_INAKTIVERING_ANDEL", "0.10"))
+# A finished week of a delivery plan whose offered patients differ from the plan by more than this share is
+# highlighted as a deviation (issue #19 point 3, arenden/leveransplan/utfall.py).
+LEVERANSPLAN_AVVIKELSE = os.environ.get("LEVERANSPLAN_AVVIKELSE", "0.20")
 
 # E-mail (notices: volume thresholds, capacity announcements; vardformedling/notiser.py). The console backend under
 # DEBUG (`make run` prints each mail); SMTP otherwise: EMAIL_HOST, EMAIL_PORT (587), EMAIL_HOST_USER,

@@ -25,6 +25,7 @@ urlpatterns = [
     path("lagesbild/", include("lagesbild.urls")),
     path("avtal/", include("avtal.urls")),
     path("arenden/", include("arenden.urls")),
+    path("leveransplaner/", include("arenden.leveransplan.urls")),
     path("uppfoljning/", include("uppfoljning.urls")),
     path("api/v1/", include("api.urls")),
 ]

@@ -33,3 +33,28 @@ def test_the_demo_has_a_case_past_retention_that_agrees_with_its_own_today(demo_
     assert a.skapad <= a.avslutad_datum and a.beslutsdatum <= a.skapad.date()
     grans = gallring.grans("20")
     assert a.avslutad_datum < grans and all(h.tidpunkt < grans for h in a.handelser.all())
+
+
+def test_the_demo_has_delivery_plans_with_outcome_and_identities_with_addresses(demo_identities):
+    """Issue #19: a delivery plan whose weeks show the pilot's cases, an inflow for Mona's unit, e-mail addresses for
+    the threshold notices and a coordinator for region 22 (the five contract identities unchanged)."""
+    from datetime import timedelta
+
+    from arenden.leveransplan.utfall import jamforelse
+    from avtal.leveransplan import mandag, planer_for
+    from avtal.models import Leveransplan
+    from vardformedling.models import Medarbetaruppdrag, User
+
+    avtal.demo.load()
+    arenden.demo.load()
+    antal = Leveransplan.objects.count()
+    arenden.demo.load()
+    assert Leveransplan.objects.count() == antal > 0
+    karin = Medarbetaruppdrag.objects.get(user__hsa_id="SE2321000057-KO01", roll="koordinator")
+    denna = mandag(Arende.objects.latest("skapad").skapad.date())
+    serier = jamforelse(planer_for(karin), fran=denna - timedelta(weeks=12), till=denna)
+    assert serier and sum(s.summa["erbjudna"] for s in serier) > 0
+    mona = Medarbetaruppdrag.objects.get(user__hsa_id="SE5560000001-MO01")
+    assert planer_for(mona).filter(vecka__gte=denna).exists()
+    assert not User.objects.filter(hsa_id__in=["SE2321000180-VL01", "SE2321000057-KO01"], epost="").exists()
+    assert Medarbetaruppdrag.objects.filter(roll="koordinator", region_id="22", user__epost__contains="@").exists()

@@ -60,6 +60,8 @@ GET_SIDOR = {
     "arenden:vantelista_forhandsvisning": ([], ["token"]),
     "katalog:fordelning": (["kva"], []),
     "arenden:avrakning": (["manad", "format"], []),
+    "leveransplan:lista": (["fran", "till", "kva", "format"], []),
+    "leveransplan:uppladdning": ([], []),
     "avtal:volym_uppladdning": ([], []),
     "katalog:kva_namnge": ([], []),
     "notiser": ([], []),
@@ -101,6 +103,9 @@ POST_TESTER = {
     "avtal:samverkan": "test_forms_random.py",
     "avtal:volym_rapportera": "test_forms_random.py",
     "avtal:volym_uppladdning_bekrafta": "test_uploads_random.py",
+    "leveransplan:ny": "tests/arenden/test_leveransplan.py (bad week, unit of another provider: 422)",
+    "leveransplan:uppladdning_bekrafta": "tests/arenden/test_leveransplan.py (preview, then confirm)",
+    "api_v1:avtal_volym": "tests/api/test_api_volym.py (every bad field, other systems, no token)",
     "notiser_last": "test_query_params_random.py",
 }
 # Views that take both: the GET side is swept here, the POST side in the named file.
@@ -113,6 +118,7 @@ POST_OCKSA = {
     "arenden:vantelista": "tests/arenden/test_vantelista_import.py (every kind of bad file)",
     "avtal:volym_uppladdning": "test_uploads_random.py",
     "katalog:kva_namnge": "test_forms_random.py",
+    "leveransplan:uppladdning": "tests/arenden/test_leveransplan.py (every error of a file at once)",
 }
 
 
@@ -494,6 +500,15 @@ def test_settlement_page_and_export_with_random_parameters_never_fail(
     koordinator.logout()
     client.force_login(mottagare, backend="vardformedling.auth.SithsStubBackend")
     _sveper(client, "arenden:avrakning", "/arenden/avrakning/", exempel=exempel)
+
+
+def test_delivery_plan_page_with_random_parameters_never_fails(klient):
+    exempel = [{"fran": "2026-V53", "till": "2026-V01"}, {"fran": "0001-V01", "format": "xlsx"}, {"kva": "\x00"}]
+    koordinator = klient(Roll.KOORDINATOR)
+    _sveper(koordinator, "leveransplan:lista", "/leveransplaner/", exempel=exempel, installning=HYP)
+    _sveper(koordinator, "leveransplan:uppladdning", "/leveransplaner/uppladdning/")
+    koordinator.logout()
+    _sveper(klient(Roll.MOTTAGARE), "leveransplan:lista", "/leveransplaner/", exempel=exempel)
 
 
 @HYP

@@ -138,6 +138,11 @@ ROUTES: dict[str, Route] = {
     # Case IDs and amounts only (no name, no personnummer): no access-log row, like the aggregated follow-up.
     "arenden:avvikelse": Route(CASE_ROLES, post=422, objects="case", patient="pnr"),
     "arenden:avrakning": Route(frozenset({K, M}), get=200),
+    # Delivery plans: planners (K, A) write; the receiving unit reads its inflow and gets 403 on the writes.
+    "leveransplan:lista": Route(frozenset({K, A, M}), get=200),
+    "leveransplan:ny": Route(frozenset({K, A, M}), post=422, also=frozenset({K, A})),
+    "leveransplan:uppladdning": Route(frozenset({K, A, M}), get=200, post=422, also=frozenset({K, A})),
+    "leveransplan:uppladdning_bekrafta": Route(frozenset({K, A, M}), post=422, also=frozenset({K, A})),
     "uppfoljning:sida": Route(frozenset({K, A}), get=200),
     "uppfoljning:rapport": Route(frozenset({K, A}), get=200, objects="rapport"),
 }

@@ -43,7 +43,8 @@ class Fakes:
         monkeypatch.setattr("lagesbild.api.vantetider_for_par", self._vantetider_for_par)
         monkeypatch.setattr("avtal.api.anvandbara_rader", self._rader)
 
-    def _vantetider(self, *, kva_kod, vardenhet_ids=None, period="90d"):
+    def _vantetider(self, *, kva_kod, vardenhet_ids=None, period="90d", urval=None):
+        self.calls.setdefault("urval", []).append(urval)
         ids = _ids(vardenhet_ids)
         self.calls["vantetider"].append((kva_kod, ids))
         return {k: v for k, v in self.vantetider.items() if not isinstance(ids, list) or k in ids}

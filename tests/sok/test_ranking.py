@@ -46,16 +46,51 @@ def test_the_worked_example_gives_the_expected_order_and_part_scores(exempel):
     assert [t.namn for t in res.traffar] == ["A nära", "B kort kö", "C tak nått"]
     a, b, c = res.traffar
     # A: wait 100 d → 72.6; here → 100; cheapest usable price → 100; agreement with volume → 100
-    assert delar(a) == {"vantetid": 72.6, "avstand": 100.0, "pris": 100.0, "avtal": 100.0, "formaga": 100.0}
+    assert delar(a) == {
+        "vantetid": 72.6,
+        "avstand": 100.0,
+        "pris": 100.0,
+        "avtal": 100.0,
+        "formaga": 100.0,
+        "kvalitet": 0.0,
+    }
     assert a.poang == 89.0  # (4·72.6 + 2·100 + 1·100 + 2·100 + 1·100) / 10
     # B: wait 30 d → 91.8; 111 km → 88.9; most expensive → 0; no cap → 100
-    assert delar(b) == {"vantetid": 91.8, "avstand": 88.9, "pris": 0.0, "avtal": 100.0, "formaga": 100.0}
+    assert delar(b) == {
+        "vantetid": 91.8,
+        "avstand": 88.9,
+        "pris": 0.0,
+        "avtal": 100.0,
+        "formaga": 100.0,
+        "kvalitet": 0.0,
+    }
     assert b.poang == 84.5
     # C: no waiting figure → 0; 222 km → 77.8; its only line has reached the cap → no price, no agreement
-    assert delar(c) == {"vantetid": 0.0, "avstand": 77.8, "pris": 0.0, "avtal": 0.0, "formaga": 100.0}
+    assert delar(c) == {"vantetid": 0.0, "avstand": 77.8, "pris": 0.0, "avtal": 0.0, "formaga": 100.0, "kvalitet": 0.0}
     assert c.poang == 25.6
     assert next(d for d in c.delar if d.nyckel == "avtal").forklaring == "takvolym nådd"
     assert next(d for d in c.delar if d.nyckel == "vantetid").forklaring.startswith("uppgift saknas")
+
+
+def test_the_quality_measure_is_a_sixth_weighted_part_when_present_and_saknas_when_not(exempel):
+    """Issue #19 point 6: reoperations within two years – 2 % gives 80 points (0 % → 100, 10 % or more → 0) at weight
+    1; a unit without the measure is scored on the other five parts and "Varför här?" says "saknas"."""
+    from katalog.models import Vardutbud
+
+    _fakes, params = exempel
+    Vardutbud.objects.filter(vardenhet__namn="B kort kö").update(reoperation_andel="2.0")
+    Vardutbud.objects.filter(vardenhet__namn="C tak nått").update(reoperation_andel="12.5")
+    a, b, c = sok(params).traffar
+    assert delar(b)["kvalitet"] == 80.0 and delar(c)["kvalitet"] == 0.0
+    assert b.poang == 84.1  # (4·91.8 + 2·88.9 + 1·0 + 2·100 + 1·100 + 1·80) / 11
+    assert c.poang == 23.2  # (4·0 + 2·77.8 + 0 + 0 + 1·100 + 1·0) / 11
+    assert a.poang == 89.0  # unchanged: the missing part weighs nothing
+    kvalitet = {t.namn: next(d for d in t.delar if d.nyckel == "kvalitet") for t in (a, b)}
+    assert (kvalitet["A nära"].vikt, kvalitet["A nära"].forklaring) == (0, "saknas – räknas inte in i poängen")
+    assert (kvalitet["B kort kö"].vikt, kvalitet["B kort kö"].forklaring) == (1, "2,0\u00a0% opererades om inom två år")
+    Vardutbud.objects.filter(vardenhet__namn="A nära").update(reoperation_andel="9.0")  # 10 points
+    params.vikter = {**params.vikter, "kvalitet": 10}
+    assert [t.namn for t in sok(params).traffar] == ["B kort kö", "A nära", "C tak nått"]
 
 
 def test_excluded_units_are_counted_by_reason(exempel):

@@ -36,6 +36,9 @@ GEMENSAMMA = [
     "/avtal/?format=xlsx",
     "/notiser/",
 ]
+# Delivery plans (issue #19): the demo's plans span twelve weeks back to eight ahead.
+LEVERANSPLANER = ["/leveransplaner/?fran=2020-V01", "/leveransplaner/", "/leveransplaner/?format=csv",
+                  "/leveransplaner/?format=xlsx"]  # fmt: skip
 SIDOR = {
     VERA: [*GEMENSAMMA, "/arenden/", "/arenden/?flik=region&status=alla", "/arenden/nytt/", "/arenden/?export=csv"],
     KARIN: [
@@ -47,14 +50,24 @@ SIDOR = {
         "/uppfoljning/?period=365",
         "/uppfoljning/?period=365&som=mottagande",
         *(f"/uppfoljning/?period=365&export={t}&format={f}" for t in TABELLER for f in ("csv", "xlsx")),
+        *LEVERANSPLANER,
     ],
-    ADAM: ["/", "/avtal/uppladdning/", "/lagesbild/importer/", "/katalog/import/", "/uppfoljning/?period=365"],
+    ADAM: [
+        "/",
+        "/avtal/uppladdning/",
+        "/lagesbild/importer/",
+        "/katalog/import/",
+        "/uppfoljning/?period=365",
+        *LEVERANSPLANER,
+        "/leveransplaner/uppladdning/",
+    ],  # fmt: skip
     MONA: [
         "/",
         "/arenden/",
         "/arenden/avrakning/",
         "/arenden/avrakning/?format=csv",
         "/arenden/avrakning/?format=xlsx",
+        "/leveransplaner/",
     ],
     VILLE: ["/", "/arenden/?flik=region&status=alla"],
 }

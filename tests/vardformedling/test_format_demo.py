@@ -49,6 +49,8 @@ RAKODER = {
 }
 SNAKE = re.compile(r"(?<![\w./-])[a-zåäö]+(?:_[a-zåäö]+)+(?![\w./-])")
 AVSIKTLIGA = {"import_avtal", "import_katalog", "import_lagesbild"}
+# The delivery-plan upload page quotes its file's header line exactly, as the format names the columns.
+AVSIKTLIGA |= {"vardgivare_hsaid", "vardenhet_hsaid", "kva_grupp", "region_kod"}
 
 
 def _textnoder(text: str) -> list[str]:

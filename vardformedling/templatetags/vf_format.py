@@ -17,6 +17,7 @@ register.filter("kr", fmt.kr)
 register.filter("dagar", fmt.dagar)
 register.filter("datum", fmt.datum)
 register.filter("datum_lang", fmt.datum_lang)
+register.filter("vecka", fmt.vecka)
 
 
 @register.filter

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from api.models import ApiToken
+from vardformedling.models import Region
 
 
 class Command(BaseCommand):
@@ -12,13 +13,19 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="atgard", required=True)
         skapa = sub.add_parser("skapa", help="Skapa en token; den visas bara nu.")
         skapa.add_argument("system", help="Systemet som ska använda token")
+        skapa.add_argument("--region", help="Regionkod: systemet får också rapportera volym på regionens avtal")
         sub.add_parser("lista", help="Lista token (prefix, system, skapad, senast använd, återkallad)")
         aterkalla = sub.add_parser("aterkalla", help="Återkalla en token")
         aterkalla.add_argument("prefix", help="Tokens första tecken, som i listan")
 
     def handle(self, *args, atgard: str, **opts):
         if atgard == "skapa":
-            rad, token = ApiToken.skapa(system=opts["system"], skapad_av="kommando")
+            region = opts.get("region")
+            if region and not Region.objects.filter(kod=Region.normalise_kod(region)).exists():
+                raise CommandError(f"Regionen {region[:10]!r} finns inte (två siffror, t.ex. 20).")
+            rad, token = ApiToken.skapa(
+                system=opts["system"], skapad_av="kommando", region=Region.normalise_kod(region) if region else None
+            )
             self.stdout.write(f"API-token för {rad.system} (visas bara nu):\n{token}")
         elif atgard == "lista":
             for t in ApiToken.objects.all():

@@ -1,0 +1,209 @@
+"""Delivery plans (/leveransplaner/): the planner records plans (form or file) and follows plan against outcome per
+week as a chart with a table beside it, exported as CSV/XLSX; a receiving unit sees its expected inflow per week."""
+
+import secrets
+from datetime import timedelta
+from typing import cast
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from arenden.leveransplan.utfall import EXPORTKOLUMNER, avvikelsegrans, inflode, jamforelse
+from avtal.leveransplan import (
+    FILKOLUMNER,
+    NATIONELL,
+    PlanForm,
+    PlanImportor,
+    far_planera,
+    mandag,
+    planer_for,
+    planerande_region,
+    vecka_fran_text,
+)
+from avtal.services import leveransplan_spara
+from katalog.models import KvaGrupp
+from vardformedling import format as fmt
+from vardformedling.anrop import BehorigRequest
+from vardformedling.charts import Serie, stapeldiagram
+from vardformedling.decorators import require_perm
+from vardformedling.export import tabell_export
+from vardformedling.htmx import render_page_or_fragment
+from vardformedling.importering import FilAvvisad, forhandsvisning
+from vardformedling.importering.vakt import kontrollera_storlek
+from vardformedling.indata import citera, utan_styrtecken
+from vardformedling.models import Roll
+
+VECKOR_FORE, VECKOR_EFTER, MAX_VECKOR = 4, 8, 53
+FEL_PERIOD = "Veckan ”{varde}” förstods inte (ÅÅÅÅ-Vnn inom ett år bakåt och två år framåt); visar standardperioden."
+FEL_PERIOD_LANG = f"Högst {MAX_VECKOR} veckor åt gången; visar standardperioden."
+FIL_SAKNAS = "Välj en CSV- eller XLSX-fil att ladda upp."
+FIL_BORTA = "Den kontrollerade filen finns inte längre (den sparas en timme). Ladda upp den igen."
+TOKEN_TID = 3600
+
+
+def _period(params) -> tuple:
+    """The weeks shown: `fran`/`till` (ÅÅÅÅ-Vnn), default four weeks back to eight ahead; a bad value gives the
+    default and a message."""
+    denna = mandag(timezone.localdate())
+    fran, till = denna - timedelta(weeks=VECKOR_FORE), denna + timedelta(weeks=VECKOR_EFTER)
+    fel = ""
+    valda = {}
+    for namn in ("fran", "till"):
+        text = params.get(namn, "")
+        if text:
+            vecka = vecka_fran_text(text)
+            if vecka is None:
+                fel = FEL_PERIOD.format(varde=citera(utan_styrtecken(text), 20))
+            valda[namn] = vecka
+    if not fel:
+        fran, till = valda.get("fran") or fran, valda.get("till") or till
+        if till < fran or (till - fran).days // 7 + 1 > MAX_VECKOR:
+            fel = FEL_PERIOD_LANG
+            fran, till = denna - timedelta(weeks=VECKOR_FORE), denna + timedelta(weeks=VECKOR_EFTER)
+    return fran, till, fel
+
+
+def _context(request: BehorigRequest, *, form: PlanForm | None = None) -> dict:
+    uppdrag = request.uppdrag
+    fran, till, period_fel = _period(request.GET)
+    planer = planer_for(uppdrag)
+    kva = request.GET.get("kva", "")
+    if kva:
+        planer = planer.filter(kva_id=kva[:20])
+    context = {
+        "fran": fran,
+        "till": till,
+        "period_fel": period_fel,
+        "valt_kva": kva,
+        "kva_grupper": KvaGrupp.objects.filter(leveransplaner__isnull=False).distinct().order_by("kod"),
+        "grans": fmt.procent(avvikelsegrans() * 100),
+        "kolumner": FILKOLUMNER,
+    }
+    if uppdrag.roll == Roll.MOTTAGARE:
+        rader = inflode(planer, fran=fran, till=till)
+        context["inflode"] = rader
+        per_vecka: dict = {}
+        for r in rader:
+            per_vecka[r["vecka"]] = per_vecka.get(r["vecka"], 0) + r["antal"]
+        if per_vecka:
+            context["inflode_svg"] = stapeldiagram(
+                titel="Förväntat inflöde per vecka",
+                beskrivning="Planerat antal patienter till enheten per vecka, alla KVÅ-grupper och regioner; "
+                "tabellen bredvid har siffrorna per KVÅ-grupp och region.",
+                etiketter=[fmt.vecka(v) for v in per_vecka],
+                serier=[Serie("Planerat", list(per_vecka.values()))],
+                y_etikett="Patienter",
+                id_prefix="inflode",
+            )
+    else:
+        context["serier"] = jamforelse(planer, fran=fran, till=till)
+    if far_planera(uppdrag):
+        context["form"] = form or PlanForm()
+        region = planerande_region(uppdrag)
+        context["planerare"] = uppdrag.region.namn if region and uppdrag.region else NATIONELL
+    return context
+
+
+@require_safe
+@require_perm("avtal.leveransplan")
+def leveransplaner(request: BehorigRequest) -> HttpResponse:
+    context = _context(request)
+    if request.GET.get("format") in {"csv", "xlsx"} and "serier" in context:
+        rader = [rad for s in context["serier"] for rad in s.exportrader()]
+        return tabell_export("leveransplan", EXPORTKOLUMNER, rader, format=request.GET["format"])
+    return render_page_or_fragment(request, "arenden/leveransplaner.html", context, fragment="innehall")
+
+
+@require_POST
+@require_perm("avtal.leveransplan")
+def leveransplan_ny(request: BehorigRequest) -> HttpResponse:
+    if not far_planera(request.uppdrag):
+        raise PermissionDenied
+    form = PlanForm(request.POST)
+    if not form.is_valid():
+        return render_page_or_fragment(
+            request, "arenden/leveransplaner.html", _context(request, form=form), fragment="innehall", status=422
+        )
+    d = form.cleaned_data
+    veckor = form.veckor
+    nya = leveransplan_spara(
+        planerad_av_id=planerande_region(request.uppdrag),
+        vardgivare=d["vardgivare"],
+        vardenhet=d["vardenhet"],
+        kva_id=d["kva"].pk,
+        veckor=veckor,
+        sandande_region_id=d["sandande_region"].pk if d["sandande_region"] else None,
+        antal=d["antal"],
+        anvandare=request.user,
+    )
+    kvitto = (
+        f"Leveransplanen är sparad: {fmt.antal(d['antal'])} patienter per vecka, {fmt.vecka(veckor[0])}"
+        f"{'–' + fmt.vecka(veckor[-1]) if len(veckor) > 1 else ''} ({fmt.antal_ord(nya, 'ny vecka', 'nya veckor')}, "
+        f"{fmt.antal(len(veckor) - nya)} ändrade), {d['kva'].pk} hos {d['vardgivare'].namn}."
+    )
+    if not request.htmx:
+        messages.success(request, kvitto)
+        return redirect("leveransplan:lista")
+    context = _context(request)
+    context["kvitto"] = kvitto
+    return render_page_or_fragment(request, "arenden/leveransplaner.html", context, fragment="innehall")
+
+
+def _token_nyckel(request, token: str) -> str:
+    return f"leveransplan:fil:{request.user.pk}:{token}"
+
+
+@require_http_methods(["GET", "POST"])
+@require_perm("avtal.leveransplan")
+def uppladdning(request: BehorigRequest) -> HttpResponse:
+    if not far_planera(request.uppdrag):
+        raise PermissionDenied
+    fel: list[str] = []
+    plan = None
+    token = ""
+    if request.method == "POST":
+        fil = request.FILES.get("fil")
+        if fil is None:
+            fel = [FIL_SAKNAS]
+        else:
+            try:
+                kontrollera_storlek(cast(int, fil.size))  # the upload handlers always set the size
+                data = fil.read()
+                importor = PlanImportor(request.uppdrag, fil=fil.name or "", anvandare=request.user)
+                plan = forhandsvisning.forhandsgranska(importor, data)
+            except FilAvvisad as exc:
+                fel = exc.texter
+            else:
+                token = secrets.token_urlsafe(16)
+                cache.set(_token_nyckel(request, token), (fil.name, data), TOKEN_TID)
+    context = {"fel": fel, "plan": plan, "token": token, "kolumner": FILKOLUMNER}
+    return render(request, "arenden/leveransplan_uppladdning.html", context, status=422 if fel else 200)
+
+
+@require_POST
+@require_perm("avtal.leveransplan")
+def uppladdning_bekrafta(request: BehorigRequest) -> HttpResponse:
+    if not far_planera(request.uppdrag):
+        raise PermissionDenied
+    token = request.POST.get("token", "")
+    sparad = cache.get(_token_nyckel(request, token)) if token else None
+    mall = "arenden/leveransplan_uppladdning.html"
+    if sparad is None:
+        return render(request, mall, {"fel": [FIL_BORTA], "kolumner": FILKOLUMNER}, status=422)
+    filnamn, data = sparad
+    importor = PlanImportor(request.uppdrag, fil=filnamn, anvandare=request.user)
+    try:
+        _plan, antal = forhandsvisning.tillampa(importor, data)
+    except FilAvvisad as exc:  # the catalogue changed since the preview
+        return render(request, mall, {"fel": exc.texter, "kolumner": FILKOLUMNER}, status=422)
+    cache.delete(_token_nyckel(request, token))
+    messages.success(
+        request,
+        f"Leveransplanen är inläst: {fmt.antal(antal['nya'])} nya och {fmt.antal(antal['andrade'])} ändrade veckor.",
+    )
+    return redirect("leveransplan:lista")
