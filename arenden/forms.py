@@ -331,7 +331,7 @@ class BevakaForm(VersionForm):
         widget=forms.RadioSelect,
     )
     orsak = forms.CharField(
-        label="Orsak",
+        label="Varför bevakas ärendet?",
         max_length=300,
         required=False,
         help_text="T.ex. ”ASA 4, ingen enhet med rätt kompetens”. Ärendet visas i arbetslistan igen med en notis "
