@@ -48,7 +48,7 @@ def test_a_call_back_booked_in_one_tab_makes_parking_in_the_other_answer_409(sid
     flik1.get_by_label("Tid", exact=True).fill("10:30")
     flik1.get_by_role("button", name="Spara återuppringning").click()
     flik1.locator("#arende .alert--ok").wait_for()
-    assert f"Återuppringning bokad {imorgon} 10:30" in flik1.locator("#aterringning").inner_text()
+    assert f"Återuppringning bokad {imorgon} 10:30" in flik1.locator("#aterringning-info").inner_text()
 
     svar = []
     flik2.on("response", lambda r: svar.append(r.status))
@@ -66,7 +66,7 @@ def test_a_call_back_booked_in_one_tab_makes_parking_in_the_other_answer_409(sid
     flik2.get_by_text("Bevaka ärendet", exact=True).first.click()
     flik2.get_by_label("Varför bevakas ärendet?").fill("ASA 4, ingen enhet med rätt kompetens")
     flik2.get_by_role("button", name="Spara bevakning").click()
-    flik2.locator("#bevakning").wait_for()
-    assert "ASA 4, ingen enhet med rätt kompetens" in flik2.locator("#bevakning").inner_text()
+    flik2.locator("#bevakning-info").wait_for()
+    assert "ASA 4, ingen enhet med rätt kompetens" in flik2.locator("#bevakning-info").inner_text()
     assert Arende.objects.get(pk=a.pk).bevakas_sedan is not None
     assert verkliga_fel(sida) == []
