@@ -338,7 +338,7 @@ def load(stdout=None) -> None:
         _knapilot(demo, vera, r20, falu, ort01)
 
         # Karin, Jönköping: knee replacements at Ortopedi Syd (one declined the nearer unit first), cataract waiting.
-        for i, till in enumerate(["formedla", "remiss_skickad", "bekraftad", "avslutad", "avslutad"]):
+        for i, till in enumerate(["formedla", "remiss_skickad", "bekraftad", *["avslutad"] * 8]):
             a, u = demo.arende(user=karin, region=r06, kva="NGB", dagar_sedan_beslut=100 + 3 * i)
             demo.driv(a, u, till, enhet=ort01, avbojt_forst=ort02 if i == 0 else None)
         a, u = demo.arende(user=karin, region=r06, kva="NGB", dagar_sedan_beslut=110)

@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Field
 from django.utils import timezone
 
+from arenden.vantelista import risk
 from arenden.vantelista.models import ListStatus, Vantelista, VantelistaPatient
 from katalog.models import KvaGrupp, Vardenhet
 from vardformedling import personnummer as pnr
@@ -282,6 +283,7 @@ class VantelistaImportor:
         kod = self.region.kod
         nu = timezone.now()
         antal = {"listor_nya": 0, "listor_ersatta": 0, "oforandrade": 0, "patienter": 0, "lamnat": 0}
+        skrivna: list[Vantelista] = []
         for d in plan.delar:
             if d.oforandrad:
                 antal["oforandrade"] += 1
@@ -312,6 +314,7 @@ class VantelistaImportor:
                 p.chiffertext = falt.encrypt(data_key, falt._serialisera(r.identitet), aad=aad(p.nyckel))
                 patienter.append(p)
             _skriv(patienter)
+            skrivna.append(lista)
             antal["patienter"] += len(patienter)
             if d.nuvarande is not None:
                 # Patients of the old list who are not on the new one stay on the old list as "lämnat listan" (their
@@ -331,12 +334,14 @@ class VantelistaImportor:
                 antal["lamnat"] += lamnar
             else:
                 antal["listor_nya"] += 1
+        # Each new list's guarantee and expected dates, stored for the at-risk page (one UPDATE per list).
+        risk.uppdatera(skrivna)
         return antal
 
 
 KOPIERADE_FALT = (
     "lista_id", "nyckel", "pnr_hash", "chiffertext", "rad", "status", "lamnat_datum", "kva_kod", "beslutsdatum",
-    "bortre_tidsgrans", "asa", "narkos", "kommun_kod", "max_avstand_km", "arende_id",
+    "bortre_tidsgrans", "asa", "narkos", "kommun_kod", "max_avstand_km", "arende_id", "median_kalla",
 )  # fmt: skip
 
 
