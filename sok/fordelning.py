@@ -28,7 +28,7 @@ import numpy as np
 from avtal import api as avtal_api
 from katalog import api as katalog_api
 from lagesbild import api as lagesbild_api
-from sok.geo import haversine_km
+from sok.geo import haversine_km, haversine_km_vektor
 from sok.search import (
     DEFAULT_VIKTER,
     UTESLUTEN,
@@ -37,7 +37,6 @@ from sok.search import (
     Traff,
     _median,
     _uteslut_fore,
-    avstand_poang,
     basta_rad,
     forvantat_datum,
     klarar_vardgaranti,
@@ -200,6 +199,8 @@ class _Enheter:
         self.narkos = np.array([x.narkos for x in k], dtype=bool)
         self.andra = np.array([x.tar_emot_andra_regioner for x in k], dtype=bool)
         self.region = np.array([x.region_id for x in k], dtype=object)
+        self.lat = np.array([x.lat if x.lat is not None and x.lon is not None else np.nan for x in k], dtype=np.float64)
+        self.lon = np.array([x.lon if x.lat is not None and x.lon is not None else np.nan for x in k], dtype=np.float64)
         medianer = [_median(underlag.vantetider.get(x.vardenhet_id)) for x in k]
         self.har_median = np.array([m is not None for m in medianer], dtype=bool)
         self.median = np.array([m if m is not None else 0 for m in medianer], dtype=np.int64)
@@ -208,21 +209,17 @@ class _Enheter:
         self._basta: dict = {}
         self._pris: dict = {}
 
-    def km(self, ref: Referens | None) -> tuple[np.ndarray, np.ndarray, list]:
-        """(km, known, avstand part) to every unit from `ref` (the search's haversine_km and avstand_poang)."""
+    def km(self, ref: Referens | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(km, known, avstand part) to every unit from `ref`: `haversine_km` and `avstand_poang` over arrays."""
         nyckel = (ref.lat, ref.lon) if ref else None
         if nyckel not in self._km:
-            km = [
-                haversine_km(ref.lat, ref.lon, x.lat, x.lon) if ref and x.lat is not None and x.lon is not None
-                else None
-                for x in self.k
-            ]  # fmt: skip
-            self._km[nyckel] = (
-                np.array([v if v is not None else np.nan for v in km], dtype=np.float64),
-                np.array([v is not None for v in km], dtype=bool),
-                np.array([avstand_poang(v) for v in km], dtype=np.float64),
-                km,
-            )
+            if ref is None:
+                km = np.full(len(self.k), np.nan)
+            else:
+                km = haversine_km_vektor(ref.lat, ref.lon, self.lat, self.lon)
+            kant = ~np.isnan(km)
+            poang = np.where(kant, np.clip(100 * (1 - np.nan_to_num(km) / 1000), 0.0, 100.0), 0.0)
+            self._km[nyckel] = (km, kant, poang)
         return self._km[nyckel]
 
     def basta(self, region: str) -> tuple[list, np.ndarray, np.ndarray, list]:
@@ -288,7 +285,8 @@ class Alternativ(Sequence):
         e, r, p = cast(_Enheter, self.e), cast(_Rader, self.r), self.p
         j = int(r.idx[i])
         k = e.k[j]
-        km = e.km(p.referens)[3][j]
+        km_j = e.km(p.referens)[0][j]
+        km = None if np.isnan(km_j) else float(km_j)
         basta = e.basta(p.region_kod)[0][j]
         sp = Sokparametrar(kva=None, datum=e.datum, vardgaranti=p.vardgaranti)  # type: ignore[arg-type]
         median = _median(e.underlag.vantetider.get(k.vardenhet_id))
@@ -308,10 +306,21 @@ class Alternativ(Sequence):
 VIKTER = np.array(list(DEFAULT_VIKTER.values()), dtype=np.float64)
 
 
+def _round1(x: np.ndarray) -> np.ndarray:
+    """Python's round(v, 1) of each value: rint(v × 10) / 10, except where v × 10 lies within a hair of a half,
+    which Python decides on the exact binary value (those few are rounded by Python itself)."""
+    tio = x * 10
+    ut = np.rint(tio) / 10
+    nara = np.flatnonzero(np.abs(tio - np.floor(tio) - 0.5) < 1e-6)
+    for i in nara.tolist():
+        ut[i] = round(float(x[i]), 1)
+    return ut
+
+
 def _rader_for(p: Patientfall, e: _Enheter) -> _Rader | None:
     """The patient's feasible units scored as `rangordna` scores them (same parts, weights and rounding) and ordered
     as it orders them; None when no unit can take the patient."""
-    km, kant, avstand, _ = e.km(p.referens)
+    km, kant, avstand = e.km(p.referens)
     ok = e.bas.copy()
     if p.asa:
         ok &= e.max_asa >= p.asa
@@ -341,8 +350,8 @@ def _rader_for(p: Patientfall, e: _Enheter) -> _Rader | None:
     av = avstand[idx]
     # Python's sum over the weighted parts, term by term in the same order, then its round(…, 1): the same floats.
     summa = vt * VIKTER[0] + av * VIKTER[1] + pr * VIKTER[2] + 100.0 * VIKTER[3] + 100.0 * VIKTER[4]
-    poang = [round(x, 1) for x in (summa / VIKTER.sum()).tolist()]
-    poang_a = np.array(poang, dtype=np.float64)
+    poang_a = _round1(summa / VIKTER.sum())
+    poang = poang_a.tolist()
     kostnad = np.rint((100 - poang_a) * SKALA).astype(np.int64) + np.where(klarar_inte, GARANTI_STRAFF, 0)
     km_i = km[idx]
     ordning = np.lexsort((
