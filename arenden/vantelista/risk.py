@@ -180,20 +180,26 @@ def aktualisera(region_kod: str) -> int:
 def patienter(region_kod: str, *, idag: date | None = None):
     """The region's visible patients (on a current list, or left one) with their stored risk brought up to date and
     `tillstand` annotated in SQL."""
+    from arenden.vantelista.models import Vantelista
+
     aktualisera(region_kod)
     idag = idag or timezone.localdate()
-    return (
-        VantelistaPatient.objects.synliga()
-        .filter(lista__region_id=region_kod)
-        .annotate(tillstand=tillstand_uttryck(idag))
-    )
+    # The region's list ids (a few) rather than a join per patient row.
+    listor = list(Vantelista.objects.filter(region_id=region_kod).values_list("pk", flat=True))
+    return VantelistaPatient.objects.synliga().filter(lista_id__in=listor).annotate(tillstand=tillstand_uttryck(idag))
 
 
-def antal_per_grupp_sql(qs) -> list[dict]:
-    """`antal_per_grupp` counted in the database (one GROUP BY over the annotated patients)."""
+def antal_per_lista(qs) -> dict[tuple[int, str], int]:
+    """(list id, state) → patients: one GROUP BY over the annotated patients, from which the page takes its counts
+    per group, its filter choices and the number of rows a filter leaves."""
+    return {(lista, t): n for lista, t, n in qs.order_by().values_list("lista_id", "tillstand").annotate(n=Count("id"))}
+
+
+def antal_per_grupp_sql(antal: dict[tuple[int, str], int], listor: dict) -> list[dict]:
+    """`antal_per_grupp` from `antal_per_lista` (`listor`: id → Vantelista)."""
     per: dict[str, Counter] = defaultdict(Counter)
-    for kva, tillstand, n in qs.order_by().values_list("lista__kva_id", "tillstand").annotate(n=Count("id")):
-        per[kva][tillstand] += n
+    for (lista, tillstand), n in antal.items():
+        per[listor[lista].kva_id][tillstand] += n
     return _per_grupp(per)
 
 

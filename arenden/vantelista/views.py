@@ -24,7 +24,6 @@ from arenden.vantelista import risk as riskmodul
 from arenden.vantelista import services
 from arenden.vantelista.importer import oppna_identiteter
 from arenden.vantelista.models import Vantelista, VantelistaPatient
-from katalog.models import Vardenhet
 from vardformedling import format as fmt
 from vardformedling.anrop import BehorigRequest
 from vardformedling.decorators import require_perm
@@ -70,7 +69,20 @@ def _ordna(qs, sort: str, fallande: bool, idag):
     if sort == "over":
         qs = qs.annotate(dagar_over=ExpressionWrapper(F("forvantat_datum") - F("garanti_datum"), DurationField()))
     riktning = F(falt).desc(nulls_last=True) if fallande else F(falt).asc(nulls_last=True)
-    return qs.order_by(riktning, "-pk" if fallande else "pk")
+    # Only the ids are ordered and paged (narrow rows); the page's 100 patients are read by `_risker_for_sidan`.
+    return qs.order_by(riktning, "-pk" if fallande else "pk").values_list("pk", flat=True)
+
+
+class _Sidor(Paginator):
+    """A paginator told the number of rows (counted beside the page's other figures), so it runs no COUNT."""
+
+    def __init__(self, object_list, per_page, *, antal: int):
+        super().__init__(object_list, per_page)
+        self._antal = antal
+
+    @property
+    def count(self) -> int:  # type: ignore[override]
+        return self._antal
 
 
 def _risker_for_sidan(sida, idag) -> list[riskmodul.Risk]:
@@ -97,25 +109,30 @@ def _risklista(request: HttpRequest, region_kod: str) -> dict:
     g = request.GET
     idag = timezone.localdate()
     alla = riskmodul.patienter(region_kod, idag=idag)
-    antal = riskmodul.antal_per_grupp_sql(alla)
+    per_lista = riskmodul.antal_per_lista(alla)
+    listor = Vantelista.objects.select_related("vardenhet").in_bulk({lista for lista, _ in per_lista})
+    antal = riskmodul.antal_per_grupp_sql(per_lista, listor)
     grupper = [a["kva"] for a in antal]
-    enheter = sorted(
-        Vardenhet.objects.filter(pk__in=alla.order_by().values("lista__vardenhet_id")).values_list("hsa_id", "namn")
-    )
+    enheter = sorted({(lista.vardenhet.hsa_id, lista.vardenhet.namn) for lista in listor.values()})
     tillstand = g.get("tillstand", "")
     if tillstand not in riskmodul.TILLSTAND and tillstand != "alla":
         tillstand = ""
-    risker = alla
-    if tillstand == "":
-        risker = risker.filter(tillstand__in=[riskmodul.PASSERAT, riskmodul.RISK])
-    elif tillstand != "alla":
-        risker = risker.filter(tillstand=tillstand)
+    valda = (
+        {riskmodul.PASSERAT, riskmodul.RISK} if tillstand == "" else set(riskmodul.TILLSTAND)
+        if tillstand == "alla" else {tillstand}
+    )  # fmt: skip
+    valda_listor = set(listor)
     if (kva := g.get("kva", "")) in grupper:
-        risker = risker.filter(lista__kva_id=kva)
+        valda_listor = {pk for pk in valda_listor if listor[pk].kva_id == kva}
     if (enhet := g.get("enhet", "")) in {h for h, _ in enheter}:
-        risker = risker.filter(lista__vardenhet__hsa_id=enhet)
+        valda_listor = {pk for pk in valda_listor if listor[pk].vardenhet.hsa_id == enhet}
+    risker = alla.filter(tillstand__in=sorted(valda))
+    if valda_listor != set(listor):
+        risker = risker.filter(lista_id__in=sorted(valda_listor))
+    traffar = sum(n for (lista, t), n in per_lista.items() if lista in valda_listor and t in valda)
     sort = sortering(g, list(SORTERING), "garanti")
-    sida = Paginator(_ordna(risker, sort.sort, sort.fallande, idag), PER_SIDA).get_page(g.get("sida"))
+    ordnade = _ordna(risker, sort.sort, sort.fallande, idag)
+    sida = _Sidor(ordnade, PER_SIDA, antal=traffar).get_page(g.get("sida"))
     sidans = _risker_for_sidan(sida, idag)
     identiteter = oppna_identiteter([r.patient for r in sidans]) if sidans else {}
     rader = []
