@@ -6,6 +6,7 @@ services (writes) stay in arenden.services."""
 from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 
 from arenden import case_id as case_ids
 from arenden.models import OPPNA, Arende, ArendeHandelse, Avslutsorsak, Erbjudande, Fakturarad, Kalla, Status
@@ -111,8 +112,8 @@ def vantelista_lage(region_kod: str) -> dict:
     passed or are about to pass the care guarantee (arenden.vantelista.risk)."""
     from arenden.vantelista import risk
 
-    risker = [r for r in risk.bedom(risk.rader_for_region(region_kod)) if r.tillstand != risk.LAMNAT]
+    antal = dict(risk.patienter(region_kod).order_by().values_list("tillstand").annotate(n=Count("id")))
     return {
-        "pa_listor": len(risker),
-        "i_risk": sum(r.tillstand in (risk.PASSERAT, risk.RISK) for r in risker),
+        "pa_listor": sum(n for t, n in antal.items() if t != risk.LAMNAT),
+        "i_risk": antal.get(risk.PASSERAT, 0) + antal.get(risk.RISK, 0),
     }

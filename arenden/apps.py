@@ -25,3 +25,8 @@ class ArendenConfig(AppConfig):
         registrera_intressenter(regioner_med_oppna_erbjudanden)
         # Coordinators are told how many open cases fit a capacity announcement (issue #19 point 7).
         registrera_matchare(matchande_arenden)
+
+        from arenden import bevakning
+
+        # Parked cases wake when capacity, an agreement line or a unit that fits them appears (issue 17 point 5).
+        bevakning.koppla()

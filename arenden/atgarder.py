@@ -19,6 +19,7 @@ from arenden import forms as f
 from arenden import services
 from arenden.models import OPPNA, Arende, Erbjudande, Status
 from arenden.services.avslut import UPPFOLJNING_I
+from arenden.services.bevakning import BEVAKA_I
 from arenden.services.formedling import SJUKRESA_I
 
 
@@ -234,6 +235,28 @@ _ALLA = (
         rubrik="Handläggare",
         etikett="Tilldela handläggare",
         knapp="Tilldela",
+    ),
+    Atgard(
+        namn="bevaka",
+        formular=f.BevakaForm,
+        behorighet="arenden.registrera",
+        tjanst=services.arende_bevaka,
+        tillstand=BEVAKA_I,
+        lyckades="Bevakningen är sparad.",
+        hopfalld="Bevaka ärendet",
+        etikett="Bevaka ärendet",
+        knapp="Spara bevakning",
+    ),
+    Atgard(
+        namn="aterringning",
+        formular=f.AterringningForm,
+        behorighet="arenden.registrera",
+        tjanst=services.aterringning_boka,
+        tillstand=tuple(OPPNA),
+        lyckades="Återuppringningen är sparad.",
+        hopfalld="Återuppringning",
+        etikett="Boka återuppringning",
+        knapp="Spara återuppringning",
     ),
     Atgard(
         namn="avsluta_tidigt",

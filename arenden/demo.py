@@ -1,7 +1,11 @@
 """Demo cases in every step and outcome, created through the real services (idempotent, fast).
 
-- Vera Lots (region 20): cataract and knee cases in every step, an overdue offer (a task), early endings.
-- Karin Koordinator (region 06): the knee-replacement pilot from the seeds – 59 offers, 39 accepted.
+- Vera Lots (region 20): cataract cases in every step, an overdue offer (a task), early endings; and the knee pilot
+  as the source tells it (issue 17 point 7): she went through Ortopedkliniken Falu lasarett's waiting list and offered
+  59 patients care elsewhere, 39 accepted; 30 more patients contacted her themselves.
+- Karin Koordinator (region 06): knee and cataract cases in a few steps.
+- Waiting lists: Falu lasarett's for NGB (Dalarna) and Ögonkliniken Jönköping's for CJE, imported through the real
+  importer, with patients who have passed the guarantee, are at risk or within it, and who left the list.
 - Ville Lots (region 22): cataract cases sent to Demo Ögonklinik Uppsala, so Mona Mottagare has referrals to
   confirm and care to perform.
 Agreement lines come from avtal.demo when present; a missing line gives an offer without agreement.
@@ -17,7 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from arenden import services
-from arenden.models import Arende, ArendeHandelse, Avslutsorsak, Erbjudande, Status
+from arenden.models import Arende, ArendeHandelse, Avslutsorsak, Erbjudande, Kalla, Status
 from arenden.services import identitet
 from katalog.models import KvaGrupp, Vardenhet
 from vardformedling.models import Medarbetaruppdrag, Region, Roll, User
@@ -203,6 +207,92 @@ def _forbi_bevarandetiden(demo, vera, r20) -> None:
     ArendeHandelse.objects.filter(arende_id=a.pk).update(tidpunkt=F("tidpunkt") - bakat)
 
 
+# The knee pilot's 39 accepted offers, by how far each case has come since; the 20 declined: 8 still looking.
+PILOT_ACCEPTERADE = ["formedla"] * 4 + ["remiss_skickad"] * 5 + ["bekraftad"] * 6 + ["utford"] * 4
+PILOT_ACCEPTERADE += ["uppfoljning"] * 5 + ["avslutad"] * 15
+PILOT_AVBOJDA_SOKER = 8
+# The 30 patients who contacted the navigator themselves.
+PILOT_PATIENTER = ["behov"] * 6 + ["hitta_vardgivare"] * 8 + ["bekraftad"] * 4 + ["avslutad"] * 6
+PILOT_PATIENTER_HEMMA = 6  # treated at Falu lasarett after all
+
+
+def _knapilot(demo, vera, r20, falu, ort01) -> None:
+    """Issue 17 point 7: Vera goes through Falu lasarett's knee list (the cases' source `vantelista`, the clinic as
+    the referring unit) and offers 59 patients a knee replacement at Ortopedi Syd; 39 accept, 20 decline. 30 more
+    patients contact her themselves (source `patient`). Every date is counted back from today."""
+    fran_listan = {"kalla": Kalla.VANTELISTA, "remitterande_enhet": falu}
+    for i, till in enumerate(PILOT_ACCEPTERADE):
+        a, u = demo.arende(user=vera, region=r20, kva="NGB", dagar_sedan_beslut=70 + 2 * i, **fran_listan)
+        demo.driv(a, u, till, enhet=ort01)
+    for i in range(59 - len(PILOT_ACCEPTERADE)):
+        a, u = demo.arende(user=vera, region=r20, kva="NGB", dagar_sedan_beslut=75 + 2 * i, **fran_listan)
+        a = demo.driv(a, u, "hitta_vardgivare", enhet=ort01, avbojt_forst=ort01)
+        if i >= PILOT_AVBOJDA_SOKER:
+            services.arende_avsluta_tidigt(
+                arende=a,
+                anvandare=vera,
+                uppdrag=u,
+                orsak=Avslutsorsak.PATIENTEN_AVBOJDE,
+                motivering="Vill vänta hemma.",
+            )
+    for i, till in enumerate([*PILOT_PATIENTER, *["behov"] * PILOT_PATIENTER_HEMMA]):
+        a, u = demo.arende(user=vera, region=r20, kva="NGB", dagar_sedan_beslut=40 + 3 * i, kalla=Kalla.PATIENT)
+        demo.driv(a, u, till, enhet=ort01)
+        if i >= len(PILOT_PATIENTER):
+            services.arende_avsluta_tidigt(
+                arende=a, anvandare=vera, uppdrag=u, orsak=Avslutsorsak.BEHANDLAD_I_HEMREGION, motivering="Fick tid."
+            )
+
+
+VANTELISTA_KOLUMNER = (
+    "region_kod;vardenhet_hsaid;personnummer;fornamn;efternamn;kva_grupp;kva_kod;beslutsdatum;bortre_tidsgrans;asa;"
+    "narkos;kommun_kod;telefon;max_avstand_km;anteckning"
+)
+
+
+def _vantelista_fil(demo, region: str, hsa_id: str, kva: str, kod: str, kommun: str, rader: list[tuple[int, int]]):
+    """A waiting list file as a region exports it: one row per (patient number, days since the decision)."""
+    ut = [VANTELISTA_KOLUMNER]
+    for nr, d in rader:
+        ut.append(
+            f"{region};{hsa_id};{demo.pnr(nr)};{FORNAMN[nr % len(FORNAMN)]};{EFTERNAMN[(nr // 3) % len(EFTERNAMN)]};"
+            f"{kva};{kod};{demo.idag - timedelta(days=d)};;{1 + nr % 3};{'ja' if kva == 'NGB' else 'nej'};"
+            f"{kommun};{TELEFON[region]};;"
+        )
+    return ("\n".join(ut) + "\n").encode("utf-8")
+
+
+# Days since the decision of each patient on today's list: past the 90-day guarantee, and within it (whether those
+# are at risk is the home unit's median wait: Falu lasarett's for knees is over 90 days, Jönköping's for cataract
+# under). Two more were on last month's list and have left since ("lämnat listan").
+VANTELISTA_DAGAR = [150, 132, 118, 104, 96, 85, 70, 61, 48, 37, 30, 22, 15, 9, 4]
+VANTELISTA_LAMNAT = [60, 33]
+FORRA_LISTAN_DAGAR = 30
+
+
+def _vantelistor(demo, vera, karin, r20, r06) -> None:
+    """Falu lasarett's knee list (Dalarna) and Ögonkliniken Jönköping's cataract list, each imported as last month's
+    list (the patients decided by then, and two who have left since) and then today's, which replaces it."""
+    from arenden.vantelista import services as vl_services
+
+    listor = [
+        (r20, vera, "SE2321000180-FALU01", "NGB", "NGB49", "2080", 5000),
+        (r06, karin, "SE2321000057-OGON01", "CJE", "CJE20", "0680", 6000),
+    ]
+    for region, user, hsa_id, kva, kod, kommun, start in listor:
+        if not Vardenhet.objects.filter(hsa_id=hsa_id).exists():
+            continue
+        idag = [(start + i, d) for i, d in enumerate(VANTELISTA_DAGAR)]
+        lamnat = [(start + len(idag) + i, d) for i, d in enumerate(VANTELISTA_LAMNAT)]
+        forra = [(nr, d) for nr, d in idag + lamnat if d >= FORRA_LISTAN_DAGAR]
+        fil = {"region": region.kod, "hsa_id": hsa_id, "kva": kva, "kod": kod, "kommun": kommun}
+        vl_services.importera(
+            region=region, data=_vantelista_fil(demo, rader=forra, **fil), anvandare=user,
+            idag=demo.idag - timedelta(days=FORRA_LISTAN_DAGAR),
+        )  # fmt: skip
+        vl_services.importera(region=region, data=_vantelista_fil(demo, rader=idag, **fil), anvandare=user)
+
+
 def load(stdout=None) -> None:
     vera = User.objects.filter(hsa_id="SE2321000180-VL01").first()
     karin = User.objects.filter(hsa_id="SE2321000057-KO01").first()
@@ -233,9 +323,6 @@ def load(stdout=None) -> None:
             demo.driv(a, u, till, enhet=ogon02 or ogon_falun)
         a, u = demo.arende(user=vera, region=r20, kva="CJE", dagar_sedan_beslut=80)
         demo.driv(a, u, "hitta_vardgivare", enhet=ogon02 or ogon_falun, forfallet=True)
-        for i, till in enumerate(["behov", "hitta_vardgivare", "bekraftad", "avslutad"]):
-            a, u = demo.arende(user=vera, region=r20, kva="NGB", dagar_sedan_beslut=95 + 5 * i)
-            demo.driv(a, u, till, enhet=falu)
         a, u = demo.arende(user=vera, region=r20, kva="CJE", dagar_sedan_beslut=70)
         a = demo.driv(a, u, "formedla", enhet=ogon02 or ogon_falun)
         services.arende_avsluta_tidigt(
@@ -243,25 +330,20 @@ def load(stdout=None) -> None:
         )
         a, u = demo.arende(user=vera, region=r20, kva="CJE", dagar_sedan_beslut=30)
         services.arende_bedom(arende=a, anvandare=vera, uppdrag=u, lamplig=False, motivering="Kräver intensivvård.")
-        a, u = demo.arende(user=vera, region=r20, kva="NGB", dagar_sedan_beslut=60)
+        a, u = demo.arende(user=vera, region=r20, kva="CJE", dagar_sedan_beslut=60)
         services.arende_avsluta_tidigt(
             arende=a, anvandare=vera, uppdrag=u, orsak=Avslutsorsak.BEHANDLAD_I_HEMREGION, motivering="Fick tid."
         )
         _forbi_bevarandetiden(demo, vera, r20)
 
-        # Karin, Jönköping: the knee-replacement pilot – 45 cases, 59 offers, 39 accepted, 20 declined.
-        pilot = ["formedla"] * 4 + ["remiss_skickad"] * 5 + ["bekraftad"] * 6 + ["utford"] * 4
-        pilot += ["uppfoljning"] * 5 + ["avslutad"] * 15
-        for i, till in enumerate(pilot):
-            a, u = demo.arende(user=karin, region=r06, kva="NGB", dagar_sedan_beslut=100 + i)
-            demo.driv(a, u, till, enhet=ort01, avbojt_forst=ort02 if i < 14 else None)
-        for i in range(6):
-            a, u = demo.arende(user=karin, region=r06, kva="NGB", dagar_sedan_beslut=110 + i)
-            a = demo.driv(a, u, "hitta_vardgivare", enhet=ort01, avbojt_forst=ort02)
-            if i < 3:
-                services.arende_avsluta_tidigt(
-                    arende=a, anvandare=karin, uppdrag=u, orsak=Avslutsorsak.PATIENTEN_AVBOJDE, motivering=""
-                )
+        _knapilot(demo, vera, r20, falu, ort01)
+
+        # Karin, Jönköping: knee replacements at Ortopedi Syd (one declined the nearer unit first), cataract waiting.
+        for i, till in enumerate(["formedla", "remiss_skickad", "bekraftad", *["avslutad"] * 8]):
+            a, u = demo.arende(user=karin, region=r06, kva="NGB", dagar_sedan_beslut=100 + 3 * i)
+            demo.driv(a, u, till, enhet=ort01, avbojt_forst=ort02 if i == 0 else None)
+        a, u = demo.arende(user=karin, region=r06, kva="NGB", dagar_sedan_beslut=110)
+        demo.driv(a, u, "hitta_vardgivare", enhet=ort01, avbojt_forst=ort02)
         for till in ("behov", "hitta_vardgivare"):
             a, u = demo.arende(user=karin, region=r06, kva="CJE", dagar_sedan_beslut=50)
             demo.driv(a, u, till)
@@ -273,6 +355,7 @@ def load(stdout=None) -> None:
             a, u = demo.arende(user=ville, region=r22, kva="CJE", dagar_sedan_beslut=60 + 6 * i)
             demo.driv(a, u, till, enhet=ogon02)
         _fakturor(demo)
+        _vantelistor(demo, vera, karin, r20, r06)
     planer = _leveransplaner()
     if stdout:
         stdout.write(f"Ärenden: {Arende.objects.count()} demoärenden i alla steg.")

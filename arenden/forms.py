@@ -319,3 +319,50 @@ class TilldelaForm(VersionForm):
         from arenden.services import handlaggare_kandidater
 
         cast(forms.ModelChoiceField, self.fields["handlaggare"]).queryset = handlaggare_kandidater(region_kod)
+
+
+class BevakaForm(VersionForm):
+    """Park the case with a reason, or end the parking (issue 17 point 5)."""
+
+    val = forms.ChoiceField(
+        label="Bevakning",
+        choices=[("bevaka", "Bevaka ärendet"), ("avsluta", "Avsluta bevakningen")],
+        initial="bevaka",
+        widget=forms.RadioSelect,
+    )
+    orsak = forms.CharField(
+        label="Varför bevakas ärendet?",
+        max_length=300,
+        required=False,
+        help_text="T.ex. ”ASA 4, ingen enhet med rätt kompetens”. Ärendet visas i arbetslistan igen med en notis "
+        "när en kapacitetsannons, avtalsrad eller enhet som passar dyker upp.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("val") == "bevaka" and not (data.get("orsak") or "").strip():
+            from arenden.services.bevakning import ORSAK_SAKNAS
+
+            self.add_error("orsak", ORSAK_SAKNAS)
+        return data
+
+
+class AterringningForm(VersionForm):
+    """Book a call-back (date, time, note) or mark the booked one done."""
+
+    datum = forms.DateField(label="Datum", widget=DATE, required=False)
+    tid = forms.TimeField(label="Tid", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"), required=False)
+    anteckning = forms.CharField(label="Anteckning", max_length=500, required=False)
+    klar = forms.BooleanField(label="Den bokade återuppringningen är gjord", required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("klar"):
+            idag = timezone.localdate()
+            if (d := data.get("datum")) and not idag <= d <= idag + timedelta(days=365):
+                self.add_error("datum", "Välj ett datum från i dag och högst ett år framåt.")
+            if not data.get("datum") and "datum" not in self.errors:
+                self.add_error("datum", "Ange datum för återuppringningen.")
+            if not data.get("tid") and "tid" not in self.errors:
+                self.add_error("tid", "Ange tid för återuppringningen, t.ex. 10:30.")
+        return data

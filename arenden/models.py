@@ -196,6 +196,14 @@ class Arende(FSMModelMixin, models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     version = models.PositiveIntegerField(default=1)
+    # Parked ("bevakas", issue 17 point 5): off the worklist until a capacity announcement, agreement line or unit
+    # that fits it appears (arenden/bevakning.py); then `bevakning_vaknade` says when and `bevakning_varfor` why.
+    bevakas_sedan = models.DateTimeField("bevakas sedan", null=True, blank=True)
+    bevakning_orsak = models.CharField("orsak till bevakning", max_length=300, blank=True)
+    bevakning_vaknade = models.DateTimeField("åter från bevakning", null=True, blank=True)
+    bevakning_varfor = models.CharField("varför åter från bevakning", max_length=300, blank=True)
+    # A booked call-back to the patient: due ones head the worklist. The note is a sealed Anteckning.
+    aterringning = models.DateTimeField("återuppringning", null=True, blank=True)
 
     objects = ArendeQuerySet.as_manager()
 
@@ -212,6 +220,7 @@ class Arende(FSMModelMixin, models.Model):
             models.Index(fields=["skapad"]),
             models.Index(fields=["andrad"]),
             models.Index(fields=["kva", "region"]),
+            models.Index(fields=["kva", "bevakas_sedan"], name="arende_bevakade"),
         ]
 
     def __str__(self) -> str:

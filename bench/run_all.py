@@ -96,14 +96,18 @@ def skriv_resultat(
     avtal: dict | None,
     sekunder: float,
     prognos: dict | None = None,
+    *,
+    vantelista: dict | None = None,
 ):
-    fel = [r for r in resultat if "fel" in r] + [d for d in [*importer, avtal] if d and d["fel"]]
+    fel = [r for r in resultat if "fel" in r] + [d for d in [*importer, avtal, vantelista] if d and d["fel"]]
     missade = [r["namn"] for r in resultat if r.get("uppfyllt") is False]
     if prognos and prognos.get("uppfyllt") is False:
         missade.append(prognos["namn"])
     missade += [
         f"registerimport {' '.join(d['args'])}" for d in importer if d["siffror"] and d["siffror"]["uppfyllt"] is False
     ]
+    if vantelista and vantelista["siffror"]:
+        missade += [f"väntelista {k}" for k, v in vantelista["siffror"].items() if v.get("uppfyllt") is False]
     from django.conf import settings
 
     cache = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
@@ -196,9 +200,48 @@ def skriv_resultat(
     elif avtal:
         rader.append(f"**FAILED: {avtal['fel']}**")
     rader += ["", "```", avtal["text"] if avtal else "(ej körd)", "```", ""]
+    rader += _vantelista_markdown(vantelista)
     rader += _bench_modul("prognos").markdown(prognos)
     (HERE / "RESULTS.md").write_text("\n".join(rader), encoding="utf-8")
     return fel, missade
+
+
+def _vantelista_markdown(vantelista: dict | None) -> list[str]:
+    """Issue 17's figures: import against COPY, the at-risk page against /healthz, the proposal against greedy and
+    against the search scoring pair by pair, all in the same run."""
+    rader = [
+        "## Waiting lists, at-risk page, bulk proposal (bench/vantelista.py)",
+        "",
+        "Targets: import of 20,000 rows < 20 s; at-risk page for those patients p95 < 300 ms; proposal for 2,000 "
+        "patients over 300 units < 5 s. Same-run references: COPY of the rows, /healthz, greedy one-by-one on the "
+        "same input, and the search's pair-by-pair scoring for 100 of the patients.",
+        "",
+    ]
+    s = vantelista["siffror"] if vantelista else None
+    if s:
+        i, sida, f = s["import"], s["sida"], s["forslag"]
+        rader += [
+            "| scenario | figure | same-run reference | target | met |",
+            "|---|---|---|---|---|",
+            f"| import {i['rader']:,} rows | {i['sekunder']} s | COPY {i['copy_sekunder']} s | < 20 s "
+            f"| {mal_text(i['uppfyllt'])} |",
+            f"| at-risk page | median {sida['median_ms']} ms, p95 {sida['p95_ms']} ms, ≤ {sida['fragor_max']} "
+            f"queries | /healthz median {sida['referens']['median_ms']} ms | p95 < 300 ms "
+            f"| {mal_text(sida['uppfyllt'])} |",
+            f"| proposal {f['patienter']:,} × {f['enheter']} units | {f['sekunder']} s "
+            f"({f['ms_per_patient']} ms/patient) | greedy {f['girigt_sekunder']} s; pair-by-pair scoring "
+            f"{f['referens_ms_per_patient']} ms/patient | < 5 s | {mal_text(f['uppfyllt'])} |",
+            "",
+            "| proposal | matched | total expected days | guarantee breakers (last resort) | total cost |",
+            "|---|---|---|---|---|",
+        ]
+        for namn, x in (("min-cost flow", f["flode"]), ("greedy, list order", f["girigt"])):
+            rader.append(
+                f"| {namn} | {x['matchade']:,} | {x['totala_dagar']:,} | {x['sista_utvag']:,} | {x['kostnad']:,} |"
+            )
+    elif vantelista:
+        rader.append(f"**FAILED: {vantelista['fel']}**")
+    return [*rader, "", "```", vantelista["text"] if vantelista else "(ej körd)", "```", ""]
 
 
 def main() -> None:
@@ -251,7 +294,14 @@ def main() -> None:
             for kva in ("100", "10")
         ]
         avtal = delprocess("avtal_upload.py", "avtal", ["--omgangar", str(a.avtal_omgangar)])
-    fel, missade = skriv_resultat(a, m, resultat, importer, avtal, time.perf_counter() - start, prognos)
+    # Issue 17: a waiting list imported, the at-risk page and the bulk proposal against greedy (own database).
+    vantelista = delprocess("vantelista.py", "vantelista", [
+        "--rader", str(max(2000, round(20000 * a.scale))), "--patienter", str(max(200, round(2000 * a.scale))),
+        "--enheter", "300", "--antal", "20",
+    ])  # fmt: skip
+    fel, missade = skriv_resultat(
+        a, m, resultat, importer, avtal, time.perf_counter() - start, prognos, vantelista=vantelista
+    )
     (HERE / "results.json").write_text(
         json.dumps(
             {
@@ -261,6 +311,7 @@ def main() -> None:
                 "import": importer,
                 "avtal": avtal,
                 "prognos": prognos,
+                "vantelista": vantelista,
             },
             indent=1,
             ensure_ascii=False,

@@ -164,6 +164,15 @@ def kapacitet_erbjudanden(*, kva_kod: str, antal: int = 5) -> list[Kapacitetsann
     return list(qs.select_related("region", "vardenhet")[:antal])
 
 
+def kapacitet_per_enhet(*, kva_kod: str, datum=None) -> dict[int, int]:
+    """Unit id → the patients its active capacity offers for the group announce (summed): a cap in the bulk
+    matching (sok.fordelning). Units without an announcement are absent."""
+    from django.db.models import Sum
+
+    qs = Kapacitetsannons.objects.aktiva(datum).erbjudanden().filter(kva_id=kva_kod, vardenhet__isnull=False)
+    return dict(qs.order_by().values_list("vardenhet_id").annotate(n=Sum("antal")))
+
+
 def kapacitet_for_enhet(enhet: Vardenhet, *, antal: int = 10) -> list[Kapacitetsannons]:
     """Active capacity announcements of a unit, newest first."""
     qs = Kapacitetsannons.objects.aktiva().filter(vardenhet=enhet)

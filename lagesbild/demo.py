@@ -28,6 +28,9 @@ KATALOG = Path(settings.BASE_DIR) / "fixtures" / "demo" / "katalog_demo.csv"
 NCR_KVA = ["CJE", "CJC"]
 SPOR_KVA = ["NGB", "NFB", "JAB", "UJF"]
 BAS_MEDIAN = {"CJE": 110, "CJC": 90, "NGB": 160, "NFB": 150, "JAB": 70, "UJF": 80}
+# Units whose level is set rather than drawn: the Jönköping eye clinic meets the 90-day guarantee for cataract, so the
+# demo's Jönköping waiting list has patients "inom garantin" beside Falu lasarett's knee patients at risk (issue 17).
+NIVA = {("SE2321000057-OGON01", "CJE"): 60.0}
 JANUARI_2024 = [  # the published national figures (over-90 counts invented in the sample)
     "2024-01;00;atgard;Alla;200231;70080;99089;98049",
     "2024-01;00;besok;Alla;485112;152810;238349;253621",
@@ -60,6 +63,7 @@ def _registerfil(kalla: Kalla, uttag: date, folder: Path) -> Path:
                 continue
             rng = random.Random(f"{enhet['vardenhet_hsaid']}-{kva}")
             niva = BAS_MEDIAN[kva] * rng.uniform(0.3, 1.8)
+            niva = NIVA.get((enhet["vardenhet_hsaid"], kva), niva)
             storlek = rng.randint(4, 60) if rng.random() > 0.1 else rng.randint(1, 6)
             trend = rng.uniform(-2.5, 2.0)
             perioder = [(p, 1 if p == "30d" else 3 if p == "90d" else 12) for p in ("30d", "90d", "365d")]

@@ -6,19 +6,44 @@ unit that can, so it is used only as a last resort; leaving a patient unmatched 
 search's exclusions (ASA, anaesthesia, other regions, the patient's maximum distance), units the patient has
 declined, and a usable agreement line with volume left (`avtal.api.anvandbara_rader`, reservations counted): flow
 goes patient → unit → agreement line → sink, each line's arc capped by its volume left (a line shared by several
-units of a provider is one cap). Solved with OR-Tools' SimpleMinCostFlow (exact). `girigt` is the one-by-one
-baseline (list order, each patient's best unit with volume left) for the benchmark's comparison.
+units of a provider is one cap), and a unit that has announced capacity for the group (katalog's capacity
+announcements, active) takes no more patients than it announced. Solved with OR-Tools' SimpleMinCostFlow (exact).
+`girigt` is the one-by-one baseline (list order, each patient's best unit with volume left) for the benchmark's
+comparison.
+
+Speed (issue 17 point 8): the pairs are scored per patient over arrays of the units (`_Enheter`, built once per
+proposal), with the search's own part functions evaluated once per unit, per patient position or per price range,
+so the scores are the search's to the last decimal; a pair becomes a `Par` with a `Traff` only when it is shown or
+assigned (`Alternativ`).
 """
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import cast, overload
+
+import numpy as np
 
 from avtal import api as avtal_api
 from katalog import api as katalog_api
 from lagesbild import api as lagesbild_api
-from sok.geo import haversine_km
-from sok.search import UTESLUTEN, Referens, Sokparametrar, Traff, _median, _uteslut_fore, basta_rad, rangordna
+from sok.geo import haversine_km, haversine_km_vektor
+from sok.search import (
+    DEFAULT_VIKTER,
+    UTESLUTEN,
+    Referens,
+    Sokparametrar,
+    Traff,
+    _median,
+    _uteslut_fore,
+    basta_rad,
+    forvantat_datum,
+    klarar_vardgaranti,
+    pris_poang,
+    rangordna,
+    vantetid_poang,
+)
 
 SKALA = 10  # score points → integer cost
 GARANTI_STRAFF = 100_000  # a guarantee breaker costs more than any pair that keeps the guarantee
@@ -76,7 +101,7 @@ class Tilldelning:
 class Forslag:
     tilldelade: list[Tilldelning] = field(default_factory=list)
     ej_matchade: list[tuple[Patientfall, str]] = field(default_factory=list)
-    alternativ: dict[int, list[Par]] = field(default_factory=dict)  # patient pk → feasible units, best first
+    alternativ: dict[int, Sequence[Par]] = field(default_factory=dict)  # patient pk → feasible units, best first
 
     @property
     def totala_dagar(self) -> int:
@@ -94,6 +119,7 @@ class Underlag:
     kandidater: list
     vantetider: dict
     rader: dict  # unit id → [RadInfo]
+    kapacitet: dict[int, int] | None = None  # unit id → patients it announced capacity for (units absent: no cap)
     _med_volym: set | None = None
 
     def med_volym(self) -> set:
@@ -109,6 +135,7 @@ def las_underlag(*, kva_kod: str, region_kod: str, datum: date) -> Underlag:
         kandidater=katalog_api.utbud_for_kva(kva_kod=kva_kod),
         vantetider=lagesbild_api.vantetider_for_enheter(kva_kod=kva_kod, vardenhet_ids=ids),
         rader=avtal_api.anvandbara_rader(kva_kod=kva_kod, region_kod=region_kod, datum=datum, vardenhet_ids=ids),
+        kapacitet=katalog_api.kapacitet_per_enhet(kva_kod=kva_kod, datum=datum),
     )
 
 
@@ -155,68 +182,281 @@ def _orsak(uteslutna: Counter, p: Patientfall) -> str:
     return ORSAK_INGEN_ENHET.format(orsaker="; ".join(texter) or "ingen enhet erbjuder vårdtjänsten")
 
 
-def _linjer(par: list[Par], rader: dict) -> dict[int, list]:
-    """The usable lines with volume left of each unit in `par`."""
-    return {e: [r for r in rader.get(e, []) if r.kvar is None or r.kvar > 0] for e in {x.enhet_id for x in par}}
+class _Enheter:
+    """The units as arrays, and what the search computes per unit alone, read once per proposal."""
+
+    def __init__(self, underlag: Underlag, datum: date):
+        k = underlag.kandidater
+        self.k, self.underlag, self.datum = k, underlag, datum
+        med_volym = underlag.med_volym()
+        self.id = np.array([x.vardenhet_id for x in k], dtype=np.int64)
+        self.utbud_id = np.array([x.utbud_id for x in k], dtype=np.int64)
+        namn = sorted({x.namn for x in k})
+        rang = {n: i for i, n in enumerate(namn)}
+        self.namn_rang = np.array([rang[x.namn] for x in k], dtype=np.int64)
+        self.bas = np.array([x.aktiv and x.vardenhet_id in med_volym for x in k], dtype=bool)
+        self.max_asa = np.array([x.max_asa for x in k], dtype=np.int64)
+        self.narkos = np.array([x.narkos for x in k], dtype=bool)
+        self.andra = np.array([x.tar_emot_andra_regioner for x in k], dtype=bool)
+        self.region = np.array([x.region_id for x in k], dtype=object)
+        self.lat = np.array([x.lat if x.lat is not None and x.lon is not None else np.nan for x in k], dtype=np.float64)
+        self.lon = np.array([x.lon if x.lat is not None and x.lon is not None else np.nan for x in k], dtype=np.float64)
+        medianer = [_median(underlag.vantetider.get(x.vardenhet_id)) for x in k]
+        self.har_median = np.array([m is not None for m in medianer], dtype=bool)
+        self.median = np.array([m if m is not None else 0 for m in medianer], dtype=np.int64)
+        self.vt_poang = np.array([vantetid_poang(m) for m in medianer], dtype=np.float64)
+        self._km: dict = {}
+        self._basta: dict = {}
+        self._pris: dict = {}
+
+    def km(self, ref: Referens | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(km, known, avstand part) to every unit from `ref`: `haversine_km` and `avstand_poang` over arrays."""
+        nyckel = (ref.lat, ref.lon) if ref else None
+        if nyckel not in self._km:
+            if ref is None:
+                km = np.full(len(self.k), np.nan)
+            else:
+                km = haversine_km_vektor(ref.lat, ref.lon, self.lat, self.lon)
+            kant = ~np.isnan(km)
+            poang = np.where(kant, np.clip(100 * (1 - np.nan_to_num(km) / 1000), 0.0, 100.0), 0.0)
+            self._km[nyckel] = (km, kant, poang)
+        return self._km[nyckel]
+
+    def basta(self, region: str) -> tuple[list, np.ndarray, np.ndarray, list]:
+        """Per unit for a patient region: the best line (`basta_rad`), its price as a float (nan: none), whether it
+        is the region's own agreement, and the price as the search's Decimal."""
+        if region not in self._basta:
+            rader = [basta_rad(self.underlag.rader.get(x.vardenhet_id, []), region) for x in self.k]
+            pris = [r.pris_kr if r is not None else None for r in rader]
+            self._basta[region] = (
+                rader,
+                np.array([float(v) if v is not None else np.nan for v in pris], dtype=np.float64),
+                np.array([r is not None and r.avtalsagare_kod == region for r in rader], dtype=bool),
+                pris,
+            )
+        return self._basta[region]
+
+    def pris_poang(self, region: str, billigast, dyrast) -> np.ndarray:
+        nyckel = (region, billigast, dyrast)
+        if nyckel not in self._pris:
+            pris = self.basta(region)[3]
+            self._pris[nyckel] = np.array([pris_poang(v, billigast, dyrast) for v in pris], dtype=np.float64)
+        return self._pris[nyckel]
+
+
+@dataclass
+class _Rader:
+    """One patient's feasible units in the search's order, with what a `Par` is built from."""
+
+    idx: np.ndarray  # positions in `_Enheter`
+    kostnad: np.ndarray
+    klarar_inte: np.ndarray
+    poang: list
+    delar: tuple  # (vantetid, avstand, pris) part arrays
+    prisintervall: tuple
+
+
+class Alternativ(Sequence):
+    """A patient's feasible units as `Par`, best first; each built (with its scored `Traff`) on first access."""
+
+    def __init__(self, p: Patientfall, rader: _Rader | None, enheter: _Enheter | None):
+        self.p, self.r, self.e = p, rader, enheter
+        self._par: dict[int, Par] = {}
+
+    def __len__(self) -> int:
+        return 0 if self.r is None else len(self.r.idx)
+
+    @overload
+    def __getitem__(self, i: int) -> Par: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Par]: ...
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        if i not in self._par:
+            self._par[i] = self._bygg(i)
+        return self._par[i]
+
+    def _bygg(self, i: int) -> Par:
+        e, r, p = cast(_Enheter, self.e), cast(_Rader, self.r), self.p
+        j = int(r.idx[i])
+        k = e.k[j]
+        km_j = e.km(p.referens)[0][j]
+        km = None if np.isnan(km_j) else float(km_j)
+        basta = e.basta(p.region_kod)[0][j]
+        sp = Sokparametrar(kva=None, datum=e.datum, vardgaranti=p.vardgaranti)  # type: ignore[arg-type]
+        median = _median(e.underlag.vantetider.get(k.vardenhet_id))
+        forvantat = forvantat_datum(sp, median)
+        vikter = tuple(DEFAULT_VIKTER.values())
+        t = Traff(
+            kandidat=k, avstand_km=km, vantetid=e.underlag.vantetider.get(k.vardenhet_id),
+            rader=list(e.underlag.rader.get(k.vardenhet_id, [])), basta_rad=basta,
+            delpoang=(float(r.delar[0][i]), float(r.delar[1][i]), float(r.delar[2][i]), 100.0, 100.0),
+            vikter=vikter, prisintervall=r.prisintervall, poang=r.poang[i], forvantat=forvantat,
+            vardgaranti=p.vardgaranti, klarar_vardgaranti=klarar_vardgaranti(forvantat, p.vardgaranti),
+            egen_region=p.region_kod,
+        )  # fmt: skip
+        return Par(p, t, int(r.kostnad[i]))
+
+
+VIKTER = np.array(list(DEFAULT_VIKTER.values()), dtype=np.float64)
+
+
+def _round1(x: np.ndarray) -> np.ndarray:
+    """Python's round(v, 1) of each value: rint(v × 10) / 10, except where v × 10 lies within a hair of a half,
+    which Python decides on the exact binary value (those few are rounded by Python itself)."""
+    tio = x * 10
+    ut = np.rint(tio) / 10
+    nara = np.flatnonzero(np.abs(tio - np.floor(tio) - 0.5) < 1e-6)
+    for i in nara.tolist():
+        ut[i] = round(float(x[i]), 1)
+    return ut
+
+
+def _rader_for(p: Patientfall, e: _Enheter) -> _Rader | None:
+    """The patient's feasible units scored as `rangordna` scores them (same parts, weights and rounding) and ordered
+    as it orders them; None when no unit can take the patient."""
+    km, kant, avstand = e.km(p.referens)
+    ok = e.bas.copy()
+    if p.asa:
+        ok &= e.max_asa >= p.asa
+    if p.narkos:
+        ok &= e.narkos
+    if p.region_kod:
+        ok &= e.andra | (e.region == p.region_kod)
+    if p.max_avstand is not None:
+        ok &= kant & (np.nan_to_num(km, nan=np.inf) <= p.max_avstand)
+    if p.avbojda:
+        ok &= ~np.isin(e.id, list(p.avbojda))
+    idx = np.flatnonzero(ok)
+    if not len(idx):
+        return None
+    dagar_kvar = (p.vardgaranti - e.datum).days
+    klarar_inte = e.har_median[idx] & (e.median[idx] > dagar_kvar)
+    vt = np.where(klarar_inte, 0.0, e.vt_poang[idx])
+    _, pris_f, eget, pris_dec = e.basta(p.region_kod)
+    priser = pris_f[idx]
+    prissatta = ~np.isnan(priser)
+    if prissatta.any():
+        billigast = pris_dec[int(idx[prissatta][np.argmin(priser[prissatta])])]
+        dyrast = pris_dec[int(idx[prissatta][np.argmax(priser[prissatta])])]
+    else:
+        billigast = dyrast = None
+    pr = e.pris_poang(p.region_kod, billigast, dyrast)[idx]
+    av = avstand[idx]
+    # Python's sum over the weighted parts, term by term in the same order, then its round(…, 1): the same floats.
+    summa = vt * VIKTER[0] + av * VIKTER[1] + pr * VIKTER[2] + 100.0 * VIKTER[3] + 100.0 * VIKTER[4]
+    poang_a = _round1(summa / VIKTER.sum())
+    poang = poang_a.tolist()
+    kostnad = np.rint((100 - poang_a) * SKALA).astype(np.int64) + np.where(klarar_inte, GARANTI_STRAFF, 0)
+    km_i = km[idx]
+    ordning = np.lexsort((
+        e.utbud_id[idx], e.namn_rang[idx], np.nan_to_num(km_i, nan=0.0), ~kant[idx], ~eget[idx], -poang_a, klarar_inte,
+    ))  # fmt: skip
+    return _Rader(
+        idx=idx[ordning], kostnad=kostnad[ordning], klarar_inte=klarar_inte[ordning],
+        poang=[poang[i] for i in ordning], delar=(vt[ordning], av[ordning], pr[ordning]),
+        prisintervall=(billigast, dyrast),
+    )  # fmt: skip
+
+
+def _alternativ(patienter: list[Patientfall], kva, underlag: Underlag, datum: date, forslag: "Forslag"):
+    """Fills `forslag.alternativ` (and the unmatchable patients with why); returns the units' arrays."""
+    e = _Enheter(underlag, datum)
+    for p in patienter:
+        rader = _rader_for(p, e)
+        forslag.alternativ[p.pk] = Alternativ(p, rader, e)
+        if rader is None:
+            _, uteslutna = par_for_patient(p, kva, underlag, datum)  # the search's own reasons, rarely needed
+            forslag.ej_matchade.append((p, _orsak(uteslutna, p)))
+    return e
+
+
+def _linjer(enhet_ids, rader: dict) -> dict[int, list]:
+    """The usable lines with volume left of each unit."""
+    return {e: [r for r in rader.get(e, []) if r.kvar is None or r.kvar > 0] for e in enhet_ids}
 
 
 def foresla(patienter: list[Patientfall], kva, underlag: Underlag, datum: date) -> Forslag:
-    """The cheapest assignment (min-cost flow) under the lines' volume left."""
+    """The cheapest assignment (min-cost flow) under the lines' volume left and the units' announced capacity."""
     from ortools.graph.python import min_cost_flow
 
     forslag = Forslag()
-    alla_par: list[Par] = []
-    for p in patienter:
-        par, uteslutna = par_for_patient(p, kva, underlag, datum)
-        forslag.alternativ[p.pk] = par
-        if not par:
-            forslag.ej_matchade.append((p, _orsak(uteslutna, p)))
-        alla_par.extend(par)
+    e = _alternativ(patienter, kva, underlag, datum, forslag)
     aktuella = [p for p in patienter if forslag.alternativ[p.pk]]
     if not aktuella:
         return forslag
-    linjer = _linjer(alla_par, underlag.rader)
-    # Nodes: 0 source, 1 sink, patients, units, lines.
-    nod: dict = {}
-
-    def n(nyckel) -> int:
-        if nyckel not in nod:
-            nod[nyckel] = len(nod) + 2
-        return nod[nyckel]
-
-    smcf = min_cost_flow.SimpleMinCostFlow()
     antal = len(aktuella)
-    par_bage: dict[int, Par] = {}
-    for p in aktuella:
-        smcf.add_arc_with_capacity_and_unit_cost(0, n(("p", p.pk)), 1, 0)
-        smcf.add_arc_with_capacity_and_unit_cost(n(("p", p.pk)), 1, 1, EJ_MATCHAD)
-        for x in forslag.alternativ[p.pk]:
-            bage = smcf.add_arc_with_capacity_and_unit_cost(n(("p", p.pk)), n(("e", x.enhet_id)), 1, x.kostnad)
-            par_bage[bage] = x
-    rad_bagar: dict[int, tuple[int, avtal_api.RadInfo]] = {}
-    sedda_rader: dict[int, avtal_api.RadInfo] = {}
-    for e, rader in linjer.items():
+    kapacitet = underlag.kapacitet or {}
+    # Nodes: 0 source, 1 sink, patients 2…, units (by position), announced-capacity nodes, lines.
+    P, U = 2, 2 + antal
+    K = U + len(e.k)
+    anvanda = sorted({int(j) for p in aktuella for j in cast(Alternativ, forslag.alternativ[p.pk]).r.idx})
+    linjer = _linjer([e.k[j].vardenhet_id for j in anvanda], underlag.rader)
+    rad_nod: dict[int, int] = {}
+    sedda: dict[int, avtal_api.RadInfo] = {}
+    for rader in linjer.values():
         for r in rader:
-            bage = smcf.add_arc_with_capacity_and_unit_cost(n(("e", e)), n(("r", r.rad_id)), antal, 0)
-            rad_bagar[bage] = (e, r)
-            sedda_rader[r.rad_id] = r
-    for rad_id, r in sedda_rader.items():
-        smcf.add_arc_with_capacity_and_unit_cost(n(("r", rad_id)), 1, antal if r.kvar is None else r.kvar, 0)
+            if r.rad_id not in rad_nod:
+                rad_nod[r.rad_id] = K + len(e.k) + len(rad_nod)
+                sedda[r.rad_id] = r
+    svans, huvud, kap, kost = [], [], [], []
+    for i, p in enumerate(aktuella):
+        r = cast(_Rader, cast(Alternativ, forslag.alternativ[p.pk]).r)
+        n = len(r.idx)
+        svans += [0, P + i, *([P + i] * n)]
+        huvud += [P + i, 1, *(U + r.idx).tolist()]
+        kap += [1, 1, *([1] * n)]
+        kost += [0, EJ_MATCHAD, *r.kostnad.tolist()]
+    rad_bagar: list[tuple[int, int, avtal_api.RadInfo]] = []  # (arc index, unit id, line)
+
+    def bage(fran: int, till: int, kapacitet: int, kostnad: int = 0) -> int:
+        svans.append(fran), huvud.append(till), kap.append(kapacitet), kost.append(kostnad)
+        return len(svans) - 1
+
+    for j in anvanda:
+        enhet_id = e.k[j].vardenhet_id
+        fran = U + j
+        if enhet_id in kapacitet:  # the unit takes no more than it announced
+            fran = K + j
+            bage(U + j, fran, kapacitet[enhet_id])
+        for r in linjer[enhet_id]:
+            rad_bagar.append((bage(fran, rad_nod[r.rad_id], antal), enhet_id, r))
+    for rad_id, r in sedda.items():
+        bage(rad_nod[rad_id], 1, antal if r.kvar is None else r.kvar)
+    smcf = min_cost_flow.SimpleMinCostFlow()
+    bagar = smcf.add_arcs_with_capacity_and_unit_cost(
+        np.array(svans, dtype=np.int32), np.array(huvud, dtype=np.int32),
+        np.array(kap, dtype=np.int64), np.array(kost, dtype=np.int64),
+    )  # fmt: skip
     smcf.set_node_supply(0, antal)
     smcf.set_node_supply(1, -antal)
     status = smcf.solve()
     if status != smcf.OPTIMAL:  # cannot happen: every patient has the unmatched arc
         raise RuntimeError(f"min-cost flow: status {status}")
+    floden = smcf.flows(bagar)
+    # The patient arcs are, per patient, [source→p, p→sink, p→units…]: pick the unit arcs.
+    par_floden = []
+    pos = 0
+    for p in aktuella:
+        n = len(forslag.alternativ[p.pk])
+        par_floden.append(floden[pos + 2 : pos + 2 + n])
+        pos += 2 + n
     # Which line each unit's patients use: hand out the unit → line flows in order.
     per_enhet: dict[int, list] = {}
-    for bage, (e, r) in rad_bagar.items():
-        per_enhet.setdefault(e, []).extend([r] * smcf.flow(bage))
+    for bage_nr, enhet_id, r in rad_bagar:
+        per_enhet.setdefault(enhet_id, []).extend([r] * int(floden[bage_nr]))
     matchade = set()
-    for bage, x in par_bage.items():
-        if smcf.flow(bage):
+    for p, f in zip(aktuella, par_floden, strict=True):
+        for pos_i in np.flatnonzero(f):
+            x = forslag.alternativ[p.pk][int(pos_i)]
             rad = per_enhet[x.enhet_id].pop()
             forslag.tilldelade.append(Tilldelning(x, rad, x.traff.klarar_vardgaranti is False))
-            matchade.add(x.patient.pk)
+            matchade.add(p.pk)
     for p in aktuella:
         if p.pk not in matchade:
             forslag.ej_matchade.append((p, ORSAK_VOLYM_SLUT))
@@ -227,30 +467,40 @@ def foresla(patienter: list[Patientfall], kva, underlag: Underlag, datum: date) 
 
 
 def girigt(patienter: list[Patientfall], kva, underlag: Underlag, datum: date) -> Forslag:
-    """One by one in list order: each patient's best unit (the search's order) that still has volume left."""
+    """One by one in list order: each patient's best unit (the search's order) that still has volume left (and
+    announced capacity left, where the unit announced any)."""
     forslag = Forslag()
+    e = _alternativ(patienter, kva, underlag, datum, forslag)
     kvar: dict[int, int | None] = {}
+    kapacitet = dict(underlag.kapacitet or {})
     for p in patienter:
-        par, uteslutna = par_for_patient(p, kva, underlag, datum)
-        forslag.alternativ[p.pk] = par
-        if not par:
-            forslag.ej_matchade.append((p, _orsak(uteslutna, p)))
+        alt = cast(Alternativ, forslag.alternativ[p.pk])
+        if not alt:
             continue
+        r = cast(_Rader, alt.r)
         vald = None
-        for x in sorted(par, key=lambda x: x.kostnad):
-            for r in underlag.rader.get(x.enhet_id, []):
-                left = kvar.setdefault(r.rad_id, r.kvar)
+        for pos in np.argsort(r.kostnad, kind="stable").tolist():
+            enhet_id = e.k[int(r.idx[pos])].vardenhet_id
+            if kapacitet.get(enhet_id, 1) <= 0:
+                continue
+            for rad in underlag.rader.get(enhet_id, []):
+                left = kvar.setdefault(rad.rad_id, rad.kvar)
                 if left is None or left > 0:
-                    vald = (x, r)
+                    vald = (pos, rad)
                     break
             if vald:
                 break
         if vald is None:
             forslag.ej_matchade.append((p, ORSAK_VOLYM_SLUT))
             continue
-        x, r = vald
-        rest = kvar[r.rad_id]
+        pos, rad = vald
+        x = alt[pos]
+        rest = kvar[rad.rad_id]
         if rest is not None:
-            kvar[r.rad_id] = rest - 1
-        forslag.tilldelade.append(Tilldelning(x, r, x.traff.klarar_vardgaranti is False))
+            kvar[rad.rad_id] = rest - 1
+        if x.enhet_id in kapacitet:
+            kapacitet[x.enhet_id] -= 1
+        forslag.tilldelade.append(Tilldelning(x, rad, x.traff.klarar_vardgaranti is False))
+    ordning = {p.pk: i for i, p in enumerate(patienter)}
+    forslag.ej_matchade.sort(key=lambda x: ordning[x[0].pk])
     return forslag

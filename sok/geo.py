@@ -11,3 +11,13 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dlat, dlon = p2 - p1, radians(lon2 - lon1)
     a = sin(dlat / 2) ** 2 + cos(p1) * cos(p2) * sin(dlon / 2) ** 2
     return 2 * EARTH_RADIUS_KM * asin(min(1.0, sqrt(a)))
+
+
+def haversine_km_vektor(lat: float, lon: float, lats, lons):
+    """`haversine_km` from one point to arrays of points (numpy; nan where a position is nan), the same formula."""
+    import numpy as np
+
+    p1, p2 = np.radians(lat), np.radians(lats)
+    dlat, dlon = p2 - p1, np.radians(lons - lon)
+    a = np.sin(dlat / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlon / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(a)))

@@ -6,6 +6,7 @@ transitions (Swedish ValidationError), and writes a history row (ArendeHandelse)
 
 from arenden.services._common import ANDRAT_AV_ANNAN, OTILLATEN_OVERGANG
 from arenden.services.avslut import arende_avsluta, arende_avsluta_tidigt, avtalspris, uppfoljning_registrera
+from arenden.services.bevakning import arende_bevaka, aterringning_boka
 from arenden.services.erbjudanden import (
     avtalsrad_hinder,
     avtalsrader_for_erbjudande,
@@ -44,9 +45,11 @@ __all__ = [
     "arende_avsluta",
     "arende_avsluta_tidigt",
     "arende_bedom",
+    "arende_bevaka",
     "arende_overfor",
     "arende_registrera",
     "arende_tilldela",
+    "aterringning_boka",
     "avtalspris",
     "avtalsrad_hinder",
     "avtalsrader_for_erbjudande",

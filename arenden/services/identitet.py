@@ -113,6 +113,13 @@ def pnr_hash(region_kod: str, personnummer: str, *, tjanst: Nyckeltjanst | None 
     return tjanst.keyed_hash(region_kod, pnr.normalise(personnummer).encode("ascii")).hex()
 
 
+def pnr_hashar(region_kod: str, nummer: list[str], *, tjanst: Nyckeltjanst | None = None) -> list[str]:
+    """`pnr_hash` of many normalised personnummer in one key-service round: a waiting list's patients carry the
+    same keyed hash as a case of the same person in the region (issue 17: duplicates between list and cases)."""
+    tjanst = tjanst or nyckeltjanst()
+    return [h.hex() for h in tjanst.keyed_hashes(region_kod, [pnr.normalise(n).encode("ascii") for n in nummer])]
+
+
 # --- Writing -----------------------------------------------------------------------------------------------------
 
 

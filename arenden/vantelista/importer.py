@@ -8,8 +8,6 @@ list wrapped by the region's key service; the personnummer is kept only as the r
 never stored.
 """
 
-import hashlib
-import hmac
 import re
 from collections import defaultdict
 from collections.abc import Callable
@@ -21,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Field
 from django.utils import timezone
 
+from arenden.vantelista import risk
 from arenden.vantelista.models import ListStatus, Vantelista, VantelistaPatient
 from katalog.models import KvaGrupp, Vardenhet
 from vardformedling import personnummer as pnr
@@ -69,20 +68,13 @@ def aad(nyckel) -> bytes:
     return falt.aad_for("vantelistapatient", str(nyckel))
 
 
-HASH_ETIKETT = b"vardformedling:vantelista:personnummer:v1"
+def pnr_hashar(region_kod: str, nummer: list[str]) -> list[bytes]:
+    """The keyed hash of each personnummer as the region's cases store it (`identitet.pnr_hash`, HMAC-SHA256 under
+    the region's HMAC key), as bytes: a list patient and an open case of the same person have equal hashes, so
+    duplicates are found by hash alone. One key-service round per list (`Nyckeltjanst.keyed_hashes`)."""
+    from arenden.services.identitet import pnr_hashar as case_hashar
 
-
-class Personnummerhash:
-    """The keyed hash of a personnummer on waiting lists: HMAC-SHA256 under a key derived from the region's HMAC key
-    (`keyed_hash(region, HASH_ETIKETT)`, a PRF output the key service never stores), so a 20,000-row list costs one
-    key-service call instead of 20,000 (an HSM round each). Equal within a region, unrelated across regions, stable
-    because the region's HMAC key is never rotated. The derived key lives only in this object."""
-
-    def __init__(self, region_kod: str):
-        self._nyckel = nyckeltjanst().keyed_hash(region_kod, HASH_ETIKETT)
-
-    def __call__(self, pnr12: str) -> bytes:
-        return hmac.new(self._nyckel, pnr12.encode(), hashlib.sha256).digest()
+    return [bytes.fromhex(h) for h in case_hashar(region_kod, nummer)]
 
 
 @dataclass
@@ -232,7 +224,6 @@ class VantelistaImportor:
         for rad in rader:
             grupper[(rad.vardenhet_id, rad.kva)].append(rad)
         enheter = Vardenhet.objects.in_bulk([e for e, _ in grupper])
-        pnr_hash = Personnummerhash(kod)
         nuvarande = {
             (lista.vardenhet_id, lista.kva_id): lista
             for lista in Vantelista.objects.aktuella().filter(region_id=kod, vardenhet_id__in=list(enheter))
@@ -241,7 +232,7 @@ class VantelistaImportor:
         fv = Forhandsvisning()
         for (enhet_id, kva), grupp in sorted(grupper.items(), key=lambda x: (enheter[x[0][0]].hsa_id, x[0][1])):
             d = Del(vardenhet=enheter[enhet_id], kva=kva, rader=grupp)
-            d.hashar = {r.rad: pnr_hash(r.pnr) for r in grupp}
+            d.hashar = dict(zip([r.rad for r in grupp], pnr_hashar(kod, [r.pnr for r in grupp]), strict=True))
             innehall = "\n".join(sorted(r.kanonisk() for r in grupp))
             d.innehall_hash = tjanst.keyed_hash(kod, f"vantelista:{enhet_id}:{kva}\n{innehall}".encode())
             d.nuvarande = nuvarande.get((enhet_id, kva))
@@ -282,6 +273,7 @@ class VantelistaImportor:
         kod = self.region.kod
         nu = timezone.now()
         antal = {"listor_nya": 0, "listor_ersatta": 0, "oforandrade": 0, "patienter": 0, "lamnat": 0}
+        skrivna: list[Vantelista] = []
         for d in plan.delar:
             if d.oforandrad:
                 antal["oforandrade"] += 1
@@ -312,6 +304,7 @@ class VantelistaImportor:
                 p.chiffertext = falt.encrypt(data_key, falt._serialisera(r.identitet), aad=aad(p.nyckel))
                 patienter.append(p)
             _skriv(patienter)
+            skrivna.append(lista)
             antal["patienter"] += len(patienter)
             if d.nuvarande is not None:
                 # Patients of the old list who are not on the new one stay on the old list as "lämnat listan" (their
@@ -331,12 +324,14 @@ class VantelistaImportor:
                 antal["lamnat"] += lamnar
             else:
                 antal["listor_nya"] += 1
+        # Each new list's guarantee and expected dates, stored for the at-risk page (one UPDATE per list).
+        risk.uppdatera(skrivna)
         return antal
 
 
 KOPIERADE_FALT = (
     "lista_id", "nyckel", "pnr_hash", "chiffertext", "rad", "status", "lamnat_datum", "kva_kod", "beslutsdatum",
-    "bortre_tidsgrans", "asa", "narkos", "kommun_kod", "max_avstand_km", "arende_id",
+    "bortre_tidsgrans", "asa", "narkos", "kommun_kod", "max_avstand_km", "arende_id", "median_kalla",
 )  # fmt: skip
 
 
@@ -372,3 +367,24 @@ def oppna_identiteter(patienter) -> dict[int, dict]:
         for p in rader:
             ut[p.pk] = falt._tolka(falt.decrypt(data_key, bytes(p.chiffertext), aad=aad(p.nyckel)))
     return ut
+
+
+def omhasha(Vantelista, VantelistaPatient) -> int:
+    """Re-keys every stored list patient's hash to the cases' keyed hash (migration 0015): each list's identities
+    opened with its data key, the personnummer hashed again in one round per list. Returns the rows changed."""
+    tjanst = nyckeltjanst()
+    n = 0
+    for lista in Vantelista.objects.all().iterator():
+        patienter = list(VantelistaPatient.objects.filter(lista=lista).only("pk", "nyckel", "chiffertext"))
+        if not patienter:
+            continue
+        data_key = tjanst.unwrap(lista.region_id, bytes(lista.inslagen_nyckel))
+        nummer = [
+            falt._tolka(falt.decrypt(data_key, bytes(p.chiffertext), aad=aad(p.nyckel)))["personnummer"]
+            for p in patienter
+        ]
+        for p, h in zip(patienter, pnr_hashar(lista.region_id, nummer), strict=True):
+            p.pnr_hash = h
+        VantelistaPatient.objects.bulk_update(patienter, ["pnr_hash"], batch_size=1000)
+        n += len(patienter)
+    return n

@@ -37,6 +37,9 @@ class Vantelista(models.Model):
     # The list's data key wrapped by the region's key service, and that key's version (re-wrapped on rotation).
     inslagen_nyckel = models.BinaryField()
     nyckelversion = models.PositiveIntegerField()
+    # The lägesbild's data version (`lagesbild.api.dataversion`) its patients' stored risk dates were computed from:
+    # another version (new register figures) makes the at-risk page compute them again (arenden/vantelista/risk.py).
+    risk_dataversion = models.CharField(max_length=500, blank=True)
 
     objects = VantelistaQuerySet.as_manager()
 
@@ -80,6 +83,12 @@ class VantelistaPatient(models.Model):
     narkos = models.BooleanField("narkos", null=True, blank=True)
     kommun_kod = models.CharField("kommun", max_length=4, blank=True)
     max_avstand_km = models.PositiveIntegerField("högsta avstånd (km)", null=True, blank=True)
+    # Stored risk (risk.uppdatera: at import and when the lägesbild's figures change), so the at-risk page filters,
+    # counts and pages in SQL: the guarantee date, the expected date at the home unit and which median it used.
+    garanti_datum = models.DateField("vårdgarantin löper ut", null=True, blank=True)
+    forvantat_datum = models.DateField("förväntat datum", null=True, blank=True)
+    median_dagar = models.PositiveIntegerField(null=True, blank=True)
+    median_kalla = models.CharField(max_length=80, blank=True)
     # The case created from this row (step 1), if any: kept across a replacing list by keyed hash.
     arende = models.ForeignKey("arenden.Arende", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
@@ -92,6 +101,7 @@ class VantelistaPatient(models.Model):
         indexes = [
             models.Index(fields=["lista", "status"], name="vlpatient_lista_status"),
             models.Index(fields=["pnr_hash"], name="vlpatient_pnr_hash"),
+            models.Index(fields=["lista", "garanti_datum"], name="vlpatient_lista_garanti"),
         ]
 
     def __str__(self) -> str:

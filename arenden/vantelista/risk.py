@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.db.models import Case, CharField, Count, DateField, F, Q, Value, When
 from django.utils import timezone
 
 from arenden.vantelista.models import ListStatus, VantelistaPatient
@@ -113,6 +114,39 @@ class Medianer:
                 )
         return forvantat, median, kalla
 
+    def forvantat_uttryck(self, kva: str, enhet_id: int, region_kod: str) -> dict:
+        """`forvantat` for every patient of a list in one UPDATE: the stored expected date, median and what it rests
+        on, as SQL expressions over each row's decision date (a CASE per forecast month of the home unit)."""
+        median, kalla = self.for_patient(kva, enhet_id, region_kod)
+        if median is None:
+            return {"forvantat_datum": None, "median_dagar": None, "median_kalla": kalla}
+        enligt_median = F("beslutsdatum") + timedelta(days=median)
+        prognoser = self._prognoser[kva].get(enhet_id, {}) if kalla == KALLA_ENHET else {}
+        if not prognoser:
+            return {"forvantat_datum": enligt_median, "median_dagar": median, "median_kalla": kalla}
+        fall = []
+        for manad, prognos in prognoser.items():
+            start = date(int(manad[:4]), int(manad[5:7]), 1)
+            slut = (start + timedelta(days=32)).replace(day=1)
+            # The median's expected date falls in this month: decision date + median in [start, slut).
+            villkor = Q(
+                beslutsdatum__gte=start - timedelta(days=median), beslutsdatum__lt=slut - timedelta(days=median)
+            )
+            fall.append((villkor, prognos))
+        return {
+            "forvantat_datum": Case(
+                *[When(v, then=F("beslutsdatum") + timedelta(days=p.median_dagar)) for v, p in fall],
+                default=enligt_median,
+                output_field=DateField(),
+            ),
+            "median_dagar": Case(*[When(v, then=Value(p.median_dagar)) for v, p in fall], default=Value(median)),
+            "median_kalla": Case(
+                *[When(v, then=Value(f"{KALLA_PROGNOS} ({p.metod})")) for v, p in fall],
+                default=Value(kalla),
+                output_field=CharField(),
+            ),
+        }
+
     def enheter_fore(self, kva: str, hemenhet_id: int, dagar_kvar: int) -> int:
         """Units other than the home unit whose median wait from today ends on or before the guarantee date."""
         self._las(kva)
@@ -149,6 +183,88 @@ def rader_for_region(region_kod: str) -> list[Rad]:
     ]
 
 
+def tillstand_for(status: str, garanti: date, forvantat: date | None, idag: date) -> str:
+    """The risk state – the rule; `tillstand_uttryck` is the same rule in SQL for the stored dates."""
+    if status == ListStatus.LAMNAT:
+        return LAMNAT
+    if garanti < idag:
+        return PASSERAT
+    if forvantat is not None and forvantat > garanti:
+        return RISK
+    return INOM
+
+
+def tillstand_uttryck(idag: date):
+    """`tillstand_for` over the stored columns (garanti_datum, forvantat_datum), for filtering and counting in SQL."""
+    return Case(
+        When(status=ListStatus.LAMNAT, then=Value(LAMNAT)),
+        When(garanti_datum__lt=idag, then=Value(PASSERAT)),
+        When(forvantat_datum__gt=F("garanti_datum"), then=Value(RISK)),
+        default=Value(INOM),
+        output_field=CharField(),
+    )
+
+
+def uppdatera(listor, *, medianer: Medianer | None = None, version: str | None = None) -> int:
+    """Stores each list's patients' guarantee date, expected date and median (one UPDATE per list, by the same
+    rules as `bedom`: the region's guarantee days, `Medianer.for_patient`); returns the patients updated."""
+    medianer = medianer or Medianer()
+    version = version if version is not None else lagesbild_api.dataversion()[0]
+    regioner = {r.kod: r for r in referensdata.regioner()}
+    n = 0
+    for lista in listor:
+        garanti_dagar = regioner[lista.region_id].vardgaranti_dagar  # Region.vardgaranti_datum, in SQL
+        n += VantelistaPatient.objects.filter(lista=lista).update(
+            garanti_datum=F("beslutsdatum") + timedelta(days=garanti_dagar),
+            **medianer.forvantat_uttryck(lista.kva_id, lista.vardenhet_id, lista.region_id),
+        )
+        type(lista).objects.filter(pk=lista.pk).update(risk_dataversion=version)
+    return n
+
+
+def aktualisera(region_kod: str) -> int:
+    """Computes the stored risk again for the region's lists computed from other lägesbild figures than today's
+    (new lists, new register deliveries); a query when nothing changed (the data version is cached)."""
+    from arenden.vantelista.models import Vantelista
+
+    version = lagesbild_api.dataversion()[0]
+    inaktuella = list(Vantelista.objects.filter(region_id=region_kod).exclude(risk_dataversion=version))
+    return uppdatera(inaktuella, version=version) if inaktuella else 0
+
+
+def patienter(region_kod: str, *, idag: date | None = None):
+    """The region's visible patients (on a current list, or left one) with their stored risk brought up to date and
+    `tillstand` annotated in SQL."""
+    from arenden.vantelista.models import Vantelista
+
+    aktualisera(region_kod)
+    idag = idag or timezone.localdate()
+    # The region's list ids (a few) rather than a join per patient row.
+    listor = list(Vantelista.objects.filter(region_id=region_kod).values_list("pk", flat=True))
+    return VantelistaPatient.objects.synliga().filter(lista_id__in=listor).annotate(tillstand=tillstand_uttryck(idag))
+
+
+def antal_per_lista(qs) -> dict[tuple[int, str], int]:
+    """(list id, state) → patients: one GROUP BY over the annotated patients, from which the page takes its counts
+    per group, its filter choices and the number of rows a filter leaves."""
+    return {(lista, t): n for lista, t, n in qs.order_by().values_list("lista_id", "tillstand").annotate(n=Count("id"))}
+
+
+def antal_per_grupp_sql(antal: dict[tuple[int, str], int], listor: dict) -> list[dict]:
+    """`antal_per_grupp` from `antal_per_lista` (`listor`: id → Vantelista)."""
+    per: dict[str, Counter] = defaultdict(Counter)
+    for (lista, tillstand), n in antal.items():
+        per[listor[lista].kva_id][tillstand] += n
+    return _per_grupp(per)
+
+
+def enheter_fore_garanti(rader, *, idag: date, medianer: Medianer | None = None) -> dict[int, int]:
+    """pk → how many other units could treat the patient before the guarantee date, for rows of
+    (pk, kva, home unit id, guarantee date)."""
+    medianer = medianer or Medianer()
+    return {pk: medianer.enheter_fore(kva, hem, (garanti - idag).days) for pk, kva, hem, garanti in rader}
+
+
 def bedom(patienter, *, idag: date | None = None, medianer: Medianer | None = None) -> list[Risk]:
     """The risk of each patient (rows with `lista` and its region, unit and group selected)."""
     idag = idag or timezone.localdate()
@@ -160,14 +276,7 @@ def bedom(patienter, *, idag: date | None = None, medianer: Medianer | None = No
         region = regioner[lista.region_id]
         garanti = region.vardgaranti_datum(p.beslutsdatum)
         forvantat, median, kalla = medianer.forvantat(lista.kva_id, lista.vardenhet_id, lista.region_id, p.beslutsdatum)
-        if p.status == ListStatus.LAMNAT:
-            tillstand = LAMNAT
-        elif garanti < idag:
-            tillstand = PASSERAT
-        elif forvantat is not None and forvantat > garanti:
-            tillstand = RISK
-        else:
-            tillstand = INOM
+        tillstand = tillstand_for(p.status, garanti, forvantat, idag)
         fore = medianer.enheter_fore(lista.kva_id, lista.vardenhet_id, (garanti - idag).days)
         ut.append(Risk(p, garanti, forvantat, median, kalla, tillstand, fore))
     return ut
@@ -178,6 +287,10 @@ def antal_per_grupp(risker: list[Risk]) -> list[dict]:
     per: dict[str, Counter] = defaultdict(Counter)
     for r in risker:
         per[r.patient.lista.kva_id][r.tillstand] += 1
+    return _per_grupp(per)
+
+
+def _per_grupp(per: dict[str, Counter]) -> list[dict]:
     return [
         {"kva": kva, "passerat": c[PASSERAT], "risk": c[RISK], "inom": c[INOM], "lamnat": c[LAMNAT],
          "totalt": c[PASSERAT] + c[RISK] + c[INOM]}

@@ -12,8 +12,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import DurationField, ExpressionWrapper, F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -34,12 +36,14 @@ from vardformedling.sortering import sortering
 
 UNPROCESSABLE = 422
 PER_SIDA = 100
+# Sortable columns (?sort=…&ordning=…), ordered in SQL over the stored risk dates; the patient id breaks ties.
+# "enheter" (units that could treat before the guarantee date) depends on today: computed for the filtered rows.
 SORTERING = {
-    "garanti": lambda r: (r.garanti_datum, r.patient.pk),
-    "forvantat": lambda r: (r.forvantat_datum is None, r.forvantat_datum or r.garanti_datum, r.patient.pk),
-    "beslut": lambda r: (r.patient.beslutsdatum, r.patient.pk),
-    "over": lambda r: (r.dagar_over is None, r.dagar_over or 0, r.patient.pk),
-    "enheter": lambda r: (r.enheter_fore_garanti, r.patient.pk),
+    "garanti": ("garanti_datum",),
+    "forvantat": ("forvantat_datum",),
+    "beslut": ("beslutsdatum",),
+    "over": ("dagar_over",),
+    "enheter": (),
 }
 
 
@@ -55,41 +59,84 @@ def _logga(request, handling: str) -> None:
     )  # fmt: skip
 
 
-def _hamta_visade(risker) -> None:
-    """Replaces the rows of the page shown by full patient rows (list, unit, case): one query for 100 rows."""
+def _ordna(qs, sort: str, fallande: bool, idag):
+    """The filtered patients in the chosen order: in SQL, or for "enheter" by the count over the filtered rows."""
+    if sort == "enheter":
+        rader = list(qs.values_list("pk", "lista__kva_id", "lista__vardenhet_id", "garanti_datum"))
+        fore = riskmodul.enheter_fore_garanti(rader, idag=idag)
+        return sorted(fore, key=lambda pk: (fore[pk], pk), reverse=fallande)
+    falt = SORTERING[sort][0]
+    if sort == "over":
+        qs = qs.annotate(dagar_over=ExpressionWrapper(F("forvantat_datum") - F("garanti_datum"), DurationField()))
+    riktning = F(falt).desc(nulls_last=True) if fallande else F(falt).asc(nulls_last=True)
+    # Only the ids are ordered and paged (narrow rows); the page's 100 patients are read by `_risker_for_sidan`.
+    return qs.order_by(riktning, "-pk" if fallande else "pk").values_list("pk", flat=True)
+
+
+class _Sidor(Paginator):
+    """A paginator told the number of rows (counted beside the page's other figures), so it runs no COUNT."""
+
+    def __init__(self, object_list, per_page, *, antal: int):
+        super().__init__(object_list, per_page)
+        self._antal = antal
+
+    @property
+    def count(self) -> int:  # type: ignore[override]
+        return self._antal
+
+
+def _risker_for_sidan(sida, idag) -> list[riskmodul.Risk]:
+    """The page's rows as full patients (list, unit, case) with their risk: one query for 100 rows."""
+    ids = [x if isinstance(x, int) else x.pk for x in sida.object_list]
     per_pk = (
-        VantelistaPatient.objects.filter(pk__in=[r.patient.pk for r in risker])
+        VantelistaPatient.objects.filter(pk__in=ids)
         .select_related("lista", "lista__vardenhet", "arende")
+        .annotate(tillstand=riskmodul.tillstand_uttryck(idag))
         .in_bulk()
     )
-    for r in risker:
-        r.patient = per_pk[r.patient.pk]
+    patienter = [per_pk[pk] for pk in ids]
+    fore = riskmodul.enheter_fore_garanti(
+        [(p.pk, p.lista.kva_id, p.lista.vardenhet_id, p.garanti_datum) for p in patienter], idag=idag
+    )
+    return [
+        riskmodul.Risk(p, p.garanti_datum, p.forvantat_datum, p.median_dagar, p.median_kalla, p.tillstand, fore[p.pk])
+        for p in patienter
+    ]
 
 
 def _risklista(request: HttpRequest, region_kod: str) -> dict:
+    """Filtered, counted and paged in SQL over the stored risk dates (issue 17 point 8: 20,000 patients)."""
     g = request.GET
-    risker = riskmodul.bedom(riskmodul.rader_for_region(region_kod))
-    antal = riskmodul.antal_per_grupp(risker)
-    grupper = sorted({r.patient.lista.kva_id for r in risker})
-    enheter = sorted({(r.patient.lista.vardenhet.hsa_id, r.patient.lista.vardenhet.namn) for r in risker})
+    idag = timezone.localdate()
+    alla = riskmodul.patienter(region_kod, idag=idag)
+    per_lista = riskmodul.antal_per_lista(alla)
+    listor = Vantelista.objects.select_related("vardenhet").in_bulk({lista for lista, _ in per_lista})
+    antal = riskmodul.antal_per_grupp_sql(per_lista, listor)
+    grupper = [a["kva"] for a in antal]
+    enheter = sorted({(lista.vardenhet.hsa_id, lista.vardenhet.namn) for lista in listor.values()})
     tillstand = g.get("tillstand", "")
     if tillstand not in riskmodul.TILLSTAND and tillstand != "alla":
         tillstand = ""
-    if tillstand == "":
-        risker = [r for r in risker if r.tillstand in (riskmodul.PASSERAT, riskmodul.RISK)]
-    elif tillstand != "alla":
-        risker = [r for r in risker if r.tillstand == tillstand]
+    valda = (
+        {riskmodul.PASSERAT, riskmodul.RISK} if tillstand == "" else set(riskmodul.TILLSTAND)
+        if tillstand == "alla" else {tillstand}
+    )  # fmt: skip
+    valda_listor = set(listor)
     if (kva := g.get("kva", "")) in grupper:
-        risker = [r for r in risker if r.patient.lista.kva_id == kva]
+        valda_listor = {pk for pk in valda_listor if listor[pk].kva_id == kva}
     if (enhet := g.get("enhet", "")) in {h for h, _ in enheter}:
-        risker = [r for r in risker if r.patient.lista.vardenhet.hsa_id == enhet]
+        valda_listor = {pk for pk in valda_listor if listor[pk].vardenhet.hsa_id == enhet}
+    risker = alla.filter(tillstand__in=sorted(valda))
+    if valda_listor != set(listor):
+        risker = risker.filter(lista_id__in=sorted(valda_listor))
+    traffar = sum(n for (lista, t), n in per_lista.items() if lista in valda_listor and t in valda)
     sort = sortering(g, list(SORTERING), "garanti")
-    risker.sort(key=SORTERING[sort.sort], reverse=sort.fallande)
-    sida = Paginator(risker, PER_SIDA).get_page(g.get("sida"))
-    _hamta_visade(sida.object_list)
-    identiteter = oppna_identiteter([r.patient for r in sida.object_list]) if sida.object_list else {}
+    ordnade = _ordna(risker, sort.sort, sort.fallande, idag)
+    sida = _Sidor(ordnade, PER_SIDA, antal=traffar).get_page(g.get("sida"))
+    sidans = _risker_for_sidan(sida, idag)
+    identiteter = oppna_identiteter([r.patient for r in sidans]) if sidans else {}
     rader = []
-    for r in sida.object_list:
+    for r in sidans:
         ident = identiteter.get(r.patient.pk, {})
         namn = " ".join(x for x in (ident.get("fornamn", ""), ident.get("efternamn", "")) if x) or "–"
         rader.append({"r": r, "namn": namn, "pnr": mask(ident.get("personnummer", ""))})
@@ -192,11 +239,11 @@ def skapa_arenden(request: BehorigRequest) -> HttpResponse:
     """Step-1 cases for the ticked patients, or for everyone at risk (passed or about to) without a case."""
     region_kod = cast(str, request.uppdrag.region_id)  # arenden.vantelista: a coordinator, for a region
     if request.POST.get("urval") == "risk":
-        risker = riskmodul.bedom(riskmodul.rader_for_region(region_kod))
-        ids = [
-            r.patient.pk for r in risker
-            if r.tillstand in (riskmodul.PASSERAT, riskmodul.RISK) and r.patient.arende_id is None
-        ]  # fmt: skip
+        ids = list(
+            riskmodul.patienter(region_kod)
+            .filter(tillstand__in=[riskmodul.PASSERAT, riskmodul.RISK], arende__isnull=True)
+            .values_list("pk", flat=True)
+        )
     else:
         ids = [int(x) for x in request.POST.getlist("patient") if x.isdigit()]
     if not ids:

@@ -5,7 +5,7 @@ from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Case, DateTimeField, F, Q, When
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -41,6 +41,9 @@ RAD_FALT = (
     "planerat_datum",
     "handlaggare_id",
     "mottagande_enhet_id",
+    "bevakas_sedan",
+    "bevakning_vaknade",
+    "aterringning",
 )
 # The sealed identity, read for the rows only (one unwrap per region and page, arenden/services/identitet.py).
 IDENTITET_FALT = ("identitet_chiffer", "identitet_nyckel", "identitet_gallrad")
@@ -102,6 +105,8 @@ def _filtrera(request, qs):
         qs = qs.filter(handlaggare_id=handlaggare)
     if g.get("forsenade") == "1":
         qs = qs.forsenade()
+    # Parked cases are off the list until something that fits them appears (arenden/bevakning.py), or asked for.
+    qs = qs.filter(bevakas_sedan__isnull=g.get("bevakade") != "1")
     return qs, flik, ""
 
 
@@ -135,8 +140,18 @@ def arende_lista(request: BehorigRequest) -> HttpResponse:
     ordning = [f"-{f}" if sortering.fallande else f for f in SORTERING[sortering.sort]]
     if request.GET.get("export") in {"csv", "xlsx"}:
         return _exportera(request, qs.order_by(*ordning, "id"), request.GET["export"])
+    # Due call-backs head the list (earliest first), whatever the sort below them.
+    nu = timezone.now()
+    qs = qs.annotate(
+        ring_nu=Case(When(aterringning__lte=nu, then=F("aterringning")), default=None, output_field=DateTimeField())
+    )
+    sida_ordning = [F("ring_nu").asc(nulls_last=True), *ordning]
     # Only what the rows show (and the access log needs); the kva and receiving-unit rows are not shown.
-    qs = qs.select_related("handlaggare").only(*RAD_FALT, *IDENTITET_FALT, "handlaggare__namn").order_by(*ordning, "id")
+    qs = (
+        qs.select_related("handlaggare")
+        .only(*RAD_FALT, *IDENTITET_FALT, "handlaggare__namn")
+        .order_by(*sida_ordning, "id")
+    )
     sida = Paginator(qs, PER_SIDA).get_page(request.GET.get("sida"))
     rader = list(sida.object_list)
     logga(request, rader, "arbetslista")

@@ -5,6 +5,7 @@ Why: a page has ~130 <option>s (100 KVÅ groups) and 25 rows; through the templa
 """
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
@@ -33,8 +34,10 @@ def _steg(a) -> int:
 
 
 def rader_html(rader, *, mottagare: bool, snart: int) -> SafeString:
-    """The worklist's `<tr>`s; each case must carry `kvar` (days left until the care-guarantee date)."""
+    """The worklist's `<tr>`s; each case must carry `kvar` (days left until the care-guarantee date). A booked
+    call-back (due: "Ring upp"), a parked case and one back from parking are badges beside the date."""
     ut = []
+    nu = timezone.now()
     for a in rader:
         badge = ""
         if a.status in _VANTAR:  # the countdown stops once care is performed
@@ -42,6 +45,16 @@ def rader_html(rader, *, mottagare: bool, snart: int) -> SafeString:
                 badge = ' <span class="badge badge--err">Passerad</span>'
             elif a.kvar <= snart:
                 badge = f' <span class="badge badge--warn">{kvar_text(a.kvar).capitalize()}</span>'
+        if a.aterringning is not None:
+            nar = fmt.tidpunkt(a.aterringning)
+            if a.aterringning <= nu:
+                badge += f' <span class="badge badge--warn">Ring upp {nar}</span>'
+            else:
+                badge += f' <span class="badge badge--info">Återuppringning {nar}</span>'
+        if a.bevakas_sedan is not None:
+            badge += ' <span class="badge badge--info">Bevakas</span>'
+        elif a.bevakning_vaknade is not None:
+            badge += f' <span class="badge badge--ok">Åter från bevakning {fmt.datum(a.bevakning_vaknade)}</span>'
         if getattr(a, "rad_full", False):
             badge += ' <span class="badge badge--err">Erbjudande på full avtalsrad</span>'
         if mottagare:

@@ -1,8 +1,10 @@
 from collections import Counter
 
+from django.utils import timezone
+
 import arenden.demo
 import avtal.demo
-from arenden.models import Arende, Erbjudande, Status
+from arenden.models import Arende, Erbjudande, Kalla, Status
 
 
 def test_demo_cases_cover_every_step_and_the_knee_pilot_and_are_idempotent(demo_identities):
@@ -13,8 +15,6 @@ def test_demo_cases_cover_every_step_and_the_knee_pilot_and_are_idempotent(demo_
     assert Arende.objects.count() == antal
     statusar = Counter(Arende.objects.values_list("status", flat=True))
     assert set(statusar) == set(Status.values)
-    pilot = Erbjudande.objects.filter(arende__region_id="06", arende__kva_id="NGB")
-    assert pilot.count() == 59 and pilot.filter(status="accepterat").count() == 39
     ogon02 = Arende.objects.filter(mottagande_enhet__hsa_id="SE5560000001-OGON02", region_id="22")
     assert ogon02.filter(status=Status.REMISS_SKICKAD).exists() and ogon02.filter(status=Status.BEKRAFTAD).exists()
 
@@ -58,3 +58,40 @@ def test_the_demo_has_delivery_plans_with_outcome_and_identities_with_addresses(
     assert planer_for(mona).filter(vecka__gte=denna).exists()
     assert not User.objects.filter(hsa_id__in=["SE2321000180-VL01", "SE2321000057-KO01"], epost="").exists()
     assert Medarbetaruppdrag.objects.filter(roll="koordinator", region_id="22", user__epost__contains="@").exists()
+
+
+def test_the_knee_pilot_and_the_waiting_lists_are_as_the_source_tells_and_agree_with_today(demo_identities):
+    """Issue 17 point 7: in Region Dalarna, from Ortopedkliniken Falu lasarett's list, 59 patients offered care
+    elsewhere and 39 accepted; 30 patient-initiated; a Dalarna NGB list and a Jönköping CJE list whose patients
+    together are in every risk state (the home units' medians: Falu's knees over 90 days, Jönköping's eyes under)."""
+    import lagesbild.demo
+    from arenden.vantelista import risk
+    from arenden.vantelista.models import Vantelista
+
+    avtal.demo.load()
+    lagesbild.demo.load()
+    arenden.demo.load()
+    knan = Arende.objects.filter(region_id="20", kva_id="NGB")
+    fran_listan = knan.filter(kalla=Kalla.VANTELISTA)
+    assert fran_listan.count() == 59
+    assert set(fran_listan.values_list("remitterande_enhet__namn", flat=True)) == {"Ortopedkliniken Falu lasarett"}
+    erbjudanden = Erbjudande.objects.filter(arende__in=fran_listan)
+    assert erbjudanden.count() == 59 and erbjudanden.values("arende").distinct().count() == 59
+    assert erbjudanden.filter(status="accepterat").count() == 39
+    assert erbjudanden.filter(status="avbojt").count() == 20
+    assert knan.filter(kalla=Kalla.PATIENT).count() == 30
+    assert not Arende.objects.filter(region_id="06", kalla=Kalla.VANTELISTA).exists()  # the pilot is not in Jönköping
+
+    idag = timezone.localdate()
+    assert not Arende.objects.filter(beslutsdatum__gt=idag).exists()
+    assert not Arende.objects.filter(skapad__gt=timezone.now()).exists()
+    assert not Erbjudande.objects.filter(svar_datum__gt=idag).exists()
+
+    tillstand = {}
+    for region, hsa_id, kva in (("20", "SE2321000180-FALU01", "NGB"), ("06", "SE2321000057-OGON01", "CJE")):
+        lista = Vantelista.objects.aktuella().get(region_id=region, vardenhet__hsa_id=hsa_id, kva_id=kva)
+        assert lista.antal == 15
+        risker = risk.bedom(risk.rader_for_region(region), idag=idag)
+        tillstand[region] = Counter(r.tillstand for r in risker)
+    assert tillstand["20"] == {risk.PASSERAT: 5, risk.RISK: 10, risk.LAMNAT: 2}
+    assert tillstand["06"] == {risk.PASSERAT: 5, risk.INOM: 10, risk.LAMNAT: 2}

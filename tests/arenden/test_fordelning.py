@@ -150,3 +150,55 @@ def test_pages_422_and_409(steg2, lots, client, mottagande_enhet, avtalsrad):
     assert svar.status_code == 409
     html = svar.content.decode()
     assert "1 erbjudande skickat" in html and "1 rad kunde inte skickas" in html
+
+
+def test_the_vectorised_scores_and_order_are_the_searchs_own():
+    """Every patient's feasible units, their cost and their order equal what the ranked search gives one by one
+    (`par_for_patient`, `sok.search.rangordna`), on an instance with ties, prices, unknown waits and positions,
+    other regions' units and exclusions of every kind."""
+    import random
+
+    from sok.fordelning import _Enheter, _rader_for, par_for_patient
+
+    rng = random.Random(17)
+    kandidater = [
+        Utbudsrad(i, 100 + i, f"Enhet {i % 7}", i % 11 != 0, rng.choice(["03", "20", "06"]),
+                  None if i % 13 == 0 else 57 + rng.random() * 8, 12 + rng.random() * 8, rng.choice([2, 3, 4]),
+                  i % 3 == 0, i % 5 != 0)
+        for i in range(1, 60)
+    ]  # fmt: skip
+    vantetider = {100 + i: vt(rng.choice([20, 45, 60, 90, 150, 200])) for i in range(1, 60) if i % 9}
+    rader = {
+        100 + i: [RadInfo(i, i, f"A{i}", rng.choice(["20", "03"]), None if i % 8 == 0 else Decimal(rng.choice(
+            ["50000", "61000.50", "72000", "50000"])), "per_atgard", 5, rng.choice([None, 0, 3]))]
+        for i in range(1, 60) if i % 6
+    }  # fmt: skip
+    underlag = Underlag(kandidater=kandidater, vantetider=vantetider, rader=rader)
+    e = _Enheter(underlag, IDAG)
+    for pk in range(1, 80):
+        p = Patientfall(
+            pk=pk, case_id=f"VF-{pk}", region_kod="20", vardgaranti=IDAG + timedelta(days=rng.choice([10, 60, 95])),
+            referens=Referens(57 + rng.random() * 8, 12 + rng.random() * 8, "hem"), asa=rng.choice([None, 2, 3, 4]),
+            narkos=rng.random() < 0.3, max_avstand=rng.choice([None, 150, 400]),
+            avbojda=frozenset(rng.sample(range(101, 160), 3)),
+        )  # fmt: skip
+        sokens, _ = par_for_patient(p, KVA, underlag, IDAG)
+        r = _rader_for(p, e)
+        vektor = [] if r is None else [(e.k[j].vardenhet_id, int(c)) for j, c in zip(r.idx, r.kostnad, strict=True)]
+        assert vektor == [(x.enhet_id, x.kostnad) for x in sokens], pk
+
+
+def test_announced_capacity_caps_a_unit_in_the_proposal_and_in_greedy():
+    kandidater = [enhet(1, 59.0), enhet(2, 59.0 + 200 * KM)]
+    underlag = Underlag(
+        kandidater=kandidater,
+        vantetider={1: vt(20), 2: vt(40)},
+        rader={1: [rad(1, None)], 2: [rad(2, None)]},
+        kapacitet={1: 2},  # unit 1 announced capacity for two patients; its agreement has no cap
+    )
+    patienter = [patient(i, 59.0) for i in range(1, 6)]
+    for forslag in (foresla(patienter, KVA, underlag, IDAG), girigt(patienter, KVA, underlag, IDAG)):
+        per_enhet: dict = {}
+        for t in forslag.tilldelade:
+            per_enhet[t.par.enhet_id] = per_enhet.get(t.par.enhet_id, 0) + 1
+        assert per_enhet == {1: 2, 2: 3}

@@ -10,13 +10,16 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import timezone
 
-from arenden.models import Atkomstlogg
+from arenden import services as arende_services
+from arenden.models import Arende, Atkomstlogg
+from arenden.services import identitet
 from arenden.vantelista import services
-from arenden.vantelista.importer import oppna_identiteter
+from arenden.vantelista.importer import omhasha, oppna_identiteter
 from arenden.vantelista.models import ListStatus, Vantelista, VantelistaPatient, VantelistaUppladdning
+from katalog.models import KvaGrupp
 from tests.factories import VardenhetFactory, make_user
 from vardformedling.importering.fel import FilAvvisad
-from vardformedling.models import Region, Roll
+from vardformedling.models import Medarbetaruppdrag, Region, Roll
 
 SAMPLE = Path(__file__).resolve().parents[2].parent / "shared" / "samples" / "vantelista_dalarna_ngb.csv"
 RUBRIK = (
@@ -237,3 +240,29 @@ def test_cancel_and_permissions(falu, koordinator, client):
     client.force_login(lots, backend="vardformedling.auth.SithsStubBackend")
     assert client.get(reverse("arenden:vantelista")).status_code == 403
     assert svar.status_code == 302
+
+
+def test_a_list_patient_has_the_cases_keyed_hash_so_an_open_case_is_found_by_hash(falu, dalarna):
+    """Issue 17 point 4: the list row's hash is the region's keyed hash the cases store (identitet.pnr_hash), not a
+    hash of its own; another region's hash of the same number differs."""
+
+    importera(dalarna, fil(*RADER))
+    elsa = VantelistaPatient.objects.get(rad=2)
+    assert bytes(elsa.pnr_hash).hex() == identitet.pnr_hash("20", "194503122386")
+    assert bytes(elsa.pnr_hash).hex() != identitet.pnr_hash("06", "194503122386")
+
+    lots = make_user(Roll.VARDLOTS, "20")
+    arende = arende_services.arende_registrera(
+        anvandare=lots, uppdrag=Medarbetaruppdrag.objects.get(user=lots), personnummer="19450312-2386",
+        kva=KvaGrupp.objects.get(kod="NGB"), beslutsdatum=timezone.localdate() - timedelta(days=30),
+    )  # fmt: skip
+    hashar = {bytes(h).hex() for h in VantelistaPatient.objects.values_list("pnr_hash", flat=True)}
+    assert set(Arende.objects.oppna().filter(pnr_hash__in=hashar).values_list("pk", flat=True)) == {arende.pk}
+
+
+def test_the_migration_rekeys_stored_list_hashes_to_the_cases(falu, dalarna):
+
+    importera(dalarna, fil(*RADER))
+    VantelistaPatient.objects.update(pnr_hash=b"\0" * 32)  # as before: a hash under a derived key
+    assert omhasha(Vantelista, VantelistaPatient) == 4
+    assert bytes(VantelistaPatient.objects.get(rad=5).pnr_hash).hex() == identitet.pnr_hash("20", "19600214-3797")

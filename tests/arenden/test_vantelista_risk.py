@@ -116,6 +116,13 @@ def test_a_shown_forecast_at_the_home_unit_sets_the_expected_date_and_says_so(db
     r = bedomning("13")[2]
     assert (r.forvantat_datum, r.median_dagar, r.tillstand) == (date(2027, 1, 13), 90, risk.RISK)
     assert r.median_kalla == "hemenhetens prognos (Holts metod med dämpad trend)"
+    # The at-risk page reads the stored risk (one UPDATE per list): the same date, wait and source.
+    from arenden.vantelista.models import Vantelista
+
+    risk.uppdatera(Vantelista.objects.filter(region_id="13"))
+    lagrad = risk.patienter("13", idag=IDAG).get(rad=2)
+    assert (lagrad.forvantat_datum, lagrad.median_dagar, lagrad.tillstand) == (date(2027, 1, 13), 90, risk.RISK)
+    assert lagrad.median_kalla == r.median_kalla
     Prognos.objects.filter(kva_id="NGB").update(visas=False)  # a withheld forecast is never used
     r = bedomning("13")[2]
     assert (r.forvantat_datum, r.median_kalla, r.tillstand) == (date(2026, 11, 24), risk.KALLA_ENHET, risk.INOM)

@@ -100,6 +100,7 @@ EXEMPEL = {
     ],
     "aterkalla": [{"aterkalla-version": None}],  # was a 422 with no visible message: the hidden field's error
     "bedom": [{"bedom-version": "abc"}],
+    "aterringning": [{"aterringning-klar": None}],  # book one (the first valid value marks a booked one done)
 }
 
 

@@ -202,6 +202,8 @@ def goda_varden(field: forms.Field) -> list[str]:
         return [str(k) for k, _ in field.choices if k != ""]
     if isinstance(field, forms.DateField):
         return edge_dates()
+    if isinstance(field, forms.TimeField):
+        return ["23:59", "00:00", "12:30"]
     if isinstance(field, forms.DecimalField):
         return ["9500", "0", "0.5", "9999999999.99", "1e11", "10000000000"]
     if isinstance(field, forms.IntegerField):
