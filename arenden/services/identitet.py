@@ -40,10 +40,10 @@ logger = logging.getLogger(__name__)
 
 EJ_BEHORIG = "Patientens identitet visas bara för hemregionens vårdlotsar och koordinatorer."
 EJ_OVERFORD = "Patientens identitet visas för den mottagande enheten när remissen har överförts."
-# Until the end-to-end envelope and the unit's inbox exist (issue 16 point 4), the portal shows the receiving unit
-# no identity at all: it has it from the referral the home region sends.
+# The receiving unit never reads the region-sealed identity: it sees the identity only in its own copy, the
+# end-to-end envelope in its inbox (arenden/services/remisskuvert.py).
 I_REMISSEN = (
-    "Patientens identitet finns i remissen från hemregionen; portalen visar den inte för den mottagande enheten."
+    "Patientens identitet finns i remissen från hemregionen: öppna den i enhetens inkorg (Remisser till enheten)."
 )
 GALLRAD = "Patientens identitetsuppgifter är gallrade (bevarandetiden har gått ut). Ärendet finns kvar utan dem."
 SAKNAS = "Ärendet saknar sparade identitetsuppgifter."
@@ -255,6 +255,26 @@ def visa(
 
 def visa_en(request, arende: Arende, varfor: str, **kwargs) -> Visning:
     return visa(request, [arende], varfor, **kwargs)[arende.pk]
+
+
+def las_for_remiss(arende: Arende, *, anvandare, uppdrag, request=None, tjanst=None) -> Identitet | None:
+    """The identity to seal into the referral envelope, read for the transfer action (which the caller authorised)
+    and logged as "identitet skicka remiss". None when the case has none (shredded or never stored); raises
+    `KryptoFel` (Swedish message) when the region's key service cannot answer or the identity was altered."""
+    if arende.identitet_gallrad is not None or not arende.identitet_nyckel or not arende.identitet_chiffer:
+        return None
+    tjanst = tjanst or nyckeltjanst()
+    data_key = _datanycklar(request, arende.region_id, [arende], tjanst)[arende.pk]
+    try:
+        dokument = json.loads(
+            falt.decrypt(data_key, _binar(arende.identitet_chiffer), aad=falt.aad_for("arende", arende.case_id))
+        )
+    except ValueError:
+        raise DekrypteringMisslyckades from None
+    if not isinstance(dokument, dict):
+        raise DekrypteringMisslyckades
+    _logga(request, anvandare, uppdrag, [arende], "skicka remiss")
+    return Identitet.fran_dokument(dokument)
 
 
 # --- Notes: free text about the patient, sealed under the same data key ---------------------------------------
