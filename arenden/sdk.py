@@ -48,9 +48,7 @@ _FILNAMN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 class KuvertSaknas(KuvertFel):
     """The transport no longer holds the envelope (removed from the outbox, or never published)."""
 
-    meddelande = (
-        "Remissens kuvert finns inte längre hos överföringstjänsten. Be hemregionen skicka remissen igen."
-    )
+    meddelande = "Remissens kuvert finns inte längre hos överföringstjänsten. Be hemregionen skicka remissen igen."
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from vardformedling.nycklar import kuvert
-from vardformedling.nycklar.fel import KryptoFel
-
 from arenden import sdk
 from arenden.models import Erbjudande, Overforing, Resa, Status
 from arenden.services import identitet, remisskuvert
 from arenden.services._common import kontrollera_overgang, kontrollera_status, las_arende, overga, spara, volym_forbruka
+from vardformedling.nycklar import kuvert
+from vardformedling.nycklar.fel import KryptoFel
 
 DOKUMENT = {
     "remiss": "Remiss",
@@ -38,9 +37,7 @@ def _kontrollera_mottagare(arende, uppdrag, vad: str) -> None:
         raise ValidationError(INTE_MOTTAGARE.format(vad=vad), code="behorighet")
 
 
-def arende_overfor(
-    *, arende, anvandare, uppdrag=None, dokument: list[str], version=None, request=None
-) -> Overforing:
+def arende_overfor(*, arende, anvandare, uppdrag=None, dokument: list[str], version=None, request=None) -> Overforing:
     """Sends the referral and documents to the receiving unit through the SDK transport as an end-to-end envelope
     (remisskuvert.py: the identity is read from the region-sealed copy, logged, and encrypted to the receiving
     unit) and records the transport's receipt; the receiving unit's signed receipt comes later (its inbox).

@@ -90,7 +90,9 @@ def kuvert_skapa(*, arende: Arende, identitet: Identitet | None, dokument: dict[
     text = remisstext(arende, identitet)
     filer = {
         namn: (
-            text if nyckel == "remiss" else f"{namn} för ärende {arende.case_id} bifogas ur hemregionens journalsystem.\n"
+            text
+            if nyckel == "remiss"
+            else f"{namn} för ärende {arende.case_id} bifogas ur hemregionens journalsystem.\n"
         ).encode()
         for nyckel, namn in dokument.items()
     }
