@@ -37,6 +37,10 @@ from vardformedling.nycklar.fel import KryptoFel, KuvertManipulerat, KvittoFel
 logger = logging.getLogger(__name__)
 
 REDAN_MOTTAGEN = "Remissen är redan kvitterad som mottagen."
+KVITTERA_ANNAT = (
+    "Kvittensen gäller inte kuvertet som visas här (sidan var inaktuell eller formuläret ofullständigt). "
+    "Läs remissen nedan och kvittera igen."
+)
 KVITTERAD = "Remissen är kvitterad som mottagen. Kvittensen är signerad av enheten och verifierad."
 
 

@@ -8,7 +8,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from arenden.access import logga
 from arenden.models import Overforing
 from arenden.services import remisskuvert
 from vardformedling.anrop import BehorigRequest
@@ -37,8 +36,8 @@ def _overforing(request: BehorigRequest, pk: str) -> Overforing:
 @require_safe
 @require_perm("arenden.mottagning")
 def inkorg(request: BehorigRequest) -> HttpResponse:
+    # Routing metadata and case IDs only (no name, no personnummer): no access-log row, like the settlement page.
     rader = list(_overforingar(request).order_by("-skickad", "-id")[:200]) if request.uppdrag else []
-    logga(request, [o.arende for o in rader], "inkorg")
     return render(request, "arenden/inkorg.html", {"rader": rader})
 
 
@@ -66,6 +65,9 @@ def remiss_oppna(request: BehorigRequest, pk: str) -> HttpResponse:
 @require_perm("arenden.mottagning")
 def remiss_kvittera(request: BehorigRequest, pk: str) -> HttpResponse:
     o = _overforing(request, pk)
+    if request.POST.get("kuvert") != o.kuvert_sha256:
+        # The form names the envelope it acknowledges: a receipt is only signed for the envelope that was shown.
+        return _visa(request, o, status=422, meddelande=remisskuvert.KVITTERA_ANNAT, niva="error")
     try:
         o = remisskuvert.kvittera(overforing=o, anvandare=request.user, uppdrag=request.uppdrag)
     except ValidationError as exc:  # already received (by a colleague, or a second click)

@@ -82,7 +82,7 @@ def test_the_receiving_unit_opens_its_envelope_sees_identity_and_its_verified_re
     assert Atkomstlogg.objects.filter(case_id=a.case_id, handling="identitet öppna remiss", hsa_id=mottagare.hsa_id)
 
     with django_capture_on_commit_callbacks(execute=True):
-        svar = c.post(f"/arenden/inkorg/{o.pk}/kvittera/", HTTP_HX_REQUEST="true")
+        svar = c.post(f"/arenden/inkorg/{o.pk}/kvittera/", {"kuvert": o.kuvert_sha256}, HTTP_HX_REQUEST="true")
     assert svar.status_code == 200 and remisskuvert.KVITTERAD in svar.content.decode()
     o.refresh_from_db()
     assert o.mottagen is not None and o.mottagen_av == mottagare
@@ -96,7 +96,19 @@ def test_the_receiving_unit_opens_its_envelope_sees_identity_and_its_verified_re
     assert list(settings.SDK_OUTBOX.glob(f"{a.case_id}-*.kvittens.json"))
     assert "Mottagen" in c.get(f"/arenden/{a.case_id}/").content.decode()
     # A second receipt is refused (409) and changes nothing.
-    assert c.post(f"/arenden/inkorg/{o.pk}/kvittera/", HTTP_HX_REQUEST="true").status_code == 409
+    kvittens = o.kvittens
+    svar = c.post(f"/arenden/inkorg/{o.pk}/kvittera/", {"kuvert": o.kuvert_sha256}, HTTP_HX_REQUEST="true")
+    assert svar.status_code == 409 and remisskuvert.REDAN_MOTTAGEN in svar.content.decode()
+    o.refresh_from_db()
+    assert o.kvittens == kvittens
+
+
+def test_a_receipt_is_signed_only_for_the_envelope_shown(overford, mottagare):
+    _, o = overford
+    svar = _klient(mottagare).post(f"/arenden/inkorg/{o.pk}/kvittera/", {"kuvert": "0" * 64}, HTTP_HX_REQUEST="true")
+    assert svar.status_code == 422 and remisskuvert.KVITTERA_ANNAT in svar.content.decode()
+    o.refresh_from_db()
+    assert o.mottagen is None and o.kvittens == ""
 
 
 def test_another_receiving_unit_cannot_list_open_or_acknowledge_the_envelope(overford):
@@ -139,7 +151,7 @@ def test_a_flipped_bit_in_the_envelope_is_refused_with_a_message_and_logged(over
     assert any("KuvertManipulerat" in r.getMessage() and a.case_id in r.getMessage() for r in caplog.records)
     assert not Atkomstlogg.objects.filter(case_id=a.case_id, handling="identitet öppna remiss").exists()
     # Acknowledging it is refused too: no receipt, not received.
-    svar = c.post(f"/arenden/inkorg/{o.pk}/kvittera/", HTTP_HX_REQUEST="true")
+    svar = c.post(f"/arenden/inkorg/{o.pk}/kvittera/", {"kuvert": o.kuvert_sha256}, HTTP_HX_REQUEST="true")
     assert svar.status_code == 422 and KuvertManipulerat.meddelande in svar.content.decode()
     o.refresh_from_db()
     assert o.mottagen is None and o.kvittens == ""
