@@ -60,6 +60,8 @@ GET_SIDOR = {
     "arenden:vantelista_forhandsvisning": ([], ["token"]),
     "katalog:fordelning": (["kva"], []),
     "arenden:avrakning": (["manad", "format"], []),
+    "arenden:inkorg": ([], []),
+    "arenden:remiss": ([], ["pk"]),
     "avtal:volym_uppladdning": ([], []),
     "katalog:kva_namnge": ([], []),
     "notiser": ([], []),
@@ -102,6 +104,7 @@ POST_TESTER = {
     "avtal:volym_rapportera": "test_forms_random.py",
     "avtal:volym_uppladdning_bekrafta": "test_uploads_random.py",
     "notiser_last": "test_query_params_random.py",
+    "arenden:remiss_kvittera": "test_query_params_random.py (random envelope hash and path segment)",
 }
 # Views that take both: the GET side is swept here, the POST side in the named file.
 POST_OCKSA = {
@@ -464,6 +467,31 @@ def test_case_pages_with_random_parameters_never_fail(arenden, lots, mottagare, 
     client.logout()
     client.force_login(mottagare, backend="vardformedling.auth.SithsStubBackend")
     _sveper(client, "arenden:lista", "/arenden/", extra=extra)
+
+
+def test_inbox_envelope_and_receipt_with_random_input_never_fail(
+    arende_i_steg, lots, lots_uppdrag, mottagare, client, django_capture_on_commit_callbacks
+):
+    """The receiving unit's inbox, an envelope by random path segment, and receipts with random envelope hashes:
+    404 for what is not the unit's, 422 with a Swedish message for a receipt naming another envelope."""
+    from arenden import services
+
+    a = arende_i_steg("formedla")
+    with django_capture_on_commit_callbacks(execute=True):
+        o = services.arende_overfor(arende=a, anvandare=lots, uppdrag=lots_uppdrag, dokument=["remiss"])
+    client.force_login(mottagare, backend="vardformedling.auth.SithsStubBackend")
+    _sveper(client, "arenden:inkorg", "/arenden/inkorg/")
+    pk = _segment([str(o.pk), "0", "9" * 30, "²"])
+    _sveper(client, "arenden:remiss", pk.map(lambda p: f"/arenden/inkorg/{p}/"))
+
+    @FEW
+    @given(p=pk, kuvert=st.one_of(VALUES, st.just(o.kuvert_sha256.upper())), htmx=HTMX)
+    def kvittera(p, kuvert, htmx):
+        assert_handled(client.post(f"/arenden/inkorg/{p}/kvittera/", {"kuvert": kuvert}, **htmx))
+
+    kvittera()
+    o.refresh_from_db()
+    assert o.mottagen is None  # nothing random acknowledged it
 
 
 def test_access_log_review_with_random_parameters_never_fails(arenden, klient):
