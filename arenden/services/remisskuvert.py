@@ -76,7 +76,7 @@ def remisstext(arende: Arende, identitet: Identitet | None) -> str:
         rader.append(f"Medicinskt senast: {arende.medicinskt_senast:%Y-%m-%d}")
     if arende.lamplighet_motivering:
         rader.append(f"Bedömning: {arende.lamplighet_motivering}")
-    remitterande = arende.remitterande_enhet.namn if arende.remitterande_enhet_id else arende.remitterande_text
+    remitterande = arende.remitterande_enhet.namn if arende.remitterande_enhet else arende.remitterande_text
     if remitterande:
         rader.append(f"Remitterande enhet: {remitterande}")
     return "\n".join(rader) + "\n"
@@ -90,6 +90,8 @@ def kuvert_skapa(*, arende: Arende, identitet: Identitet | None, dokument: dict[
     avsandare = avsandande_enhet(region)
     enhetsnycklar.skapa(avsandare, region.kod)
     mottagare = arende.mottagande_enhet
+    if mottagare is None:  # the transition's own check refuses this earlier; said here for the type checker
+        raise ValueError("Ärendet har ingen mottagande enhet.")
     mottagare_publik = enhetsnycklar.skapa(mottagare.hsa_id, mottagare.region_id)
     text = remisstext(arende, identitet)
     filer = {
