@@ -446,7 +446,8 @@ class Overforing(models.Model):
 
 
 class Resa(models.Model):
-    """Sjukresa for the case."""
+    """Sjukresa for the case. Its free-text note is about the patient: sealed (`anteckning_chiffer`, AES-256-GCM
+    under the case's data key, "resa" in the associated data) through arenden/services/identitet.py."""
 
     class Fardsatt(models.TextChoices):
         EGEN_BIL = "egen_bil", "Egen bil"
@@ -466,12 +467,14 @@ class Resa(models.Model):
     bokad_av = models.CharField(max_length=10, choices=BokadAv.choices)
     ledsagare = models.BooleanField(default=False)
     hotellnatt = models.BooleanField("hotellnatt", default=False)
-    anteckning = models.CharField(max_length=300, blank=True)
+    anteckning_chiffer = models.BinaryField(null=True, blank=True, editable=False)
     registrerad = models.DateTimeField(default=timezone.now)
     registrerad_av = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
 
     class Meta:
         ordering = ["registrerad", "id"]
+
+    visad_anteckning: str = ""  # not a field: the case page sets the opened note (identitet.las_resenoter)
 
     def __str__(self) -> str:
         return f"{self.arende_id}: {self.get_fardsatt_display()}"

@@ -30,6 +30,8 @@ BOKAS_AV: dict[str, str] = {
     Resa.BokadAv.MOTTAGARE: "bokas av den mottagande enheten",
 }
 SJUKRESA_I = [Status.FORMEDLA, Status.REMISS_SKICKAD, Status.BEKRAFTAD]
+ANTECKNING_MAX = 300
+ANTECKNING_FOR_LANG = f"Anteckningen om resan får vara högst {ANTECKNING_MAX} tecken."
 
 
 def _kontrollera_mottagare(arende, uppdrag, vad: str) -> None:
@@ -112,10 +114,17 @@ def resa_registrera(
             bokad_av=bokad_av,
             ledsagare=ledsagare,
             hotellnatt=hotellnatt,
-            anteckning=anteckning or "",
             registrerad_av=anvandare,
         )
-        resa.full_clean(exclude=["arende", "registrerad_av"])
+        resa.full_clean(exclude=["arende", "registrerad_av", "anteckning_chiffer"])
+        anteckning = (anteckning or "").strip()
+        if len(anteckning) > ANTECKNING_MAX:
+            raise ValidationError({"anteckning": ANTECKNING_FOR_LANG})
+        if anteckning:  # free text about the patient: sealed under the case's data key like the identity
+            try:
+                resa.anteckning_chiffer = identitet.forsegla_fritext(arende, anteckning, slag="resa")
+            except KryptoFel as exc:
+                raise ValidationError({"anteckning": exc.meddelande}) from None
         resa.save()
         spara(
             arende,
