@@ -182,3 +182,47 @@ def test_administrators_and_other_regions_never_see_the_identity(overford):
         uppdrag = Medarbetaruppdrag.objects.get(user=user)
         assert identitet.far_se_identitet(uppdrag, a) == identitet.EJ_BEHORIG
     assert not Atkomstlogg.objects.filter(case_id=a.case_id, handling="identitet öppna remiss").exists()
+
+
+def _region_nere(monkeypatch, region_kod: str) -> None:
+    """The region's key service answers nothing (its token was removed)."""
+    from vardformedling.nycklar.fel import NyckelEjTillganglig, Orsak
+    from vardformedling.nycklar.tjanst import nyckeltjanst
+
+    tjanst = nyckeltjanst()
+    for metod in ("unwrap", "unwrap_many", "wrap"):
+        original = getattr(tjanst, metod)
+
+        def _ersatt(rk, *a, _o=original, **k):
+            if rk == region_kod:
+                raise NyckelEjTillganglig(rk, Orsak.TOKEN_SAKNAS, "testet tog bort token")
+            return _o(rk, *a, **k)
+
+        monkeypatch.setattr(tjanst, metod, _ersatt)
+
+
+def test_a_home_region_key_that_does_not_answer_refuses_the_transfer_with_its_message(
+    arende_i_steg, lots, settings, monkeypatch
+):
+    a = arende_i_steg("formedla")
+    _region_nere(monkeypatch, "20")
+    svar = _klient(lots).post(
+        f"/arenden/{a.case_id}/atgard/overfor/",
+        {"overfor-dokument": "remiss", "overfor-version": a.version},
+        HTTP_HX_REQUEST="true",
+    )
+    assert svar.status_code == 422 and "Region Dalarnas nyckeltjänst svarar inte just nu" in svar.content.decode()
+    a.refresh_from_db()
+    assert a.status == "formedla" and not a.overforingar.exists()
+    assert not settings.SDK_OUTBOX.exists() or not list(settings.SDK_OUTBOX.glob("*.json"))
+
+
+def test_a_receiving_unit_whose_region_key_does_not_answer_gets_the_message_not_a_500(overford, mottagare, monkeypatch):
+    a, o = overford
+    if settings_nyckeltjanst() != "pkcs11":
+        pytest.skip("the unit's private key is under its region key only with pkcs11")
+    _region_nere(monkeypatch, a.mottagande_enhet.region_id)
+    svar = _klient(mottagare).get(f"/arenden/inkorg/{o.pk}/")
+    assert svar.status_code == 422 and "nyckeltjänst svarar inte just nu" in svar.content.decode()
+    assert a.identitet.namn not in svar.content.decode()
+
