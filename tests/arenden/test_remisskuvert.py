@@ -217,12 +217,13 @@ def test_a_home_region_key_that_does_not_answer_refuses_the_transfer_with_its_me
     assert not settings.SDK_OUTBOX.exists() or not list(settings.SDK_OUTBOX.glob("*.json"))
 
 
-def test_a_receiving_unit_whose_region_key_does_not_answer_gets_the_message_not_a_500(overford, mottagare, monkeypatch):
+def test_a_receiving_unit_whose_region_key_does_not_answer_gets_the_message_not_a_500(
+    overford, mottagare, monkeypatch, settings
+):
+    """With pkcs11 (the test settings) the unit's private key is sealed under its region's key."""
     a, o = overford
-    if settings_nyckeltjanst() != "pkcs11":
-        pytest.skip("the unit's private key is under its region key only with pkcs11")
+    assert settings.NYCKELTJANST == "pkcs11"
     _region_nere(monkeypatch, a.mottagande_enhet.region_id)
     svar = _klient(mottagare).get(f"/arenden/inkorg/{o.pk}/")
     assert svar.status_code == 422 and "nyckeltjänst svarar inte just nu" in svar.content.decode()
     assert a.identitet.namn not in svar.content.decode()
-
