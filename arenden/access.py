@@ -46,6 +46,9 @@ HANDLINGAR = {
     "väntelista, nya ärenden": "Nya ärenden från väntelistan",
     "fördelning": "Föreslå fördelning",
     "fördelning, skicka": "Erbjudanden skickade från fördelningen",
+    "inkorg": "Inkorgen (remisser till enheten)",
+    "identitet skicka remiss": "Läste identiteten för att skicka remissen",
+    "identitet öppna remiss": "Öppnade remissen i inkorgen (identitet)",
 }
 
 

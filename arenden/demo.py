@@ -8,6 +8,8 @@
   importer, with patients who have passed the guarantee, are at risk or within it, and who left the list.
 - Ville Lots (region 22): cataract cases sent to Demo Ögonklinik Uppsala, so Mona Mottagare has referrals to
   confirm and care to perform.
+Every demo unit and each region's brokering function get their key pairs here (`_enhetsnycklar`); the referrals
+are end-to-end envelopes, and those of confirmed cases carry the receiving unit's verified receipt (`_kvittenser`).
 Agreement lines come from avtal.demo when present; a missing line gives an offer without agreement.
 Personnummer are synthetic (valid check digit, born on the 1st–28th of a month in 1930–1960).
 """
@@ -21,10 +23,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from arenden import services
-from arenden.models import Arende, ArendeHandelse, Avslutsorsak, Erbjudande, Kalla, Status
-from arenden.services import identitet
+from arenden.models import Arende, ArendeHandelse, Avslutsorsak, Erbjudande, Kalla, Overforing, Status
+from arenden.services import identitet, remisskuvert
 from katalog.models import KvaGrupp, Vardenhet
 from vardformedling.models import Medarbetaruppdrag, Region, Roll, User
+from vardformedling.nycklar import enhetsnycklar
+from vardformedling.nycklar.fel import KryptoFel
 from vardformedling.personnummer import make_test_number
 
 FORNAMN = ["Anna", "Lars", "Maria", "Erik", "Karin", "Per", "Eva", "Nils", "Birgitta", "Sven", "Ingrid", "Olof"]
@@ -291,6 +295,27 @@ def _vantelistor(demo, vera, karin, r20, r06) -> None:
             idag=demo.idag - timedelta(days=FORRA_LISTAN_DAGAR),
         )  # fmt: skip
         vl_services.importera(region=region, data=_vantelista_fil(demo, rader=idag, **fil), anvandare=user)
+def _enhetsnycklar(enheter, regioner) -> None:
+    """Key pairs for the demo's care units and for the regions' brokering functions that sign referrals (each unit's
+    private keys under its own region's key service; a unit that has them keeps them)."""
+    for enhet in enheter:
+        if enhet is not None:
+            enhetsnycklar.skapa(enhet.hsa_id, enhet.region_id)
+    for region in regioner:
+        enhetsnycklar.skapa(remisskuvert.avsandande_enhet(region), region.kod)
+
+
+def _kvittenser(demo) -> None:
+    """The receiving unit has opened and acknowledged the referral of every case it has confirmed: its signed
+    receipt, verified (after the transfers' commit, when the envelopes are in the outbox). Mona signs for her unit;
+    for the others the navigator records it on the unit's behalf."""
+    klara = [Status.BEKRAFTAD, Status.UTFORD, Status.UPPFOLJNING, Status.AVSLUTAD]
+    for o in Overforing.objects.filter(mottagen__isnull=True, arende__status__in=klara).select_related("arende"):
+        anvandare, uppdrag = demo.mottagare_for(o.arende)
+        try:
+            remisskuvert.kvittera(overforing=o, anvandare=anvandare, uppdrag=uppdrag)
+        except (KryptoFel, ValidationError):
+            continue  # an envelope not published (a test's rolled-back transaction): stays unreceived
 
 
 def load(stdout=None) -> None:
@@ -314,6 +339,7 @@ def load(stdout=None) -> None:
         _enhet("SE5561112220-ORT02"),
     )
     r20, r06, r22 = (Region.objects.get(kod=k) for k in ("20", "06", "22"))
+    _enhetsnycklar([ogon02, ogon_falun, falu, ort01, ort02], [r20, r06, r22])
     for kod, telefon in TELEFON.items():
         Region.objects.filter(kod=kod, vardformedling_telefon="").update(vardformedling_telefon=telefon)
     with transaction.atomic():
@@ -356,6 +382,7 @@ def load(stdout=None) -> None:
             demo.driv(a, u, till, enhet=ogon02)
         _fakturor(demo)
         _vantelistor(demo, vera, karin, r20, r06)
+    _kvittenser(demo)
     planer = _leveransplaner()
     if stdout:
         stdout.write(f"Ärenden: {Arende.objects.count()} demoärenden i alla steg.")

@@ -415,8 +415,15 @@ class Erbjudande(models.Model):
         return self.status == self.Status.LAMNAT and self.svarsfrist < timezone.localdate()
 
 
+class OverforingQuerySet(models.QuerySet):
+    def for_enhet(self, vardenhet_id):
+        """The envelopes addressed to one receiving unit (its inbox)."""
+        return self.filter(mottagare_id=vardenhet_id)
+
+
 class Overforing(models.Model):
-    """A transfer of referral and documents through the SDK transport, with its receipt."""
+    """A transfer of referral and documents through the SDK transport: the end-to-end envelope's routing metadata
+    (no patient data; the envelope itself is with the transport) and the receiving unit's verified receipt."""
 
     arende = models.ForeignKey(Arende, on_delete=models.CASCADE, related_name="overforingar")
     mottagare = models.ForeignKey(Vardenhet, on_delete=models.PROTECT, related_name="+")
@@ -426,6 +433,19 @@ class Overforing(models.Model):
     transport = models.CharField(max_length=200)
     skickad = models.DateTimeField(default=timezone.now)
     skickad_av = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    # The envelope (vardformedling/nycklar/kuvert.py): sending unit's HSA-id, SHA-256 of the bytes sent, and its
+    # clear metadata (case ID, units, key fingerprints, document names + SHA-256).
+    avsandare = models.CharField("avsändande enhet (HSA-id)", max_length=64, blank=True)
+    kuvert_sha256 = models.CharField(max_length=64, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    # The receiving unit's signed receipt, stored once it verified against the unit's public key.
+    kvittens = models.TextField(blank=True, editable=False)
+    mottagen = models.DateTimeField(null=True, blank=True)
+    mottagen_av = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = OverforingQuerySet.as_manager()
 
     class Meta:
         ordering = ["skickad", "id"]
@@ -435,7 +455,8 @@ class Overforing(models.Model):
 
 
 class Resa(models.Model):
-    """Sjukresa for the case."""
+    """Sjukresa for the case. Its free-text note is about the patient: sealed (`anteckning_chiffer`, AES-256-GCM
+    under the case's data key, "resa" in the associated data) through arenden/services/identitet.py."""
 
     class Fardsatt(models.TextChoices):
         EGEN_BIL = "egen_bil", "Egen bil"
@@ -455,12 +476,14 @@ class Resa(models.Model):
     bokad_av = models.CharField(max_length=10, choices=BokadAv.choices)
     ledsagare = models.BooleanField(default=False)
     hotellnatt = models.BooleanField("hotellnatt", default=False)
-    anteckning = models.CharField(max_length=300, blank=True)
+    anteckning_chiffer = models.BinaryField(null=True, blank=True, editable=False)
     registrerad = models.DateTimeField(default=timezone.now)
     registrerad_av = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
 
     class Meta:
         ordering = ["registrerad", "id"]
+
+    visad_anteckning: str = ""  # not a field: the case page sets the opened note (identitet.las_resenoter)
 
     def __str__(self) -> str:
         return f"{self.arende_id}: {self.get_fardsatt_display()}"

@@ -1,18 +1,32 @@
-"""Secure digital communication (SDK): a pluggable transport for referrals and documents.
+"""Secure digital communication (SDK): a pluggable transport for end-to-end referral envelopes and receipts.
 
-`settings.SDK_TRANSPORT` names the transport class (default: the file outbox below). A transport takes the case
-ID, the receiving unit's HSA-id and a document list and returns a `Kvitto` (receipt). The envelope carries no
-personnummer and no names: the case ID is the handle the receiving unit uses to open the case in the portal.
+What travels is built elsewhere: `vardformedling.nycklar.kuvert` seals the envelope (patient identity, referral
+text, documents) to the receiving unit's public key and signs it with the sending unit's key; the receiving
+unit's signed receipt (kvittens) comes back the same way. A transport only carries bytes it cannot read.
+
+The transport interface (`settings.SDK_TRANSPORT` names the class, default: the file outbox below):
+
+    send(*, case_id, avsandare, mottagare, kuvert: bytes, dokument: list[str]) -> Kvitto
+        delivers the envelope from unit `avsandare` to unit `mottagare` (HSA-ids); `dokument` are the document
+        names (routing metadata). Returns a `Kvitto`: the transport's message ID, its name for the envelope
+        (`kuvert`, what `hamta` takes) and when it was sent.
+    hamta(kuvert: str) -> bytes
+        the delivered envelope as the receiving unit's access point holds it; raises `KuvertSaknas` (Swedish
+        message) when it is gone.
+    skicka_kvittens(*, case_id, avsandare, mottagare, kvittens: bytes) -> str
+        carries the receiving unit's signed receipt back to the sender; returns the transport's name for it.
+
+A real SDK access point implements the same three calls (the envelope and receipt formats do not change). The
+transport never sees a personnummer or a name: the envelope's clear part is the case ID, the two units, the
+document names and their SHA-256 (kuvert.py); everything about the patient is in its encrypted payload.
 
 A transport called inside a database transaction must not deliver what the transaction may still roll back: the
 file outbox writes a hidden temporary file and publishes it (an atomic rename) only when the transaction commits;
 after a rollback the temporary file is never published and a later send removes it.
 """
 
-import hashlib
-import hmac
-import json
 import os
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -23,9 +37,18 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from vardformedling.nycklar.fel import KuvertFel
+
 DEFAULT_TRANSPORT = "arenden.sdk.FileOutboxTransport"
 # A temporary envelope this old belongs to a rolled-back transaction (a commit takes milliseconds, not an hour).
 OVERGIVEN_EFTER_S = 3600
+_FILNAMN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+
+
+class KuvertSaknas(KuvertFel):
+    """The transport no longer holds the envelope (removed from the outbox, or never published)."""
+
+    meddelande = "Remissens kuvert finns inte längre hos överföringstjänsten. Be hemregionen skicka remissen igen."
 
 
 @dataclass(frozen=True)
@@ -35,47 +58,39 @@ class Kvitto:
     skickad: str
 
 
-def sign(payload: dict) -> str:
-    body = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
-    return hmac.new(settings.SDK_SIGNING_KEY.encode(), body, hashlib.sha256).hexdigest()
-
-
-def verify(envelope: dict) -> bool:
-    """True when the envelope's signature matches its payload under SDK_SIGNING_KEY."""
-    signature = envelope.get("signatur", "")
-    return hmac.compare_digest(sign(envelope.get("meddelande", {})), signature)
-
-
 class FileOutboxTransport:
-    """Writes a signed JSON envelope `<case_id>-<uuid>.json` to settings.SDK_OUTBOX, atomically and, inside a
-    transaction, only once that transaction has committed."""
+    """Writes each envelope as `<case_id>-<uuid>.json` and each receipt as `<case_id>-<uuid>.kvittens.json` to
+    settings.SDK_OUTBOX, atomically and, inside a transaction, only once that transaction has committed. The
+    same folder is the receiving side's inbox in this stub (`hamta`)."""
 
     name = "Filutkorg (SDK-stub)"
 
-    def send(self, *, case_id: str, avsandare: str, mottagare: str, dokument: list[str]) -> Kvitto:
+    def send(self, *, case_id: str, avsandare: str, mottagare: str, kuvert: bytes, dokument: list[str]) -> Kvitto:
         kvitto_id = str(uuid.uuid4())
-        skickad = timezone.now().isoformat()
-        meddelande = {
-            "typ": "vardformedling.remiss",
-            "version": 1,
-            "case_id": case_id,
-            "avsandare": avsandare,
-            "mottagare": mottagare,
-            "dokument": list(dokument),
-            "skickad": skickad,
-            "meddelande_id": kvitto_id,
-        }
-        envelope = {"meddelande": meddelande, "signatur": sign(meddelande), "algoritm": "HMAC-SHA256"}
+        filnamn = self._publicera(f"{case_id}-{kvitto_id}.json", kuvert)
+        return Kvitto(kvitto_id=kvitto_id, kuvert=filnamn, skickad=timezone.now().isoformat())
+
+    def hamta(self, kuvert: str) -> bytes:
+        if not isinstance(kuvert, str) or not _FILNAMN.fullmatch(kuvert):
+            raise KuvertSaknas
+        try:
+            return (Path(settings.SDK_OUTBOX) / kuvert).read_bytes()
+        except OSError:
+            raise KuvertSaknas from None
+
+    def skicka_kvittens(self, *, case_id: str, avsandare: str, mottagare: str, kvittens: bytes) -> str:
+        return self._publicera(f"{case_id}-{uuid.uuid4()}.kvittens.json", kvittens)
+
+    def _publicera(self, filnamn: str, data: bytes) -> str:
         outbox = Path(settings.SDK_OUTBOX)
         outbox.mkdir(parents=True, exist_ok=True)
         _stada(outbox)
-        filename = f"{case_id}-{kvitto_id}.json"
-        tmp = outbox / f".{filename}.tmp"
-        tmp.write_text(json.dumps(envelope, ensure_ascii=False, indent=2), encoding="utf-8")
+        tmp = outbox / f".{filnamn}.tmp"
+        tmp.write_bytes(data)
         # Not robust: if publishing fails after the commit, the caller learns it (the case says sent; the envelope
         # is still in the temporary file for an operator to move).
-        transaction.on_commit(lambda: os.replace(tmp, outbox / filename))  # at once outside a transaction
-        return Kvitto(kvitto_id=kvitto_id, kuvert=filename, skickad=skickad)
+        transaction.on_commit(lambda: os.replace(tmp, outbox / filnamn))  # at once outside a transaction
+        return filnamn
 
 
 def _stada(outbox: Path) -> None:

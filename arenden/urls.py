@@ -3,7 +3,7 @@
 from django.urls import path
 
 from arenden.vantelista import views as vantelista
-from arenden.views import arende, avvikelser, erbjudanden, faktura, lista, nytt
+from arenden.views import arende, avvikelser, erbjudanden, faktura, inkorg, lista, nytt
 
 app_name = "arenden"
 urlpatterns = [
@@ -15,6 +15,9 @@ urlpatterns = [
     path("vantelista/uppladdning/<uuid:token>/", vantelista.forhandsvisning, name="vantelista_forhandsvisning"),
     path("vantelista/uppladdning/<uuid:token>/bekrafta/", vantelista.bekrafta, name="vantelista_bekrafta"),
     path("avrakning/", faktura.avrakning_sida, name="avrakning"),
+    path("inkorg/", inkorg.inkorg, name="inkorg"),
+    path("inkorg/<str:pk>/", inkorg.remiss_oppna, name="remiss"),
+    path("inkorg/<str:pk>/kvittera/", inkorg.remiss_kvittera, name="remiss_kvittera"),
     path("<str:case_id>/", arende.arende_visa, name="arende"),
     path("<str:case_id>/faktura/", faktura.faktura_ny, name="faktura_ny"),
     path("<str:case_id>/faktura/beslut/", faktura.faktura_beslut, name="faktura_beslut"),

@@ -22,6 +22,8 @@ from vardformedling.anrop import BehorigRequest
 from vardformedling.decorators import require_perm
 from vardformedling.htmx import render_page_or_fragment
 from vardformedling.models import Region
+from vardformedling.nycklar import enhetsnycklar
+from vardformedling.nycklar.fel import EnhetsnyckelSaknas
 
 PER_SIDA = 20
 
@@ -176,6 +178,10 @@ def enhet_view(request: BehorigRequest, hsa_id: str) -> HttpResponse:
     kallor = {v.kalla for _, v in vantetider if v} | {vu.kva.register for vu in utbud if vu.kva.register}
     kallvarningar = lagesbild_api.inaktuella_kallor(sorted(kallor & set(lagesbild_api.REGISTER)))
     annonser = katalog_api.kapacitet_for_enhet(enhet, antal=10)
+    try:  # the unit's public keys are catalogue data: their fingerprints let two units compare them out of band
+        nycklar = enhetsnycklar.publik(enhet.hsa_id)
+    except EnhetsnyckelSaknas:
+        nycklar = None
     return render(
         request,
         "sok/enhet.html",
@@ -186,6 +192,7 @@ def enhet_view(request: BehorigRequest, hsa_id: str) -> HttpResponse:
             "vantetider": vantetider,
             "kallvarningar": kallvarningar,
             "annonser": annonser,
+            "nycklar": nycklar,
             "idag": timezone.localdate(),
         },
     )

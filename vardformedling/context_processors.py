@@ -9,6 +9,7 @@ NAV = [
     ("Hitta vårdgivare", "katalog:sok", "katalog.sok"),
     ("Lägesbild", "lagesbild:tabell", "lagesbild.visa"),
     ("Ärenden", "arenden:lista", "arenden.visa"),
+    ("Inkorg", "arenden:inkorg", "arenden.mottagning"),
     ("Avtal", "avtal:lista", "avtal.visa"),
     ("Uppföljning", "uppfoljning:sida", "uppfoljning.visa"),
     ("Loggkontroll", "arenden:logg", "arenden.loggkontroll"),

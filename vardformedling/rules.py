@@ -30,7 +30,10 @@ MATRIX: dict[str, tuple[str, frozenset[str]]] = {
     "arenden.registrera": ("Registrera och driva ärenden", frozenset({V, K})),
     "arenden.tilldela": ("Tilldela ärenden till handläggare", frozenset({K})),
     "arenden.vantelista": ("Läsa in väntelistor och förmedla proaktivt", frozenset({K})),
-    "arenden.mottagning": ("Bekräfta remiss och rapportera utförd vård", frozenset({M})),
+    "arenden.mottagning": (
+        "Öppna och kvittera remisser i inkorgen, bekräfta remiss och rapportera utförd vård",
+        frozenset({M}),
+    ),
     "arenden.fakturera": ("Registrera fakturarader på ärenden (mottagande enhet)", frozenset({M})),
     "arenden.attestera": ("Godkänna eller bestrida fakturarader (hemregionen)", frozenset({K})),
     "arenden.avrakning": ("Se avräkning per månad", frozenset({K, M})),

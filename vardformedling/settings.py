@@ -235,7 +235,6 @@ LAGESBILD_ARKIV_MANADER = int(os.environ.get("LAGESBILD_ARKIV_MANADER", 13))
 LAGESBILD_INBOX = Path(os.environ.get("LAGESBILD_INBOX", VAR_DIR / "inbox"))
 SDK_OUTBOX = Path(os.environ.get("SDK_OUTBOX", VAR_DIR / "sdk_outbox"))
 RAPPORT_DIR = Path(os.environ.get("RAPPORT_DIR", VAR_DIR / "rapporter"))
-SDK_SIGNING_KEY = os.environ.get("SDK_SIGNING_KEY", SECRET_KEY)
 
 # Region-held keys (vardformedling/nycklar/, README "Nycklar och kryptering"). `lokal`: key files in VF_NYCKLAR_DIR
 # (make run); `pkcs11`: each region's keys in its own HSM token, named per region in the environment

@@ -6,7 +6,10 @@ from django.utils import timezone
 
 from arenden import sdk
 from arenden.models import Erbjudande, Overforing, Resa, Status
+from arenden.services import identitet, remisskuvert
 from arenden.services._common import kontrollera_overgang, kontrollera_status, las_arende, overga, spara, volym_forbruka
+from vardformedling.nycklar import kuvert
+from vardformedling.nycklar.fel import KryptoFel
 
 DOKUMENT = {
     "remiss": "Remiss",
@@ -27,6 +30,8 @@ BOKAS_AV: dict[str, str] = {
     Resa.BokadAv.MOTTAGARE: "bokas av den mottagande enheten",
 }
 SJUKRESA_I = [Status.FORMEDLA, Status.REMISS_SKICKAD, Status.BEKRAFTAD]
+ANTECKNING_MAX = 300
+ANTECKNING_FOR_LANG = f"Anteckningen om resan får vara högst {ANTECKNING_MAX} tecken."
 
 
 def _kontrollera_mottagare(arende, uppdrag, vad: str) -> None:
@@ -34,8 +39,10 @@ def _kontrollera_mottagare(arende, uppdrag, vad: str) -> None:
         raise ValidationError(INTE_MOTTAGARE.format(vad=vad), code="behorighet")
 
 
-def arende_overfor(*, arende, anvandare, uppdrag=None, dokument: list[str], version=None) -> Overforing:
-    """Sends the referral and documents to the receiving unit through the SDK transport and records the receipt.
+def arende_overfor(*, arende, anvandare, uppdrag=None, dokument: list[str], version=None, request=None) -> Overforing:
+    """Sends the referral and documents to the receiving unit through the SDK transport as an end-to-end envelope
+    (remisskuvert.py: the identity is read from the region-sealed copy, logged, and encrypted to the receiving
+    unit) and records the transport's receipt; the receiving unit's signed receipt comes later (its inbox).
 
     The envelope is prepared after every check has passed and published only when the transaction commits
     (sdk.FileOutboxTransport), so neither a refused transfer nor one whose database write fails delivers anything.
@@ -48,21 +55,31 @@ def arende_overfor(*, arende, anvandare, uppdrag=None, dokument: list[str], vers
         if "remiss" not in dokument:
             raise ValidationError({"dokument": DOKUMENT_KRAVS})
         mottagare = arende.mottagande_enhet
+        namn = {d: DOKUMENT[d] for d in dokument}
+        try:
+            ident = identitet.las_for_remiss(arende, anvandare=anvandare, uppdrag=uppdrag, request=request)
+            data, avsandare = remisskuvert.kuvert_skapa(arende=arende, identitet=ident, dokument=namn)
+        except KryptoFel as exc:
+            raise ValidationError(exc.meddelande, code="nyckel") from None
         transport = sdk.get_transport()
         kvitto = transport.send(
             case_id=arende.case_id,
-            avsandare=uppdrag.etikett if uppdrag is not None else "",
+            avsandare=avsandare,
             mottagare=mottagare.hsa_id,
-            dokument=[DOKUMENT[d] for d in dokument],
+            kuvert=data,
+            dokument=list(namn.values()),
         )
         overforing = Overforing.objects.create(
             arende=arende,
             mottagare=mottagare,
-            dokument=[DOKUMENT[d] for d in dokument],
+            dokument=list(namn.values()),
             kuvert=kvitto.kuvert,
             kvitto=kvitto.kvitto_id,
             transport=getattr(transport, "name", transport.__class__.__name__),
             skickad_av=anvandare,
+            avsandare=avsandare,
+            kuvert_sha256=kuvert.kuvert_hash(data),
+            metadata=kuvert.las_metadata(data),
         )
         overga(arende.overfor, "skicka remissen")
         spara(
@@ -97,10 +114,17 @@ def resa_registrera(
             bokad_av=bokad_av,
             ledsagare=ledsagare,
             hotellnatt=hotellnatt,
-            anteckning=anteckning or "",
             registrerad_av=anvandare,
         )
-        resa.full_clean(exclude=["arende", "registrerad_av"])
+        resa.full_clean(exclude=["arende", "registrerad_av", "anteckning_chiffer"])
+        anteckning = (anteckning or "").strip()
+        if len(anteckning) > ANTECKNING_MAX:
+            raise ValidationError({"anteckning": ANTECKNING_FOR_LANG})
+        if anteckning:  # free text about the patient: sealed under the case's data key like the identity
+            try:
+                resa.anteckning_chiffer = identitet.forsegla_fritext(arende, anteckning, slag="resa")
+            except KryptoFel as exc:
+                raise ValidationError({"anteckning": exc.meddelande}) from None
         resa.save()
         spara(
             arende,

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from arenden.models import Anteckning, Arende, Atkomstlogg, Status
+from arenden.models import Anteckning, Arende, Atkomstlogg, Resa, Status
 from vardformedling import personnummer as pnr
 from vardformedling.models import Roll
 from vardformedling.nycklar import falt
@@ -40,10 +40,10 @@ logger = logging.getLogger(__name__)
 
 EJ_BEHORIG = "Patientens identitet visas bara för hemregionens vårdlotsar och koordinatorer."
 EJ_OVERFORD = "Patientens identitet visas för den mottagande enheten när remissen har överförts."
-# Until the end-to-end envelope and the unit's inbox exist (issue 16 point 4), the portal shows the receiving unit
-# no identity at all: it has it from the referral the home region sends.
+# The receiving unit never reads the region-sealed identity: it sees the identity only in its own copy, the
+# end-to-end envelope in its inbox (arenden/services/remisskuvert.py).
 I_REMISSEN = (
-    "Patientens identitet finns i remissen från hemregionen; portalen visar den inte för den mottagande enheten."
+    "Patientens identitet finns i remissen från hemregionen: öppna den i enhetens inkorg (Remisser till enheten)."
 )
 GALLRAD = "Patientens identitetsuppgifter är gallrade (bevarandetiden har gått ut). Ärendet finns kvar utan dem."
 SAKNAS = "Ärendet saknar sparade identitetsuppgifter."
@@ -264,6 +264,26 @@ def visa_en(request, arende: Arende, varfor: str, **kwargs) -> Visning:
     return visa(request, [arende], varfor, **kwargs)[arende.pk]
 
 
+def las_for_remiss(arende: Arende, *, anvandare, uppdrag, request=None, tjanst=None) -> Identitet | None:
+    """The identity to seal into the referral envelope, read for the transfer action (which the caller authorised)
+    and logged as "identitet skicka remiss". None when the case has none (shredded or never stored); raises
+    `KryptoFel` (Swedish message) when the region's key service cannot answer or the identity was altered."""
+    if arende.identitet_gallrad is not None or not arende.identitet_nyckel or not arende.identitet_chiffer:
+        return None
+    tjanst = tjanst or nyckeltjanst()
+    data_key = _datanycklar(request, arende.region_id, [arende], tjanst)[arende.pk]
+    try:
+        dokument = json.loads(
+            falt.decrypt(data_key, _binar(arende.identitet_chiffer), aad=falt.aad_for("arende", arende.case_id))
+        )
+    except ValueError:
+        raise DekrypteringMisslyckades from None
+    if not isinstance(dokument, dict):
+        raise DekrypteringMisslyckades
+    _logga(request, anvandare, uppdrag, [arende], "skicka remiss")
+    return Identitet.fran_dokument(dokument)
+
+
 # --- Notes: free text about the patient, sealed under the same data key ---------------------------------------
 
 ANTECKNINGAR_GALLRADE = "Anteckningen är gallrad tillsammans med patientens identitetsuppgifter."
@@ -275,11 +295,51 @@ def _anteckning_aad(arende: Arende) -> bytes:
 
 def forsegla_anteckning(arende: Arende, text: str, *, request=None, tjanst: Nyckeltjanst | None = None) -> bytes:
     """`text` encrypted under the case's data key (unwrapped by the region's key service for this call)."""
+    return forsegla_fritext(arende, text, slag="anteckning", request=request, tjanst=tjanst)
+
+
+def forsegla_fritext(
+    arende: Arende, text: str, *, slag: str, request=None, tjanst: Nyckeltjanst | None = None
+) -> bytes:
+    """Free text about the patient of kind `slag` ("anteckning", "resa") encrypted under the case's data key, the
+    kind and the case ID as associated data. Raises `KryptoFel` (Swedish message) when it cannot be sealed."""
     if arende.identitet_gallrad is not None or not arende.identitet_nyckel:
         raise KryptoFel(ANTECKNINGAR_GALLRADE)
     tjanst = tjanst or nyckeltjanst()
     data_key = _datanycklar(request, arende.region_id, [arende], tjanst)[arende.pk]
-    return falt.encrypt(data_key, text.encode(), aad=_anteckning_aad(arende))
+    return falt.encrypt(data_key, text.encode(), aad=falt.aad_for(slag, arende.case_id))
+
+
+RESENOT_DOLD = "anteckningen visas bara för hemregionen"
+
+
+def las_resenoter(request, uppdrag, arende: Arende, resor) -> list:
+    """The trips with `visad_anteckning` set: the opened note for a commission that may see the case's identity,
+    otherwise a short sentence saying who sees it (or why it cannot be opened). No key-service call without notes."""
+    resor = list(resor)
+    forseglade = [r for r in resor if r.anteckning_chiffer]
+    if not forseglade:
+        return resor
+    data_key, fel = None, ""
+    if far_se_identitet(uppdrag, arende):
+        fel = RESENOT_DOLD
+    elif arende.identitet_gallrad is not None or not arende.identitet_nyckel:
+        fel = ANTECKNINGAR_GALLRADE
+    else:
+        try:
+            data_key = _datanycklar(request, arende.region_id, [arende], nyckeltjanst())[arende.pk]
+        except KryptoFel as exc:
+            fel = exc.meddelande
+    for r in forseglade:
+        if data_key is None:
+            r.visad_anteckning = fel
+            continue
+        try:
+            aad = falt.aad_for("resa", arende.case_id)
+            r.visad_anteckning = falt.decrypt(data_key, bytes(r.anteckning_chiffer), aad=aad).decode()
+        except (KryptoFel, UnicodeDecodeError):
+            r.visad_anteckning = DekrypteringMisslyckades.meddelande
+    return resor
 
 
 def las_anteckningar(request, arende: Arende, anteckningar, *, tjanst: Nyckeltjanst | None = None) -> list:
@@ -320,6 +380,7 @@ def gallra(arende: Arende) -> None:
     )
     # The notes' ciphertext cannot be opened without the key; removed too, so nothing sealed is left behind.
     Anteckning.objects.filter(arende_id=arende.pk, text_chiffer__isnull=False).update(text_chiffer=None)
+    Resa.objects.filter(arende_id=arende.pk, anteckning_chiffer__isnull=False).update(anteckning_chiffer=None)
     arende.identitet_nyckel = arende.identitet_chiffer = None
     arende.identitet_gallrad = timezone.now()
 
@@ -380,4 +441,19 @@ def flytta_anteckningar(anteckning_modell, arende_modell, *, tjanst: Nyckeltjans
         data_key = tjanst.unwrap(a.region_id, bytes(a.identitet_nyckel))
         chiffer = falt.encrypt(data_key, n.text.encode(), aad=falt.aad_for("anteckning", a.case_id))
         antal += anteckning_modell.objects.filter(pk=n.pk).update(text="", text_chiffer=chiffer)
+    return antal
+
+
+def flytta_resenoter(resa_modell, *, tjanst: Nyckeltjanst | None = None) -> int:
+    """Seals the clear note of every trip (migration 0014) under its case's data key; a case without a key (shredded,
+    never sealed) loses the note, as its notes did when shredded."""
+    tjanst = tjanst or nyckeltjanst()
+    antal = 0
+    for r in resa_modell.objects.exclude(anteckning="").select_related("arende").iterator(chunk_size=500):
+        a = r.arende
+        chiffer = None
+        if a.identitet_nyckel:
+            data_key = tjanst.unwrap(a.region_id, bytes(a.identitet_nyckel))
+            chiffer = falt.encrypt(data_key, r.anteckning.encode(), aad=falt.aad_for("resa", a.case_id))
+        antal += resa_modell.objects.filter(pk=r.pk).update(anteckning="", anteckning_chiffer=chiffer)
     return antal

@@ -81,7 +81,7 @@ def _context(
         "atgarder": [(a, formular(a)) for a in mojliga if not a.per_erbjudande],
         "erbjudanden": erbjudanden,
         "overforingar": list(arende.overforingar.select_related("mottagare")),
-        "resor": list(arende.resor.all()),
+        "resor": identitet.las_resenoter(request, request.uppdrag, arende, arende.resor.all()),
         "handelser": list(handelser),
         "anteckningar": []
         if mottagare or identitet.far_se_identitet(request.uppdrag, arende)

@@ -40,7 +40,7 @@ PAGES = {
     ],
     KARIN: ["/uppfoljning/", "/arenden/logg/"],
     ADAM: ["/avtal/uppladdning/", "/lagesbild/importer/", "/katalog/import/", "/arenden/"],  # the last: 403
-    MONA: ["/arenden/"],
+    MONA: ["/arenden/", "/arenden/inkorg/"],
 }
 
 
@@ -89,6 +89,14 @@ def _first_case_page(page, who: str) -> list[str]:
     page.goto("/arenden/?flik=region" if who == VERA else "/arenden/")
     link = page.locator("main a[href^='/arenden/VF-']").first
     assert link.count(), f"{who}: arbetslistan visar inget ärende att granska"
+    return _audit(page, link.get_attribute("href"))
+
+
+def _first_envelope(page) -> list[str]:
+    """The receiving unit's first envelope, opened from its inbox (identity, referral and the receipt form)."""
+    page.goto("/arenden/inkorg/")
+    link = page.locator("main a[href^='/arenden/inkorg/']").first
+    assert link.count(), "inkorgen visar ingen remiss att granska"
     return _audit(page, link.get_attribute("href"))
 
 
@@ -150,6 +158,7 @@ def test_main_pages_have_no_serious_or_critical_violations(axe_page, login, tran
             problems += _audit(axe_page, f"/avtal/{quote(avtal.avtal_id)}/")
         if hsa_id == MONA:
             problems += _first_case_page(axe_page, MONA)
+            problems += _first_envelope(axe_page)
         if hsa_id == ADAM:
             problems += _agreement_upload(axe_page, tmp_path)
             problems += _catalogue_upload(axe_page)

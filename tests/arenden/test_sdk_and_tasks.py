@@ -10,9 +10,11 @@ from django.core.exceptions import ValidationError
 from arenden import sdk, services
 from arenden.models import Anteckning, Arende, Erbjudande, Overforing
 from arenden.tasks import skapa_paminnelser
+from vardformedling.nycklar import enhetsnycklar, kuvert
+from vardformedling.nycklar.fel import KuvertManipulerat
 
 
-def test_transfer_writes_signed_envelope_without_personal_data(
+def test_transfer_writes_an_end_to_end_envelope_without_personal_data(
     arende_i_steg, settings, lots, lots_uppdrag, django_capture_on_commit_callbacks
 ):
     a = arende_i_steg("formedla")
@@ -21,20 +23,27 @@ def test_transfer_writes_signed_envelope_without_personal_data(
     files = list(settings.SDK_OUTBOX.glob("*.json"))
     assert [f.name for f in files] == [o.kuvert]
     assert files[0].name.startswith(a.case_id + "-")
-    text = files[0].read_text()
-    envelope = json.loads(text)
-    assert sdk.verify(envelope)
-    assert envelope["meddelande"]["case_id"] == a.case_id
-    assert envelope["meddelande"]["dokument"] == ["Remiss", "Provsvar"]
-    assert envelope["meddelande"]["mottagare"] == a.mottagande_enhet.hsa_id
+    data = files[0].read_bytes()
+    metadata = kuvert.las_metadata(data)
+    assert metadata["arende_id"] == a.case_id
+    assert [d["namn"] for d in metadata["dokument"]] == ["Remiss", "Provsvar"]
+    assert metadata["mottagare"] == a.mottagande_enhet.hsa_id
+    text = data.decode()
     assert (
         a.identitet.personnummer not in text
         and a.identitet.personnummer[2:] not in text
         and a.identitet.namn not in text
     )
-    assert o.kvitto == envelope["meddelande"]["meddelande_id"]
-    envelope["meddelande"]["dokument"].append("Annat")
-    assert not sdk.verify(envelope)
+    # Signed by the home region's brokering function: a changed document list no longer verifies.
+    yttre = json.loads(data)
+    yttre["metadata"]["dokument"].append({"namn": "Annat", "sha256": "0" * 64, "storlek": 0})
+    mottagare = a.mottagande_enhet
+    with pytest.raises(KuvertManipulerat):
+        kuvert.oppna(
+            json.dumps(yttre).encode(),
+            mottagare_privat=enhetsnycklar.privat(mottagare.hsa_id, mottagare.region_id),
+            avsandare_publik=enhetsnycklar.publik(o.avsandare),
+        )
 
 
 def test_transfer_without_referral_is_refused_and_writes_nothing(arende_i_steg, settings, lots):

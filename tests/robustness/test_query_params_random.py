@@ -62,6 +62,8 @@ GET_SIDOR = {
     "arenden:avrakning": (["manad", "format"], []),
     "leveransplan:lista": (["fran", "till", "kva", "format"], []),
     "leveransplan:uppladdning": ([], []),
+    "arenden:inkorg": ([], []),
+    "arenden:remiss": ([], ["pk"]),
     "avtal:volym_uppladdning": ([], []),
     "katalog:kva_namnge": ([], []),
     "notiser": ([], []),
@@ -107,6 +109,7 @@ POST_TESTER = {
     "leveransplan:uppladdning_bekrafta": "tests/arenden/test_leveransplan.py (preview, then confirm)",
     "api_v1:avtal_volym": "tests/api/test_api_volym.py (every bad field, other systems, no token)",
     "notiser_last": "test_query_params_random.py",
+    "arenden:remiss_kvittera": "test_query_params_random.py (random envelope hash and path segment)",
 }
 # Views that take both: the GET side is swept here, the POST side in the named file.
 POST_OCKSA = {
@@ -470,6 +473,31 @@ def test_case_pages_with_random_parameters_never_fail(arenden, lots, mottagare, 
     client.logout()
     client.force_login(mottagare, backend="vardformedling.auth.SithsStubBackend")
     _sveper(client, "arenden:lista", "/arenden/", extra=extra)
+
+
+def test_inbox_envelope_and_receipt_with_random_input_never_fail(
+    arende_i_steg, lots, lots_uppdrag, mottagare, client, django_capture_on_commit_callbacks
+):
+    """The receiving unit's inbox, an envelope by random path segment, and receipts with random envelope hashes:
+    404 for what is not the unit's, 422 with a Swedish message for a receipt naming another envelope."""
+    from arenden import services
+
+    a = arende_i_steg("formedla")
+    with django_capture_on_commit_callbacks(execute=True):
+        o = services.arende_overfor(arende=a, anvandare=lots, uppdrag=lots_uppdrag, dokument=["remiss"])
+    client.force_login(mottagare, backend="vardformedling.auth.SithsStubBackend")
+    _sveper(client, "arenden:inkorg", "/arenden/inkorg/")
+    pk = _segment([str(o.pk), "0", "9" * 30, "²"])
+    _sveper(client, "arenden:remiss", pk.map(lambda p: f"/arenden/inkorg/{p}/"))
+
+    @FEW
+    @given(p=pk, kuvert=st.one_of(VALUES, st.just(o.kuvert_sha256.upper())), htmx=HTMX)
+    def kvittera(p, kuvert, htmx):
+        assert_handled(client.post(f"/arenden/inkorg/{p}/kvittera/", {"kuvert": kuvert}, **htmx))
+
+    kvittera()
+    o.refresh_from_db()
+    assert o.mottagen is None  # nothing random acknowledged it
 
 
 def test_access_log_review_with_random_parameters_never_fails(arenden, klient):

@@ -8,12 +8,15 @@ Everything "foreign" belongs to region 06, unit B, another user or another admin
 carry markup, so a page that shows one without escaping it fails the HTML checks.
 """
 
+import shutil
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import transaction
-from django.test import override_settings
+from django.test import TestCase, override_settings
 from django.utils import timezone
 
 from arenden import services
@@ -57,6 +60,7 @@ class World:
     unit: object  # unit A
     rapport: str  # region 20's monthly report file name
     rapport_other: str  # region 06's
+    sdk_outbox: Path | None = None  # where the build published the transfers' envelopes
 
     @property
     def cases(self) -> list[Arende]:
@@ -92,7 +96,8 @@ def _case(*, region: str, handler, unit, avtalsrad, nummer: str, namn: str, sent
         return a, e
     services.erbjudande_besvara(erbjudande=e, anvandare=handler, svar=True)
     a.refresh_from_db()
-    services.arende_overfor(arende=a, anvandare=handler, uppdrag=uppdrag, dokument=["remiss"])
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the envelope is published in the build's outbox
+        services.arende_overfor(arende=a, anvandare=handler, uppdrag=uppdrag, dokument=["remiss"])
     a.refresh_from_db()
     e.refresh_from_db()
     return a, e
@@ -208,6 +213,7 @@ def _build_world() -> World:
         unit=unit_a,
         rapport="uppfoljning_20_2026-01.csv",
         rapport_other="uppfoljning_06_2026-01.csv",
+        sdk_outbox=settings.SDK_OUTBOX,
     )
 
 
@@ -238,4 +244,6 @@ def world(_world, db, settings) -> World:
         folder = settings.RAPPORT_DIR / report.split("_")[1]
         folder.mkdir(parents=True, exist_ok=True)
         (folder / report).write_text("tabell;antal\nutfall;<5\n", encoding="utf-8")
+    if _world.sdk_outbox is not None and _world.sdk_outbox.exists():  # the transfers' envelopes, for the inbox
+        shutil.copytree(_world.sdk_outbox, settings.SDK_OUTBOX, dirs_exist_ok=True)
     return _world

@@ -143,6 +143,12 @@ ROUTES: dict[str, Route] = {
     "leveransplan:ny": Route(frozenset({K, A, M}), post=422, also=frozenset({K, A})),
     "leveransplan:uppladdning": Route(frozenset({K, A, M}), get=200, post=422, also=frozenset({K, A})),
     "leveransplan:uppladdning_bekrafta": Route(frozenset({K, A, M}), post=422, also=frozenset({K, A})),
+    # Issue 16: the receiving unit's inbox lists case IDs and routing metadata only (no access-log row); an
+    # envelope opened shows the identity from the unit's copy (logged); a receipt POST without the shown envelope's
+    # hash is 422.
+    "arenden:inkorg": Route(frozenset({M}), get=200),
+    "arenden:remiss": Route(frozenset({M}), get=200, objects="overforing", patient="pnr"),
+    "arenden:remiss_kvittera": Route(frozenset({M}), post=422, objects="overforing", patient="pnr"),
     "uppfoljning:sida": Route(frozenset({K, A}), get=200),
     "uppfoljning:rapport": Route(frozenset({K, A}), get=200, objects="rapport"),
 }
@@ -183,6 +189,11 @@ def _objects(kind: str, world, role: str) -> list[Obj]:
         ] + [
             # Region 06's offer under region 20's case ID: the offer must belong to the case in the URL.
             Obj("annat ärendes erbjudande", {"case_id": world.case.case_id, "pk": world.offer_other.pk}, frozenset())
+        ]
+    if kind == "overforing":  # unit A's envelope (region 20's case), and unit B's (region 06's case)
+        return [
+            Obj("enhet A:s remiss", {"pk": world.case.overforingar.get().pk}, frozenset({M}), case=world.case),
+            Obj("enhet B:s remiss", {"pk": world.case_other.overforingar.get().pk}, frozenset(), case=world.case_other),
         ]
     if kind == "annons":
         return [

@@ -65,8 +65,20 @@ def test_the_unit_page_uses_a_bounded_number_of_queries(client_for, monkeypatch,
     for i in range(15):
         avtal(vu.vardenhet.vardgivare, f"RD 2026/{i}")
     client = client_for(Roll.VARDLOTS)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):  # 12 + the unit's public keys (issue 16)
         assert client.get(f"/katalog/enheter/{vu.vardenhet.hsa_id}/").status_code == 200
+
+
+def test_the_unit_page_shows_the_fingerprints_of_the_unit_s_public_keys(client_for):
+    """Public keys are catalogue data: two units compare fingerprints out of band (issue 16 point 4)."""
+    from vardformedling.nycklar import enhetsnycklar
+
+    enhet = VardutbudFactory().vardenhet
+    client = client_for(Roll.VARDLOTS)
+    assert "ingen ännu" in client.get(f"/katalog/enheter/{enhet.hsa_id}/").content.decode()
+    publik = enhetsnycklar.skapa(enhet.hsa_id, enhet.region_id)
+    body = client.get(f"/katalog/enheter/{enhet.hsa_id}/").content.decode()
+    assert publik.kryptering_fingeravtryck in body and publik.signering_fingeravtryck in body
 
 
 def test_the_unit_page_reads_waiting_times_for_all_offered_groups_at_once(

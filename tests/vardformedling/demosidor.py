@@ -64,6 +64,7 @@ SIDOR = {
     MONA: [
         "/",
         "/arenden/",
+        "/arenden/inkorg/",
         "/arenden/avrakning/",
         "/arenden/avrakning/?format=csv",
         "/arenden/avrakning/?format=xlsx",

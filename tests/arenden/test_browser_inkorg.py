@@ -1,0 +1,94 @@
+"""The receiving unit's inbox in Chromium with JavaScript on (issue 16 point 4): it opens its envelope, sees the
+patient from its own copy and acknowledges it (htmx, in place); a receipt a colleague already sent answers 409 and
+an envelope damaged after it was shown answers 422, each in place with its message."""
+
+import base64
+import json
+
+import pytest
+from django.conf import settings
+
+from arenden import services
+from arenden.models import Overforing
+from arenden.services import remisskuvert
+from tests.arenden.test_browser_htmx_fel import logga_in, verkliga_fel
+from vardformedling.nycklar.fel import KuvertManipulerat
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def sida(page, live_server):
+    page.context._vf_base_url = live_server.url
+    return page
+
+
+@pytest.fixture
+def overford(arende_i_steg, lots, lots_uppdrag, django_capture_on_commit_callbacks):
+    a = arende_i_steg("formedla")
+    with django_capture_on_commit_callbacks(execute=True):
+        o = services.arende_overfor(arende=a, anvandare=lots, uppdrag=lots_uppdrag, dokument=["remiss", "provsvar"])
+    return a, Overforing.objects.get(pk=o.pk)
+
+
+def _kvittera(sida) -> list[int]:
+    svar: list[int] = []
+    sida.on("response", lambda r: svar.append(r.status) if "/kvittera/" in r.url else None)
+    sida.get_by_role("button", name="Kvittera mottagen remiss").click()
+    return svar
+
+
+def test_the_receiving_unit_opens_its_inbox_sees_the_patient_and_acknowledges(sida, overford, mottagare):
+    a, o = overford
+    logga_in(sida, mottagare)
+    sida.goto("/")
+    sida.get_by_role("link", name="Inkorg").click()
+    rad = sida.get_by_role("row").filter(has_text=a.case_id)
+    assert "Ej kvitterad" in rad.inner_text() and a.identitet.namn not in sida.content()
+    rad.get_by_role("link", name=f"Öppna remissen i ärende {a.case_id}").click()
+    assert sida.locator("#remiss-namn").inner_text() == a.identitet.namn
+    assert sida.locator("#remiss-personnummer").inner_text() == a.identitet.formaterat
+    assert "Remiss, Provsvar" in sida.locator("#remiss").inner_text()
+    svar = _kvittera(sida)
+    sida.get_by_role("status").filter(has_text="kvitterad som mottagen").wait_for()
+    assert svar == [200]
+    assert "Mottagen" in sida.locator("#remiss-status").inner_text()
+    assert sida.get_by_role("button", name="Kvittera mottagen remiss").count() == 0
+    o.refresh_from_db()
+    assert o.mottagen is not None
+    # The case page says so too.
+    sida.goto(f"/arenden/{a.case_id}/")
+    assert "Mottagen" in sida.locator("#rubrik-overforing + p").inner_text()
+    assert verkliga_fel(sida) == []
+
+
+def test_a_receipt_a_colleague_already_sent_answers_409_in_place(sida, overford, mottagare, mottagare_uppdrag):
+    _, o = overford
+    logga_in(sida, mottagare)
+    sida.goto(f"/arenden/inkorg/{o.pk}/")
+    remisskuvert.kvittera(overforing=o, anvandare=mottagare, uppdrag=mottagare_uppdrag)  # the colleague, first
+    svar = _kvittera(sida)
+    larm = sida.get_by_role("alert").filter(has_text=remisskuvert.REDAN_MOTTAGEN)
+    larm.wait_for()
+    assert svar == [409]
+    assert "Mottagen" in sida.locator("#remiss-status").inner_text()
+    assert verkliga_fel(sida) == []
+
+
+def test_an_envelope_damaged_after_it_was_shown_answers_422_in_place(sida, overford, mottagare):
+    a, o = overford
+    logga_in(sida, mottagare)
+    sida.goto(f"/arenden/inkorg/{o.pk}/")
+    fil = settings.SDK_OUTBOX / o.kuvert
+    yttre = json.loads(fil.read_bytes())
+    signatur = bytearray(base64.b64decode(yttre["signatur"]))
+    signatur[0] ^= 0x80
+    yttre["signatur"] = base64.b64encode(bytes(signatur)).decode()
+    fil.write_bytes(json.dumps(yttre).encode())
+    svar = _kvittera(sida)
+    sida.get_by_role("alert").filter(has_text=KuvertManipulerat.meddelande).first.wait_for()
+    assert svar == [422]
+    assert a.identitet.namn not in sida.locator("#remiss").inner_text()
+    o.refresh_from_db()
+    assert o.mottagen is None
+    assert verkliga_fel(sida) == []
