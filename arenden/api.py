@@ -8,7 +8,18 @@ from datetime import date
 from django.core.exceptions import ValidationError
 
 from arenden import case_id as case_ids
-from arenden.models import OPPNA, Arende, ArendeHandelse, Avslutsorsak, Erbjudande, Fakturarad, Kalla, Status
+from arenden.models import (
+    OPPNA,
+    Arende,
+    ArendeHandelse,
+    Avslutsorsak,
+    Erbjudande,
+    Fakturarad,
+    Kalla,
+    Status,
+    SvarsKanal,
+)
+from arenden.services.patientkanal import meddelanden_for
 
 __all__ = [
     "OPPNA",
@@ -19,7 +30,9 @@ __all__ = [
     "Fakturarad",
     "Kalla",
     "Status",
+    "SvarsKanal",
     "arenden_for_fordelning",
+    "meddelanden_for",
     "mottagande_vardgivare",
     "vantelista_lage",
     "vardgaranti_for_arende",

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from arenden.patientkanal import views as patientkanal
 from arenden.vantelista import views as vantelista
 from arenden.views import arende, avvikelser, erbjudanden, faktura, lista, nytt
 
@@ -15,6 +16,7 @@ urlpatterns = [
     path("vantelista/uppladdning/<uuid:token>/", vantelista.forhandsvisning, name="vantelista_forhandsvisning"),
     path("vantelista/uppladdning/<uuid:token>/bekrafta/", vantelista.bekrafta, name="vantelista_bekrafta"),
     path("avrakning/", faktura.avrakning_sida, name="avrakning"),
+    path("patientmallar/", patientkanal.patientmallar, name="patientmallar"),
     path("<str:case_id>/", arende.arende_visa, name="arende"),
     path("<str:case_id>/faktura/", faktura.faktura_ny, name="faktura_ny"),
     path("<str:case_id>/faktura/beslut/", faktura.faktura_beslut, name="faktura_beslut"),
@@ -22,5 +24,6 @@ urlpatterns = [
     path("<str:case_id>/atgard/<slug:namn>/", arende.arende_atgard, name="atgard"),
     path("<str:case_id>/anteckningar/", arende.anteckning_ny, name="anteckning"),
     path("<str:case_id>/erbjudanden/nytt/", erbjudanden.erbjudande_nytt, name="erbjudande_nytt"),
+    path("<str:case_id>/meddelanden/<int:pk>/", patientkanal.meddelande_utskrift, name="patientmeddelande"),
     path("<str:case_id>/erbjudanden/<int:pk>/brev/", erbjudanden.erbjudande_brev, name="brev"),
 ]

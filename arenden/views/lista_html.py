@@ -44,6 +44,8 @@ def rader_html(rader, *, mottagare: bool, snart: int) -> SafeString:
                 badge = f' <span class="badge badge--warn">{kvar_text(a.kvar).capitalize()}</span>'
         if getattr(a, "rad_full", False):
             badge += ' <span class="badge badge--err">Erbjudande på full avtalsrad</span>'
+        if getattr(a, "post_uppgift", False):
+            badge += ' <span class="badge badge--warn">Skicka erbjudandet per post</span>'
         if mottagare:
             sista = fmt.datum(a.planerat_datum) or "–"
         else:
