@@ -1,6 +1,7 @@
 """Demo cases in every step and outcome, created through the real services (idempotent, fast).
 
-- Vera Lots (region 20): cataract and knee cases in every step, an overdue offer (a task), early endings.
+- Vera Lots (region 20): cataract and knee cases in every step, an overdue offer (a task), early endings, and a
+  digital offer of two units unanswered for 15 days (the postal-fallback task, issue 18).
 - Karin Koordinator (region 06): the knee-replacement pilot from the seeds – 59 offers, 39 accepted.
 - Ville Lots (region 22): cataract cases sent to Demo Ögonklinik Uppsala, so Mona Mottagare has referrals to
   confirm and care to perform.
@@ -17,7 +18,17 @@ from django.db.models import F
 from django.utils import timezone
 
 from arenden import services
-from arenden.models import Arende, ArendeHandelse, Avslutsorsak, Erbjudande, Status
+from arenden.models import (
+    Arende,
+    ArendeHandelse,
+    Avslutsorsak,
+    Erbjudande,
+    Patientinstallning,
+    Patientmall,
+    PatientMeddelande,
+    Status,
+)
+from arenden.patientkanal import mallar
 from arenden.services import identitet
 from katalog.models import KvaGrupp, Vardenhet
 from vardformedling.models import Medarbetaruppdrag, Region, Roll, User
@@ -202,7 +213,36 @@ def _forbi_bevarandetiden(demo, vera, r20) -> None:
     ArendeHandelse.objects.filter(arende_id=a.pk).update(tidpunkt=F("tidpunkt") - bakat)
 
 
+def _patientmallar() -> None:
+    """Issue 18: every region gets the national default confirmation texts as its own editable templates (kept
+    when a region already changed them); the demo regions' contact lines name their demo numbers."""
+    for region in Region.objects.all():
+        for typ, (rubrik, text) in mallar.STANDARD.items():
+            Patientmall.objects.get_or_create(region=region, typ=typ, defaults={"rubrik": rubrik, "text": text})
+    for kod, telefon in TELEFON.items():
+        Patientinstallning.objects.get_or_create(
+            region_id=kod,
+            defaults={"kontakt": f"Ring vårdförmedlingen på {telefon}, vardagar 8–16. Uppge ditt ärendenummer."},
+        )
+
+
+def _postuppgift(demo, vera, r20, enheter) -> None:
+    """Issue 18: a digital offer of two units sent through 1177 fifteen days ago and not answered – the postal
+    fallback task "Skicka erbjudandet per post" on Vera's worklist. Its own answer deadline is still ahead."""
+    a, u = demo.arende(user=vera, region=r20, kva="CJE", dagar_sedan_beslut=50)
+    a = services.arende_bedom(arende=a, anvandare=vera, uppdrag=u, lamplig=True, motivering="")
+    for enhet in enheter:
+        e = services.erbjudande_lamna(
+            arende=a, anvandare=vera, uppdrag=u, vardenhet=enhet, avtalsrad=demo.rad(enhet, "CJE", r20),
+            forvantat_datum=min(demo.idag + timedelta(days=21), a.vardgaranti_datum),
+            erbjudet_via=Erbjudande.Via.V1177, svarsfrist=demo.idag + timedelta(days=15),
+        )  # fmt: skip
+        Erbjudande.objects.filter(pk=e.pk).update(skapad=timezone.now() - timedelta(days=15))
+    PatientMeddelande.objects.filter(arende=a).update(skapad=timezone.now() - timedelta(days=15))
+
+
 def load(stdout=None) -> None:
+    _patientmallar()
     vera = User.objects.filter(hsa_id="SE2321000180-VL01").first()
     karin = User.objects.filter(hsa_id="SE2321000057-KO01").first()
     ville = User.objects.filter(hsa_id="SE2321000206-VL02").first()
@@ -247,6 +287,7 @@ def load(stdout=None) -> None:
             arende=a, anvandare=vera, uppdrag=u, orsak=Avslutsorsak.BEHANDLAD_I_HEMREGION, motivering="Fick tid."
         )
         _forbi_bevarandetiden(demo, vera, r20)
+        _postuppgift(demo, vera, r20, [e for e in (ogon02, ogon_falun) if e is not None])
 
         # Karin, Jönköping: the knee-replacement pilot – 45 cases, 59 offers, 39 accepted, 20 declined.
         pilot = ["formedla"] * 4 + ["remiss_skickad"] * 5 + ["bekraftad"] * 6 + ["utford"] * 4

@@ -304,3 +304,23 @@ def test_the_coordinators_answer_form_records_the_channel(arende_i_steg, lots, l
     assert r.status_code == 302
     e.refresh_from_db()
     assert e.svar_kanal == "post" and e.besvarad is not None
+
+
+# --- demo ----------------------------------------------------------------------------------------------------------
+
+
+def test_the_demo_has_region_templates_a_postal_task_and_confirmations(demo_identities):
+    import avtal.demo
+    from arenden import demo
+    from arenden.models import Arende
+
+    avtal.demo.load()
+    demo.load()
+    assert Patientmall.objects.filter(typ=Meddelandetyp.REMISSBEKRAFTELSE).count() == Region.objects.count()
+    vera = Arende.objects.filter(region_id="20")
+    postuppgifter = patientkanal.postuppgifter(arenden=vera)
+    assert len(postuppgifter) == 1
+    [a] = Arende.objects.filter(pk__in=postuppgifter)
+    assert a.erbjudanden.filter(status=Erbjudande.Status.LAMNAT, svarsfrist__gt=timezone.localdate()).count() == 2
+    assert PatientMeddelande.objects.filter(typ=Meddelandetyp.REMISSBEKRAFTELSE).exists()
+    assert PatientMeddelande.objects.filter(typ=Meddelandetyp.BEHANDLINGSBEKRAFTELSE).exists()
