@@ -427,6 +427,7 @@ class Erbjudande(models.Model):
     skapad = models.DateTimeField(default=timezone.now)
 
     objects = ErbjudandeQuerySet.as_manager()
+    efter_garanti: bool  # not a field: the offer letter sets it on the offers it lists (views/erbjudanden.py)
 
     class Meta:
         ordering = ["skapad", "id"]

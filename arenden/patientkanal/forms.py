@@ -30,7 +30,7 @@ class PatientmallarForm(forms.Form):
             )
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         # Only the templates hold placeholders; contact details and travel rules are values (escaped when shown).
         for namn, varde in list(data.items()):
             if namn.endswith(("_rubrik", "_text")):
