@@ -9,7 +9,7 @@
 - Postal fallback: `Erbjudande.objects.vantar_pa_post()` is the task list; `erbjudande_brev_skickat` closes a task.
 """
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -140,8 +140,15 @@ def _skapa(*, arende, typ: str, rubrik: str, text_html: str, anvandare=None, upp
 
 def erbjudande_meddela(*, erbjudande: Erbjudande, anvandare=None, uppdrag=None) -> PatientMeddelande:
     """A digital (1177) offer: a message on the patient pages and a notification. Called inside the offer's
-    transaction (arenden.services.erbjudanden.erbjudande_lamna), so a refused offer notifies nobody."""
+    transaction (arenden.services.erbjudanden.erbjudande_lamna), so a refused offer notifies nobody. Several offers
+    sent to one case on the same day give one message and one notification: the patient pages show them all."""
     arende = erbjudande.arende
+    idag = timezone.localdate()
+    borja = timezone.make_aware(datetime.combine(idag, time.min))
+    if redan := PatientMeddelande.objects.filter(
+        arende=arende, typ=Meddelandetyp.ERBJUDANDE, skapad__gte=borja
+    ).first():
+        return redan
     text = mallar.rendera(
         ERBJUDANDE_TEXT.replace("{frist}", fmt.datum_lang(erbjudande.svarsfrist)), {"arende": arende.case_id}
     )

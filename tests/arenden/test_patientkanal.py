@@ -74,6 +74,16 @@ def test_a_digital_offer_notifies_the_patient_with_a_link_and_the_case_reference
     assert a.case_id in m.text and "svara senast" in m.text
 
 
+def test_two_digital_offers_on_one_day_give_one_notification(
+    settings, arende_i_steg, lots, mottagande_enhet, django_capture_on_commit_callbacks
+):
+    a = arende_i_steg("hitta_vardgivare")
+    with django_capture_on_commit_callbacks(execute=True):
+        _digitalt(a, lots, mottagande_enhet)
+        _digitalt(a, lots, VardenhetFactory(namn="Andra Ögonkliniken"))
+    assert len(_notiser(settings)) == 1 and PatientMeddelande.objects.filter(arende=a).count() == 1
+
+
 def test_an_offer_by_phone_sends_no_notification_and_a_refused_offer_none_either(
     settings, arende_i_steg, lots, mottagande_enhet, django_capture_on_commit_callbacks
 ):
