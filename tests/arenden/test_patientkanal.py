@@ -334,3 +334,29 @@ def test_the_demo_has_region_templates_a_postal_task_and_confirmations(demo_iden
     assert a.erbjudanden.filter(status=Erbjudande.Status.LAMNAT, svarsfrist__gt=timezone.localdate()).count() == 2
     assert PatientMeddelande.objects.filter(typ=Meddelandetyp.REMISSBEKRAFTELSE).exists()
     assert PatientMeddelande.objects.filter(typ=Meddelandetyp.BEHANDLINGSBEKRAFTELSE).exists()
+
+
+class _AdresseradTransport:
+    """Stands in for a real 1177 integration: it asks for the recipient, as one must to address an inbox."""
+
+    name = "test"
+    mottagna: list[str] = []
+
+    def send(self, *, case_id, region_kod, lank, text, mottagare):
+        from arenden.inkorg1177 import Notiskvitto
+
+        _AdresseradTransport.mottagna.append(mottagare())
+        return Notiskvitto(notis_id="t-1", fil="", skickad="")
+
+
+def test_a_real_integration_gets_the_personnummer_only_by_asking_and_the_read_is_logged(
+    settings, arende_i_steg, lots, lots_uppdrag, mottagande_enhet
+):
+    from arenden.models import Atkomstlogg
+
+    settings.INKORG_1177_TRANSPORT = f"{__name__}._AdresseradTransport"
+    _AdresseradTransport.mottagna = []
+    a = arende_i_steg("hitta_vardgivare")
+    _digitalt(a, lots, mottagande_enhet, uppdrag=lots_uppdrag)
+    assert _AdresseradTransport.mottagna == [a.identitet.personnummer]
+    assert Atkomstlogg.objects.filter(case_id=a.case_id, handling="identitet 1177-notis", hsa_id=lots.hsa_id).exists()
