@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
@@ -361,6 +361,15 @@ class ErbjudandeQuerySet(models.QuerySet):
         """The offers a receiving unit may see of a case (PDL, issue 14 point 12): its own accepted offer – not other
         units' offers, nor its own withdrawn or declined ones of earlier rounds with their internal reasons."""
         return self.filter(vardenhet_id=vardenhet_id, status=Erbjudande.Status.ACCEPTERAT)
+
+    def digitala_svar_att_hantera(self):
+        """Answers the patient gave on their own pages (issue 18) that the navigator must act on now: a yes while the
+        case waits for its referral (Förmedla patient), or a no that left the case in step 2 with no open offer."""
+        oppet = Erbjudande.objects.filter(arende=OuterRef("arende"), status=Erbjudande.Status.LAMNAT)
+        return self.filter(svar_kanal=SvarsKanal.DIGITAL).filter(
+            Q(status=Erbjudande.Status.ACCEPTERAT, arende__status=Status.FORMEDLA)
+            | Q(status=Erbjudande.Status.AVBOJT, arende__status=Status.HITTA_VARDGIVARE) & ~Exists(oppet)
+        )
 
     def vantar_pa_post(self, idag=None):
         """Postal fallback (issue 18): digital (1177) offers still unanswered when the case's region's

@@ -37,6 +37,8 @@ ERBJUDANDE_TEXT = (
 INGEN_POSTUPPGIFT = (
     "Erbjudandet väntar inte på något brev: det är besvarat, inte digitalt eller redan skickat per post."
 )
+DIGITALT_JA = "Patienten tackade ja digitalt"
+DIGITALT_NEJ = "Patienten tackade nej digitalt"
 BREV_SKICKAT = "Erbjudandet skickat per post till patienten ({enhet})"
 
 
@@ -180,6 +182,19 @@ def bekraftelse_skapa(*, arende: Arende, typ: str, anvandare=None, uppdrag=None)
 def postuppgifter(*, arenden, idag=None) -> set[int]:
     """The pks of those cases (a queryset or pks) with at least one offer waiting to be sent by post."""
     return set(Erbjudande.objects.vantar_pa_post(idag).filter(arende__in=arenden).values_list("arende_id", flat=True))
+
+
+def digitala_svar(*, arenden) -> dict[int, str]:
+    """{case pk: badge text} for those cases (a queryset or pks) whose patient answered on their own pages and
+    the navigator must act (Erbjudande.objects.digitala_svar_att_hantera)."""
+    ut: dict[int, str] = {}
+    for arende_id, status in (
+        Erbjudande.objects.digitala_svar_att_hantera().filter(arende__in=arenden).values_list("arende_id", "status")
+    ):
+        ja = status == Erbjudande.Status.ACCEPTERAT
+        if ja or arende_id not in ut:
+            ut[arende_id] = DIGITALT_JA if ja else DIGITALT_NEJ
+    return ut
 
 
 def vantar_pa_post(erbjudande: Erbjudande, idag=None) -> bool:

@@ -146,8 +146,10 @@ def arende_lista(request: BehorigRequest) -> HttpResponse:
     idag = timezone.localdate()
     fulla = arenden_med_oppet_erbjudande_pa_full_rad(a.pk for a in rader) if rader else set()
     post = patientkanal.postuppgifter(arenden=[a.pk for a in rader]) if rader else set()
+    svar = patientkanal.digitala_svar(arenden=[a.pk for a in rader]) if rader else {}
     for a in rader:
         a.post_uppgift = a.pk in post
+        a.digitalt_svar = svar.get(a.pk, "")
         a.kvar = (a.vardgaranti_datum - idag).days
         a.visning = visningar[a.pk]
         a.rad_full = a.pk in fulla

@@ -46,6 +46,8 @@ def rader_html(rader, *, mottagare: bool, snart: int) -> SafeString:
             badge += ' <span class="badge badge--err">Erbjudande på full avtalsrad</span>'
         if getattr(a, "post_uppgift", False):
             badge += ' <span class="badge badge--warn">Skicka erbjudandet per post</span>'
+        if svar := getattr(a, "digitalt_svar", ""):
+            badge += f' <span class="badge badge--warn">{escape(svar)}</span>'
         if mottagare:
             sista = fmt.datum(a.planerat_datum) or "–"
         else:

@@ -360,3 +360,29 @@ def test_a_real_integration_gets_the_personnummer_only_by_asking_and_the_read_is
     _digitalt(a, lots, mottagande_enhet, uppdrag=lots_uppdrag)
     assert _AdresseradTransport.mottagna == [a.identitet.personnummer]
     assert Atkomstlogg.objects.filter(case_id=a.case_id, handling="identitet 1177-notis", hsa_id=lots.hsa_id).exists()
+
+
+def test_a_digital_answer_shows_on_the_worklist_until_the_navigator_acts(
+    arende_i_steg, lots, lots_uppdrag, mottagande_enhet, lots_client
+):
+    ja = arende_i_steg("hitta_vardgivare")
+    nej = arende_i_steg("hitta_vardgivare")
+    telefon = arende_i_steg("hitta_vardgivare")
+    services.erbjudande_besvara(
+        erbjudande=_digitalt(ja, lots, mottagande_enhet), anvandare=None, svar=True, kanal="digital"
+    )
+    e_nej = _digitalt(nej, lots, mottagande_enhet)
+    services.erbjudande_besvara(
+        erbjudande=e_nej, anvandare=None, svar=False, avbojt_orsak="vill_vanta", kanal="digital"
+    )
+    services.erbjudande_besvara(erbjudande=_digitalt(telefon, lots, mottagande_enhet), anvandare=lots, svar=True)
+    assert patientkanal.digitala_svar(arenden=[ja.pk, nej.pk, telefon.pk]) == {
+        ja.pk: "Patienten tackade ja digitalt",
+        nej.pk: "Patienten tackade nej digitalt",
+    }
+    lista = lots_client.get("/arenden/?flik=alla").content.decode()
+    assert "Patienten tackade ja digitalt" in lista and "Patienten tackade nej digitalt" in lista
+    # Acting ends it: the referral is sent; a new offer is made.
+    services.arende_overfor(arende=ja, anvandare=lots, uppdrag=lots_uppdrag, dokument=["remiss"])
+    _digitalt(nej, lots, VardenhetFactory(namn="Andra Ögonkliniken"))
+    assert patientkanal.digitala_svar(arenden=[ja.pk, nej.pk]) == {}
