@@ -386,3 +386,12 @@ def test_a_digital_answer_shows_on_the_worklist_until_the_navigator_acts(
     services.arende_overfor(arende=ja, anvandare=lots, uppdrag=lots_uppdrag, dokument=["remiss"])
     _digitalt(nej, lots, VardenhetFactory(namn="Andra Ögonkliniken"))
     assert patientkanal.digitala_svar(arenden=[ja.pk, nej.pk]) == {}
+
+
+def test_the_follow_up_page_shows_reply_time_per_channel(arende_i_steg, lots, mottagande_enhet, client_for):
+    a = arende_i_steg("hitta_vardgivare")
+    e = _digitalt(a, lots, mottagande_enhet)
+    _tillbaka(e, 3)
+    services.erbjudande_besvara(erbjudande=e, anvandare=None, svar=True, kanal="digital")
+    sida = client_for(Roll.KOORDINATOR, "20").get("/uppfoljning/").content.decode()
+    assert "Svarstid och svarskanal" in sida and "Digitalt (patientens sidor)" in sida
