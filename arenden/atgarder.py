@@ -113,11 +113,12 @@ def _obesvarat(_arende: Arende, erbjudande: Erbjudande) -> bool:
     return erbjudande.status == Erbjudande.Status.LAMNAT
 
 
-def _vantar_pa_post(_arende: Arende, erbjudande: Erbjudande) -> bool:
-    """A digital offer unanswered past the region's days whose letter is not yet recorded (the postal task)."""
+def _vantar_pa_post(arende: Arende, erbjudande: Erbjudande) -> bool:
+    """The postal task: a digital offer unanswered past the region's days whose letter is not yet recorded. One
+    letter lists every open offer and "Brev skickat" closes them all, so it is offered at the first one only."""
     if erbjudande.status != Erbjudande.Status.LAMNAT or erbjudande.erbjudet_via != Erbjudande.Via.V1177:
         return False
-    return patientkanal.vantar_pa_post(erbjudande)
+    return patientkanal.forsta_postuppgift(arende) == erbjudande.pk
 
 
 def _kan_aterkallas(arende: Arende, erbjudande: Erbjudande) -> bool:

@@ -197,8 +197,15 @@ def digitala_svar(*, arenden) -> dict[int, str]:
     return ut
 
 
-def vantar_pa_post(erbjudande: Erbjudande, idag=None) -> bool:
-    return Erbjudande.objects.vantar_pa_post(idag).filter(pk=erbjudande.pk).exists()
+def forsta_postuppgift(arende, idag=None) -> int | None:
+    """The pk of the case's first offer waiting for a letter, or None."""
+    return (
+        Erbjudande.objects.vantar_pa_post(idag)
+        .filter(arende=arende)
+        .order_by("skapad", "id")
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 def erbjudande_brev_skickat(*, erbjudande, anvandare, uppdrag=None, version=None) -> Erbjudande:

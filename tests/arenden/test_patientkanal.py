@@ -146,6 +146,18 @@ def test_the_postal_task_follows_the_regions_own_days_and_skips_answered_and_pho
     assert patientkanal.postuppgifter(arenden=alla, idag=idag + timedelta(days=7)) == {a.pk}
 
 
+def test_one_letter_sent_closes_the_task_of_every_offer_it_lists(arende_i_steg, lots, lots_client, mottagande_enhet):
+    a = arende_i_steg("hitta_vardgivare")
+    e1 = _digitalt(a, lots, mottagande_enhet)
+    e2 = _digitalt(a, lots, VardenhetFactory(namn="Andra Ögonkliniken"))
+    _tillbaka(e1, 15)
+    _tillbaka(e2, 15)
+    sida = lots_client.get(f"/arenden/{a.case_id}/").content.decode()
+    assert sida.count(">Brev skickat<") == 1  # one letter, one button
+    patientkanal.erbjudande_brev_skickat(erbjudande=e1, anvandare=lots)
+    assert not Erbjudande.objects.filter(arende=a, brev_skickat__isnull=True).exists()
+
+
 def test_letter_sent_is_refused_for_an_offer_without_a_task(arende_i_steg, lots, mottagande_enhet):
     a = arende_i_steg("hitta_vardgivare")
     e = _digitalt(a, lots, mottagande_enhet)
