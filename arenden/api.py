@@ -9,7 +9,18 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 
 from arenden import case_id as case_ids
-from arenden.models import OPPNA, Arende, ArendeHandelse, Avslutsorsak, Erbjudande, Fakturarad, Kalla, Status
+from arenden.models import (
+    OPPNA,
+    Arende,
+    ArendeHandelse,
+    Avslutsorsak,
+    Erbjudande,
+    Fakturarad,
+    Kalla,
+    Status,
+    SvarsKanal,
+)
+from arenden.services.patientkanal import meddelanden_for
 
 __all__ = [
     "OPPNA",
@@ -20,7 +31,9 @@ __all__ = [
     "Fakturarad",
     "Kalla",
     "Status",
+    "SvarsKanal",
     "arenden_for_fordelning",
+    "meddelanden_for",
     "mottagande_vardgivare",
     "prioritet",
     "sokuppgifter_for_arende",

@@ -18,6 +18,7 @@ from django_fsm import ANY_OTHER_STATE, ANY_STATE, can_proceed
 from arenden import forms as f
 from arenden import services
 from arenden.models import OPPNA, Arende, Erbjudande, Status
+from arenden.services import patientkanal
 from arenden.services.avslut import UPPFOLJNING_I
 from arenden.services.bevakning import BEVAKA_I
 from arenden.services.formedling import SJUKRESA_I
@@ -111,6 +112,14 @@ def kallor(overgang: Callable[..., Any]) -> frozenset[str]:
 
 def _obesvarat(_arende: Arende, erbjudande: Erbjudande) -> bool:
     return erbjudande.status == Erbjudande.Status.LAMNAT
+
+
+def _vantar_pa_post(arende: Arende, erbjudande: Erbjudande) -> bool:
+    """The postal task: a digital offer unanswered past the region's days whose letter is not yet recorded. One
+    letter lists every open offer and "Brev skickat" closes them all, so it is offered at the first one only."""
+    if erbjudande.status != Erbjudande.Status.LAMNAT or erbjudande.erbjudet_via != Erbjudande.Via.V1177:
+        return False
+    return patientkanal.forsta_postuppgift(arende) == erbjudande.pk
 
 
 def _kan_aterkallas(arende: Arende, erbjudande: Erbjudande) -> bool:
@@ -281,6 +290,18 @@ _ALLA = (
         hopfalld="Registrera svar",
         etikett="Patientens svar",
         knapp="Spara svar",
+    ),
+    Atgard(
+        namn="brev_skickat",
+        formular=f.VersionForm,
+        behorighet="arenden.registrera",
+        tjanst=patientkanal.erbjudande_brev_skickat,
+        tillstand=(Status.HITTA_VARDGIVARE,),  # which offer: _vantar_pa_post
+        erbjudande=_vantar_pa_post,
+        lyckades="Brevet är registrerat som skickat. Uppgiften är klar.",
+        rubrik="Skicka erbjudandet per post",
+        etikett="Skicka erbjudandet per post",
+        knapp="Brev skickat",
     ),
     Atgard(
         namn="aterkalla",

@@ -6,6 +6,7 @@
 - Karin Koordinator (region 06): knee and cataract cases in a few steps.
 - Waiting lists: Falu lasarett's for NGB (Dalarna) and Ögonkliniken Jönköping's for CJE, imported through the real
   importer, with patients who have passed the guarantee, are at risk or within it, and who left the list.
+- A digital offer of two units unanswered for 15 days (the postal-fallback task, issue 18).
 - Ville Lots (region 22): cataract cases sent to Demo Ögonklinik Uppsala, so Mona Mottagare has referrals to
   confirm and care to perform.
 Every demo unit and each region's brokering function get their key pairs here (`_enhetsnycklar`); the referrals
@@ -23,7 +24,19 @@ from django.db.models import F
 from django.utils import timezone
 
 from arenden import services
-from arenden.models import Arende, ArendeHandelse, Avslutsorsak, Erbjudande, Kalla, Overforing, Status
+from arenden.models import (
+    Arende,
+    ArendeHandelse,
+    Avslutsorsak,
+    Erbjudande,
+    Kalla,
+    Overforing,
+    Patientinstallning,
+    Patientmall,
+    PatientMeddelande,
+    Status,
+)
+from arenden.patientkanal import mallar
 from arenden.services import identitet, remisskuvert
 from katalog.models import KvaGrupp, Vardenhet
 from vardformedling.models import Medarbetaruppdrag, Region, Roll, User
@@ -295,6 +308,8 @@ def _vantelistor(demo, vera, karin, r20, r06) -> None:
             idag=demo.idag - timedelta(days=FORRA_LISTAN_DAGAR),
         )  # fmt: skip
         vl_services.importera(region=region, data=_vantelista_fil(demo, rader=idag, **fil), anvandare=user)
+
+
 def _enhetsnycklar(enheter, regioner) -> None:
     """Key pairs for the demo's care units and for the regions' brokering functions that sign referrals (each unit's
     private keys under its own region's key service; a unit that has them keeps them)."""
@@ -318,7 +333,36 @@ def _kvittenser(demo) -> None:
             continue  # an envelope not published (a test's rolled-back transaction): stays unreceived
 
 
+def _patientmallar() -> None:
+    """Issue 18: every region gets the national default confirmation texts as its own editable templates (kept
+    when a region already changed them); the demo regions' contact lines name their demo numbers."""
+    for region in Region.objects.all():
+        for typ, (rubrik, text) in mallar.STANDARD.items():
+            Patientmall.objects.get_or_create(region=region, typ=typ, defaults={"rubrik": rubrik, "text": text})
+    for kod, telefon in TELEFON.items():
+        Patientinstallning.objects.get_or_create(
+            region_id=kod,
+            defaults={"kontakt": f"Ring vårdförmedlingen på {telefon}, vardagar 8–16. Uppge ditt ärendenummer."},
+        )
+
+
+def _postuppgift(demo, vera, r20, enheter) -> None:
+    """Issue 18: a digital offer of two units sent through 1177 fifteen days ago and not answered – the postal
+    fallback task "Skicka erbjudandet per post" on Vera's worklist. Its own answer deadline is still ahead."""
+    a, u = demo.arende(user=vera, region=r20, kva="CJE", dagar_sedan_beslut=50)
+    a = services.arende_bedom(arende=a, anvandare=vera, uppdrag=u, lamplig=True, motivering="")
+    for enhet in enheter:
+        e = services.erbjudande_lamna(
+            arende=a, anvandare=vera, uppdrag=u, vardenhet=enhet, avtalsrad=demo.rad(enhet, "CJE", r20),
+            forvantat_datum=min(demo.idag + timedelta(days=21), a.vardgaranti_datum),
+            erbjudet_via=Erbjudande.Via.V1177, svarsfrist=demo.idag + timedelta(days=15),
+        )  # fmt: skip
+        Erbjudande.objects.filter(pk=e.pk).update(skapad=timezone.now() - timedelta(days=15))
+    PatientMeddelande.objects.filter(arende=a).update(skapad=timezone.now() - timedelta(days=15))
+
+
 def load(stdout=None) -> None:
+    _patientmallar()
     vera = User.objects.filter(hsa_id="SE2321000180-VL01").first()
     karin = User.objects.filter(hsa_id="SE2321000057-KO01").first()
     ville = User.objects.filter(hsa_id="SE2321000206-VL02").first()
@@ -361,6 +405,7 @@ def load(stdout=None) -> None:
             arende=a, anvandare=vera, uppdrag=u, orsak=Avslutsorsak.BEHANDLAD_I_HEMREGION, motivering="Fick tid."
         )
         _forbi_bevarandetiden(demo, vera, r20)
+        _postuppgift(demo, vera, r20, [e for e in (ogon02, ogon_falun) if e is not None])
 
         _knapilot(demo, vera, r20, falu, ort01)
 

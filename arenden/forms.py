@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from arenden import services
-from arenden.models import Arende, Avslutsorsak, Erbjudande, Kalla, Kontaktvag, Resa
+from arenden.models import Arende, Avslutsorsak, Erbjudande, Kalla, Kontaktvag, Resa, SvarsKanal
 from arenden.services import DOKUMENT
 from katalog.models import KvaGrupp, Vardenhet
 from vardformedling import format as fmt
@@ -229,6 +229,17 @@ class SvarForm(VersionForm):
         label="Orsak (vid nej)", choices=[("", "Välj"), *Erbjudande.AvbojtOrsak.choices], required=False
     )
     fritext = forms.CharField(label="Kommentar", max_length=500, required=False)
+    kanal = forms.ChoiceField(
+        label="Svaret kom",
+        choices=SvarsKanal.choices,
+        initial=SvarsKanal.TELEFON,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+
+    def clean_kanal(self) -> str:
+        # A form posted without the choice (an older page) records the coordinator's usual path, the phone.
+        return self.cleaned_data.get("kanal") or SvarsKanal.TELEFON
 
 
 class AterkallaForm(VersionForm):

@@ -5,16 +5,25 @@ and only `arenden.services` calls them). Optimistic locking: `version` is bumped
 refuse a write whose expected version is stale.
 """
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from arenden.patientkanal.models import (  # noqa: F401 – the patient channel's models (issue 18), found by Django here
+    POST_EFTER_DAGAR,
+    Meddelandekanal,
+    Meddelandetyp,
+    Patientinstallning,
+    Patientmall,
+    PatientMeddelande,
+    SvarsKanal,
+)
 from katalog.models import KvaGrupp, Vardenhet
 from vardformedling import format as fmt
 from vardformedling.models import Region, Roll
@@ -362,6 +371,33 @@ class ErbjudandeQuerySet(models.QuerySet):
         units' offers, nor its own withdrawn or declined ones of earlier rounds with their internal reasons."""
         return self.filter(vardenhet_id=vardenhet_id, status=Erbjudande.Status.ACCEPTERAT)
 
+    def digitala_svar_att_hantera(self):
+        """Answers the patient gave on their own pages (issue 18) that the navigator must act on now: a yes while the
+        case waits for its referral (Förmedla patient), or a no that left the case in step 2 with no open offer."""
+        oppet = Erbjudande.objects.filter(arende=OuterRef("arende"), status=Erbjudande.Status.LAMNAT)
+        return self.filter(svar_kanal=SvarsKanal.DIGITAL).filter(
+            Q(status=Erbjudande.Status.ACCEPTERAT, arende__status=Status.FORMEDLA)
+            | Q(status=Erbjudande.Status.AVBOJT, arende__status=Status.HITTA_VARDGIVARE) & ~Exists(oppet)
+        )
+
+    def vantar_pa_post(self, idag=None):
+        """Postal fallback (issue 18): digital (1177) offers still unanswered when the case's region's
+        `post_efter_dagar` (default 14) have passed since they were sent, whose letter is not yet recorded.
+        Computed on read, so no nightly job can miss a day; one condition per region with its own setting."""
+        idag = idag or timezone.localdate()
+        egna = dict(Patientinstallning.objects.values_list("region_id", "post_efter_dagar"))
+
+        def skickat_senast(dagar: int):
+            # Sent on or before this local day's end → `dagar` whole days have passed by `idag`.
+            return timezone.make_aware(datetime.combine(idag - timedelta(days=dagar - 1), time.min))
+
+        villkor = Q(skapad__lt=skickat_senast(POST_EFTER_DAGAR)) & ~Q(arende__region_id__in=list(egna))
+        for region, dagar in egna.items():
+            villkor |= Q(arende__region_id=region, skapad__lt=skickat_senast(dagar))
+        return self.filter(
+            villkor, status=Erbjudande.Status.LAMNAT, erbjudet_via=Erbjudande.Via.V1177, brev_skickat__isnull=True
+        )
+
 
 class Erbjudande(models.Model):
     class Status(models.TextChoices):
@@ -397,10 +433,19 @@ class Erbjudande(models.Model):
     avbojt_orsak = models.CharField(max_length=30, choices=AvbojtOrsak.choices, blank=True)
     fritext = models.TextField(blank=True)
     paminnelse_skapad = models.DateTimeField(null=True, blank=True)
+    # The answer (issue 18): when and through which channel it reached the case; reply time = besvarad − skapad.
+    besvarad = models.DateTimeField(null=True, blank=True)
+    svar_kanal = models.CharField("svarskanal", max_length=8, choices=SvarsKanal.choices, blank=True)
+    # Postal fallback: a digital offer unanswered after the region's days is a task until the letter is recorded.
+    brev_skickat = models.DateTimeField("brev skickat", null=True, blank=True)
+    brev_skickat_av = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     lamnat_av = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     skapad = models.DateTimeField(default=timezone.now)
 
     objects = ErbjudandeQuerySet.as_manager()
+    efter_garanti: bool  # not a field: the offer letter sets it on the offers it lists (views/erbjudanden.py)
 
     class Meta:
         ordering = ["skapad", "id"]

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from arenden.patientkanal import views as patientkanal
 from arenden.vantelista import views as vantelista
 from arenden.views import arende, avvikelser, erbjudanden, faktura, inkorg, lista, nytt
 
@@ -18,6 +19,7 @@ urlpatterns = [
     path("inkorg/", inkorg.inkorg, name="inkorg"),
     path("inkorg/<str:pk>/", inkorg.remiss_oppna, name="remiss"),
     path("inkorg/<str:pk>/kvittera/", inkorg.remiss_kvittera, name="remiss_kvittera"),
+    path("patientmallar/", patientkanal.patientmallar, name="patientmallar"),
     path("<str:case_id>/", arende.arende_visa, name="arende"),
     path("<str:case_id>/faktura/", faktura.faktura_ny, name="faktura_ny"),
     path("<str:case_id>/faktura/beslut/", faktura.faktura_beslut, name="faktura_beslut"),
@@ -25,5 +27,6 @@ urlpatterns = [
     path("<str:case_id>/atgard/<slug:namn>/", arende.arende_atgard, name="atgard"),
     path("<str:case_id>/anteckningar/", arende.anteckning_ny, name="anteckning"),
     path("<str:case_id>/erbjudanden/nytt/", erbjudanden.erbjudande_nytt, name="erbjudande_nytt"),
+    path("<str:case_id>/meddelanden/<int:pk>/", patientkanal.meddelande_utskrift, name="patientmeddelande"),
     path("<str:case_id>/erbjudanden/<int:pk>/brev/", erbjudanden.erbjudande_brev, name="brev"),
 ]

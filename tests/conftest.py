@@ -93,6 +93,7 @@ def _reference_data(request):
 def _tmp_folders(settings, tmp_path):
     settings.LAGESBILD_INBOX = tmp_path / "inbox"
     settings.SDK_OUTBOX = tmp_path / "sdk_outbox"
+    settings.INKORG_1177_OUTBOX = tmp_path / "inkorg_1177"
     settings.RAPPORT_DIR = tmp_path / "rapporter"
     settings.LAGESBILD_INBOX.mkdir()
 

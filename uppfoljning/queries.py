@@ -29,7 +29,7 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncDate, TruncMonth
 
-from arenden.api import ArendeHandelse, Avslutsorsak, Erbjudande, Fakturarad, Kalla, Status
+from arenden.api import ArendeHandelse, Avslutsorsak, Erbjudande, Fakturarad, Kalla, Status, SvarsKanal
 
 KALLOR = list(Kalla.values)
 
@@ -148,6 +148,19 @@ def erbjudanden(qs) -> dict:
         obesvarade=Count("id", filter=Q(status=s.LAMNAT)),
         aterkallade=Count("id", filter=Q(status=s.ATERKALLAT)),
     )
+
+
+def svarstider(qs) -> list[dict]:
+    """Reply time (offer sent → answer recorded, days) per channel the answer came through (issue 18), and all
+    channels together: n, median, 90th percentile. Answers recorded before the channel was kept are left out."""
+    besvarade = Erbjudande.objects.filter(arende__in=qs.values("pk"), besvarad__isnull=False).exclude(svar_kanal="")
+    tid = ExpressionWrapper(F("besvarad") - F("skapad"), output_field=DurationField())
+    ut = []
+    for kanal, etikett in [*SvarsKanal.choices, ("", "Alla kanaler")]:
+        rader = besvarade.filter(svar_kanal=kanal) if kanal else besvarade
+        n, (median, p90) = _percentiler(rader, tid, (0.5, 0.9))
+        ut.append({"kanal": kanal, "etikett": etikett, "antal": n, "median": median, "p90": p90})
+    return ut
 
 
 def avbojda_per_orsak(qs) -> list[tuple[str, int]]:

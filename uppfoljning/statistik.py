@@ -20,6 +20,7 @@ TABELLER = {
     "vardgivare": "Per vårdgivare",
     "avtal": "Volym per avtal",
     "kallor": "Per källa",
+    "svar": "Svarstid och svarskanal",
 }
 
 
@@ -132,6 +133,26 @@ def _tider(h: dict, v: dict, u: bool) -> Tabell:
             ],
         ],
         forklaring="Hela dagar mellan datumen.",
+        undertryckt=u,
+    )
+
+
+def _svar(rader: list[dict], u: bool) -> Tabell:
+    return Tabell(
+        "svar",
+        TABELLER["svar"],
+        ["Svaret kom", "Antal svar", "Median (dagar)", "90:e percentil (dagar)"],
+        [
+            [
+                text(r["etikett"]),
+                antal(r["antal"], u),
+                dagar(r["median"], r["antal"], u),
+                dagar(r["p90"], r["antal"], u),
+            ]
+            for r in rader
+        ],
+        forklaring="Från att erbjudandet skickades till att patientens svar registrerades, i dagar. Digitalt: "
+        "patientens egna sidor; post och telefon: registrerat av vårdförmedlingen.",
         undertryckt=u,
     )
 
@@ -287,6 +308,8 @@ def berakna(urval: Urval, *, export: bool = False, endast: str | None = None) ->
 
         lage = vantelista_lage(urval.region) if urval.region else None
         ut["kallor"] = _kallor(q.per_kalla(qs), q.sparade_dagar(qs.filter(kalla="vantelista")), lage, u)
+    if "svar" in behov:
+        ut["svar"] = _svar(q.svarstider(qs), u)
     return {n: ut[n] for n in TABELLER if n in ut}
 
 

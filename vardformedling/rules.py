@@ -37,6 +37,7 @@ MATRIX: dict[str, tuple[str, frozenset[str]]] = {
     "arenden.fakturera": ("Registrera fakturarader på ärenden (mottagande enhet)", frozenset({M})),
     "arenden.attestera": ("Godkänna eller bestrida fakturarader (hemregionen)", frozenset({K})),
     "arenden.avrakning": ("Se avräkning per månad", frozenset({K, M})),
+    "arenden.patientmallar": ("Anpassa regionens texter till patienter (bekräftelser, post)", frozenset({K})),
     "arenden.loggkontroll": ("Granska åtkomstloggen (loggkontroll)", frozenset({K})),
     "uppfoljning.visa": ("Se uppföljningsstatistik", frozenset({K, A})),
 }

@@ -235,6 +235,9 @@ LAGESBILD_ARKIV_MANADER = int(os.environ.get("LAGESBILD_ARKIV_MANADER", 13))
 LAGESBILD_INBOX = Path(os.environ.get("LAGESBILD_INBOX", VAR_DIR / "inbox"))
 SDK_OUTBOX = Path(os.environ.get("SDK_OUTBOX", VAR_DIR / "sdk_outbox"))
 RAPPORT_DIR = Path(os.environ.get("RAPPORT_DIR", VAR_DIR / "rapporter"))
+# The patient's 1177 inbox notifications (arenden/inkorg1177.py): a file outbox here, a real integration's class there.
+INKORG_1177_TRANSPORT = os.environ.get("INKORG_1177_TRANSPORT", "arenden.inkorg1177.FileOutboxTransport")
+INKORG_1177_OUTBOX = Path(os.environ.get("INKORG_1177_OUTBOX", VAR_DIR / "inkorg_1177"))
 
 # Region-held keys (vardformedling/nycklar/, README "Nycklar och kryptering"). `lokal`: key files in VF_NYCKLAR_DIR
 # (make run); `pkcs11`: each region's keys in its own HSM token, named per region in the environment

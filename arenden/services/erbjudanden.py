@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from arenden.models import Erbjudande, Status
+from arenden.models import Erbjudande, Status, SvarsKanal
 from arenden.services._common import (
     kontrollera_status,
     las_arende,
@@ -13,6 +13,7 @@ from arenden.services._common import (
     volym_reservera,
     volym_slapp,
 )
+from arenden.services.patientkanal import erbjudande_meddela
 from avtal.models import Avtalsrad
 from vardformedling import format as fmt
 
@@ -31,6 +32,7 @@ FORVANTAT_FORE_IDAG = "Förväntat datum kan inte ligga före dagens datum."
 REDAN_BESVARAT = "Erbjudandet är redan {status}."
 ORSAK_KRAVS = "Välj varför patienten tackade nej."
 ANNAT_ACCEPTERAT = "Ärendet har redan ett accepterat erbjudande."
+KANAL_FEL = "Välj hur svaret kom in: digitalt, per post eller per telefon."
 ERBJUDANDE_ATERKALLA_FEL = "Ett accepterat erbjudande kan bara återkallas innan remissen skickats."
 
 
@@ -167,6 +169,8 @@ def erbjudande_lamna(
             erbjudande.svarsfrist = svarsfrist
         erbjudande.full_clean(exclude=["arende", "vardenhet", "avtalsrad", "lamnat_av"])
         erbjudande.save()
+        if erbjudande.erbjudet_via == Erbjudande.Via.V1177:
+            erbjudande_meddela(erbjudande=erbjudande, anvandare=anvandare, uppdrag=uppdrag)
         handelse = f"Erbjudande lämnat: {vardenhet.namn} (svar senast {fmt.datum(erbjudande.svarsfrist)})"
         if efter_garanti:
             handelse = f"{handelse[:-1]}; vård efter vårdgarantins datum)"
@@ -190,11 +194,17 @@ def erbjudande_besvara(
     avbojt_orsak: str = "",
     fritext: str = "",
     svar_datum=None,
+    kanal: str = SvarsKanal.TELEFON,
     version=None,
 ) -> Erbjudande:
     """The patient's answer. Ja: reserves volume on the agreement line, the unit becomes the receiving unit and
     other open offers are withdrawn. Nej: needs a reason; a patient who changes their mind after accepting (before
-    the referral is sent) releases the reserved volume and the case returns to Hitta vårdgivare."""
+    the referral is sent) releases the reserved volume and the case returns to Hitta vårdgivare.
+
+    `kanal` is how the answer reached the case (digital: the patient's own pages; post; telefon, the coordinator's
+    path); it is recorded on the offer with the reply time (`besvarad`) for follow-up."""
+    if kanal not in SvarsKanal.values:
+        raise ValidationError({"kanal": KANAL_FEL})
     with transaction.atomic():
         erbjudande = _las_erbjudande(erbjudande)
         arende = las_arende(erbjudande.arende_id, version)
@@ -212,6 +222,7 @@ def erbjudande_besvara(
                 )
             erbjudande.status = Erbjudande.Status.ACCEPTERAT
             erbjudande.svar_datum = idag
+            erbjudande.besvarad, erbjudande.svar_kanal = timezone.now(), kanal
             erbjudande.fritext = fritext or ""
             erbjudande.save()
             arende.erbjudanden.filter(status=Erbjudande.Status.LAMNAT).exclude(pk=erbjudande.pk).update(
@@ -235,6 +246,7 @@ def erbjudande_besvara(
                 _slapp_om_sista(arende, erbjudande, anvandare)
             erbjudande.status = Erbjudande.Status.AVBOJT
             erbjudande.svar_datum = idag
+            erbjudande.besvarad, erbjudande.svar_kanal = timezone.now(), kanal
             erbjudande.avbojt_orsak = avbojt_orsak
             erbjudande.fritext = fritext or ""
             erbjudande.save()

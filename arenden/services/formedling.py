@@ -5,8 +5,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from arenden import sdk
-from arenden.models import Erbjudande, Overforing, Resa, Status
-from arenden.services import identitet, remisskuvert
+from arenden.models import Erbjudande, Meddelandetyp, Overforing, Resa, Status
+from arenden.services import identitet, patientkanal, remisskuvert
 from arenden.services._common import kontrollera_overgang, kontrollera_status, las_arende, overga, spara, volym_forbruka
 from vardformedling.nycklar import kuvert
 from vardformedling.nycklar.fel import KryptoFel
@@ -154,6 +154,9 @@ def remiss_bekrafta(*, arende, anvandare, uppdrag=None, planerat_datum, version=
             anvandare=anvandare,
             uppdrag=uppdrag,
         )
+        patientkanal.bekraftelse_skapa(
+            arende=arende, typ=Meddelandetyp.REMISSBEKRAFTELSE, anvandare=anvandare, uppdrag=uppdrag
+        )
     return arende
 
 
@@ -180,6 +183,9 @@ def vard_utford(*, arende, anvandare, uppdrag=None, utfort_datum, utfall: str = 
             anvandare=anvandare,
             uppdrag=uppdrag,
             motivering=utfall,
+        )
+        patientkanal.bekraftelse_skapa(
+            arende=arende, typ=Meddelandetyp.BEHANDLINGSBEKRAFTELSE, anvandare=anvandare, uppdrag=uppdrag
         )
     return arende
 

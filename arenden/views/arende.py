@@ -14,7 +14,7 @@ from arenden import atgarder, services
 from arenden import forms as f
 from arenden.access import _get_arende_for_user, ar_mottagare, logga
 from arenden.kapacitet import fulla_erbjudanden
-from arenden.models import STEG_NAMN, Erbjudande, Status
+from arenden.models import STEG_NAMN, Erbjudande, Meddelandetyp, Status
 from arenden.services import identitet
 from vardformedling.anrop import BehorigRequest
 from vardformedling.decorators import require_perm
@@ -70,9 +70,17 @@ def _context(
         handelser = handelser.for_mottagande_enhet()
     erbjudanden = list(erbjudanden)
     fulla = fulla_erbjudanden(erbjudanden)
+    post = set()
+    if not mottagare:
+        post = set(Erbjudande.objects.vantar_pa_post().filter(arende=arende).values_list("pk", flat=True))
     for e in erbjudanden:
         e.atgarder = [(a, formular(a, e.pk)) for a in mojliga if a.galler(arende, e)]
         e.rad_full = e.pk in fulla
+        e.post_uppgift = e.pk in post
+    # What the patient was sent (issue 18): a receiving unit sees the confirmations, not the offers.
+    patientmeddelanden = arende.patientmeddelanden.order_by("-skapad", "-id")
+    if mottagare:
+        patientmeddelanden = patientmeddelanden.exclude(typ=Meddelandetyp.ERBJUDANDE)
     return {
         "arende": arende,
         # The patient's identity if this commission may see it (decrypted in this request, logged), or why not.
@@ -82,6 +90,7 @@ def _context(
         "erbjudanden": erbjudanden,
         "overforingar": list(arende.overforingar.select_related("mottagare")),
         "resor": identitet.las_resenoter(request, request.uppdrag, arende, arende.resor.all()),
+        "patientmeddelanden": list(patientmeddelanden.defer("text_html")[:20]),
         "handelser": list(handelser),
         "anteckningar": []
         if mottagare or identitet.far_se_identitet(request.uppdrag, arende)

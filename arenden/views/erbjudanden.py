@@ -70,19 +70,32 @@ def erbjudande_brev(request: BehorigRequest, case_id: str, pk: int) -> HttpRespo
         Erbjudande.objects.select_related("vardenhet", "avtalsrad__avtal"), pk=pk, arende=arende
     )
     logga(request, [arende], "erbjudandebrev")
-    forvantat = erbjudande.forvantat_datum
     patient = identitet.visa_en(request, arende, "erbjudandebrev")
+    # Issue 18 point 6: the letter lists every open offer of the case (the patient chooses one), or this offer alone
+    # when it is no longer open (a copy of an answered offer).
+    oppna = list(
+        arende.erbjudanden.filter(status=Erbjudande.Status.LAMNAT)
+        .select_related("vardenhet")
+        .order_by("forvantat_datum", "id")
+    )
+    erbjudanden = oppna if erbjudande in oppna else [erbjudande]
+    garanti = arende.vardgaranti_datum
+    for e in erbjudanden:
+        e.efter_garanti = e.forvantat_datum is not None and e.forvantat_datum > garanti
     ctx = {
         "arende": arende,
         "patient": patient,
         "erbjudande": erbjudande,
+        "erbjudanden": erbjudanden,
+        "svarsfrist": min(e.svarsfrist for e in erbjudanden),
         "avsandare": request.uppdrag,
         "idag": timezone.localdate(),
         "adressrader": adressrader(patient.identitet.kontaktuppgifter if patient.identitet else ""),
         "telefon": arende.region.vardformedling_telefon,
         "vardtjanst": (arende.kva.benamning or arende.kva_id).lower(),
-        # The letter's wording follows the dates, so it never promises care by the guarantee date and a later one.
-        "efter_garanti": forvantat is not None and forvantat > arende.vardgaranti_datum,
+        # The letter's wording follows the dates, so it never promises care by the guarantee date and a later one:
+        # "no provider before the date" only when every offered date is after it; else a note at each later unit.
+        "efter_garanti": all(e.efter_garanti for e in erbjudanden),
     }
     return render(request, "arenden/brev.html", ctx)
 

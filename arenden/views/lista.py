@@ -15,8 +15,8 @@ from django.views.decorators.http import require_safe
 from arenden import case_id as case_ids
 from arenden.access import ar_mottagare, handling_text, logga
 from arenden.kapacitet import arenden_med_oppet_erbjudande_pa_full_rad
-from arenden.models import STEG_FOR_STATUS, STEG_NAMN, Arende, Atkomstlogg, Status, kvar_text
-from arenden.services import handlaggare_kandidater, identitet
+from arenden.models import STEG_FOR_STATUS, STEG_NAMN, Arende, Atkomstlogg, Erbjudande, Status, kvar_text
+from arenden.services import handlaggare_kandidater, identitet, patientkanal
 from arenden.views.lista_html import options, rader_html
 from katalog.models import KvaGrupp
 from vardformedling import format as fmt
@@ -107,6 +107,8 @@ def _filtrera(request, qs):
         qs = qs.forsenade()
     # Parked cases are off the list until something that fits them appears (arenden/bevakning.py), or asked for.
     qs = qs.filter(bevakas_sedan__isnull=g.get("bevakade") != "1")
+    if g.get("uppgift") == "post":  # the postal-fallback tasks (issue 18)
+        qs = qs.filter(pk__in=Erbjudande.objects.vantar_pa_post().values("arende_id"))
     return qs, flik, ""
 
 
@@ -158,7 +160,11 @@ def arende_lista(request: BehorigRequest) -> HttpResponse:
     visningar = identitet.visa(request, rader, "arbetslista")
     idag = timezone.localdate()
     fulla = arenden_med_oppet_erbjudande_pa_full_rad(a.pk for a in rader) if rader else set()
+    post = patientkanal.postuppgifter(arenden=[a.pk for a in rader]) if rader else set()
+    svar = patientkanal.digitala_svar(arenden=[a.pk for a in rader]) if rader else {}
     for a in rader:
+        a.post_uppgift = a.pk in post
+        a.digitalt_svar = svar.get(a.pk, "")
         a.kvar = (a.vardgaranti_datum - idag).days
         a.visning = visningar[a.pk]
         a.rad_full = a.pk in fulla

@@ -57,6 +57,10 @@ def rader_html(rader, *, mottagare: bool, snart: int) -> SafeString:
             badge += f' <span class="badge badge--ok">Åter från bevakning {fmt.datum(a.bevakning_vaknade)}</span>'
         if getattr(a, "rad_full", False):
             badge += ' <span class="badge badge--err">Erbjudande på full avtalsrad</span>'
+        if getattr(a, "post_uppgift", False):
+            badge += ' <span class="badge badge--warn">Skicka erbjudandet per post</span>'
+        if svar := getattr(a, "digitalt_svar", ""):
+            badge += f' <span class="badge badge--warn">{escape(svar)}</span>'
         if mottagare:
             sista = fmt.datum(a.planerat_datum) or "–"
         else:

@@ -10,7 +10,7 @@ from urllib.parse import quote
 import pytest
 from django.core.management import call_command
 
-from arenden.models import Arende, Erbjudande, Status
+from arenden.models import Arende, Erbjudande, PatientMeddelande, Status
 from avtal.models import Avtal
 from katalog.models import Vardenhet
 from tests.avtal.conftest import csv_bytes, rad
@@ -38,7 +38,7 @@ PAGES = {
         "/arenden/VF-2026-20-999999-0/",  # 404
         "/finns-inte/",  # 404
     ],
-    KARIN: ["/uppfoljning/", "/arenden/logg/"],
+    KARIN: ["/uppfoljning/", "/arenden/logg/", "/arenden/patientmallar/"],
     ADAM: ["/avtal/uppladdning/", "/lagesbild/importer/", "/katalog/import/", "/arenden/"],  # the last: 403
     MONA: ["/arenden/", "/arenden/inkorg/"],
 }
@@ -105,8 +105,16 @@ def _case_pages(page) -> list[str]:
     steg2 = Arende.objects.filter(region_id="20", status=Status.HITTA_VARDGIVARE).first()
     brev = Erbjudande.objects.filter(arende__region_id="20").select_related("arende").first()
     assert steg2 and brev, "demodata saknar ärende i steg 2 eller erbjudande i region 20"
-    return _audit(page, f"/arenden/{steg2.case_id}/erbjudanden/nytt/") + _audit(
-        page, f"/arenden/{brev.arende.case_id}/erbjudanden/{brev.pk}/brev/"
+    # Issue 18: the postal-task case (its page and the letter listing both offered units) and a confirmation.
+    post = Erbjudande.objects.vantar_pa_post().filter(arende__region_id="20").select_related("arende").first()
+    bekraftelse = PatientMeddelande.objects.filter(arende__region_id="20", typ="remissbekraftelse").first()
+    assert post and bekraftelse, "demodata saknar postuppgift eller remissbekräftelse i region 20"
+    return (
+        _audit(page, f"/arenden/{steg2.case_id}/erbjudanden/nytt/")
+        + _audit(page, f"/arenden/{brev.arende.case_id}/erbjudanden/{brev.pk}/brev/")
+        + _audit(page, f"/arenden/{post.arende.case_id}/")
+        + _audit(page, f"/arenden/{post.arende.case_id}/erbjudanden/{post.pk}/brev/")
+        + _audit(page, f"/arenden/{bekraftelse.arende.case_id}/meddelanden/{bekraftelse.pk}/")
     )
 
 

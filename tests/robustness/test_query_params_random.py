@@ -46,11 +46,13 @@ GET_SIDOR = {
     "lagesbild:vantetider": (["region", "vardomrade", "period"], []),
     "lagesbild:importer": (["uppgift", "sida"], []),
     "lagesbild:uppgift_status": ([], ["task_id"]),
-    "arenden:lista": (["flik", "steg", "status", "kva", "handlaggare", "forsenade", "q", "sida"], []),
+    "arenden:lista": (["flik", "steg", "status", "kva", "handlaggare", "forsenade", "uppgift", "q", "sida"], []),
     "arenden:logg": (["q", "sida"], []),
     "arenden:arende": ([], ["case_id"]),
     "arenden:erbjudande_nytt": (["vardenhet", "rad"], ["case_id"]),
     "arenden:brev": ([], ["case_id", "pk"]),
+    "arenden:patientmeddelande": ([], ["case_id", "pk"]),
+    "arenden:patientmallar": ([], []),
     "uppfoljning:sida": (
         ["fran", "till", "period", "region", "som", "vardomrade", "kva", "vardgivare", "utfall", "export", "format"],
         [],
@@ -122,6 +124,7 @@ POST_OCKSA = {
     "avtal:volym_uppladdning": "test_uploads_random.py",
     "katalog:kva_namnge": "test_forms_random.py",
     "leveransplan:uppladdning": "tests/arenden/test_leveransplan.py (every error of a file at once)",
+    "arenden:patientmallar": "tests/arenden/test_patientkanal.py (unknown placeholder: 422, nothing saved)",
 }
 
 
@@ -139,6 +142,7 @@ FORM_TESTER = {
     "SamverkanForm": "test_forms_random.py",
     "RapportForm": "test_forms_random.py",
     "VantelistaForm": "tests/arenden/test_vantelista_import.py (every kind of bad file)",
+    "PatientmallarForm": "tests/arenden/test_patientkanal.py (unknown placeholder, hostile text)",
 }
 
 
@@ -146,6 +150,7 @@ def test_every_form_class_is_covered():
     from django import forms
 
     import arenden.forms
+    import arenden.patientkanal.forms
     import arenden.vantelista.views
     import arenden.views.avvikelser
     import arenden.views.faktura
@@ -162,6 +167,7 @@ def test_every_form_class_is_covered():
         arenden.views.faktura,
         arenden.views.avvikelser,
         arenden.vantelista.views,
+        arenden.patientkanal.forms,
         avtal.views_samverkan,
         avtal.volym,
     )
@@ -445,7 +451,7 @@ def arenden(arende_i_steg):
 
 
 def test_case_pages_with_random_parameters_never_fail(arenden, lots, mottagare, client, avtalsrad):
-    from arenden.models import Erbjudande
+    from arenden.models import Erbjudande, PatientMeddelande
 
     ids = [a.case_id for a in arenden]
     extra = {"q": ids, "handlaggare": [str(lots.pk)], "rad": [str(avtalsrad.pk)], "vardenhet": ["SE5560000001-TEST01"]}
@@ -470,6 +476,9 @@ def test_case_pages_with_random_parameters_never_fail(arenden, lots, mottagare, 
     erbjudanden = [str(pk) for pk in Erbjudande.objects.values_list("pk", flat=True)]
     brev = st.tuples(fall, st.sampled_from([*erbjudanden, "0", "9" * 30]))
     _sveper(client, "arenden:brev", brev.map(lambda t: f"/arenden/{t[0]}/erbjudanden/{t[1]}/brev/"))
+    meddelanden = [str(pk) for pk in PatientMeddelande.objects.values_list("pk", flat=True)]
+    meddelande = st.tuples(fall, st.sampled_from([*meddelanden, *erbjudanden, "0", "9" * 30]))
+    _sveper(client, "arenden:patientmeddelande", meddelande.map(lambda t: f"/arenden/{t[0]}/meddelanden/{t[1]}/"))
     client.logout()
     client.force_login(mottagare, backend="vardformedling.auth.SithsStubBackend")
     _sveper(client, "arenden:lista", "/arenden/", extra=extra)
@@ -503,6 +512,7 @@ def test_inbox_envelope_and_receipt_with_random_input_never_fail(
 def test_access_log_review_with_random_parameters_never_fails(arenden, klient):
     koordinator = klient(Roll.KOORDINATOR)
     _sveper(koordinator, "arenden:logg", "/arenden/logg/", extra={"q": [a.case_id for a in arenden]}, installning=HYP)
+    _sveper(koordinator, "arenden:patientmallar", "/arenden/patientmallar/")
 
 
 def test_settlement_page_and_export_with_random_parameters_never_fail(

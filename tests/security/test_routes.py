@@ -28,7 +28,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.html import escape
 
 from arenden.atgarder import ATGARDER
-from arenden.models import Atkomstlogg, Erbjudande
+from arenden.models import Atkomstlogg, Erbjudande, Meddelandetyp, PatientMeddelande
 from tests.factories import make_user
 from tests.security.conftest import ROLES, A, K, M, V, pnr_forms
 from vardformedling.models import Roll
@@ -47,6 +47,7 @@ ROLES_WITH = {
     "arenden.registrera": LOTSAR,
     "arenden.tilldela": frozenset({K}),
     "arenden.mottagning": frozenset({M}),
+    "arenden.patientmallar": frozenset({K}),
 }
 ACTION_ROLES = {namn: ROLES_WITH[atgard.behorighet] for namn, atgard in ATGARDER.items()}
 
@@ -125,6 +126,9 @@ ROUTES: dict[str, Route] = {
     "arenden:anteckning": Route(CASE_ROLES, post=422, objects="case", also=LOTSAR, patient="pnr"),
     "arenden:erbjudande_nytt": Route(LOTSAR, get=200, post=422, objects="case", patient="read"),
     "arenden:brev": Route(LOTSAR, get=200, objects="offer", patient="read"),
+    # Issue 18: a message to the patient, printable (a receiving unit: confirmations only); the region's texts.
+    "arenden:patientmeddelande": Route(CASE_ROLES, get=200, objects="meddelande", patient="read"),
+    "arenden:patientmallar": Route(frozenset({K}), get=200, post=422),
     # Issue 17: waiting lists (coordinators; names come from sealed identity, the log row names no case), the bulk
     # proposal (navigators and coordinators; without a group it shows no case). An unknown upload token redirects.
     "arenden:vantelista": Route(frozenset({K}), get=200, post=422),
@@ -195,6 +199,18 @@ def _objects(kind: str, world, role: str) -> list[Obj]:
             Obj("enhet A:s remiss", {"pk": world.case.overforingar.get().pk}, frozenset({M}), case=world.case),
             Obj("enhet B:s remiss", {"pk": world.case_other.overforingar.get().pk}, frozenset(), case=world.case_other),
         ]
+    if kind == "meddelande":
+        labels = ("region 20:s bekräftelse hos enhet A", "region 20:s bekräftelse i steg 2", "region 06:s bekräftelse")
+        meddelanden = [
+            PatientMeddelande.objects.get_or_create(
+                arende=c, typ=Meddelandetyp.REMISSBEKRAFTELSE, defaults={"rubrik": "Remissbekräftelse", "text_html": ""}
+            )[0]
+            for c in world.cases
+        ]
+        return [
+            Obj(label, {"case_id": c.case_id, "pk": m.pk}, case_roles(world, c), case=c)
+            for label, c, m in zip(labels, world.cases, meddelanden, strict=True)
+        ] + [Obj("annat ärendes meddelande", {"case_id": world.case.case_id, "pk": meddelanden[2].pk}, frozenset())]
     if kind == "annons":
         return [
             Obj("egen annons", {"pk": world.annons[role].pk}, ALL),
