@@ -46,6 +46,10 @@ HANDLINGAR = {
     "väntelista, nya ärenden": "Nya ärenden från väntelistan",
     "fördelning": "Föreslå fördelning",
     "fördelning, skicka": "Erbjudanden skickade från fördelningen",
+    # The patient's own pages (issue 18; arenden/patient.py): the row's HSA-id is "patienten".
+    "patient startsida": "Patienten: sina ärenden (patientsidorna)",
+    "patient visa ärende": "Patienten: visade sitt ärende (patientsidorna)",
+    "patient svar": "Patienten: svarade på erbjudanden (patientsidorna)",
 }
 
 

@@ -8,6 +8,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 
 from arenden import case_id as case_ids
+from arenden import patient as patientlage  # the patient's own view of their cases (issue 18)
 from arenden.models import OPPNA, Arende, ArendeHandelse, Avslutsorsak, Erbjudande, Fakturarad, Kalla, Status
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "Status",
     "arenden_for_fordelning",
     "mottagande_vardgivare",
+    "patientlage",
     "vantelista_lage",
     "vardgaranti_for_arende",
 ]

@@ -1,13 +1,5 @@
-"""Great-circle distance for "how far away is the unit"."""
+"""Great-circle distance: the rule lives in the kernel (vardformedling.geo), shared with the patient's offers."""
 
-from math import asin, cos, radians, sin, sqrt
+from vardformedling.geo import EARTH_RADIUS_KM, haversine_km
 
-EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Distance in km between two WGS84 points along the Earth's surface (spherical model, error < 0.5 %)."""
-    p1, p2 = radians(lat1), radians(lat2)
-    dlat, dlon = p2 - p1, radians(lon2 - lon1)
-    a = sin(dlat / 2) ** 2 + cos(p1) * cos(p2) * sin(dlon / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * asin(min(1.0, sqrt(a)))
+__all__ = ["EARTH_RADIUS_KM", "haversine_km"]

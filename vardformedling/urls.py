@@ -27,6 +27,7 @@ urlpatterns = [
     path("arenden/", include("arenden.urls")),
     path("uppfoljning/", include("uppfoljning.urls")),
     path("api/v1/", include("api.urls")),
+    path("patient/", include("patient.urls")),
 ]
 
 if settings.AUTH_MODE == "oidc":
