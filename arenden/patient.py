@@ -32,12 +32,18 @@ LOGG_SVAR = "patient svar"
 
 # The five steps in plain words (lättläst), as the patient reads them.
 STEG_PATIENT = {
-    1: ("Vi ser över din väntan", "Du riskerar att vänta längre än vårdgarantin. Vi tittar på om du kan få vård någon annanstans."),
+    1: (
+        "Vi ser över din väntan",
+        "Du riskerar att vänta längre än vårdgarantin. Vi tittar på om du kan få vård någon annanstans.",
+    ),
     2: ("Vi letar efter vård åt dig", "Vi letar efter en mottagning som kan ge dig vården tidigare."),
-    3: ("Vi skickar din remiss", "Du har sagt ja. Vi skickar din remiss till den nya mottagningen och hjälper dig med resan."),
+    3: (
+        "Vi skickar din remiss",
+        "Du har sagt ja. Vi skickar din remiss till den nya mottagningen och hjälper dig med resan.",
+    ),
     4: ("Du får din vård", "Den nya mottagningen ger dig en tid och ger dig vården."),
     5: ("Vi följer upp", "Vi frågar hur det gick och avslutar ärendet."),
-}  # fmt: skip
+}
 
 
 def _villkor(hashar: dict[str, str]) -> Q | None:
@@ -153,7 +159,9 @@ def vad_kan_jag_gora(arende: Arende, oppna_erbjudanden: list) -> str:
         return "Ärendet är avslutat. Du behöver inte göra något."
     if oppna_erbjudanden:
         sista = min(e.svarsfrist for e in oppna_erbjudanden)
-        return f"Titta på erbjudandena nedan. Svara ja till ett av dem eller nej till alla senast {fmt.datum_lang(sista)}."
+        return (
+            f"Titta på erbjudandena nedan. Svara ja till ett av dem eller nej till alla senast {fmt.datum_lang(sista)}."
+        )
     return {
         Status.BEHOV: "Du behöver inte göra något nu. Vi hör av oss.",
         Status.HITTA_VARDGIVARE: "Du behöver inte göra något nu. Vi hör av oss när vi har hittat en mottagning.",

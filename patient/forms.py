@@ -1,5 +1,7 @@
 """The patient's forms: the answer to the offers and the request to be contacted about care elsewhere."""
 
+from typing import cast
+
 from django import forms
 from django.utils import timezone
 
@@ -44,10 +46,11 @@ class KontaktForm(forms.Form):
 
     def __init__(self, *args, region_forval: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [("", "Välj region"), *((r.kod, r.namn) for r in referensdata.regioner())]
+        region, kva = cast(forms.ChoiceField, self.fields["region"]), cast(forms.ChoiceField, self.fields["kva"])
+        region.choices = [("", "Välj region"), *((r.kod, r.namn) for r in referensdata.regioner())]
         self.fields["region"].error_messages["required"] = "Välj den region du bor i."
         self.fields["region"].error_messages["invalid_choice"] = "Välj en region i listan."
-        self.fields["kva"].choices = [
+        kva.choices = [
             ("", "Välj vård"),
             *((g.kod, g.benamning) for g in katalog_api.kva_grupper() if g.benamning),
         ]

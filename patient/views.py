@@ -83,9 +83,7 @@ def logga_ut_vy(request: HttpRequest) -> HttpResponse:
 @require_GET
 @patient_kravs
 def start(request: PatientRequest) -> HttpResponse:
-    arenden = list(
-        patientlage.patientens_arenden(request.patient.hashar).select_related("kva", "region")[:50]
-    )
+    arenden = list(patientlage.patientens_arenden(request.patient.hashar).select_related("kva", "region")[:50])
     oppna = patientlage.antal_oppna_erbjudanden(arenden)
     rader = [
         {
@@ -120,7 +118,7 @@ def _arende_sida(request: PatientRequest, arende: Arende, *, nej_form=None, fel:
             "nej_form": nej_form or NejForm(),
             "fel": fel,
             "telefon": telefon,
-            "kontaktperson": arende.handlaggare.namn if arende.handlaggare_id else "",
+            "kontaktperson": arende.handlaggare.namn if arende.handlaggare is not None else "",
             "meddelanden": meddelanden,
             "garanti_bevakas": arende.vardgaranti_bevakas,
         },
@@ -177,7 +175,7 @@ def svara(request: PatientRequest, case_id: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @patient_kravs
 def kontakt(request: PatientRequest) -> HttpResponse:
-    """"Kontakta mig om vård på annat håll": a case of source `patient` in the home region the patient names."""
+    """ "Kontakta mig om vård på annat håll": a case of source `patient` in the home region the patient names."""
     senaste = patientlage.patientens_arenden(request.patient.hashar).values_list("region_id", flat=True).first()
     form = KontaktForm(request.POST or None, region_forval=senaste or "")
     fel = ""

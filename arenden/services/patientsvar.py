@@ -107,7 +107,12 @@ def patient_kontaktforfragan(*, inloggning, region, kva, orsak: str, text: str =
         motivering = KontaktOrsak.VAL[orsak]
         if beslutsdatum is None:
             motivering = f"{motivering}. {BESLUT_OKANT}"
-        spara(arende, fran="", handelse="Patienten bad själv om vård på annat håll (patientsidorna)", motivering=motivering)
+        spara(
+            arende,
+            fran="",
+            handelse="Patienten bad själv om vård på annat håll (patientsidorna)",
+            motivering=motivering,
+        )
         text = (text or "").strip()
         if text:
             chiffer = identitet.forsegla_anteckning(arende, f"Patienten skrev: {text}")

@@ -33,6 +33,11 @@ def _case(lots, uppdrag, patient, *, dagar=60):
 
 @pytest.fixture
 def varld(db):
+    return bygg_varld()
+
+
+def bygg_varld():
+    """Vera Lots (region 20), Tolvan's case with two open offers at two units, and Tio's case with one."""
     lots = make_user(Roll.VARDLOTS, "20", namn="Vera Lots")
     uppdrag = Medarbetaruppdrag.objects.get(user=lots)
     Region.objects.filter(kod="20").update(vardformedling_telefon="08-465 004 20")

@@ -123,7 +123,10 @@ def test_another_patients_case_is_not_found_by_any_url_or_parameter(varld, tolva
                      eget=varld.arende.case_id)  # fmt: skip
     assert tolvan.get(url, secure=True).status_code == 404
     e = varld.annat.erbjudanden.get()
-    assert tolvan.post(f"/patient/arenden/{varld.annat.case_id}/svar/", {"erbjudande": e.pk}, secure=True).status_code == 404
+    assert (
+        tolvan.post(f"/patient/arenden/{varld.annat.case_id}/svar/", {"erbjudande": e.pk}, secure=True).status_code
+        == 404
+    )
     # Another case's offer under one's own case ID is refused too, and nothing changes.
     response = tolvan.post(
         f"/patient/arenden/{varld.arende.case_id}/svar/",

@@ -18,7 +18,6 @@ from katalog.models import KatalogImport
 from lagesbild import tabell
 from sok.forms import SokForm
 from tests.factories import make_user
-from tests.patient.conftest import varld  # noqa: F401  (fixture)
 from tests.robustness.web import FEW, HYP, NASTY, OK, SONDER, VALUES, assert_handled, edge_dates, form_data
 from uppfoljning.statistik import TABELLER
 from uppfoljning.urval import SOM, UTFALL
@@ -636,10 +635,11 @@ PATIENT_FALT = ["patient", "next", "erbjudande", "svar", "avbojt_orsak", "versio
                 "beslutsdatum"]  # fmt: skip
 
 
-def test_patient_pages_with_random_parameters_never_fail(varld):
+def test_patient_pages_with_random_parameters_never_fail(db):
     from arenden.models import Erbjudande
-    from tests.patient.conftest import patientklient
+    from tests.patient.conftest import bygg_varld, patientklient
 
+    varld = bygg_varld()
     patient = patientklient("tolvan")
     eget, annat = varld.arende.case_id, varld.annat.case_id
     _sveper(patient, "patient:start", "/patient/")
