@@ -265,3 +265,22 @@ def test_signing_in_as_a_patient_ends_a_staff_session(varld):
     assert client.get("/arenden/", secure=True).status_code == 302
     assert client.get("/patient/", secure=True).status_code == 200
     assert TIO.namn  # Tio has a case in region 20 too
+
+
+@pytest.mark.django_db(transaction=True)
+def test_load_demo_gives_each_demo_patient_an_open_digital_offer_or_a_confirmation(demo_identities):
+    import patient.demo
+
+    patient.demo.load()
+    patient.demo.load()  # idempotent
+    tolvan = patientklient("tolvan")
+    start = tolvan.get("/patient/", secure=True).content.decode()
+    assert "Du har 2 erbjudanden att svara på." in start
+    oppna = Erbjudande.objects.filter(arende__region_id="20", status=Erbjudande.Status.LAMNAT)
+    assert oppna.count() == 2 and set(oppna.values_list("erbjudet_via", flat=True)) == {Erbjudande.Via.V1177}
+    tio = patientklient("tio")
+    start = tio.get("/patient/", secure=True).content.decode()
+    (case_id,) = Arende.objects.filter(region_id="22").values_list("case_id", flat=True)
+    sida = tio.get(f"/patient/arenden/{case_id}/", secure=True).content.decode()
+    assert "Mottagningen har planerat din vård den dagen." in sida
+    assert Arende.objects.filter(status=Status.BEKRAFTAD, region_id="22").count() == 1
