@@ -118,10 +118,11 @@ class Forvantat:
 
 
 def steg_for(arende: Arende) -> list[Steg]:
+    """The five steps, those done and the current one; a closed case (also one ended early) has none current."""
     aktuellt = arende.steg
-    avslutat = arende.status == Status.AVSLUTAD
+    oppet, avslutat = arende.ar_oppet, arende.status == Status.AVSLUTAD
     return [
-        Steg(n, rubrik, text, klart=n < aktuellt or avslutat, aktuellt=n == aktuellt and not avslutat)
+        Steg(n, rubrik, text, klart=n < aktuellt or avslutat, aktuellt=n == aktuellt and oppet)
         for n, (rubrik, text) in STEG_PATIENT.items()
     ]
 
@@ -186,7 +187,10 @@ class Erbjudandevy:
 
 def oppna_erbjudanden(arende: Arende) -> list[Erbjudandevy]:
     """The case's open offers with what the patient compares: distance from home (the referring unit, else the
-    region's main town; as the crow flies) and the care steps the agreement line includes. One query."""
+    region's main town; as the crow flies) and the care steps the agreement line includes. Only while the case is
+    in step 2 (an answer is possible only then). One query."""
+    if arende.status != Status.HITTA_VARDGIVARE:
+        return []
     erbjudanden = list(
         arende.erbjudanden.filter(status=Erbjudande.Status.LAMNAT)
         .select_related("vardenhet", "avtalsrad")

@@ -59,6 +59,12 @@ class KontaktForm(forms.Form):
         if region_forval:
             self.fields["region"].initial = region_forval
 
+    def full_clean(self):
+        super().full_clean()
+        for namn in self.errors:  # each field with an error names its message (the template's "<id>-fel")
+            if namn in self.fields:
+                self.fields[namn].widget.attrs["aria-describedby"] = f"{self[namn].auto_id}-fel"
+
     def clean_beslutsdatum(self):
         datum = self.cleaned_data.get("beslutsdatum")
         if datum is not None and datum > timezone.localdate():

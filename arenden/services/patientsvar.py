@@ -115,7 +115,10 @@ def patient_kontaktforfragan(*, inloggning, region, kva, orsak: str, text: str =
         )
         text = (text or "").strip()
         if text:
-            chiffer = identitet.forsegla_anteckning(arende, f"Patienten skrev: {text}")
+            try:
+                chiffer = identitet.forsegla_anteckning(arende, f"Patienten skrev: {text}")
+            except KryptoFel as exc:
+                raise ValidationError({"text": exc.meddelande}, code="nyckel") from exc
             Anteckning.objects.create(arende=arende, typ=Anteckning.Typ.KONTAKT, text="", text_chiffer=chiffer)
     return arende
 

@@ -284,3 +284,22 @@ def test_load_demo_gives_each_demo_patient_an_open_digital_offer_or_a_confirmati
     sida = tio.get(f"/patient/arenden/{case_id}/", secure=True).content.decode()
     assert "Mottagningen har planerat din vård den dagen." in sida
     assert Arende.objects.filter(status=Status.BEKRAFTAD, region_id="22").count() == 1
+
+
+def test_a_case_ended_early_shows_no_current_step_and_nothing_to_do(varld, tolvan):
+    from arenden import services
+    from arenden.models import Avslutsorsak
+
+    services.arende_avsluta_tidigt(
+        arende=varld.arende, anvandare=varld.lots, uppdrag=varld.uppdrag, orsak=Avslutsorsak.BEHOV_UPPHORT, motivering=""
+    )
+    page = tolvan.get(f"/patient/arenden/{varld.arende.case_id}/", secure=True).content.decode()
+    assert "Här är du nu" not in page and 'aria-current="step"' not in page
+    assert "Ärendet är avslutat. Du behöver inte göra något." in page
+    assert "Ja, jag vill ha vården här" not in page  # the offers were withdrawn with the case
+
+
+def test_each_field_with_an_error_names_its_message(varld, tolvan):
+    page = tolvan.post("/patient/kontakta-mig/", {"region": "20"}, secure=True).content.decode()
+    assert 'aria-describedby="id_kva-fel"' in page and 'id="id_kva-fel"' in page
+    assert 'aria-invalid="true"' in page
