@@ -303,3 +303,15 @@ def test_each_field_with_an_error_names_its_message(varld, tolvan):
     page = tolvan.post("/patient/kontakta-mig/", {"region": "20"}, secure=True).content.decode()
     assert 'aria-describedby="id_kva-fel"' in page and 'id="id_kva-fel"' in page
     assert 'aria-invalid="true"' in page
+
+
+def test_the_coordinators_log_review_shows_the_patients_own_reads(varld, tolvan):
+    from tests.factories import make_user
+    from vardformedling.models import Roll
+
+    tolvan.get(f"/patient/arenden/{varld.arende.case_id}/", secure=True)
+    koordinator = Client()
+    koordinator.force_login(make_user(Roll.KOORDINATOR, "20"), backend="vardformedling.auth.SithsStubBackend")
+    page = koordinator.get("/arenden/logg/", secure=True).content.decode()
+    assert "Patienten: visade sitt ärende (patientsidorna)" in page
+    assert TOLVAN.personnummer not in page
