@@ -291,7 +291,11 @@ def test_a_case_ended_early_shows_no_current_step_and_nothing_to_do(varld, tolva
     from arenden.models import Avslutsorsak
 
     services.arende_avsluta_tidigt(
-        arende=varld.arende, anvandare=varld.lots, uppdrag=varld.uppdrag, orsak=Avslutsorsak.BEHOV_UPPHORT, motivering=""
+        arende=varld.arende,
+        anvandare=varld.lots,
+        uppdrag=varld.uppdrag,
+        orsak=Avslutsorsak.BEHOV_UPPHORT,
+        motivering="",
     )
     page = tolvan.get(f"/patient/arenden/{varld.arende.case_id}/", secure=True).content.decode()
     assert "Här är du nu" not in page and 'aria-current="step"' not in page
