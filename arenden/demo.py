@@ -45,12 +45,13 @@ class _Demo:
     def pnr(self, nr: int) -> str:
         return make_test_number(1930 + nr % 31, 1 + nr % 12, 1 + nr % 28, 100 + nr % 800)
 
-    def rad(self, enhet: Vardenhet, kva: str, region: Region):
+    def rad(self, enhet: Vardenhet, kva: str, region: Region, datum=None):
+        """An agreement line usable for care at `enhet` on `datum` (the offer's expected date; default today)."""
         from avtal.models import Avtalsrad
 
         qs = (
             Avtalsrad.objects.filter(kva_id=kva)
-            .giltiga(self.idag)
+            .giltiga(datum or self.idag)
             .omfattar(enhet)
             .nyttjbara_av(region.kod)
             .select_related("avtal")
@@ -90,13 +91,15 @@ class _Demo:
             )
         if till == "hitta_vardgivare" and not forfallet:
             return a
-        rad = self.rad(enhet, a.kva_id, a.region)
         # Care in three weeks, or by the guarantee date when that comes first; a case already past its guarantee
         # is offered the earliest care with the reason the service requires (the letter then says so).
         forvantat = min(self.idag + timedelta(days=21), a.vardgaranti_datum)
         skal = ""
         if forvantat <= self.idag:
             forvantat, skal = self.idag + timedelta(days=21), EFTER_GARANTI_SKAL
+        # The line must be valid on the expected date, not only today (an agreement ending within three weeks
+        # stopped seed_scale with "Avtal … gäller … inte det planerade datumet" in December).
+        rad = self.rad(enhet, a.kva_id, a.region, forvantat)
         e = services.erbjudande_lamna(
             arende=a,
             anvandare=user,
