@@ -1,7 +1,8 @@
 """Demo patients (test personnummer, Skatteverket's test series; patient/inloggning.py lists them on the sign-in
 stub), each with a case through the real services:
 
-- Tolvan Tolvansson (region 20 Dalarna, Vera Lots): cataract, two open offers sent through 1177 to compare.
+- Tolvan Tolvansson (region 20 Dalarna, Vera Lots; referred by Falu lasarett): cataract, two open offers sent
+  through 1177 to compare (Demo Ögonklinik Uppsala, Ögonkliniken Gävle).
 - Tio Tiosson (region 22 Västernorrland, Ville Lots): cataract at Demo Ögonklinik Uppsala, the referral confirmed
   by Mona Mottagare (a planned date).
 Idempotent: nothing is created when Tolvan already has a case in region 20.
@@ -17,7 +18,7 @@ from arenden.api import Arende, Erbjudande
 from arenden.services import identitet
 from katalog.api import kva_grupper
 from patient.inloggning import DEMO_PER_NYCKEL
-from vardformedling.models import Medarbetaruppdrag, Region, Roll, User
+from vardformedling.models import Medarbetaruppdrag, Roll, User
 
 
 def _enhet(hsa_id: str):
@@ -31,7 +32,7 @@ def _rad(arende, enhet, datum):
     return anvandbara[0] if anvandbara else None
 
 
-def _registrera(user, region_kod: str, nyckel: str, dagar_sedan_beslut: int, kontakt: str):
+def _registrera(user, region_kod: str, nyckel: str, dagar_sedan_beslut: int, kontakt: str, remitterande):
     patient = DEMO_PER_NYCKEL[nyckel]
     uppdrag = Medarbetaruppdrag.objects.filter(user=user, region_id=region_kod).first()
     kva = next(g for g in kva_grupper() if g.kod == "CJE")
@@ -46,6 +47,7 @@ def _registrera(user, region_kod: str, nyckel: str, dagar_sedan_beslut: int, kon
         asa_klass=1,
         diagnos_text="Katarakt",
         diagnos_kod="H25.9",
+        remitterande_enhet=remitterande,
         tillat_dubblett=True,
         lamplig=True,
     )
@@ -69,8 +71,10 @@ def load(stdout=None) -> None:
     vera = User.objects.filter(hsa_id="SE2321000180-VL01").first()
     ville = User.objects.filter(hsa_id="SE2321000206-VL02").first()
     mona = User.objects.filter(hsa_id="SE5560000001-MO01").first()
-    ogon02, ogon_falun = _enhet("SE5560000001-OGON02"), _enhet("SE2321000180-OGON01")
-    if not (vera and ville and mona and ogon02 and ogon_falun and Region.objects.filter(kod="20").exists()):
+    ogon02, falun, gavle, sundsvall = (
+        _enhet(h) for h in ("SE5560000001-OGON02", "SE2321000180-OGON01", "SE2321000198-OGON01", "SE2321000206-OGON01")
+    )
+    if not (vera and ville and mona and ogon02 and falun and gavle and sundsvall):
         if stdout:
             stdout.write("Patienter: demoidentiteterna eller enheterna saknas, inga demopatienter skapade.")
         return
@@ -80,11 +84,11 @@ def load(stdout=None) -> None:
             stdout.write("Patienter: demopatienterna finns redan.")
         return
     with transaction.atomic():
-        a, u = _registrera(vera, "20", "tolvan", 75, "Storgatan 12, 791 71 Falun\n070-1212121")
-        _erbjud(a, vera, u, ogon_falun, 20)
+        a, u = _registrera(vera, "20", "tolvan", 75, "Storgatan 12, 791 71 Falun\n070-1212121", falun)
+        _erbjud(a, vera, u, gavle, 20)
         _erbjud(a, vera, u, ogon02, 12)
 
-        a, u = _registrera(ville, "22", "tio", 70, "Skolgatan 10, 871 31 Härnösand\n070-1010101")
+        a, u = _registrera(ville, "22", "tio", 70, "Skolgatan 10, 871 31 Härnösand\n070-1010101", sundsvall)
         e = _erbjud(a, ville, u, ogon02, 14)
         services.erbjudande_besvara(erbjudande=e, anvandare=ville, uppdrag=u, svar=True)
         services.resa_registrera(arende=a, anvandare=ville, uppdrag=u, fardsatt="tag", bokad_av="hemregion")

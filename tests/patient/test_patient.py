@@ -319,3 +319,31 @@ def test_the_coordinators_log_review_shows_the_patients_own_reads(varld, tolvan)
     page = koordinator.get("/arenden/logg/", secure=True).content.decode()
     assert "Patienten: visade sitt ärende (patientsidorna)" in page
     assert TOLVAN.personnummer not in page
+
+
+def test_the_expected_date_is_the_units_median_wait_over_90_days_or_the_planned_date(varld, tolvan, monkeypatch):
+    from datetime import date
+
+    from arenden import patient as patientlage
+    from lagesbild.api import Vantetid
+    from tests.factories import VardenhetFactory
+    from vardformedling import format as fmt
+
+    hem = VardenhetFactory(namn="Ögonkliniken Falu lasarett")
+    Arende.objects.filter(pk=varld.arende.pk).update(remitterande_enhet=hem)
+    median = 120
+
+    def vantetider(*, kva_kod, vardenhet_ids, period="90d"):
+        assert (kva_kod, list(vardenhet_ids), period) == ("CJE", [hem.pk], "90d")
+        return {hem.pk: Vantetid(median, 40, False, "SPOR", date(2026, 11, 30))}
+
+    monkeypatch.setattr(patientlage.lagesbild_api, "vantetider_for_enheter", vantetider)
+    varld.arende.refresh_from_db()
+    vantat = varld.arende.beslutsdatum + timedelta(days=median)
+    page = tolvan.get(f"/patient/arenden/{varld.arende.case_id}/", secure=True).content.decode()
+    assert f"Omkring <strong>{fmt.datum_lang(vantat)}</strong>" in page
+    assert "Enligt väntetiden på Ögonkliniken Falu lasarett de senaste 90 dagarna." in page
+    # A planned date wins over the estimate.
+    Arende.objects.filter(pk=varld.arende.pk).update(planerat_datum=timezone.localdate() + timedelta(days=9))
+    page = tolvan.get(f"/patient/arenden/{varld.arende.case_id}/", secure=True).content.decode()
+    assert "Mottagningen har planerat din vård den dagen." in page
