@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404
 from django.utils import timezone
 
@@ -46,20 +46,22 @@ STEG_PATIENT = {
 }
 
 
-def _villkor(hashar: dict[str, str]) -> Q | None:
-    villkor = None
-    for region_kod, h in sorted(hashar.items()):
-        q = Q(region_id=region_kod, pnr_hash=h)
-        villkor = q if villkor is None else villkor | q
-    return villkor
-
-
 def patientens_arenden(hashar: dict[str, str]):
-    """The signed-in patient's cases, newest first: the (region, keyed hash) pairs of the session, nothing else."""
-    villkor = _villkor(hashar)
-    if villkor is None:
+    """The signed-in patient's cases, newest first: those whose keyed hash is one of the session's. The keyed hashes
+    of different regions are unrelated (HMAC under each region's own key), so one `IN` over both columns finds the
+    (region, hash) pairs; `ar_patientens` checks the pair itself for every case that is shown."""
+    if not hashar:
         return Arende.objects.none()
-    return Arende.objects.filter(villkor).exclude(pnr_hash="").order_by("-skapad", "-id")
+    return (
+        Arende.objects.filter(region_id__in=list(hashar), pnr_hash__in=list(hashar.values()))
+        .exclude(pnr_hash="")
+        .order_by("-skapad", "-id")
+    )
+
+
+def ar_patientens(hashar: dict[str, str], arende: Arende) -> bool:
+    """Whether the case's own region's keyed hash is the patient's (the pair, not only the hash)."""
+    return bool(arende.pnr_hash) and hashar.get(arende.region_id) == arende.pnr_hash
 
 
 def patientens_arende(hashar: dict[str, str], case_id: str) -> Arende:
@@ -74,7 +76,7 @@ def patientens_arende(hashar: dict[str, str], case_id: str) -> Arende:
         .filter(case_id=canonical)
         .first()
     )
-    if arende is None:
+    if arende is None or not ar_patientens(hashar, arende):
         raise Http404
     return arende
 

@@ -83,7 +83,12 @@ def logga_ut_vy(request: HttpRequest) -> HttpResponse:
 @require_GET
 @patient_kravs
 def start(request: PatientRequest) -> HttpResponse:
-    arenden = list(patientlage.patientens_arenden(request.patient.hashar).select_related("kva", "region")[:50])
+    hashar = request.patient.hashar
+    arenden = [
+        a
+        for a in patientlage.patientens_arenden(hashar).select_related("kva", "region")[:50]
+        if patientlage.ar_patientens(hashar, a)
+    ]
     oppna = patientlage.antal_oppna_erbjudanden(arenden)
     rader = [
         {
@@ -176,8 +181,11 @@ def svara(request: PatientRequest, case_id: str) -> HttpResponse:
 @patient_kravs
 def kontakt(request: PatientRequest) -> HttpResponse:
     """ "Kontakta mig om vård på annat håll": a case of source `patient` in the home region the patient names."""
-    senaste = patientlage.patientens_arenden(request.patient.hashar).values_list("region_id", flat=True).first()
-    form = KontaktForm(request.POST or None, region_forval=senaste or "")
+    hashar = request.patient.hashar
+    senaste = next(
+        (a.region_id for a in patientlage.patientens_arenden(hashar)[:20] if patientlage.ar_patientens(hashar, a)), ""
+    )
+    form = KontaktForm(request.POST or None, region_forval=senaste)
     fel = ""
     if request.method == "POST":
         if form.is_valid():

@@ -347,3 +347,14 @@ def test_the_expected_date_is_the_units_median_wait_over_90_days_or_the_planned_
     Arende.objects.filter(pk=varld.arende.pk).update(planerat_datum=timezone.localdate() + timedelta(days=9))
     page = tolvan.get(f"/patient/arenden/{varld.arende.case_id}/", secure=True).content.decode()
     assert "Mottagningen har planerat din vård den dagen." in page
+
+
+def test_a_hash_of_the_patient_under_another_regions_key_is_not_enough(varld, tolvan):
+    """A case whose hash equals the patient's hash of another region (a pair that is not the patient's) is not
+    theirs: the region and the hash must match together."""
+    from arenden.services import identitet
+
+    hash_06 = identitet.pnr_hash("06", TOLVAN.personnummer)
+    Arende.objects.filter(pk=varld.annat.pk).update(pnr_hash=hash_06)  # a region 20 case with region 06's hash
+    assert varld.annat.case_id not in tolvan.get("/patient/", secure=True).content.decode()
+    assert tolvan.get(f"/patient/arenden/{varld.annat.case_id}/", secure=True).status_code == 404
