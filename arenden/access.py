@@ -49,6 +49,10 @@ HANDLINGAR = {
     "inkorg": "Inkorgen (remisser till enheten)",
     "identitet skicka remiss": "Läste identiteten för att skicka remissen",
     "identitet öppna remiss": "Öppnade remissen i inkorgen (identitet)",
+    # The patient's own pages (issue 18; arenden/patient.py): the row's HSA-id is "patienten".
+    "patient startsida": "Patienten: sina ärenden (patientsidorna)",
+    "patient visa ärende": "Patienten: visade sitt ärende (patientsidorna)",
+    "patient svar": "Patienten: svarade på erbjudanden (patientsidorna)",
 }
 
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 
 from arenden import case_id as case_ids
+from arenden import patient as patientlage  # the patient's own view of their cases (issue 18)
 from arenden.models import (
     OPPNA,
     Arende,
@@ -35,6 +36,7 @@ __all__ = [
     "arenden_for_fordelning",
     "meddelanden_for",
     "mottagande_vardgivare",
+    "patientlage",
     "prioritet",
     "sokuppgifter_for_arende",
     "vantelista_lage",

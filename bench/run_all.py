@@ -32,6 +32,7 @@ sys.path.insert(0, str(HERE))
 import _common  # noqa: E402  (sets the environment before Django loads)
 
 SIDOR = ["search", "lagesbild_table", "lagesbild_unit", "api", "worklist", "case_page", "uppfoljning", "kapacitet"]
+SIDOR.append("patient")  # issue 18: the patient's start page
 
 
 def _bench_modul(namn: str):

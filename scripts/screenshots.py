@@ -137,9 +137,36 @@ def fotografera(bas: str, bara: str | None) -> int:
                     page.screenshot(path=str(fil), full_page=True)
                     antal += 1
             context.close()
+        if not bara:
+            antal += fotografera_patienter(browser, bas)
         browser.close()
     print(f"{antal} skärmbilder i {UT.relative_to(ROOT)}/")
     return 0
+
+
+# The demo patients (patient/inloggning.py) and their pages: screenshots/patient-<name>/<page>-<width>.png.
+PATIENTER = ["Tolvan Tolvansson", "Tio Tiosson"]
+
+
+def fotografera_patienter(browser, bas: str) -> int:
+    antal = 0
+    for namn in PATIENTER:
+        context = browser.new_context(base_url=bas, locale="sv-SE")
+        page = context.new_page()
+        page.goto("/patient/logga-in/")
+        page.get_by_role("button", name=f"Logga in som {namn}").click()
+        page.wait_for_url("**/patient/")
+        arende = page.locator("a[href^='/patient/arenden/VF-']").first.get_attribute("href")
+        for sida, url in (("start", "/patient/"), ("arende", arende), ("kontakt", "/patient/kontakta-mig/")):
+            for bredd in BREDDER:
+                page.set_viewport_size({"width": bredd, "height": 900 if bredd > 1000 else 844})
+                page.goto(url or "/patient/")
+                fil = UT / f"patient-{namn.split()[0].lower()}" / f"{sida}-{bredd}.png"
+                fil.parent.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(fil), full_page=True)
+                antal += 1
+        context.close()
+    return antal
 
 
 if __name__ == "__main__":

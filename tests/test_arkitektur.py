@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PAKET = ["vardformedling", "katalog", "avtal", "lagesbild", "arenden", "sok", "uppfoljning", "api", "scale"]
+PAKET = ["vardformedling", "katalog", "avtal", "lagesbild", "arenden", "sok", "uppfoljning", "patient", "api", "scale"]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
@@ -58,6 +58,7 @@ def kopia(tmp_path_factory) -> Path:
         ("avtal/api.py", "from lagesbild import api", "Apps depend one way"),  # avtal and lagesbild are independent
         ("sok/views.py", "from katalog.models import Vardenhet", "sok reads katalog"),  # sok past katalog's api.py
         ("uppfoljning/views.py", "from arenden.models import Arende", "uppfoljning reads"),  # past arenden's api.py
+        ("patient/views.py", "from arenden.models import Arende", "patient reads"),  # past arenden's api.py
     ],
 )
 def test_a_deliberately_added_import_breaks_a_contract(kopia, modul, rad, kontrakt):

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "arenden",
     "sok",
     "uppfoljning",
+    "patient",
     "ninja",  # serves Swagger UI's files for /api/v1/docs from static (no CDN, CSP-friendly)
     "api",
     "scale",  # load_demo and seed_scale: on top of every app
@@ -185,6 +186,19 @@ OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT"
 OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
 OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
 OIDC_RP_SCOPES = "openid profile siths"
+# The patient's e-legitimation IdP (issue 18, patient/oidc.py): its own client, endpoints and personnummer claim.
+PATIENT_OIDC_RP_CLIENT_ID = os.environ.get("PATIENT_OIDC_RP_CLIENT_ID", "")
+PATIENT_OIDC_RP_CLIENT_SECRET = os.environ.get("PATIENT_OIDC_RP_CLIENT_SECRET", "")
+PATIENT_OIDC_RP_SIGN_ALGO = os.environ.get("PATIENT_OIDC_RP_SIGN_ALGO", "RS256")
+PATIENT_OIDC_RP_IDP_SIGN_KEY = os.environ.get("PATIENT_OIDC_RP_IDP_SIGN_KEY") or None
+PATIENT_OIDC_OP_JWKS_ENDPOINT = os.environ.get("PATIENT_OIDC_OP_JWKS_ENDPOINT") or "https://idp.invalid/jwks"
+PATIENT_OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("PATIENT_OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+PATIENT_OIDC_OP_TOKEN_ENDPOINT = os.environ.get("PATIENT_OIDC_OP_TOKEN_ENDPOINT", "")
+PATIENT_OIDC_OP_USER_ENDPOINT = os.environ.get("PATIENT_OIDC_OP_USER_ENDPOINT", "")
+PATIENT_OIDC_RP_SCOPES = "openid profile"
+PATIENT_OIDC_CLAIM_PERSONNUMMER = os.environ.get(
+    "PATIENT_OIDC_CLAIM_PERSONNUMMER", "https://id.oidc.se/claim/personalIdentityNumber"
+)
 if (
     AUTH_MODE == "oidc"
     and OIDC_RP_SIGN_ALGO.startswith(("RS", "ES"))

@@ -28,6 +28,7 @@ urlpatterns = [
     path("leveransplaner/", include("arenden.leveransplan.urls")),
     path("uppfoljning/", include("uppfoljning.urls")),
     path("api/v1/", include("api.urls")),
+    path("patient/", include("patient.urls")),
 ]
 
 if settings.AUTH_MODE == "oidc":

@@ -120,6 +120,62 @@ def pnr_hashar(region_kod: str, nummer: list[str], *, tjanst: Nyckeltjanst | Non
     return [h.hex() for h in tjanst.keyed_hashes(region_kod, [pnr.normalise(n).encode("ascii") for n in nummer])]
 
 
+# --- The patient's own sign-in (the patient pages, issue 18) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Inloggning:
+    """What a patient's session keeps of the e-legitimation: the keyed hash of the personnummer under each region
+    that answered (to find the patient's cases without a number), and the identity sealed under a fresh data key
+    wrapped by each of those regions (to register a request for contact in the region the patient names). Plain
+    strings only (the session is JSON); no personnummer in clear."""
+
+    hashar: dict[str, str]
+    chiffer: str
+    nycklar: dict[str, str]
+
+    def som_dict(self) -> dict:
+        return {"hashar": self.hashar, "chiffer": self.chiffer, "nycklar": self.nycklar}
+
+    @classmethod
+    def fran_dict(cls, data: dict) -> Inloggning:
+        return cls(hashar=dict(data["hashar"]), chiffer=str(data["chiffer"]), nycklar=dict(data["nycklar"]))
+
+
+_INLOGGNING_AAD = falt.aad_for("patientinloggning", "e-legitimation")
+
+
+def forsegla_inloggning(regioner: Iterable[str], identitet: Identitet, *, tjanst: Nyckeltjanst | None = None):
+    """The patient's sign-in as the session keeps it (`Inloggning`). A region whose key service cannot answer is
+    left out (logged): the patient then does not see that region's cases until the next sign-in."""
+    tjanst = tjanst or nyckeltjanst()
+    nummer = pnr.normalise(identitet.personnummer)
+    data_key = falt.ny_datanyckel()
+    dokument = Identitet(nummer, identitet.namn or "", identitet.kontaktuppgifter or "").dokument()
+    chiffer = falt.encrypt(data_key, json.dumps(dokument).encode(), aad=_INLOGGNING_AAD)
+    hashar, nycklar = {}, {}
+    for region_kod in regioner:
+        try:
+            hashar[region_kod] = pnr_hash(region_kod, nummer, tjanst=tjanst)
+            nycklar[region_kod] = tjanst.wrap(region_kod, data_key).hex()
+        except KryptoFel as exc:
+            logger.warning("Patientinloggningen hoppade över region %s: %s", region_kod, type(exc).__name__)
+            hashar.pop(region_kod, None)
+    return Inloggning(hashar=hashar, chiffer=chiffer.hex(), nycklar=nycklar)
+
+
+def oppna_inloggning(inloggning: Inloggning, region_kod: str, *, tjanst: Nyckeltjanst | None = None) -> Identitet:
+    """The signed-in patient's identity, opened with `region_kod`'s key (the region the patient asks for contact
+    in); `KryptoFel` (Swedish message) when that region's key service cannot answer or was left out at sign-in."""
+    tjanst = tjanst or nyckeltjanst()
+    inslagen = inloggning.nycklar.get(region_kod)
+    if not inslagen:
+        raise DekrypteringMisslyckades
+    data_key = tjanst.unwrap(region_kod, bytes.fromhex(inslagen))
+    data = falt.decrypt(data_key, bytes.fromhex(inloggning.chiffer), aad=_INLOGGNING_AAD)
+    return Identitet.fran_dokument(json.loads(data))
+
+
 # --- Writing -----------------------------------------------------------------------------------------------------
 
 

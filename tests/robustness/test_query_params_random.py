@@ -9,6 +9,7 @@ class not named here or in the step actions fails `test_every_form_class_is_cove
 from urllib.parse import quote
 
 import pytest
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from hypothesis import example, given
 from hypothesis import strategies as st
@@ -82,6 +83,11 @@ GET_SIDOR = {
     "api_v1:vantetidsdatabasen": ([*SIDINDELNING, "region", "vardomrade", "typ"], []),
     "api_v1:prognoser": ([*SIDINDELNING, "kva", "hsa_id", "visas"], []),
     "api_v1:avtal": ([*SIDINDELNING, "region", "kva"], []),
+    # Issue 18: the patient's pages (a patient session; test_patient_pages_with_random_parameters_never_fail).
+    "patient:logga_in": (["next"], []),
+    "patient:start": ([], []),
+    "patient:kontakt": ([], []),
+    "patient:arende": ([], ["case_id"]),
 }
 # POST endpoints and where random input is thrown at them.
 POST_TESTER = {
@@ -112,6 +118,8 @@ POST_TESTER = {
     "api_v1:avtal_volym": "tests/api/test_api_volym.py (every bad field, other systems, no token)",
     "notiser_last": "test_query_params_random.py",
     "arenden:remiss_kvittera": "test_query_params_random.py (random envelope hash and path segment)",
+    "patient:logga_ut": "test_query_params_random.py (random fields: signs out)",
+    "patient:svara": "test_query_params_random.py (random fields: 404/409/422, the case unchanged)",
 }
 # Views that take both: the GET side is swept here, the POST side in the named file.
 POST_OCKSA = {
@@ -125,6 +133,8 @@ POST_OCKSA = {
     "katalog:kva_namnge": "test_forms_random.py",
     "leveransplan:uppladdning": "tests/arenden/test_leveransplan.py (every error of a file at once)",
     "arenden:patientmallar": "tests/arenden/test_patientkanal.py (unknown placeholder: 422, nothing saved)",
+    "patient:logga_in": "test_query_params_random.py (random fields: 400, nobody signed in)",
+    "patient:kontakt": "test_query_params_random.py (random fields: 422 or a case of source patient)",
 }
 
 
@@ -670,3 +680,39 @@ def test_an_import_task_in_the_url_that_names_no_run_is_answered_in_swedish(clie
     response = client_for(Roll.ADMINISTRATOR).get("/lagesbild/importer/", {"uppgift": uppgift})
     assert response.status_code == 200
     assert "Körningen i adressen (uppgift) finns inte" in assert_handled(response)[0]
+
+
+# --- The patient's pages (issue 18) -------------------------------------------------------------------------------
+
+PATIENT_FALT = ["patient", "next", "erbjudande", "svar", "avbojt_orsak", "version", "region", "kva", "orsak", "text",
+                "beslutsdatum"]  # fmt: skip
+
+
+def test_patient_pages_with_random_parameters_never_fail(db):
+    from arenden.models import Erbjudande
+    from tests.patient.conftest import bygg_varld, patientklient
+
+    varld = bygg_varld()
+    patient = patientklient("tolvan")
+    eget, annat = varld.arende.case_id, varld.annat.case_id
+    _sveper(patient, "patient:start", "/patient/")
+    _sveper(patient, "patient:kontakt", "/patient/kontakta-mig/")
+    _sveper(patient, "patient:arende", _segment([eget, annat, eget.replace("-", "")]).map(
+        lambda c: f"/patient/arenden/{c}/"))  # fmt: skip
+    _sveper(Client(), "patient:logga_in", "/patient/logga-in/")
+
+    @FEW
+    @given(data=form_data(PATIENT_FALT), vag=st.sampled_from(["svar", "kontakt", "logga_in", "annat"]))
+    def post(data, vag):
+        url = {
+            "svar": f"/patient/arenden/{eget}/svar/",
+            "annat": f"/patient/arenden/{annat}/svar/",
+            "kontakt": "/patient/kontakta-mig/",
+            "logga_in": "/patient/logga-in/",
+        }[vag]
+        klient = Client() if vag == "logga_in" else patient
+        assert_handled(klient.post(url, data), ok=(302, 400, 404, 409, 422))
+
+    post()
+    assert not varld.annat.erbjudanden.exclude(status=Erbjudande.Status.LAMNAT).exists()
+    assert Client().post("/patient/logga-ut/", {"x": "1"}).status_code == 302

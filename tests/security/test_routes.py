@@ -36,7 +36,7 @@ from vardformedling.models import Roll
 ALL = frozenset(ROLES)
 LOTSAR = frozenset({V, K})
 CASE_ROLES = frozenset({V, K, M})
-PUBLIC = {"login", "logout", "healthz", "favicon"}
+PUBLIC = {"login", "logout", "healthz", "favicon", "patient:logga_in", "patient:logga_ut"}
 # Signed-in pages every commission may open, with no matrix permission: the start page, switching commission, help.
 ALLA_INLOGGADE = {"start", "byt_uppdrag", "hjalp"}
 
@@ -155,6 +155,15 @@ ROUTES: dict[str, Route] = {
     "arenden:remiss_kvittera": Route(frozenset({M}), post=422, objects="overforing", patient="pnr"),
     "uppfoljning:sida": Route(frozenset({K, A}), get=200),
     "uppfoljning:rapport": Route(frozenset({K, A}), get=200, objects="rapport"),
+    # Issue 18: the patient's own pages. No staff role may use them (403: a patient session is not a staff one);
+    # the patient's side – own cases only, 404 otherwise, CSRF – is tests/patient/test_patient.py. The patient
+    # sign-in and sign-out are public like the SITHS stub's.
+    "patient:logga_in": Route(ALL, get=200, post=400),
+    "patient:logga_ut": Route(ALL, post=302),
+    "patient:start": Route(frozenset(), get=200),
+    "patient:kontakt": Route(frozenset(), get=200, post=422),
+    "patient:arende": Route(frozenset(), get=200, objects="case"),
+    "patient:svara": Route(frozenset(), post=422, objects="case"),
 }
 
 
@@ -496,8 +505,15 @@ def test_every_route_is_classified():
 
 def test_every_non_public_view_declares_its_permission():
     """A view without a matrix permission would be reachable by any signed-in role."""
-    missing = [n for n, cb in CALLBACKS.items() if n not in PUBLIC | ALLA_INLOGGADE and not _perm(cb)]
+    missing = [
+        n for n, cb in CALLBACKS.items() if n not in PUBLIC | ALLA_INLOGGADE and not _perm(cb) and not _patientvy(cb)
+    ]
     assert missing == []
+
+
+def _patientvy(callback) -> bool:
+    """A patient page (patient/session.py `patient_kravs`): a patient session, never a staff role."""
+    return bool(getattr(callback, "kraver_patient", False))
 
 
 def _perm(callback) -> str | None:
@@ -526,7 +542,8 @@ def test_anonymous_users_are_sent_to_login_with_the_page_to_come_back_to(client,
             else:
                 assert response.status_code == 302, f"{method} {url}: {response.status_code}"
                 location = urlsplit(response["Location"])
-                assert location.path == "/login/", url
+                inloggning = "/patient/logga-in/" if route_id.startswith("patient:") else "/login/"
+                assert location.path == inloggning, url
                 assert parse_qs(location.query)["next"] == [url], url
 
 
@@ -537,7 +554,8 @@ def test_no_view_is_exempt_from_csrf(name):
 
 # --- CSRF on every route that takes a POST, plain form and HTMX ---------------------------------------------
 
-POST_ROUTES = [r for r, route in ROUTES.items() if route.post != 405]
+# Routes a staff role may POST to (the patient's own POSTs: tests/patient/test_patient.py).
+POST_ROUTES = [r for r, route in ROUTES.items() if route.post != 405 and route.roles]
 
 
 @pytest.mark.django_db

@@ -1,0 +1,126 @@
+"""The patient's own writes (issue 18): answering the open offers of a case, and asking to be contacted about care
+elsewhere. The patient is no portal user: history rows name no user, and say the answer came from the patient's
+own pages; the answer goes through the same offer service the coordinator's "Patienten svarade" uses."""
+
+import inspect
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from arenden import case_id as case_ids
+from arenden.models import Anteckning, Arende, Erbjudande, Kalla, Kontaktvag, Status
+from arenden.services import identitet
+from arenden.services._common import las_arende, spara
+from arenden.services.erbjudanden import erbjudande_besvara
+from arenden.services.registrering import dubblettkontroll
+from vardformedling.nycklar.fel import KryptoFel
+
+SVAR_FRITEXT = "Patienten svarade själv på patientsidorna (1177)."
+INGET_OPPET = "Det finns inget erbjudande att svara på i det här ärendet längre. Sidan visar nu hur ärendet står."
+OKANT_ERBJUDANDE = "Välj ett av erbjudandena på sidan."
+ORSAK_OKAND = "Välj en orsak i listan, eller lämna fältet tomt."
+BESLUT_FRAMTID = "Datumet för beskedet kan inte ligga i framtiden."
+REDAN_ARENDE = (
+    "Du har redan ett ärende om {vardtjanst} hos vårdförmedlingen ({case_id}). Du behöver inte fråga igen: "
+    "vi hör av oss."
+)
+BESLUT_OKANT = "Patienten angav inte när beslutet om vården togs: kontrollera beslutsdatum och vårdgarantins datum."
+
+
+class KontaktOrsak:
+    """Why a patient asks to be contacted (shown as a list on the patient's page; stored as its label)."""
+
+    VAL = {
+        "vantat_lange": "Jag har väntat längre än vårdgarantin",
+        "vill_tidigare": "Jag vill få vården tidigare, även på annan ort",
+        "fatt_brev": "Jag har fått ett brev om vårdgarantin",
+        "annat": "Annat",
+    }
+
+
+def _kanal() -> dict:
+    """`kanal="digital"` for the offer service once it records the answer's channel (issue 18 part B)."""
+    return {"kanal": "digital"} if "kanal" in inspect.signature(erbjudande_besvara).parameters else {}
+
+
+def patient_svara(*, arende: Arende, erbjudande_pk: int | None, avbojt_orsak: str = "", version=None) -> None:
+    """The patient says yes to one open offer (`erbjudande_pk`) or no to every open offer (None) of the case, with
+    an optional reason from the coordinators' list (`Erbjudande.AvbojtOrsak`; none given is "Annat"). All or
+    nothing: one transaction; a stale `version` or an offer no longer open is refused with a Swedish message."""
+    with transaction.atomic():
+        arende = las_arende(arende, version)
+        oppna = list(arende.erbjudanden.filter(status=Erbjudande.Status.LAMNAT).order_by("id"))
+        if not oppna or arende.status != Status.HITTA_VARDGIVARE:
+            raise ValidationError(INGET_OPPET, code="inget_oppet")
+        if erbjudande_pk is not None:
+            valt = next((e for e in oppna if e.pk == erbjudande_pk), None)
+            if valt is None:
+                raise ValidationError({"svar": OKANT_ERBJUDANDE}, code="okant")
+            erbjudande_besvara(erbjudande=valt, anvandare=None, svar=True, fritext=SVAR_FRITEXT, **_kanal())
+            return
+        orsak = avbojt_orsak or Erbjudande.AvbojtOrsak.ANNAT
+        if orsak not in Erbjudande.AvbojtOrsak.values:
+            raise ValidationError({"avbojt_orsak": ORSAK_OKAND}, code="orsak")
+        for e in oppna:
+            erbjudande_besvara(
+                erbjudande=e, anvandare=None, svar=False, avbojt_orsak=orsak, fritext=SVAR_FRITEXT, **_kanal()
+            )
+
+
+def patient_kontaktforfragan(*, inloggning, region, kva, orsak: str, text: str = "", beslutsdatum=None) -> Arende:
+    """A patient asks to be contacted about care elsewhere: a case of source `patient` in the home region the
+    patient names (registered in step 1, no handler yet, so it is on the region's worklist), with the identity
+    from the patient's sign-in sealed under that region's key, the reason in the history and the patient's own
+    words (if any) as a sealed contact note. An open case for the same care is not duplicated."""
+    if orsak not in KontaktOrsak.VAL:
+        raise ValidationError({"orsak": "Välj varför du vill bli kontaktad."}, code="orsak")
+    idag = timezone.localdate()
+    if beslutsdatum is not None and beslutsdatum > idag:
+        raise ValidationError({"beslutsdatum": BESLUT_FRAMTID}, code="beslutsdatum")
+    try:
+        patient = identitet.oppna_inloggning(inloggning, region.kod)
+    except KryptoFel as exc:
+        raise ValidationError(exc.meddelande, code="nyckel") from exc
+    with transaction.atomic():
+        dubblett = dubblettkontroll(personnummer=patient.personnummer, kva=kva, region_kod=region.kod)
+        if dubblett is not None:
+            vardtjanst = (kva.benamning or kva.kod).lower()
+            raise ValidationError(
+                REDAN_ARENDE.format(vardtjanst=vardtjanst, case_id=dubblett.arende.case_id), code="dubblett"
+            )
+        beslut = beslutsdatum or idag
+        arende = Arende(
+            case_id=case_ids.generate(region_kod=region.kod, ar=idag.year),
+            region=region,
+            kva=kva,
+            beslutsdatum=beslut,
+            vardgaranti_datum=region.vardgaranti_datum(beslut),
+            kalla=Kalla.PATIENT,
+            kontaktvag=Kontaktvag.V1177,
+        )
+        try:
+            identitet.forsegla(arende, patient)
+        except KryptoFel as exc:
+            raise ValidationError(exc.meddelande, code="nyckel") from exc
+        arende.full_clean(exclude=["status", "version", "case_id"])
+        motivering = KontaktOrsak.VAL[orsak]
+        if beslutsdatum is None:
+            motivering = f"{motivering}. {BESLUT_OKANT}"
+        spara(
+            arende,
+            fran="",
+            handelse="Patienten bad själv om vård på annat håll (patientsidorna)",
+            motivering=motivering,
+        )
+        text = (text or "").strip()
+        if text:
+            try:
+                chiffer = identitet.forsegla_anteckning(arende, f"Patienten skrev: {text}")
+            except KryptoFel as exc:
+                raise ValidationError({"text": exc.meddelande}, code="nyckel") from exc
+            Anteckning.objects.create(arende=arende, typ=Anteckning.Typ.KONTAKT, text="", text_chiffer=chiffer)
+    return arende
+
+
+__all__ = ["KontaktOrsak", "patient_kontaktforfragan", "patient_svara"]
