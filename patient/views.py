@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from arenden.api import Arende, Status, patientlage
+from arenden.api import Arende, Status, meddelanden_for, patientlage
 from arenden.services.patientsvar import patient_kontaktforfragan, patient_svara
 from katalog import api as katalog_api
 from patient import inloggning
@@ -105,11 +105,7 @@ def start(request: PatientRequest) -> HttpResponse:
 def _arende_sida(request: PatientRequest, arende: Arende, *, nej_form=None, fel: str = "", status: int = 200):
     erbjudanden = patientlage.oppna_erbjudanden(arende)
     telefon = arende.region.vardformedling_telefon
-    # --- Issue 18 part B (pbrev, arenden/services/patientkanal.py): the patient's messages (confirmations …).
-    # Wired at merge:  from arenden.services.patientkanal import meddelanden_for
-    #                  meddelanden = meddelanden_for(arende=arende)
-    meddelanden: list = []
-    # --- end of part B block
+    meddelanden = meddelanden_for(arende=arende)  # confirmations and offers sent (arenden.patientkanal)
     patientlage.logga(request, [arende], patientlage.LOGG_ARENDE)
     return render(
         request,

@@ -2,14 +2,12 @@
 elsewhere. The patient is no portal user: history rows name no user, and say the answer came from the patient's
 own pages; the answer goes through the same offer service the coordinator's "Patienten svarade" uses."""
 
-import inspect
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from arenden import case_id as case_ids
-from arenden.models import Anteckning, Arende, Erbjudande, Kalla, Kontaktvag, Status
+from arenden.models import Anteckning, Arende, Erbjudande, Kalla, Kontaktvag, Status, SvarsKanal
 from arenden.services import identitet
 from arenden.services._common import las_arende, spara
 from arenden.services.erbjudanden import erbjudande_besvara
@@ -39,11 +37,6 @@ class KontaktOrsak:
     }
 
 
-def _kanal() -> dict:
-    """`kanal="digital"` for the offer service once it records the answer's channel (issue 18 part B)."""
-    return {"kanal": "digital"} if "kanal" in inspect.signature(erbjudande_besvara).parameters else {}
-
-
 def patient_svara(*, arende: Arende, erbjudande_pk: int | None, avbojt_orsak: str = "", version=None) -> None:
     """The patient says yes to one open offer (`erbjudande_pk`) or no to every open offer (None) of the case, with
     an optional reason from the coordinators' list (`Erbjudande.AvbojtOrsak`; none given is "Annat"). All or
@@ -57,14 +50,21 @@ def patient_svara(*, arende: Arende, erbjudande_pk: int | None, avbojt_orsak: st
             valt = next((e for e in oppna if e.pk == erbjudande_pk), None)
             if valt is None:
                 raise ValidationError({"svar": OKANT_ERBJUDANDE}, code="okant")
-            erbjudande_besvara(erbjudande=valt, anvandare=None, svar=True, fritext=SVAR_FRITEXT, **_kanal())
+            erbjudande_besvara(
+                erbjudande=valt, anvandare=None, svar=True, fritext=SVAR_FRITEXT, kanal=SvarsKanal.DIGITAL
+            )
             return
         orsak = avbojt_orsak or Erbjudande.AvbojtOrsak.ANNAT
         if orsak not in Erbjudande.AvbojtOrsak.values:
             raise ValidationError({"avbojt_orsak": ORSAK_OKAND}, code="orsak")
         for e in oppna:
             erbjudande_besvara(
-                erbjudande=e, anvandare=None, svar=False, avbojt_orsak=orsak, fritext=SVAR_FRITEXT, **_kanal()
+                erbjudande=e,
+                anvandare=None,
+                svar=False,
+                avbojt_orsak=orsak,
+                fritext=SVAR_FRITEXT,
+                kanal=SvarsKanal.DIGITAL,
             )
 
 

@@ -1,5 +1,5 @@
 """A trip's free-text note is about the patient (issue 16 point 1): sealed under the case's data key, shown to the
-home region only, shredded with the identity, and existing clear notes are sealed by migration arenden 0014."""
+home region only, shredded with the identity, and existing clear notes are sealed by migration arenden 0017."""
 
 from datetime import date
 
@@ -56,11 +56,11 @@ def test_a_too_long_travel_note_is_refused_and_nothing_is_saved(arende_i_steg, l
     assert not Resa.objects.exists()
 
 
-FORE = [("arenden", "0013_overforing_kuvert_kvittens")]
+FORE = [("arenden", "0016_overforing_kuvert_kvittens")]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_migration_0014_seals_existing_clear_travel_notes():
+def test_migration_0017_seals_existing_clear_travel_notes():
     executor = MigrationExecutor(connection)
     executor.migrate(FORE)
     apps = executor.loader.project_state(FORE).apps

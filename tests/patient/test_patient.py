@@ -152,6 +152,21 @@ def test_the_case_page_shows_where_am_i_and_the_offers_side_by_side_and_is_logge
     assert rad.hsa_id == "patienten" and TOLVAN.personnummer not in str(rad.__dict__)
 
 
+def test_the_patients_messages_show_on_the_case_page(varld, tolvan):
+    """Issue 18 point 4: the confirmations the case sent (arenden.patientkanal) are on the patient's own page."""
+    from arenden.patientkanal.models import Meddelandetyp, PatientMeddelande
+
+    PatientMeddelande.objects.create(
+        arende=varld.arende,
+        typ=Meddelandetyp.REMISSBEKRAFTELSE,
+        rubrik="Din remiss har kommit fram",
+        text_html="<p>Mottagningen har tagit emot din remiss.</p>",
+    )
+    page = tolvan.get(f"/patient/arenden/{varld.arende.case_id}/", secure=True).content.decode()
+    assert "Dina meddelanden" in page and "Din remiss har kommit fram" in page
+    assert "<p>Mottagningen har tagit emot din remiss.</p>" in page
+
+
 def test_yes_to_one_offer_reaches_the_case_at_once(varld, tolvan):
     valt = varld.erbjudanden[1]
     response = tolvan.post(
@@ -165,6 +180,7 @@ def test_yes_to_one_offer_reaches_the_case_at_once(varld, tolvan):
     assert varld.arende.mottagande_enhet_id == valt.vardenhet_id
     valt.refresh_from_db()
     assert valt.status == Erbjudande.Status.ACCEPTERAT and valt.svar_datum == timezone.localdate()
+    assert valt.svar_kanal == "digital" and valt.besvarad is not None  # follow-up's reply time and channel
     assert ArendeHandelse.objects.filter(arende=varld.arende, handelse__contains="tackade ja").exists()
     # The coordinator sees it on the case page.
     lots = Client()
@@ -181,6 +197,7 @@ def test_no_to_all_with_or_without_a_reason(varld, tolvan):
     )
     assert response.status_code == 302
     assert set(varld.arende.erbjudanden.values_list("status", "avbojt_orsak")) == {("avbojt", "for_langt_bort")}
+    assert set(varld.arende.erbjudanden.values_list("svar_kanal", flat=True)) == {"digital"}
     varld.arende.refresh_from_db()
     assert varld.arende.status == Status.HITTA_VARDGIVARE
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('arenden', '0012_avvikelser'),
+        ('arenden', '0015_vantelista_pnr_hash_som_arendets'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -12,7 +12,7 @@ def forsegla(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('arenden', '0013_overforing_kuvert_kvittens'),
+        ('arenden', '0016_overforing_kuvert_kvittens'),
     ]
 
     operations = [

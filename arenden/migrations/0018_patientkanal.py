@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('arenden', '0012_avvikelser'),
+        ('arenden', '0017_resa_anteckning_forseglad'),
         ('vardformedling', '0005_notiser_och_epost'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
