@@ -7,13 +7,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from avtal.models import Avtal
+from avtal.models import Avtal, Leveransplan
 from katalog.models import Vardenhet
 from lagesbild.models import ImportRun
 from tests.security.conftest import A
 from tests.security.test_routes import ROUTES, _objects, _url
 
-UPLOADS = ["/avtal/uppladdning/", "/katalog/import/", "/lagesbild/importer/ladda-upp/"]
+UPLOADS = ["/avtal/uppladdning/", "/katalog/import/", "/lagesbild/importer/ladda-upp/", "/leveransplaner/uppladdning/"]
 LIMIT = 1000
 
 
@@ -42,12 +42,13 @@ def test_every_file_upload_form_posts_to_a_limited_endpoint(admin, world):
 @pytest.mark.parametrize("url", UPLOADS)
 def test_a_file_over_the_limit_is_refused_in_swedish_and_changes_nothing(admin, world, settings, url):
     settings.UPLOAD_MAX_BYTES = LIMIT
-    before = (Avtal.objects.count(), Vardenhet.objects.count(), ImportRun.objects.count())
+    before = (Avtal.objects.count(), Vardenhet.objects.count(), ImportRun.objects.count(), Leveransplan.objects.count())
     fil = SimpleUploadedFile("ncr_katarakt_20260101.csv", b"a;b\n" + b"1;2\n" * (LIMIT // 4), "text/csv")
     assert fil.size > LIMIT
     response = admin.post(url, {"fil": fil}, secure=True, follow=True)
     assert "för stor" in response.content.decode()
-    assert (Avtal.objects.count(), Vardenhet.objects.count(), ImportRun.objects.count()) == before
+    after = (Avtal.objects.count(), Vardenhet.objects.count(), ImportRun.objects.count(), Leveransplan.objects.count())
+    assert after == before
     assert not any(settings.LAGESBILD_INBOX.iterdir())
 
 

@@ -49,8 +49,8 @@ class Fakes:
         self.calls["vantetider"].append((kva_kod, ids))
         return {k: v for k, v in self.vantetider.items() if not isinstance(ids, list) or k in ids}
 
-    def _vantetider_och_prognoser(self, *, kva_kod, manad, vardenhet_ids=None, period="90d"):
-        vantetider = self._vantetider(kva_kod=kva_kod, vardenhet_ids=vardenhet_ids, period=period)
+    def _vantetider_och_prognoser(self, *, kva_kod, manad, vardenhet_ids=None, period="90d", urval=None):
+        vantetider = self._vantetider(kva_kod=kva_kod, vardenhet_ids=vardenhet_ids, period=period, urval=urval)
         return vantetider, {k: v for k, v in self.prognoser.items() if k in vantetider}
 
     def _vantetider_for_par(self, *, par, period="90d"):
