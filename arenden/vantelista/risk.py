@@ -62,13 +62,12 @@ def _median(v) -> int | None:
 
 
 class Medianer:
-    """The lägesbild's medians for the groups asked about, read once per group (five queries per group)."""
+    """The lägesbild's medians for the groups asked about, read once per group (four queries per group)."""
 
     def __init__(self):
         self._enheter: dict[str, dict[int, int]] = {}
         self._regioner: dict[str, dict[str | None, int]] = {}
         self._andra: dict[str, list[tuple[int, int]]] = {}
-        self._prognoser: dict[str, dict] = {}
 
     def _las(self, kva: str) -> None:
         if kva in self._enheter:
@@ -79,9 +78,6 @@ class Medianer:
             r: m for r, v in lagesbild_api.medianer_for_regioner(kva_kod=kva).items() if (m := _median(v)) is not None
         }
         self._andra[kva] = sorted((m, e) for e, m in self._enheter[kva].items())
-        self._prognoser[kva] = lagesbild_api.prognosmanader(
-            kva_kod=kva, vardenhet_ids=katalog_api.enheter_med_utbud(kva)
-        )
 
     def for_patient(self, kva: str, enhet_id: int, region_kod: str) -> tuple[int | None, str]:
         self._las(kva)
@@ -93,26 +89,6 @@ class Medianer:
             return m, KALLA_RIKET
         return None, KALLA_SAKNAS
 
-    def forvantat(
-        self, kva: str, enhet_id: int, region_kod: str, beslutsdatum: date
-    ) -> tuple[date | None, int | None, str]:
-        """(expected treatment date, wait in days, what it rests on): the decision date + the median wait
-        (`for_patient`); where the home unit has a shown forecast (lagesbild.prognos) covering the month that date
-        falls in, the forecast's median wait for that month instead, named as a forecast with its method."""
-        median, kalla = self.for_patient(kva, enhet_id, region_kod)
-        if median is None:
-            return None, None, kalla
-        forvantat = beslutsdatum + timedelta(days=median)
-        if kalla == KALLA_ENHET:
-            prognos = self._prognoser[kva].get(enhet_id, {}).get(f"{forvantat:%Y-%m}")
-            if prognos is not None:
-                return (
-                    beslutsdatum + timedelta(days=prognos.median_dagar),
-                    prognos.median_dagar,
-                    (f"{KALLA_PROGNOS} ({prognos.metod})"),
-                )
-        return forvantat, median, kalla
-
     def enheter_fore(self, kva: str, hemenhet_id: int, dagar_kvar: int) -> int:
         """Units other than the home unit whose median wait from today ends on or before the guarantee date."""
         self._las(kva)
@@ -122,6 +98,39 @@ class Medianer:
         n = bisect.bisect_right(andra, (dagar_kvar, float("inf")))
         hem = self._enheter[kva].get(hemenhet_id)
         return n - (1 if hem is not None and hem <= dagar_kvar else 0)
+
+
+class Prognoser:
+    """The home units' shown forecasts (lagesbild.prognos) for the groups asked about, one query per group."""
+
+    def __init__(self):
+        self._per_kva: dict[str, dict] = {}
+
+    def vid(self, kva: str, enhet_id: int, manad: date):
+        """The unit's shown forecast for the month of `manad`, or None."""
+        if kva not in self._per_kva:
+            ids = katalog_api.enheter_med_utbud(kva)
+            self._per_kva[kva] = lagesbild_api.prognosmanader(kva_kod=kva, vardenhet_ids=ids)
+        return self._per_kva[kva].get(enhet_id, {}).get(f"{manad:%Y-%m}")
+
+
+def forvantat_datum(
+    medianer: Medianer, prognoser: Prognoser, lista, beslutsdatum: date
+) -> tuple[date | None, int | None, str]:
+    """(expected treatment date, wait in days, what it rests on): the decision date + the median wait
+    (`Medianer.for_patient`); where the home unit has a shown forecast covering the month that date falls in, the
+    forecast's median wait for that month instead, named as a forecast with its method (#20)."""
+    median, kalla = medianer.for_patient(lista.kva_id, lista.vardenhet_id, lista.region_id)
+    if median is None:
+        return None, None, kalla
+    forvantat = beslutsdatum + timedelta(days=median)
+    if kalla == KALLA_ENHET and (prognos := prognoser.vid(lista.kva_id, lista.vardenhet_id, forvantat)):
+        return (
+            beslutsdatum + timedelta(days=prognos.median_dagar),
+            prognos.median_dagar,
+            f"{KALLA_PROGNOS} ({prognos.metod})",
+        )
+    return forvantat, median, kalla
 
 
 @dataclass(slots=True)
@@ -153,13 +162,14 @@ def bedom(patienter, *, idag: date | None = None, medianer: Medianer | None = No
     """The risk of each patient (rows with `lista` and its region, unit and group selected)."""
     idag = idag or timezone.localdate()
     medianer = medianer or Medianer()
+    prognoser = Prognoser()
     regioner = {r.kod: r for r in referensdata.regioner()}
     ut = []
     for p in patienter:
         lista = p.lista
         region = regioner[lista.region_id]
         garanti = region.vardgaranti_datum(p.beslutsdatum)
-        forvantat, median, kalla = medianer.forvantat(lista.kva_id, lista.vardenhet_id, lista.region_id, p.beslutsdatum)
+        forvantat, median, kalla = forvantat_datum(medianer, prognoser, lista, p.beslutsdatum)
         if p.status == ListStatus.LAMNAT:
             tillstand = LAMNAT
         elif garanti < idag:
