@@ -117,10 +117,11 @@ def vantetider_och_prognoser(
     period: str = "90d",
     urval: str | None = None,
 ) -> tuple[dict[int, Vantetid], dict[int, "Prognosvarde"]]:
-    """`vantetider_for_enheter` and `prognos_vid` in the query of the first: each waiting-time row carries its
-    unit's shown forecast for the group (a correlated subquery on the unique unit × group × register index), so
-    the search reads both with two queries. A unit with a forecast but no figure of `period` gets no forecast here
-    (the forecast is made from the same register's months, so the two come together)."""
+    """`vantetider_for_enheter` and, for the month of `manad` (a planned date), each unit's shown forecast (one that
+    beat the naive one on the unit's backtest) where it covers that month. The forecasts ride on the waiting times'
+    query (a correlated subquery on the unique unit × group × register index): two queries as
+    `vantetider_for_enheter`, the newest deliveries' one cached. A unit with a forecast but no figure of `period` gets
+    no forecast here (the forecast is made from the same register's months, so the two come together)."""
     leveranser = senaste_leveranser()
     if not leveranser:
         return {}, {}
@@ -363,22 +364,6 @@ def _prognosvarde(metod: str, punkter: list[dict], nyckel: str, namn: dict[str, 
         if p["manad"] == nyckel:
             return Prognosvarde(p["median"], p["lag"], p["hog"], namn.get(metod, metod))
     return None
-
-
-def prognos_vid(*, kva_kod: str, manad: date, vardenhet_ids=None) -> dict[int, Prognosvarde]:
-    """Unit id → the forecast median wait for the month of `manad` (a planned date), where a shown forecast (one
-    that beat the naive one on the unit's backtest) covers that month. `vardenhet_ids` as in
-    `vantetider_for_enheter`. One query."""
-    qs = Prognos.objects.filter(kva_id=(kva_kod or "").strip().upper(), visas=True)
-    if vardenhet_ids is not None:
-        qs = qs.filter(vardenhet_id__in=vardenhet_ids if isinstance(vardenhet_ids, QuerySet) else list(vardenhet_ids))
-    nyckel, namn = f"{manad:%Y-%m}", _metodnamn()
-    resultat = {}
-    for enhet_id, metod, punkter in qs.order_by("-kalla").values_list("vardenhet_id", "metod", "punkter"):
-        varde = _prognosvarde(metod, punkter, nyckel, namn)
-        if varde:
-            resultat[enhet_id] = varde
-    return resultat
 
 
 def prognosmanader(*, kva_kod: str, vardenhet_ids=None) -> dict[int, dict[str, Prognosvarde]]:
