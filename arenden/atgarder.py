@@ -49,6 +49,7 @@ class Atgard:
     erbjudande: Callable[[Arende, Erbjudande], bool] | None = None
     formular_kwargs: Callable[[Arende], dict[str, Any]] = _inga  # extra keyword arguments for the form class
     initial: Callable[[Arende], dict[str, Any]] = _inga  # initial values besides the case version
+    tar_request: bool = False  # the service reads identity and logs it with the request's address (the transfer)
 
     def __post_init__(self) -> None:
         if (self.overgang is None) == (not self.tillstand):
@@ -85,10 +86,14 @@ class Atgard:
         initial = {"version": arende.version, **self.initial(arende)}
         return self.formular(data, initial=initial, prefix=self.namn, **kwargs)
 
-    def utfor(self, *, arende: Arende, erbjudande: Erbjudande | None, anvandare, uppdrag, data: dict[str, Any]):
+    def utfor(
+        self, *, arende: Arende, erbjudande: Erbjudande | None, anvandare, uppdrag, data: dict[str, Any], request=None
+    ):
         """Calls the service with the validated form data."""
         falt = {k: v for k, v in data.items() if k != "version"}
         mal = {"erbjudande": erbjudande} if self.per_erbjudande else {"arende": arende}
+        if self.tar_request:
+            falt["request"] = request
         return self.tjanst(anvandare=anvandare, uppdrag=uppdrag, version=data["version"], **mal, **falt)
 
 
@@ -160,6 +165,7 @@ _ALLA = (
         behorighet="arenden.registrera",
         tjanst=services.arende_overfor,
         overgang=Arende.overfor,
+        tar_request=True,
         lyckades="Remissen är skickad via SDK och kvittot registrerat.",
         rubrik="Skicka remiss (SDK)",
         etikett="Skicka remiss",

@@ -174,6 +174,7 @@ def arende_atgard(request: BehorigRequest, case_id: str, namn: str) -> HttpRespo
             anvandare=request.user,
             uppdrag=request.uppdrag,
             data=form.cleaned_data,
+            request=request,
         )
     except ValidationError as exc:
         arende.refresh_from_db()

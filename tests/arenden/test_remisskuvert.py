@@ -63,6 +63,16 @@ def test_the_envelope_in_the_outbox_holds_no_identity_in_clear_and_only_routing_
     assert Atkomstlogg.objects.filter(case_id=a.case_id, handling="identitet skicka remiss").count() == 1
 
 
+def test_a_transfer_through_the_page_logs_the_identity_read_with_who_and_where(arende_i_steg, lots, settings):
+    a = arende_i_steg("formedla")
+    svar = _klient(lots).post(
+        f"/arenden/{a.case_id}/atgard/overfor/", {"overfor-dokument": "remiss", "overfor-version": a.version}
+    )
+    assert svar.status_code == 302
+    rad = Atkomstlogg.objects.get(case_id=a.case_id, handling="identitet skicka remiss")
+    assert (rad.hsa_id, rad.ip, rad.region_kod) == (lots.hsa_id, "127.0.0.1", "20") and rad.uppdrag
+
+
 def test_the_receiving_unit_opens_its_envelope_sees_identity_and_its_verified_receipt_marks_it_received(
     overford, mottagare, settings, django_capture_on_commit_callbacks
 ):

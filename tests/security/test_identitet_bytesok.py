@@ -13,7 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from arenden.models import Arende, Erbjudande, Status
+from arenden.models import Arende, Erbjudande, Overforing, Status
 from tests.factories import VardenhetFactory, make_user
 from vardformedling.models import Roll
 from vardformedling.personnummer import make_test_number
@@ -101,6 +101,12 @@ def test_no_personnummer_or_name_anywhere_after_a_whole_journey(settings, tmp_pa
 
     post(c, "svar", svar="ja", erbjudande=e.pk)
     post(c, "overfor", dokument=["remiss", "journalutdrag"])
+    # The receiving unit opens its envelope (identity from its own copy) and sends its signed receipt.
+    o = Overforing.objects.get(arende=a)
+    assert NAMN in m.get(f"/arenden/inkorg/{o.pk}/").content.decode()
+    assert m.post(f"/arenden/inkorg/{o.pk}/kvittera/", {"kuvert": o.kuvert_sha256}).status_code == 302
+    o.refresh_from_db()
+    assert o.mottagen is not None
     post(m, "bekrafta", planerat_datum=idag.isoformat())
     post(m, "utford", utfort_datum=idag.isoformat(), utfall="Okomplicerat.")
     post(m, "aterremittera", motivering="Klar.")
