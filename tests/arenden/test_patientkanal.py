@@ -109,6 +109,8 @@ def test_no_answer_in_14_days_gives_a_postal_task_and_a_letter_sent_closes_it(
     assert patientkanal.postuppgifter(arenden=[a.pk], idag=idag + timedelta(days=14)) == {a.pk}
     # On the worklist and the case page once 14 days have passed (sent 14 days ago, as seen today).
     _tillbaka(e, 14)
+    start = lots_client.get("/").content.decode()
+    assert f"{a.case_id} – skicka erbjudandet per post" in start
     lista = lots_client.get("/arenden/?flik=alla&uppgift=post").content.decode()
     assert a.case_id in lista and "Skicka erbjudandet per post" in lista
     sida = lots_client.get(f"/arenden/{a.case_id}/").content.decode()
