@@ -377,7 +377,7 @@ def test_a_real_integration_gets_the_personnummer_only_by_asking_and_the_read_is
 
 
 def test_a_digital_answer_shows_on_the_worklist_until_the_navigator_acts(
-    arende_i_steg, lots, lots_uppdrag, mottagande_enhet, lots_client
+    arende_i_steg, lots, lots_uppdrag, mottagande_enhet, lots_client, mottagare
 ):
     ja = arende_i_steg("hitta_vardgivare")
     nej = arende_i_steg("hitta_vardgivare")
@@ -396,6 +396,9 @@ def test_a_digital_answer_shows_on_the_worklist_until_the_navigator_acts(
     }
     lista = lots_client.get("/arenden/?flik=alla").content.decode()
     assert "Patienten tackade ja digitalt" in lista and "Patienten tackade nej digitalt" in lista
+    # The receiving unit sees the accepted case, but the badge is the home region's task.
+    enhetens = _client(mottagare).get("/arenden/").content.decode()
+    assert ja.case_id in enhetens and "tackade ja digitalt" not in enhetens
     # Acting ends it: the referral is sent; a new offer is made.
     services.arende_overfor(arende=ja, anvandare=lots, uppdrag=lots_uppdrag, dokument=["remiss"])
     _digitalt(nej, lots, VardenhetFactory(namn="Andra Ögonkliniken"))
