@@ -412,3 +412,8 @@ def test_the_follow_up_page_shows_reply_time_per_channel(arende_i_steg, lots, mo
     services.erbjudande_besvara(erbjudande=e, anvandare=None, svar=True, kanal="digital")
     sida = client_for(Roll.KOORDINATOR, "20").get("/uppfoljning/").content.decode()
     assert "Svarstid och svarskanal" in sida and "Digitalt (patientens sidor)" in sida
+
+
+def test_the_coordinators_start_page_links_to_the_regions_texts(koordinator, lots_client):
+    assert 'href="/arenden/patientmallar/"' in _client(koordinator).get("/").content.decode()
+    assert 'href="/arenden/patientmallar/"' not in lots_client.get("/").content.decode()
