@@ -1,5 +1,6 @@
-"""Start-page panels: my open cases, offers past their answer deadline, cases nearing the guarantee; for a
-receiving unit, referrals to confirm. Panels show case IDs only (no names), and each shown case is logged."""
+"""Start-page panels: my open cases, offers past their answer deadline or to send by post, cases nearing the
+guarantee; for a receiving unit, referrals to confirm. Panels show case IDs only (no names), and each shown case is
+logged."""
 
 from django.urls import reverse
 from django.utils import timezone
@@ -48,8 +49,19 @@ def mina_arenden(request) -> dict | None:
         ).select_related("arende")[:ANTAL]
     )
     snart = list(synliga.snart_forsenade(dagar=14, idag=idag).exclude(pk__in=[a.pk for a in mina])[:ANTAL])
-    logga(request, mina + [e.arende for e in forfallna] + snart, "startsida")
+    # Issue 18: digital offers unanswered past the region's days – the letter is to be sent (one row per case).
+    post = list(
+        {
+            e.arende_id: e.arende
+            for e in Erbjudande.objects.vantar_pa_post(idag)
+            .filter(arende__in=synliga)
+            .select_related("arende")
+            .order_by("skapad", "id")[: ANTAL * 2]
+        }.values()
+    )[:ANTAL]
+    logga(request, mina + [e.arende for e in forfallna] + snart + post, "startsida")
     rader = [_rad(e.arende, f"svar på erbjudande saknas (frist {fmt.datum(e.svarsfrist)})", "err") for e in forfallna]
+    rader += [_rad(a, "skicka erbjudandet per post", "warn") for a in post]
     for a in mina:
         text = f"{a.kva_id}, steg {a.steg}, vårdgaranti {fmt.datum(a.vardgaranti_datum)}"
         niva = ""

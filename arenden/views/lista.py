@@ -160,8 +160,10 @@ def arende_lista(request: BehorigRequest) -> HttpResponse:
     visningar = identitet.visa(request, rader, "arbetslista")
     idag = timezone.localdate()
     fulla = arenden_med_oppet_erbjudande_pa_full_rad(a.pk for a in rader) if rader else set()
-    post = patientkanal.postuppgifter(arenden=[a.pk for a in rader]) if rader else set()
-    svar = patientkanal.digitala_svar(arenden=[a.pk for a in rader]) if rader else {}
+    # The home region's tasks (issue 18): a letter to send, a digital answer to act on; not a receiving unit's.
+    egna = [] if ar_mottagare(request) else [a.pk for a in rader]
+    post = patientkanal.postuppgifter(arenden=egna) if egna else set()
+    svar = patientkanal.digitala_svar(arenden=egna) if egna else {}
     for a in rader:
         a.post_uppgift = a.pk in post
         a.digitalt_svar = svar.get(a.pk, "")

@@ -109,6 +109,8 @@ def test_no_answer_in_14_days_gives_a_postal_task_and_a_letter_sent_closes_it(
     assert patientkanal.postuppgifter(arenden=[a.pk], idag=idag + timedelta(days=14)) == {a.pk}
     # On the worklist and the case page once 14 days have passed (sent 14 days ago, as seen today).
     _tillbaka(e, 14)
+    start = lots_client.get("/").content.decode()
+    assert f"{a.case_id} – skicka erbjudandet per post" in start
     lista = lots_client.get("/arenden/?flik=alla&uppgift=post").content.decode()
     assert a.case_id in lista and "Skicka erbjudandet per post" in lista
     sida = lots_client.get(f"/arenden/{a.case_id}/").content.decode()
@@ -375,7 +377,7 @@ def test_a_real_integration_gets_the_personnummer_only_by_asking_and_the_read_is
 
 
 def test_a_digital_answer_shows_on_the_worklist_until_the_navigator_acts(
-    arende_i_steg, lots, lots_uppdrag, mottagande_enhet, lots_client
+    arende_i_steg, lots, lots_uppdrag, mottagande_enhet, lots_client, mottagare
 ):
     ja = arende_i_steg("hitta_vardgivare")
     nej = arende_i_steg("hitta_vardgivare")
@@ -394,6 +396,9 @@ def test_a_digital_answer_shows_on_the_worklist_until_the_navigator_acts(
     }
     lista = lots_client.get("/arenden/?flik=alla").content.decode()
     assert "Patienten tackade ja digitalt" in lista and "Patienten tackade nej digitalt" in lista
+    # The receiving unit sees the accepted case, but the badge is the home region's task.
+    enhetens = _client(mottagare).get("/arenden/").content.decode()
+    assert ja.case_id in enhetens and "tackade ja digitalt" not in enhetens
     # Acting ends it: the referral is sent; a new offer is made.
     services.arende_overfor(arende=ja, anvandare=lots, uppdrag=lots_uppdrag, dokument=["remiss"])
     _digitalt(nej, lots, VardenhetFactory(namn="Andra Ögonkliniken"))
@@ -407,3 +412,8 @@ def test_the_follow_up_page_shows_reply_time_per_channel(arende_i_steg, lots, mo
     services.erbjudande_besvara(erbjudande=e, anvandare=None, svar=True, kanal="digital")
     sida = client_for(Roll.KOORDINATOR, "20").get("/uppfoljning/").content.decode()
     assert "Svarstid och svarskanal" in sida and "Digitalt (patientens sidor)" in sida
+
+
+def test_the_coordinators_start_page_links_to_the_regions_texts(koordinator, lots_client):
+    assert 'href="/arenden/patientmallar/"' in _client(koordinator).get("/").content.decode()
+    assert 'href="/arenden/patientmallar/"' not in lots_client.get("/").content.decode()

@@ -7,8 +7,11 @@ file). Every example runs in a savepoint that is rolled back, so all examples st
 example per action is a valid submission, so each test also shows that the action can succeed.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 from hypothesis import strategies as st
 
 from arenden import forms as f
@@ -83,6 +86,11 @@ def arende_for(arende_i_steg, lots, mottagare, mottagande_enhet, avtalsrad):
             erbjudande = services.erbjudande_lamna(
                 arende=arende, anvandare=lots, vardenhet=mottagande_enhet, avtalsrad=avtalsrad, forvantat_datum=None
             )
+        if namn == "brev_skickat":  # a digital offer unanswered for 14 days: the postal task
+            erbjudande = services.erbjudande_lamna(
+                arende=arende, anvandare=lots, vardenhet=mottagande_enhet, erbjudet_via=Erbjudande.Via.V1177
+            )
+            Erbjudande.objects.filter(pk=erbjudande.pk).update(skapad=timezone.now() - timedelta(days=14))
         if namn == "avsluta":  # a case is closed only after the invoice is registered
             services.uppfoljning_registrera(arende=arende, anvandare=lots, faktura_belopp=9500)
         arende.refresh_from_db()
