@@ -338,6 +338,12 @@ def test_the_expected_date_is_the_units_median_wait_over_90_days_or_the_planned_
         return {hem.pk: Vantetid(median, 40, False, "SPOR", date(2026, 11, 30))}
 
     monkeypatch.setattr(patientlage.lagesbild_api, "vantetider_for_enheter", vantetider)
+    # While offers are open: the earliest offered date.
+    tidigast = timezone.localdate() + timedelta(days=20)
+    page = tolvan.get(f"/patient/arenden/{varld.arende.case_id}/", secure=True).content.decode()
+    assert f"Omkring <strong>{fmt.datum_lang(tidigast)}</strong>. Om du säger ja till det erbjudande" in page
+    # Without a date in the offers: the referring unit's median wait.
+    Erbjudande.objects.filter(arende=varld.arende).update(forvantat_datum=None)
     varld.arende.refresh_from_db()
     vantat = varld.arende.beslutsdatum + timedelta(days=median)
     page = tolvan.get(f"/patient/arenden/{varld.arende.case_id}/", secure=True).content.decode()
