@@ -409,3 +409,13 @@ def test_in_oidc_mode_the_sign_in_page_offers_e_legitimation_and_no_demo_patient
     assert "Tolvan" not in page
     assert client.post("/patient/logga-in/", {"patient": "tolvan"}, secure=True).status_code == 400
     assert client.get("/patient/", secure=True).status_code == 302
+
+
+def test_signing_in_gives_a_new_session_key_and_the_pages_load_no_script(varld):
+    client = Client()
+    client.get("/patient/logga-in/", secure=True)
+    fore = client.cookies.get("sessionid")
+    client.post("/patient/logga-in/", {"patient": "tolvan"}, secure=True)
+    assert client.cookies["sessionid"].value != (fore.value if fore else "")
+    for url in ("/patient/", f"/patient/arenden/{varld.arende.case_id}/", "/patient/kontakta-mig/"):
+        assert "<script" not in client.get(url, secure=True).content.decode(), url
