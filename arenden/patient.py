@@ -130,12 +130,21 @@ def steg_for(arende: Arende) -> list[Steg]:
 
 
 def forvantat_datum(arende: Arende, *, idag: date | None = None) -> Forvantat | None:
-    """The planned date when the unit has set one; otherwise the decision (or acceptance) date plus the unit's
-    median wait over the last 90 days (the receiving unit once chosen, else the referring unit); None when there
-    is no such figure or the result lies in the past."""
+    """The planned date when the unit has set one; while offers are open, the earliest offered date; otherwise the
+    decision (or acceptance) date plus the unit's median wait over the last 90 days (the receiving unit once
+    chosen, else the referring unit); None when there is no such figure or the result lies in the past."""
     idag = idag or timezone.localdate()
     if arende.planerat_datum:
         return Forvantat(arende.planerat_datum, "Mottagningen har planerat din vård den dagen.")
+    if arende.status == Status.HITTA_VARDGIVARE:
+        tidigast = (
+            arende.erbjudanden.filter(status=Erbjudande.Status.LAMNAT, forvantat_datum__gte=idag)
+            .order_by("forvantat_datum")
+            .values_list("forvantat_datum", flat=True)
+            .first()
+        )
+        if tidigast is not None:
+            return Forvantat(tidigast, "Om du säger ja till det erbjudande nedan som har det tidigaste datumet.")
     enhet, fran = arende.mottagande_enhet, None
     if enhet is not None:
         fran = (

@@ -31,7 +31,9 @@ class PatientOIDC(OIDCAuthenticationBackend):
         return import_from_settings(f"PATIENT_{attr}", *args)
 
 
-OIDC_SVAR = "/patient/oidc/svar/"  # patient/urls.py, registered with AUTH_MODE=oidc (and with the IdP)
+# patient/urls.py registers these with AUTH_MODE=oidc; the callback is also the one registered at the IdP.
+OIDC_START = "/patient/oidc/logga-in/"
+OIDC_SVAR = "/patient/oidc/svar/"
 
 
 def _redirect_uri(request: HttpRequest) -> str:
@@ -97,5 +99,5 @@ def callback(request: HttpRequest) -> HttpResponse:
     else:
         logga_in(request, patient)
         return redirect(_nasta(request, claims["_next"]))
-    ctx = {"patienter": [], "stub": False, "oidc": True, "fel": fel, "next": "", "inloggad": False}
+    ctx = {"patienter": [], "stub": False, "oidc": True, "oidc_url": OIDC_START, "fel": fel, "next": ""}
     return render(request, "patient/logga_in.html", ctx, status=400)

@@ -17,6 +17,7 @@ from arenden.services.patientsvar import patient_kontaktforfragan, patient_svara
 from katalog import api as katalog_api
 from patient import inloggning
 from patient.forms import KontaktForm, NejForm
+from patient.oidc import OIDC_START
 from patient.session import InloggadPatient, logga_in, logga_ut, patient_for, patient_kravs
 from vardformedling.auth import stub_tillaten
 from vardformedling.htmx import HtmxHttpRequest
@@ -65,6 +66,7 @@ def logga_in_vy(request: HttpRequest) -> HttpResponse:
             "patienter": inloggning.DEMO_PATIENTER if stub_tillaten() else [],
             "stub": stub_tillaten(),
             "oidc": settings.AUTH_MODE == "oidc",
+            "oidc_url": OIDC_START,
             "fel": fel,
             "next": nasta,
             "inloggad": patient_for(request) is not None,

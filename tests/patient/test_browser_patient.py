@@ -133,3 +133,17 @@ def test_coordinator_sends_two_offers_patient_compares_on_a_phone_and_accepts_on
     personal.goto(f"/arenden/{varld_live.arende.case_id}/")
     assert personal.get_by_text("Patienten tackade ja till Ögonkliniken Falun").first.is_visible()
     lots.close()
+
+
+def test_the_patient_pages_work_with_javascript_off(_browser, live_server, settings, varld_live):
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    context = _browser.new_context(base_url=live_server.url, java_script_enabled=False, viewport=MOBIL)
+    sida = context.new_page()
+    _logga_in(sida)
+    sida.get_by_role("link", name=varld_live.arende.kva.benamning).click()
+    sida.get_by_label("Varför säger du nej?").select_option("datum_passar_ej")
+    sida.get_by_role("button", name="Nej tack").click()
+    assert sida.get_by_text("Tack för ditt svar").is_visible()
+    assert set(varld_live.arende.erbjudanden.values_list("avbojt_orsak", flat=True)) == {"datum_passar_ej"}
+    context.close()

@@ -355,6 +355,12 @@ def test_the_expected_date_is_the_units_median_wait_over_90_days_or_the_planned_
         return {hem.pk: Vantetid(median, 40, False, "SPOR", date(2026, 11, 30))}
 
     monkeypatch.setattr(patientlage.lagesbild_api, "vantetider_for_enheter", vantetider)
+    # While offers are open: the earliest offered date.
+    tidigast = timezone.localdate() + timedelta(days=20)
+    page = tolvan.get(f"/patient/arenden/{varld.arende.case_id}/", secure=True).content.decode()
+    assert f"Omkring <strong>{fmt.datum_lang(tidigast)}</strong>. Om du säger ja till det erbjudande" in page
+    # Without a date in the offers: the referring unit's median wait.
+    Erbjudande.objects.filter(arende=varld.arende).update(forvantat_datum=None)
     varld.arende.refresh_from_db()
     vantat = varld.arende.beslutsdatum + timedelta(days=median)
     page = tolvan.get(f"/patient/arenden/{varld.arende.case_id}/", secure=True).content.decode()
@@ -375,3 +381,58 @@ def test_a_hash_of_the_patient_under_another_regions_key_is_not_enough(varld, to
     Arende.objects.filter(pk=varld.annat.pk).update(pnr_hash=hash_06)  # a region 20 case with region 06's hash
     assert varld.annat.case_id not in tolvan.get("/patient/", secure=True).content.decode()
     assert tolvan.get(f"/patient/arenden/{varld.annat.case_id}/", secure=True).status_code == 404
+
+
+def test_the_oidc_callback_view_signs_in_or_refuses_without_saying_why(varld, settings, monkeypatch):
+    import time
+
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.test import RequestFactory
+
+    from patient import oidc
+    from patient.session import patient_for
+
+    settings.PATIENT_OIDC_RP_CLIENT_ID = "vf-patient"
+    claims = {"aud": "vf-patient", "exp": time.time() + 60, inloggning.CLAIM_PERSONNUMMER_STANDARD: TOLVAN.personnummer}
+    monkeypatch.setattr(oidc.PatientOIDC, "__init__", lambda self: None)
+    monkeypatch.setattr(oidc.PatientOIDC, "get_token", lambda self, payload: {"id_token": "jwt"})
+    monkeypatch.setattr(oidc.PatientOIDC, "verify_token", lambda self, token, nonce=None: dict(claims, nonce=nonce))
+
+    def svar(state: str, **andrat):
+        claims.update(andrat)
+        request = RequestFactory().get("/patient/oidc/svar/", {"state": state, "code": "k"})
+        request.session = SessionStore()
+        request.session[oidc.SESSION_OIDC] = {"state": "s1", "nonce": "n1", "next": "/patient/kontakta-mig/"}
+        request.user = AnonymousUser()
+        request._messages = FallbackStorage(request)
+        return request, oidc.callback(request)
+
+    request, response = svar("s1")
+    assert response.status_code == 302 and response["Location"] == "/patient/kontakta-mig/"
+    assert patient_for(request) is not None
+    for state, andrat in (("fel", {}), ("s1", {"aud": "annan"}), ("s1", {"aud": "vf-patient", "exp": 1})):
+        request, response = svar(state, **andrat)
+        assert response.status_code == 400 and oidc.MISSLYCKADES in response.content.decode()
+        assert patient_for(request) is None
+
+
+def test_in_oidc_mode_the_sign_in_page_offers_e_legitimation_and_no_demo_patients(varld, settings):
+    settings.AUTH_MODE = "oidc"
+    client = Client()
+    page = client.get("/patient/logga-in/", secure=True).content.decode()
+    assert 'href="/patient/oidc/logga-in/"' in page and "Logga in med e-legitimation" in page
+    assert "Tolvan" not in page
+    assert client.post("/patient/logga-in/", {"patient": "tolvan"}, secure=True).status_code == 400
+    assert client.get("/patient/", secure=True).status_code == 302
+
+
+def test_signing_in_gives_a_new_session_key_and_the_pages_load_no_script(varld):
+    client = Client()
+    client.get("/patient/logga-in/", secure=True)
+    fore = client.cookies.get("sessionid")
+    client.post("/patient/logga-in/", {"patient": "tolvan"}, secure=True)
+    assert client.cookies["sessionid"].value != (fore.value if fore else "")
+    for url in ("/patient/", f"/patient/arenden/{varld.arende.case_id}/", "/patient/kontakta-mig/"):
+        assert "<script" not in client.get(url, secure=True).content.decode(), url

@@ -6,6 +6,7 @@ a new demo case or agreement is covered without editing this file.
 """
 
 import io
+import re
 from urllib.parse import quote
 
 from django.test import Client
@@ -118,5 +119,21 @@ def sidor(identitet: str, client: Client | None = None):
         for a in Avtal.objects.order_by("avtal_id")[:20]:
             urls.append(f"/avtal/{quote(a.avtal_id)}/?agare={a.avtalsagare_id}")
     for url in urls:
+        resp = client.get(url)
+        yield url, resp.status_code, resp.get("Content-Type", ""), _text(resp) if resp.status_code == 200 else ""
+
+
+# The demo patients (patient/inloggning.py): their start page, the contact form and every case page they reach.
+PATIENTER = ["tolvan", "tio"]
+
+
+def patientsidor(nyckel: str, client: Client | None = None):
+    """As `sidor`, for a demo patient signed in through the e-legitimation stub."""
+    client = client or Client()
+    client.post("/patient/logga-in/", {"patient": nyckel})
+    start = client.get("/patient/").content.decode()
+    arenden = sorted(set(re.findall(r'href="(/patient/arenden/VF-[^"]+/)"', start)))
+    assert arenden, f"{nyckel} har inga ärenden i demodata"
+    for url in ["/patient/", "/patient/kontakta-mig/", *arenden]:
         resp = client.get(url)
         yield url, resp.status_code, resp.get("Content-Type", ""), _text(resp) if resp.status_code == 200 else ""
