@@ -104,6 +104,29 @@ def _risker_for_sidan(sida, idag) -> list[riskmodul.Risk]:
     ]
 
 
+def _oppna_arenden(request, region_kod: str, risker: list[riskmodul.Risk]) -> None:
+    """Patients of the page without a case from the list who have an open case of the group all the same (registered
+    by hand, the same keyed hash of the personnummer): the row shows that case, and the match is logged."""
+    from arenden.access import logga
+    from arenden.models import Arende
+
+    utan = {
+        (bytes(r.patient.pnr_hash).hex(), r.patient.lista.kva_id): r.patient for r in risker if not r.patient.arende
+    }
+    if not utan:
+        return
+    funna = list(
+        Arende.objects.oppna().filter(
+            region_id=region_kod, pnr_hash__in={h for h, _ in utan}, kva_id__in={k for _, k in utan}
+        )
+    )
+    traffar = [a for a in funna if (a.pnr_hash, a.kva_id) in utan]
+    for a in traffar:
+        utan[(a.pnr_hash, a.kva_id)].arende = a  # shown only; the row is not changed
+    if traffar:
+        logga(request, traffar, "dubblettkontroll")
+
+
 def _risklista(request: HttpRequest, region_kod: str) -> dict:
     """Filtered, counted and paged in SQL over the stored risk dates (issue 17 point 8: 20,000 patients)."""
     g = request.GET
@@ -134,6 +157,7 @@ def _risklista(request: HttpRequest, region_kod: str) -> dict:
     ordnade = _ordna(risker, sort.sort, sort.fallande, idag)
     sida = _Sidor(ordnade, PER_SIDA, antal=traffar).get_page(g.get("sida"))
     sidans = _risker_for_sidan(sida, idag)
+    _oppna_arenden(request, region_kod, sidans)
     identiteter = oppna_identiteter([r.patient for r in sidans]) if sidans else {}
     rader = []
     for r in sidans:
