@@ -5,6 +5,7 @@ The patient table filters (state, KVÅ group, home unit) and sorts by URL; the t
 to htmx. Reading the page writes one access-log row (the names shown come from sealed identity)."""
 
 import contextlib
+from datetime import date
 from typing import cast
 
 from django import forms
@@ -81,7 +82,7 @@ class _Sidor(Paginator):
         self._antal = antal
 
     @property
-    def count(self) -> int:  # type: ignore[override]
+    def count(self) -> int:
         return self._antal
 
 
@@ -99,7 +100,9 @@ def _risker_for_sidan(sida, idag) -> list[riskmodul.Risk]:
         [(p.pk, p.lista.kva_id, p.lista.vardenhet_id, p.garanti_datum) for p in patienter], idag=idag
     )
     return [
-        riskmodul.Risk(p, p.garanti_datum, p.forvantat_datum, p.median_dagar, p.median_kalla, p.tillstand, fore[p.pk])
+        riskmodul.Risk(
+            p, cast(date, p.garanti_datum), p.forvantat_datum, p.median_dagar, p.median_kalla, p.tillstand, fore[p.pk]
+        )
         for p in patienter
     ]
 
