@@ -16,7 +16,10 @@ from django.core.paginator import Paginator
 from django.db.models import DurationField, ExpressionWrapper, F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -130,6 +133,43 @@ def _oppna_arenden(request, region_kod: str, risker: list[riskmodul.Risk]) -> No
         logga(request, traffar, "dubblettkontroll")
 
 
+_BADGE = {riskmodul.PASSERAT: "badge--err", riskmodul.RISK: "badge--warn", riskmodul.INOM: "badge--ok"}
+
+
+def rader_html(rader: list[dict]) -> SafeString:
+    """The patient table's `<tr>`s, built in Python (100 rows of eleven cells through the template engine were half
+    the page's time at 20,000 patients, issue 17 point 8). Every value is escaped or a formatted number/date."""
+    ut = []
+    for rad in rader:
+        r = rad["r"]
+        p = r.patient
+        namn = escape(rad["namn"])
+        valj = (
+            f'<input type="checkbox" name="patient" value="{p.pk}" id="p-{p.pk}" aria-label="Välj {namn}">'
+            if r.tillstand != riskmodul.LAMNAT and not p.arende
+            else ""
+        )
+        median = f"{fmt.dagar(r.median_dagar)}, " if r.median_dagar is not None else ""
+        arende = (
+            f'<a href="{escape(reverse("arenden:arende", args=[p.arende.case_id]))}">{escape(p.arende.case_id)}</a>'
+            if p.arende
+            else "–"
+        )
+        ut.append(
+            f"<tr>\n        <td>{valj}</td>\n"
+            f'        <td>{namn}<br><span class="muted">{escape(rad["pnr"])}</span></td>\n'
+            f"        <td>{escape(p.lista.vardenhet.namn)}</td><td>{escape(p.lista.kva_id)}</td>\n"
+            f"        <td>{fmt.datum(p.beslutsdatum)}</td><td>{fmt.datum(r.garanti_datum)}</td>\n"
+            f"        <td>{fmt.datum(r.forvantat_datum) or '–'}</td>\n"
+            f"        <td>{median}{escape(r.median_kalla)}</td>\n"
+            f'        <td><span class="badge {_BADGE.get(r.tillstand, "badge--info")}">'
+            f"{escape(r.tillstand_text)}</span></td>\n"
+            f'        <td class="num">{fmt.antal(r.enheter_fore_garanti)}</td>\n'
+            f"        <td>{arende}</td>\n      </tr>"
+        )
+    return mark_safe("".join(ut))  # noqa: S308 – every value above is escaped or a number/date
+
+
 def _risklista(request: HttpRequest, region_kod: str) -> dict:
     """Filtered, counted and paged in SQL over the stored risk dates (issue 17 point 8: 20,000 patients)."""
     g = request.GET
@@ -171,6 +211,7 @@ def _risklista(request: HttpRequest, region_kod: str) -> dict:
     params.pop("sida", None)
     return {
         "antal_per_grupp": antal, "grupper": grupper, "enheter": enheter, "sida": sida, "rader": rader,
+        "rader_html": rader_html(rader),
         "sortering": sort, "val": {"tillstand": tillstand, "kva": kva, "enhet": enhet},
         "tillstand_val": [("", "Passerat eller riskerar"), *riskmodul.TILLSTAND.items(), ("alla", "Alla")],
         "query": params.urlencode(), "antal_traffar": sida.paginator.count,
