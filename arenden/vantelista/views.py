@@ -174,8 +174,8 @@ def _risklista(request: HttpRequest, region_kod: str) -> dict:
     """Filtered, counted and paged in SQL over the stored risk dates (issue 17 point 8: 20,000 patients)."""
     g = request.GET
     idag = timezone.localdate()
+    per_lista = riskmodul.antal_per_lista(region_kod, idag=idag)
     alla = riskmodul.patienter(region_kod, idag=idag)
-    per_lista = riskmodul.antal_per_lista(alla)
     listor = Vantelista.objects.select_related("vardenhet").in_bulk({lista for lista, _ in per_lista})
     antal = riskmodul.antal_per_grupp_sql(per_lista, listor)
     grupper = [a["kva"] for a in antal]
