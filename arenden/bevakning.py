@@ -1,5 +1,6 @@
 """Parked cases wake up (issue 17 point 5): when a capacity announcement is published, an agreement line is added or
-a unit starts offering a KVÅ group (or takes higher ASA classes), every parked case it fits returns to the worklist
+a unit starts offering a KVÅ group (or takes higher ASA classes) – one by one or through an agreement upload or a
+catalogue import (their bulk signals) – every parked case it fits returns to the worklist
 with a notice to its handler (to the region's navigators when it has none).
 
 "Fits" is the rule of the capacity match (arenden/kapacitet.py): the KVÅ group; ASA and anaesthesia within what the
@@ -98,10 +99,34 @@ def _avtalsrad(sender, instance, created, **kwargs) -> None:
         vack(passande(kva_kod=rad.kva_id, vardenhet=enhet), varfor=varfor)
 
 
+def _bevakade_grupper() -> set[str]:
+    return set(Arende.objects.oppna().filter(bevakas_sedan__isnull=False).values_list("kva_id", flat=True))
+
+
+def _utbud_i_mangd(sender, utbud, **kwargs) -> None:
+    """A catalogue import's new or changed offerings (bulk, no post_save): only groups with parked cases are tried."""
+    grupper = _bevakade_grupper()
+    for u in utbud:
+        if u.kva_id in grupper:
+            _utbud(sender, u)
+
+
+def _rader_i_mangd(sender, rader, **kwargs) -> None:
+    """An agreement upload's new lines (bulk, no post_save): only groups with parked cases are tried."""
+    grupper = _bevakade_grupper()
+    for r in rader:
+        if r.kva_id in grupper:
+            _avtalsrad(sender, r, created=True)
+
+
 def koppla() -> None:
     from avtal.models import Avtalsrad
+    from avtal.signaler import rader_skapade
     from katalog.models import Kapacitetsannons, Vardutbud
+    from katalog.signaler import utbud_andrat
 
     post_save.connect(_kapacitet, sender=Kapacitetsannons, dispatch_uid="arenden.bevakning.kapacitet")
     post_save.connect(_utbud, sender=Vardutbud, dispatch_uid="arenden.bevakning.utbud")
     post_save.connect(_avtalsrad, sender=Avtalsrad, dispatch_uid="arenden.bevakning.avtalsrad")
+    utbud_andrat.connect(_utbud_i_mangd, dispatch_uid="arenden.bevakning.utbud_i_mangd")
+    rader_skapade.connect(_rader_i_mangd, dispatch_uid="arenden.bevakning.rader_i_mangd")

@@ -350,7 +350,8 @@ class BevakaForm(VersionForm):
     )
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("val") == "bevaka" and not (data.get("orsak") or "").strip():
             from arenden.services.bevakning import ORSAK_SAKNAS
 
@@ -367,7 +368,8 @@ class AterringningForm(VersionForm):
     klar = forms.BooleanField(label="Den bokade återuppringningen är gjord", required=False)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not data.get("klar"):
             idag = timezone.localdate()
             if (d := data.get("datum")) and not idag <= d <= idag + timedelta(days=365):

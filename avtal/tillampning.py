@@ -220,6 +220,10 @@ def tillampa(plan: Plan, *, progress: Callable[[int], None] | None = None) -> di
                     setattr(gammal, k, val)
                 uppdatera.append(gammal)
     Avtalsrad.objects.bulk_create(skapa, batch_size=5000)
+    if skapa:
+        from avtal.signaler import rader_skapade
+
+        rader_skapade.send(sender=Avtalsrad, rader=skapa)
     Avtalsrad.objects.bulk_update(uppdatera, RADFALT, batch_size=5000)
     # Lines dropped from the file go, unless cases have reserved volume on them (never reset used volume).
     borttagna = [r.pk for r in befintliga_rader.values()]

@@ -218,10 +218,14 @@ def tillampa(plan: Plan, *, progress: Callable[[int], None] | None = None) -> di
     Vardenhet.objects.bulk_create(plan.nya_enheter)
     Vardenhet.objects.bulk_update(plan.andrade_enheter, [*VARDENHET_FIELDS, "vardgivare_id", "aktiv", "kalla"])
     enhet_pk = dict(Vardenhet.objects.filter(hsa_id__in=vg_for_enhet).values_list("hsa_id", "pk"))
-    Vardutbud.objects.bulk_create(
+    nytt = Vardutbud.objects.bulk_create(
         [Vardutbud(vardenhet_id=enhet_pk[h], kva_id=k, max_asa=a, narkos=n) for h, k, a, n in plan.nytt_utbud]
     )
     Vardutbud.objects.bulk_update(plan.andrat_utbud, ["max_asa", "narkos"])
+    if nytt or plan.andrat_utbud:
+        from katalog.signaler import utbud_andrat
+
+        utbud_andrat.send(sender=Vardutbud, utbud=[*nytt, *plan.andrat_utbud])
     Vardutbud.objects.filter(pk__in=plan.borttaget_utbud).delete()
     inaktiverade = Vardenhet.objects.filter(pk__in=[pk for pk, _h, _n in plan.inaktiveras]).update(aktiv=False)
     f = plan.forhandsvisning

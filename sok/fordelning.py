@@ -395,7 +395,7 @@ def foresla(patienter: list[Patientfall], kva, underlag: Underlag, datum: date) 
     # Nodes: 0 source, 1 sink, patients 2…, units (by position), announced-capacity nodes, lines.
     P, U = 2, 2 + antal
     K = U + len(e.k)
-    anvanda = sorted({int(j) for p in aktuella for j in cast(Alternativ, forslag.alternativ[p.pk]).r.idx})
+    anvanda = sorted({int(j) for p in aktuella for j in cast(_Rader, cast(Alternativ, forslag.alternativ[p.pk]).r).idx})
     linjer = _linjer([e.k[j].vardenhet_id for j in anvanda], underlag.rader)
     rad_nod: dict[int, int] = {}
     sedda: dict[int, avtal_api.RadInfo] = {}
@@ -415,7 +415,10 @@ def foresla(patienter: list[Patientfall], kva, underlag: Underlag, datum: date) 
     rad_bagar: list[tuple[int, int, avtal_api.RadInfo]] = []  # (arc index, unit id, line)
 
     def bage(fran: int, till: int, kapacitet: int, kostnad: int = 0) -> int:
-        svans.append(fran), huvud.append(till), kap.append(kapacitet), kost.append(kostnad)
+        svans.append(fran)
+        huvud.append(till)
+        kap.append(kapacitet)
+        kost.append(kostnad)
         return len(svans) - 1
 
     for j in anvanda:

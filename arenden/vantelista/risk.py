@@ -9,6 +9,7 @@ could treat the patient before the guarantee date (today + their median wait ≤
 """
 
 import bisect
+import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -244,10 +245,29 @@ def patienter(region_kod: str, *, idag: date | None = None):
     return VantelistaPatient.objects.synliga().filter(lista_id__in=listor).annotate(tillstand=tillstand_uttryck(idag))
 
 
-def antal_per_lista(qs) -> dict[tuple[int, str], int]:
-    """(list id, state) → patients: one GROUP BY over the annotated patients, from which the page takes its counts
-    per group, its filter choices and the number of rows a filter leaves."""
-    return {(lista, t): n for lista, t, n in qs.order_by().values_list("lista_id", "tillstand").annotate(n=Count("id"))}
+ANTAL_CACHE_SEKUNDER = 600
+
+
+def antal_per_lista(region_kod: str, *, idag: date) -> dict[tuple[int, str], int]:
+    """(list id, state) → patients: one GROUP BY over the region's annotated patients, from which the page takes
+    its counts per group, its filter choices and the number of rows a filter leaves. Cached under the day and the
+    region's lists with their risk versions: a state changes only with the day, a new list (which also moves
+    patients to "lämnat listan") or new stored dates (a new risk version)."""
+    from django.core.cache import cache
+
+    from arenden.vantelista.models import Vantelista
+
+    qs = patienter(region_kod, idag=idag)
+    listor = list(
+        Vantelista.objects.filter(region_id=region_kod).order_by("pk").values_list("pk", "inlast", "risk_dataversion")
+    )
+    nyckel = "vantelista:antal:" + hashlib.sha256(f"{region_kod}|{idag}|{listor}".encode()).hexdigest()
+    antal = cache.get(nyckel)
+    if antal is None:
+        rader = qs.order_by().values_list("lista_id", "tillstand").annotate(n=Count("id"))
+        antal = {(lista, t): n for lista, t, n in rader}
+        cache.set(nyckel, antal, ANTAL_CACHE_SEKUNDER)
+    return antal
 
 
 def antal_per_grupp_sql(antal: dict[tuple[int, str], int], listor: dict) -> list[dict]:

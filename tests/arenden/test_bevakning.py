@@ -154,3 +154,30 @@ def test_a_call_back_in_the_past_is_refused_and_one_done_is_cleared(registrera, 
     assert anteckning.text == "" and anteckning.text_chiffer  # the note is sealed, never in clear
     a = services.aterringning_boka(arende=a, klar=True, anvandare=lots)
     assert a.aterringning is None
+
+
+def test_a_catalogue_import_or_agreement_upload_in_bulk_wakes_parked_cases_through_their_signals(
+    registrera, lots, utbud, avtalsrad
+):
+    """Bulk writes send no post_save: the catalogue's `utbud_andrat` and the agreements' `rader_skapade` do."""
+    from avtal.models import Avtal, Avtalsrad
+    from avtal.signaler import rader_skapade
+    from katalog.signaler import utbud_andrat
+
+    asa4 = _steg2(registrera, lots, asa_klass=4)
+    services.arende_bevaka(arende=asa4, val="bevaka", orsak="ASA 4", anvandare=lots)
+    Vardutbud.objects.filter(pk=utbud.pk).update(max_asa=4)  # as the import's bulk_update
+    utbud_andrat.send(sender=Vardutbud, utbud=[Vardutbud.objects.get(pk=utbud.pk)])
+    asa4.refresh_from_db()
+    assert asa4.bevakas_sedan is None and "upp till ASA 4" in asa4.bevakning_varfor
+
+    vantar = _steg2(registrera, lots, asa_klass=1)
+    services.arende_bevaka(arende=vantar, val="bevaka", orsak="Inget avtal", anvandare=lots)
+    avtal = Avtal.objects.create(
+        avtalsagare_id="20", avtal_id="TEST-2026-2", vardgivare=avtalsrad.avtal.vardgivare, avtalstyp="upphandlat",
+        giltig_fran=date.today() - timedelta(days=1), giltig_till=date.today() + timedelta(days=300),
+    )  # fmt: skip
+    rader = Avtalsrad.objects.bulk_create([Avtalsrad(avtal=avtal, kva=KvaGrupp.objects.get(kod="CJE"))])
+    rader_skapade.send(sender=Avtalsrad, rader=rader)
+    vantar.refresh_from_db()
+    assert vantar.bevakas_sedan is None and vantar.bevakning_varfor.startswith("Ny avtalsrad för CJE")

@@ -242,7 +242,7 @@ def test_cancel_and_permissions(falu, koordinator, client):
     assert svar.status_code == 302
 
 
-def test_a_list_patient_has_the_cases_keyed_hash_so_an_open_case_is_found_by_hash(falu, dalarna):
+def test_a_list_patient_has_the_cases_keyed_hash_so_an_open_case_is_found_by_hash(falu, dalarna, koordinator, client):
     """Issue 17 point 4: the list row's hash is the region's keyed hash the cases store (identitet.pnr_hash), not a
     hash of its own; another region's hash of the same number differs."""
 
@@ -258,6 +258,12 @@ def test_a_list_patient_has_the_cases_keyed_hash_so_an_open_case_is_found_by_has
     )  # fmt: skip
     hashar = {bytes(h).hex() for h in VantelistaPatient.objects.values_list("pnr_hash", flat=True)}
     assert set(Arende.objects.oppna().filter(pnr_hash__in=hashar).values_list("pk", flat=True)) == {arende.pk}
+    # The at-risk page shows Elsa's open case on her row (no box to create another) and logs the match.
+    client.force_login(koordinator, backend="vardformedling.auth.SithsStubBackend")
+    sida = client.get(reverse("arenden:vantelista"), secure=True).content.decode()
+    assert arende.case_id in sida
+    assert f'name="patient" value="{elsa.pk}"' not in sida
+    assert Atkomstlogg.objects.filter(case_id=arende.case_id, handling="dubblettkontroll").exists()
 
 
 def test_the_migration_rekeys_stored_list_hashes_to_the_cases(falu, dalarna):
