@@ -40,6 +40,7 @@ from sok.search import (
     basta_rad,
     forvantat_datum,
     klarar_vardgaranti,
+    kvalitet_poang,
     pris_poang,
     rangordna,
     vantetid_poang,
@@ -205,6 +206,10 @@ class _Enheter:
         self.har_median = np.array([m is not None for m in medianer], dtype=bool)
         self.median = np.array([m if m is not None else 0 for m in medianer], dtype=np.int64)
         self.vt_poang = np.array([vantetid_poang(m) for m in medianer], dtype=np.float64)
+        # The quality part (issue 19): scored where the unit has the measure, else left out of score and weights.
+        kvalitet = [kvalitet_poang(x.reoperation_andel) for x in k]
+        self.har_kvalitet = np.array([v is not None for v in kvalitet], dtype=bool)
+        self.kvalitet = np.array([v if v is not None else 0.0 for v in kvalitet], dtype=np.float64)
         self._km: dict = {}
         self._basta: dict = {}
         self._pris: dict = {}
@@ -292,10 +297,13 @@ class Alternativ(Sequence):
         median = _median(e.underlag.vantetider.get(k.vardenhet_id))
         forvantat = forvantat_datum(sp, median)
         vikter = tuple(DEFAULT_VIKTER.values())
+        if not e.har_kvalitet[j]:
+            vikter = (*vikter[:-1], 0)  # "saknas": not scored, as `rangordna` does
         t = Traff(
             kandidat=k, avstand_km=km, vantetid=e.underlag.vantetider.get(k.vardenhet_id),
             rader=list(e.underlag.rader.get(k.vardenhet_id, [])), basta_rad=basta,
-            delpoang=(float(r.delar[0][i]), float(r.delar[1][i]), float(r.delar[2][i]), 100.0, 100.0),
+            delpoang=(float(r.delar[0][i]), float(r.delar[1][i]), float(r.delar[2][i]), 100.0, 100.0,
+                      float(e.kvalitet[j])),
             vikter=vikter, prisintervall=r.prisintervall, poang=r.poang[i], forvantat=forvantat,
             vardgaranti=p.vardgaranti, klarar_vardgaranti=klarar_vardgaranti(forvantat, p.vardgaranti),
             egen_region=p.region_kod,
@@ -349,8 +357,10 @@ def _rader_for(p: Patientfall, e: _Enheter) -> _Rader | None:
     pr = e.pris_poang(p.region_kod, billigast, dyrast)[idx]
     av = avstand[idx]
     # Python's sum over the weighted parts, term by term in the same order, then its round(…, 1): the same floats.
+    har_kvalitet = e.har_kvalitet[idx]
     summa = vt * VIKTER[0] + av * VIKTER[1] + pr * VIKTER[2] + 100.0 * VIKTER[3] + 100.0 * VIKTER[4]
-    poang_a = _round1(summa / VIKTER.sum())
+    summa = summa + np.where(har_kvalitet, e.kvalitet[idx] * VIKTER[5], 0.0)
+    poang_a = _round1(summa / np.where(har_kvalitet, VIKTER.sum(), VIKTER[:5].sum()))
     poang = poang_a.tolist()
     kostnad = np.rint((100 - poang_a) * SKALA).astype(np.int64) + np.where(klarar_inte, GARANTI_STRAFF, 0)
     km_i = km[idx]

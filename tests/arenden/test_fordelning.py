@@ -155,7 +155,7 @@ def test_pages_422_and_409(steg2, lots, client, mottagande_enhet, avtalsrad):
 def test_the_vectorised_scores_and_order_are_the_searchs_own():
     """Every patient's feasible units, their cost and their order equal what the ranked search gives one by one
     (`par_for_patient`, `sok.search.rangordna`), on an instance with ties, prices, unknown waits and positions,
-    other regions' units and exclusions of every kind."""
+    quality measures present and missing, other regions' units and exclusions of every kind."""
     import random
 
     from sok.fordelning import _Enheter, _rader_for, par_for_patient
@@ -164,7 +164,8 @@ def test_the_vectorised_scores_and_order_are_the_searchs_own():
     kandidater = [
         Utbudsrad(i, 100 + i, f"Enhet {i % 7}", i % 11 != 0, rng.choice(["03", "20", "06"]),
                   None if i % 13 == 0 else 57 + rng.random() * 8, 12 + rng.random() * 8, rng.choice([2, 3, 4]),
-                  i % 3 == 0, i % 5 != 0)
+                  i % 3 == 0, i % 5 != 0,
+                  None if i % 4 == 0 else Decimal(rng.choice(["0", "1.2", "3.5", "9.9", "12"])))  # quality part
         for i in range(1, 60)
     ]  # fmt: skip
     vantetider = {100 + i: vt(rng.choice([20, 45, 60, 90, 150, 200])) for i in range(1, 60) if i % 9}
