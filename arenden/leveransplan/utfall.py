@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
@@ -233,19 +233,34 @@ def jamforelse(planer, *, fran: date, till: date, idag: date | None = None) -> l
                 Serie(UTFORDA, [v.utforda for v in serie.veckor]),
             ],
             y_etikett="Patienter",
+            bredd=800,  # four series: the legend places one every 190 px
             id_prefix=f"plan-{serie.kva_id}-{serie.vardgivare_id}-{serie.vardenhet_id or 0}-"
             f"{serie.region_id or 'alla'}",
         )
     return list(serier.values())
 
 
-def inflode(planer, *, fran: date, till: date) -> list[dict]:
-    """A receiving unit's expected inflow: planned patients per week, group and sending region, summed over every
-    planner (two regions planning for the same unit both send patients)."""
-    rader = (
+def inflode(planer, *, fran: date, till: date) -> tuple[list[dict], dict[date, int]]:
+    """A receiving unit's expected inflow: every plan row for it in the weeks (planner, group, sending region,
+    planned), and the expected patients per week. Per planner, provider or unit, group and week the "all regions"
+    figure is the total when there is one (a region's own figure is then a part of it), else the regions' figures
+    add up; different planners' figures add up (each region sends its own patients)."""
+    rader = list(
         planer.filter(vecka__gte=fran, vecka__lte=till)
-        .values("vecka", "kva_id", "sandande_region_id")
-        .annotate(antal=Sum("antal"))
-        .order_by("vecka", "kva_id", F("sandande_region_id").asc(nulls_first=True))
-    )
-    return list(rader)
+        .select_related("planerad_av")
+        .order_by("vecka", "kva_id", F("planerad_av_id").asc(nulls_first=True),
+                  F("sandande_region_id").asc(nulls_first=True))
+    )  # fmt: skip
+    grupper: dict[tuple, dict[str | None, int]] = defaultdict(dict)
+    for r in rader:
+        nyckel = (r.vecka, r.planerad_av_id, r.vardgivare_id, r.vardenhet_id, r.kva_id)
+        grupper[nyckel][r.sandande_region_id] = r.antal
+    per_vecka: dict[date, int] = defaultdict(int)
+    for (vecka, *_), per_region in grupper.items():
+        per_vecka[vecka] += per_region[None] if None in per_region else sum(per_region.values())
+    tabell = [
+        {"vecka": r.vecka, "planerare": r.planerad_av.namn if r.planerad_av else NATIONELL, "kva_id": r.kva_id,
+         "sandande_region_id": r.sandande_region_id, "antal": r.antal}
+        for r in rader
+    ]  # fmt: skip
+    return tabell, dict(sorted(per_vecka.items()))

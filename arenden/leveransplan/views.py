@@ -85,18 +85,15 @@ def _context(request: BehorigRequest, *, form: PlanForm | None = None) -> dict:
         "kolumner": FILKOLUMNER,
     }
     if uppdrag.roll == Roll.MOTTAGARE:
-        rader = inflode(planer, fran=fran, till=till)
-        context["inflode"] = rader
-        per_vecka: dict = {}
-        for r in rader:
-            per_vecka[r["vecka"]] = per_vecka.get(r["vecka"], 0) + r["antal"]
+        rader, per_vecka = inflode(planer, fran=fran, till=till)
+        context["inflode"], context["inflode_per_vecka"] = rader, per_vecka
         if per_vecka:
             context["inflode_svg"] = stapeldiagram(
                 titel="Förväntat inflöde per vecka",
-                beskrivning="Planerat antal patienter till enheten per vecka, alla KVÅ-grupper och regioner; "
-                "tabellen bredvid har siffrorna per KVÅ-grupp och region.",
+                beskrivning="Förväntat antal patienter till enheten per vecka, alla KVÅ-grupper och regioner; "
+                "tabellen bredvid har varje planerad siffra.",
                 etiketter=[fmt.vecka(v) for v in per_vecka],
-                serier=[Serie("Planerat", list(per_vecka.values()))],
+                serier=[Serie("Förväntat", list(per_vecka.values()))],
                 y_etikett="Patienter",
                 id_prefix="inflode",
             )

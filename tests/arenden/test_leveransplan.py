@@ -118,7 +118,8 @@ def test_export_figures_equal_the_page(exempel, koordinator):
     assert rader[2][5:] == [fmt.vecka(B), "2", "3", "1", "0", "50\u00a0% över plan"]
     html = c.get(reverse("leveransplan:lista"), params).content.decode()
     for r in rader[1:]:
-        assert f'<th scope="row">{r[5]}</th><td class="num">{r[6]}</td><td class="num">{r[7]}</td>' in html
+        celler = f'<td class="num">{r[6]}</td><td class="num">{r[7]}</td>'
+        assert f'<th scope="row" class="lb-datum">{r[5]}</th>{celler}' in html
 
 
 def test_the_form_records_a_run_of_weeks_and_a_bad_week_writes_nothing(mottagande_enhet, avtalsrad, koordinator):
@@ -220,6 +221,11 @@ def test_who_sees_and_writes_plans(exempel, mottagande_enhet, mottagare, koordin
         (B, "22", 1),
         (C, None, 3),
     ]
+    # Week B: the "all regions" figure (2) is the total; region 22's own 1 is part of it. A national plan adds up.
+    assert svar.context["inflode_per_vecka"] == {A: 4, B: 2, C: 3}
+    leveransplan_spara(planerad_av_id=None, vardgivare=vg, kva_id="CJE", veckor=[B], sandande_region_id="03", antal=5)
+    svar = klient(mottagare).get(url, {"fran": fmt.vecka(A), "till": fmt.vecka(C)})
+    assert svar.context["inflode_per_vecka"] == {A: 4, B: 7, C: 3}
     assert svar.context.get("form") is None
     assert klient(mottagare).post(reverse("leveransplan:ny"), {}).status_code == 403
     assert klient(mottagare).get(reverse("leveransplan:uppladdning")).status_code == 403
