@@ -60,7 +60,7 @@ SIDOR = {
         "/uppfoljning/?period=365",
         *LEVERANSPLANER,
         "/leveransplaner/uppladdning/",
-    ],  # fmt: skip
+    ],
     MONA: [
         "/",
         "/arenden/",
