@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cached_property
 
 from django.conf import settings
 from django.db.models import Count, F
@@ -95,7 +96,27 @@ class Planserie:
     kva_id: str
     region_id: str | None
     veckor: list[Veckorad] = field(default_factory=list)
-    svg: str = ""
+    planerare_kod: str | None = None
+
+    @cached_property
+    def svg(self) -> str:
+        """The chart, drawn only for a series that is shown (drawing is most of the page's time)."""
+        return stapeldiagram(
+            titel=f"Plan och utfall per vecka, {self.rubrik}",
+            beskrivning="Planerat antal patienter per vecka bredvid erbjudna, accepterade och utförda; "
+            "tabellen under har siffrorna och avvikelserna.",
+            etiketter=[fmt.vecka(v.vecka) for v in self.veckor],
+            serier=[
+                Serie(PLANERAT, [v.planerat for v in self.veckor]),
+                Serie(ERBJUDNA, [v.erbjudna for v in self.veckor]),
+                Serie(ACCEPTERADE, [v.accepterade for v in self.veckor]),
+                Serie(UTFORDA, [v.utforda for v in self.veckor]),
+            ],
+            y_etikett="Patienter",
+            bredd=800,  # four series: the legend places one every 190 px
+            id_prefix=f"plan-{self.planerare_kod or 'nat'}-{self.kva_id}-{self.vardgivare_id}-"
+            f"{self.vardenhet_id or 0}-{self.region_id or 'alla'}",
+        )
 
     @property
     def rubrik(self) -> str:
@@ -167,7 +188,8 @@ def _utfall(enhet_ids: set[int], kva_ids: set[str], fran: date, till: date) -> d
 
 def jamforelse(planer, *, fran: date, till: date, idag: date | None = None) -> list[Planserie]:
     """Plan against outcome for the plans `planer` (a queryset) in the weeks fran..till (Mondays), one series per
-    planner, provider/unit, group and sending region, sorted by group and provider; four queries in all."""
+    planner, provider/unit, group and sending region, sorted by group and provider; four queries in all. Each series
+    draws its chart when it is shown (`svg`)."""
     idag = idag or timezone.localdate()
     denna = mandag(idag)
     rader = list(
@@ -208,6 +230,7 @@ def jamforelse(planer, *, fran: date, till: date, idag: date | None = None) -> l
                 vardenhet=r.vardenhet.namn if r.vardenhet else "",
                 kva_id=r.kva_id,
                 region_id=r.sandande_region_id,
+                planerare_kod=r.planerad_av_id,
             )
         planerat[nyckel][r.vecka] = r.antal
     for nyckel, serie in serier.items():
@@ -221,22 +244,6 @@ def jamforelse(planer, *, fran: date, till: date, idag: date | None = None) -> l
                         for m in MATT:
                             setattr(rad, m, getattr(rad, m) + n[m])
             serie.veckor.append(rad)
-        serie.svg = stapeldiagram(
-            titel=f"Plan och utfall per vecka, {serie.rubrik}",
-            beskrivning="Planerat antal patienter per vecka bredvid erbjudna, accepterade och utförda; "
-            "tabellen bredvid har siffrorna och avvikelserna.",
-            etiketter=[fmt.vecka(v.vecka) for v in serie.veckor],
-            serier=[
-                Serie(PLANERAT, [v.planerat for v in serie.veckor]),
-                Serie(ERBJUDNA, [v.erbjudna for v in serie.veckor]),
-                Serie(ACCEPTERADE, [v.accepterade for v in serie.veckor]),
-                Serie(UTFORDA, [v.utforda for v in serie.veckor]),
-            ],
-            y_etikett="Patienter",
-            bredd=800,  # four series: the legend places one every 190 px
-            id_prefix=f"plan-{serie.kva_id}-{serie.vardgivare_id}-{serie.vardenhet_id or 0}-"
-            f"{serie.region_id or 'alla'}",
-        )
     return list(serier.values())
 
 

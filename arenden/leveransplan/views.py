@@ -8,6 +8,7 @@ from typing import cast
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -39,6 +40,7 @@ from vardformedling.indata import citera, utan_styrtecken
 from vardformedling.models import Roll
 
 VECKOR_FORE, VECKOR_EFTER, MAX_VECKOR = 4, 8, 53
+SERIER_PER_SIDA = 10
 FEL_PERIOD = "Veckan ”{varde}” förstods inte (ÅÅÅÅ-Vnn inom ett år bakåt och två år framåt); visar standardperioden."
 FEL_PERIOD_LANG = f"Högst {MAX_VECKOR} veckor åt gången; visar standardperioden."
 FIL_SAKNAS = "Välj en CSV- eller XLSX-fil att ladda upp."
@@ -98,7 +100,9 @@ def _context(request: BehorigRequest, *, form: PlanForm | None = None) -> dict:
                 id_prefix="inflode",
             )
     else:
-        context["serier"] = jamforelse(planer, fran=fran, till=till)
+        context["alla_serier"] = jamforelse(planer, fran=fran, till=till)
+        sida = Paginator(context["alla_serier"], SERIER_PER_SIDA).get_page(request.GET.get("sida"))
+        context["sida"], context["serier"] = sida, list(sida.object_list)
     if far_planera(uppdrag):
         context["form"] = form or PlanForm()
         region = planerande_region(uppdrag)
@@ -110,8 +114,8 @@ def _context(request: BehorigRequest, *, form: PlanForm | None = None) -> dict:
 @require_perm("avtal.leveransplan")
 def leveransplaner(request: BehorigRequest) -> HttpResponse:
     context = _context(request)
-    if request.GET.get("format") in {"csv", "xlsx"} and "serier" in context:
-        rader = [rad for s in context["serier"] for rad in s.exportrader()]
+    if request.GET.get("format") in {"csv", "xlsx"} and "alla_serier" in context:
+        rader = [rad for s in context["alla_serier"] for rad in s.exportrader()]  # every series, not one page
         return tabell_export("leveransplan", EXPORTKOLUMNER, rader, format=request.GET["format"])
     return render_page_or_fragment(request, "arenden/leveransplaner.html", context, fragment="innehall")
 

@@ -243,3 +243,19 @@ def test_a_bad_period_shows_the_default_weeks_with_a_message(koordinator):
     svar = klient(koordinator).get(reverse("leveransplan:lista"), {"fran": "vecka 7", "till": "x" * 5000})
     assert svar.status_code == 200
     assert "förstods inte" in svar.content.decode() and svar.context["fran"] == DENNA - timedelta(weeks=4)
+
+
+def test_the_page_shows_ten_series_at_a_time_and_the_export_holds_them_all(mottagande_enhet, koordinator):
+    vg = mottagande_enhet.vardgivare
+    regioner = list(Region.objects.order_by("kod").values_list("kod", flat=True)[:12])
+    for kod in regioner:
+        leveransplan_spara(
+            planerad_av_id="20", vardgivare=vg, kva_id="CJE", veckor=[C], sandande_region_id=kod, antal=1
+        )
+    c, url = klient(koordinator), reverse("leveransplan:lista")
+    forsta, andra = c.get(url), c.get(url, {"sida": "2"})
+    assert [s.region_id for s in forsta.context["serier"]] == regioner[:10]
+    assert [s.region_id for s in andra.context["serier"]] == regioner[10:]
+    assert "Sida 2 av 2 (12 planer)" in andra.content.decode() and andra.content.decode().count("<svg") == 2
+    export = c.get(url, {"format": "csv"}).content.decode("utf-8-sig").splitlines()
+    assert len(export) == 1 + 12
