@@ -192,9 +192,21 @@ def jamforelse(planer, *, fran: date, till: date, idag: date | None = None) -> l
     draws its chart when it is shown (`svg`)."""
     idag = idag or timezone.localdate()
     denna = mandag(idag)
+    # Plain rows, not model instances: a region may plan hundreds of weeks.
     rader = list(
         planer.filter(vecka__gte=fran, vecka__lte=till)
-        .select_related("vardgivare", "vardenhet", "planerad_av")
+        .values(
+            "planerad_av_id",
+            "planerad_av__namn",
+            "vardgivare_id",
+            "vardgivare__namn",
+            "vardenhet_id",
+            "vardenhet__namn",
+            "kva_id",
+            "sandande_region_id",
+            "vecka",
+            "antal",
+        )
         .order_by(
             "kva_id",
             "vardgivare__namn",
@@ -206,12 +218,12 @@ def jamforelse(planer, *, fran: date, till: date, idag: date | None = None) -> l
     )
     if not rader:
         return []
-    vardgivare = {r.vardgivare_id for r in rader}
+    vardgivare = {r["vardgivare_id"] for r in rader}
     enheter_per_vg: dict[int, set[int]] = defaultdict(set)
     for pk, vg in Vardenhet.objects.filter(vardgivare_id__in=vardgivare).values_list("pk", "vardgivare_id"):
         enheter_per_vg[vg].add(pk)
     alla_enheter = set().union(*enheter_per_vg.values()) if enheter_per_vg else set()
-    utfall = _utfall(alla_enheter, {r.kva_id for r in rader}, fran, till)
+    utfall = _utfall(alla_enheter, {r["kva_id"] for r in rader}, fran, till)
     # Outcome indexed by (unit, group, week) → region → counts, so a series sums only its units and region.
     per_enhet: dict[tuple, dict[str, dict[str, int]]] = defaultdict(dict)
     for (enhet, kva, region, vecka), n in utfall.items():
@@ -220,19 +232,19 @@ def jamforelse(planer, *, fran: date, till: date, idag: date | None = None) -> l
     serier: dict[tuple, Planserie] = {}
     planerat: dict[tuple, dict[date, int]] = defaultdict(dict)
     for r in rader:
-        nyckel = (r.planerad_av_id, r.vardgivare_id, r.vardenhet_id, r.kva_id, r.sandande_region_id)
+        nyckel = (r["planerad_av_id"], r["vardgivare_id"], r["vardenhet_id"], r["kva_id"], r["sandande_region_id"])
         if nyckel not in serier:
             serier[nyckel] = Planserie(
-                planerare=r.planerad_av.namn if r.planerad_av else NATIONELL,
-                vardgivare_id=r.vardgivare_id,
-                vardgivare=r.vardgivare.namn,
-                vardenhet_id=r.vardenhet_id,
-                vardenhet=r.vardenhet.namn if r.vardenhet else "",
-                kva_id=r.kva_id,
-                region_id=r.sandande_region_id,
-                planerare_kod=r.planerad_av_id,
+                planerare=r["planerad_av__namn"] or NATIONELL,
+                vardgivare_id=r["vardgivare_id"],
+                vardgivare=r["vardgivare__namn"],
+                vardenhet_id=r["vardenhet_id"],
+                vardenhet=r["vardenhet__namn"] or "",
+                kva_id=r["kva_id"],
+                region_id=r["sandande_region_id"],
+                planerare_kod=r["planerad_av_id"],
             )
-        planerat[nyckel][r.vecka] = r.antal
+        planerat[nyckel][r["vecka"]] = r["antal"]
     for nyckel, serie in serier.items():
         enheter = {serie.vardenhet_id} if serie.vardenhet_id else enheter_per_vg[serie.vardgivare_id]
         veckor = sorted(planerat[nyckel])

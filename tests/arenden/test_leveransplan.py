@@ -125,7 +125,7 @@ def test_export_figures_equal_the_page(exempel, koordinator):
 def test_the_form_records_a_run_of_weeks_and_a_bad_week_writes_nothing(mottagande_enhet, avtalsrad, koordinator):
     c = klient(koordinator)
     data = {
-        "vardgivare": mottagande_enhet.vardgivare.pk,
+        "vardgivare": mottagande_enhet.vardgivare.hsa_id.lower(),
         "vardenhet": mottagande_enhet.hsa_id.lower(),
         "kva": "CJE",
         "fran": fmt.vecka(C),
@@ -138,6 +138,8 @@ def test_the_form_records_a_run_of_weeks_and_a_bad_week_writes_nothing(mottagand
     svar = c.post(reverse("leveransplan:ny"), {**data, "vardenhet": "SE-FINNS-INTE"}, headers={"HX-Request": "true"})
     assert svar.status_code == 422, svar.context["form"].errors
     assert "Vårdenheten hör inte till den valda vårdgivaren" in svar.content.decode(), svar.context["form"].errors
+    svar = c.post(reverse("leveransplan:ny"), {**data, "vardgivare": "SE-OKAND"}, headers={"HX-Request": "true"})
+    assert svar.status_code == 422 and "”SE-OKAND” är ingen vårdgivare i katalogen" in svar.content.decode()
     assert not Leveransplan.objects.exists()
     svar = c.post(reverse("leveransplan:ny"), data, headers={"HX-Request": "true"})
     assert svar.status_code == 200 and "Leveransplanen är sparad" in svar.content.decode()
