@@ -261,3 +261,15 @@ def test_the_page_shows_ten_series_at_a_time_and_the_export_holds_them_all(motta
     assert "Sida 2 av 2 (12 planer)" in andra.content.decode() and andra.content.decode().count("<svg") == 2
     export = c.get(url, {"format": "csv"}).content.decode("utf-8-sig").splitlines()
     assert len(export) == 1 + 12
+
+
+def test_one_figure_per_key_even_when_planner_unit_and_region_are_empty(mottagande_enhet):
+    from django.db import IntegrityError, transaction
+
+    vg = mottagande_enhet.vardgivare
+    Leveransplan.objects.create(vardgivare=vg, kva_id="CJE", vecka=C, antal=1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Leveransplan.objects.create(vardgivare=vg, kva_id="CJE", vecka=C, antal=2)
+    Leveransplan.objects.create(vardgivare=vg, kva_id="CJE", vecka=C, antal=3, sandande_region_id="22")  # another key
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Leveransplan.objects.create(vardgivare=vg, kva_id="CJE", vecka=C + timedelta(days=1), antal=1)  # a Tuesday
