@@ -436,8 +436,9 @@ def load(stdout=None) -> None:
 
 def _leveransplaner() -> int:
     """Delivery plans (issue #19 point 3), idempotent: Karin's region 06 plans knee replacements (NGB) at the
-    pilot's provider for the last twelve and next eight weeks (its cases show as offered, accepted, performed); the
-    national coordination plans cataract (CJE) at Mona's unit for the next eight weeks (her expected inflow)."""
+    pilot's provider – last week 5 (none offered: a highlighted deviation), this week 50 (the pilot's offers), then 6
+    a week for eight weeks; the national coordination plans cataract (CJE) at Mona's unit for the next eight weeks,
+    4 a week from region 22 and 2 from region 03 (her expected inflow)."""
     from avtal.leveransplan import mandag
     from avtal.services import leveransplan_spara
 
@@ -445,18 +446,18 @@ def _leveransplaner() -> int:
     denna = mandag(timezone.localdate())
     veckor = 0
     if ort01 is not None and ort01.vardgivare is not None:
-        for i in range(-12, 9):
+        for i in range(-1, 9):
+            antal = {-1: 5, 0: 50}.get(i, 6)
             leveransplan_spara(planerad_av_id="06", vardgivare=ort01.vardgivare, kva_id="NGB",
-                               veckor=[denna + timedelta(weeks=i)], antal=3 + (i % 3), via="demo")  # fmt: skip
+                               veckor=[denna + timedelta(weeks=i)], antal=antal, via="demo")  # fmt: skip
             veckor += 1
     if ogon02 is not None and ogon02.vardgivare is not None:
         for i in range(9):
-            vecka = [denna + timedelta(weeks=i)]
-            leveransplan_spara(planerad_av_id=None, vardgivare=ogon02.vardgivare, vardenhet=ogon02, kva_id="CJE",
-                               veckor=vecka, antal=6, via="demo")  # fmt: skip
-            leveransplan_spara(planerad_av_id=None, vardgivare=ogon02.vardgivare, vardenhet=ogon02, kva_id="CJE",
-                               veckor=vecka, sandande_region_id="22", antal=2, via="demo")  # fmt: skip
-            veckor += 2
+            for region, antal in (("22", 4), ("03", 2)):
+                leveransplan_spara(planerad_av_id=None, vardgivare=ogon02.vardgivare, vardenhet=ogon02, kva_id="CJE",
+                                   veckor=[denna + timedelta(weeks=i)], sandande_region_id=region, antal=antal,
+                                   via="demo")  # fmt: skip
+                veckor += 1
     return veckor
 
 

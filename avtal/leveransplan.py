@@ -22,6 +22,7 @@ from vardformedling import format as fmt
 from vardformedling.importering.forhandsvisning import Forhandsvisning
 from vardformedling.importering.kolumner import Granskning
 from vardformedling.importering.lasning import las
+from vardformedling.indata import citera, utan_styrtecken
 from vardformedling.models import Region, Roll
 
 VECKA = re.compile(r"^(\d{4})-?[VW]?(\d{1,2})$", re.IGNORECASE)
@@ -113,7 +114,8 @@ class VeckoFalt(forms.CharField):
 class PlanForm(forms.Form):
     """One planned figure for a run of weeks (the same number each week)."""
 
-    vardgivare = forms.ModelChoiceField(queryset=Vardgivare.objects.none(), label="Vårdgivare")
+    # HSA-ids, as in the file: a select of every provider would be thousands of options at national scale.
+    vardgivare = forms.CharField(label="Vårdgivare (HSA-id)", max_length=64)
     vardenhet = forms.CharField(
         label="Vårdenhet (HSA-id)", max_length=64, required=False, help_text="Tomt = hela vårdgivaren"
     )
@@ -127,14 +129,19 @@ class PlanForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        vg = cast(forms.ModelChoiceField, self.fields["vardgivare"])
-        vg.queryset = Vardgivare.objects.filter(avtal__isnull=False).distinct().order_by("namn")
         kva = cast(forms.ModelChoiceField, self.fields["kva"])
         kva.queryset = KvaGrupp.objects.order_by("kod")
         # Django's per-field override of the option text; the stubs declare it a method, which mypy won't let us assign.
         kva.label_from_instance = lambda obj: f"{obj.kod} {obj.benamning}"  # type: ignore[method-assign]
         region = cast(forms.ModelChoiceField, self.fields["sandande_region"])
         region.label_from_instance = lambda obj: f"{obj.kod} {obj.namn}"  # type: ignore[method-assign]
+
+    def clean_vardgivare(self) -> Vardgivare:
+        hsa = self.cleaned_data["vardgivare"].strip().upper()
+        vardgivare = Vardgivare.objects.filter(hsa_id=hsa).first()
+        if vardgivare is None:
+            raise forms.ValidationError(FEL_VARDGIVARE.format(varde=citera(utan_styrtecken(hsa), 64)))
+        return vardgivare
 
     def clean(self) -> dict:
         d = self.cleaned_data

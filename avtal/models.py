@@ -384,11 +384,16 @@ class Leveransplan(models.Model):
     class Meta:
         ordering = ["vecka", "vardgivare", "kva"]
         constraints = [
-            # Empty planner, unit or sending region are values of the key too ("national", "whole provider", "all").
+            # Empty planner, unit or sending region are values of the key too ("national", "whole provider", "all"):
+            # coalesced, so the index treats them as equal on PostgreSQL and SQLite alike.
             models.UniqueConstraint(
-                fields=["planerad_av", "vardgivare", "vardenhet", "kva", "vecka", "sandande_region"],
+                Coalesce("planerad_av", Value("")),
+                "vardgivare",
+                Coalesce("vardenhet", Value(0)),
+                "kva",
+                "vecka",
+                Coalesce("sandande_region", Value("")),
                 name="uniq_leveransplan_per_vecka",
-                nulls_distinct=False,
             ),
             models.CheckConstraint(condition=Q(vecka__iso_week_day=1), name="leveransplan_vecka_mandag"),
         ]

@@ -11,6 +11,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -23,7 +24,7 @@ from katalog.tillampning import Rad, kontrollera_inaktivering, planera, tillampa
 from vardformedling.hsa import HSA_RE
 from vardformedling.importering import forhandsvisning
 from vardformedling.importering.fel import FilAvvisad
-from vardformedling.importering.kolumner import Granskning
+from vardformedling.importering.kolumner import Granskning, citat
 from vardformedling.importering.lasning import las
 from vardformedling.models import Region
 from vardformedling.personnummer import maskera_i_text
@@ -49,6 +50,7 @@ OPTIONAL = [
     "vardutbud",
     "tar_emot_asa",
     "narkos",
+    "reoperation_2ar",
 ]
 MAX_LENGTH = {
     "vardgivare_hsaid": 64,
@@ -81,6 +83,8 @@ FEL_KOORDINATPAR = "ange både lat och lon, eller ingen av dem."
 FEL_ASA = "”{varde}” ska vara en ASA-klass 1–4."
 FEL_NARKOS = "”{varde}” ska vara ja eller nej."
 FEL_KVA = "”{kod}” är ingen KVÅ-grupp (tre tecken, t.ex. CJE)."
+FEL_KVALITET = "”{del_}” ska vara KVÅ-grupp:andel i procent (0–100), t.ex. CJE:1,2."
+FEL_KVALITET_GRUPP = "{kod} finns inte i enhetens vardutbud."
 FEL_EPOST = "”{varde}” är ingen giltig e-postadress."
 FEL_DUBBLETT = "vårdenheten {varde} finns redan på rad {forsta}."
 FEL_VARDGIVARE_OLIKA = "”{varde}” skiljer sig från rad {forsta} för samma vårdgivare ({hsa})."
@@ -152,6 +156,7 @@ def _rad(r, regions: set[str], seen_units: dict, providers: dict) -> Rad | None:
             utbud[kod] = (int(asa) if asa else DEFAULT_ASA, narkos)
         else:
             r.fel("vardutbud", FEL_KVA, kod=kod)
+    kvalitet = _kvalitet(r, utbud)
     if r.post["epost"]:
         try:
             validate_email(r.post["epost"])
@@ -174,7 +179,32 @@ def _rad(r, regions: set[str], seen_units: dict, providers: dict) -> Rad | None:
     p = r.post
     vardenhet = {k: p[k] for k in ("kommun", "adress", "postnummer", "ort", "telefon", "epost")}
     vardenhet |= {"namn": p["vardenhet_namn"], "region_id": region, "lat": coords["lat"], "lon": coords["lon"]}
-    return Rad(rad=r.nr, hsa_id=hsa, vardgivare=vardgivare, vardenhet=vardenhet, vardutbud=utbud)
+    return Rad(rad=r.nr, hsa_id=hsa, vardgivare=vardgivare, vardenhet=vardenhet, vardutbud=utbud, kvalitet=kvalitet)
+
+
+def _kvalitet(r, utbud: dict) -> dict[str, Decimal | None] | None:
+    """The quality measure per KVÅ group (issue #19 point 6): "CJE:1,2|CJC:0,8" = percent reoperated within two
+    years. An empty cell leaves the unit's figures as they are (None); a filled one is the unit's whole list, so a
+    group it does not name loses its figure."""
+    text = r.post["reoperation_2ar"].strip()
+    if not text:
+        return None
+    kvalitet: dict[str, Decimal | None] = dict.fromkeys(utbud)
+    for del_ in filter(None, (d.strip() for d in text.split("|"))):
+        kod, _, tal = (x.strip() for x in del_.partition(":"))
+        kod = kod.upper()
+        try:
+            andel = Decimal(tal.replace(",", "."))
+            if not andel.is_finite() or not 0 <= andel <= 100:
+                raise InvalidOperation
+        except InvalidOperation:
+            r.fel("reoperation_2ar", FEL_KVALITET, del_=citat(del_))
+            continue
+        if kod not in utbud:
+            r.fel("reoperation_2ar", FEL_KVALITET_GRUPP, kod=citat(kod))
+            continue
+        kvalitet[kod] = andel.quantize(Decimal("0.1"))
+    return kvalitet
 
 
 def analysera(data: bytes, typ: str, *, progress: Callable[[int], None] | None = None) -> list[Rad]:

@@ -11,6 +11,7 @@ one — is applied only when the administrator confirms that number (the upload 
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -55,6 +56,8 @@ class Rad:
     vardenhet: dict
     hsa_id: str
     vardutbud: dict[str, tuple[int, bool]] = field(default_factory=dict)
+    # The quality measure per group (reoperation within two years, %); None = the file leaves it as it is.
+    kvalitet: dict[str, Decimal | None] | None = None
 
 
 @dataclass
@@ -68,8 +71,10 @@ class Plan:
     nya_enheter: list[Vardenhet]
     andrade_enheter: list[Vardenhet]
     nytt_utbud: list[tuple[str, str, int, bool]]  # (unit HSA-id, KVÅ, ASA, narkos)
+    # The quality measure of new offerings, (unit HSA-id, KVÅ) → percent (changed ones carry it on the row).
     andrat_utbud: list[Vardutbud]
     borttaget_utbud: list[int]
+    kvalitet_nytt: dict[tuple[str, str], Decimal | None]
     inaktiveras: list[tuple[int, str, str]]  # (pk, HSA-id, name)
     aktiva: int  # active catalogue units before the file
     oforandrade: int
@@ -85,8 +90,14 @@ def tillatna_inaktiveringar(aktiva: int) -> int:
     return math.floor(aktiva * settings.KATALOG_MAX_INAKTIVERING_ANDEL + 1e-9)
 
 
-def _utbud_text(utbud: dict[str, tuple[int, bool]]) -> list[str]:
-    return [f"{kva} (ASA ≤ {asa}{', narkos' if narkos else ''})" for kva, (asa, narkos) in sorted(utbud.items())]
+def _utbud_text(utbud: dict[str, tuple[int, bool]], kvalitet: dict[str, Decimal | None] | None = None) -> list[str]:
+    def text(kva: str, asa: int, narkos: bool) -> str:
+        andel = (kvalitet or {}).get(kva)
+        return f"{kva} (ASA ≤ {asa}{', narkos' if narkos else ''}" + (
+            f", reoperation {fmt.procent(andel, 1)})" if andel is not None else ")"
+        )
+
+    return [text(kva, asa, narkos) for kva, (asa, narkos) in sorted(utbud.items())]
 
 
 def planera(rows: list[Rad]) -> Plan:
@@ -116,19 +127,21 @@ def planera(rows: list[Rad]) -> Plan:
         current.setdefault(vu.vardenhet_id, {})[vu.kva_id] = vu
     f: dict[str, Any] = {"nya": [], "andrade": [], "oforandrade": [], "saknade": []}
     nya_enheter, andrade_enheter, nytt, andrat, borttaget = [], [], [], [], []
+    kvalitet_nytt: dict[tuple[str, str], Decimal | None] = {}
     for r in rows:
         ve = existing.get(r.hsa_id)
         vg_hsa = r.vardgivare["hsa_id"]
         if ve is None:
             nya_enheter.append(Vardenhet(hsa_id=r.hsa_id, aktiv=True, kalla=Vardenhet.Kalla.KATALOG, **r.vardenhet))
             nytt += [(r.hsa_id, kva, asa, narkos) for kva, (asa, narkos) in r.vardutbud.items()]
+            kvalitet_nytt |= {(r.hsa_id, kva): andel for kva, andel in (r.kvalitet or {}).items()}
             f["nya"].append(
                 {
                     "hsa_id": r.hsa_id,
                     "namn": r.vardenhet["namn"],
                     "vardgivare": r.vardgivare["namn"],
                     "region": r.vardenhet["region_id"],
-                    "vardutbud": ", ".join(_utbud_text(r.vardutbud)) or "–",
+                    "vardutbud": ", ".join(_utbud_text(r.vardutbud, r.kvalitet)) or "–",
                 }
             )
             continue
@@ -138,10 +151,14 @@ def planera(rows: list[Rad]) -> Plan:
             "vardgivare": ve.vardgivare.hsa_id if ve.vardgivare else "",
             "aktiv": ve.aktiv,
             "kalla": ve.get_kalla_display(),
-            "vardutbud": _utbud_text({k: (vu.max_asa, vu.narkos) for k, vu in finns.items()}),
+            "vardutbud": _utbud_text(
+                {k: (vu.max_asa, vu.narkos) for k, vu in finns.items()},
+                {k: vu.reoperation_andel for k, vu in finns.items()},
+            ),
         }
         efter = {**r.vardenhet, "vardgivare": vg_hsa, "aktiv": True, "kalla": Vardenhet.Kalla.KATALOG.label}
-        efter["vardutbud"] = _utbud_text(r.vardutbud)
+        kvalitet_efter = r.kvalitet if r.kvalitet is not None else {k: vu.reoperation_andel for k, vu in finns.items()}
+        efter["vardutbud"] = _utbud_text(r.vardutbud, kvalitet_efter)
         ch = forhandsvisning.andringar(fore, efter, ENHETSFALT) + vg_andringar.get(vg_hsa, [])
         if any(fore[k] != efter[k] for k in (*VARDENHET_FIELDS, "vardgivare", "aktiv", "kalla")):
             for k in VARDENHET_FIELDS:
@@ -152,8 +169,11 @@ def planera(rows: list[Rad]) -> Plan:
             utbud = finns.get(kva)
             if utbud is None:
                 nytt.append((r.hsa_id, kva, asa, narkos))
-            elif (utbud.max_asa, utbud.narkos) != (asa, narkos):
-                utbud.max_asa, utbud.narkos = asa, narkos
+                kvalitet_nytt[(r.hsa_id, kva)] = (r.kvalitet or {}).get(kva)
+                continue
+            andel = utbud.reoperation_andel if r.kvalitet is None else r.kvalitet.get(kva)
+            if (utbud.max_asa, utbud.narkos, utbud.reoperation_andel) != (asa, narkos, andel):
+                utbud.max_asa, utbud.narkos, utbud.reoperation_andel = asa, narkos, andel
                 andrat.append(utbud)
         borttaget += [vu.pk for kva, vu in finns.items() if kva not in r.vardutbud]
         if ch:
@@ -174,6 +194,7 @@ def planera(rows: list[Rad]) -> Plan:
         nya_enheter=nya_enheter,
         andrade_enheter=andrade_enheter,
         nytt_utbud=nytt,
+        kvalitet_nytt=kvalitet_nytt,
         andrat_utbud=andrat,
         borttaget_utbud=borttaget,
         inaktiveras=inaktiveras,
@@ -219,9 +240,13 @@ def tillampa(plan: Plan, *, progress: Callable[[int], None] | None = None) -> di
     Vardenhet.objects.bulk_update(plan.andrade_enheter, [*VARDENHET_FIELDS, "vardgivare_id", "aktiv", "kalla"])
     enhet_pk = dict(Vardenhet.objects.filter(hsa_id__in=vg_for_enhet).values_list("hsa_id", "pk"))
     nytt = Vardutbud.objects.bulk_create(
-        [Vardutbud(vardenhet_id=enhet_pk[h], kva_id=k, max_asa=a, narkos=n) for h, k, a, n in plan.nytt_utbud]
+        [
+            Vardutbud(vardenhet_id=enhet_pk[h], kva_id=k, max_asa=a, narkos=n, reoperation_andel=andel)
+            for h, k, a, n in plan.nytt_utbud
+            for andel in [plan.kvalitet_nytt.get((h, k))]
+        ]
     )
-    Vardutbud.objects.bulk_update(plan.andrat_utbud, ["max_asa", "narkos"])
+    Vardutbud.objects.bulk_update(plan.andrat_utbud, ["max_asa", "narkos", "reoperation_andel"])
     if nytt or plan.andrat_utbud:
         from katalog.signaler import utbud_andrat
 

@@ -14,9 +14,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cached_property
 
 from django.conf import settings
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
@@ -95,7 +96,27 @@ class Planserie:
     kva_id: str
     region_id: str | None
     veckor: list[Veckorad] = field(default_factory=list)
-    svg: str = ""
+    planerare_kod: str | None = None
+
+    @cached_property
+    def svg(self) -> str:
+        """The chart, drawn only for a series that is shown (drawing is most of the page's time)."""
+        return stapeldiagram(
+            titel=f"Plan och utfall per vecka, {self.rubrik}",
+            beskrivning="Planerat antal patienter per vecka bredvid erbjudna, accepterade och utförda; "
+            "tabellen under har siffrorna och avvikelserna.",
+            etiketter=[fmt.vecka(v.vecka) for v in self.veckor],
+            serier=[
+                Serie(PLANERAT, [v.planerat for v in self.veckor]),
+                Serie(ERBJUDNA, [v.erbjudna for v in self.veckor]),
+                Serie(ACCEPTERADE, [v.accepterade for v in self.veckor]),
+                Serie(UTFORDA, [v.utforda for v in self.veckor]),
+            ],
+            y_etikett="Patienter",
+            bredd=800,  # four series: the legend places one every 190 px
+            id_prefix=f"plan-{self.planerare_kod or 'nat'}-{self.kva_id}-{self.vardgivare_id}-"
+            f"{self.vardenhet_id or 0}-{self.region_id or 'alla'}",
+        )
 
     @property
     def rubrik(self) -> str:
@@ -167,12 +188,25 @@ def _utfall(enhet_ids: set[int], kva_ids: set[str], fran: date, till: date) -> d
 
 def jamforelse(planer, *, fran: date, till: date, idag: date | None = None) -> list[Planserie]:
     """Plan against outcome for the plans `planer` (a queryset) in the weeks fran..till (Mondays), one series per
-    planner, provider/unit, group and sending region, sorted by group and provider; four queries in all."""
+    planner, provider/unit, group and sending region, sorted by group and provider; four queries in all. Each series
+    draws its chart when it is shown (`svg`)."""
     idag = idag or timezone.localdate()
     denna = mandag(idag)
+    # Plain rows, not model instances: a region may plan hundreds of weeks.
     rader = list(
         planer.filter(vecka__gte=fran, vecka__lte=till)
-        .select_related("vardgivare", "vardenhet", "planerad_av")
+        .values(
+            "planerad_av_id",
+            "planerad_av__namn",
+            "vardgivare_id",
+            "vardgivare__namn",
+            "vardenhet_id",
+            "vardenhet__namn",
+            "kva_id",
+            "sandande_region_id",
+            "vecka",
+            "antal",
+        )
         .order_by(
             "kva_id",
             "vardgivare__namn",
@@ -184,12 +218,12 @@ def jamforelse(planer, *, fran: date, till: date, idag: date | None = None) -> l
     )
     if not rader:
         return []
-    vardgivare = {r.vardgivare_id for r in rader}
+    vardgivare = {r["vardgivare_id"] for r in rader}
     enheter_per_vg: dict[int, set[int]] = defaultdict(set)
     for pk, vg in Vardenhet.objects.filter(vardgivare_id__in=vardgivare).values_list("pk", "vardgivare_id"):
         enheter_per_vg[vg].add(pk)
     alla_enheter = set().union(*enheter_per_vg.values()) if enheter_per_vg else set()
-    utfall = _utfall(alla_enheter, {r.kva_id for r in rader}, fran, till)
+    utfall = _utfall(alla_enheter, {r["kva_id"] for r in rader}, fran, till)
     # Outcome indexed by (unit, group, week) → region → counts, so a series sums only its units and region.
     per_enhet: dict[tuple, dict[str, dict[str, int]]] = defaultdict(dict)
     for (enhet, kva, region, vecka), n in utfall.items():
@@ -198,18 +232,19 @@ def jamforelse(planer, *, fran: date, till: date, idag: date | None = None) -> l
     serier: dict[tuple, Planserie] = {}
     planerat: dict[tuple, dict[date, int]] = defaultdict(dict)
     for r in rader:
-        nyckel = (r.planerad_av_id, r.vardgivare_id, r.vardenhet_id, r.kva_id, r.sandande_region_id)
+        nyckel = (r["planerad_av_id"], r["vardgivare_id"], r["vardenhet_id"], r["kva_id"], r["sandande_region_id"])
         if nyckel not in serier:
             serier[nyckel] = Planserie(
-                planerare=r.planerad_av.namn if r.planerad_av else NATIONELL,
-                vardgivare_id=r.vardgivare_id,
-                vardgivare=r.vardgivare.namn,
-                vardenhet_id=r.vardenhet_id,
-                vardenhet=r.vardenhet.namn if r.vardenhet else "",
-                kva_id=r.kva_id,
-                region_id=r.sandande_region_id,
+                planerare=r["planerad_av__namn"] or NATIONELL,
+                vardgivare_id=r["vardgivare_id"],
+                vardgivare=r["vardgivare__namn"],
+                vardenhet_id=r["vardenhet_id"],
+                vardenhet=r["vardenhet__namn"] or "",
+                kva_id=r["kva_id"],
+                region_id=r["sandande_region_id"],
+                planerare_kod=r["planerad_av_id"],
             )
-        planerat[nyckel][r.vecka] = r.antal
+        planerat[nyckel][r["vecka"]] = r["antal"]
     for nyckel, serie in serier.items():
         enheter = {serie.vardenhet_id} if serie.vardenhet_id else enheter_per_vg[serie.vardgivare_id]
         veckor = sorted(planerat[nyckel])
@@ -221,31 +256,30 @@ def jamforelse(planer, *, fran: date, till: date, idag: date | None = None) -> l
                         for m in MATT:
                             setattr(rad, m, getattr(rad, m) + n[m])
             serie.veckor.append(rad)
-        serie.svg = stapeldiagram(
-            titel=f"Plan och utfall per vecka, {serie.rubrik}",
-            beskrivning="Planerat antal patienter per vecka bredvid erbjudna, accepterade och utförda; "
-            "tabellen bredvid har siffrorna och avvikelserna.",
-            etiketter=[fmt.vecka(v.vecka) for v in serie.veckor],
-            serier=[
-                Serie(PLANERAT, [v.planerat for v in serie.veckor]),
-                Serie(ERBJUDNA, [v.erbjudna for v in serie.veckor]),
-                Serie(ACCEPTERADE, [v.accepterade for v in serie.veckor]),
-                Serie(UTFORDA, [v.utforda for v in serie.veckor]),
-            ],
-            y_etikett="Patienter",
-            id_prefix=f"plan-{serie.kva_id}-{serie.vardgivare_id}-{serie.vardenhet_id or 0}-"
-            f"{serie.region_id or 'alla'}",
-        )
     return list(serier.values())
 
 
-def inflode(planer, *, fran: date, till: date) -> list[dict]:
-    """A receiving unit's expected inflow: planned patients per week, group and sending region, summed over every
-    planner (two regions planning for the same unit both send patients)."""
-    rader = (
+def inflode(planer, *, fran: date, till: date) -> tuple[list[dict], dict[date, int]]:
+    """A receiving unit's expected inflow: every plan row for it in the weeks (planner, group, sending region,
+    planned), and the expected patients per week. Per planner, provider or unit, group and week the "all regions"
+    figure is the total when there is one (a region's own figure is then a part of it), else the regions' figures
+    add up; different planners' figures add up (each region sends its own patients)."""
+    rader = list(
         planer.filter(vecka__gte=fran, vecka__lte=till)
-        .values("vecka", "kva_id", "sandande_region_id")
-        .annotate(antal=Sum("antal"))
-        .order_by("vecka", "kva_id", F("sandande_region_id").asc(nulls_first=True))
-    )
-    return list(rader)
+        .select_related("planerad_av")
+        .order_by("vecka", "kva_id", F("planerad_av_id").asc(nulls_first=True),
+                  F("sandande_region_id").asc(nulls_first=True))
+    )  # fmt: skip
+    grupper: dict[tuple, dict[str | None, int]] = defaultdict(dict)
+    for r in rader:
+        nyckel = (r.vecka, r.planerad_av_id, r.vardgivare_id, r.vardenhet_id, r.kva_id)
+        grupper[nyckel][r.sandande_region_id] = r.antal
+    per_vecka: dict[date, int] = defaultdict(int)
+    for (vecka, *_), per_region in grupper.items():
+        per_vecka[vecka] += per_region[None] if None in per_region else sum(per_region.values())
+    tabell = [
+        {"vecka": r.vecka, "planerare": r.planerad_av.namn if r.planerad_av else NATIONELL, "kva_id": r.kva_id,
+         "sandande_region_id": r.sandande_region_id, "antal": r.antal}
+        for r in rader
+    ]  # fmt: skip
+    return tabell, dict(sorted(per_vecka.items()))

@@ -8,6 +8,7 @@ from typing import cast
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -39,6 +40,7 @@ from vardformedling.indata import citera, utan_styrtecken
 from vardformedling.models import Roll
 
 VECKOR_FORE, VECKOR_EFTER, MAX_VECKOR = 4, 8, 53
+SERIER_PER_SIDA = 10
 FEL_PERIOD = "Veckan ”{varde}” förstods inte (ÅÅÅÅ-Vnn inom ett år bakåt och två år framåt); visar standardperioden."
 FEL_PERIOD_LANG = f"Högst {MAX_VECKOR} veckor åt gången; visar standardperioden."
 FIL_SAKNAS = "Välj en CSV- eller XLSX-fil att ladda upp."
@@ -85,23 +87,22 @@ def _context(request: BehorigRequest, *, form: PlanForm | None = None) -> dict:
         "kolumner": FILKOLUMNER,
     }
     if uppdrag.roll == Roll.MOTTAGARE:
-        rader = inflode(planer, fran=fran, till=till)
-        context["inflode"] = rader
-        per_vecka: dict = {}
-        for r in rader:
-            per_vecka[r["vecka"]] = per_vecka.get(r["vecka"], 0) + r["antal"]
+        rader, per_vecka = inflode(planer, fran=fran, till=till)
+        context["inflode"], context["inflode_per_vecka"] = rader, per_vecka
         if per_vecka:
             context["inflode_svg"] = stapeldiagram(
                 titel="Förväntat inflöde per vecka",
-                beskrivning="Planerat antal patienter till enheten per vecka, alla KVÅ-grupper och regioner; "
-                "tabellen bredvid har siffrorna per KVÅ-grupp och region.",
+                beskrivning="Förväntat antal patienter till enheten per vecka, alla KVÅ-grupper och regioner; "
+                "tabellen bredvid har varje planerad siffra.",
                 etiketter=[fmt.vecka(v) for v in per_vecka],
-                serier=[Serie("Planerat", list(per_vecka.values()))],
+                serier=[Serie("Förväntat", list(per_vecka.values()))],
                 y_etikett="Patienter",
                 id_prefix="inflode",
             )
     else:
-        context["serier"] = jamforelse(planer, fran=fran, till=till)
+        context["alla_serier"] = jamforelse(planer, fran=fran, till=till)
+        sida = Paginator(context["alla_serier"], SERIER_PER_SIDA).get_page(request.GET.get("sida"))
+        context["sida"], context["serier"] = sida, list(sida.object_list)
     if far_planera(uppdrag):
         context["form"] = form or PlanForm()
         region = planerande_region(uppdrag)
@@ -113,8 +114,8 @@ def _context(request: BehorigRequest, *, form: PlanForm | None = None) -> dict:
 @require_perm("avtal.leveransplan")
 def leveransplaner(request: BehorigRequest) -> HttpResponse:
     context = _context(request)
-    if request.GET.get("format") in {"csv", "xlsx"} and "serier" in context:
-        rader = [rad for s in context["serier"] for rad in s.exportrader()]
+    if request.GET.get("format") in {"csv", "xlsx"} and "alla_serier" in context:
+        rader = [rad for s in context["alla_serier"] for rad in s.exportrader()]  # every series, not one page
         return tabell_export("leveransplan", EXPORTKOLUMNER, rader, format=request.GET["format"])
     return render_page_or_fragment(request, "arenden/leveransplaner.html", context, fragment="innehall")
 

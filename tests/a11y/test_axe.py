@@ -38,9 +38,15 @@ PAGES = {
         "/arenden/VF-2026-20-999999-0/",  # 404
         "/finns-inte/",  # 404
     ],
-    KARIN: ["/uppfoljning/", "/arenden/logg/", "/arenden/patientmallar/"],
-    ADAM: ["/avtal/uppladdning/", "/lagesbild/importer/", "/katalog/import/", "/arenden/"],  # the last: 403
-    MONA: ["/arenden/", "/arenden/inkorg/"],
+    KARIN: ["/uppfoljning/", "/arenden/logg/", "/arenden/patientmallar/", "/leveransplaner/"],
+    ADAM: [
+        "/avtal/uppladdning/",
+        "/lagesbild/importer/",
+        "/katalog/import/",
+        "/leveransplaner/uppladdning/",
+        "/arenden/",  # 403
+    ],
+    MONA: ["/arenden/", "/arenden/inkorg/", "/leveransplaner/"],
 }
 
 

@@ -26,7 +26,7 @@ def test_a_delivery_plan_with_a_bad_week_answers_422_in_place_then_saves(sida, a
     svar: list[int] = []
     sida.on("response", lambda r: svar.append(r.status) if "/leveransplaner/ny/" in r.url else None)
     form = sida.locator("#leveransplaner form")
-    form.get_by_label("Vårdgivare").select_option(str(mottagande_enhet.vardgivare_id))
+    form.get_by_label("Vårdgivare (HSA-id)").fill(mottagande_enhet.vardgivare.hsa_id)
     form.get_by_label("KVÅ-grupp").select_option("CJE")
     form.get_by_label("Första vecka").fill("2026-V77")
     form.get_by_label("Planerat antal patienter per vecka").fill("4")

@@ -118,13 +118,14 @@ def test_export_figures_equal_the_page(exempel, koordinator):
     assert rader[2][5:] == [fmt.vecka(B), "2", "3", "1", "0", "50\u00a0% över plan"]
     html = c.get(reverse("leveransplan:lista"), params).content.decode()
     for r in rader[1:]:
-        assert f'<th scope="row">{r[5]}</th><td class="num">{r[6]}</td><td class="num">{r[7]}</td>' in html
+        celler = f'<td class="num">{r[6]}</td><td class="num">{r[7]}</td>'
+        assert f'<th scope="row" class="lb-datum">{r[5]}</th>{celler}' in html
 
 
 def test_the_form_records_a_run_of_weeks_and_a_bad_week_writes_nothing(mottagande_enhet, avtalsrad, koordinator):
     c = klient(koordinator)
     data = {
-        "vardgivare": mottagande_enhet.vardgivare.pk,
+        "vardgivare": mottagande_enhet.vardgivare.hsa_id.lower(),
         "vardenhet": mottagande_enhet.hsa_id.lower(),
         "kva": "CJE",
         "fran": fmt.vecka(C),
@@ -137,6 +138,8 @@ def test_the_form_records_a_run_of_weeks_and_a_bad_week_writes_nothing(mottagand
     svar = c.post(reverse("leveransplan:ny"), {**data, "vardenhet": "SE-FINNS-INTE"}, headers={"HX-Request": "true"})
     assert svar.status_code == 422, svar.context["form"].errors
     assert "Vårdenheten hör inte till den valda vårdgivaren" in svar.content.decode(), svar.context["form"].errors
+    svar = c.post(reverse("leveransplan:ny"), {**data, "vardgivare": "SE-OKAND"}, headers={"HX-Request": "true"})
+    assert svar.status_code == 422 and "”SE-OKAND” är ingen vårdgivare i katalogen" in svar.content.decode()
     assert not Leveransplan.objects.exists()
     svar = c.post(reverse("leveransplan:ny"), data, headers={"HX-Request": "true"})
     assert svar.status_code == 200 and "Leveransplanen är sparad" in svar.content.decode()
@@ -220,6 +223,11 @@ def test_who_sees_and_writes_plans(exempel, mottagande_enhet, mottagare, koordin
         (B, "22", 1),
         (C, None, 3),
     ]
+    # Week B: the "all regions" figure (2) is the total; region 22's own 1 is part of it. A national plan adds up.
+    assert svar.context["inflode_per_vecka"] == {A: 4, B: 2, C: 3}
+    leveransplan_spara(planerad_av_id=None, vardgivare=vg, kva_id="CJE", veckor=[B], sandande_region_id="03", antal=5)
+    svar = klient(mottagare).get(url, {"fran": fmt.vecka(A), "till": fmt.vecka(C)})
+    assert svar.context["inflode_per_vecka"] == {A: 4, B: 7, C: 3}
     assert svar.context.get("form") is None
     assert klient(mottagare).post(reverse("leveransplan:ny"), {}).status_code == 403
     assert klient(mottagare).get(reverse("leveransplan:uppladdning")).status_code == 403
@@ -237,3 +245,31 @@ def test_a_bad_period_shows_the_default_weeks_with_a_message(koordinator):
     svar = klient(koordinator).get(reverse("leveransplan:lista"), {"fran": "vecka 7", "till": "x" * 5000})
     assert svar.status_code == 200
     assert "förstods inte" in svar.content.decode() and svar.context["fran"] == DENNA - timedelta(weeks=4)
+
+
+def test_the_page_shows_ten_series_at_a_time_and_the_export_holds_them_all(mottagande_enhet, koordinator):
+    vg = mottagande_enhet.vardgivare
+    regioner = list(Region.objects.order_by("kod").values_list("kod", flat=True)[:12])
+    for kod in regioner:
+        leveransplan_spara(
+            planerad_av_id="20", vardgivare=vg, kva_id="CJE", veckor=[C], sandande_region_id=kod, antal=1
+        )
+    c, url = klient(koordinator), reverse("leveransplan:lista")
+    forsta, andra = c.get(url), c.get(url, {"sida": "2"})
+    assert [s.region_id for s in forsta.context["serier"]] == regioner[:10]
+    assert [s.region_id for s in andra.context["serier"]] == regioner[10:]
+    assert "Sida 2 av 2 (12 planer)" in andra.content.decode() and andra.content.decode().count("<svg") == 2
+    export = c.get(url, {"format": "csv"}).content.decode("utf-8-sig").splitlines()
+    assert len(export) == 1 + 12
+
+
+def test_one_figure_per_key_even_when_planner_unit_and_region_are_empty(mottagande_enhet):
+    from django.db import IntegrityError, transaction
+
+    vg = mottagande_enhet.vardgivare
+    Leveransplan.objects.create(vardgivare=vg, kva_id="CJE", vecka=C, antal=1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Leveransplan.objects.create(vardgivare=vg, kva_id="CJE", vecka=C, antal=2)
+    Leveransplan.objects.create(vardgivare=vg, kva_id="CJE", vecka=C, antal=3, sandande_region_id="22")  # another key
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Leveransplan.objects.create(vardgivare=vg, kva_id="CJE", vecka=C + timedelta(days=1), antal=1)  # a Tuesday

@@ -343,3 +343,28 @@ def test_deactivating_up_to_the_allowed_share_needs_no_confirmation(settings):
     import_katalog(data=csv_bytes(ROW_A, ROW_B), filnamn="k.csv")
     res = import_katalog(data=csv_bytes(ROW_A), filnamn="k2.csv")
     assert res.ok and res.inaktiverade == 1
+
+
+def test_the_quality_measure_column_sets_clears_and_keeps_reoperation_per_group():
+    """Issue #19 point 6: `reoperation_2ar` ("CJE:1,2|CJC:0,8", percent within two years) per offered group; an
+    empty cell keeps the unit's figures, a filled one is its whole list; wrong parts are named with line and column."""
+    header = HEADER + ";reoperation_2ar"
+
+    def andelar():
+        return dict(
+            Vardutbud.objects.filter(vardenhet__hsa_id="SE2321000180-OGON01").values_list("kva_id", "reoperation_andel")
+        )
+
+    res = import_katalog(data=csv_bytes(ROW_A + ";CJE:1,2|cjc:0.8", ROW_B + ";", header=header), filnamn="k.csv")
+    assert res.ok, res.fel
+    assert {k: str(v) for k, v in andelar().items()} == {"CJE": "1.2", "CJC": "0.8"}
+    res = import_katalog(data=csv_bytes(ROW_A + ";", ROW_B + ";", header=header), filnamn="k2.csv")  # empty: kept
+    assert res.ok and {k: str(v) for k, v in andelar().items()} == {"CJE": "1.2", "CJC": "0.8"}
+    res = import_katalog(data=csv_bytes(ROW_A + ";CJE:2,5", ROW_B + ";", header=header), filnamn="k3.csv")
+    assert res.ok and {k: str(v) for k, v in andelar().items()} == {"CJE": "2.5", "CJC": "None"}
+    res = import_katalog(data=csv_bytes(ROW_A + ";NGB:1|CJE:101|CJC", ROW_B + ";", header=header), filnamn="k4.csv")
+    assert not res.ok
+    assert any("rad 2, kolumn reoperation_2ar: NGB finns inte i enhetens vardutbud" in f for f in res.fel), res.fel
+    assert any("”CJE:101” ska vara KVÅ-grupp:andel i procent (0–100)" in f for f in res.fel), res.fel
+    assert any("”CJC” ska vara KVÅ-grupp:andel" in f for f in res.fel), res.fel
+    assert {k: str(v) for k, v in andelar().items()} == {"CJE": "2.5", "CJC": "None"}  # nothing written

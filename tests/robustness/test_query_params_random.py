@@ -63,7 +63,7 @@ GET_SIDOR = {
     "arenden:vantelista_forhandsvisning": ([], ["token"]),
     "katalog:fordelning": (["kva"], []),
     "arenden:avrakning": (["manad", "format"], []),
-    "leveransplan:lista": (["fran", "till", "kva", "format"], []),
+    "leveransplan:lista": (["fran", "till", "kva", "format", "sida"], []),
     "leveransplan:uppladdning": ([], []),
     "arenden:inkorg": ([], []),
     "arenden:remiss": ([], ["pk"]),

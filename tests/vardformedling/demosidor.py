@@ -37,7 +37,7 @@ GEMENSAMMA = [
     "/avtal/?format=xlsx",
     "/notiser/",
 ]
-# Delivery plans (issue #19): the demo's plans span twelve weeks back to eight ahead.
+# Delivery plans (issue #19): the demo's plans span last week to eight weeks ahead.
 LEVERANSPLANER = ["/leveransplaner/?fran=2020-V01", "/leveransplaner/", "/leveransplaner/?format=csv",
                   "/leveransplaner/?format=xlsx"]  # fmt: skip
 SIDOR = {
