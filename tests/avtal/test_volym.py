@@ -143,3 +143,17 @@ def test_two_cases_racing_for_the_last_unit_exactly_one_wins(katalog):
     assert sorted(results) == ["full", "ok"]
     assert Volymreservation.objects.filter(status=Reservationsstatus.RESERVERAD).count() == 1
     assert Avtal.objects.count() == 1
+
+
+def test_anvandbara_rader_reads_no_table_only_the_ordering_needs(katalog):
+    """Issue 15 point 8: the search's agreement-lines query joins no KVÅ group or region table (Meta.ordering's
+    joins), and gives the same lines as before."""
+    from django.test.utils import CaptureQueriesContext
+
+    importera_direkt(filnamn="a.csv", innehall=csv_bytes([rad(avtal_id="A", takvolym="2")]))
+    volym_reservera(rad=Avtalsrad.objects.get(avtal__avtal_id="A"), referens="VF-1", region=region())
+    with CaptureQueriesContext(connection) as fragor:
+        res = anvandbara_rader(kva_kod="CJE", region_kod="22", datum=IDAG)
+    rader_sql = fragor.captured_queries[0]["sql"]
+    assert "katalog_kvagrupp" not in rader_sql and "vardformedling_region" not in rader_sql
+    assert [(i.avtal_id, i.takvolym, i.kvar) for i in res[katalog["e1"].pk]] == [("A", 2, 1)]
