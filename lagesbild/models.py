@@ -260,12 +260,7 @@ class Prognos(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["vardenhet", "kva", "kalla"], name="uniq_prognos")]
-        indexes = [
-            models.Index(fields=["kva", "visas"], name="prognos_kva_visas"),
-            # The search's waiting times read each unit's shown forecast in a correlated subquery (lagesbild.api
-            # vantetider_och_prognoser): only shown ones, so most lookups end in this small index, no heap visit.
-            models.Index(fields=["vardenhet", "kva", "kalla"], condition=models.Q(visas=True), name="prognos_visas"),
-        ]
+        indexes = [models.Index(fields=["kva", "visas"], name="prognos_kva_visas")]
         verbose_name = "prognos"
         verbose_name_plural = "prognoser"
 
