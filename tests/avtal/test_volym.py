@@ -143,3 +143,42 @@ def test_two_cases_racing_for_the_last_unit_exactly_one_wins(katalog):
     assert sorted(results) == ["full", "ok"]
     assert Volymreservation.objects.filter(status=Reservationsstatus.RESERVERAD).count() == 1
     assert Avtal.objects.count() == 1
+
+
+def test_anvandbara_rader_left_equals_med_volym_without_join_or_group_by(katalog):
+    """Issue 15 point 8: the search's agreement lines read the volume left by subqueries (no join to every
+    reservation, no GROUP BY, no joins for Meta.ordering) and give the same `left` as `med_volym` for lines with
+    reserved, consumed, released and reported volume, a reached cap and no cap."""
+    from django.test.utils import CaptureQueriesContext
+
+    from avtal.models import RapporteradVolym
+
+    importera_direkt(
+        filnamn="a.csv",
+        innehall=csv_bytes(
+            [
+                rad(avtal_id="A", takvolym="10"),
+                rad(avtal_id="B", takvolym="2"),
+                rad(avtal_id="C", takvolym=""),
+                rad(avtal_id="D", takvolym="5"),
+            ]
+        ),
+    )
+    a, b, c = (Avtalsrad.objects.get(avtal__avtal_id=x) for x in "ABC")
+    for i in range(4):
+        volym_reservera(rad=a, referens=f"VF-A{i}", region=region())
+    Volymreservation.objects.filter(referens="VF-A0").update(status=Reservationsstatus.RESERVERAD)
+    volym_slapp(referens="VF-A1")
+    for i in range(2):
+        volym_reservera(rad=b, referens=f"VF-B{i}", region=region())
+    RapporteradVolym.objects.create(rad=b, region=region(), manad=IDAG.replace(day=1), antal=1)  # over the cap: 0
+    volym_reservera(rad=c, referens="VF-C0", region=region())
+    RapporteradVolym.objects.create(rad=a, region=region(), manad=IDAG.replace(day=1), antal=2)
+    with CaptureQueriesContext(connection) as fragor:
+        res = anvandbara_rader(kva_kod="CJE", region_kod="22", datum=IDAG)
+    rader_sql = fragor.captured_queries[0]["sql"]
+    utan = ('JOIN "avtal_volymreservation"', 'GROUP BY "avtal_avtalsrad', "katalog_kvagrupp", "vardformedling_region")
+    assert [t for t in utan if t in rader_sql] == []
+    kvar = {i.avtal_id: i.kvar for i in res[katalog["e1"].pk]}
+    forvantat = dict(Avtalsrad.objects.med_volym().values_list("avtal__avtal_id", "left"))
+    assert kvar == forvantat == {"A": 5, "B": 0, "C": None, "D": 5}
