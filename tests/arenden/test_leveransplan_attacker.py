@@ -105,3 +105,25 @@ def test_a_receiving_unit_cannot_write_a_plan_by_form_or_file(mottagare, mottaga
     assert c.post(reverse("leveransplan:uppladdning"), {"fil": _fil([f"{vg};;CJE;{v};;10"])}).status_code == 403
     assert c.post(reverse("leveransplan:uppladdning_bekrafta"), {"token": "x"}).status_code == 403
     assert not Leveransplan.objects.exists()
+
+
+def test_a_previewed_file_is_written_only_under_the_commission_it_was_previewed_for(koordinator, mottagande_enhet):
+    """Finding: the preview's token was the user's, not the commission's: a coordinator of regions 20 and 06
+    previewed a file as region 20, switched commission and confirmed – the plans were written as region 06's."""
+    from vardformedling.models import Medarbetaruppdrag, Region
+
+    k20 = Medarbetaruppdrag.objects.get(user=koordinator)
+    k06 = Medarbetaruppdrag.objects.create(user=koordinator, roll=Roll.KOORDINATOR, region=Region.objects.get(kod="06"))
+    c = klient(koordinator)
+    c.post(reverse("byt_uppdrag"), {"uppdrag": k20.pk})
+    vg = mottagande_enhet.vardgivare.hsa_id
+    svar = c.post(reverse("leveransplan:uppladdning"), {"fil": _fil([f"{vg};;CJE;{fmt.vecka(VECKA)};;10"])})
+    assert svar.status_code == 200 and "Region" in svar.content.decode()
+    token = svar.context["token"]
+    c.post(reverse("byt_uppdrag"), {"uppdrag": k06.pk})
+    svar = c.post(reverse("leveransplan:uppladdning_bekrafta"), {"token": token})
+    assert svar.status_code == 422 and "Den kontrollerade filen finns inte längre" in svar.content.decode()
+    assert not Leveransplan.objects.exists()
+    c.post(reverse("byt_uppdrag"), {"uppdrag": k20.pk})
+    assert c.post(reverse("leveransplan:uppladdning_bekrafta"), {"token": token}).status_code == 302
+    assert list(Leveransplan.objects.values_list("planerad_av_id", "antal")) == [("20", 10)]
