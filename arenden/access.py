@@ -53,6 +53,7 @@ HANDLINGAR = {
     "patient startsida": "Patienten: sina ärenden (patientsidorna)",
     "patient visa ärende": "Patienten: visade sitt ärende (patientsidorna)",
     "patient svar": "Patienten: svarade på erbjudanden (patientsidorna)",
+    "patient kontakt, öppet ärende": "Patienten: bad om kontakt och fick sitt öppna ärende (patientsidorna)",
 }
 
 

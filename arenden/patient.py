@@ -29,6 +29,7 @@ PATIENT_UPPDRAG = "Patienten själv (e-legitimation)"
 LOGG_START = "patient startsida"
 LOGG_ARENDE = "patient visa ärende"
 LOGG_SVAR = "patient svar"
+LOGG_KONTAKT_DUBBLETT = "patient kontakt, öppet ärende"  # the contact request named the patient's open case
 
 # The five steps in plain words (lättläst), as the patient reads them.
 STEG_PATIENT = {

@@ -16,9 +16,8 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import import_from_settings
 
 from patient import inloggning
-from patient.session import logga_in
+from patient.session import SESSION_OIDC, logga_in
 
-SESSION_OIDC = "vf_patient_oidc"
 MISSLYCKADES = "Inloggningen med e-legitimation misslyckades. Försök igen."
 
 
@@ -60,7 +59,8 @@ def starta(request: HttpRequest) -> HttpResponse:
 
 def verifierade_claims(request: HttpRequest, *, backend: OIDCAuthenticationBackend | None = None) -> dict:
     """The ID token's claims for this callback: state matches the session's, the code is exchanged, the token's
-    signature, nonce, audience and expiry are checked. SuspiciousOperation for anything else."""
+    signature, nonce, issuer (PATIENT_OIDC_OP_ISSUER), audience and expiry are checked. SuspiciousOperation for
+    anything else."""
     vantat = request.session.pop(SESSION_OIDC, None) or {}
     if not vantat.get("state") or request.GET.get("state") != vantat["state"] or not request.GET.get("code"):
         raise SuspiciousOperation("OIDC state saknas eller stämmer inte.")
@@ -75,6 +75,8 @@ def verifierade_claims(request: HttpRequest, *, backend: OIDCAuthenticationBacke
         }
     )
     claims = backend.verify_token(token.get("id_token", ""), nonce=vantat["nonce"])
+    if not settings.PATIENT_OIDC_OP_ISSUER or claims.get("iss") != settings.PATIENT_OIDC_OP_ISSUER:
+        raise SuspiciousOperation("ID-token från en annan utfärdare (eller PATIENT_OIDC_OP_ISSUER saknas).")
     aud = claims.get("aud")
     if settings.PATIENT_OIDC_RP_CLIENT_ID not in (aud if isinstance(aud, list) else [aud]):
         raise SuspiciousOperation("ID-token för en annan klient.")

@@ -21,6 +21,7 @@ from arenden.services import identitet
 from vardformedling.models import Region
 
 SESSION_PATIENT = "vf_patient"
+SESSION_OIDC = "vf_patient_oidc"  # the patient's OIDC flow under way (state, nonce, next): patient/oidc.py
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,15 @@ def logga_in(request, patient: identitet.Identitet) -> None:
     logout(request)
     inloggning = identitet.forsegla_inloggning(Region.objects.values_list("kod", flat=True), patient)
     request.session[SESSION_PATIENT] = {**inloggning.som_dict(), "startad": int(time.time())}
+
+
+def avsluta_vid_personalinloggning(sender, request, user, **kwargs) -> None:
+    """`user_logged_in`: a staff sign-in in a browser where a patient was signed in (or had started the OIDC flow)
+    ends the patient's sign-in. Django's login() keeps the session's data when nobody was signed in, so without this
+    the staff member's session carried the patient's sealed sign-in (keyed hashes, sealed identity) on."""
+    if request is not None and hasattr(request, "session"):
+        for nyckel in (SESSION_PATIENT, SESSION_OIDC):
+            request.session.pop(nyckel, None)
 
 
 def logga_ut(request) -> None:

@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from arenden.api import Arende, Status, meddelanden_for, patientlage
-from arenden.services.patientsvar import patient_kontaktforfragan, patient_svara
+from arenden.services.patientsvar import RedanArende, patient_kontaktforfragan, patient_svara
 from katalog import api as katalog_api
 from patient import inloggning
 from patient.forms import KontaktForm, NejForm
@@ -199,6 +199,8 @@ def kontakt(request: PatientRequest) -> HttpResponse:
                     beslutsdatum=form.cleaned_data["beslutsdatum"],
                 )
             except ValidationError as exc:
+                if isinstance(exc, RedanArende):  # the answer names the patient's open case: a read of it
+                    patientlage.logga(request, [exc.arende], patientlage.LOGG_KONTAKT_DUBBLETT)
                 if hasattr(exc, "error_dict"):
                     for falt, fellista in exc.message_dict.items():
                         form.add_error(falt if falt in form.fields else None, fellista)

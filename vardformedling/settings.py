@@ -195,6 +195,9 @@ PATIENT_OIDC_OP_JWKS_ENDPOINT = os.environ.get("PATIENT_OIDC_OP_JWKS_ENDPOINT") 
 PATIENT_OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("PATIENT_OIDC_OP_AUTHORIZATION_ENDPOINT", "")
 PATIENT_OIDC_OP_TOKEN_ENDPOINT = os.environ.get("PATIENT_OIDC_OP_TOKEN_ENDPOINT", "")
 PATIENT_OIDC_OP_USER_ENDPOINT = os.environ.get("PATIENT_OIDC_OP_USER_ENDPOINT", "")
+# The IdP's issuer (`iss` of its ID tokens, as in its discovery document): a token from any other issuer – also one
+# signed under keys the IdP shares with other issuers – signs nobody in; without it no patient signs in with OIDC.
+PATIENT_OIDC_OP_ISSUER = os.environ.get("PATIENT_OIDC_OP_ISSUER", "")
 PATIENT_OIDC_RP_SCOPES = "openid profile"
 PATIENT_OIDC_CLAIM_PERSONNUMMER = os.environ.get(
     "PATIENT_OIDC_CLAIM_PERSONNUMMER", "https://id.oidc.se/claim/personalIdentityNumber"

@@ -26,6 +26,15 @@ REDAN_ARENDE = (
 BESLUT_OKANT = "Patienten angav inte när beslutet om vården togs: kontrollera beslutsdatum och vårdgarantins datum."
 
 
+class RedanArende(ValidationError):
+    """The contact request is refused because the patient has an open case for the same care (`arende`, in any
+    region): the message names it, so the caller logs the patient's read of that case."""
+
+    def __init__(self, arende: Arende, vardtjanst: str):
+        super().__init__(REDAN_ARENDE.format(vardtjanst=vardtjanst, case_id=arende.case_id), code="dubblett")
+        self.arende = arende
+
+
 class KontaktOrsak:
     """Why a patient asks to be contacted (shown as a list on the patient's page; stored as its label)."""
 
@@ -86,9 +95,7 @@ def patient_kontaktforfragan(*, inloggning, region, kva, orsak: str, text: str =
         dubblett = dubblettkontroll(personnummer=patient.personnummer, kva=kva, region_kod=region.kod)
         if dubblett is not None:
             vardtjanst = (kva.benamning or kva.kod).lower()
-            raise ValidationError(
-                REDAN_ARENDE.format(vardtjanst=vardtjanst, case_id=dubblett.arende.case_id), code="dubblett"
-            )
+            raise RedanArende(dubblett.arende, vardtjanst)
         beslut = beslutsdatum or idag
         arende = Arende(
             case_id=case_ids.generate(region_kod=region.kod, ar=idag.year),
@@ -123,4 +130,4 @@ def patient_kontaktforfragan(*, inloggning, region, kva, orsak: str, text: str =
     return arende
 
 
-__all__ = ["KontaktOrsak", "patient_kontaktforfragan", "patient_svara"]
+__all__ = ["KontaktOrsak", "RedanArende", "patient_kontaktforfragan", "patient_svara"]

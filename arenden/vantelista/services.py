@@ -68,24 +68,30 @@ def ladda_upp(*, region: Region, anvandare, data: bytes, idag=None):
     )  # fmt: skip
 
 
-def _hamta_uppladdning(*, token, anvandare):
+def _hamta_uppladdning(*, token, anvandare, region_kod):
+    """The user's checked file for `region_kod`, the active commission's region: a file checked under another
+    commission (or one since withdrawn) is not found, so it is never written without a commission for its region."""
     from django.core.exceptions import ValidationError
 
     from arenden.vantelista.models import VantelistaUppladdning
 
-    u = VantelistaUppladdning.objects.select_related("region").filter(token=token, anvandare=anvandare).first()
+    u = (
+        VantelistaUppladdning.objects.select_related("region")
+        .filter(token=token, anvandare=anvandare, region_id=region_kod)
+        .first()
+    )
     if u is None:
         raise ValidationError(FEL_UPPLADDNING_SAKNAS, code="saknas")
     return u
 
 
-def bekrafta(*, token, anvandare, idag=None) -> dict:
+def bekrafta(*, token, anvandare, region_kod, idag=None) -> dict:
     """Applies the sealed file (checked again against the database as it is now) and forgets it. Returns counts;
     FilAvvisad when the file no longer passes (e.g. a unit left the catalogue meanwhile)."""
     from vardformedling.nycklar import falt
     from vardformedling.nycklar.tjanst import nyckeltjanst
 
-    u = _hamta_uppladdning(token=token, anvandare=anvandare)
+    u = _hamta_uppladdning(token=token, anvandare=anvandare, region_kod=region_kod)
     data_key = nyckeltjanst().unwrap(u.region_id, bytes(u.inslagen_nyckel))
     data = falt.decrypt(data_key, bytes(u.chiffertext), aad=_aad_fil(u.token))
     _plan, antal = importera(region=u.region, data=data, anvandare=anvandare, idag=idag)
@@ -93,8 +99,8 @@ def bekrafta(*, token, anvandare, idag=None) -> dict:
     return antal
 
 
-def avbryt(*, token, anvandare) -> None:
-    _hamta_uppladdning(token=token, anvandare=anvandare).delete()
+def avbryt(*, token, anvandare, region_kod) -> None:
+    _hamta_uppladdning(token=token, anvandare=anvandare, region_kod=region_kod).delete()
 
 
 def arenden_fran_lista(*, anvandare, uppdrag, patient_ids, idag=None) -> dict:

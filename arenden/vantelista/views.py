@@ -262,7 +262,7 @@ def vantelista(request: BehorigRequest) -> HttpResponse:
 @require_perm("arenden.vantelista")
 def forhandsvisning(request: BehorigRequest, token) -> HttpResponse:
     try:
-        u = services._hamta_uppladdning(token=token, anvandare=request.user)
+        u = services._hamta_uppladdning(token=token, anvandare=request.user, region_kod=request.uppdrag.region_id)
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
         return redirect("arenden:vantelista")
@@ -274,11 +274,11 @@ def forhandsvisning(request: BehorigRequest, token) -> HttpResponse:
 def bekrafta(request: BehorigRequest, token) -> HttpResponse:
     if request.POST.get("avbryt"):
         with contextlib.suppress(ValidationError):
-            services.avbryt(token=token, anvandare=request.user)
+            services.avbryt(token=token, anvandare=request.user, region_kod=request.uppdrag.region_id)
         messages.info(request, "Inläsningen är avbruten; ingenting har ändrats.")
         return redirect("arenden:vantelista")
     try:
-        antal = services.bekrafta(token=token, anvandare=request.user)
+        antal = services.bekrafta(token=token, anvandare=request.user, region_kod=request.uppdrag.region_id)
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
         return redirect("arenden:vantelista")

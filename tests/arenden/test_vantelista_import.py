@@ -272,3 +272,30 @@ def test_the_migration_rekeys_stored_list_hashes_to_the_cases(falu, dalarna):
     VantelistaPatient.objects.update(pnr_hash=b"\0" * 32)  # as before: a hash under a derived key
     assert omhasha(Vantelista, VantelistaPatient) == 4
     assert bytes(VantelistaPatient.objects.get(rad=5).pnr_hash).hex() == identitet.pnr_hash("20", "19600214-3797")
+
+
+def test_a_checked_file_is_written_only_under_a_commission_for_its_region(falu, koordinator, client):
+    """Finding (authorised attack on today's surfaces): the checked file was found by user and token alone, so a
+    coordinator who had switched to region 06 – or whose region 20 commission had been withdrawn – confirmed region
+    20's waiting list into region 20."""
+    k20 = Medarbetaruppdrag.objects.get(user=koordinator)
+    k06 = Medarbetaruppdrag.objects.create(user=koordinator, roll=Roll.KOORDINATOR, region=Region.objects.get(kod="06"))
+    client.force_login(koordinator, backend="vardformedling.auth.SithsStubBackend")
+    client.post(reverse("byt_uppdrag"), {"uppdrag": k20.pk})
+    svar = client.post(reverse("arenden:vantelista"), {"fil": io.BytesIO(fil(*RADER))})
+    assert svar.status_code == 302
+    u = VantelistaUppladdning.objects.get()
+    client.post(reverse("byt_uppdrag"), {"uppdrag": k06.pk})
+    for anrop in (
+        lambda: client.get(reverse("arenden:vantelista_forhandsvisning", args=[u.token]), follow=True),
+        lambda: client.post(reverse("arenden:vantelista_bekrafta", args=[u.token]), follow=True),
+        lambda: client.post(reverse("arenden:vantelista_bekrafta", args=[u.token]), {"avbryt": "1"}, follow=True),
+    ):
+        svar = anrop()
+        assert "Ladda upp listan igen" in svar.content.decode() or "avbruten" in svar.content.decode()
+    assert not Vantelista.objects.exists() and not VantelistaPatient.objects.exists()
+    assert VantelistaUppladdning.objects.filter(pk=u.pk).exists()  # not cancelled from another region either
+    k20.delete()  # the region 20 commission withdrawn: the file is lost to this user
+    svar = client.post(reverse("arenden:vantelista_bekrafta", args=[u.token]), follow=True)
+    assert "Ladda upp listan igen" in svar.content.decode()
+    assert not Vantelista.objects.exists()

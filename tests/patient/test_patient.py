@@ -67,6 +67,7 @@ def test_oidc_callback_signs_the_patient_in_after_state_nonce_audience_and_expir
     from patient import oidc
 
     settings.PATIENT_OIDC_RP_CLIENT_ID = "vf-patient"
+    settings.PATIENT_OIDC_OP_ISSUER = "https://idp.example.se"
     nonce_seen = {}
 
     def get_token(self, payload):
@@ -76,7 +77,7 @@ def test_oidc_callback_signs_the_patient_in_after_state_nonce_audience_and_expir
     def verify_token(self, token, nonce=None):
         nonce_seen["nonce"] = nonce
         return {
-            "aud": "vf-patient", "exp": time.time() + 60, "nonce": nonce,
+            "iss": "https://idp.example.se", "aud": "vf-patient", "exp": time.time() + 60, "nonce": nonce,
             inloggning.CLAIM_PERSONNUMMER_STANDARD: TOLVAN.personnummer, "name": TOLVAN.namn,
         }  # fmt: skip
 
@@ -395,7 +396,13 @@ def test_the_oidc_callback_view_signs_in_or_refuses_without_saying_why(varld, se
     from patient.session import patient_for
 
     settings.PATIENT_OIDC_RP_CLIENT_ID = "vf-patient"
-    claims = {"aud": "vf-patient", "exp": time.time() + 60, inloggning.CLAIM_PERSONNUMMER_STANDARD: TOLVAN.personnummer}
+    settings.PATIENT_OIDC_OP_ISSUER = "https://idp.example.se"
+    claims = {
+        "iss": "https://idp.example.se",
+        "aud": "vf-patient",
+        "exp": time.time() + 60,
+        inloggning.CLAIM_PERSONNUMMER_STANDARD: TOLVAN.personnummer,
+    }
     monkeypatch.setattr(oidc.PatientOIDC, "__init__", lambda self: None)
     monkeypatch.setattr(oidc.PatientOIDC, "get_token", lambda self, payload: {"id_token": "jwt"})
     monkeypatch.setattr(oidc.PatientOIDC, "verify_token", lambda self, token, nonce=None: dict(claims, nonce=nonce))
