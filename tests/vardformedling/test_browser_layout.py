@@ -64,3 +64,18 @@ def test_no_form_page_is_wider_than_a_phone(page, login, demo_identities):
     for url in ("/arenden/nytt/", "/katalog/sok/", "/hjalp/", "/lagesbild/vantetider/"):
         page.goto(url)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, url
+
+
+def test_the_coordinators_new_pages_fit_a_phone_and_the_text_fields_are_wide(page, login, demo_identities):
+    """The delivery-plan upload's column list ran 150 px past a 390 px screen; the region's texts to patients were
+    edited in 20-character boxes on a 1366 px screen."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    login(page, "SE2321000057-KO01")
+    for url in ("/leveransplaner/uppladdning/", "/avtal/volym/uppladdning/", "/arenden/patientmallar/",
+                "/arenden/vantelista/", "/leveransplaner/"):  # fmt: skip
+        page.goto(url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, url
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto("/arenden/patientmallar/")
+    for falt in page.locator(".mallform textarea, .mallform input[type=text]").all():
+        assert falt.bounding_box()["width"] > 500, falt.get_attribute("name")
