@@ -79,3 +79,14 @@ def test_the_coordinators_new_pages_fit_a_phone_and_the_text_fields_are_wide(pag
     page.goto("/arenden/patientmallar/")
     for falt in page.locator(".mallform textarea, .mallform input[type=text]").all():
         assert falt.bounding_box()["width"] > 500, falt.get_attribute("name")
+
+
+def test_a_receiving_units_long_commission_name_fits_a_phone(page, login, demo_identities):
+    """ "Mottagande enhet – Demo Ögonklinik Uppsala" in the header's commission switch pushed every page of Mona's to
+    430 px."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    login(page, "SE5560000001-MO01")
+    for url in ("/", "/arenden/inkorg/", "/leveransplaner/"):
+        page.goto(url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, url
+        expect(page.get_by_role("button", name="Byt")).to_be_in_viewport()
