@@ -137,14 +137,15 @@ def forvantat_datum(arende: Arende, *, idag: date | None = None) -> Forvantat | 
     if arende.planerat_datum:
         return Forvantat(arende.planerat_datum, "Mottagningen har planerat din vård den dagen.")
     if arende.status == Status.HITTA_VARDGIVARE:
-        tidigast = (
+        datum = list(
             arende.erbjudanden.filter(status=Erbjudande.Status.LAMNAT, forvantat_datum__gte=idag)
             .order_by("forvantat_datum")
-            .values_list("forvantat_datum", flat=True)
-            .first()
+            .values_list("forvantat_datum", flat=True)[:2]
         )
-        if tidigast is not None:
-            return Forvantat(tidigast, "Om du säger ja till det erbjudande nedan som har det tidigaste datumet.")
+        if len(datum) == 1:
+            return Forvantat(datum[0], "Om du säger ja till erbjudandet nedan.")
+        if datum:
+            return Forvantat(datum[0], "Om du säger ja till erbjudandet med det tidigaste datumet.")
     enhet, fran = arende.mottagande_enhet, None
     if enhet is not None:
         fran = (

@@ -358,7 +358,14 @@ def test_the_expected_date_is_the_units_median_wait_over_90_days_or_the_planned_
     # While offers are open: the earliest offered date.
     tidigast = timezone.localdate() + timedelta(days=20)
     page = tolvan.get(f"/patient/arenden/{varld.arende.case_id}/", secure=True).content.decode()
-    assert f"Omkring <strong>{fmt.datum_lang(tidigast)}</strong>. Om du säger ja till det erbjudande" in page
+    villkor = "Om du säger ja till erbjudandet med det tidigaste datumet."  # two open offers
+    assert f"Omkring <strong>{fmt.datum_lang(tidigast)}</strong>. {villkor}" in page
+    # One offer with a date: no "earliest" to choose.
+    forsta = varld.arende.erbjudanden.order_by("forvantat_datum", "pk").first()
+    Erbjudande.objects.filter(arende=varld.arende).exclude(pk=forsta.pk).update(forvantat_datum=None)
+    page = tolvan.get(f"/patient/arenden/{varld.arende.case_id}/", secure=True).content.decode()
+    villkor = "Om du säger ja till erbjudandet nedan."
+    assert f"Omkring <strong>{fmt.datum_lang(forsta.forvantat_datum)}</strong>. {villkor}" in page
     # Without a date in the offers: the referring unit's median wait.
     Erbjudande.objects.filter(arende=varld.arende).update(forvantat_datum=None)
     varld.arende.refresh_from_db()
