@@ -144,6 +144,9 @@ def test_the_case_page_shows_where_am_i_and_the_offers_side_by_side_and_is_logge
     page = response.content.decode()
     assert "no-store" in response["Cache-Control"]
     assert "Var är jag?" in page and "Här är du nu" in page and "Vi letar efter vård åt dig" in page
+    # The list numbers the steps; the text does not number them again ("1. 1. Vi ser över din väntan").
+    assert "<strong>Vi letar efter vård åt dig</strong>" in page and "2. Vi letar" not in page
+    assert f'<strong class="nowrap">{varld.arende.case_id}</strong>' in page
     assert "Ögonkliniken Uppsala" in page and "Ögonkliniken Falun" in page
     assert "Ingen extra kostnad" in page and "ordnar och betalar resan" in page
     assert "08-465 004 20" in page and "Vera Lots" in page
