@@ -135,6 +135,11 @@ def forvantat_datum(arende: Arende, *, idag: date | None = None) -> Forvantat | 
     chosen, else the referring unit); None when there is no such figure or the result lies in the past."""
     idag = idag or timezone.localdate()
     if arende.planerat_datum:
+        if arende.status in (Status.FORMEDLA, Status.REMISS_SKICKAD):  # the offer's date, not yet the unit's plan
+            return Forvantat(
+                arende.planerat_datum,
+                "Det datumet stod i erbjudandet. Mottagningen bestämmer tiden när den har fått din remiss.",
+            )
         return Forvantat(arende.planerat_datum, "Mottagningen har planerat din vård den dagen.")
     if arende.status == Status.HITTA_VARDGIVARE:
         datum = list(

@@ -190,6 +190,11 @@ def test_yes_to_one_offer_reaches_the_case_at_once(varld, tolvan):
     lots.force_login(varld.lots, backend="vardformedling.auth.SithsStubBackend")
     page = lots.get(f"/arenden/{varld.arende.case_id}/", secure=True).content.decode()
     assert "Patienten tackade ja till Ögonkliniken Falun" in page
+    # The patient's page names where the care will be, and the offer's date is not called the unit's plan yet.
+    egen = tolvan.get(f"/patient/arenden/{varld.arende.case_id}/", secure=True).content.decode()
+    assert "Var du får vården" in egen and "<strong>Ögonkliniken Falun</strong>" in egen
+    assert varld.arende.planerat_datum == valt.forvantat_datum
+    assert "Det datumet stod i erbjudandet" in egen and "Mottagningen har planerat din vård" not in egen
 
 
 def test_no_to_all_with_or_without_a_reason(varld, tolvan):
