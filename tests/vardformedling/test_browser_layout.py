@@ -90,3 +90,16 @@ def test_a_receiving_units_long_commission_name_fits_a_phone(page, login, demo_i
         page.goto(url)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, url
         expect(page.get_by_role("button", name="Byt")).to_be_in_viewport()
+
+
+@pytest.mark.parametrize("bredd", [1366, 390])
+def test_the_header_notifications_open_on_a_readable_panel(page, login, demo_identities, bredd):
+    """Opened, "Inga olästa notiser" (grey) and "Alla notiser" (blue) sat on the dark blue header."""
+    page.set_viewport_size({"width": bredd, "height": 844})
+    login(page, "SE2321000180-VL01")
+    page.locator(".notiser summary").click()
+    lista = page.locator(".notiser__lista")
+    expect(lista.get_by_role("link", name="Alla notiser")).to_be_in_viewport()
+    assert lista.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(255, 255, 255)"
+    assert lista.bounding_box()["width"] > 200  # not squeezed to the width of the word "Notiser"
+    assert page.evaluate("document.documentElement.scrollWidth") <= bredd
