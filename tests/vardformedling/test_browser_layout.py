@@ -101,5 +101,6 @@ def test_the_header_notifications_open_on_a_readable_panel(page, login, demo_ide
     lista = page.locator(".notiser__lista")
     expect(lista.get_by_role("link", name="Alla notiser")).to_be_in_viewport()
     assert lista.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(255, 255, 255)"
-    assert lista.bounding_box()["width"] > 200  # not squeezed to the width of the word "Notiser"
+    if bredd > 900:  # the popover is not squeezed to the width of the word "Notiser"
+        assert lista.bounding_box()["width"] > 300
     assert page.evaluate("document.documentElement.scrollWidth") <= bredd
