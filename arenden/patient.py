@@ -142,15 +142,17 @@ def forvantat_datum(arende: Arende, *, idag: date | None = None) -> Forvantat | 
             )
         return Forvantat(arende.planerat_datum, "Mottagningen har planerat din vård den dagen.")
     if arende.status == Status.HITTA_VARDGIVARE:
-        datum = list(
-            arende.erbjudanden.filter(status=Erbjudande.Status.LAMNAT, forvantat_datum__gte=idag)
+        erbjudna = [
+            d
+            for d in arende.erbjudanden.filter(status=Erbjudande.Status.LAMNAT, forvantat_datum__gte=idag)
             .order_by("forvantat_datum")
             .values_list("forvantat_datum", flat=True)[:2]
-        )
-        if len(datum) == 1:
-            return Forvantat(datum[0], "Om du säger ja till erbjudandet nedan.")
-        if datum:
-            return Forvantat(datum[0], "Om du säger ja till erbjudandet med det tidigaste datumet.")
+            if d is not None
+        ]
+        if len(erbjudna) == 1:
+            return Forvantat(erbjudna[0], "Om du säger ja till erbjudandet nedan.")
+        if erbjudna:
+            return Forvantat(erbjudna[0], "Om du säger ja till erbjudandet med det tidigaste datumet.")
     enhet, fran = arende.mottagande_enhet, None
     if enhet is not None:
         fran = (
