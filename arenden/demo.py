@@ -134,6 +134,7 @@ class _Demo:
             Erbjudande.objects.filter(pk=e.pk).update(
                 svarsfrist=self.idag - timedelta(days=3), skapad=timezone.now() - timedelta(days=17)
             )
+            _bakat(a, timedelta(days=17))
             return a
         try:
             services.erbjudande_besvara(erbjudande=e, anvandare=user, uppdrag=uppdrag, svar=True)
@@ -359,6 +360,14 @@ def _postuppgift(demo, vera, r20, enheter) -> None:
         )  # fmt: skip
         Erbjudande.objects.filter(pk=e.pk).update(skapad=timezone.now() - timedelta(days=15))
     PatientMeddelande.objects.filter(arende=a).update(skapad=timezone.now() - timedelta(days=15))
+    _bakat(a, timedelta(days=15))
+
+
+def _bakat(a: Arende, bakat: timedelta) -> None:
+    """A case whose offer is moved back in time: its registration and history move with it, so the case page does
+    not say it was registered after its offer was sent."""
+    Arende.objects.filter(pk=a.pk).update(skapad=F("skapad") - bakat)
+    ArendeHandelse.objects.filter(arende_id=a.pk).update(tidpunkt=F("tidpunkt") - bakat)
 
 
 def load(stdout=None) -> None:

@@ -136,16 +136,24 @@ def forvantat_datum(arende: Arende, *, idag: date | None = None) -> Forvantat | 
     chosen, else the referring unit); None when there is no such figure or the result lies in the past."""
     idag = idag or timezone.localdate()
     if arende.planerat_datum:
+        if arende.status in (Status.FORMEDLA, Status.REMISS_SKICKAD):  # the offer's date, not yet the unit's plan
+            return Forvantat(
+                arende.planerat_datum,
+                "Det datumet stod i erbjudandet. Mottagningen bestämmer tiden när den har fått din remiss.",
+            )
         return Forvantat(arende.planerat_datum, "Mottagningen har planerat din vård den dagen.")
     if arende.status == Status.HITTA_VARDGIVARE:
-        tidigast = (
-            arende.erbjudanden.filter(status=Erbjudande.Status.LAMNAT, forvantat_datum__gte=idag)
+        erbjudna = [
+            d
+            for d in arende.erbjudanden.filter(status=Erbjudande.Status.LAMNAT, forvantat_datum__gte=idag)
             .order_by("forvantat_datum")
-            .values_list("forvantat_datum", flat=True)
-            .first()
-        )
-        if tidigast is not None:
-            return Forvantat(tidigast, "Om du säger ja till det erbjudande nedan som har det tidigaste datumet.")
+            .values_list("forvantat_datum", flat=True)[:2]
+            if d is not None
+        ]
+        if len(erbjudna) == 1:
+            return Forvantat(erbjudna[0], "Om du säger ja till erbjudandet nedan.")
+        if erbjudna:
+            return Forvantat(erbjudna[0], "Om du säger ja till erbjudandet med det tidigaste datumet.")
     enhet, fran = arende.mottagande_enhet, None
     if enhet is not None:
         fran = (

@@ -24,6 +24,8 @@ IDENTITIES: list[tuple[str, str, list[tuple[str, str | None, str | None]]]] = [
     ("SE2321000206-VL02", "Ville Lots", [(Roll.VARDLOTS, "22", None)]),
     # Added for issue #19 (threshold notices reach region 22, where the demo's cataract cases come from).
     ("SE2321000206-KO02", "Kerstin Koordinator", [(Roll.KOORDINATOR, "22", None)]),
+    # Dalarna's coordinator: opens Falu lasarett's knee waiting list of the pilot (issue 17; lists are coordinators').
+    ("SE2321000180-KO02", "Dagny Koordinator", [(Roll.KOORDINATOR, "20", None)]),
 ]
 # Notices (volume thresholds, capacity announcements) are e-mailed to these addresses; `make run` prints the mails.
 EPOST = {hsa_id: f"{namn.lower().replace(' ', '.')}@demo.vardformedling.example" for hsa_id, namn, _ in IDENTITIES}

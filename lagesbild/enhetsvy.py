@@ -11,6 +11,7 @@ from typing import Any
 from lagesbild.manader import manad_plus, manader_fore, manadstext
 from lagesbild.models import Matvarde, Prognos, manad_start
 from lagesbild.validering import FONSTER
+from vardformedling import format as fmt
 from vardformedling.charts import Serie, linjediagram
 
 MANADER = 18
@@ -142,7 +143,8 @@ def kva_serier(*, enhet, leveranser: dict) -> list[dict]:
             + f", {etiketter[0]} till {etiketter[-1]}."
             + (" Månader utan median är luckor i linjen." if any(m["median"] is None for m in manader) else "")
             + (
-                f" Prognosen för {framat[0]['manad']} till {framat[-1]['manad']} visas med ett skuggat 80 %-intervall."
+                f" Prognosen för {framat[0]['manad']} till {framat[-1]['manad']} visas med ett skuggat "
+                f"{fmt.procent(80)}-intervall."
                 if framat
                 else ""
             )
@@ -169,7 +171,7 @@ def kva_serier(*, enhet, leveranser: dict) -> list[dict]:
                     y_etikett="Dagar",
                     id_prefix=f"diagram-{kod}-{kalla}".lower(),
                     band=band,
-                    band_namn="80 % intervall",
+                    band_namn=f"{fmt.procent(80)} intervall",
                 ),
             }
         )

@@ -399,7 +399,8 @@ def _vantetid_forklaring(t: Traff, median: int | None) -> str:
     if prognos:  # named as what it is: a forecast, with its method and interval
         senaste = _median(t.vantetid)
         text = (
-            f"förväntad väntetid vid planerat datum {fmt.dagar(median)} (prognos, {prognos.metod}; 80 % intervall "
+            f"förväntad väntetid vid planerat datum {fmt.dagar(median)} (prognos, {prognos.metod}; "
+            f"{fmt.procent(80)} intervall "
             f"{fmt.antal(prognos.lag)}–{fmt.dagar(prognos.hog)}"
             + (f"; senaste median {fmt.dagar(senaste)}" if senaste is not None else "")
             + ")"

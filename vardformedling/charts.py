@@ -277,8 +277,10 @@ def stapeldiagram(
             # a label still too long is shortened with its full text as <title>.
             tecken = max(int(grupp_b * steg / 6.5), 3)
             delar.append(_etikett(vanster + grupp_b * (i + 0.5), topp + plot_h + 16, label, tecken))
+    # Legend items 190 apart, closer when that would push the last one past the right edge (four series).
+    lsteg = min(190, plot_b // max(len(serier), 1))
     for si, serie in enumerate(serier):
-        lx, ly = vanster + si * 190, hojd - 14
+        lx, ly = vanster + si * lsteg, hojd - 14
         delar.append(f'<rect x="{lx}" y="{ly - 10}" width="14" height="12" fill="{FARGER[si % len(FARGER)]}"/>')
         delar.append(f'<text x="{lx + 20}" y="{ly}" font-size="12" fill="#222">{escape(serie.namn)}</text>')
     if not alla:

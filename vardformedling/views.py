@@ -32,6 +32,7 @@ DEMO_HSA_IDS = [
     "SE5560000001-MO01",
     "SE2321000206-VL02",
     "SE2321000206-KO02",
+    "SE2321000180-KO02",
 ]
 
 HSA_ID_MAX = cast(int, User._meta.get_field("hsa_id").max_length)  # a CharField: always set

@@ -56,6 +56,7 @@ class Veckorad:
     accepterade: int = 0
     utforda: int = 0
     klar: bool = False  # the week has ended
+    kommande: bool = False  # the week has not begun
 
     @property
     def avvikelse(self) -> Decimal | None:
@@ -249,7 +250,7 @@ def jamforelse(planer, *, fran: date, till: date, idag: date | None = None) -> l
         enheter = {serie.vardenhet_id} if serie.vardenhet_id else enheter_per_vg[serie.vardgivare_id]
         veckor = sorted(planerat[nyckel])
         for vecka in veckor:
-            rad = Veckorad(vecka=vecka, planerat=planerat[nyckel][vecka], klar=vecka < denna)
+            rad = Veckorad(vecka=vecka, planerat=planerat[nyckel][vecka], klar=vecka < denna, kommande=vecka > denna)
             for enhet in enheter:
                 for region, n in per_enhet.get((enhet, serie.kva_id, vecka), {}).items():
                     if serie.region_id is None or region == serie.region_id:

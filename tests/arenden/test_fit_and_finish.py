@@ -242,6 +242,9 @@ def test_demo_data_is_consistent_with_todays_date(demo_identities):
         a = e.arende
         lamnat = timezone.localtime(e.skapad).date()
         assert lamnat <= idag and e.svarsfrist > lamnat, e
+        # The case was registered, and its history begins, before the offer was made (the postal task's case
+        # said "registrerades 2026-12-07" under an offer sent on 2026-11-22).
+        assert a.skapad <= e.skapad and a.handelser.earliest("tidpunkt").tidpunkt <= e.skapad, e
         if e.forvantat_datum:
             assert e.forvantat_datum >= idag, e
             if e.forvantat_datum > a.vardgaranti_datum:  # only with the reason the service requires

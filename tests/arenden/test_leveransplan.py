@@ -3,6 +3,7 @@
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -104,6 +105,16 @@ def test_the_page_shows_the_table_and_highlights_the_deviation(exempel, koordina
     html = svar.content.decode()
     assert '<span class="badge badge--warn">50\u00a0% över plan</span>' in html
     assert "pågår" in html and "<svg" in html
+
+
+def test_a_week_not_yet_begun_reads_kommande_not_pagar(exempel, koordinator):
+    """Only the running week is "pågår"; a planned week after it has not begun (the demo said "pågår" for 2027)."""
+    d = DENNA + timedelta(weeks=1)
+    leveransplan_spara(planerad_av_id="20", vardgivare=exempel, kva_id="CJE", veckor=[d], antal=3)
+    svar = klient(koordinator).get(reverse("leveransplan:lista"), {"fran": fmt.vecka(C), "till": fmt.vecka(d)})
+    html = svar.content.decode()
+    assert re.search(rf"{fmt.vecka(C)}</th>(?:(?!</tr>).)*pågår</td></tr>", html)
+    assert re.search(rf"{fmt.vecka(d)}</th>(?:(?!</tr>).)*kommande</td></tr>", html)
 
 
 def test_export_figures_equal_the_page(exempel, koordinator):

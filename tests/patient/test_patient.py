@@ -145,6 +145,9 @@ def test_the_case_page_shows_where_am_i_and_the_offers_side_by_side_and_is_logge
     page = response.content.decode()
     assert "no-store" in response["Cache-Control"]
     assert "Var är jag?" in page and "Här är du nu" in page and "Vi letar efter vård åt dig" in page
+    # The list numbers the steps; the text does not number them again ("1. 1. Vi ser över din väntan").
+    assert "<strong>Vi letar efter vård åt dig</strong>" in page and "2. Vi letar" not in page
+    assert f'<strong class="nowrap">{varld.arende.case_id}</strong>' in page
     assert "Ögonkliniken Uppsala" in page and "Ögonkliniken Falun" in page
     assert "Ingen extra kostnad" in page and "ordnar och betalar resan" in page
     assert "08-465 004 20" in page and "Vera Lots" in page
@@ -188,6 +191,11 @@ def test_yes_to_one_offer_reaches_the_case_at_once(varld, tolvan):
     lots.force_login(varld.lots, backend="vardformedling.auth.SithsStubBackend")
     page = lots.get(f"/arenden/{varld.arende.case_id}/", secure=True).content.decode()
     assert "Patienten tackade ja till Ögonkliniken Falun" in page
+    # The patient's page names where the care will be, and the offer's date is not called the unit's plan yet.
+    egen = tolvan.get(f"/patient/arenden/{varld.arende.case_id}/", secure=True).content.decode()
+    assert "Var du får vården" in egen and "<strong>Ögonkliniken Falun</strong>" in egen
+    assert varld.arende.planerat_datum == valt.forvantat_datum
+    assert "Det datumet stod i erbjudandet" in egen and "Mottagningen har planerat din vård" not in egen
 
 
 def test_no_to_all_with_or_without_a_reason(varld, tolvan):
@@ -359,7 +367,14 @@ def test_the_expected_date_is_the_units_median_wait_over_90_days_or_the_planned_
     # While offers are open: the earliest offered date.
     tidigast = timezone.localdate() + timedelta(days=20)
     page = tolvan.get(f"/patient/arenden/{varld.arende.case_id}/", secure=True).content.decode()
-    assert f"Omkring <strong>{fmt.datum_lang(tidigast)}</strong>. Om du säger ja till det erbjudande" in page
+    villkor = "Om du säger ja till erbjudandet med det tidigaste datumet."  # two open offers
+    assert f"Omkring <strong>{fmt.datum_lang(tidigast)}</strong>. {villkor}" in page
+    # One offer with a date: no "earliest" to choose.
+    forsta = varld.arende.erbjudanden.order_by("forvantat_datum", "pk").first()
+    Erbjudande.objects.filter(arende=varld.arende).exclude(pk=forsta.pk).update(forvantat_datum=None)
+    page = tolvan.get(f"/patient/arenden/{varld.arende.case_id}/", secure=True).content.decode()
+    villkor = "Om du säger ja till erbjudandet nedan."
+    assert f"Omkring <strong>{fmt.datum_lang(forsta.forvantat_datum)}</strong>. {villkor}" in page
     # Without a date in the offers: the referring unit's median wait.
     Erbjudande.objects.filter(arende=varld.arende).update(forvantat_datum=None)
     varld.arende.refresh_from_db()

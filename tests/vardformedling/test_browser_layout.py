@@ -64,3 +64,43 @@ def test_no_form_page_is_wider_than_a_phone(page, login, demo_identities):
     for url in ("/arenden/nytt/", "/katalog/sok/", "/hjalp/", "/lagesbild/vantetider/"):
         page.goto(url)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, url
+
+
+def test_the_coordinators_new_pages_fit_a_phone_and_the_text_fields_are_wide(page, login, demo_identities):
+    """The delivery-plan upload's column list ran 150 px past a 390 px screen; the region's texts to patients were
+    edited in 20-character boxes on a 1366 px screen."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    login(page, "SE2321000057-KO01")
+    for url in ("/leveransplaner/uppladdning/", "/avtal/volym/uppladdning/", "/arenden/patientmallar/",
+                "/arenden/vantelista/", "/leveransplaner/"):  # fmt: skip
+        page.goto(url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, url
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto("/arenden/patientmallar/")
+    for falt in page.locator(".mallform textarea, .mallform input[type=text]").all():
+        assert falt.bounding_box()["width"] > 500, falt.get_attribute("name")
+
+
+def test_a_receiving_units_long_commission_name_fits_a_phone(page, login, demo_identities):
+    """ "Mottagande enhet – Demo Ögonklinik Uppsala" in the header's commission switch pushed every page of Mona's to
+    430 px."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    login(page, "SE5560000001-MO01")
+    for url in ("/", "/arenden/inkorg/", "/leveransplaner/"):
+        page.goto(url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, url
+        expect(page.get_by_role("button", name="Byt")).to_be_in_viewport()
+
+
+@pytest.mark.parametrize("bredd", [1366, 390])
+def test_the_header_notifications_open_on_a_readable_panel(page, login, demo_identities, bredd):
+    """Opened, "Inga olästa notiser" (grey) and "Alla notiser" (blue) sat on the dark blue header."""
+    page.set_viewport_size({"width": bredd, "height": 844})
+    login(page, "SE2321000180-VL01")
+    page.locator(".notiser summary").click()
+    lista = page.locator(".notiser__lista")
+    expect(lista.get_by_role("link", name="Alla notiser")).to_be_in_viewport()
+    assert lista.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(255, 255, 255)"
+    if bredd > 900:  # the popover is not squeezed to the width of the word "Notiser"
+        assert lista.bounding_box()["width"] > 300
+    assert page.evaluate("document.documentElement.scrollWidth") <= bredd

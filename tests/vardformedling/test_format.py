@@ -50,6 +50,15 @@ def test_charts_of_patient_counts_have_whole_number_ticks():
     assert ticks == ["0", "1", "2", "3", "4"]
 
 
+def test_a_bar_chart_legend_of_four_series_stays_inside_the_chart():
+    """The delivery plan's chart (Planerat, Erbjudna, Accepterade, Utförda) lost its fourth name past the edge."""
+    namn = ["Planerat", "Erbjudna", "Accepterade", "Utförda"]
+    svg = stapeldiagram(titel="t", beskrivning="d", etiketter=["a"], serier=[Serie(n, [1]) for n in namn])
+    for n in namn:
+        x = float(re.search(rf'<text x="([0-9.]+)" y="[0-9.]+" font-size="12" fill="#222">{n}<', svg).group(1))
+        assert x + 7 * len(n) <= 640, n  # about 7 px per character at font-size 12
+
+
 def test_long_labels_wrap_between_words_and_keep_the_full_text():
     rader, kortad = radbryt("Vill vänta på vård i hemregionen", 18)
     assert rader == ["Vill vänta på vård", "i hemregionen"] and not kortad

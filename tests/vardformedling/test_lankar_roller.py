@@ -96,6 +96,43 @@ def test_the_administrators_start_page_links_to_the_uploads_and_imports(demo, db
         assert f'href="{href}"' in start
 
 
+def _nadda(identitet: str, max_sidor: int = 60) -> set[str]:
+    """The paths reached by following links from the start page alone (one page per kind)."""
+    client = Client()
+    client.post("/login/", {"hsa_id": identitet})
+    ko, sedda, lasta = deque(["/"]), {_monster("/")}, 0
+    nadda = set()
+    while ko and lasta < max_sidor:
+        url = ko.popleft()
+        resp = client.get(url)
+        lasta += 1
+        nadda.add(urlsplit(url).path)
+        if resp.status_code != 200 or "html" not in resp.get("Content-Type", ""):
+            continue
+        for href in HREF.findall(resp.content.decode()):
+            href = unescape(href)
+            if href.startswith("/") and not HOPPA_OVER.search(href) and (m := _monster(href)) not in sedda:
+                sedda.add(m)
+                ko.append(href)
+    return nadda
+
+
+@pytest.mark.parametrize(
+    ("identitet", "sidor"),
+    [
+        ("SE2321000057-KO01", ["/arenden/vantelista/", "/leveransplaner/", "/arenden/patientmallar/"]),
+        (ADAM, ["/leveransplaner/"]),
+        (MONA, ["/arenden/inkorg/", "/leveransplaner/"]),
+    ],
+)
+def test_todays_new_pages_are_reached_by_links_from_the_start_page(demo, db, identitet, sidor):
+    """The waiting lists were reached by typing the address: no page linked to /arenden/vantelista/."""
+    nadda = _nadda(identitet)
+    assert [s for s in sidor if s not in nadda] == []
+    start = _sida(identitet, "/")
+    assert all(f'href="{s}"' in start for s in sidor if s != "/arenden/inkorg/")
+
+
 def test_the_help_page_explains_each_term_and_the_pages_link_to_it(demo, db):
     hjalp = _sida(ADAM, "/hjalp/")
     for ankare in ("kva", "asa", "vardgaranti", "planerat-datum", "vikter"):
