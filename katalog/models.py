@@ -34,6 +34,13 @@ class KvaGrupp(models.Model):
     def __str__(self) -> str:
         return f"{self.kod} {self.benamning}".strip()
 
+    @property
+    def vardagligt_namn(self) -> str:
+        """The group in everyday words for patients: its first everyday word ("Grå starr", "Knäprotes"), else its
+        name, else its code."""
+        forsta = self.synonymer.split(",")[0].strip()
+        return (forsta[:1].upper() + forsta[1:]) if forsta else (self.benamning or self.kod)
+
 
 class Agarform(models.TextChoices):
     OFFENTLIG = "offentlig", "Offentlig"

@@ -52,7 +52,20 @@ class KontaktForm(forms.Form):
         self.fields["region"].error_messages["invalid_choice"] = "Välj en region i listan."
         kva.choices = [
             ("", "Välj vård"),
-            *((g.kod, g.benamning) for g in katalog_api.kva_grupper() if g.benamning),
+            # The patient's own words first ("Grå starr"), the care's name after it, in the order of those words.
+            *sorted(
+                (
+                    (
+                        g.kod,
+                        g.vardagligt_namn
+                        if g.vardagligt_namn == g.benamning
+                        else f"{g.vardagligt_namn} ({g.benamning})",
+                    )
+                    for g in katalog_api.kva_grupper()
+                    if g.benamning
+                ),
+                key=lambda val: val[1].casefold(),
+            ),
         ]
         self.fields["kva"].error_messages["required"] = "Välj vilken vård du väntar på."
         self.fields["kva"].error_messages["invalid_choice"] = "Välj en vård i listan."

@@ -82,7 +82,12 @@ def varden(arende, *, idag=None) -> dict[str, str]:
     vantetid = vardgaranti = ""
     if planerat:
         dagar = max((planerat - idag).days, 0)
-        vantetid = f"ungefär {fmt.dagar(dagar)} från i dag" if dagar else "kort: vården är planerad till i dag"
+        # A dated letter read later: counted from the day it was written, never "from today".
+        vantetid = (
+            f"ungefär {fmt.dagar(dagar)} räknat från {fmt.datum_lang(idag)}"
+            if dagar
+            else f"kort: vården är planerad till {fmt.datum_lang(idag)}"
+        )
         garanti = arende.vardgaranti_datum
         vardgaranti = (
             f"Det är inom vårdgarantin, som gäller till och med {fmt.datum_lang(garanti)}."

@@ -205,6 +205,7 @@ def test_referral_and_treatment_confirmations_come_from_the_region_template(
     remiss, behandling = sorted(PatientMeddelande.objects.filter(arende=a), key=lambda m: m.pk)
     assert remiss.typ == Meddelandetyp.REMISSBEKRAFTELSE and remiss.rubrik == f"Din remiss till {mottagande_enhet.namn}"
     assert a.case_id in remiss.text and "023-49 00 00" in remiss.text and "väntetid kort" in remiss.text
+    assert "i dag" not in remiss.text, "a dated letter read later names its day, never 'today'"
     # No template of its own for the treatment confirmation: the national default, with the region's contact.
     assert behandling.typ == Meddelandetyp.BEHANDLINGSBEKRAFTELSE and "är utförd" in behandling.text
     assert "023-49 00 00" in behandling.text

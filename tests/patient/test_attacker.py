@@ -320,7 +320,7 @@ def test_markup_in_unit_agreement_staff_and_region_texts_is_shown_escaped_to_the
     varld.lots.save()
     Arende.objects.filter(pk=varld.arende.pk).update(handlaggare=varld.lots)
     Region.objects.filter(kod="20").update(vardformedling_telefon="<script>alert(3)</script>")
-    KvaGrupp.objects.filter(kod="CJE").update(benamning=f"Grå starr {ELAKT}"[:200])
+    KvaGrupp.objects.filter(kod="CJE").update(benamning=f"Grå starr {ELAKT}"[:200], synonymer=f"starr {ELAKT}")
     for url in ("/patient/", f"/patient/arenden/{varld.arende.case_id}/"):
         page = tolvan.get(url, secure=True).content.decode()
         assert "<script>alert(" not in page and "<img src=x" not in page, url

@@ -80,7 +80,7 @@ def test_a_patient_answers_with_the_keyboard_only(page, varld_live):
     tabba_till(page, "Logga in som Tolvan Tolvansson")
     page.keyboard.press("Enter")
     page.wait_for_url("**/patient/")
-    tabba_till(page, varld_live.arende.kva.benamning)
+    tabba_till(page, varld_live.arende.kva.vardagligt_namn)
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/patient/arenden/{varld_live.arende.case_id}/")
     tabba_till(page, "Varför säger du nej?")
@@ -111,7 +111,7 @@ def test_coordinator_sends_two_offers_patient_compares_on_a_phone_and_accepts_on
     page.set_viewport_size(MOBIL)
     _logga_in(page)
     assert page.get_by_text("Du har 2 erbjudanden att svara på.").is_visible()
-    page.get_by_role("link", name=varld_live.arende.kva.benamning).click()
+    page.get_by_role("link", name=varld_live.arende.kva.vardagligt_namn).click()
     kort = page.locator("li.erbjudande")
     assert kort.count() == 2
     for namn in ("Ögonkliniken Uppsala", "Ögonkliniken Falun"):
@@ -141,7 +141,7 @@ def test_the_patient_pages_work_with_javascript_off(_browser, live_server, setti
     context = _browser.new_context(base_url=live_server.url, java_script_enabled=False, viewport=MOBIL)
     sida = context.new_page()
     _logga_in(sida)
-    sida.get_by_role("link", name=varld_live.arende.kva.benamning).click()
+    sida.get_by_role("link", name=varld_live.arende.kva.vardagligt_namn).click()
     sida.get_by_label("Varför säger du nej?").select_option("datum_passar_ej")
     sida.get_by_role("button", name="Nej tack").click()
     assert sida.get_by_text("Tack för ditt svar").is_visible()
