@@ -18,6 +18,7 @@ from arenden.models import (
     Erbjudande,
     Fakturarad,
     Kalla,
+    Meddelandetyp,
     Status,
     SvarsKanal,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "Erbjudande",
     "Fakturarad",
     "Kalla",
+    "Meddelandetyp",
     "Status",
     "SvarsKanal",
     "arenden_for_fordelning",

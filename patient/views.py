@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from arenden.api import Arende, Status, meddelanden_for, patientlage
+from arenden.api import Arende, Meddelandetyp, Status, meddelanden_for, patientlage
 from arenden.services.patientsvar import RedanArende, patient_kontaktforfragan, patient_svara
 from katalog import api as katalog_api
 from patient import inloggning
@@ -108,6 +108,8 @@ def _arende_sida(request: PatientRequest, arende: Arende, *, nej_form=None, fel:
     erbjudanden = patientlage.oppna_erbjudanden(arende)
     telefon = arende.region.vardformedling_telefon
     meddelanden = meddelanden_for(arende=arende)  # confirmations and offers sent (arenden.patientkanal)
+    if not erbjudanden:  # an offer message once answered would read as if an answer were still due
+        meddelanden = [m for m in meddelanden if m.typ != Meddelandetyp.ERBJUDANDE]
     patientlage.logga(request, [arende], patientlage.LOGG_ARENDE)
     return render(
         request,

@@ -469,3 +469,18 @@ def test_the_care_is_named_in_everyday_words_with_its_name_beside_it(varld, tolv
     form = tolvan.get("/patient/kontakta-mig/", secure=True).content.decode()
     assert '<option value="CJE">Grå starr (Extrakapsulär extraktion av lins (kataraktoperation))</option>' in form
     assert form.index(">Diskbråck (") < form.index(">Grå starr (") < form.index(">Knäprotes (")
+
+
+def test_an_answered_offer_message_is_not_shown_as_if_an_answer_were_due(varld, tolvan):
+    """The offer's message stays while an answer is possible and goes once the patient has answered; confirmations
+    stay."""
+    from arenden.patientkanal.models import Meddelandetyp, PatientMeddelande
+
+    for typ, rubrik in ((Meddelandetyp.ERBJUDANDE, "Erbjudande om vård"), (Meddelandetyp.REMISSBEKRAFTELSE, "Remiss")):
+        PatientMeddelande.objects.create(arende=varld.arende, typ=typ, rubrik=rubrik, text_html="<p>Text.</p>")
+    url = f"/patient/arenden/{varld.arende.case_id}/"
+    assert "<h3>Erbjudande om vård</h3>" in tolvan.get(url, secure=True).content.decode()
+    svar = {"svar": "nej", "avbojt_orsak": "for_langt_bort", "version": varld.arende.version}
+    assert tolvan.post(f"{url}svar/", svar, secure=True).status_code == 302
+    page = tolvan.get(url, secure=True).content.decode()
+    assert "<h3>Erbjudande om vård</h3>" not in page and "<h3>Remiss</h3>" in page
