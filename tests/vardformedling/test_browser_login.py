@@ -8,10 +8,10 @@ NAV = {
     "SE2321000180-VL01": ["Hitta vårdgivare", "Lägesbild", "Ärenden", "Avtal"],
     "SE2321000057-KO01": ["Hitta vårdgivare", "Lägesbild", "Ärenden", "Avtal", "Uppföljning", "Loggkontroll"],
     "SE2321000016-AD01": ["Hitta vårdgivare", "Lägesbild", "Avtal", "Uppföljning"],
-    "SE5560000001-MO01": ["Lägesbild", "Ärenden", "Avtal"],
+    "SE5560000001-MO01": ["Lägesbild", "Ärenden", "Inkorg", "Avtal"],
     "SE2321000206-VL02": ["Hitta vårdgivare", "Lägesbild", "Ärenden", "Avtal"],
 }
-ALL = {"Hitta vårdgivare", "Lägesbild", "Ärenden", "Avtal", "Uppföljning", "Loggkontroll"}
+ALL = {"Hitta vårdgivare", "Lägesbild", "Ärenden", "Inkorg", "Avtal", "Uppföljning", "Loggkontroll"}
 
 
 @pytest.mark.parametrize("hsa_id", list(NAV))
