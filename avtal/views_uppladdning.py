@@ -23,8 +23,8 @@ from avtal.uppladdning import (
 )
 from vardformedling.decorators import require_perm
 from vardformedling.htmx import render_page_or_fragment
+from vardformedling.importering.forhandsvisning import FIL_SAKNAS
 
-FIL_SAKNAS = "Välj en CSV- eller XLSX-fil att ladda upp."
 UNPROCESSABLE = 422
 
 

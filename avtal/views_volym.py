@@ -4,9 +4,6 @@ The form answers its part of the agreement page: 422 with the messages beside th
 The upload checks the whole file first (422 with every error, nothing written), shows a preview and writes on
 confirm; the checked file waits in the cache under a token for an hour."""
 
-import secrets
-from typing import cast
-
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
@@ -24,9 +21,7 @@ from vardformedling.anrop import BehorigRequest
 from vardformedling.decorators import require_perm
 from vardformedling.htmx import render_page_or_fragment
 from vardformedling.importering import FilAvvisad, forhandsvisning
-from vardformedling.importering.vakt import kontrollera_storlek
 
-FIL_SAKNAS = "Välj en CSV- eller XLSX-fil att ladda upp."
 FIL_BORTA = "Den kontrollerade filen finns inte längre (den sparas en timme). Ladda upp den igen."
 TOKEN_TID = 3600
 
@@ -76,20 +71,12 @@ def uppladdning(request: BehorigRequest) -> HttpResponse:
     plan = None
     token = ""
     if request.method == "POST":
-        fil = request.FILES.get("fil")
-        if fil is None:
-            fel = [FIL_SAKNAS]
-        else:
-            try:
-                kontrollera_storlek(cast(int, fil.size))  # the upload handlers always set the size
-                data = fil.read()
-                importor = VolymImportor(request.uppdrag, fil=fil.name or "", anvandare=request.user)
-                plan = forhandsvisning.forhandsgranska(importor, data)
-            except FilAvvisad as exc:
-                fel = exc.texter
-            else:
-                token = secrets.token_urlsafe(16)
-                cache.set(_token_nyckel(request, token), (fil.name, data), TOKEN_TID)
+        fel, plan, token = forhandsvisning.ta_emot(
+            request,
+            importor=lambda namn: VolymImportor(request.uppdrag, fil=namn, anvandare=request.user),
+            nyckel=lambda t: _token_nyckel(request, t),
+            tid=TOKEN_TID,
+        )
     context = {
         "fel": fel,
         "plan": plan,

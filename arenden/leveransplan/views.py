@@ -1,9 +1,7 @@
 """Delivery plans (/leveransplaner/): the planner records plans (form or file) and follows plan against outcome per
 week as a chart with a table beside it, exported as CSV/XLSX; a receiving unit sees its expected inflow per week."""
 
-import secrets
 from datetime import timedelta
-from typing import cast
 
 from django.contrib import messages
 from django.core.cache import cache
@@ -35,7 +33,6 @@ from vardformedling.decorators import require_perm
 from vardformedling.export import tabell_export
 from vardformedling.htmx import render_page_or_fragment
 from vardformedling.importering import FilAvvisad, forhandsvisning
-from vardformedling.importering.vakt import kontrollera_storlek
 from vardformedling.indata import citera, utan_styrtecken
 from vardformedling.models import Roll
 
@@ -43,7 +40,6 @@ VECKOR_FORE, VECKOR_EFTER, MAX_VECKOR = 4, 8, 53
 SERIER_PER_SIDA = 10
 FEL_PERIOD = "Veckan ”{varde}” förstods inte (ÅÅÅÅ-Vnn inom ett år bakåt och två år framåt); visar standardperioden."
 FEL_PERIOD_LANG = f"Högst {MAX_VECKOR} veckor åt gången; visar standardperioden."
-FIL_SAKNAS = "Välj en CSV- eller XLSX-fil att ladda upp."
 FIL_BORTA = "Den kontrollerade filen finns inte längre (den sparas en timme). Ladda upp den igen."
 TOKEN_TID = 3600
 
@@ -171,20 +167,12 @@ def uppladdning(request: BehorigRequest) -> HttpResponse:
     plan = None
     token = ""
     if request.method == "POST":
-        fil = request.FILES.get("fil")
-        if fil is None:
-            fel = [FIL_SAKNAS]
-        else:
-            try:
-                kontrollera_storlek(cast(int, fil.size))  # the upload handlers always set the size
-                data = fil.read()
-                importor = PlanImportor(request.uppdrag, fil=fil.name or "", anvandare=request.user)
-                plan = forhandsvisning.forhandsgranska(importor, data)
-            except FilAvvisad as exc:
-                fel = exc.texter
-            else:
-                token = secrets.token_urlsafe(16)
-                cache.set(_token_nyckel(request, token), (fil.name, data), TOKEN_TID)
+        fel, plan, token = forhandsvisning.ta_emot(
+            request,
+            importor=lambda namn: PlanImportor(request.uppdrag, fil=namn, anvandare=request.user),
+            nyckel=lambda t: _token_nyckel(request, t),
+            tid=TOKEN_TID,
+        )
     context = {"fel": fel, "plan": plan, "token": token, "kolumner": FILKOLUMNER}
     return render(request, "arenden/leveransplan_uppladdning.html", context, status=422 if fel else 200)
 

@@ -6,16 +6,21 @@ preview page shows and the upload record stores as JSON: new, changed field by f
 leaves out), and `tillampa(plan)` writes it. `forhandsgranska` runs the first two; `tillampa` runs all three in one
 transaction, so a confirmed file is checked again against the database as it is when it is applied."""
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
 
+from django.core.cache import cache
 from django.db import transaction
 
 from vardformedling import format as fmt
 from vardformedling.importering import vakt
+from vardformedling.importering.fel import FilAvvisad
+
+FIL_SAKNAS = "Välj en CSV- eller XLSX-fil att ladda upp."
 
 
 @dataclass
@@ -46,6 +51,24 @@ def forhandsgranska(importor: Importor, data: bytes, *, progress: Callable[[int]
     Raises FilAvvisad with every error."""
     typ = vakt.kontrollera(data)
     return importor.planera(importor.analysera(data, typ, progress=progress))
+
+
+def ta_emot(request, *, importor: Callable[[str], Importor], nyckel: Callable[[str], str], tid: int):
+    """An upload page's POST: the file (`fil`) size-checked, read and previewed as a whole; a good file is kept in
+    the cache under `nyckel(token)` for `tid` seconds until the user confirms it. Returns (errors in Swedish, the
+    plan or None, the token or "")."""
+    fil = request.FILES.get("fil")
+    if fil is None:
+        return [FIL_SAKNAS], None, ""
+    try:
+        vakt.kontrollera_storlek(fil.size)  # the upload handlers always set the size
+        data = fil.read()
+        plan = forhandsgranska(importor(fil.name or ""), data)
+    except FilAvvisad as exc:
+        return exc.texter, None, ""
+    token = secrets.token_urlsafe(16)
+    cache.set(nyckel(token), (fil.name, data), tid)
+    return [], plan, token
 
 
 def tillampa(
