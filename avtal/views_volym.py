@@ -5,7 +5,6 @@ The upload checks the whole file first (422 with every error, nothing written), 
 confirm; the checked file waits in the cache under a token for an hour."""
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,7 +19,7 @@ from vardformedling import format as fmt
 from vardformedling.anrop import BehorigRequest
 from vardformedling.decorators import require_perm
 from vardformedling.htmx import render_page_or_fragment
-from vardformedling.importering import FilAvvisad, forhandsvisning
+from vardformedling.importering import forhandsvisning
 
 FIL_BORTA = "Den kontrollerade filen finns inte längre (den sparas en timme). Ladda upp den igen."
 TOKEN_TID = 3600
@@ -89,19 +88,14 @@ def uppladdning(request: BehorigRequest) -> HttpResponse:
 @require_POST
 @require_perm("avtal.rapportera_volym")
 def uppladdning_bekrafta(request: BehorigRequest) -> HttpResponse:
-    token = request.POST.get("token", "")
-    sparad = cache.get(_token_nyckel(request, token)) if token else None
-    if sparad is None:
-        return render(
-            request, "avtal/volym_uppladdning.html", {"fel": [FIL_BORTA], "kolumner": FILKOLUMNER}, status=422
-        )
-    filnamn, data = sparad
-    importor = VolymImportor(request.uppdrag, fil=filnamn, anvandare=request.user)
-    try:
-        _plan, antal = forhandsvisning.tillampa(importor, data)
-    except FilAvvisad as exc:  # the database changed since the preview (a line removed, a right withdrawn)
-        return render(request, "avtal/volym_uppladdning.html", {"fel": exc.texter, "kolumner": FILKOLUMNER}, status=422)
-    cache.delete(_token_nyckel(request, token))
+    fel, antal = forhandsvisning.bekrafta(
+        request,
+        importor=lambda namn: VolymImportor(request.uppdrag, fil=namn, anvandare=request.user),
+        nyckel=lambda t: _token_nyckel(request, t),
+        borta=FIL_BORTA,
+    )
+    if antal is None:  # the file is gone, or the database changed since the preview (a line removed, a right withdrawn)
+        return render(request, "avtal/volym_uppladdning.html", {"fel": fel, "kolumner": FILKOLUMNER}, status=422)
     messages.success(
         request, f"Volymfilen är inläst: {fmt.antal(antal['nya'])} nya och {fmt.antal(antal['andrade'])} ändrade rader."
     )

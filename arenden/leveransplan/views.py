@@ -4,7 +4,6 @@ week as a chart with a table beside it, exported as CSV/XLSX; a receiving unit s
 from datetime import timedelta
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -32,7 +31,7 @@ from vardformedling.charts import Serie, stapeldiagram
 from vardformedling.decorators import require_perm
 from vardformedling.export import tabell_export
 from vardformedling.htmx import render_page_or_fragment
-from vardformedling.importering import FilAvvisad, forhandsvisning
+from vardformedling.importering import forhandsvisning
 from vardformedling.indata import citera, utan_styrtecken
 from vardformedling.models import Roll
 
@@ -182,18 +181,15 @@ def uppladdning(request: BehorigRequest) -> HttpResponse:
 def uppladdning_bekrafta(request: BehorigRequest) -> HttpResponse:
     if not far_planera(request.uppdrag):
         raise PermissionDenied
-    token = request.POST.get("token", "")
-    sparad = cache.get(_token_nyckel(request, token)) if token else None
-    mall = "arenden/leveransplan_uppladdning.html"
-    if sparad is None:
-        return render(request, mall, {"fel": [FIL_BORTA], "kolumner": FILKOLUMNER}, status=422)
-    filnamn, data = sparad
-    importor = PlanImportor(request.uppdrag, fil=filnamn, anvandare=request.user)
-    try:
-        _plan, antal = forhandsvisning.tillampa(importor, data)
-    except FilAvvisad as exc:  # the catalogue changed since the preview
-        return render(request, mall, {"fel": exc.texter, "kolumner": FILKOLUMNER}, status=422)
-    cache.delete(_token_nyckel(request, token))
+    fel, antal = forhandsvisning.bekrafta(
+        request,
+        importor=lambda namn: PlanImportor(request.uppdrag, fil=namn, anvandare=request.user),
+        nyckel=lambda t: _token_nyckel(request, t),
+        borta=FIL_BORTA,
+    )
+    if antal is None:  # the file is gone, or the catalogue changed since the preview
+        mall = "arenden/leveransplan_uppladdning.html"
+        return render(request, mall, {"fel": fel, "kolumner": FILKOLUMNER}, status=422)
     messages.success(
         request,
         f"Leveransplanen är inläst: {fmt.antal(antal['nya'])} nya och {fmt.antal(antal['andrade'])} ändrade veckor.",

@@ -71,6 +71,22 @@ def ta_emot(request, *, importor: Callable[[str], Importor], nyckel: Callable[[s
     return [], plan, token
 
 
+def bekrafta(request, *, importor: Callable[[str], Importor], nyckel: Callable[[str], str], borta: str):
+    """The confirm POST of a file `ta_emot` kept: applied (checked again against the database as it is now) and
+    forgotten. Returns (errors in Swedish, the counts or None); `borta` when the kept file is gone (expired)."""
+    token = request.POST.get("token", "")
+    sparad = cache.get(nyckel(token)) if token else None
+    if sparad is None:
+        return [borta], None
+    filnamn, data = sparad
+    try:
+        _plan, antal = tillampa(importor(filnamn), data)
+    except FilAvvisad as exc:  # the database changed since the preview
+        return exc.texter, None
+    cache.delete(nyckel(token))
+    return [], antal
+
+
 def tillampa(
     importor: Importor, data: bytes, *, kontroll: Callable[[Any], None] | None = None,
     progress: Callable[[int], None] | None = None,
