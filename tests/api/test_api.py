@@ -128,7 +128,7 @@ def test_csv_for_a_list(api):
         assert rader[0] == list(v1.KvaGrupp.model_fields)
         assert len(rader) - 1 == api.get(f"{BAS}/kva-grupper").json()["antal"]  # all rows, not one page
         cje = next(r for r in rader if r[0] == "CJE")
-        assert cje[1] == "Extrakapsulär extraktion av lins (kataraktoperation)" and "grå starr" in cje[4]
+        assert cje[1] == "Extrakapsulära kataraktoperationer med fakoemulsifikation" and "grå starr" in cje[4]
 
 
 def test_etag_and_last_modified_give_304(api, register, django_assert_max_num_queries, tmp_path):

@@ -12,10 +12,10 @@ from katalog.api import hitta_kva
         ("CJE", "CJE", []),  # an exact code wins
         ("cje", "CJE", []),  # in any case
         ("  CJE  ", "CJE", []),
-        ("CJE Extrakapsulär extraktion", "CJE", []),  # the code as first word, as a datalist option reads
+        ("CJE Extrakapsulära kataraktoperationer", "CJE", []),  # the code as first word, as a datalist option reads
         ("kataraktoperation", "CJE", []),  # one group's name contains it
         ("katarakt", None, ["CJC", "CJD", "CJE"]),  # a care area: the candidates, in code order
-        ("CJ", None, ["CJC", "CJD", "CJE"]),  # a code prefix
+        ("CJ", None, ["CJC", "CJD", "CJE", "CJF"]),  # a code prefix
         ("finns inte", None, []),
         ("", None, []),
     ],
@@ -31,7 +31,7 @@ def test_search_and_lagesbild_resolve_the_first_word_code_alike(client_for):
     from vardformedling.models import Roll
 
     c = client_for(Roll.VARDLOTS, "20")
-    sok = c.get("/katalog/sok/", {"q": "CJE Extrakapsulär extraktion"}).content.decode()
-    assert "Förslag för CJE Extrakapsulär extraktion av lins" in sok
-    tabell = c.get("/lagesbild/", {"kva": "CJE Extrakapsulär extraktion"})
+    sok = c.get("/katalog/sok/", {"q": "CJE Extrakapsulära kataraktoperationer"}).content.decode()
+    assert "Förslag för CJE Extrakapsulära kataraktoperationer med fakoemulsifikation" in sok
+    tabell = c.get("/lagesbild/", {"kva": "CJE Extrakapsulära kataraktoperationer"})
     assert tabell.context["val"].kva.kod == "CJE"

@@ -10,32 +10,37 @@ from katalog.models import KvaGrupp
 from vardformedling.models import Roll
 from vardformedling.reference import FIXTURES, read_csv
 
-# The starting subset (../shared/reference/kva_grupper.csv): demo data, tests and samples use these names.
+# The starting subset (../shared/reference/kva_grupper.csv), named as Socialstyrelsen's KVÅ 2021 names the groups:
+# demo data, tests and samples use these codes, care areas and registers.
 FORSTA_17 = {
-    "CJE": ("Extrakapsulär extraktion av lins (kataraktoperation)", "Katarakt", "NCR"),
-    "CJC": ("Intrakapsulär extraktion av lins", "Katarakt", "NCR"),
-    "CJD": ("Sekundär implantation eller byte av konstgjord lins", "Katarakt", "NCR"),
-    "NGB": ("Primär protesoperation i knäled", "Knäprotes", "SPOR"),
-    "NFB": ("Primär protesoperation i höftled", "Höftprotes", "SPOR"),
-    "JAB": ("Operation för ljumskbråck", "Ljumskbråck", "SPOR"),
-    "JKA": ("Operation på gallblåsa", "Gallsten", "SPOR"),
-    "UJF": ("Endoskopi av grovtarm (koloskopi)", "Koloskopi", "SPOR"),
-    "KED": ("Transuretral operation på prostata", "Urologi", "SPOR"),
+    "CJE": ("Extrakapsulära kataraktoperationer med fakoemulsifikation", "Katarakt", "NCR"),
+    "CJC": ("Intrakapsulära kataraktextraktioner", "Katarakt", "NCR"),
+    "CJD": ("Extrakapsulära kataraktextraktioner", "Katarakt", "NCR"),
+    "NGB": ("Primära ledprotesoperationer i knäleder", "Knäprotes", "SPOR"),
+    "NFB": ("Primära ledprotesoperationer i höftleder", "Höftprotes", "SPOR"),
+    "JAB": ("Operationer för ljumskbråck", "Ljumskbråck", "SPOR"),
+    "JKA": ("Operationer på gallblåsan", "Gallsten", "SPOR"),
+    "UJF": ("Enteroskopier och koloskopier", "Koloskopi", "SPOR"),
+    "KED": ("Resektion och andra avflödesbefrämjande ingrepp vid prostatism", "Urologi", "SPOR"),
     "KEC": ("Radikal prostatektomi", "Prostatacancer", "SPOR"),
-    "HAC": ("Mastektomi", "Bröstcancer", "SPOR"),
-    "HAB": ("Partiell excision av bröst", "Bröstcancer", "SPOR"),
-    "JFB": ("Resektion av tjocktarm", "Kolorektalcancer", "SPOR"),
-    "JGB": ("Resektion av ändtarm", "Kolorektalcancer", "SPOR"),
-    "LCD": ("Hysterektomi", "Gynekologi", "SPOR"),
-    "EMB": ("Tonsillektomi", "Öron-näsa-hals", "SPOR"),
-    "ABC": ("Dekompression av ländrygg", "Ryggkirurgi", "SPOR"),
+    "HAC": ("Mastektomier", "Bröstcancer", "SPOR"),
+    "HAB": ("Resektioner av bröstkörtlar", "Bröstcancer", "SPOR"),
+    "JFB": ("Resektion av tunntarm och kolon", "Kolorektalcancer", "SPOR"),
+    "JGB": ("Resektion och exstirpation av rektum", "Kolorektalcancer", "SPOR"),
+    "LCD": ("Operationer med avlägsnande av uterus", "Gynekologi", "SPOR"),
+    "EMB": ("Resektioner och exstirpationer av tonsiller och adenoider", "Öron-näsa-hals", "SPOR"),
+    "ABC": ("Dekompressiva operationer på ryggmärgen och nervrötter", "Ryggkirurgi", "SPOR"),
 }
+# The chapters of Swedish KVÅ's surgical part (KKÅ): the Nordic chapter P (peripheral vessels) is V in Sweden, and
+# there are no chapters I, O, R, S or W.
+KVA_KAPITEL = set("ABCDEFGHJKLMNQTUVXYZ")
 
 
 def test_fixture_names_its_source_and_version():
     huvud = [r for r in (FIXTURES / "kva_grupper.csv").read_text(encoding="utf-8").splitlines() if r.startswith("#")]
     text = " ".join(huvud)
     assert "Socialstyrelsen" in text and re.search(r"KVÅ\) 20\d\d", text), text
+    assert "Inte ordagrant verifierade" in text, "the header names the lines not checked against the source"
 
 
 def test_fixture_holds_the_register_groups_complete_and_well_formed():
@@ -50,11 +55,18 @@ def test_fixture_holds_the_register_groups_complete_and_well_formed():
         assert r["register"] in {"SPOR", "NCR"}, r
         assert r["synonymer"].strip(), f"{r['kva_grupp']} has no everyday words"
         assert r["synonymer"] == r["synonymer"].lower() or any(o.isupper() for o in r["synonymer"].split(","))
-    # Every chapter the waiting-time registers report on is there.
-    assert {k[0] for k in koder} >= set("ABCDEFGHJKLNPQU")
+    # Every chapter the waiting-time registers report on is there, and only chapters Swedish KVÅ has.
+    assert set("ABCDEFGHJKLNQUV") <= {k[0] for k in koder} <= KVA_KAPITEL
+    # Names are unique, and so is each group's first everyday word: it is the group's name on the patient's pages.
+    namn = [r["benamning"] for r in rader]
+    assert len(set(namn)) == len(namn), "two groups share a name"
+    vardagliga = [r["synonymer"].split(",")[0].strip().lower() for r in rader]
+    assert len(set(vardagliga)) == len(vardagliga), "two groups share their everyday name"
+    # Only the cataract groups come from the cataract register (NCR).
+    assert {r["kva_grupp"] for r in rader if r["register"] == "NCR"} == {"CJC", "CJD", "CJE"}
 
 
-def test_the_first_17_groups_keep_their_names():
+def test_the_first_17_groups_keep_their_kva_names():
     rader = {r["kva_grupp"]: (r["benamning"], r["vardomrade"], r["register"]) for r in read_csv("kva_grupper.csv")}
     for kod, varden in FORSTA_17.items():
         assert rader[kod] == varden
@@ -82,6 +94,13 @@ def test_the_database_holds_the_fixture_with_synonyms():
         ("hallux valgus", "NHK"),
         ("gastric bypass", "JDF"),
         ("blindtarm", "JEA"),
+        ("navelbråck", "JAF"),  # JAD is the incisional hernia, JAF the umbilical one (KVÅ 2021)
+        ("ärrbråck", "JAD"),
+        ("hemorrojder", "JHB"),
+        ("linsbyte", "CJF"),
+        ("karotis", "VCF"),
+        ("sned nässkiljevägg", "DJD"),
+        ("hysterektomi", "LCD"),  # the group's former name, still found
     ],
 )
 def test_everyday_words_find_the_group(text, kod):
@@ -93,9 +112,11 @@ def test_everyday_words_find_the_group(text, kod):
 def test_a_word_shared_by_several_groups_gives_candidates():
     grupp, kandidater = hitta_kva("bråck")
     assert grupp is None
-    assert {"JAB", "JAD"} <= {k.kod for k in kandidater}
+    assert {"JAB", "JAD", "JAE", "JAF"} <= {k.kod for k in kandidater}
     grupp, kandidater = hitta_kva("ärrbr")  # part of a word: name and synonyms are searched as text
-    assert grupp.kod == "JAF"
+    assert grupp.kod == "JAD"
+    grupp, kandidater = hitta_kva("åderbråck")  # surgery or treatment from inside the vein: the patient chooses
+    assert grupp is None and [k.kod for k in kandidater] == ["VUK", "VUV"]
 
 
 @pytest.mark.django_db
@@ -103,7 +124,7 @@ def test_search_page_finds_a_group_by_its_everyday_word(client_for):
     c = client_for(Roll.VARDLOTS, "20")
     svar = c.get("/katalog/sok/", {"q": "grå starr"})
     assert svar.status_code == 200
-    assert "CJE Extrakapsulär extraktion av lins" in svar.content.decode()
+    assert "CJE Extrakapsulära kataraktoperationer med fakoemulsifikation" in svar.content.decode()
 
 
 @pytest.mark.django_db
@@ -134,3 +155,4 @@ def test_a_new_group_in_a_register_file_is_accepted_and_flagged(tmp_path, client
     assert (grupp.benamning, grupp.vardomrade, grupp.synonymer) == ("Ny grupp", "Ortopedi", "ny,x")
     assert kva_utan_namn() == []
     assert client_for(Roll.VARDLOTS, "20").get(url).status_code == 403
+

@@ -464,10 +464,10 @@ def test_the_care_is_named_in_everyday_words_with_its_name_beside_it(varld, tolv
     """Plain Swedish (lättläst): the patient's pages name the care by its everyday word ("Grå starr"), the care's
     name below it; the contact form lists the everyday words first, in their order."""
     page = tolvan.get(f"/patient/arenden/{varld.arende.case_id}/", secure=True).content.decode()
-    assert "<h1>Grå starr</h1>" in page and "Extrakapsulär extraktion av lins" in page
+    assert "<h1>Grå starr</h1>" in page and "Extrakapsulära kataraktoperationer med fakoemulsifikation" in page
     assert ">Grå starr</a>" in tolvan.get("/patient/", secure=True).content.decode()
     form = tolvan.get("/patient/kontakta-mig/", secure=True).content.decode()
-    assert '<option value="CJE">Grå starr (Extrakapsulär extraktion av lins (kataraktoperation))</option>' in form
+    assert '<option value="CJE">Grå starr (Extrakapsulära kataraktoperationer med fakoemulsifikation)</option>' in form
     assert form.index(">Diskbråck (") < form.index(">Grå starr (") < form.index(">Knäprotes (")
 
 
