@@ -156,3 +156,22 @@ def test_a_new_group_in_a_register_file_is_accepted_and_flagged(tmp_path, client
     assert kva_utan_namn() == []
     assert client_for(Roll.VARDLOTS, "20").get(url).status_code == 403
 
+
+@pytest.mark.django_db
+def test_the_migration_renames_the_groups_and_leaves_codes_that_left_the_fixture_unnamed():
+    """katalog 0009 on a database loaded from the unchecked list: names become KVÅ 2021's, and PAF (no Swedish KVÅ
+    code) and JHC (which carried the hemorrhoid group's name and words) are left for an administrator to name."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migrering = import_module("katalog.migrations.0009_kva_benamningar_kva_2021")
+    KvaGrupp.objects.filter(kod="CJE").update(benamning="Extrakapsulär extraktion av lins (kataraktoperation)")
+    KvaGrupp.objects.create(kod="PAF", benamning="Operationer på halsens artärer", vardomrade="Kärlkirurgi")
+    KvaGrupp.objects.create(kod="JHC", benamning="Operationer på hemorrojder", synonymer="hemorrojder")
+
+    migrering.ladda_kva_grupper(apps, None)
+
+    assert KvaGrupp.objects.get(kod="CJE").benamning == "Extrakapsulära kataraktoperationer med fakoemulsifikation"
+    assert set(KvaGrupp.objects.utan_namn().values_list("kod", flat=True)) == {"PAF", "JHC"}
+    assert hitta_kva("hemorrojder")[0].kod == "JHB"
