@@ -1,6 +1,6 @@
 """The realistic load profile (issue 21 point 1): `bench/load/run.py --profil realistisk` (make load-test
-LOAD_ARGS="--profil realistisk") runs bench/load/realistisk.py – navigators, coordinators and receiving-unit staff
-with the think time of real work – in steps of users against gunicorn, and writes its section of
+LOAD_ARGS="--profil realistisk") runs bench/load/realistisk.py – navigators, coordinators, receiving-unit staff and
+patients with the think time of real work – in steps of users against gunicorn, and writes its section of
 bench/load/RESULTS.md: the largest number of concurrent users served with p95 < the limit (300 ms) and 0 errors,
 per-page p50/p95 at that step, and the CPU shares of web (the gunicorn processes), database (the PostgreSQL
 backends serving this database) and load generator (locust), sampled from /proc every second.
