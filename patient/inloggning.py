@@ -34,8 +34,18 @@ CLAIM_PERSONNUMMER_STANDARD = "https://id.oidc.se/claim/personalIdentityNumber"
 OIDC_SAKNAR_PNR = "Inloggningen gav inget giltigt personnummer. Försök igen, eller ring 1177."
 
 
+# seed_scale's bulk patients (`pnr.skalnummer`): the load test signs them in with the key `skala-<nr>` (never the
+# number itself), under the same rule as the demo patients; they are not listed on the sign-in page.
+SKALA_PREFIX = "skala-"
+SKALA_MAX = 2_000_000  # skalnummer is unique below this
+
+
 def demopatient(nyckel: str) -> DemoPatient | None:
-    return DEMO_PER_NYCKEL.get((nyckel or "").strip())
+    nyckel = (nyckel or "").strip()
+    if nyckel.startswith(SKALA_PREFIX) and nyckel[len(SKALA_PREFIX) :].isdigit():
+        nr = int(nyckel[len(SKALA_PREFIX) :])
+        return DemoPatient(nyckel, f"Skalpatient {nr}", pnr.skalnummer(nr)) if nr < SKALA_MAX else None
+    return DEMO_PER_NYCKEL.get(nyckel)
 
 
 def identitet_fran_claims(claims: dict) -> Identitet:

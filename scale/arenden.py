@@ -39,7 +39,7 @@ from avtal.models import Avtal, Avtalsrad, Reservationsstatus, Volymreservation
 from katalog.models import KvaGrupp, Vardenhet
 from scale import MARKOR
 from vardformedling.models import Medarbetaruppdrag, Region, Roll, User
-from vardformedling.personnummer import make_test_number
+from vardformedling.personnummer import skalnummer
 
 FORNAMN = ["Anna", "Lars", "Maria", "Erik", "Karin", "Per", "Eva", "Nils", "Birgitta", "Sven", "Ingrid", "Olof"]
 EFTERNAMN = ["Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson"]
@@ -236,14 +236,12 @@ def bulk_arenden(*, antal: int, personer: dict, idag: date, seed: int = 4, borja
             skapad=skapad,
             version=1 + n_steg,
         )
-        # The identity goes through the one write path (sealed under the region's key, issue 16). Serials
-        # 900–999: never the demo's (100–899); unique for up to 2 million cases.
+        # The identity goes through the one write path (sealed under the region's key, issue 16); the number is
+        # `skalnummer(nr)`, so the load test's patients can sign in as the case's patient (patient/inloggning.py).
         identitet.forsegla(
             a,
             identitet.Identitet(
-                personnummer=make_test_number(
-                    1930 + nr % 60, 1 + (nr // 60) % 12, 1 + (nr // 720) % 28, 900 + (nr // 20160) % 100
-                ),
+                personnummer=skalnummer(nr),
                 namn=f"{FORNAMN[nr % len(FORNAMN)]} {EFTERNAMN[(nr // 7) % len(EFTERNAMN)]}",
                 kontaktuppgifter=f"070-{1000000 + nr * 7919 % 8999999}",
             ),

@@ -344,7 +344,7 @@ def _cachad(delar: tuple, berakning):
 
     from django.core.cache import cache
 
-    nyckel = "uppfoljning:v2:" + hashlib.sha256(repr((*delar, *_fingeravtryck())).encode()).hexdigest()
+    nyckel = "uppfoljning:v3:" + hashlib.sha256(repr((*delar, *_fingeravtryck())).encode()).hexdigest()
     try:
         traff = cache.get(nyckel)
     except Exception:  # the cache is an optimisation only
@@ -368,4 +368,7 @@ def berakna_cachad(urval: Urval, *, export: bool = False, endast: str | None = N
 def sida_cachad(urval: Urval) -> dict:
     """Everything the page computes from the cases: the tables and the provider filter's options."""
     val = (urval.params(), urval.region, urval.undertryck_alla, urval.undertryck_regioner, "sida")
-    return _cachad(val, lambda: {"tabeller": berakna(urval), "vardgivare": vardgivare_val()})
+    return _cachad(
+        val,
+        lambda: {"tabeller": {n: t.sidversion() for n, t in berakna(urval).items()}, "vardgivare": vardgivare_val()},
+    )

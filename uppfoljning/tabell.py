@@ -139,14 +139,25 @@ class Tabell:
     diagram: object = None  # SVG (SafeString) drawn beside the table
     undertryckt: bool = False  # suppression was applied to this table
     max_rader: int | None = None  # the page shows at most this many rows (largest first); exports show all
+    totalt_rader: int | None = None  # the rows before `sidversion` cut them (None: all are here)
 
     @property
     def visade_rader(self) -> list[list[Cell]]:
         return self.rader[: self.max_rader] if self.max_rader else self.rader
 
     @property
+    def antal_rader(self) -> int:
+        return len(self.rader) if self.totalt_rader is None else self.totalt_rader
+
+    @property
     def dolda_rader(self) -> int:
-        return max(len(self.rader) - len(self.visade_rader), 0)
+        return max(self.antal_rader - len(self.visade_rader), 0)
+
+    def sidversion(self) -> "Tabell":
+        """The table as the page shows it: the shown rows and the count of all. The page's cache keeps this, not the
+        whole table: unpickling the provider and agreement tables' 600 rows of cells took a third of the page's
+        time at seed_scale 1 (bench/profiler/uppfoljning.txt); the export computes the whole table itself."""
+        return replace(self, rader=self.visade_rader, totalt_rader=self.antal_rader)
 
     @property
     def har_undertryckta(self) -> bool:

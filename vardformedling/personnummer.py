@@ -78,3 +78,9 @@ def make_test_number(year: int, month: int, day: int, serial: int) -> str:
     """A syntactically valid 12-digit number for synthetic data (serial 0–999)."""
     nine = f"{year % 100:02d}{month:02d}{day:02d}{serial:03d}"
     return f"{year:04d}{month:02d}{day:02d}{serial:03d}{luhn.calc_check_digit(nine)}"
+
+
+def skalnummer(nr: int) -> str:
+    """The number of seed_scale's bulk patient `nr` (scale/arenden.py): serials 900–999, never the demo's (100–899);
+    unique for up to 2 million patients. The load test signs these patients in by `nr` (patient/inloggning.py)."""
+    return make_test_number(1930 + nr % 60, 1 + (nr // 60) % 12, 1 + (nr // 720) % 28, 900 + (nr // 20160) % 100)

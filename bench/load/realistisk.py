@@ -11,7 +11,9 @@ limit or an error appears:
 - `Mottagare` (receiving unit staff): acts every 30–60 s: the unit's worklist, its cases, confirms referrals sent
   to the unit (each staff member of a unit takes its own share of them, so two never confirm the same case),
   the unit's lägesbild view and the capacity announcements.
-- No patient channel exists yet (no patient pages): no patient users.
+- `Patient`: a patient with an open case (seed_scale's bulk patients, most with an open offer) opens a page every
+  10–30 s: the start page (my cases), the case page ("Var är jag?" and the offers), and answers an open offer once
+  (yes to one, or no to all), as the patient pages' forms do. Signs in through the patient stub (`skala-<nr>`).
 
 `Trappa` (the LoadTestShape) runs steps of LOAD_TRAPPA["steg_tid"] seconds: start users, then +steg per step. In each
 step the first `uppvarmning` seconds (new users signing in) are not measured; then the statistics are reset and, at
@@ -23,6 +25,7 @@ import itertools
 import json
 import os
 import random
+import re
 import time
 from datetime import date, timedelta
 
@@ -34,7 +37,7 @@ from pnr import samordningsnummer
 DATA = json.loads(open(os.environ["LOAD_USERS"], encoding="utf-8").read())  # noqa: SIM115
 TRAPPA = json.loads(os.environ.get("LOAD_TRAPPA") or "{}")
 PNR_NR = itertools.count(DATA["pnr_start"])  # bench/load/pnr.py: past every one already in the database
-NASTA = {roll: itertools.count() for roll in ("vardlots", "koordinator", "mottagare")}
+NASTA = {roll: itertools.count() for roll in ("vardlots", "koordinator", "mottagare", "patient")}
 # Think time × this: 1 for the figure; smaller only to check the whole mix quickly (run.py --tanke-skala).
 SKALA = float(os.environ.get("LOAD_TANKE_SKALA") or 1)
 
@@ -289,6 +292,67 @@ class Mottagare(Webblasare):
     @task(1)
     def kapacitet(self):
         self.hamta("/katalog/kapacitet/", "GET kapacitetsannonser")
+
+
+class Patient(Webblasare):
+    """A patient with an open case: the start page, the case page, and once an answer to the open offers.
+
+    Weight 1 of 7 (about 57 of 400 users). Estimate: seed_scale 1 holds about 20,000 open cases; if a waiting
+    patient opens the portal every other day for about three minutes (6–10 pages at 10–30 s) over a 10-hour day,
+    20,000 × 0.5 × 3 / 600 ≈ 50 patients are on at once beside a few hundred staff – and more on the days the
+    offers go out, so one in seven rather than one in eight."""
+
+    weight = 1
+    wait_time = between(10 * SKALA, 30 * SKALA)
+
+    def on_start(self):
+        self.person = nasta_person("patient")
+        self.rnd = random.Random(self.person["nyckel"])
+        self.svarat = not self.person["erbjudande"]  # only a case with an open offer can be answered
+        super().on_start()
+
+    def logga_in(self) -> None:
+        """The patient stub's form: GET (CSRF), POST the patient's key (never the number), then the start page."""
+        sida = self.hamta("/patient/logga-in/", "GET patient logga in")
+        if not sida:
+            return
+        data = {"csrfmiddlewaretoken": self.token(sida, "patientinloggningen"), "patient": self.person["nyckel"]}
+        if self.skicka("/patient/logga-in/", "POST patient logga in", data, forvantat=302) is not None:
+            self.hamta("/patient/", "GET patient startsida")
+
+    def arendesida(self, case_id: str | None = None) -> tuple[str, str]:
+        url = f"/patient/arenden/{case_id or self.rnd.choice(self.person['arenden'])}/"
+        return url, self.hamta(url, "GET patient ärendesida")
+
+    @task(3)
+    def startsida(self):  # not `start`: locust's User.start() spawns the user
+        self.hamta("/patient/", "GET patient startsida")
+
+    @task(4)
+    def arende(self):
+        self.arendesida()
+
+    @task(1)
+    def svara(self):
+        """Yes to one offer (three in four) or no to all, from the case page's forms; once per patient."""
+        if self.svarat:
+            return
+        url, sida = self.arendesida(self.person["erbjudande"])
+        if not sida:
+            return
+        erbjudanden = re.findall(r'name="erbjudande" value="(\d+)"', sida)
+        if not erbjudanden:
+            raise Avvikelse(f"{url} visar inget öppet erbjudande")
+        data = {"csrfmiddlewaretoken": self.token(sida, url), "version": falt(sida, "version") or ""}
+        if self.rnd.random() < 0.75:
+            data["erbjudande"] = self.rnd.choice(erbjudanden)
+            namn = "POST patient svar ja"
+        else:
+            data |= {"svar": "nej", "avbojt_orsak": ""}
+            namn = "POST patient svar nej"
+        if self.skicka(f"{url}svar/", namn, data, forvantat=302) is not None:
+            self.svarat = True
+            self.hamta(url, "GET patient ärendesida")  # the browser follows the redirect to the case
 
 
 def _siffror(entry) -> dict:

@@ -1,6 +1,6 @@
 """The realistic load profile (issue 21 point 1): `bench/load/run.py --profil realistisk` (make load-test
-LOAD_ARGS="--profil realistisk") runs bench/load/realistisk.py – navigators, coordinators and receiving-unit staff
-with the think time of real work – in steps of users against gunicorn, and writes its section of
+LOAD_ARGS="--profil realistisk") runs bench/load/realistisk.py – navigators, coordinators, receiving-unit staff and
+patients with the think time of real work – in steps of users against gunicorn, and writes its section of
 bench/load/RESULTS.md: the largest number of concurrent users served with p95 < the limit (300 ms) and 0 errors,
 per-page p50/p95 at that step, and the CPU shares of web (the gunicorn processes), database (the PostgreSQL
 backends serving this database) and load generator (locust), sampled from /proc every second.
@@ -28,7 +28,7 @@ from pathlib import Path
 import run as lasttest
 
 HERE = Path(__file__).resolve().parent
-ROLLER = {"vardlots": 2, "koordinator": 1, "mottagare": 3}  # the User classes' weights in realistisk.py
+ROLLER = {"vardlots": 2, "koordinator": 1, "mottagare": 3, "patient": 1}  # the User classes' weights (realistisk.py)
 KLOCKA = os.sysconf("SC_CLK_TCK")
 
 
@@ -182,6 +182,7 @@ def forbered(a, tmp: Path) -> tuple[Path, dict]:
                         "arenden": arenden,
                     }
                 )
+    patienter = forbered_patienter(behov["patient"])
     from django.db import connections
 
     connections.close_all()
@@ -189,12 +190,52 @@ def forbered(a, tmp: Path) -> tuple[Path, dict]:
         "vardlots": vardlotsar,
         "koordinator": koordinatorer,
         "mottagare": mottagare,
+        "patient": patienter,
         "pnr_start": lotsar["pnr_start"],
     }
     fil.write_text(json.dumps(ut), encoding="utf-8")
     data["roller"] = {r: len(ut[r]) for r in ROLLER}
+    data["patienter_med_erbjudande"] = sum(bool(p["erbjudande"]) for p in patienter)
     data["mottagande_enheter"] = len(enheter)
     return fil, data
+
+
+def forbered_patienter(antal: int) -> list[dict]:
+    """`antal` of seed_scale's bulk patients with an open case, those with an open offer first: each signs in with
+    the patient stub's key `skala-<nr>` (patient/inloggning.py). Which number a case belongs to is found the way the
+    portal finds it: the region's keyed hash of `skalnummer(nr)` against the case's, region by region."""
+    from django.db.models import Exists, OuterRef
+
+    from arenden.models import OPPNA, Arende, Erbjudande, Status
+    from arenden.services.identitet import pnr_hashar
+    from vardformedling.personnummer import skalnummer
+
+    oppet = Erbjudande.objects.filter(
+        arende=OuterRef("pk"), arende__status=Status.HITTA_VARDGIVARE, status=Erbjudande.Status.LAMNAT
+    )  # what the patient's case page offers an answer to (arenden/patient.py oppna_erbjudanden)
+    per_region: dict[str, dict[str, list[tuple[str, bool]]]] = {}
+    for region, h, case_id, erbjudet in (
+        Arende.objects.filter(status__in=OPPNA)
+        .exclude(pnr_hash="")
+        .annotate(erbjudet=Exists(oppet))
+        .values_list("region_id", "pnr_hash", "case_id", "erbjudet")
+    ):
+        per_region.setdefault(region, {}).setdefault(h, []).append((case_id, erbjudet))
+    nummer = [skalnummer(nr) for nr in range(Arende.objects.count())]  # the bulk numbers nr 0, 1, 2, …
+    patienter: dict[int, dict] = {}
+    for region in sorted(per_region):
+        for nr, h in enumerate(pnr_hashar(region, nummer)):
+            for case_id, erbjudet in per_region[region].get(h, []):
+                p = patienter.setdefault(nr, {"nyckel": f"skala-{nr}", "arenden": [], "erbjudande": None})
+                p["arenden"].append(case_id)
+                if erbjudet:
+                    p["erbjudande"] = case_id  # the case whose open offers the patient answers
+        if sum(bool(p["erbjudande"]) for p in patienter.values()) >= antal:
+            break
+    valda = sorted(patienter.values(), key=lambda p: (p["erbjudande"] is None, int(p["nyckel"].split("-")[1])))[:antal]
+    if len(valda) < antal:
+        raise SystemExit(f"seed_scale har bara {len(valda)} patienter med öppna ärenden (behövs {antal}).")
+    return valda
 
 
 # -- the run ------------------------------------------------------------------------------------------------------
@@ -288,13 +329,16 @@ def main(a) -> int:
         f"Settings as the saturation profile (gunicorn {a.workers} sync workers, DEBUG off, PostgreSQL "
         f"`{a.db.rsplit('/', 1)[-1]}` with {data['enheter']:,} active units and {data['arenden']:,} cases, Redis, "
         f"database sessions, SITHS login stub; generator, server, PostgreSQL and Redis on the same {nproc} cores). "
-        f"Users by role (locust weights 2:1:3): navigators act every 5–20 s, coordinators every 5–20 s, "
-        f"receiving-unit staff every 30–60 s; no patient channel exists, so no patients. Navigators and "
+        f"Users by role (locust weights 2:1:3:1): navigators act every 5–20 s, coordinators every 5–20 s, "
+        f"receiving-unit staff every 30–60 s, patients open a page every 10–30 s. Navigators and "
         f"coordinators use search (page and HTMX filter), unit pages, lägesbild (table, HTMX filter, unit view), "
         f"worklists, case pages and notes, and drive their own cases through register → assess → search from the "
         f"case → offer → the patient's yes → transfer, one step per action; coordinators also open follow-up and "
         f"the access-log review; receiving-unit staff ({data['mottagande_enheter']} units) open their worklist and "
-        f"cases, confirm the referrals sent to them, their unit's lägesbild view and capacity announcements. "
+        f"cases, confirm the referrals sent to them, their unit's lägesbild view and capacity announcements; "
+        f"patients (seed_scale's bulk patients with an open case, {data['patienter_med_erbjudande']} of "
+        f"{data['roller']['patient']} with an open offer; the patient stub) open their start page and case page "
+        f"('Var är jag?', the offers) and answer an open offer once (yes to one, or no to all). "
         f"Ramp: {a.start} users, +{a.steg} per step of {a.steg_tid} (the first {a.uppvarmning} of each step, "
         f"while new users sign in, not measured), until p95 ≥ {a.p95_grans:g} ms or an error, at most {a.max}. "
         f"CPU shares are of all {nproc} cores, from /proc: web = the gunicorn processes, DB = the PostgreSQL "

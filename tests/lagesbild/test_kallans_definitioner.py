@@ -76,6 +76,27 @@ def test_coverage_is_computed_from_the_data(register):
     assert vt == "Väntetidsdatabasen: ingen leverans har lästs in, så täckningen är okänd."
 
 
+def test_coverage_follows_a_new_delivery_at_once_though_reporting_units_are_cached(
+    register, tmp_path, django_assert_num_queries
+):
+    """The reporting units are cached per delivery (a DISTINCT over the delivery's rows, a third of the unit view at
+    seed_scale 1): the second read runs no query for them, and a newer delivery with one more unit shows at once."""
+    from katalog.models import KvaGrupp
+    from vardformedling.referensdata import glom_allt
+
+    cje = KvaGrupp.objects.get(kod="CJE")
+    (forst,) = tackning(kva=cje)
+    assert "2 vårdenheter i 2 av 21 regioner rapporterar CJE." in forst
+    with django_assert_num_queries(1):  # the units offering CJE (with names); none for the reporting units
+        assert tackning(kva=cje) == [forst]
+    datum = str(timezone.localdate())
+    rader = [*ncr_rows(datum), f"{datum};09;SE2321000065-VISBY1;Ögonmottagningen Visby;CJE;90d;alla;40;50;90;80,0"]
+    assert not importera_fil(write(tmp_path, "ncr2.csv", NCR_HEADER, rader), startad_av="test").fel_text
+    glom_allt()  # the newest deliveries are forgotten on commit, which this test's transaction never reaches
+    (ny,) = tackning(kva=cje)
+    assert "3 vårdenheter i 3 av 21 regioner rapporterar CJE." in ny and "Gotland" not in ny
+
+
 def test_every_lagesbild_page_says_what_the_registers_cover(client_for, register, tmp_path):
     manad = (timezone.localdate().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     vt = [f"{manad};00;atgard;Alla;100;10;50;50", f"{manad};20;atgard;Alla;40;8;20;20"]

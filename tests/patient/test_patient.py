@@ -43,6 +43,24 @@ def test_the_stub_is_refused_where_the_siths_stub_is(varld, settings):
     assert client.get("/patient/", secure=True).status_code == 302
 
 
+def test_a_seed_scale_patient_signs_in_by_number_in_the_series_and_sees_only_their_case(varld, settings):
+    """The load test's patients (seed_scale's bulk, `skalnummer`): signed in by the stub with `skala-<nr>`, never the
+    personnummer, and only where the stub is allowed; they see their own case and nobody else's."""
+    from tests.patient.conftest import _case
+    from vardformedling.personnummer import skalnummer
+
+    egen = _case(varld.lots, varld.uppdrag, inloggning.DemoPatient("", "Skalpatient 7", skalnummer(7)))
+    page = patientklient("skala-7").get("/patient/", secure=True).content.decode()
+    assert egen.case_id in page and varld.arende.case_id not in page
+    assert egen.case_id not in patientklient("skala-8").get("/patient/", secure=True).content.decode()
+    for fel in ("skala-", "skala-x7", f"skala-{inloggning.SKALA_MAX}", skalnummer(7)):
+        assert Client().post("/patient/logga-in/", {"patient": fel}, secure=True).status_code == 400
+    assert "skala-" not in Client().get("/patient/logga-in/", secure=True).content.decode()
+    settings.DEBUG = False
+    settings.SITHS_STUB_ALLOWED = False
+    assert Client().post("/patient/logga-in/", {"patient": "skala-7"}, secure=True).status_code == 400
+
+
 def test_the_session_holds_no_personnummer(varld):
     from django.contrib.sessions.models import Session
 

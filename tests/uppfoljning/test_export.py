@@ -105,3 +105,6 @@ def test_long_tables_show_the_largest_rows_on_the_page_but_export_them_all():
     assert len(t.visade_rader) == 20 and t.dolda_rader == 5
     rader = list(csv.reader(io.StringIO(export.csv_bytes([t]).decode("utf-8")[1:]), delimiter=";"))
     assert len(rader) == 26 and rader[-1] == ["Vårdgivare 24", "76"]
+    sida = t.sidversion()  # what the page's cache keeps: the shown rows, and the count of all for "20 av 25"
+    assert len(sida.rader) == 20 and sida.antal_rader == 25 and sida.dolda_rader == 5
+    assert sida.visade_rader == t.visade_rader
