@@ -212,8 +212,15 @@ def main() -> None:
                 f"importör {imp_s:.2f} s ({rader / imp_s:,.0f} rader/s); kvot {imp_s / copy_s:.2f}×"
             )
             if faser:
+                # The checksum is computed while pyarrow reads (importers.importera_fil): it is not added up.
+                summa = faser.pop("kontrollsumma", 0.0)
                 ovrigt = imp_s - sum(faser.values())
-                print("  faser: " + ", ".join(f"{k} {v:.2f} s" for k, v in [*faser.items(), ("övrigt", ovrigt)]))
+                delar = [*faser.items(), ("övrigt", ovrigt)]
+                print(
+                    "  faser: "
+                    + ", ".join(f"{k} {v:.2f} s" for k, v in delar)
+                    + f" (kontrollsumma {summa:.2f} s, samtidigt med läsningen)"
+                )
     p95_namn = "p95" if len(imp_t) >= 20 else "p95 (= max)"
     sammanfattning = {
         "rader": rader,
