@@ -1,13 +1,16 @@
 """Benchmark: national-scale SPOR deliveries through the importer vs PostgreSQL COPY of the same rows.
 
     .venv/bin/python bench/lagesbild_import.py [--kva 100] [--enheter 3000] [--leveranser 3] [--renders 30] [--json FIL]
+        [--faser]
 
 Rows = (enheter + the registers' 21 region totals + the national total) × kva × 21 (30d/90d/365d + 18 months);
 about one row in 17 is suppressed (`<5`). The first delivery creates the units, each later one replaces the
 previous delivery. The COPY baseline loads the same file into a plain table (text columns, no indexes) in the same
 run, just before the importer. Prints every delivery, then median, p95 (the maximum at fewer than 20 deliveries)
-and rows per second of importer and COPY, and checks the target (issue #5): the importer takes at most 3× the
-COPY (every delivery; judged for deliveries of 500,000 rows and more, where fixed costs no longer dominate).
+and rows per second of importer and COPY, and checks the target (issue #21 point 5): the importer's median over
+the deliveries is at most 2× the COPY's (judged for deliveries of 500,000 rows and more, where fixed costs no longer
+dominate; issue #5's earlier target was 3× for every delivery). `--faser` also prints, per delivery, where the
+importer's time went (read, validate, units, order, COPY, each index, ANALYZE, ATTACH, clean-up).
 Then it times the comparison table for one KVÅ group over all units.
 
 Production-like settings (DEBUG off, no query logging), PostgreSQL only: DATABASE_URL defaults to
@@ -16,6 +19,7 @@ or an import fails.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -33,7 +37,7 @@ import _common
 
 from lagesbild.manader import manader_fore
 
-MAL_KVOT = 3.0
+MAL_KVOT = 2.0
 # The target is for national deliveries ("several hundred thousand rows" and up); in a small smoke-run delivery
 # the importer's fixed costs (validation set-up, partition and index handling) dominate, so only the ratio is shown.
 MAL_FRAN_RADER = 500_000
@@ -94,6 +98,55 @@ def tid_copy(path: Path) -> float:
     return elapsed
 
 
+FAS_SQL = {"CREATE INDEX": "index", "ANALYZE": "ANALYZE", "ATTACH": "ATTACH"}
+
+
+def mat_faser(faser: dict[str, float]):
+    """Wraps the importer's steps (once) so that each adds its duration to `faser` (bench only); returns the SQL
+    wrapper that times index builds (per index), ANALYZE and ATTACH."""
+    import functools
+
+    from lagesbild import bulk, importers
+
+    def klocka(modul, namn: str, fas: str) -> None:
+        funktion = getattr(modul, namn)
+
+        @functools.wraps(funktion)
+        def tidtagen(*args, **kwargs):
+            t = time.perf_counter()
+            try:
+                return funktion(*args, **kwargs)
+            finally:
+                faser[fas] = faser.get(fas, 0.0) + time.perf_counter() - t
+
+        setattr(modul, namn, tidtagen)
+
+    for modul, namn, fas in (
+        (importers, "sha256", "kontrollsumma"),
+        (importers, "las_csv", "läsning"),
+        (importers, "granska_register", "granskning"),
+        (importers, "_enheter_och_kva", "enheter och KVÅ"),
+        (bulk, "ordning_for_index", "ordning"),
+        (bulk, "copy_till_tabell", "COPY"),
+        (bulk, "stada_partitioner", "städning"),
+    ):
+        klocka(modul, namn, fas)
+
+    def sql(execute, sql, params, many, context):
+        t = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            for nyckel, fas in FAS_SQL.items():
+                if sql.startswith(nyckel) or f" {nyckel} " in sql:
+                    fas = f"index {sql.split('USING')[1].split('(')[0].strip()}" if "USING" in sql else fas
+                    fas = "index btree" if fas == "index" else fas
+                    faser[fas] = faser.get(fas, 0.0) + time.perf_counter() - t
+                    break
+
+    return sql
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--kva", type=int, default=100)
@@ -101,6 +154,7 @@ def main() -> None:
     parser.add_argument("--leveranser", type=int, default=3, help="leveranser i följd (den första skapar enheterna)")
     parser.add_argument("--renders", type=int, default=30)
     parser.add_argument("--json", type=Path, help="skriv resultatet som JSON hit (för run_all)")
+    parser.add_argument("--faser", action="store_true", help="skriv var importörens tid gick, per leverans")
     args = parser.parse_args()
     _common.skapa_databas()
     import django
@@ -131,6 +185,8 @@ def main() -> None:
     idag = date.today()  # noqa: DTZ011 - local benchmark dates
     copy_t, imp_t, kvoter = [], [], []
     rader = 0
+    faser: dict[str, float] = {}
+    sql_klocka = mat_faser(faser) if args.faser else None
     with tempfile.TemporaryDirectory() as tmp:
         for nr in range(args.leveranser):
             dagar = args.leveranser - nr  # each delivery newer than the one before
@@ -138,9 +194,11 @@ def main() -> None:
             path = Path(tmp) / f"spor_vantetider_{idag - timedelta(days=dagar):%Y%m%d}.csv"
             rader = skriv_fil(path, idag - timedelta(days=dagar), args.kva, args.enheter)
             copy_s = tid_copy(path)
-            t = time.perf_counter()
-            res = importera_fil(path, startad_av="kommando")
-            imp_s = time.perf_counter() - t
+            faser.clear()
+            with connection.execute_wrapper(sql_klocka) if sql_klocka else contextlib.nullcontext():
+                t = time.perf_counter()
+                res = importera_fil(path, startad_av="kommando")
+                imp_s = time.perf_counter() - t
             path.unlink(missing_ok=True)
             if res.run.status != "klar":
                 raise _common.Misslyckad(
@@ -153,6 +211,16 @@ def main() -> None:
                 f"{namn}: {rader:,} rader; COPY {copy_s:.2f} s ({rader / copy_s:,.0f} rader/s); "
                 f"importör {imp_s:.2f} s ({rader / imp_s:,.0f} rader/s); kvot {imp_s / copy_s:.2f}×"
             )
+            if faser:
+                # The checksum is computed while pyarrow reads (importers.importera_fil): it is not added up.
+                summa = faser.pop("kontrollsumma", 0.0)
+                ovrigt = imp_s - sum(faser.values())
+                delar = [*faser.items(), ("övrigt", ovrigt)]
+                print(
+                    "  faser: "
+                    + ", ".join(f"{k} {v:.2f} s" for k, v in delar)
+                    + f" (kontrollsumma {summa:.2f} s, samtidigt med läsningen)"
+                )
     p95_namn = "p95" if len(imp_t) >= 20 else "p95 (= max)"
     sammanfattning = {
         "rader": rader,
@@ -166,7 +234,7 @@ def main() -> None:
         "kvot_median": round(statistics.median(kvoter), 2),
         "kvot_max": round(max(kvoter), 2),
         "mal_kvot": MAL_KVOT,
-        "uppfyllt": max(kvoter) <= MAL_KVOT if rader >= MAL_FRAN_RADER else None,
+        "uppfyllt": statistics.median(kvoter) <= MAL_KVOT if rader >= MAL_FRAN_RADER else None,
     }
     s = sammanfattning
     print(
@@ -183,7 +251,7 @@ def main() -> None:
     else:
         bedomning = "uppfyllt" if s["uppfyllt"] else "EJ UPPFYLLT"
     print(
-        f"mål importör ≤ {MAL_KVOT:.0f}× COPY: {bedomning} "
+        f"mål importör ≤ {MAL_KVOT:.0f}× COPY (median): {bedomning} "
         f"(kvot median {s['kvot_median']:.2f}×, högsta {s['kvot_max']:.2f}×); största minne {minne:.0f} MB"
     )
     User.objects.filter(hsa_id="SE2321000180-BENCH").delete()
@@ -200,7 +268,9 @@ def main() -> None:
     if args.json:
         args.json.write_text(json.dumps({**sammanfattning, "minne_mb": round(minne), "tabell": tabell}, indent=1))
     if s["uppfyllt"] is False:
-        raise SystemExit(f"Målet nåddes inte: importören tog {s['kvot_max']:.2f}× COPY (mål ≤ {MAL_KVOT:.0f}×)")
+        raise SystemExit(
+            f"Målet nåddes inte: importören tog {s['kvot_median']:.2f}× COPY i median (mål ≤ {MAL_KVOT:.0f}×)"
+        )
 
 
 if __name__ == "__main__":

@@ -25,6 +25,8 @@ ANALYS_KOLUMNER = ("leverans_id", "kva_id", "matperiod", "urval", "vardenhet_id"
 
 def _stabil_ordning(nyckel: np.ndarray) -> np.ndarray:
     """Positions that sort `nyckel` (ints), equal keys in row order: a radix sort once the keys are ranked."""
+    if len(nyckel) and nyckel.min() >= 0 and nyckel.max() < 1 << 16:  # small keys already are ranks
+        return np.argsort(nyckel.astype(np.uint16), kind="stable")
     rang, unika = pd.factorize(nyckel, sort=True)
     return np.argsort(rang.astype(np.uint16 if len(unika) <= 1 << 16 else np.int64), kind="stable")
 

@@ -24,6 +24,7 @@ message that the file will be read again, and the error is raised so that the ca
 import hashlib
 import logging
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -45,6 +46,7 @@ from lagesbild.validering import (
     FilAvvisad,
     Kolumn,
     RegisterRader,
+    Tabell,
     granska_register,
     granska_vantetider,
     identifiera_kalla,
@@ -98,10 +100,18 @@ def importera_fil(path, *, startad_av: str, filnamn: str | None = None) -> Resul
     not set it aside as rejected (the inbox puts it back, the Celery task retries)."""
     path = Path(path)
     filnamn = maskera_i_text(filnamn or path.name)[:255]
-    checksumma = sha256(path)
-    run = ImportRun.objects.create(filnamn=filnamn, checksumma=checksumma, startad_av=startad_av[:64])
+    with ThreadPoolExecutor(1) as lasare:
+        # pyarrow reads the file while the checksum is computed (both release the GIL); its errors are raised
+        # from result() inside _importera, under the run, as if read there.
+        tabell = lasare.submit(las_csv, path, loggnamn=filnamn)
+        run = ImportRun.objects.create(filnamn=filnamn, checksumma=sha256(path), startad_av=startad_av[:64])
+        return _importera_som_run(run, tabell)
+
+
+def _importera_som_run(run: ImportRun, tabell: Future) -> Resultat:
+    filnamn = run.filnamn
     try:
-        _importera(path, run)
+        _importera(run, tabell.result())
     except FilAvvisad as exc:
         run.status = ImportStatus.AVVISAD
         run.fel = [f.as_dict() for f in exc.fel]
@@ -143,8 +153,7 @@ def _avbryt(run: ImportRun, fel: Exception) -> None:
         logger.warning("Körningen för %s kunde inte sparas (%s)", run.filnamn, type(exc).__name__)
 
 
-def _importera(path: Path, run: ImportRun) -> None:
-    tabell = las_csv(path, loggnamn=run.filnamn)
+def _importera(run: ImportRun, tabell: Tabell) -> None:
     kalla = identifiera_kalla(tabell.columns, run.filnamn)
     run.kalla = kalla
     if _redan_inlast(kalla, run):

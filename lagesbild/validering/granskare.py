@@ -164,4 +164,13 @@ def dubbletter(kolumner: list[Kolumn]) -> np.ndarray:
         nyckel *= bredd
         nyckel += kol.koder
         nyckel += 1
-    return pd.Series(nyckel).duplicated(keep="first").to_numpy()
+    # A stable sort puts equal keys next to each other in file order: each but the first is a duplicate. Register
+    # files come grouped by unit, so the keys are nearly sorted and the sort is close to one pass (a hash table
+    # of millions of distinct keys took 3-4 times as long).
+    ordning = np.argsort(nyckel, kind="stable")
+    sorterad = nyckel[ordning]
+    lika = np.zeros(len(nyckel), dtype=bool)
+    np.equal(sorterad[1:], sorterad[:-1], out=lika[1:])
+    dubblett = np.empty(len(nyckel), dtype=bool)
+    dubblett[ordning] = lika
+    return dubblett

@@ -76,6 +76,8 @@ class Kolumn:
     def unik(self) -> "Kolumn":
         """The same column with every distinct value once (None becomes code -1)."""
         koder, unika = pd.factorize(pd.Series(self.varden, dtype=object), use_na_sentinel=True)
+        if len(unika) == len(self.varden):  # every value once and none missing: the codes stay (no pass over rows)
+            return Kolumn(self.koder, np.asarray(unika, dtype=object))
         return Kolumn(np.append(koder, -1)[self.koder], np.asarray(unika, dtype=object))
 
     def serie(self) -> pd.Series:
@@ -129,19 +131,13 @@ def _rubrik(path: Path) -> tuple[list[str], bool]:
 
 
 def _kolumn(data: pa.ChunkedArray) -> Kolumn:
-    """One global dictionary for a column that pyarrow encoded chunk by chunk (each chunk has its own)."""
-    if data.num_chunks == 1:
-        bit = data.chunk(0)
-        return Kolumn(bit.indices.to_numpy(), np.asarray(bit.dictionary.to_pylist(), dtype=object))
-    index: dict[str, int] = {}
-    koder = np.empty(len(data), dtype=np.int32)
-    pos = 0
-    for bit in data.chunks:
-        ordbok = bit.dictionary.to_pylist()
-        karta = np.fromiter((index.setdefault(v, len(index)) for v in ordbok), dtype=np.int32, count=len(ordbok))
-        koder[pos : pos + len(bit)] = karta[bit.indices.to_numpy()]
-        pos += len(bit)
-    return Kolumn(koder, np.asarray(list(index), dtype=object))
+    """One global dictionary for a column that pyarrow encoded chunk by chunk (each chunk has its own): pyarrow
+    unifies the chunks' dictionaries and remaps their codes in C++, so no per-chunk Python runs."""
+    if data.num_chunks > 1:
+        data = pa.table({"k": data}).unify_dictionaries().column("k")
+    ordbok = data.chunk(0).dictionary if data.num_chunks else pa.array([], pa.string())
+    koder = pa.chunked_array([bit.indices for bit in data.chunks], pa.int32()).to_numpy()
+    return Kolumn(koder, np.asarray(ordbok.to_pylist(), dtype=object))
 
 
 def _las(path: Path, antal: int, kolumner: dict[str, int], *, tradar: bool, felrader: list) -> pa.Table:

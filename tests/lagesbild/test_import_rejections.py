@@ -3,6 +3,8 @@
 import zipfile
 from datetime import timedelta
 
+import numpy as np
+import pandas as pd
 import pytest
 from django.utils import timezone
 
@@ -10,6 +12,8 @@ from katalog.models import Vardenhet
 from lagesbild import validering
 from lagesbild.importers import importera_fil
 from lagesbild.models import ImportRun, ImportStatus, Leverans, Matvarde
+from lagesbild.validering import Kolumn
+from lagesbild.validering.granskare import dubbletter
 from tests.lagesbild.helpers import NCR_HEADER, SPOR_HEADER, VT_HEADER, ncr_rows, spor_rows, write
 
 pytestmark = pytest.mark.django_db
@@ -264,6 +268,27 @@ def test_the_same_unit_group_period_and_priority_under_two_region_codes_is_a_dup
     res = _reject(tmp_path, rows)
     assert [t.split(":")[0] for t in res.fel_text] == [f"{FILE} rad 9, kolumn vardenhet_hsaid"]
     assert "dubblett" in res.fel_text[0]
+
+
+def test_duplicates_in_a_file_not_grouped_by_unit_name_every_later_line_only(tmp_path):
+    """The duplicate check sorts the rows' keys: a file in reverse order, with two rows repeated at the end, names
+    exactly those two lines (never the first occurrence)."""
+    rows = list(reversed(spor_rows()))
+    rows += [rows[-1], rows[2]]
+    res = _reject(tmp_path, rows)
+    n = len(rows)  # the header is line 1: the repeated rows are lines n and n + 1
+    assert [t.split(":")[0] for t in res.fel_text] == [
+        f"{FILE} rad {line}, kolumn vardenhet_hsaid" for line in (n, n + 1)
+    ]
+    assert all("dubblett" in t for t in res.fel_text)
+
+
+def test_duplicate_rows_are_the_later_occurrences_of_a_key_in_any_order():
+    rng = np.random.default_rng(7)
+    kolumner = [Kolumn(rng.integers(-1, k, 5000), np.arange(k)) for k in (40, 3, 7)]
+    forvantat = pd.DataFrame({i: kol.koder for i, kol in enumerate(kolumner)}).duplicated(keep="first").to_numpy()
+    assert forvantat.any() and not forvantat.all()
+    assert (dubbletter(kolumner) == forvantat).all()
 
 
 # --- Periods, dates, file names -------------------------------------------------------------------------------
