@@ -92,3 +92,22 @@ def test_an_envelope_damaged_after_it_was_shown_answers_422_in_place(sida, overf
     o.refresh_from_db()
     assert o.mottagen is None
     assert verkliga_fel(sida) == []
+
+
+def test_on_a_phone_each_envelope_opens_from_the_screen_without_scrolling_sideways(sida, overford, mottagare):
+    """At 390 px the only way to open an envelope ("Öppna", the sixth column) was past the right edge of the screen:
+    the receiving unit had to scroll the table sideways for each referral. Now the case ID opens it and comes first
+    with its status, as in the worklist."""
+    a, _ = overford
+    logga_in(sida, mottagare)
+    sida.set_viewport_size({"width": 390, "height": 844})
+    sida.goto("/arenden/inkorg/")
+    assert sida.evaluate("document.documentElement.scrollWidth") <= 390
+    rad = sida.get_by_role("row").filter(has_text=a.case_id)
+    lank = rad.get_by_role("link", name=f"Öppna remissen i ärende {a.case_id}")
+    for synlig in (lank, rad.get_by_text("Ej kvitterad")):
+        box = synlig.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    lank.click()
+    assert sida.locator("#remiss-namn").inner_text() == a.identitet.namn
+    assert verkliga_fel(sida) == []
