@@ -156,6 +156,24 @@ def test_file_is_checked_as_a_whole_previewed_and_written_on_confirm(linje):
 
 
 @pytest.mark.django_db
+def test_the_preview_names_each_change_a_changed_comment_too(linje):
+    """A row whose comment alone changed was listed as "Antal 3 → 3"."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    c = klient(make_user(Roll.KOORDINATOR, "20"))
+    volym_rapportera(rad=linje, region=region("20"), manad=MANAD, antal=3)
+    volym_rapportera(rad=linje, region=region("22"), manad=MANAD, antal=1)
+    fil = volymfil([filrad(kommentar="Egen regi"), filrad(region_kod="22", antal="2"), filrad(region_kod="03")])
+    svar = c.post(reverse("avtal:volym_uppladdning"), {"fil": SimpleUploadedFile("v.csv", fil)}, secure=True)
+    assert svar.status_code == 200
+    rader = [
+        [td.strip() for td in rad.split("<td")[1:]] for rad in svar.content.decode().split("<tbody>")[1].split("<tr>")[1:]
+    ]
+    andringar = [rad[-1].split("</td>")[0].lstrip(">") for rad in rader]
+    assert andringar == ["Ny", "Kommentar – → Egen regi", "Antal 1 → 2"], andringar
+
+
+@pytest.mark.django_db
 def test_a_previewed_file_is_written_only_under_the_commission_it_was_previewed_for(linje, katalog):
     """The kept file was the user's, not the commission's: a coordinator of region 20 who also works at the
     receiving unit previewed a file as the coordinator, switched commission and confirmed: the volume was written as

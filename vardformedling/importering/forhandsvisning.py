@@ -41,6 +41,15 @@ class Forhandsvisning:
     def as_dict(self) -> dict:
         return {"nya": self.nya, "andrade": self.andrade, "oforandrade": self.oforandrade, "saknade": self.saknade}
 
+    def rader(self) -> list[tuple[dict, str]]:
+        """The file's rows for a preview table, new, changed, unchanged, each with what happens to it: "Ny", its
+        changes ("Antal 3 → 5") or "Oförändrad"."""
+        return [
+            *((r, "Ny") for r in self.nya),
+            *((r, "; ".join(f"{a['falt']} {a['fran']} → {a['till']}" for a in r["andringar"])) for r in self.andrade),
+            *((r, "Oförändrad") for r in self.oforandrade),
+        ]
+
 
 class Importor(Protocol):
     def analysera(self, data: bytes, typ: str, *, progress: Callable[[int], None] | None = None) -> Any: ...
