@@ -16,6 +16,8 @@ from vardformedling.nycklar.fel import KuvertManipulerat
 
 pytestmark = pytest.mark.browser
 
+EN_RAD = "el => { const r = document.createRange(); r.selectNodeContents(el); return r.getClientRects().length; }"
+
 
 @pytest.fixture
 def sida(page, live_server):
@@ -48,7 +50,9 @@ def test_the_receiving_unit_opens_its_inbox_sees_the_patient_and_acknowledges(si
     rad.get_by_role("link", name=f"Öppna remissen i ärende {a.case_id}").click()
     assert sida.locator("#remiss-namn").inner_text() == a.identitet.namn
     assert sida.locator("#remiss-personnummer").inner_text() == a.identitet.formaterat
-    assert "Remiss, Provsvar" in sida.locator("#remiss").inner_text()
+    assert sida.locator("#remiss-dokument").inner_text() == (
+        "Dokument i kuvertet: Remiss, Provsvar. Alla är kontrollerade och oförändrade sedan hemregionen skickade dem."
+    )  # in words, not "kontrollerade mot sina SHA-256"
     svar = _kvittera(sida)
     sida.get_by_role("status").filter(has_text="kvitterad som mottagen").wait_for()
     assert svar == [200]
@@ -110,4 +114,8 @@ def test_on_a_phone_each_envelope_opens_from_the_screen_without_scrolling_sidewa
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
     lank.click()
     assert sida.locator("#remiss-namn").inner_text() == a.identitet.namn
+    # The envelope's heading keeps the case ID on one line ("VF-" and the rest were on two at 390 px).
+    rubrik = sida.locator("#remiss-rubrik .nowrap")
+    assert rubrik.inner_text() == a.case_id and rubrik.evaluate(EN_RAD) == 1
+    assert sida.evaluate("document.documentElement.scrollWidth") <= 390
     assert verkliga_fel(sida) == []
