@@ -48,3 +48,16 @@ def test_a_delivery_plan_with_a_bad_week_answers_422_in_place_then_saves(sida, a
     assert "4" in rad.first.inner_text() and "pågår" in rad.first.inner_text()
     assert Leveransplan.objects.get().antal == 4
     assert verkliga_fel(sida) == []
+
+
+@pytest.mark.parametrize("bredd", [1366, 390])
+def test_the_week_filter_stands_apart_from_the_plans(sida, mottagande_enhet, bredd):
+    """The week filter sat on the top edge of the plans' box (0 px between them); it is a box of its own, as on the
+    worklist and the capacity page."""
+    logga_in(sida, make_user(Roll.KOORDINATOR, "20"))
+    sida.set_viewport_size({"width": bredd, "height": 900})
+    sida.goto("/leveransplaner/")
+    filter_ = sida.get_by_role("search", name="Välj veckor").bounding_box()
+    panel = sida.locator("#leveransplaner section.panel").first.bounding_box()
+    assert panel["y"] - (filter_["y"] + filter_["height"]) >= 12
+    assert sida.evaluate("document.documentElement.scrollWidth") <= bredd
