@@ -119,3 +119,14 @@ def test_on_a_phone_each_envelope_opens_from_the_screen_without_scrolling_sidewa
     assert rubrik.inner_text() == a.case_id and rubrik.evaluate(EN_RAD) == 1
     assert sida.evaluate("document.documentElement.scrollWidth") <= 390
     assert verkliga_fel(sida) == []
+
+
+def test_on_a_phone_a_received_envelopes_time_stays_on_one_line(sida, overford, mottagare, mottagare_uppdrag):
+    """ "Mottagen 2026-12-07 16:28" broke inside the date ("2026-12-" and "07") in the inbox's status column."""
+    a, o = overford
+    remisskuvert.kvittera(overforing=o, anvandare=mottagare, uppdrag=mottagare_uppdrag)
+    logga_in(sida, mottagare)
+    sida.set_viewport_size({"width": 390, "height": 844})
+    sida.goto("/arenden/inkorg/")
+    tid = sida.get_by_role("row").filter(has_text=a.case_id).locator(".badge .nowrap")
+    assert tid.inner_text()[:4].isdigit() and tid.evaluate(EN_RAD) == 1
