@@ -15,7 +15,7 @@ Agreement lines come from avtal.demo when present; a missing line gives an offer
 Personnummer are synthetic (valid check digit, born on the 1st–28th of a month in 1930–1960).
 """
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -38,6 +38,7 @@ from arenden.models import (
 )
 from arenden.patientkanal import mallar
 from arenden.services import identitet, remisskuvert
+from arenden.services.bevakning import BEVAKA
 from katalog.models import KvaGrupp, Vardenhet
 from vardformedling.models import Medarbetaruppdrag, Region, Roll, User
 from vardformedling.nycklar import enhetsnycklar
@@ -363,6 +364,21 @@ def _postuppgift(demo, vera, r20, enheter) -> None:
     _bakat(a, timedelta(days=15))
 
 
+def _bevakning_och_aterringning(demo, karin, behov, hitta) -> None:
+    """Parked cases and call-backs on Karin's worklist: a call-back booked tomorrow morning on her cataract case in
+    step 1 (the badge "Återuppringning"), and her cataract case in the search parked because no unit fits yet (off
+    the list until something fits; "Bara bevakade ärenden" shows it)."""
+    a, u = behov
+    services.aterringning_boka(
+        arende=a, datum=demo.idag + timedelta(days=1), tid=time(9, 30), anvandare=karin, uppdrag=u
+    )
+    a, u = hitta
+    services.arende_bevaka(
+        arende=a, val=BEVAKA, orsak="ASA 3 med syrgas hemma; ingen enhet med narkosläkare på plats har tid före "
+        "vårdgarantin", anvandare=karin, uppdrag=u,
+    )  # fmt: skip
+
+
 def _bakat(a: Arende, bakat: timedelta) -> None:
     """A case whose offer is moved back in time: its registration and history move with it, so the case page does
     not say it was registered after its offer was sent."""
@@ -424,9 +440,11 @@ def load(stdout=None) -> None:
             demo.driv(a, u, till, enhet=ort01, avbojt_forst=ort02 if i == 0 else None)
         a, u = demo.arende(user=karin, region=r06, kva="NGB", dagar_sedan_beslut=110)
         demo.driv(a, u, "hitta_vardgivare", enhet=ort01, avbojt_forst=ort02)
+        cje = []
         for till in ("behov", "hitta_vardgivare"):
             a, u = demo.arende(user=karin, region=r06, kva="CJE", dagar_sedan_beslut=50)
-            demo.driv(a, u, till)
+            cje.append((demo.driv(a, u, till), u))
+        _bevakning_och_aterringning(demo, karin, *cje)
 
         # Ville, Västernorrland: cataract to Demo Ögonklinik Uppsala (Mona confirms and performs).
         for i, till in enumerate(

@@ -19,7 +19,7 @@ from avtal.models import Leveransplan
 from avtal.services import leveransplan_spara
 from katalog.models import KvaGrupp, Vardenhet, Vardgivare
 from vardformedling import format as fmt
-from vardformedling.importering.forhandsvisning import Forhandsvisning
+from vardformedling.importering.forhandsvisning import Forhandsvisning, andringar
 from vardformedling.importering.kolumner import Granskning
 from vardformedling.importering.lasning import las
 from vardformedling.indata import citera, utan_styrtecken
@@ -259,7 +259,9 @@ class PlanImportor:
             if fore is None:
                 f.nya.append(rubrik)
             elif fore != r.antal:
-                f.andrade.append({**rubrik, "andringar": [{"falt": "antal", "fran": str(fore), "till": str(r.antal)}]})
+                f.andrade.append(
+                    {**rubrik, "andringar": andringar({"antal": fore}, {"antal": r.antal}, {"antal": "Antal"})}
+                )
             else:
                 f.oforandrade.append(rubrik)
         return Plan(rader, f)

@@ -19,7 +19,7 @@ from avtal.services import volym_rapportera
 from vardformedling import format as fmt
 from vardformedling.charts import Serie, stapeldiagram
 from vardformedling.importering.fel import Importfel
-from vardformedling.importering.forhandsvisning import Forhandsvisning
+from vardformedling.importering.forhandsvisning import Forhandsvisning, andringar
 from vardformedling.importering.kolumner import Granskning
 from vardformedling.importering.lasning import las
 from vardformedling.models import Region, Roll
@@ -258,8 +258,10 @@ class VolymImportor:
             if fore is None:
                 f.nya.append(rubrik)
             elif fore.antal != r.antal or fore.kommentar != r.kommentar:
+                efter = {"antal": r.antal, "kommentar": r.kommentar}
+                fran = {"antal": fore.antal, "kommentar": fore.kommentar}
                 f.andrade.append(
-                    {**rubrik, "andringar": [{"falt": "antal", "fran": str(fore.antal), "till": str(r.antal)}]}
+                    {**rubrik, "andringar": andringar(fran, efter, {"antal": "Antal", "kommentar": "Kommentar"})}
                 )
             else:
                 f.oforandrade.append(rubrik)

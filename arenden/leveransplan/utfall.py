@@ -98,6 +98,12 @@ class Planserie:
     region_id: str | None
     veckor: list[Veckorad] = field(default_factory=list)
     planerare_kod: str | None = None
+    region_namn: str = ""
+
+    @property
+    def region(self) -> str:
+        """The sending region as a person names it ("Region Västernorrland"), or "Alla" for a plan for every region."""
+        return self.region_namn or self.region_id or "Alla"
 
     @cached_property
     def svg(self) -> str:
@@ -122,7 +128,7 @@ class Planserie:
     @property
     def rubrik(self) -> str:
         var = self.vardenhet or f"{self.vardgivare} (hela vårdgivaren)"
-        fran = f"från region {self.region_id}" if self.region_id else "från alla regioner"
+        fran = f"från {self.region}" if self.region_id else "från alla regioner"
         return f"{self.kva_id}, {var}, {fran}"
 
     @property
@@ -143,7 +149,7 @@ class Planserie:
                 self.vardgivare,
                 self.vardenhet or "Hela vårdgivaren",
                 self.kva_id,
-                self.region_id or "Alla",
+                self.region,
                 fmt.vecka(v.vecka),
                 fmt.antal(v.planerat) if v.planerat is not None else "",
                 fmt.antal(v.erbjudna),
@@ -205,6 +211,7 @@ def jamforelse(planer, *, fran: date, till: date, idag: date | None = None) -> l
             "vardenhet__namn",
             "kva_id",
             "sandande_region_id",
+            "sandande_region__namn",
             "vecka",
             "antal",
         )
@@ -244,6 +251,7 @@ def jamforelse(planer, *, fran: date, till: date, idag: date | None = None) -> l
                 kva_id=r["kva_id"],
                 region_id=r["sandande_region_id"],
                 planerare_kod=r["planerad_av_id"],
+                region_namn=r["sandande_region__namn"] or "",
             )
         planerat[nyckel][r["vecka"]] = r["antal"]
     for nyckel, serie in serier.items():
@@ -267,7 +275,7 @@ def inflode(planer, *, fran: date, till: date) -> tuple[list[dict], dict[date, i
     add up; different planners' figures add up (each region sends its own patients)."""
     rader = list(
         planer.filter(vecka__gte=fran, vecka__lte=till)
-        .select_related("planerad_av")
+        .select_related("planerad_av", "sandande_region")
         .order_by("vecka", "kva_id", F("planerad_av_id").asc(nulls_first=True),
                   F("sandande_region_id").asc(nulls_first=True))
     )  # fmt: skip
@@ -280,7 +288,8 @@ def inflode(planer, *, fran: date, till: date) -> tuple[list[dict], dict[date, i
         per_vecka[vecka] += per_region[None] if None in per_region else sum(per_region.values())
     tabell = [
         {"vecka": r.vecka, "planerare": r.planerad_av.namn if r.planerad_av else NATIONELL, "kva_id": r.kva_id,
-         "sandande_region_id": r.sandande_region_id, "antal": r.antal}
+         "sandande_region_id": r.sandande_region_id,
+         "sandande_region": r.sandande_region.namn if r.sandande_region else "", "antal": r.antal}
         for r in rader
     ]  # fmt: skip
     return tabell, dict(sorted(per_vecka.items()))

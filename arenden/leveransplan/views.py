@@ -151,10 +151,9 @@ def leveransplan_ny(request: BehorigRequest) -> HttpResponse:
 
 
 def _token_nyckel(request, token: str) -> str:
-    """A previewed file is the user's under the active commission: after a switch of commission its token finds
-    nothing, so a file is never written for another planner than the preview showed."""
-    uppdrag = request.uppdrag.pk if request.uppdrag else ""
-    return f"leveransplan:fil:{request.user.pk}:{uppdrag}:{token}"
+    """A previewed file is the user's; forhandsvisning.bekrafta refuses it under another commission than the
+    preview's, so a file is never written for another planner than the preview showed."""
+    return f"leveransplan:fil:{request.user.pk}:{token}"
 
 
 @require_http_methods(["GET", "POST"])

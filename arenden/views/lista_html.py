@@ -69,7 +69,7 @@ def rader_html(rader, *, mottagare: bool, snart: int) -> SafeString:
         # dash with the reason as a tooltip-free hidden text for screen readers.
         v = a.visning
         if v.identitet:
-            patient = f'{escape(v.identitet.namn)}<br><span class="muted">{escape(v.identitet.maskerat)}</span>'
+            patient = f'{escape(v.identitet.namn)}<br><span class="muted nowrap">{escape(v.identitet.maskerat)}</span>'
         else:
             patient = f'–<span class="visually-hidden"> {escape(v.meddelande)}</span>'
         case_id = escape(a.case_id)

@@ -70,3 +70,16 @@ def test_a_call_back_booked_in_one_tab_makes_parking_in_the_other_answer_409(sid
     assert "ASA 4, ingen enhet med rätt kompetens" in flik2.locator("#bevakning-info").inner_text()
     assert Arende.objects.get(pk=a.pk).bevakas_sedan is not None
     assert verkliga_fel(sida) == []
+
+
+def test_on_a_phone_the_worklist_keeps_the_masked_personnummer_on_one_line(sida, registrera, lots):
+    """At 390 px "19541006-****" broke after its hyphen, the stars alone on the next line."""
+    a = registrera()
+    logga_in(sida, lots)
+    sida.set_viewport_size({"width": 390, "height": 844})
+    sida.goto("/arenden/")
+    maskerat = sida.locator("tr", has_text=a.case_id).locator("td .muted")
+    assert maskerat.inner_text().endswith("-****")
+    en_rad = "el => { const r = document.createRange(); r.selectNodeContents(el); return r.getClientRects().length; }"
+    assert maskerat.evaluate(en_rad) == 1
+    assert verkliga_fel(sida) == []

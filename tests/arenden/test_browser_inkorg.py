@@ -16,6 +16,8 @@ from vardformedling.nycklar.fel import KuvertManipulerat
 
 pytestmark = pytest.mark.browser
 
+EN_RAD = "el => { const r = document.createRange(); r.selectNodeContents(el); return r.getClientRects().length; }"
+
 
 @pytest.fixture
 def sida(page, live_server):
@@ -48,7 +50,9 @@ def test_the_receiving_unit_opens_its_inbox_sees_the_patient_and_acknowledges(si
     rad.get_by_role("link", name=f"Öppna remissen i ärende {a.case_id}").click()
     assert sida.locator("#remiss-namn").inner_text() == a.identitet.namn
     assert sida.locator("#remiss-personnummer").inner_text() == a.identitet.formaterat
-    assert "Remiss, Provsvar" in sida.locator("#remiss").inner_text()
+    assert sida.locator("#remiss-dokument").inner_text() == (
+        "Dokument i kuvertet: Remiss, Provsvar. Alla är kontrollerade och oförändrade sedan hemregionen skickade dem."
+    )  # in words, not "kontrollerade mot sina SHA-256"
     svar = _kvittera(sida)
     sida.get_by_role("status").filter(has_text="kvitterad som mottagen").wait_for()
     assert svar == [200]
@@ -92,3 +96,37 @@ def test_an_envelope_damaged_after_it_was_shown_answers_422_in_place(sida, overf
     o.refresh_from_db()
     assert o.mottagen is None
     assert verkliga_fel(sida) == []
+
+
+def test_on_a_phone_each_envelope_opens_from_the_screen_without_scrolling_sideways(sida, overford, mottagare):
+    """At 390 px the only way to open an envelope ("Öppna", the sixth column) was past the right edge of the screen:
+    the receiving unit had to scroll the table sideways for each referral. Now the case ID opens it and comes first
+    with its status, as in the worklist."""
+    a, _ = overford
+    logga_in(sida, mottagare)
+    sida.set_viewport_size({"width": 390, "height": 844})
+    sida.goto("/arenden/inkorg/")
+    assert sida.evaluate("document.documentElement.scrollWidth") <= 390
+    rad = sida.get_by_role("row").filter(has_text=a.case_id)
+    lank = rad.get_by_role("link", name=f"Öppna remissen i ärende {a.case_id}")
+    for synlig in (lank, rad.get_by_text("Ej kvitterad")):
+        box = synlig.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    lank.click()
+    assert sida.locator("#remiss-namn").inner_text() == a.identitet.namn
+    # The envelope's heading keeps the case ID on one line ("VF-" and the rest were on two at 390 px).
+    rubrik = sida.locator("#remiss-rubrik .nowrap")
+    assert rubrik.inner_text() == a.case_id and rubrik.evaluate(EN_RAD) == 1
+    assert sida.evaluate("document.documentElement.scrollWidth") <= 390
+    assert verkliga_fel(sida) == []
+
+
+def test_on_a_phone_a_received_envelopes_time_stays_on_one_line(sida, overford, mottagare, mottagare_uppdrag):
+    """ "Mottagen 2026-12-07 16:28" broke inside the date ("2026-12-" and "07") in the inbox's status column."""
+    a, o = overford
+    remisskuvert.kvittera(overforing=o, anvandare=mottagare, uppdrag=mottagare_uppdrag)
+    logga_in(sida, mottagare)
+    sida.set_viewport_size({"width": 390, "height": 844})
+    sida.goto("/arenden/inkorg/")
+    tid = sida.get_by_role("row").filter(has_text=a.case_id).locator(".badge .nowrap")
+    assert tid.inner_text()[:4].isdigit() and tid.evaluate(EN_RAD) == 1

@@ -48,3 +48,36 @@ def test_a_delivery_plan_with_a_bad_week_answers_422_in_place_then_saves(sida, a
     assert "4" in rad.first.inner_text() and "pågår" in rad.first.inner_text()
     assert Leveransplan.objects.get().antal == 4
     assert verkliga_fel(sida) == []
+
+
+@pytest.mark.parametrize("bredd", [1366, 390])
+def test_the_week_filter_stands_apart_from_the_plans(sida, mottagande_enhet, bredd):
+    """The week filter sat on the top edge of the plans' box (0 px between them); it is a box of its own, as on the
+    worklist and the capacity page."""
+    logga_in(sida, make_user(Roll.KOORDINATOR, "20"))
+    sida.set_viewport_size({"width": bredd, "height": 900})
+    sida.goto("/leveransplaner/")
+    filter_ = sida.get_by_role("search", name="Välj veckor").bounding_box()
+    panel = sida.locator("#leveransplaner section.panel").first.bounding_box()
+    assert panel["y"] - (filter_["y"] + filter_["height"]) >= 12
+    assert sida.evaluate("document.documentElement.scrollWidth") <= bredd
+
+
+def test_on_a_phone_the_unit_reads_each_weeks_figure_and_the_whole_explanation(sida, mottagande_enhet, mottagare):
+    """At 390 px the inflow table's explanation was its caption, as wide as the table and scrolled off the screen
+    mid-sentence, and the planned figure was the last of five columns, off the screen too."""
+    from avtal.services import leveransplan_spara
+
+    vecka = mandag(timezone.localdate())
+    leveransplan_spara(planerad_av_id=None, vardgivare=mottagande_enhet.vardgivare, kva_id="CJE", veckor=[vecka],
+                       sandande_region_id="22", antal=4)  # fmt: skip
+    logga_in(sida, mottagare)
+    sida.set_viewport_size({"width": 390, "height": 844})
+    sida.goto("/leveransplaner/")
+    forklaring = sida.locator("#inflode-forklaring").bounding_box()
+    assert forklaring["x"] + forklaring["width"] <= 390
+    rad = sida.locator("#leveransplaner tbody tr", has_text=fmt.vecka(vecka))
+    siffra = rad.locator("td.num").bounding_box()
+    assert rad.locator("td.num").inner_text() == "4" and siffra["x"] + siffra["width"] <= 390
+    assert sida.evaluate("document.documentElement.scrollWidth") <= 390
+    assert verkliga_fel(sida) == []

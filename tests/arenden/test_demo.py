@@ -95,3 +95,26 @@ def test_the_knee_pilot_and_the_waiting_lists_are_as_the_source_tells_and_agree_
         tillstand[region] = Counter(r.tillstand for r in risker)
     assert tillstand["20"] == {risk.PASSERAT: 5, risk.RISK: 10, risk.LAMNAT: 2}
     assert tillstand["06"] == {risk.PASSERAT: 5, risk.INOM: 10, risk.LAMNAT: 2}
+
+
+def test_karins_worklist_shows_a_booked_call_back_and_a_parked_case(demo_identities):
+    """The demo had no parked case and no call-back: a coordinator walking the demo never saw either on the
+    worklist."""
+    from datetime import timedelta
+
+    from django.test import Client
+
+    from vardformedling import format as fmt
+    from vardformedling.models import User
+
+    avtal.demo.load()
+    arenden.demo.load()
+    c = Client()
+    c.force_login(User.objects.get(hsa_id="SE2321000057-KO01"), backend="vardformedling.auth.SithsStubBackend")
+    imorgon = fmt.datum(timezone.localdate() + timedelta(days=1))
+    lista = c.get("/arenden/", secure=True).content.decode()
+    assert f'<span class="badge badge--info">Återuppringning {imorgon} 09:30</span>' in lista
+    parkerat = Arende.objects.get(bevakas_sedan__isnull=False)
+    assert parkerat.handlaggare.hsa_id == "SE2321000057-KO01" and parkerat.case_id not in lista
+    bevakade = c.get("/arenden/", {"bevakade": "1", "status": "alla"}, secure=True).content.decode()
+    assert parkerat.case_id in bevakade and '<span class="badge badge--info">Bevakas</span>' in bevakade

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from arenden.leveransplan.utfall import jamforelse
 from arenden.models import Arende, Erbjudande
@@ -218,6 +219,23 @@ def test_upload_previews_then_writes_on_confirm(mottagande_enhet, koordinator):
     svar = c.post(reverse("leveransplan:uppladdning_bekrafta"), {"token": svar.context["token"]}, follow=True)
     assert "1 nya och 1 ändrade veckor" in svar.content.decode()
     assert sorted(Leveransplan.objects.values_list("antal", "via")) == [(2, "fil"), (10, "fil")]
+
+
+def test_the_sending_region_is_named_on_the_page_and_in_the_exports(exempel, koordinator, mottagare):
+    """/leveransplaner/ showed "från region 22" and "22" where a person expects "Region Västernorrland", in the
+    heading, the unit's inflow table and the CSV/XLSX cells."""
+    namn = Region.objects.get(kod="22").namn
+    params = {"fran": fmt.vecka(A), "till": fmt.vecka(C)}
+    c = klient(koordinator)
+    html = c.get(reverse("leveransplan:lista"), params).content.decode()
+    assert f"från {namn}</h3>" in html and "från region 22" not in html
+    rader = list(csv.reader(io.StringIO(c.get(reverse("leveransplan:lista"), {**params, "format": "csv"})
+                                        .content.decode("utf-8-sig")), delimiter=";"))  # fmt: skip
+    assert rader[0][4] == "Sändande region" and {r[4] for r in rader[1:]} == {"Alla", namn}
+    ark = load_workbook(io.BytesIO(c.get(reverse("leveransplan:lista"), {**params, "format": "xlsx"}).content)).active
+    assert {r[4] for r in ark.iter_rows(min_row=2, values_only=True)} == {"Alla", namn}
+    html = klient(mottagare).get(reverse("leveransplan:lista"), params).content.decode()
+    assert f'<td>{namn} <span class="muted">(22)</span></td>' in html
 
 
 def test_who_sees_and_writes_plans(exempel, mottagande_enhet, mottagare, koordinator):

@@ -122,7 +122,10 @@ def test_a_previewed_file_is_written_only_under_the_commission_it_was_previewed_
     token = svar.context["token"]
     c.post(reverse("byt_uppdrag"), {"uppdrag": k06.pk})
     svar = c.post(reverse("leveransplan:uppladdning_bekrafta"), {"token": token})
-    assert svar.status_code == 422 and "Den kontrollerade filen finns inte längre" in svar.content.decode()
+    assert (
+        svar.status_code == 422
+        and "Filen kontrollerades under uppdraget ”Koordinator – Region Dalarna”" in svar.content.decode()
+    )
     assert not Leveransplan.objects.exists()
     c.post(reverse("byt_uppdrag"), {"uppdrag": k20.pk})
     assert c.post(reverse("leveransplan:uppladdning_bekrafta"), {"token": token}).status_code == 302

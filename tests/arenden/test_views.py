@@ -215,6 +215,18 @@ def test_worklist_search_and_filters(arende_i_steg, lots_client):
     assert masked in lots_client.get("/arenden/", {"flik": "region"}).content.decode()
 
 
+def test_an_empty_my_cases_tab_points_to_the_regions_cases(arende_i_steg, lots_client):
+    """Dagny (a coordinator handling no case herself) saw "0 ärenden … Ändra eller ta bort ett filter" on "Mina
+    ärenden" with no filter set, while her start page listed the region's cases."""
+    a = arende_i_steg("behov")
+    koordinator = _client(make_user(Roll.KOORDINATOR, "20"))
+    tom = koordinator.get("/arenden/").content.decode()
+    assert a.case_id not in tom
+    assert 'regionens alla ärenden finns under <a href="?flik=region">Min region</a>' in tom
+    region = koordinator.get("/arenden/", {"flik": "region"}).content.decode()
+    assert a.case_id in region and "Min region</a>." not in region
+
+
 def test_worklist_query_count_is_bounded(arende_i_steg, lots_client, django_assert_max_num_queries):
     for _ in range(5):
         arende_i_steg("behov")

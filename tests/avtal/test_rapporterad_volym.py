@@ -1,5 +1,6 @@
 """Issue #19 point 1: volume used outside the portal, by form and file, counted in used/left and split per region."""
 
+import re
 import threading
 from datetime import date
 
@@ -153,6 +154,55 @@ def test_file_is_checked_as_a_whole_previewed_and_written_on_confirm(linje):
     # The token is spent: confirming twice writes nothing more and says so.
     again = c.post(reverse("avtal:volym_uppladdning_bekrafta"), {"token": token}, secure=True)
     assert again.status_code == 422 and "finns inte längre" in again.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_preview_names_each_change_a_changed_comment_too(linje):
+    """A row whose comment alone changed was listed as "Antal 3 → 3"."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    c = klient(make_user(Roll.KOORDINATOR, "20"))
+    volym_rapportera(rad=linje, region=region("20"), manad=MANAD, antal=3)
+    volym_rapportera(rad=linje, region=region("22"), manad=MANAD, antal=1)
+    fil = volymfil([filrad(kommentar="Egen regi"), filrad(region_kod="22", antal="2"), filrad(region_kod="03")])
+    svar = c.post(reverse("avtal:volym_uppladdning"), {"fil": SimpleUploadedFile("v.csv", fil)}, secure=True)
+    assert svar.status_code == 200
+    tbody = svar.content.decode().split("<tbody>")[1].split("</tbody>")[0]
+    andringar = re.findall(r"<td>([^<]*)</td></tr>", tbody)  # each row's last cell
+    assert andringar == ["Ny", "Kommentar – → Egen regi", "Antal 1 → 2"], andringar
+
+
+@pytest.mark.django_db
+def test_a_previewed_file_is_written_only_under_the_commission_it_was_previewed_for(linje, katalog):
+    """The kept file was the user's, not the commission's: a coordinator of region 20 who also works at the
+    receiving unit previewed a file as the coordinator, switched commission and confirmed: the volume was written as
+    reported by the unit's commission."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from vardformedling.models import Medarbetaruppdrag
+
+    user = make_user(Roll.KOORDINATOR, "20")
+    koordinator = Medarbetaruppdrag.objects.get(user=user)
+    enhet = Medarbetaruppdrag.objects.create(
+        user=user, roll=Roll.MOTTAGARE, region=region("03"), vardenhet=katalog["e1"]
+    )
+    c = klient(user)
+    c.post(reverse("byt_uppdrag"), {"uppdrag": koordinator.pk}, secure=True)
+    svar = c.post(reverse("avtal:volym_uppladdning"), {"fil": SimpleUploadedFile("v.csv", volymfil([filrad()]))},
+                  secure=True)  # fmt: skip
+    assert svar.status_code == 200, svar.context["fel"]
+    token = svar.context["token"]
+    c.post(reverse("byt_uppdrag"), {"uppdrag": enhet.pk}, secure=True)
+    svar = c.post(reverse("avtal:volym_uppladdning_bekrafta"), {"token": token}, secure=True)
+    assert svar.status_code == 422
+    assert (
+        f"Filen kontrollerades under uppdraget ”{koordinator.etikett}”, inte under det du har valt nu. Ingenting är "
+        "inläst" in svar.content.decode()
+    )
+    assert not RapporteradVolym.objects.exists()
+    c.post(reverse("byt_uppdrag"), {"uppdrag": koordinator.pk}, secure=True)
+    assert c.post(reverse("avtal:volym_uppladdning_bekrafta"), {"token": token}, secure=True).status_code == 302
+    assert list(RapporteradVolym.objects.values_list("uppdrag", "antal")) == [(koordinator.get_roll_display(), 3)]
 
 
 @pytest.mark.django_db

@@ -135,6 +135,18 @@ def test_coordinator_sends_two_offers_patient_compares_on_a_phone_and_accepts_on
     lots.close()
 
 
+def test_on_a_phone_the_decline_box_stands_apart_from_the_last_offer(page, varld_live):
+    """ "Nej tack till alla erbjudanden" touched the last offer's card (2 px) while the offers stand 1rem apart."""
+    page.set_viewport_size(MOBIL)
+    _logga_in(page)
+    page.goto(f"/patient/arenden/{varld_live.arende.case_id}/")
+    forsta, sista = (page.locator("li.erbjudande").nth(i).bounding_box() for i in (0, 1))
+    nej = page.locator("section[aria-labelledby=nej-rubrik]").bounding_box()
+    mellan_korten = sista["y"] - (forsta["y"] + forsta["height"])
+    assert mellan_korten > 10
+    assert nej["y"] - (sista["y"] + sista["height"]) >= mellan_korten
+
+
 def test_the_patient_pages_work_with_javascript_off(_browser, live_server, settings, varld_live):
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False

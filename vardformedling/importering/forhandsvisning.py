@@ -21,6 +21,10 @@ from vardformedling.importering import vakt
 from vardformedling.importering.fel import FilAvvisad
 
 FIL_SAKNAS = "Välj en CSV- eller XLSX-fil att ladda upp."
+ANNAT_UPPDRAG = (
+    "Filen kontrollerades under uppdraget {uppdrag}, inte under det du har valt nu. Ingenting är inläst: byt "
+    "tillbaka till det uppdraget och bekräfta där, eller ladda upp filen igen under det här uppdraget."
+)
 
 
 @dataclass
@@ -36,6 +40,15 @@ class Forhandsvisning:
 
     def as_dict(self) -> dict:
         return {"nya": self.nya, "andrade": self.andrade, "oforandrade": self.oforandrade, "saknade": self.saknade}
+
+    def rader(self) -> list[tuple[dict, str]]:
+        """The file's rows for a preview table, new, changed, unchanged, each with what happens to it: "Ny", its
+        changes ("Antal 3 → 5") or "Oförändrad"."""
+        return [
+            *((r, "Ny") for r in self.nya),
+            *((r, "; ".join(f"{a['falt']} {a['fran']} → {a['till']}" for a in r["andringar"])) for r in self.andrade),
+            *((r, "Oförändrad") for r in self.oforandrade),
+        ]
 
 
 class Importor(Protocol):
@@ -55,8 +68,8 @@ def forhandsgranska(importor: Importor, data: bytes, *, progress: Callable[[int]
 
 def ta_emot(request, *, importor: Callable[[str], Importor], nyckel: Callable[[str], str], tid: int):
     """An upload page's POST: the file (`fil`) size-checked, read and previewed as a whole; a good file is kept in
-    the cache under `nyckel(token)` for `tid` seconds until the user confirms it. Returns (errors in Swedish, the
-    plan or None, the token or "")."""
+    the cache under `nyckel(token)` for `tid` seconds until the user confirms it, together with the active commission
+    (the plan is that commission's). Returns (errors in Swedish, the plan or None, the token or "")."""
     fil = request.FILES.get("fil")
     if fil is None:
         return [FIL_SAKNAS], None, ""
@@ -67,18 +80,24 @@ def ta_emot(request, *, importor: Callable[[str], Importor], nyckel: Callable[[s
     except FilAvvisad as exc:
         return exc.texter, None, ""
     token = secrets.token_urlsafe(16)
-    cache.set(nyckel(token), (fil.name, data), tid)
+    uppdrag = getattr(request, "uppdrag", None)
+    cache.set(nyckel(token), (fil.name, data, uppdrag.pk if uppdrag else None, uppdrag.etikett if uppdrag else ""), tid)
     return [], plan, token
 
 
 def bekrafta(request, *, importor: Callable[[str], Importor], nyckel: Callable[[str], str], borta: str):
     """The confirm POST of a file `ta_emot` kept: applied (checked again against the database as it is now) and
-    forgotten. Returns (errors in Swedish, the counts or None); `borta` when the kept file is gone (expired)."""
+    forgotten. Returns (errors in Swedish, the counts or None); `borta` when the kept file is gone (expired), and a
+    refusal when the user has switched to another commission since the preview (the file would be written as that
+    commission's: another region's plans, volume on agreements the preview did not show)."""
     token = request.POST.get("token", "")
     sparad = cache.get(nyckel(token)) if token else None
-    if sparad is None:
+    if sparad is None or len(sparad) != 4:  # gone, or kept by a release before the commission was kept with it
         return [borta], None
-    filnamn, data = sparad
+    filnamn, data, uppdrag_pk, uppdrag_etikett = sparad
+    uppdrag = getattr(request, "uppdrag", None)
+    if uppdrag_pk != (uppdrag.pk if uppdrag else None):
+        return [ANNAT_UPPDRAG.format(uppdrag=f"”{uppdrag_etikett}”")], None
     try:
         _plan, antal = tillampa(importor(filnamn), data)
     except FilAvvisad as exc:  # the database changed since the preview
