@@ -2,9 +2,12 @@
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.db import models
 from django.utils import timezone
+
+from vardformedling.referensdata import ReferensQuerySet
 
 PREFIX_LANGD = 8  # the token's first characters, kept in clear so an administrator can tell tokens apart
 
@@ -13,9 +16,21 @@ def hasha(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class ApiTokenQuerySet(models.QuerySet):
+class ApiTokenQuerySet(ReferensQuerySet["ApiToken"]):
+    """Every write (bulk ones too) drops each process's copy of the valid tokens (api.auth), so a revocation holds
+    at once; the last-used time is the one write that does not (`markera_anvand`)."""
+
+    referensdata = "api_token"
+
     def giltiga(self):
         return self.filter(aterkallad__isnull=True)
+
+    def markera_anvand(self, sha256: str, nu, upplosning: int) -> int:
+        """Sets the last-used time unless another process did within `upplosning` seconds (one UPDATE at most)."""
+        rader = self.filter(sha256=sha256).filter(
+            models.Q(senast_anvand__isnull=True) | models.Q(senast_anvand__lt=nu - timedelta(seconds=upplosning))
+        )
+        return models.QuerySet.update(rader, senast_anvand=nu)  # not an invalidating write of the token set
 
 
 class ApiToken(models.Model):

@@ -2,12 +2,16 @@
 
 A list answers `{"antal", "sida", "per_sida", "sidor", "nasta", "foregaende", "kallor", "resultat"}`; with
 `?format=csv` (or `Accept: text/csv`) the same rows as CSV (semicolons, UTF-8 with BOM; all rows unless `sida` or
-`per_sida` is given). The validators: an endpoint whose data has a cheap version (the newest deliveries) passes it
-and answers 304 before reading any rows; the others get an ETag from the content."""
+`per_sida` is given). The validators: an endpoint whose data has a cheap version (`lagesbild.api.svarsversion`)
+passes it and answers 304 before reading any rows, and a 200 from this process's copy of the same answer (kept under
+its ETag, so a new delivery, a catalogue change or a new day is a new key); the others get an ETag from the content.
+"""
 
 import hashlib
 import json
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import urlencode
@@ -21,6 +25,52 @@ from vardformedling.export import tabell_export
 PER_SIDA = 100
 MAX_PER_SIDA = 5000  # every unit of one KVÅ group (≈ 3,000 at full scale) on one page
 API_VERSION = "1"  # part of every ETag: a change of the answers' shape invalidates what clients hold
+SVAR_MAX_BYTE = 32 * 1024 * 1024  # this process's copies of versioned answers (the newest used kept)
+
+
+class _Svarskopior:
+    """Versioned answers already served (body and headers) under their ETag and the address they were asked at
+    (the page links are absolute): the least recently used go when the bytes pass SVAR_MAX_BYTE. The answers do
+    not depend on the token (no list endpoint's does), so every token shares them."""
+
+    def __init__(self):
+        self._kopior: OrderedDict[str, tuple[bytes, dict[str, str]]] = OrderedDict()
+        self._byte = 0
+        self._las = threading.Lock()
+
+    def hamta(self, nyckel: str) -> HttpResponse | None:
+        with self._las:
+            kopia = self._kopior.get(nyckel)
+            if kopia is None:
+                return None
+            self._kopior.move_to_end(nyckel)
+        innehall, rubriker = kopia
+        svar = HttpResponse(innehall)
+        for namn, varde in rubriker.items():
+            svar[namn] = varde
+        return svar
+
+    def spara(self, nyckel: str, svar: HttpResponse) -> None:
+        innehall = svar.content
+        if len(innehall) > SVAR_MAX_BYTE // 4:
+            return
+        rubriker = {n: svar[n] for n in ("Content-Type", "Content-Disposition") if svar.has_header(n)}
+        with self._las:
+            if nyckel in self._kopior:
+                return
+            self._kopior[nyckel] = (innehall, rubriker)
+            self._byte += len(innehall)
+            while self._byte > SVAR_MAX_BYTE:
+                _n, (gammal, _r) = self._kopior.popitem(last=False)
+                self._byte -= len(gammal)
+
+    def glom(self) -> None:
+        with self._las:
+            self._kopior.clear()
+            self._byte = 0
+
+
+kopior = _Svarskopior()
 
 
 class Ogiltig(Exception):
@@ -87,12 +137,15 @@ def lista(
     senast: datetime | None = None,
     kallor: list[dict] | Callable[[], list[dict]] | None = None,
 ) -> HttpResponse:
-    """The list answer. `rader` may be a function: with a `version` it is called only when the client's copy is
-    stale. `kolumner` are the keys of each row (and the CSV header)."""
+    """The list answer. `rader` may be a function: with a `version` it is called only when neither the client nor
+    this process has the answer of that version. `kolumner` are the keys of each row (and the CSV header)."""
     sida, per_sida = sidparametrar(request)
     etag = _etag(_nyckel(request), version) if version is not None else None
     if etag and _inte_andrad(request, etag, senast):
         return _validatorer(HttpResponseNotModified(), etag, senast)
+    kopienyckel = f"{etag}|{request.build_absolute_uri('/')}"
+    if etag and (kopia := kopior.hamta(kopienyckel)) is not None:
+        return _validatorer(kopia, etag, senast)
     alla = rader() if callable(rader) else rader
     kallor = kallor() if callable(kallor) else (kallor or [])
     antal = len(alla)
@@ -128,6 +181,8 @@ def lista(
         etag = _etag(_nyckel(request), hashlib.sha256(innehall).hexdigest())
         if _inte_andrad(request, etag, senast):
             return _validatorer(HttpResponseNotModified(), etag, senast)
+    else:
+        kopior.spara(kopienyckel, svar)
     return _validatorer(svar, etag, senast)
 
 

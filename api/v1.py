@@ -301,7 +301,7 @@ def vantetider(
     matperiod = period if "-" in period else period.removesuffix("d") + "d"
     region_kod = _region(region)
     kallor = lagesbild_api.kallor_for_kva(grupp.register)
-    version, senast = lagesbild_api.dataversion(kallor)
+    version, senast = lagesbild_api.svarsversion(kallor)
     lasta: dict[str, list] = {"status": []}  # the source status read with the rows
 
     def rader() -> list[dict]:
@@ -365,7 +365,7 @@ def vantetidsdatabasen(
     väntat mer än 90 dagar, nytillkomna och genomförda, per typ (besok/atgard) och vårdområde. Ett antal som är null
     redovisas som färre än 5."""
     region_kod = _region(region) or "00"
-    version, senast = lagesbild_api.dataversion(["VANTETIDER"])
+    version, senast = lagesbild_api.svarsversion(["VANTETIDER"])
     status = [_kallstatus(s) for s in lagesbild_api.kallstatus(["VANTETIDER"])]
     inaktuell = bool(status and status[0]["inaktuell"])
 

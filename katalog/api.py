@@ -29,12 +29,20 @@ __all__ = [
     "vardenhet",
     "vardenhet_position",
     "vardenheter_lista",
+    "version",
 ]
 
 
 def kva_grupper() -> list[KvaGrupp]:
     """Every KVÅ group, by code: read once per process until a group is written (vardformedling.referensdata)."""
     return referensdata.hamta("kva_grupper", lambda: KvaGrupp.objects.all())
+
+
+def version() -> str | None:
+    """A version of the catalogue's units and KVÅ groups that changes on every write of them (None without a
+    shared cache): what an HTTP validator of answers naming units is built from. No database query."""
+    enheter, grupper = referensdata.version("vardenheter"), referensdata.version("kva_grupper")
+    return f"{enheter}.{grupper}" if enheter and grupper else None
 
 
 def kva_utan_namn() -> list[str]:

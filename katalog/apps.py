@@ -9,7 +9,8 @@ class KatalogConfig(AppConfig):
 
     def ready(self) -> None:
         from katalog import start  # noqa: F401  (registers the start-page panel)
-        from katalog.models import KvaGrupp
+        from katalog.models import KvaGrupp, Vardenhet
         from vardformedling.referensdata import bevaka
 
         bevaka(KvaGrupp, "kva_grupper")
+        bevaka(Vardenhet, "vardenheter")  # only its version is used (katalog.api.version)

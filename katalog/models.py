@@ -63,7 +63,9 @@ class Vardgivare(models.Model):
         return self.namn
 
 
-class VardenhetQuerySet(models.QuerySet):
+class VardenhetQuerySet(ReferensQuerySet["Vardenhet"]):
+    referensdata = "vardenheter"  # writes change katalog.api.version(), part of the API's validators
+
     def aktiva(self):
         return self.filter(aktiv=True)
 

@@ -3,7 +3,7 @@
 import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import cast
 
 from django.core.cache import cache
@@ -225,12 +225,28 @@ def medianer_for_regioner(*, kva_kod: str, period: str = "90d") -> dict[str | No
 
 
 def dataversion(kallor: Iterable[str] | None = None) -> tuple[str, datetime | None]:
-    """(a version string, the time the newest delivery was read in) of the sources' newest deliveries: what an
-    HTTP validator (ETag, Last-Modified) of their figures is built from. No query while the deliveries are cached."""
+    """(a version string, the time the newest delivery was read in) of the sources' newest deliveries. No query
+    while the deliveries are cached."""
     leveranser = senaste_leveranser(Kalla.values if kallor is None else kallor)
     delar = sorted(f"{k}:{lev.pk}:{lev.uttagsdatum:%Y%m%d}" for k, lev in leveranser.items())
     senast = max((lev.inlast for lev in leveranser.values()), default=None)
     return "|".join(delar) or "inga", senast
+
+
+def svarsversion(kallor: Iterable[str] | None = None) -> tuple[str | None, datetime]:
+    """(a version, a last-modified time) of everything an answer with the sources' figures shows: the newest
+    deliveries (`dataversion`), the catalogue's units and groups and the regions (their names are in the rows) and
+    today's date (the staleness flags and their texts count days). What the API's validators (ETag,
+    Last-Modified) are built from and what a served answer is kept under; no database query while the deliveries
+    are cached. The version is None without a shared cache (the catalogue's is unknown then)."""
+    leveranser, senast = dataversion(kallor)
+    idag = timezone.localdate()
+    midnatt = timezone.make_aware(datetime.combine(idag, time.min))
+    senast = max(senast, midnatt) if senast else midnatt
+    katalog, regioner = katalog_api.version(), referensdata.version("regioner")
+    if katalog is None or regioner is None:
+        return None, senast
+    return f"{leveranser}|dag:{idag:%Y%m%d}|katalog:{katalog}|regioner:{regioner}", senast
 
 
 def tabellrader(*, kva, matperiod: str = "90d", urval: str = "alla", niva: str = "enhet", region: str | None = None):

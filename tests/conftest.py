@@ -68,9 +68,11 @@ def _softhsm(tmp_path_factory):
 def _reference_data(request):
     """Regions and KVÅ groups come from a data migration; transactional tests flush them, so restore. The process's
     copies of reference data are forgotten: a rolled-back test's writes reach no invalidation signal."""
+    from api.svar import kopior
     from vardformedling.referensdata import glom_allt
 
     glom_allt()
+    kopior.glom()  # the API's served answers are kept under reference-data versions too
     marker = request.node.get_closest_marker("django_db")
     if not marker and not DB_FIXTURES & set(request.fixturenames):
         return

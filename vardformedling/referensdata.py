@@ -10,16 +10,23 @@ each time (the page never fails because of the cache), and a version lives at mo
 cache missed while it was down still shows.
 
 Callers get a new list each time (the rows themselves are shared: treat them as read-only).
+
+Within one request (`EnBegaranMiddleware`) each set's version is asked for at most once, and `forhamta` asks for
+several in one round trip: under load every round trip to the cache is a chance to wait for a CPU, so an API 304
+does one (with the rate limit's) instead of one per set.
 """
 
 import logging
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from contextvars import ContextVar
+from typing import Any, TypeVar
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import models, transaction
 from django.db.models.signals import post_delete, post_migrate, post_save
 
@@ -30,11 +37,16 @@ _NYCKEL = "vf:referensdata:{namn}:v1"
 _lokalt: dict[str, tuple[str, float, list]] = {}  # name → (version, loaded at, rows)
 _las = threading.Lock()
 _bevakade: set[str] = set()
+# The versions this request has read (EnBegaranMiddleware); None outside a request.
+_begaran: ContextVar[dict[str, str] | None] = ContextVar("referensdata_begaran", default=None)
 _M = TypeVar("_M", bound=models.Model)
 
 
 def _version(namn: str) -> str | None:
     """The set's current version from the cache, creating one when there is none; None without a cache."""
+    lasta = _begaran.get()
+    if lasta is not None and namn in lasta:
+        return lasta[namn]
     nyckel = _NYCKEL.format(namn=namn)
     try:
         version = cache.get(nyckel)
@@ -44,7 +56,82 @@ def _version(namn: str) -> str | None:
     except Exception:  # the cache is an optimisation only
         logger.warning("Referensdata: cachen svarar inte, läser %s från databasen.", namn)
         return None
+    if lasta is not None and version is not None:
+        lasta[namn] = version
     return version
+
+
+def version(namn: str) -> str | None:
+    """The set's current version (changes on every write of the set); None without a cache."""
+    return _version(namn)
+
+
+def forhamta(namn: Iterable[str] | None = None, *, rakna: str | None = None, rakna_sekunder: int = 120) -> int | None:
+    """Reads the versions of these sets (default: every watched set) for the rest of this request
+    (`EnBegaranMiddleware`) and, with `rakna`, adds one to that counter (created for `rakna_sekunder`), all in one
+    round trip to the cache; returns the counter's new value (None without a counter or a cache)."""
+    lasta = _begaran.get()
+    saknas = [n for n in (sorted(_bevakade) if namn is None else namn) if lasta is not None and n not in lasta]
+    nycklar = [_NYCKEL.format(namn=n) for n in saknas]
+    try:
+        funna, antal = _las_och_rakna(nycklar, rakna, rakna_sekunder)
+    except Exception:
+        return None  # each set then asks (and warns) by itself; no counter, no limit
+    for n, nyckel in zip(saknas, nycklar, strict=True):
+        if lasta is not None and (v := funna.get(nyckel)) is not None:
+            lasta[n] = v
+    return antal
+
+
+_klienter: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Django's Redis client → a redis.Redis on its pool
+
+
+def _las_och_rakna(nycklar: list[str], rakna: str | None, sekunder: int) -> tuple[dict, int | None]:
+    """MGET and INCR in one pipeline on Redis (Django's own incr asks EXISTS first, and each call is a round trip);
+    the cache API elsewhere."""
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        funna = backend.get_many(nycklar) if nycklar else {}
+        if rakna is None:
+            return funna, None
+        try:
+            return funna, backend.incr(rakna)
+        except ValueError:  # the counter's first use (or count on one a racer created)
+            return funna, 1 if backend.add(rakna, 1, sekunder) else backend.incr(rakna)
+    redis: Any = backend._cache  # Django's client: its connection pool and serializer, as its get_many uses them
+    klient = _klienter.get(redis)
+    if klient is None:  # Django makes a redis.Redis per call (a third of this function's CPU): keep one
+        klient = _klienter.setdefault(redis, redis.get_client(write=True))
+    rnycklar = [backend.make_and_validate_key(k) for k in nycklar]
+    with klient.pipeline(transaction=False) as pipe:
+        if rnycklar:
+            pipe.mget(rnycklar)
+        if rakna is not None:
+            pipe.incr(backend.make_and_validate_key(rakna))
+        svar = pipe.execute()
+    varden = svar[0] if rnycklar else []
+    funna = {k: redis._serializer.loads(v) for k, v in zip(nycklar, varden, strict=True) if v is not None}
+    if rakna is None:
+        return funna, None
+    antal = int(svar[-1])
+    if antal == 1:
+        klient.expire(backend.make_and_validate_key(rakna), sekunder)
+    return funna, antal
+
+
+class EnBegaranMiddleware:
+    """One version of each reference set per request: the first read (or `forhamta`) asks the cache, the rest of the
+    request reuses it (a write in the request drops it, so the writer reads its own change)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _begaran.set({})
+        try:
+            return self.get_response(request)
+        finally:
+            _begaran.reset(token)
 
 
 def hamta(namn: str, laddare: Callable[[], Iterable]) -> list:
@@ -61,9 +148,18 @@ def hamta(namn: str, laddare: Callable[[], Iterable]) -> list:
     return list(rader)
 
 
+def lokal(namn: str) -> list:
+    """This process's copy of the set as it is, without asking whether it is current (empty when none): a guess to
+    act on before the version arrives, never an answer."""
+    kopia = _lokalt.get(namn)
+    return list(kopia[2]) if kopia else []
+
+
 def _radera(namn: str) -> None:
     with _las:
         _lokalt.pop(namn, None)
+    if (lasta := _begaran.get()) is not None:
+        lasta.pop(namn, None)
     try:
         cache.delete(_NYCKEL.format(namn=namn))
     except Exception:

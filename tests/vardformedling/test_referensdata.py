@@ -80,3 +80,44 @@ def test_without_a_reachable_cache_the_rows_come_from_the_database(monkeypatch, 
         assert len(katalog_api.kva_grupper()) > 10
     KvaGrupp.objects.create(kod="ZZE")  # invalidation fails quietly
     assert "ZZE" in _koder()
+
+
+def _i_en_begaran(fn):
+    """`fn()` as inside one request (EnBegaranMiddleware)."""
+    return referensdata.EnBegaranMiddleware(lambda _request: fn())(None)
+
+
+def test_one_request_reads_each_version_once_and_sees_its_own_writes(monkeypatch):
+    _koder(), referensdata.regioner()  # this process holds both sets
+    fragor = []
+    get_many, get = referensdata.cache.get_many, referensdata.cache.get
+    monkeypatch.setattr(referensdata.cache, "get_many", lambda k: fragor.append(("get_many", k)) or get_many(k))
+    monkeypatch.setattr(referensdata.cache, "get", lambda k, *a: fragor.append(("get", k)) or get(k, *a))
+
+    def begaran():
+        referensdata.forhamta()
+        for _ in range(3):
+            _koder(), referensdata.regioner()
+        fore = list(fragor)
+        KvaGrupp.objects.create(kod="ZZF")  # a write in the request: the request reads it back
+        return fore, _koder()
+
+    fore, koder = _i_en_begaran(begaran)
+    assert "ZZF" in koder
+    if isinstance(referensdata.caches["default"], referensdata.RedisCache):
+        assert fore == []  # one pipeline for every set's version, then no round trip
+    else:
+        assert [f for f, _ in fore] == ["get_many"]
+    assert {k for _, k in fragor[len(fore) :]} == {"vf:referensdata:kva_grupper:v1"}  # only the written set again
+
+
+def test_a_counter_rides_with_the_versions_and_no_cache_means_no_count(monkeypatch):
+    referensdata.cache.delete("test:raknare")
+    assert [_i_en_begaran(lambda: referensdata.forhamta(rakna="test:raknare")) for _ in range(3)] == [1, 2, 3]
+    assert referensdata.forhamta(rakna="test:raknare") == 4  # outside a request too
+
+    def nere(*_args, **_kwargs):
+        raise ConnectionError("Redis är nere")
+
+    monkeypatch.setattr(referensdata, "_las_och_rakna", nere)
+    assert _i_en_begaran(lambda: referensdata.forhamta(rakna="test:raknare")) is None
