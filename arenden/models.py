@@ -134,10 +134,10 @@ class ArendeQuerySet(models.QuerySet):
         )
 
 
-def kvittens_verifierad(arende: "Arende") -> bool:
+def kvittens_verifierad(arende: models.Model) -> bool:
     """Whether the receiving unit has opened its referral envelope and its signed receipt is verified (issue 16): the
     condition for confirming the referral (`Arende.bekrafta`)."""
-    if arende.pk is None:  # an unsaved case has no transfer
+    if not isinstance(arende, Arende) or arende.pk is None:  # an unsaved case has no transfer
         return False
     return arende.overforingar.filter(mottagare_id=arende.mottagande_enhet_id, mottagen__isnull=False).exists()
 

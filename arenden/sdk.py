@@ -119,9 +119,18 @@ class FileOutboxTransport:
         return filnamn
 
 
+_STADAT: dict[Path, float] = {}  # outbox → when this process last looked for abandoned temporary files
+STADA_VAR_S = 60
+
+
 def _stada(outbox: Path) -> None:
-    """Removes temporary envelopes of rolled-back transfers (never published, older than OVERGIVEN_EFTER_S)."""
-    grans = time.time() - OVERGIVEN_EFTER_S
+    """Removes temporary envelopes of rolled-back transfers (never published, older than OVERGIVEN_EFTER_S); looks
+    at most once a minute per outbox and process (a listing per send made seed_scale's bulk quadratic)."""
+    nu = time.time()
+    if nu - _STADAT.get(outbox, 0.0) < STADA_VAR_S:
+        return
+    _STADAT[outbox] = nu
+    grans = nu - OVERGIVEN_EFTER_S
     for tmp in outbox.glob(".*.json.tmp"):
         try:
             if tmp.stat().st_mtime < grans:
