@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install install-dev browser softhsm lint typecheck format bench load-test worker beat clean screenshots
+.PHONY: run test install install-dev browser softhsm lint typecheck format bench bench-pkcs11 load-test worker beat clean screenshots
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,9 +67,13 @@ format: install
 
 # Benchmarks against PostgreSQL (DATABASE_URL, default vf_bench; seeded with seed_scale when empty) →
 # bench/RESULTS.md; exit code 1 when a scenario fails or misses its target. Not part of CI.
-# Quick run: make bench BENCH_ARGS="--scale 0.1".
-bench: install
+# Quick run: make bench BENCH_ARGS="--scale 0.1". The worklist and case page also run with the region keys in
+# SoftHSM tokens (issue 16 point 7, database <name>_pkcs11); alone: make bench-pkcs11 (PKCS11_ARGS="--scale 1").
+bench: install softhsm
 	$(PY) bench/run_all.py $(BENCH_ARGS)
+
+bench-pkcs11: install softhsm
+	$(PY) bench/identitet_pkcs11.py $(PKCS11_ARGS)
 
 # Locust, 50 different signed-in navigators/coordinators against gunicorn (2 workers per core), PostgreSQL and
 # Redis on loopback for 60 s, then /healthz for the ratio → bench/load/RESULTS.md; exit code 1 on any error.

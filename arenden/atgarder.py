@@ -21,7 +21,7 @@ from arenden.models import OPPNA, Arende, Erbjudande, Status
 from arenden.services import patientkanal
 from arenden.services.avslut import UPPFOLJNING_I
 from arenden.services.bevakning import BEVAKA_I
-from arenden.services.formedling import SJUKRESA_I
+from arenden.services.formedling import KVITTERA_FORST, SJUKRESA_I
 
 
 def _inga(_arende: Arende) -> dict[str, Any]:
@@ -50,6 +50,9 @@ class Atgard:
     formular_kwargs: Callable[[Arende], dict[str, Any]] = _inga  # extra keyword arguments for the form class
     initial: Callable[[Arende], dict[str, Any]] = _inga  # initial values besides the case version
     tar_request: bool = False  # the service reads identity and logs it with the request's address (the transfer)
+    # Why the action waits although the case's status allows it (its transition's condition is not met yet): shown
+    # in its place under "Nästa steg" and as the 409 message of a POST.
+    vantar_pa: str = ""
 
     def __post_init__(self) -> None:
         if (self.overgang is None) == (not self.tillstand):
@@ -71,6 +74,10 @@ class Atgard:
         if self.overgang is None:
             return arende.status in self.tillstand
         return can_proceed(MethodType(self.overgang, arende))
+
+    def vantar(self, arende: Arende) -> bool:
+        """Whether the case's status allows the action but its transition's condition holds it back."""
+        return bool(self.vantar_pa) and arende.status in self.statusar and not self.mojlig(arende)
 
     def galler(self, arende: Arende, erbjudande: Erbjudande | None) -> bool:
         """Whether the action applies to this offer (an offer-level action needs one it holds for)."""
@@ -187,7 +194,8 @@ _ALLA = (
         formular=f.BekraftaForm,
         behorighet="arenden.mottagning",
         tjanst=services.remiss_bekrafta,
-        overgang=Arende.bekrafta,
+        overgang=Arende.bekrafta,  # only once the receiving unit's receipt is verified (its condition)
+        vantar_pa=KVITTERA_FORST,
         lyckades="Remissen är bekräftad.",
         rubrik="Remissbekräftelse",
         etikett="Bekräfta remiss",
@@ -330,3 +338,8 @@ ATGARDER: dict[str, Atgard] = {a.namn: a for a in _ALLA}
 def mojliga(arende: Arende, user) -> list[Atgard]:
     """The actions legal in the case's state that the user's active commission may take, in page order."""
     return [a for a in ATGARDER.values() if a.mojlig(arende) and user.has_perm(a.behorighet)]
+
+
+def vantande(arende: Arende, user) -> list[Atgard]:
+    """The actions this commission may take that wait for something besides the status (`Atgard.vantar_pa`)."""
+    return [a for a in ATGARDER.values() if user.has_perm(a.behorighet) and a.vantar(arende)]

@@ -30,7 +30,6 @@ from arenden.models import (
     Avslutsorsak,
     Erbjudande,
     Kalla,
-    Overforing,
     Patientinstallning,
     Patientmall,
     PatientMeddelande,
@@ -42,7 +41,6 @@ from arenden.services.bevakning import BEVAKA
 from katalog.models import KvaGrupp, Vardenhet
 from vardformedling.models import Medarbetaruppdrag, Region, Roll, User
 from vardformedling.nycklar import enhetsnycklar
-from vardformedling.nycklar.fel import KryptoFel
 from vardformedling.personnummer import make_test_number
 
 FORNAMN = ["Anna", "Lars", "Maria", "Erik", "Karin", "Per", "Eva", "Nils", "Birgitta", "Sven", "Ingrid", "Olof"]
@@ -152,6 +150,8 @@ class _Demo:
         if till == "remiss_skickad":
             return a
         mottagare, m_uppdrag = self.mottagare_for(a)
+        # The unit opens its envelope and its signed receipt is verified before it may confirm (issue 16).
+        remisskuvert.kvittera_arende(arende=a, anvandare=mottagare, uppdrag=m_uppdrag)
         a = services.remiss_bekrafta(
             arende=a, anvandare=mottagare, uppdrag=m_uppdrag, planerat_datum=self.idag + timedelta(days=10)
         )
@@ -322,19 +322,6 @@ def _enhetsnycklar(enheter, regioner) -> None:
         enhetsnycklar.skapa(remisskuvert.avsandande_enhet(region), region.kod)
 
 
-def _kvittenser(demo) -> None:
-    """The receiving unit has opened and acknowledged the referral of every case it has confirmed: its signed
-    receipt, verified (after the transfers' commit, when the envelopes are in the outbox). Mona signs for her unit;
-    for the others the navigator records it on the unit's behalf."""
-    klara = [Status.BEKRAFTAD, Status.UTFORD, Status.UPPFOLJNING, Status.AVSLUTAD]
-    for o in Overforing.objects.filter(mottagen__isnull=True, arende__status__in=klara).select_related("arende"):
-        anvandare, uppdrag = demo.mottagare_for(o.arende)
-        try:
-            remisskuvert.kvittera(overforing=o, anvandare=anvandare, uppdrag=uppdrag)
-        except (KryptoFel, ValidationError):
-            continue  # an envelope not published (a test's rolled-back transaction): stays unreceived
-
-
 def _patientmallar() -> None:
     """Issue 18: every region gets the national default confirmation texts as its own editable templates (kept
     when a region already changed them); the demo regions' contact lines name their demo numbers."""
@@ -454,7 +441,6 @@ def load(stdout=None) -> None:
             demo.driv(a, u, till, enhet=ogon02)
         _fakturor(demo)
         _vantelistor(demo, vera, karin, r20, r06)
-    _kvittenser(demo)
     planer = _leveransplaner()
     if stdout:
         stdout.write(f"Ärenden: {Arende.objects.count()} demoärenden i alla steg.")

@@ -134,6 +134,14 @@ class ArendeQuerySet(models.QuerySet):
         )
 
 
+def kvittens_verifierad(arende: models.Model) -> bool:
+    """Whether the receiving unit has opened its referral envelope and its signed receipt is verified (issue 16): the
+    condition for confirming the referral (`Arende.bekrafta`)."""
+    if not isinstance(arende, Arende) or arende.pk is None:  # an unsaved case has no transfer
+        return False
+    return arende.overforingar.filter(mottagare_id=arende.mottagande_enhet_id, mottagen__isnull=False).exists()
+
+
 class Arende(FSMModelMixin, models.Model):
     case_id = models.CharField("ärende-id", max_length=19, unique=True)
     # The identity the registering user typed, kept on the object for the caller's next page only (never stored).
@@ -275,7 +283,7 @@ class Arende(FSMModelMixin, models.Model):
     def overfor(self):
         pass
 
-    @transition(field=status, source=Status.REMISS_SKICKAD, target=Status.BEKRAFTAD)
+    @transition(field=status, source=Status.REMISS_SKICKAD, target=Status.BEKRAFTAD, conditions=[kvittens_verifierad])
     def bekrafta(self):
         pass
 

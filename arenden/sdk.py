@@ -22,11 +22,14 @@ document names and their SHA-256 (kuvert.py); everything about the patient is in
 
 A transport called inside a database transaction must not deliver what the transaction may still roll back: the
 file outbox writes a hidden temporary file and publishes it (an atomic rename) only when the transaction commits;
-after a rollback the temporary file is never published and a later send removes it.
+after a rollback the temporary file is never published and a later send removes it. The transaction that sent
+an envelope reads it back (`hamta`) before its commit, as it reads its own uncommitted rows: the receiving unit's
+receipt and confirmation may follow the transfer in one transaction (load_demo, seed_scale, tests).
 """
 
 import os
 import re
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -43,6 +46,14 @@ DEFAULT_TRANSPORT = "arenden.sdk.FileOutboxTransport"
 # A temporary envelope this old belongs to a rolled-back transaction (a commit takes milliseconds, not an hour).
 OVERGIVEN_EFTER_S = 3600
 _FILNAMN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+# Per thread: name → temporary file of what this thread's open transaction sent and has not yet published.
+_ej_publicerat = threading.local()
+
+
+def _vantande() -> dict[str, Path]:
+    if not hasattr(_ej_publicerat, "filer"):
+        _ej_publicerat.filer = {}
+    return _ej_publicerat.filer
 
 
 class KuvertSaknas(KuvertFel):
@@ -76,7 +87,14 @@ class FileOutboxTransport:
         try:
             return (Path(settings.SDK_OUTBOX) / kuvert).read_bytes()
         except OSError:
-            raise KuvertSaknas from None
+            pass
+        tmp = _vantande().get(kuvert)
+        if tmp is not None and transaction.get_connection().in_atomic_block:  # sent by this open transaction
+            try:
+                return tmp.read_bytes()
+            except OSError:
+                pass
+        raise KuvertSaknas
 
     def skicka_kvittens(self, *, case_id: str, avsandare: str, mottagare: str, kvittens: bytes) -> str:
         return self._publicera(f"{case_id}-{uuid.uuid4()}.kvittens.json", kvittens)
@@ -87,15 +105,32 @@ class FileOutboxTransport:
         _stada(outbox)
         tmp = outbox / f".{filnamn}.tmp"
         tmp.write_bytes(data)
-        # Not robust: if publishing fails after the commit, the caller learns it (the case says sent; the envelope
-        # is still in the temporary file for an operator to move).
-        transaction.on_commit(lambda: os.replace(tmp, outbox / filnamn))  # at once outside a transaction
+        vantande = _vantande()
+        if transaction.get_connection().in_atomic_block:
+            vantande[filnamn] = tmp
+
+        def publicera() -> None:
+            # Not robust: if publishing fails after the commit, the caller learns it (the case says sent; the
+            # envelope is still in the temporary file for an operator to move).
+            os.replace(tmp, outbox / filnamn)
+            vantande.pop(filnamn, None)
+
+        transaction.on_commit(publicera)  # at once outside a transaction
         return filnamn
 
 
+_STADAT: dict[Path, float] = {}  # outbox → when this process last looked for abandoned temporary files
+STADA_VAR_S = 60
+
+
 def _stada(outbox: Path) -> None:
-    """Removes temporary envelopes of rolled-back transfers (never published, older than OVERGIVEN_EFTER_S)."""
-    grans = time.time() - OVERGIVEN_EFTER_S
+    """Removes temporary envelopes of rolled-back transfers (never published, older than OVERGIVEN_EFTER_S); looks
+    at most once a minute per outbox and process (a listing per send made seed_scale's bulk quadratic)."""
+    nu = time.time()
+    if nu - _STADAT.get(outbox, 0.0) < STADA_VAR_S:
+        return
+    _STADAT[outbox] = nu
+    grans = nu - OVERGIVEN_EFTER_S
     for tmp in outbox.glob(".*.json.tmp"):
         try:
             if tmp.stat().st_mtime < grans:

@@ -1,14 +1,15 @@
 """Runs every benchmark against PostgreSQL and writes bench/RESULTS.md (machine, date, figures, targets met).
 
-    .venv/bin/python bench/run_all.py [--scale 1] [--antal 200] [--avtal-omgangar 5] [--utan-import]
+    .venv/bin/python bench/run_all.py [--scale 1] [--antal 200] [--avtal-omgangar 5] [--utan-import] [--utan-pkcs11]
 
 DATABASE_URL defaults to postgres://postgres@127.0.0.1:5432/vf_bench; it is seeded with seed_scale --scale N
 when it holds no synthetic data (a database seeded at another scale is reused: pass --reseed to rebuild).
 The page scenarios (one script each: search, lagesbild_table, lagesbild_unit, worklist, case_page, uppfoljning)
 run in this process; the register-import benchmark (bench/lagesbild_import.py, importer vs COPY) and the agreement
 upload (bench/avtal_upload.py, upload vs COPY) run as subprocesses on their own databases (<name>_lagesbild,
-<name>_avtal), because they replace register deliveries and add agreements. Every benchmark runs with the same
-production-like settings: DEBUG off, no query logging.
+<name>_avtal), because they replace register deliveries and add agreements; so do the worklist and case page
+with the region keys in SoftHSM tokens (bench/identitet_pkcs11.py, <name>_pkcs11, issue 16 point 7). Every
+benchmark runs with the same production-like settings: DEBUG off, no query logging.
 
 A scenario that cannot be measured (a page not answering 200, an import failing) is reported as FAILED in
 RESULTS.md and on the terminal, the others still run, and the exit code is 1; so it is when a target is missed.
@@ -99,14 +100,17 @@ def skriv_resultat(
     prognos: dict | None = None,
     *,
     vantelista: dict | None = None,
+    pkcs11: dict | None = None,
 ):
-    fel = [r for r in resultat if "fel" in r] + [d for d in [*importer, avtal, vantelista] if d and d["fel"]]
+    fel = [r for r in resultat if "fel" in r] + [d for d in [*importer, avtal, vantelista, pkcs11] if d and d["fel"]]
     missade = [r["namn"] for r in resultat if r.get("uppfyllt") is False]
     if prognos and prognos.get("uppfyllt") is False:
         missade.append(prognos["namn"])
     missade += [
         f"registerimport {' '.join(d['args'])}" for d in importer if d["siffror"] and d["siffror"]["uppfyllt"] is False
     ]
+    if pkcs11 and pkcs11["siffror"]:
+        missade += [r["namn"] for r in pkcs11["siffror"] if r.get("uppfyllt") is False]
     if vantelista and vantelista["siffror"]:
         missade += [f"väntelista {k}" for k, v in vantelista["siffror"].items() if v.get("uppfyllt") is False]
     from django.conf import settings
@@ -201,10 +205,39 @@ def skriv_resultat(
     elif avtal:
         rader.append(f"**FAILED: {avtal['fel']}**")
     rader += ["", "```", avtal["text"] if avtal else "(ej körd)", "```", ""]
+    rader += _pkcs11_markdown(pkcs11)
     rader += _vantelista_markdown(vantelista)
     rader += _bench_modul("prognos").markdown(prognos)
     (HERE / "RESULTS.md").write_text("\n".join(rader), encoding="utf-8")
     return fel, missade
+
+
+def _pkcs11_markdown(pkcs11: dict | None) -> list[str]:
+    """Issue 16 point 7: worklist and case page with the regions' keys in a SoftHSM token (NYCKELTJANST=pkcs11)."""
+    rader = [
+        "## Worklist and case page with PKCS#11 region keys (bench/identitet_pkcs11.py)",
+        "",
+        "Its own database (<name>_pkcs11), seeded by seed_scale under SoftHSM tokens (one per region, kept in "
+        "VAR_DIR/bench-softhsm-<database>): every identity, unit key and envelope key under the tokens' region keys. "
+        "Target (issue 16 point 7): p95 within 20 % of the figures before the issue (worklist 64 ms, case page "
+        "60 ms). Reference: /healthz in the same run.",
+        "",
+    ]
+    if pkcs11 and pkcs11["siffror"]:
+        rader += [
+            "| scenario | requests | median ms | p95 ms | queries/page (max) | ref. /healthz median / p95 ms "
+            "| SQL alone median ms | target | met |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for r in pkcs11["siffror"]:
+            rader.append(
+                f"| {r['namn']} | {r['antal']} | {r['median_ms']} | {r['p95_ms']} | {r['fragor_max']} "
+                f"| {r['referens']['median_ms']} / {r['referens']['p95_ms']} | {r['sql_median_ms']} "
+                f"| {r['mal_text']} | {mal_text(r['uppfyllt'])} |"
+            )
+    elif pkcs11:
+        rader.append(f"**FAILED: {pkcs11['fel']}**")
+    return [*rader, "", "```", pkcs11["text"] if pkcs11 else "(ej körd)", "```", ""]
 
 
 def _vantelista_markdown(vantelista: dict | None) -> list[str]:
@@ -253,6 +286,7 @@ def main() -> None:
     p.add_argument("--reseed", action="store_true", help="bygg om syntetiska data (seed_scale --reset)")
     p.add_argument("--utan-import", action="store_true", help="hoppa över import- och uppladdningsmätningarna")
     p.add_argument("--no-migrate", action="store_true", help="kör inte migrate (återanvänd databasen som den är)")
+    p.add_argument("--utan-pkcs11", action="store_true", help="hoppa över arbetslista och ärendesida med PKCS#11")
     a = p.parse_args()
     if a.no_migrate:
         os.environ["BENCH_MIGRATE"] = "0"
@@ -300,8 +334,12 @@ def main() -> None:
         "--rader", str(max(2000, round(20000 * a.scale))), "--patienter", str(max(200, round(2000 * a.scale))),
         "--enheter", "300", "--antal", "20",
     ])  # fmt: skip
+    # Issue 16 point 7: worklist and case page with the region keys in SoftHSM tokens (own database and tokens).
+    pkcs11 = None
+    if not a.utan_pkcs11:
+        pkcs11 = delprocess("identitet_pkcs11.py", "pkcs11", ["--scale", str(a.scale), "--antal", str(a.antal)])
     fel, missade = skriv_resultat(
-        a, m, resultat, importer, avtal, time.perf_counter() - start, prognos, vantelista=vantelista
+        a, m, resultat, importer, avtal, time.perf_counter() - start, prognos, vantelista=vantelista, pkcs11=pkcs11
     )
     (HERE / "results.json").write_text(
         json.dumps(
@@ -313,6 +351,7 @@ def main() -> None:
                 "avtal": avtal,
                 "prognos": prognos,
                 "vantelista": vantelista,
+                "pkcs11": pkcs11,
             },
             indent=1,
             ensure_ascii=False,

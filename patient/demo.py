@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from arenden import services
 from arenden.api import Arende, Erbjudande
-from arenden.services import identitet
+from arenden.services import identitet, remisskuvert
 from katalog.api import kva_grupper
 from patient.inloggning import DEMO_PER_NYCKEL
 from vardformedling.models import Medarbetaruppdrag, Roll, User
@@ -94,6 +94,7 @@ def load(stdout=None) -> None:
         services.resa_registrera(arende=a, anvandare=ville, uppdrag=u, fardsatt="tag", bokad_av="hemregion")
         services.arende_overfor(arende=a, anvandare=ville, uppdrag=u, dokument=["remiss", "journalutdrag"])
         m_uppdrag = Medarbetaruppdrag.objects.filter(user=mona, roll=Roll.MOTTAGARE).first()
+        remisskuvert.kvittera_arende(arende=a, anvandare=mona, uppdrag=m_uppdrag)  # opened and receipted first
         services.remiss_bekrafta(
             arende=a, anvandare=mona, uppdrag=m_uppdrag, planerat_datum=timezone.localdate() + timedelta(days=14)
         )

@@ -10,7 +10,10 @@ service-driven case costs ~80 queries, so 50,000 would take far too long — wit
 - the history rows (`ArendeHandelse`) one per transition with from/to status and plausible times;
 - offers (accepted, declined with reasons, open) and volume reservations on usable agreement lines, never beyond
   a line's volume cap (reserved until care is performed, consumed afterwards — as `avtal.services` does);
-- transfers (`Overforing`) with a synthetic receipt for cases past the referral step.
+- transfers (`Overforing`) whose envelopes are sealed to the receiving unit and signed by the home region's
+  brokering function through the web's code (`remisskuvert.forsegla_remiss`, keys looked up once per unit) and sent
+  through the SDK transport; for cases past the confirmation, the unit's signed receipt, verified against its public
+  key as `remisskuvert.kvittens_registrera` does, and its history row (`Kuvert`).
 """
 
 import random
@@ -23,7 +26,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from arenden import services
+from arenden import sdk, services
 from arenden.case_id import format_case_id
 from arenden.models import (
     Arende,
@@ -34,11 +37,12 @@ from arenden.models import (
     Overforing,
     Status,
 )
-from arenden.services import identitet
+from arenden.services import identitet, remisskuvert
 from avtal.models import Avtal, Avtalsrad, Reservationsstatus, Volymreservation
 from katalog.models import KvaGrupp, Vardenhet
 from scale import MARKOR
 from vardformedling.models import Medarbetaruppdrag, Region, Roll, User
+from vardformedling.nycklar import enhetsnycklar, kuvert
 from vardformedling.personnummer import skalnummer
 
 FORNAMN = ["Anna", "Lars", "Maria", "Erik", "Karin", "Per", "Eva", "Nils", "Birgitta", "Sven", "Ingrid", "Olof"]
@@ -84,6 +88,59 @@ DAGAR_PER_STEG: dict[str, tuple[int, int]] = {  # days spent before reaching eac
     Status.AVSLUTAD: (7, 30),
 }
 BATCH = 5000
+DOKUMENT = {"remiss": "Remiss", "journalutdrag": "Journalutdrag"}
+
+
+class Kuvert:
+    """The bulk cases' referral envelopes and receipts, through the same sealing, signing and transport as the web;
+    each unit's keys are looked up (and created, the first time) once."""
+
+    def __init__(self, enheter: dict[int, tuple[str, str, str]], personer: dict):
+        self.enheter = enheter  # unit id → (HSA-id, region, name)
+        self.mottagare = personer["mottagare"]
+        self.transport = sdk.get_transport()
+        self.transportnamn = getattr(self.transport, "name", self.transport.__class__.__name__)
+        self.avsandare: dict[str, tuple[str, enhetsnycklar.PrivataNycklar]] = {}
+        self.publik: dict[int, enhetsnycklar.PublikaNycklar] = {}
+        self.privat: dict[int, enhetsnycklar.PrivataNycklar] = {}
+        self.antal = self.kvittenser = 0
+
+    def _avsandare(self, region: Region) -> tuple[str, enhetsnycklar.PrivataNycklar]:
+        if region.kod not in self.avsandare:
+            hsa = remisskuvert.avsandande_enhet(region)
+            enhetsnycklar.skapa(hsa, region.kod)
+            self.avsandare[region.kod] = (hsa, enhetsnycklar.privat(hsa, region.kod))
+        return self.avsandare[region.kod]
+
+    def skicka(self, a: Arende, ident: identitet.Identitet, enhet_id: int, skickad: datetime, user) -> Overforing:
+        hsa, region_kod, _ = self.enheter[enhet_id]
+        if enhet_id not in self.publik:
+            self.publik[enhet_id] = enhetsnycklar.skapa(hsa, region_kod)
+        avsandare, nyckel = self._avsandare(a.region)
+        data = remisskuvert.forsegla_remiss(a, ident, DOKUMENT, avsandare, self.publik[enhet_id], nyckel)
+        kvitto = self.transport.send(
+            case_id=a.case_id, avsandare=avsandare, mottagare=hsa, kuvert=data, dokument=list(DOKUMENT.values())
+        )
+        self.antal += 1
+        return Overforing(arende=a, mottagare_id=enhet_id, dokument=list(DOKUMENT.values()), kuvert=kvitto.kuvert,
+                          kvitto=kvitto.kvitto_id, transport=self.transportnamn, skickad=skickad, skickad_av=user,
+                          avsandare=avsandare, kuvert_sha256=kuvert.kuvert_hash(data),
+                          metadata=kuvert.las_metadata(data))  # fmt: skip
+
+    def kvittera(self, o: Overforing, mottagen: datetime) -> str:
+        """Signs the unit's receipt, verifies it against the unit's public key, sends it back; the history text."""
+        hsa, region_kod, namn = self.enheter[o.mottagare_id]
+        if o.mottagare_id not in self.privat:
+            self.privat[o.mottagare_id] = enhetsnycklar.privat(hsa, region_kod)
+        kvittens = kuvert.kvittera(o.kuvert_sha256, mottagare_signeringsnyckel=self.privat[o.mottagare_id],
+                                   arende_id=o.arende.case_id, mottagen=mottagen)  # fmt: skip
+        kuvert.verifiera_kvitto(kvittens, mottagare_publik=self.publik[o.mottagare_id], kuvert_hash=o.kuvert_sha256)
+        self.transport.skicka_kvittens(case_id=o.arende.case_id, avsandare=hsa, mottagare=o.avsandare,
+                                       kvittens=kvittens)  # fmt: skip
+        o.kvittens, o.mottagen = kvittens.decode(), mottagen
+        o.mottagen_av = self.mottagare.get(o.mottagare_id, (None, None))[0]
+        self.kvittenser += 1
+        return f"Remissen mottagen av {namn} (signerad kvittens verifierad)"
 
 
 def skapa_anvandare(regioner: list[Region], mottagarenheter: list[Vardenhet]) -> dict:
@@ -169,10 +226,15 @@ def bulk_arenden(*, antal: int, personer: dict, idag: date, seed: int = 4, borja
     kva_vikter = ["CJE"] * 30 + ["NGB"] * 12 + ["NFB"] * 8 + ["JAB"] * 6 + ["UJF"] * 6 + ["CJC"] * 3
     kva_vikter += list(KvaGrupp.objects.values_list("kod", flat=True))
     erbjudare: dict[str, list[int]] = defaultdict(list)  # KVÅ → active units with a provider that offer it
-    enhet_region, enhet_namn, hemenheter = {}, {}, defaultdict(list)
-    for e in Vardenhet.objects.filter(aktiv=True, vardgivare__isnull=False).values("pk", "region_id", "namn"):
+    enhet_region, enhet_namn, hemenheter, enhet_hsa = {}, {}, defaultdict(list), {}
+    for e in Vardenhet.objects.filter(aktiv=True, vardgivare__isnull=False).values("pk", "region_id", "namn", "hsa_id"):
         enhet_region[e["pk"]], enhet_namn[e["pk"]] = e["region_id"], e["namn"]
+        enhet_hsa[e["pk"]] = (e["hsa_id"], e["region_id"], e["namn"])
         hemenheter[e["region_id"]].append(e["pk"])
+    # The referral text names the KVÅ group and the referring unit: read once, not once per case.
+    kva_grupper = {k.kod: k for k in KvaGrupp.objects.all()}
+    remitterande = {e.pk: e for e in Vardenhet.objects.filter(pk__in=[p for v in hemenheter.values() for p in v])}
+    kuvertet = Kuvert(enhet_hsa, personer)
     from katalog.models import Vardutbud
 
     for vu in Vardutbud.objects.filter(vardenhet__aktiv=True, vardenhet__vardgivare__isnull=False).values_list(
@@ -221,8 +283,8 @@ def bulk_arenden(*, antal: int, personer: dict, idag: date, seed: int = 4, borja
             case_id=next(nummer[(region_kod, skapad.year)]),
             region=hemregion,
             kommun=hemregion.residensstad,
-            remitterande_enhet_id=rng.choice(hemenheter[region_kod]) if hemenheter[region_kod] else None,
-            kva_id=kva,
+            remitterande_enhet=remitterande[rng.choice(hemenheter[region_kod])] if hemenheter[region_kod] else None,
+            kva=kva_grupper[kva],
             diagnos_text="Katarakt" if kva.startswith("CJ") else "Behov av planerad operation",
             diagnos_kod="H25.9" if kva.startswith("CJ") else "Z01.8",
             asa_klass=rng.choice([1, 2, 2, 3]),
@@ -238,14 +300,12 @@ def bulk_arenden(*, antal: int, personer: dict, idag: date, seed: int = 4, borja
         )
         # The identity goes through the one write path (sealed under the region's key, issue 16); the number is
         # `skalnummer(nr)`, so the load test's patients can sign in as the case's patient (patient/inloggning.py).
-        identitet.forsegla(
-            a,
-            identitet.Identitet(
-                personnummer=skalnummer(nr),
-                namn=f"{FORNAMN[nr % len(FORNAMN)]} {EFTERNAMN[(nr // 7) % len(EFTERNAMN)]}",
-                kontaktuppgifter=f"070-{1000000 + nr * 7919 % 8999999}",
-            ),
+        ident = identitet.Identitet(
+            personnummer=skalnummer(nr),
+            namn=f"{FORNAMN[nr % len(FORNAMN)]} {EFTERNAMN[(nr // 7) % len(EFTERNAMN)]}",
+            kontaktuppgifter=f"070-{1000000 + nr * 7919 % 8999999}",
         )
+        identitet.forsegla(a, ident)
         tider = [skapad + timedelta(days=d, hours=rng.randint(0, 6)) for d in steg_tider]
         enhet_id: Any = None  # the receiving unit's id: chosen for every case from step 2 (FORMEDLA) on
         if n_steg >= 2:
@@ -273,11 +333,11 @@ def bulk_arenden(*, antal: int, personer: dict, idag: date, seed: int = 4, borja
             a.avslutad_i_steg = {Status.BEHOV: 1, Status.HITTA_VARDGIVARE: 2, Status.FORMEDLA: 3}[tidigt_i]
             a.avslutad_datum = skapad + timedelta(days=langd)
         arenden.append(a)
-        extra.append((a, n_steg, tidigt_i, tider, enhet_id, user, uppdrag))
+        extra.append((a, n_steg, tidigt_i, tider, enhet_id, user, uppdrag, ident))
     # Related rows reference the unsaved cases; bulk_create fills in their ids after the cases are written.
     handelser, erbjudanden, reservationer, overforingar = [], [], [], []
     etiketter: dict[int, str] = {}
-    for a, n_steg, tidigt_i, tider, enhet_id, user, uppdrag in extra:
+    for a, n_steg, tidigt_i, tider, enhet_id, user, uppdrag, ident in extra:
         if uppdrag.pk not in etiketter:  # etikett reads the region: once per commission, not per case
             etiketter[uppdrag.pk] = uppdrag.etikett
         etikett = etiketter[uppdrag.pk]
@@ -313,17 +373,28 @@ def bulk_arenden(*, antal: int, personer: dict, idag: date, seed: int = 4, borja
                     erbjudanden.append(Erbjudande(arende=a, vardenhet_id=rng.choice(kand), lamnat_av=user,
                                                   skapad=skapad_e, svarsfrist=(skapad_e + timedelta(days=14)).date(),
                                                   forvantat_datum=(skapad_e + timedelta(days=30)).date()))  # fmt: skip
+        o = None
         for k in range(1, n_steg + 1):
             till = KEDJA[k]
-            text = HANDELSE[till].format(enhet=enhet_namn.get(enhet_id, ""), kvitto=f"{MARKOR}-{a.case_id}",
+            if till == Status.REMISS_SKICKAD:
+                o = kuvertet.skicka(a, ident, enhet_id, tider[k], user)
+                overforingar.append(o)
+            if till == Status.BEKRAFTAD and o is not None:
+                # The unit opened its envelope and its verified receipt came back before it confirmed (issue 16).
+                mottagen = tider[k - 1] + (tider[k] - tider[k - 1]) / 2
+                text = kuvertet.kvittera(o, mottagen)
+                m_user, m_uppdrag = personer["mottagare"].get(enhet_id, (None, None))
+                if m_uppdrag is not None and m_uppdrag.pk not in etiketter:
+                    etiketter[m_uppdrag.pk] = m_uppdrag.etikett
+                handelser.append(ArendeHandelse(arende=a, fran_status=KEDJA[k - 1], till_status=KEDJA[k - 1],
+                                                handelse=text, anvandare=m_user,
+                                                uppdrag=etiketter[m_uppdrag.pk] if m_uppdrag else "",
+                                                tidpunkt=mottagen))  # fmt: skip
+                a.version += 1
+            text = HANDELSE[till].format(enhet=enhet_namn.get(enhet_id, ""), kvitto=o.kvitto if o else "",
                                          planerat=a.planerat_datum, utfort=a.utfort_datum)  # fmt: skip
             handelser.append(ArendeHandelse(arende=a, fran_status=KEDJA[k - 1], till_status=till, handelse=text,
                                             anvandare=user, uppdrag=etikett, tidpunkt=tider[k]))  # fmt: skip
-            if till == Status.REMISS_SKICKAD:
-                overforingar.append(Overforing(arende=a, mottagare_id=enhet_id, dokument=["Remiss", "Journalutdrag"],
-                                               kuvert=f"{MARKOR}/{a.case_id}.json", kvitto=f"{MARKOR}-{a.case_id}",
-                                               transport="seed_scale (syntetiskt kvitto)", skickad=tider[k],
-                                               skickad_av=user))  # fmt: skip
         if n_steg >= 6:
             a.faktura_belopp = (
                 rad.pris_kr if rad is not None and rad.pris_kr is not None else Decimal(rng.randint(8, 150) * 500)
@@ -345,6 +416,8 @@ def bulk_arenden(*, antal: int, personer: dict, idag: date, seed: int = 4, borja
         Erbjudande.objects.bulk_create(erbjudanden, batch_size=BATCH)
         Volymreservation.objects.bulk_create(reservationer, batch_size=BATCH)
         Overforing.objects.bulk_create(overforingar, batch_size=BATCH)
+    if stdout:
+        stdout.write(f"  {kuvertet.antal} kuvert förseglade och skickade, {kuvertet.kvittenser} kvittenser verifierade")
     return len(arenden)
 
 

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from arenden import sdk
-from arenden.models import Erbjudande, Meddelandetyp, Overforing, Resa, Status
+from arenden.models import Erbjudande, Meddelandetyp, Overforing, Resa, Status, kvittens_verifierad
 from arenden.services import identitet, patientkanal, remisskuvert
 from arenden.services._common import kontrollera_overgang, kontrollera_status, las_arende, overga, spara, volym_forbruka
 from vardformedling.nycklar import kuvert
@@ -21,6 +21,10 @@ DOKUMENT = {
 DOKUMENT_KRAVS = "Välj minst ett dokument; remissen måste alltid skickas."
 INTE_MOTTAGARE = "Endast den mottagande enheten kan {vad}."
 DATUM_KRAVS = "Ange {vad}."
+KVITTERA_FORST = (
+    "Remissen är inte kvitterad än. Öppna remissen i inkorgen och kvittera den först; "
+    "när enhetens signerade kvittens är verifierad kan du bekräfta remissen."
+)
 UTFORT_FRAMTID = "Datumet för utförd vård kan inte ligga i framtiden."
 # Travel is arranged while the case is being transferred or awaits care (no transition: the status stays).
 # Who books the trip, as the history sentence says it ("Sjukresa registrerad: Tåg, bokas av hemregionens sjukresor").
@@ -137,11 +141,14 @@ def resa_registrera(
 
 
 def remiss_bekrafta(*, arende, anvandare, uppdrag=None, planerat_datum, version=None):
-    """The receiving unit confirms the referral (remissbekräftelse) with a planned date."""
+    """The receiving unit confirms the referral (remissbekräftelse) with a planned date, once it has opened the
+    envelope and its signed receipt is verified (remisskuvert.kvittera; the transition's condition)."""
     with transaction.atomic():
         arende = las_arende(arende, version)
         fran = arende.status
         _kontrollera_mottagare(arende, uppdrag, "bekräfta remissen")
+        if arende.status == Status.REMISS_SKICKAD and not kvittens_verifierad(arende):
+            raise ValidationError(KVITTERA_FORST, code="kvittens")
         kontrollera_overgang(arende.bekrafta, "bekräfta remissen")
         if not planerat_datum:
             raise ValidationError({"planerat_datum": DATUM_KRAVS.format(vad="planerat datum")})

@@ -24,6 +24,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from arenden import sdk
@@ -93,6 +94,20 @@ def kuvert_skapa(*, arende: Arende, identitet: Identitet | None, dokument: dict[
     if mottagare is None:  # the transition's own check refuses this earlier; said here for the type checker
         raise ValueError("Ärendet har ingen mottagande enhet.")
     mottagare_publik = enhetsnycklar.skapa(mottagare.hsa_id, mottagare.region_id)
+    signeringsnyckel = enhetsnycklar.privat(avsandare, region.kod)
+    return forsegla_remiss(arende, identitet, dokument, avsandare, mottagare_publik, signeringsnyckel), avsandare
+
+
+def forsegla_remiss(
+    arende: Arende,
+    identitet: Identitet | None,
+    dokument: dict[str, str],
+    avsandare: str,
+    mottagare_publik: enhetsnycklar.PublikaNycklar,
+    signeringsnyckel: enhetsnycklar.PrivataNycklar,
+) -> bytes:
+    """The envelope of `kuvert_skapa` once the two units' keys are at hand (seed_scale seals many with keys it
+    looked up once per unit)."""
     text = remisstext(arende, identitet)
     filer = {
         namn: (
@@ -103,15 +118,14 @@ def kuvert_skapa(*, arende: Arende, identitet: Identitet | None, dokument: dict[
         for nyckel, namn in dokument.items()
     }
     payload = {"identitet": identitet.dokument() if identitet else None, "remiss": {"text": text}}
-    data = kuvert.forsegla(
+    return kuvert.forsegla(
         payload,
         filer,
         avsandare=avsandare,
         mottagare_publik=mottagare_publik,
-        avsandare_signeringsnyckel=enhetsnycklar.privat(avsandare, region.kod),
+        avsandare_signeringsnyckel=signeringsnyckel,
         metadata={"arende_id": arende.case_id},
     )
-    return data, avsandare
 
 
 @dataclass
@@ -179,6 +193,15 @@ def kvittera(*, overforing: Overforing, anvandare, uppdrag=None) -> Overforing:
             raise
         kvittens = kuvert.kvittera(o.kuvert_sha256, mottagare_signeringsnyckel=privat, arende_id=o.arende.case_id)
         return kvittens_registrera(overforing=o, kvittens=kvittens, anvandare=anvandare, uppdrag=uppdrag)
+
+
+def kvittera_arende(*, arende: Arende, anvandare, uppdrag=None) -> Overforing:
+    """`kvittera` on the case's envelope to its receiving unit, as that unit does in its inbox (load_demo, seed_scale
+    and tests drive cases through this before the confirmation)."""
+    o = Overforing.objects.filter(arende_id=arende.pk, mottagare_id=F("arende__mottagande_enhet_id")).latest(
+        "skickad", "id"
+    )
+    return kvittera(overforing=o, anvandare=anvandare, uppdrag=uppdrag)
 
 
 def kvittens_registrera(*, overforing: Overforing, kvittens: bytes, anvandare, uppdrag=None) -> Overforing:

@@ -87,6 +87,7 @@ def _context(
         "patient": identitet.visa_en(request, arende, handling),
         "steg_lista": [(nr, namn) for nr, namn in STEG_NAMN.items()],
         "atgarder": [(a, formular(a)) for a in mojliga if not a.per_erbjudande],
+        "vantande": atgarder.vantande(arende, request.user),
         "erbjudanden": erbjudanden,
         "overforingar": list(arende.overforingar.select_related("mottagare")),
         "resor": identitet.las_resenoter(request, request.uppdrag, arende, arende.resor.all()),
@@ -142,6 +143,8 @@ def _ej_mojlig(atgard: atgarder.Atgard, arende, erbjudande) -> str | None:
     """Why the case page offers no form for this action now (so errors in it could not be shown), or None.
 
     The services check the same under lock; this only answers early with a message the page can show."""
+    if atgard.vantar(arende):
+        return atgard.vantar_pa
     if not atgard.mojlig(arende):
         return EJ_MOJLIG.format(status=arende.get_status_display())
     if erbjudande is not None and not atgard.galler(arende, erbjudande):

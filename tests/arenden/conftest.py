@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from arenden import services
+from arenden.services import remisskuvert
 from avtal.models import Avtal, Avtalsrad
 from katalog.models import KvaGrupp
 from tests.factories import VardenhetFactory, make_user
@@ -105,6 +106,7 @@ def arende_i_steg(registrera, lots, lots_uppdrag, mottagande_enhet, mottagare, m
         a.refresh_from_db()
         if status == "remiss_skickad":
             return a
+        remisskuvert.kvittera_arende(arende=a, anvandare=mottagare, uppdrag=mottagare_uppdrag)  # the inbox first
         a = services.remiss_bekrafta(
             arende=a, anvandare=mottagare, uppdrag=mottagare_uppdrag, planerat_datum=date.today()
         )

@@ -29,13 +29,26 @@ def test_an_action_that_performs_a_transition_is_legal_exactly_in_the_transition
     kallor = sources(atgard.overgang.__name__)
     assert kallor, f"{atgard.namn}: {atgard.overgang.__name__} is not a transition of Arende.status"
     assert atgard.statusar == kallor
-    assert {s for s in Status.values if atgard.mojlig(Arende(status=s))} == kallor
+    # Where the transition's condition is not met yet (an unsaved case has no receipt), the action waits.
+    assert {s for s in Status.values if atgard.mojlig(Arende(status=s)) or atgard.vantar(Arende(status=s))} == kallor
 
 
 @pytest.mark.parametrize("atgard", UTAN_OVERGANG, ids=lambda a: a.namn)
 def test_an_action_without_a_transition_is_legal_exactly_in_its_own_open_states(atgard):
     assert atgard.statusar and atgard.statusar <= set(OPPNA)
     assert {s for s in Status.values if atgard.mojlig(Arende(status=s))} == atgard.statusar
+
+
+@pytest.mark.django_db
+def test_confirming_waits_for_the_receiving_unit_s_verified_receipt(arende_i_steg, mottagare, mottagare_uppdrag):
+    """Issue 16: the referral is confirmed only after the unit opened its envelope and its receipt verified."""
+    from arenden.services import remisskuvert
+
+    a = arende_i_steg("remiss_skickad")
+    bekrafta = ATGARDER["bekrafta"]
+    assert not bekrafta.mojlig(a) and bekrafta.vantar(a)
+    remisskuvert.kvittera_arende(arende=a, anvandare=mottagare, uppdrag=mottagare_uppdrag)
+    assert bekrafta.mojlig(a) and not bekrafta.vantar(a)
 
 
 def test_the_registry_names_the_transitions_of_todays_actions():

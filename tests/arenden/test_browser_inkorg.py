@@ -4,12 +4,14 @@ an envelope damaged after it was shown answers 422, each in place with its messa
 
 import base64
 import json
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from arenden import services
-from arenden.models import Overforing
+from arenden.models import Overforing, Status
 from arenden.services import remisskuvert
 from tests.arenden.test_browser_htmx_fel import logga_in, verkliga_fel
 from vardformedling.nycklar.fel import KuvertManipulerat
@@ -130,3 +132,39 @@ def test_on_a_phone_a_received_envelopes_time_stays_on_one_line(sida, overford, 
     sida.goto("/arenden/inkorg/")
     tid = sida.get_by_role("row").filter(has_text=a.case_id).locator(".badge .nowrap")
     assert tid.inner_text()[:4].isdigit() and tid.evaluate(EN_RAD) == 1
+
+
+def test_the_unit_confirms_only_after_opening_and_acknowledging_the_envelope(sida, overford, mottagare):
+    """Issue 16: before the receipt the case page offers no confirmation but points to the inbox, and a confirmation
+    posted anyway answers 409 in place with that message; after the envelope is opened and acknowledged the unit
+    confirms from the case page."""
+    a, _ = overford
+    logga_in(sida, mottagare)
+    sida.goto(f"/arenden/{a.case_id}/")
+    assert sida.get_by_role("button", name="Bekräfta remissen").count() == 0
+    assert "Öppna remissen i inkorgen och kvittera den först" in sida.locator("#vantar-bekrafta").inner_text()
+    # A confirmation posted before the receipt (a stale or crafted request) is refused in place.
+    svar: list[int] = []
+    sida.on("response", lambda r: svar.append(r.status) if "/atgard/" in r.url else None)
+    sida.evaluate(
+        """([url, version]) => htmx.ajax('POST', url, {source: '#arende', target: '#arende', swap: 'outerHTML',
+            values: {'bekrafta-version': version, 'bekrafta-planerat_datum': '2030-01-15'}})""",
+        [f"/arenden/{a.case_id}/atgard/bekrafta/", str(a.version)],
+    )
+    sida.get_by_role("alert").filter(has_text="Remissen är inte kvitterad än").wait_for()
+    assert svar == [409]
+    a.refresh_from_db()
+    assert a.status == Status.REMISS_SKICKAD
+
+    sida.get_by_role("link", name="Till inkorgen").click()
+    sida.get_by_role("row").filter(has_text=a.case_id).get_by_role("link").click()
+    assert sida.locator("#remiss-namn").inner_text() == a.identitet.namn
+    assert _kvittera(sida) is not None
+    sida.get_by_role("status").filter(has_text="kvitterad som mottagen").wait_for()
+    sida.get_by_role("link", name="bekräfta remissen på ärendesidan").click()
+    sida.get_by_label("Planerat datum").fill((timezone.localdate() + timedelta(days=7)).isoformat())
+    sida.get_by_role("button", name="Bekräfta remissen").click()
+    sida.get_by_text("Remissen är bekräftad.").wait_for()
+    a.refresh_from_db()
+    assert a.status == Status.BEKRAFTAD and a.overforingar.get().mottagen is not None
+    assert verkliga_fel(sida) == []

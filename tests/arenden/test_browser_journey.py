@@ -65,9 +65,13 @@ def test_whole_brokering_journey(page, login, avtalsrad):
     page.get_by_text("Remissen är skickad via SDK").wait_for()
     assert Arende.objects.get().status == Status.REMISS_SKICKAD
 
-    # Receiving unit: confirm and perform.
+    # Receiving unit: open the envelope in the inbox and acknowledge it, then confirm and perform.
     page.context.clear_cookies()
     login(page, "SE5560000001-MO01")
+    page.goto("/arenden/inkorg/")
+    page.get_by_role("link", name=f"Öppna remissen i ärende {arende.case_id}").click()
+    page.get_by_role("button", name="Kvittera mottagen remiss").click()
+    page.get_by_role("status").filter(has_text="kvitterad som mottagen").wait_for()
     page.goto("/arenden/")
     page.get_by_role("link", name=arende.case_id).click()
     page.get_by_label("Planerat datum").fill((date.today() + timedelta(days=7)).isoformat())

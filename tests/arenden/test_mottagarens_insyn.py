@@ -9,6 +9,7 @@ from django.test import Client
 
 from arenden import services
 from arenden.models import Atkomstlogg
+from arenden.services import remisskuvert
 from tests.factories import VardenhetFactory, make_user
 from vardformedling.models import Roll
 
@@ -41,6 +42,7 @@ def arende_med_tidigare_rundor(registrera, lots, lots_uppdrag, mottagande_enhet,
     )
     services.erbjudande_besvara(erbjudande=e, anvandare=lots, svar=True)
     services.arende_overfor(arende=a, anvandare=lots, uppdrag=lots_uppdrag, dokument=["remiss"])
+    remisskuvert.kvittera_arende(arende=a, anvandare=mottagare_uppdrag.user, uppdrag=mottagare_uppdrag)
     return services.remiss_bekrafta(
         arende=a, anvandare=mottagare_uppdrag.user, uppdrag=mottagare_uppdrag, planerat_datum=date.today()
     )
@@ -66,7 +68,8 @@ def test_the_history_filter_is_a_queryset_method_that_leaves_nothing_before_an_a
     assert a.handelser.count() == 2 and not a.handelser.for_mottagande_enhet().exists()
     b = arende_i_steg("bekraftad")
     texts = list(b.handelser.for_mottagande_enhet().values_list("handelse", flat=True))
-    assert texts[0].startswith("Patienten tackade ja till") and len(texts) == 3
+    assert texts[0].startswith("Patienten tackade ja till") and len(texts) == 4
+    assert "signerad kvittens verifierad" in texts[2]  # the unit's receipt, before its confirmation
 
 
 def test_a_search_in_the_log_review_is_recorded_as_a_search_term_not_as_an_access_to_that_case(arende_i_steg):

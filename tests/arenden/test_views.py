@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 
 from arenden.models import Arende, Atkomstlogg, Erbjudande, Status
+from arenden.services.formedling import KVITTERA_FORST
 from tests.factories import make_user
 from vardformedling.models import Roll
 
@@ -58,7 +59,7 @@ def test_receiving_unit_sees_only_cases_sent_to_it(arende_i_steg, mottagare, mot
     skickad = arende_i_steg("remiss_skickad")
     assert c.get(f"/arenden/{tidig.case_id}/").status_code == 404
     r = c.get(f"/arenden/{skickad.case_id}/")
-    assert r.status_code == 200 and "Bekräfta remissen" in r.content.decode()
+    assert r.status_code == 200 and KVITTERA_FORST in r.content.decode()  # confirmed after the receipt
     assert "Anteckningar och kontakter" not in r.content.decode()
     lista = c.get("/arenden/").content.decode()
     assert skickad.case_id in lista and tidig.case_id not in lista
@@ -141,10 +142,18 @@ def test_receiving_unit_cannot_post_navigator_actions(arende_i_steg, mottagare):
 def test_receiving_unit_confirms_and_performs_via_pages(arende_i_steg, mottagare):
     c = _client(mottagare)
     a = arende_i_steg("remiss_skickad")
-    r = c.post(
-        f"/arenden/{a.case_id}/atgard/bekrafta/",
-        {"bekrafta-version": a.version, "bekrafta-planerat_datum": "2026-12-01"},
-    )
+    bekrafta = {"bekrafta-version": a.version, "bekrafta-planerat_datum": "2026-12-01"}
+    # Issue 16: not before the unit has opened the envelope and its signed receipt is verified.
+    sida = c.get(f"/arenden/{a.case_id}/").content.decode()
+    assert "Bekräfta remissen</button>" not in sida and KVITTERA_FORST in sida
+    r = c.post(f"/arenden/{a.case_id}/atgard/bekrafta/", bekrafta, HTTP_HX_REQUEST="true")
+    assert r.status_code == 409 and KVITTERA_FORST in r.content.decode()
+    a.refresh_from_db()
+    assert a.status == Status.REMISS_SKICKAD
+    o = a.overforingar.get()
+    assert c.post(f"/arenden/inkorg/{o.pk}/kvittera/", {"kuvert": o.kuvert_sha256}).status_code == 302
+    a.refresh_from_db()  # the receipt is in the case's history: a new version
+    r = c.post(f"/arenden/{a.case_id}/atgard/bekrafta/", {**bekrafta, "bekrafta-version": a.version})
     assert r.status_code == 302
     a.refresh_from_db()
     c.post(f"/arenden/{a.case_id}/atgard/utford/", {"utford-version": a.version, "utford-utfort_datum": date.today()})

@@ -180,9 +180,13 @@ def test_a_whole_case_journey_alternating_between_two_web_instances(tmp_path):
         data = {"overfor-version": falt(sida, "overfor-version"), "overfor-dokument": "remiss"}
         assert navigator.post(f"{arende_url}atgard/overfor/", data, sida) == arende_url
 
-        # The receiving unit signs in (on the instance the navigator did not just use) and confirms.
+        # The receiving unit signs in (on the instance the navigator did not just use), opens the envelope in its
+        # inbox, acknowledges it and confirms.
         enheten = Webblasare(instanser[::-1])
         enheten.logga_in(mottagare.hsa_id)
+        remiss_url = re.search(r'href="(/arenden/inkorg/\d+/)"', enheten.get(arende_url)).group(1)
+        sida = enheten.get(remiss_url)
+        assert enheten.post(f"{remiss_url}kvittera/", {"kuvert": falt(sida, "kuvert")}, sida) == remiss_url
         sida = enheten.get(arende_url)
         data = {
             "bekrafta-version": falt(sida, "bekrafta-version"),

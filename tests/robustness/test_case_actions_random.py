@@ -18,6 +18,7 @@ from arenden import forms as f
 from arenden import services
 from arenden.atgarder import ATGARDER
 from arenden.models import Anteckning, Arende, ArendeHandelse, Erbjudande, Overforing, Resa, Status
+from arenden.services import remisskuvert
 from avtal.models import Volymreservation
 from tests.factories import make_user
 from tests.robustness.web import VALUES, assert_handled, counts, form_falt, giltig, run_form
@@ -91,6 +92,8 @@ def arende_for(arende_i_steg, lots, mottagare, mottagande_enhet, avtalsrad):
                 arende=arende, anvandare=lots, vardenhet=mottagande_enhet, erbjudet_via=Erbjudande.Via.V1177
             )
             Erbjudande.objects.filter(pk=erbjudande.pk).update(skapad=timezone.now() - timedelta(days=14))
+        if namn == "bekrafta":  # confirmed only after the unit has acknowledged its envelope (issue 16)
+            remisskuvert.kvittera_arende(arende=arende, anvandare=mottagare, uppdrag=None)
         if namn == "avsluta":  # a case is closed only after the invoice is registered
             services.uppfoljning_registrera(arende=arende, anvandare=lots, faktura_belopp=9500)
         arende.refresh_from_db()

@@ -93,3 +93,33 @@ def test_seed_scale_refuses_when_synthetic_data_exists_and_reset_rebuilds_withou
     assert Arende.objects.count() == 500
     assert Avtal.objects.filter(avtal_id__startswith=f"{MARKOR}-").count() == 20
     assert Vardenhet.objects.filter(hsa_id__contains=f"-{MARKOR}").count() == 8
+
+
+def test_transferred_bulk_cases_carry_sealed_envelopes_and_confirmed_ones_a_verified_receipt():
+    """Issue 16: every transferred case's envelope is in the outbox, opens with the receiving unit's key to the
+    case's identity, and a case past the confirmation has the unit's receipt, verified against its public key."""
+    from arenden import sdk
+    from arenden.services import identitet, remisskuvert
+    from vardformedling.nycklar import enhetsnycklar, kuvert
+
+    seed()
+    overforda = Arende.objects.filter(status__in=[s for s in Status.values if s not in ("behov", "hitta_vardgivare",
+                                                                                         "formedla")])  # fmt: skip
+    overforda = overforda.exclude(status=Status.AVSLUTAD_TIDIGT)
+    assert overforda.count() > 100
+    assert not overforda.filter(overforingar__isnull=True).exists()
+    bekraftade = overforda.exclude(status=Status.REMISS_SKICKAD)
+    assert not bekraftade.filter(overforingar__mottagen__isnull=True).exists()
+    assert overforda.filter(status=Status.REMISS_SKICKAD, overforingar__mottagen__isnull=True).exists()
+    for a in [*overforda.filter(status=Status.REMISS_SKICKAD)[:2], *bekraftade.order_by("-pk")[:3]]:
+        o = a.overforingar.select_related("mottagare").get()
+        data = sdk.get_transport().hamta(o.kuvert)  # as the receiving unit's inbox fetches it
+        assert kuvert.kuvert_hash(data) == o.kuvert_sha256 and o.metadata["arende_id"] == a.case_id
+        privat = enhetsnycklar.privat(o.mottagare.hsa_id, o.mottagare.region_id)
+        _, payload, _ = kuvert.oppna(data, mottagare_privat=privat, avsandare_publik=enhetsnycklar.publik(o.avsandare))
+        ident = identitet.Identitet.fran_dokument(payload["identitet"])
+        assert identitet.pnr_hash(a.region_id, ident.personnummer) == a.pnr_hash  # this case's patient
+        if o.mottagen is not None:
+            publik = enhetsnycklar.publik(o.mottagare.hsa_id)
+            kuvert.verifiera_kvitto(o.kvittens.encode(), mottagare_publik=publik, kuvert_hash=o.kuvert_sha256)
+            assert o.avsandare == remisskuvert.avsandande_enhet(a.region)

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from arenden import services
 from arenden.models import Arende, ArendeHandelse, Status
+from arenden.services import remisskuvert
 from avtal.models import Avtal, Avtalsrad
 from katalog.models import KvaGrupp
 from lagesbild.models import Kalla, Leverans, Matvarde
@@ -136,6 +137,7 @@ def bygg_kanda() -> Kanda:
         if i < 7:
             services.arende_overfor(arende=a, anvandare=karin, uppdrag=k_uppdrag, dokument=["remiss"])
         if i < 6:
+            remisskuvert.kvittera_arende(arende=a, anvandare=mottagare, uppdrag=m_uppdrag)
             services.remiss_bekrafta(arende=a, anvandare=mottagare, uppdrag=m_uppdrag, planerat_datum=idag)
             utfort = idag - timedelta(days=20 if i < 4 else 5)
             services.vard_utford(arende=a, anvandare=mottagare, uppdrag=m_uppdrag, utfort_datum=utfort)

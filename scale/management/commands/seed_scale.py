@@ -26,7 +26,6 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -153,11 +152,17 @@ class Command(BaseCommand):
                 .order_by("pk")[: max(10, antal["enheter"] // 30)]
             )
             personer = fall.skapa_anvandare(list(Region.objects.all()), mottagarenheter)
-        with self.fas("Ärenden genom tjänsterna"), self.sdk_utkorg():
+        with self.fas("Ärenden genom tjänsterna"):
             n = fall.tjanstearenden(antal=antal["tjanst"], personer=personer, idag=idag, seed=seed + 3)
             self.stdout.write(f"  {n} ärenden")
         with self.fas("Ärenden i bulk"):
-            n = fall.bulk_arenden(antal=antal["arenden"] - antal["tjanst"], personer=personer, idag=idag, seed=seed + 4)
+            n = fall.bulk_arenden(
+                antal=antal["arenden"] - antal["tjanst"],
+                personer=personer,
+                idag=idag,
+                seed=seed + 4,
+                stdout=self.stdout,
+            )
             self.stdout.write(f"  {n} ärenden; {Arende.objects.count()} ärenden totalt")
         with self.fas("ANALYZE"):
             from django.db import connection
@@ -165,17 +170,6 @@ class Command(BaseCommand):
             if connection.vendor == "postgresql":
                 with connection.cursor() as cur:
                     cur.execute("ANALYZE")
-
-    @contextmanager
-    def sdk_utkorg(self):
-        """The SDK envelopes of the service-driven sample go to a temporary folder, not the real outbox."""
-        with tempfile.TemporaryDirectory() as tmp:
-            gammal = settings.SDK_OUTBOX
-            settings.SDK_OUTBOX = Path(tmp)
-            try:
-                yield
-            finally:
-                settings.SDK_OUTBOX = gammal
 
 
 __all__ = ["Command", "transaction"]
