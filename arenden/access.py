@@ -48,6 +48,7 @@ HANDLINGAR = {
     "fördelning, skicka": "Erbjudanden skickade från fördelningen",
     "inkorg": "Inkorgen (remisser till enheten)",
     "identitet skicka remiss": "Läste identiteten för att skicka remissen",
+    "fritext skicka remiss": "Läste fritexten om patienten för att skicka remissen",
     "identitet öppna remiss": "Öppnade remissen i inkorgen (identitet)",
     # The patient's own pages (issue 18; arenden/patient.py): the row's HSA-id is "patienten".
     "patient startsida": "Patienten: sina ärenden (patientsidorna)",
@@ -64,6 +65,8 @@ def handling_text(handling: str, sokterm: str = "") -> str:
         return f"Loggkontroll, sökte ”{sokterm}”"
     if handling in HANDLINGAR:
         return HANDLINGAR[handling]
+    if handling.startswith("fritext "):  # the sealed free text opened on a page (arenden/services/identitet.py)
+        return f"Fritext om patienten: {handling_text(handling.removeprefix('fritext '))}"
     if handling.startswith("åtgärd "):
         from arenden.atgarder import ATGARDER
 

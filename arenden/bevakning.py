@@ -54,7 +54,7 @@ def vack(arenden, *, varfor: str) -> list[Arende]:
             arende.bevakas_sedan = None
             arende.bevakning_vaknade = timezone.now()
             arende.bevakning_varfor = varfor[:300]
-            spara(arende, fran=arende.status, handelse="Åter från bevakning", motivering=varfor)
+            spara(arende, fran=arende.status, handelse="Åter från bevakning", portaltext=varfor)
             lank = reverse("arenden:arende", args=[arende.case_id])
             rubrik = f"Bevakat ärende {arende.case_id} är åter i arbetslistan"
             if arende.handlaggare is not None:

@@ -171,11 +171,14 @@ class Arende(FSMModelMixin, models.Model):
     # Need and medical facts.
     kva = models.ForeignKey(KvaGrupp, on_delete=models.PROTECT, related_name="arenden", verbose_name="KVÅ-grupp")
     diagnos_kod = models.CharField("diagnoskod (ICD-10)", max_length=10, blank=True)
-    diagnos_text = models.CharField("diagnos", max_length=200, blank=True)
+    # Free text about the patient (diagnosis in words, medication, interpreter need, the assessment's, outcome's,
+    # closing's and parking's reasons): stored only sealed under the case's data key (`<name>_chiffer`, the field
+    # name in the associated data); written and read only through arenden/services/identitet.py (issue 16).
+    diagnos_text_chiffer = models.BinaryField(null=True, blank=True, editable=False)
     asa_klass = models.PositiveSmallIntegerField("ASA-klass", null=True, blank=True)
     narkos = models.BooleanField("kräver narkos", default=False)
-    lakemedel = models.TextField("relevanta läkemedel", blank=True)
-    tolkbehov = models.CharField("tolkbehov (språk)", max_length=100, blank=True)
+    lakemedel_chiffer = models.BinaryField(null=True, blank=True, editable=False)
+    tolkbehov_chiffer = models.BinaryField(null=True, blank=True, editable=False)
     beslutsdatum = models.DateField("beslut om behandling")
     vardgaranti_datum = models.DateField("vårdgarantin löper ut")
     medicinskt_senast = models.DateField("medicinskt senast", null=True, blank=True)
@@ -184,7 +187,7 @@ class Arende(FSMModelMixin, models.Model):
     ledsagare = models.BooleanField("behöver ledsagare", default=False)
     # Assessment.
     lamplig = models.BooleanField("lämplig för vårdförmedling", null=True, blank=True)
-    lamplighet_motivering = models.TextField(blank=True)
+    lamplighet_motivering_chiffer = models.BinaryField(null=True, blank=True, editable=False)
     # Workflow.
     status = FSMField(max_length=20, choices=Status.choices, default=Status.BEHOV, protected=True)
     handlaggare = models.ForeignKey(
@@ -195,7 +198,7 @@ class Arende(FSMModelMixin, models.Model):
     )
     planerat_datum = models.DateField(null=True, blank=True)
     utfort_datum = models.DateField(null=True, blank=True)
-    utfall = models.TextField("utfall", blank=True)
+    utfall_chiffer = models.BinaryField(null=True, blank=True, editable=False)
     aterremitterad = models.DateField("återremitterad", null=True, blank=True)
     faktura_belopp = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     betald_datum = models.DateField(null=True, blank=True)
@@ -204,7 +207,7 @@ class Arende(FSMModelMixin, models.Model):
         null=True, blank=True, help_text="1 (mycket dålig) – 5 (mycket bra)"
     )
     avslutsorsak = models.CharField(max_length=30, choices=Avslutsorsak.choices, blank=True)
-    avslut_motivering = models.TextField(blank=True)
+    avslut_motivering_chiffer = models.BinaryField(null=True, blank=True, editable=False)
     avslutad_i_steg = models.PositiveSmallIntegerField(null=True, blank=True)
     avslutad_datum = models.DateTimeField(null=True, blank=True)
     skapad = models.DateTimeField(default=timezone.now)
@@ -216,7 +219,7 @@ class Arende(FSMModelMixin, models.Model):
     # Parked ("bevakas", issue 17 point 5): off the worklist until a capacity announcement, agreement line or unit
     # that fits it appears (arenden/bevakning.py); then `bevakning_vaknade` says when and `bevakning_varfor` why.
     bevakas_sedan = models.DateTimeField("bevakas sedan", null=True, blank=True)
-    bevakning_orsak = models.CharField("orsak till bevakning", max_length=300, blank=True)
+    bevakning_orsak_chiffer = models.BinaryField(null=True, blank=True, editable=False)
     bevakning_vaknade = models.DateTimeField("åter från bevakning", null=True, blank=True)
     bevakning_varfor = models.CharField("varför åter från bevakning", max_length=300, blank=True)
     # A booked call-back to the patient: due ones head the worklist. The note is a sealed Anteckning.
@@ -328,7 +331,10 @@ class ArendeHandelse(models.Model):
     anvandare = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     uppdrag = models.CharField(max_length=200, blank=True)
     tidpunkt = models.DateTimeField(default=timezone.now)
+    # The portal's own texts (a reason from its lists, why a parked case woke) in clear; what a person typed (an
+    # assessment, a closing reason, a patient's no) only sealed under the case's data key (issue 16).
     motivering = models.TextField(blank=True)
+    motivering_chiffer = models.BinaryField(null=True, blank=True, editable=False)
 
     objects = ArendeHandelseQuerySet.as_manager()
 
@@ -439,7 +445,9 @@ class Erbjudande(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.LAMNAT)
     svar_datum = models.DateField(null=True, blank=True)
     avbojt_orsak = models.CharField(max_length=30, choices=AvbojtOrsak.choices, blank=True)
+    # The portal's own texts ("Ärendet avslutades.") in clear; a comment a person typed only sealed (issue 16).
     fritext = models.TextField(blank=True)
+    fritext_chiffer = models.BinaryField(null=True, blank=True, editable=False)
     paminnelse_skapad = models.DateTimeField(null=True, blank=True)
     # The answer (issue 18): when and through which channel it reached the case; reply time = besvarad − skapad.
     besvarad = models.DateTimeField(null=True, blank=True)
@@ -672,9 +680,10 @@ class Avvikelse(models.Model):
     Both parties see and write them: the home region and the receiving unit."""
 
     arende = models.ForeignKey(Arende, on_delete=models.CASCADE, related_name="avvikelser")
-    vad = models.TextField("vad hände")
+    # What happened and what was done are free text about the patient: sealed under the case's data key (issue 16).
+    vad_chiffer = models.BinaryField(null=True, blank=True, editable=False)
     nar = models.DateField("när")
-    atgard = models.TextField("åtgärd", blank=True)
+    atgard_chiffer = models.BinaryField(null=True, blank=True, editable=False)
     rapporterad_av = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     uppdrag = models.CharField(max_length=200, blank=True)
     skapad = models.DateTimeField(default=timezone.now)
@@ -685,7 +694,7 @@ class Avvikelse(models.Model):
         verbose_name_plural = "avvikelser"
 
     def __str__(self) -> str:
-        return f"{self.arende_id}: {self.vad[:40]}"
+        return f"{self.arende_id}: avvikelse {self.nar}"
 
 
 # Issue 17's models live in their own module (arenden/vantelista/models.py); imported here so Django finds them.

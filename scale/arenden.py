@@ -285,7 +285,6 @@ def bulk_arenden(*, antal: int, personer: dict, idag: date, seed: int = 4, borja
             kommun=hemregion.residensstad,
             remitterande_enhet=remitterande[rng.choice(hemenheter[region_kod])] if hemenheter[region_kod] else None,
             kva=kva_grupper[kva],
-            diagnos_text="Katarakt" if kva.startswith("CJ") else "Behov av planerad operation",
             diagnos_kod="H25.9" if kva.startswith("CJ") else "Z01.8",
             asa_klass=rng.choice([1, 2, 2, 3]),
             narkos=rng.random() < 0.1,
@@ -306,6 +305,9 @@ def bulk_arenden(*, antal: int, personer: dict, idag: date, seed: int = 4, borja
             kontaktuppgifter=f"070-{1000000 + nr * 7919 % 8999999}",
         )
         identitet.forsegla(a, ident)
+        # Free text about the patient through the same path, under the data key just made (no extra key round).
+        diagnos_text = "Katarakt" if kva.startswith("CJ") else "Behov av planerad operation"
+        identitet.satt_fritext(a, diagnos_text=diagnos_text)
         tider = [skapad + timedelta(days=d, hours=rng.randint(0, 6)) for d in steg_tider]
         enhet_id: Any = None  # the receiving unit's id: chosen for every case from step 2 (FORMEDLA) on
         if n_steg >= 2:
@@ -316,7 +318,7 @@ def bulk_arenden(*, antal: int, personer: dict, idag: date, seed: int = 4, borja
             a.planerat_datum = (tider[4] + timedelta(days=rng.randint(5, 30))).date()
         if n_steg >= 5:
             a.utfort_datum = tider[5].date()
-            a.utfall = "Okomplicerat ingrepp."
+            identitet.satt_fritext(a, utfall="Okomplicerat ingrepp.")
         if n_steg >= 6:
             a.aterremitterad = tider[6].date()
         if tidigt_i:
@@ -329,7 +331,7 @@ def bulk_arenden(*, antal: int, personer: dict, idag: date, seed: int = 4, borja
             )
             if tidigt_i == Status.BEHOV:
                 a.lamplig = False
-                a.lamplighet_motivering = "Kräver vård på sjukhus med intensivvård."
+                identitet.satt_fritext(a, lamplighet_motivering="Kräver vård på sjukhus med intensivvård.")
             a.avslutad_i_steg = {Status.BEHOV: 1, Status.HITTA_VARDGIVARE: 2, Status.FORMEDLA: 3}[tidigt_i]
             a.avslutad_datum = skapad + timedelta(days=langd)
         arenden.append(a)

@@ -43,20 +43,34 @@ def kontrollera_status(arende: Arende, tillatna, vad: str) -> None:
 
 
 def spara(
-    arende: Arende, *, fran: str, handelse: str, anvandare=None, uppdrag=None, motivering: str = ""
+    arende: Arende,
+    *,
+    fran: str,
+    handelse: str,
+    anvandare=None,
+    uppdrag=None,
+    motivering: str = "",
+    portaltext: str = "",
 ) -> ArendeHandelse:
-    """Saves the case with a bumped version and writes the history row (same transaction as the caller)."""
+    """Saves the case with a bumped version and writes the history row (same transaction as the caller). What a
+    person typed (`motivering`) is stored only sealed under the case's data key; `portaltext` (the portal's own
+    words, no patient data) in clear."""
+    from arenden.services import identitet
+
     arende.version += 1
     arende.save()
-    return ArendeHandelse.objects.create(
+    rad = ArendeHandelse(
         arende=arende,
         fran_status=fran,
         till_status=arende.status,
         handelse=handelse,
         anvandare=anvandare,
         uppdrag=uppdrag.etikett if uppdrag is not None else "",
-        motivering=motivering or "",
+        motivering=portaltext or "",
     )
+    identitet.forsegla_text(rad, "motivering", motivering or "", arende=arende)
+    rad.save()
+    return rad
 
 
 def volym_reservera(*, rad, referens: str, region, anvandare=None) -> None:

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from arenden.models import Avslutsorsak, Erbjudande, Status
+from arenden.services import identitet
 from arenden.services._common import kontrollera_status, las_arende, overga, spara, volym_slapp
 
 FAKTURA_SAKNAS = "Registrera fakturabelopp innan ärendet avslutas."
@@ -89,7 +90,7 @@ def arende_avsluta_tidigt(*, arende, anvandare, uppdrag=None, orsak: str, motive
             status=Erbjudande.Status.ATERKALLAT, fritext="Ärendet avslutades."
         )
         arende.avslutsorsak = orsak
-        arende.avslut_motivering = motivering or ""
+        identitet.satt_fritext(arende, avslut_motivering=motivering or "")
         arende.avslutad_i_steg = steg
         arende.avslutad_datum = timezone.now()
         spara(

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from arenden.models import Anteckning, Arende, Status
+from arenden.services import identitet
 from arenden.services._common import kontrollera_status, las_arende, spara
 from arenden.services.registrering import anteckning_skapa
 from vardformedling import format as fmt
@@ -36,7 +37,7 @@ def arende_bevaka(*, arende, val: str, orsak: str = "", anvandare, uppdrag=None,
             if not orsak:
                 raise ValidationError({"orsak": ORSAK_SAKNAS})
             arende.bevakas_sedan = arende.bevakas_sedan or timezone.now()
-            arende.bevakning_orsak = orsak
+            identitet.satt_fritext(arende, bevakning_orsak=orsak)
             arende.bevakning_vaknade = None
             arende.bevakning_varfor = ""
             handelse = "Ärendet bevakas"

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from arenden.models import Erbjudande, Status, SvarsKanal
+from arenden.services import identitet
 from arenden.services._common import (
     kontrollera_status,
     las_arende,
@@ -193,6 +194,7 @@ def erbjudande_besvara(
     svar: bool,
     avbojt_orsak: str = "",
     fritext: str = "",
+    portaltext: str = "",
     svar_datum=None,
     kanal: str = SvarsKanal.TELEFON,
     version=None,
@@ -223,7 +225,7 @@ def erbjudande_besvara(
             erbjudande.status = Erbjudande.Status.ACCEPTERAT
             erbjudande.svar_datum = idag
             erbjudande.besvarad, erbjudande.svar_kanal = timezone.now(), kanal
-            erbjudande.fritext = fritext or ""
+            _kommentar(erbjudande, arende, fritext, portaltext)
             erbjudande.save()
             arende.erbjudanden.filter(status=Erbjudande.Status.LAMNAT).exclude(pk=erbjudande.pk).update(
                 status=Erbjudande.Status.ATERKALLAT, fritext="Patienten accepterade ett annat erbjudande."
@@ -248,13 +250,22 @@ def erbjudande_besvara(
             erbjudande.svar_datum = idag
             erbjudande.besvarad, erbjudande.svar_kanal = timezone.now(), kanal
             erbjudande.avbojt_orsak = avbojt_orsak
-            erbjudande.fritext = fritext or ""
+            _kommentar(erbjudande, arende, fritext, portaltext)
             erbjudande.save()
             handelse = (
                 f"Patienten tackade nej till {erbjudande.vardenhet.namn} ({erbjudande.get_avbojt_orsak_display()})"
             )
-        spara(arende, fran=fran, handelse=handelse, anvandare=anvandare, uppdrag=uppdrag, motivering=fritext)
+        spara(
+            arende, fran=fran, handelse=handelse, anvandare=anvandare, uppdrag=uppdrag, motivering=fritext,
+            portaltext=portaltext,
+        )  # fmt: skip
     return erbjudande
+
+
+def _kommentar(erbjudande, arende, fritext: str, portaltext: str = "") -> None:
+    """The offer's comment: what a person typed sealed (issue 16), the portal's own words in clear."""
+    erbjudande.fritext = portaltext or ""
+    identitet.forsegla_text(erbjudande, "fritext", fritext or "", arende=arende)
 
 
 def erbjudande_aterkalla(*, erbjudande, anvandare, uppdrag=None, motivering: str = "", version=None) -> Erbjudande:
@@ -275,7 +286,8 @@ def erbjudande_aterkalla(*, erbjudande, anvandare, uppdrag=None, motivering: str
         else:
             _slapp_om_sista(arende, erbjudande, anvandare)
         erbjudande.status = Erbjudande.Status.ATERKALLAT
-        erbjudande.fritext = motivering or erbjudande.fritext
+        if motivering:
+            _kommentar(erbjudande, arende, motivering)
         erbjudande.save()
         spara(
             arende,

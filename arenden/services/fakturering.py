@@ -92,7 +92,7 @@ def fakturarad_registrera(
         _summera(arende)
         spara(
             arende, fran=arende.status, handelse=f"Fakturarad registrerad: {ny.avser}, {fmt.kr(belopp)}",
-            anvandare=anvandare, uppdrag=uppdrag, motivering=text,
+            anvandare=anvandare, uppdrag=uppdrag, portaltext=text,
         )  # fmt: skip
     return ny
 
@@ -118,6 +118,6 @@ def fakturarad_besluta(*, rad_id: int, anvandare, uppdrag, godkand: bool, motive
         arende = las_arende(arende, None)
         spara(
             arende, fran=arende.status, handelse=f"Fakturarad {rad.get_status_display().lower()}: {rad.avser}",
-            anvandare=anvandare, uppdrag=uppdrag, motivering=rad.motivering,
+            anvandare=anvandare, uppdrag=uppdrag, portaltext=rad.motivering,
         )  # fmt: skip
     return rad

@@ -62,7 +62,10 @@ def arende_overfor(*, arende, anvandare, uppdrag=None, dokument: list[str], vers
         namn = {d: DOKUMENT[d] for d in dokument}
         try:
             ident = identitet.las_for_remiss(arende, anvandare=anvandare, uppdrag=uppdrag, request=request)
-            data, avsandare = remisskuvert.kuvert_skapa(arende=arende, identitet=ident, dokument=namn)
+            fritext = identitet.oppna_fritext(
+                arende, anvandare=anvandare, uppdrag=uppdrag, varfor="skicka remiss", request=request
+            )
+            data, avsandare = remisskuvert.kuvert_skapa(arende=arende, identitet=ident, dokument=namn, fritext=fritext)
         except KryptoFel as exc:
             raise ValidationError(exc.meddelande, code="nyckel") from None
         transport = sdk.get_transport()
@@ -181,7 +184,7 @@ def vard_utford(*, arende, anvandare, uppdrag=None, utfort_datum, utfall: str = 
         if arende.erbjudanden.filter(status=Erbjudande.Status.ACCEPTERAT, avtalsrad__isnull=False).exists():
             volym_forbruka(referens=arende.case_id, anvandare=anvandare)
         arende.utfort_datum = utfort_datum
-        arende.utfall = utfall or ""
+        identitet.satt_fritext(arende, utfall=utfall or "")
         overga(arende.utfor, "rapportera utförd vård")
         spara(
             arende,

@@ -27,9 +27,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db import models
 from django.utils import timezone
 
-from arenden.models import Anteckning, Arende, Atkomstlogg, Resa, Status
+from arenden.models import Anteckning, Arende, ArendeHandelse, Atkomstlogg, Avvikelse, Erbjudande, Resa, Status
 from vardformedling import personnummer as pnr
 from vardformedling.models import Roll
 from vardformedling.nycklar import falt
@@ -179,14 +180,16 @@ def oppna_inloggning(inloggning: Inloggning, region_kod: str, *, tjanst: Nyckelt
 # --- Writing -----------------------------------------------------------------------------------------------------
 
 
-def forseglade_falt(region_kod: str, case_id: str, identitet: Identitet, *, tjanst: Nyckeltjanst | None = None) -> dict:
+def forseglade_falt(
+    region_kod: str, case_id: str, identitet: Identitet, *, tjanst: Nyckeltjanst | None = None, data_key=None
+) -> dict:
     """The stored fields of a case's identity (sealed document, wrapped data key, pseudonymous fields), computed
     from plain values: used by `forsegla` and by the data migration (historical models)."""
     tjanst = tjanst or nyckeltjanst()
     nummer = pnr.normalise(identitet.personnummer)
     identitet = Identitet(nummer, identitet.namn or "", identitet.kontaktuppgifter or "")
     forseglat = falt.forsegla_dokument(
-        region_kod, identitet.dokument(), aad=falt.aad_for("arende", case_id), tjanst=tjanst
+        region_kod, identitet.dokument(), aad=falt.aad_for("arende", case_id), tjanst=tjanst, data_key=data_key
     )
     return {
         "identitet_chiffer": forseglat.chiffertext,
@@ -201,10 +204,15 @@ def forseglade_falt(region_kod: str, case_id: str, identitet: Identitet, *, tjan
 def forsegla(arende: Arende, identitet: Identitet, *, tjanst: Nyckeltjanst | None = None) -> Arende:
     """THE write path of patient identity: seals `identitet` under a fresh data key wrapped by the case's region
     and sets the pseudonymous fields on `arende` (which must have its case ID and region). Does not save; raises
-    `NyckelEjTillganglig` (a `KryptoFel` with a Swedish message) when the region's key service cannot answer."""
-    for namn, varde in forseglade_falt(arende.region_id, arende.case_id, identitet, tjanst=tjanst).items():
+    `NyckelEjTillganglig` (a `KryptoFel` with a Swedish message) when the region's key service cannot answer.
+    The data key stays on the object (never stored in clear) so that `satt_fritext` seals without another round."""
+    data_key = falt.ny_datanyckel()
+    for namn, varde in forseglade_falt(
+        arende.region_id, arende.case_id, identitet, tjanst=tjanst, data_key=data_key
+    ).items():
         setattr(arende, namn, varde)
     arende.identitet_gallrad = None
+    arende.__dict__[_DATANYCKEL] = data_key
     return arende
 
 
@@ -247,7 +255,7 @@ def _datanycklar(request, region_kod: str, arenden: list[Arende], tjanst: Nyckel
     return {a.pk: cache[a.pk] for a in arenden}
 
 
-def _logga(request, anvandare, uppdrag, arenden: list[Arende], varfor: str) -> None:
+def _logga(request, anvandare, uppdrag, arenden: list[Arende], varfor: str, *, vad: str = "identitet") -> None:
     from arenden.access import klient_ip
 
     if not arenden:
@@ -258,7 +266,7 @@ def _logga(request, anvandare, uppdrag, arenden: list[Arende], varfor: str) -> N
             uppdrag=uppdrag.etikett if uppdrag is not None else "",
             region_kod=a.region_id,
             case_id=a.case_id,
-            handling=f"identitet {varfor}"[:100],
+            handling=f"{vad} {varfor}"[:100],
             ip=klient_ip(request) if request is not None else None,
         )
         for a in arenden
@@ -359,10 +367,7 @@ def forsegla_fritext(
 ) -> bytes:
     """Free text about the patient of kind `slag` ("anteckning", "resa") encrypted under the case's data key, the
     kind and the case ID as associated data. Raises `KryptoFel` (Swedish message) when it cannot be sealed."""
-    if arende.identitet_gallrad is not None or not arende.identitet_nyckel:
-        raise KryptoFel(ANTECKNINGAR_GALLRADE)
-    tjanst = tjanst or nyckeltjanst()
-    data_key = _datanycklar(request, arende.region_id, [arende], tjanst)[arende.pk]
+    data_key = _datanyckel(request, arende, tjanst)
     return falt.encrypt(data_key, text.encode(), aad=falt.aad_for(slag, arende.case_id))
 
 
@@ -425,6 +430,130 @@ def las_anteckningar(request, arende: Arende, anteckningar, *, tjanst: Nyckeltja
     return anteckningar
 
 
+# --- Free text about the patient on the case, its history, offers and deviations (issue 16 point 1) -------------
+
+# The case's free-text fields: each stored only as `<name>_chiffer` under the case's data key ("arende.<name>" and
+# the case ID as associated data). Codes, dates and the portal's own texts stay in clear.
+ARENDE_FRITEXT = (
+    "diagnos_text",
+    "lakemedel",
+    "tolkbehov",
+    "lamplighet_motivering",
+    "utfall",
+    "avslut_motivering",
+    "bevakning_orsak",
+)
+# (model, field) → the kind named in the associated data; the field is stored as `<field>_chiffer`.
+_SLAG: dict[tuple[type, str], str] = {
+    **{(Arende, f): f"arende.{f}" for f in ARENDE_FRITEXT},
+    (ArendeHandelse, "motivering"): "handelse",
+    (Erbjudande, "fritext"): "erbjudande",
+    (Avvikelse, "vad"): "avvikelse.vad",
+    (Avvikelse, "atgard"): "avvikelse.atgard",
+}
+FRITEXT_GALLRAD = "Texten är gallrad tillsammans med patientens identitetsuppgifter."
+FRITEXT_EJ_BEHORIG = "Texten visas bara för hemregionens vårdlotsar och koordinatorer."
+FRITEXT_EJ_OVERFORD = "Texten visas för den mottagande enheten när remissen har överförts."
+_DATANYCKEL = "_vf_datanyckel"  # the data key of a case sealed in this request, kept on the object only
+
+
+def _datanyckel(request, arende: Arende, tjanst: Nyckeltjanst | None = None) -> bytes:
+    """The case's data key: the one `forsegla` just made, or unwrapped once per request (`_datanycklar`)."""
+    if (data_key := arende.__dict__.get(_DATANYCKEL)) is not None:
+        return data_key
+    if arende.identitet_gallrad is not None or not arende.identitet_nyckel:
+        raise KryptoFel(FRITEXT_GALLRAD)
+    return _datanycklar(request, arende.region_id, [arende], tjanst or nyckeltjanst())[arende.pk]
+
+
+def far_lasa_fritext(uppdrag, arende: Arende) -> str:
+    """'' when the commission may read the case's free text, otherwise the Swedish reason: the home region's
+    navigators and coordinators, and the receiving unit once the referral has been transferred to it (what it saw
+    before issue 16, from then on); administrators and other regions never."""
+    skal = far_se_identitet(uppdrag, arende)
+    if skal == I_REMISSEN:
+        return ""
+    return FRITEXT_EJ_OVERFORD if skal == EJ_OVERFORD else (FRITEXT_EJ_BEHORIG if skal else "")
+
+
+def forsegla_text(obj, falt_namn: str, text: str, *, arende: Arende, request=None, tjanst=None) -> None:
+    """Sets `obj.<falt_namn>_chiffer` to `text` sealed under `arende`'s data key (None for an empty text). THE
+    write path of free text about the patient; a `ValidationError` with the Swedish message (key service down,
+    case shredded) when it cannot be sealed, so the form shows it and nothing is saved."""
+    from django.core.exceptions import ValidationError
+
+    chiffer = None
+    if text:
+        try:
+            chiffer = forsegla_fritext(arende, text, slag=_SLAG[(type(obj), falt_namn)], request=request, tjanst=tjanst)
+        except KryptoFel as exc:
+            raise ValidationError(exc.meddelande, code="nyckel") from exc
+    setattr(obj, f"{falt_namn}_chiffer", chiffer)
+
+
+def satt_fritext(arende: Arende, *, request=None, tjanst=None, **texter: str) -> None:
+    """Seals the case's free-text fields given (`diagnos_text="…"`); an empty text stores nothing."""
+    for namn, text in texter.items():
+        if namn not in ARENDE_FRITEXT:
+            raise TypeError(f"Okänt fritextfält: {namn}")
+        forsegla_text(arende, namn, text or "", arende=arende, request=request, tjanst=tjanst)
+
+
+def _oppna(data_key: bytes, obj, falt_namn: str, arende: Arende) -> str:
+    chiffer = getattr(obj, f"{falt_namn}_chiffer")
+    aad = falt.aad_for(_SLAG[(type(obj), falt_namn)], arende.case_id)
+    try:
+        return falt.decrypt(data_key, bytes(chiffer), aad=aad).decode()
+    except (KryptoFel, UnicodeDecodeError):
+        return DekrypteringMisslyckades.meddelande
+
+
+def oppna_fritext(arende: Arende, *, anvandare, uppdrag, varfor: str, request=None, tjanst=None) -> dict[str, str]:
+    """The case's own free-text fields in clear for an action the caller authorised (the referral envelope),
+    logged as "fritext <varfor>"; raises `KryptoFel` (Swedish message) when they cannot be opened."""
+    forseglade = [f for f in ARENDE_FRITEXT if getattr(arende, f"{f}_chiffer")]
+    if not forseglade:
+        return dict.fromkeys(ARENDE_FRITEXT, "")
+    data_key = _datanyckel(request, arende, tjanst)
+    ut = dict.fromkeys(ARENDE_FRITEXT, "")
+    for f in forseglade:
+        aad = falt.aad_for(_SLAG[(Arende, f)], arende.case_id)
+        try:
+            ut[f] = falt.decrypt(data_key, bytes(getattr(arende, f"{f}_chiffer")), aad=aad).decode()
+        except UnicodeDecodeError:
+            raise DekrypteringMisslyckades from None
+    _logga(request, anvandare, uppdrag, [arende], varfor, vad="fritext")
+    return ut
+
+
+def las_fritext(request, arende: Arende, varfor: str, *, handelser=(), erbjudanden=(), avvikelser=(),
+                uppdrag=None, anvandare=None, tjanst=None) -> None:  # fmt: skip
+    """Sets `visad_<field>` on the case (its free-text fields) and on the given history rows, offers and deviations:
+    the opened text, the portal's own text, '' when nothing was written, or a Swedish sentence saying why it is
+    not shown (no right, key service down, shredded, altered). One key-service round per page at most (the data
+    key is cached on the request, shared with the identity) and one access-log row ("fritext <varfor>") when
+    anything was opened. Never raises for key or ciphertext errors."""
+    uppdrag = uppdrag if uppdrag is not None else getattr(request, "uppdrag", None)
+    anvandare = anvandare if anvandare is not None else getattr(request, "user", None)
+    rader = [(arende, f) for f in ARENDE_FRITEXT]
+    rader += [(h, "motivering") for h in handelser] + [(e, "fritext") for e in erbjudanden]
+    rader += [(v, f) for v in avvikelser for f in ("vad", "atgard")]
+    forseglade = [(o, f) for o, f in rader if getattr(o, f"{f}_chiffer")]
+    data_key, fel = None, far_lasa_fritext(uppdrag, arende)
+    if forseglade and not fel:
+        try:
+            data_key = _datanyckel(request, arende, tjanst)
+        except KryptoFel as exc:
+            logger.warning("Fritext kunde inte läsas i ärende %s: %s", arende.case_id, type(exc).__name__)
+            fel = exc.meddelande
+    for o, f in rader:
+        setattr(o, f"visad_{f}", getattr(o, f, "") if o is not arende and f in ("motivering", "fritext") else "")
+    for o, f in forseglade:
+        setattr(o, f"visad_{f}", fel if data_key is None else _oppna(data_key, o, f, arende))
+    if data_key is not None:
+        _logga(request, anvandare, uppdrag, [arende], varfor, vad="fritext")
+
+
 # --- Retention (crypto-shredding) --------------------------------------------------------------------------------
 
 
@@ -437,6 +566,13 @@ def gallra(arende: Arende) -> None:
     # The notes' ciphertext cannot be opened without the key; removed too, so nothing sealed is left behind.
     Anteckning.objects.filter(arende_id=arende.pk, text_chiffer__isnull=False).update(text_chiffer=None)
     Resa.objects.filter(arende_id=arende.pk, anteckning_chiffer__isnull=False).update(anteckning_chiffer=None)
+    # So is every other free text about the patient (issue 16 point 1).
+    Arende.objects.filter(pk=arende.pk).update(**{f"{f}_chiffer": None for f in ARENDE_FRITEXT})
+    ArendeHandelse.objects.filter(arende_id=arende.pk, motivering_chiffer__isnull=False).update(motivering_chiffer=None)
+    Erbjudande.objects.filter(arende_id=arende.pk, fritext_chiffer__isnull=False).update(fritext_chiffer=None)
+    Avvikelse.objects.filter(arende_id=arende.pk).update(vad_chiffer=None, atgard_chiffer=None)
+    for f in ARENDE_FRITEXT:
+        setattr(arende, f"{f}_chiffer", None)
     arende.identitet_nyckel = arende.identitet_chiffer = None
     arende.identitet_gallrad = timezone.now()
 
@@ -513,3 +649,51 @@ def flytta_resenoter(resa_modell, *, tjanst: Nyckeltjanst | None = None) -> int:
             chiffer = falt.encrypt(data_key, r.anteckning.encode(), aad=falt.aad_for("resa", a.case_id))
         antal += resa_modell.objects.filter(pk=r.pk).update(anteckning="", anteckning_chiffer=chiffer)
     return antal
+
+
+def flytta_fritext(apps, *, tjanst: Nyckeltjanst | None = None) -> int:
+    """Seals the clear free text about the patient (migration 0019: the case's fields, history reasons, offer
+    comments, deviations; historical models with both columns) under each case's data key, one unwrap per case;
+    a case without a key (shredded) loses the text, as its notes did. The portal's own texts stay in clear.
+    Returns how many values were sealed."""
+    tjanst = tjanst or nyckeltjanst()
+    nycklar: dict[int, bytes | None] = {}
+    antal = 0
+    for modell_namn, falten in (
+        ("Arende", ARENDE_FRITEXT),
+        ("ArendeHandelse", ("motivering",)),
+        ("Erbjudande", ("fritext",)),
+        ("Avvikelse", ("vad", "atgard")),
+    ):
+        modell = apps.get_model("arenden", modell_namn)
+        q = models.Q()
+        for f in falten:
+            q |= ~models.Q(**{f: ""})
+        rader = modell.objects.filter(q)
+        if modell_namn != "Arende":
+            rader = rader.exclude(**{falten[0] + "__in": _PORTALTEXTER}).select_related("arende")
+        for rad in rader.iterator(chunk_size=500):
+            a = rad if modell_namn == "Arende" else rad.arende
+            if a.pk not in nycklar:
+                inslagen = a.identitet_nyckel
+                nycklar[a.pk] = tjanst.unwrap(a.region_id, bytes(inslagen)) if inslagen else None
+            data_key, andrat = nycklar[a.pk], dict[str, object]()
+            for f in falten:
+                if text := getattr(rad, f):
+                    slag = f"arende.{f}" if modell_namn == "Arende" else _MIGRERAD_SLAG[(modell_namn, f)]
+                    aad = falt.aad_for(slag, a.case_id)
+                    andrat[f] = ""
+                    andrat[f"{f}_chiffer"] = falt.encrypt(data_key, text.encode(), aad=aad) if data_key else None
+                    antal += 1
+            modell.objects.filter(pk=rad.pk).update(**andrat)
+    return antal
+
+
+# The portal's own texts in offers and history (no patient in them): left in clear by the migration.
+_PORTALTEXTER = ["Ärendet avslutades.", "Patienten accepterade ett annat erbjudande."]
+_MIGRERAD_SLAG = {
+    ("ArendeHandelse", "motivering"): "handelse",
+    ("Erbjudande", "fritext"): "erbjudande",
+    ("Avvikelse", "vad"): "avvikelse.vad",
+    ("Avvikelse", "atgard"): "avvikelse.atgard",
+}

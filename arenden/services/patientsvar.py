@@ -60,7 +60,7 @@ def patient_svara(*, arende: Arende, erbjudande_pk: int | None, avbojt_orsak: st
             if valt is None:
                 raise ValidationError({"svar": OKANT_ERBJUDANDE}, code="okant")
             erbjudande_besvara(
-                erbjudande=valt, anvandare=None, svar=True, fritext=SVAR_FRITEXT, kanal=SvarsKanal.DIGITAL
+                erbjudande=valt, anvandare=None, svar=True, portaltext=SVAR_FRITEXT, kanal=SvarsKanal.DIGITAL
             )
             return
         orsak = avbojt_orsak or Erbjudande.AvbojtOrsak.ANNAT
@@ -72,7 +72,7 @@ def patient_svara(*, arende: Arende, erbjudande_pk: int | None, avbojt_orsak: st
                 anvandare=None,
                 svar=False,
                 avbojt_orsak=orsak,
-                fritext=SVAR_FRITEXT,
+                portaltext=SVAR_FRITEXT,
                 kanal=SvarsKanal.DIGITAL,
             )
 
@@ -118,7 +118,7 @@ def patient_kontaktforfragan(*, inloggning, region, kva, orsak: str, text: str =
             arende,
             fran="",
             handelse="Patienten bad själv om vård på annat håll (patientsidorna)",
-            motivering=motivering,
+            portaltext=motivering,
         )
         text = (text or "").strip()
         if text:

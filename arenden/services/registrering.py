@@ -135,13 +135,14 @@ def arende_registrera(
     a warning, naming the case only within the user's region). If `lamplig` is given, the assessment is recorded
     in the same transaction.
     """
-    okanda = set(fakta) - set(REGISTRERINGSFALT)
+    okanda = set(fakta) - set(REGISTRERINGSFALT) - set(identitet.ARENDE_FRITEXT)
     if okanda:
         raise TypeError(f"Okända fält: {', '.join(sorted(okanda))}")
     egen = registreringsregion(uppdrag)
     if region is not None and region.pk != egen.pk:
         raise ValidationError({"region": REGION_FEL.format(egen=egen)}, code="region")
     region = egen
+    fritext = {f: fakta.pop(f) or "" for f in identitet.ARENDE_FRITEXT if f in fakta}
     nummer = pnr.normalise(personnummer)
     idag = idag or timezone.localdate()
     if beslutsdatum > idag:
@@ -171,6 +172,7 @@ def arende_registrera(
             identitet.forsegla(arende, patient)
         except KryptoFel as exc:
             raise ValidationError(exc.meddelande, code="nyckel") from exc
+        identitet.satt_fritext(arende, **fritext)
         arende.full_clean(exclude=["status", "version", "case_id"])
         # The one in-memory copy the registering user typed (never stored; for the caller's next page).
         arende.identitet = patient
@@ -194,14 +196,14 @@ def arende_bedom(*, arende, anvandare, uppdrag=None, lamplig: bool, motivering: 
         if not lamplig and not (motivering or "").strip():
             raise ValidationError({"motivering": MOTIVERING_KRAVS})
         arende.lamplig = lamplig
-        arende.lamplighet_motivering = motivering or ""
+        identitet.satt_fritext(arende, lamplighet_motivering=motivering or "")
         if lamplig:
             overga(arende.bedom_lamplig, "bedöma ärendet")
             handelse = "Bedömt lämplig för vårdförmedling"
         else:
             overga(arende.avsluta_tidigt, "bedöma ärendet")
             arende.avslutsorsak = Avslutsorsak.MEDICINSKT_OLAMPLIG
-            arende.avslut_motivering = motivering
+            identitet.satt_fritext(arende, avslut_motivering=motivering)
             arende.avslutad_i_steg = 1
             arende.avslutad_datum = timezone.now()
             handelse = "Bedömt ej lämplig – ärendet avslutat"

@@ -55,8 +55,10 @@ def _ja_nej(varde) -> str:
     return "ja" if varde else "nej"
 
 
-def remisstext(arende: Arende, identitet: Identitet | None) -> str:
-    """The referral as a plain-text document (in the envelope only: it names the patient)."""
+def remisstext(arende: Arende, identitet: Identitet | None, fritext: dict[str, str] | None = None) -> str:
+    """The referral as a plain-text document (in the envelope only: it names the patient). `fritext`: the case's
+    sealed free text opened for the transfer (`identitet.oppna_fritext`)."""
+    fritext = fritext or {}
     rader = [
         f"Remiss via vårdförmedling – ärende {arende.case_id}",
         f"Hemregion: {arende.region.namn}",
@@ -66,24 +68,26 @@ def remisstext(arende: Arende, identitet: Identitet | None) -> str:
         rader.append(f"Kontakt: {identitet.kontaktuppgifter}")
     rader += [
         f"Åtgärd (KVÅ-grupp): {arende.kva}",
-        f"Diagnos: {arende.diagnos_kod} {arende.diagnos_text}".rstrip(),
+        f"Diagnos: {arende.diagnos_kod} {fritext.get('diagnos_text', '')}".rstrip(),
         f"ASA-klass: {arende.asa_klass or '–'}; kräver narkos: {_ja_nej(arende.narkos)}",
-        f"Relevanta läkemedel: {arende.lakemedel or '–'}",
-        f"Tolkbehov: {arende.tolkbehov or '–'}; behöver ledsagare: {_ja_nej(arende.ledsagare)}",
+        f"Relevanta läkemedel: {fritext.get('lakemedel') or '–'}",
+        f"Tolkbehov: {fritext.get('tolkbehov') or '–'}; behöver ledsagare: {_ja_nej(arende.ledsagare)}",
         f"Beslut om behandling: {arende.beslutsdatum:%Y-%m-%d}; vårdgarantin löper ut: "
         f"{arende.vardgaranti_datum:%Y-%m-%d}",
     ]
     if arende.medicinskt_senast:
         rader.append(f"Medicinskt senast: {arende.medicinskt_senast:%Y-%m-%d}")
-    if arende.lamplighet_motivering:
-        rader.append(f"Bedömning: {arende.lamplighet_motivering}")
+    if fritext.get("lamplighet_motivering"):
+        rader.append(f"Bedömning: {fritext['lamplighet_motivering']}")
     remitterande = arende.remitterande_enhet.namn if arende.remitterande_enhet else arende.remitterande_text
     if remitterande:
         rader.append(f"Remitterande enhet: {remitterande}")
     return "\n".join(rader) + "\n"
 
 
-def kuvert_skapa(*, arende: Arende, identitet: Identitet | None, dokument: dict[str, str]) -> tuple[bytes, str]:
+def kuvert_skapa(
+    *, arende: Arende, identitet: Identitet | None, dokument: dict[str, str], fritext: dict[str, str] | None = None
+) -> tuple[bytes, str]:
     """(envelope bytes, sending unit's HSA-id). `dokument` maps the chosen document keys to their names; the
     referral is the referral text, the others are the home region's attachments (the portal keeps no journal
     documents: each is a placeholder naming what the region's own system attaches). Raises `KryptoFel`."""
@@ -95,7 +99,10 @@ def kuvert_skapa(*, arende: Arende, identitet: Identitet | None, dokument: dict[
         raise ValueError("Ärendet har ingen mottagande enhet.")
     mottagare_publik = enhetsnycklar.skapa(mottagare.hsa_id, mottagare.region_id)
     signeringsnyckel = enhetsnycklar.privat(avsandare, region.kod)
-    return forsegla_remiss(arende, identitet, dokument, avsandare, mottagare_publik, signeringsnyckel), avsandare
+    return (
+        forsegla_remiss(arende, identitet, dokument, avsandare, mottagare_publik, signeringsnyckel, fritext),
+        avsandare,
+    )
 
 
 def forsegla_remiss(
@@ -105,10 +112,11 @@ def forsegla_remiss(
     avsandare: str,
     mottagare_publik: enhetsnycklar.PublikaNycklar,
     signeringsnyckel: enhetsnycklar.PrivataNycklar,
+    fritext: dict[str, str] | None = None,
 ) -> bytes:
     """The envelope of `kuvert_skapa` once the two units' keys are at hand (seed_scale seals many with keys it
     looked up once per unit)."""
-    text = remisstext(arende, identitet)
+    text = remisstext(arende, identitet, fritext)
     filer = {
         namn: (
             text

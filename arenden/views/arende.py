@@ -81,7 +81,8 @@ def _context(
     patientmeddelanden = arende.patientmeddelanden.order_by("-skapad", "-id")
     if mottagare:
         patientmeddelanden = patientmeddelanden.exclude(typ=Meddelandetyp.ERBJUDANDE)
-    return {
+    handelser = list(handelser)
+    context = {
         "arende": arende,
         # The patient's identity if this commission may see it (decrypted in this request, logged), or why not.
         "patient": identitet.visa_en(request, arende, handling),
@@ -92,7 +93,7 @@ def _context(
         "overforingar": list(arende.overforingar.select_related("mottagare")),
         "resor": identitet.las_resenoter(request, request.uppdrag, arende, arende.resor.all()),
         "patientmeddelanden": list(patientmeddelanden.defer("text_html")[:20]),
-        "handelser": list(handelser),
+        "handelser": handelser,
         "anteckningar": []
         if mottagare or identitet.far_se_identitet(request.uppdrag, arende)
         else identitet.las_anteckningar(request, arende, arende.anteckningar.select_related("anvandare")[:50]),
@@ -105,6 +106,11 @@ def _context(
         **faktura_context(request, arende, faktura_form),
         **avvikelse_context(request, arende, avvikelse_form),
     }
+    # The free text about the patient (sealed): opened with the identity's data key, one access-log row.
+    identitet.las_fritext(
+        request, arende, handling, handelser=handelser, erbjudanden=erbjudanden, avvikelser=context["avvikelser"]
+    )
+    return context
 
 
 def _render(request, arende, status=200, *, handling: str, **kwargs) -> HttpResponse:

@@ -3,6 +3,7 @@ and the receiving unit both see it and both write to it."""
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -11,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from arenden.access import _get_arende_for_user
 from arenden.models import Avvikelse
+from arenden.services import identitet
 from arenden.views.arende import _render
 from vardformedling.anrop import BehorigRequest
 from vardformedling.decorators import require_perm
@@ -19,16 +21,11 @@ FRAMTID = "Datumet kan inte ligga i framtiden."
 SPARAD = "Avvikelsen är registrerad; båda parter ser den i ärendet."
 
 
-class AvvikelseForm(forms.ModelForm):
-    class Meta:
-        model = Avvikelse
-        fields = ["vad", "nar", "atgard"]
-        widgets = {
-            "vad": forms.Textarea(attrs={"rows": 2}),
-            "atgard": forms.Textarea(attrs={"rows": 2}),
-            "nar": forms.DateInput(attrs={"type": "date"}),
-        }
-        labels = {"vad": "Vad hände", "nar": "När", "atgard": "Åtgärd"}
+class AvvikelseForm(forms.Form):
+    # Free text about the patient: stored only sealed (issue 16), so a plain form, not a ModelForm.
+    vad = forms.CharField(label="Vad hände", widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+    nar = forms.DateField(label="När", widget=forms.DateInput(attrs={"type": "date"}))
+    atgard = forms.CharField(label="Åtgärd", widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, required=False)
 
     def clean_nar(self):
         nar = self.cleaned_data["nar"]
@@ -52,10 +49,18 @@ def avvikelse_ny(request: BehorigRequest, case_id: str) -> HttpResponse:
     form = AvvikelseForm(request.POST, prefix="avvikelse")
     if not form.is_valid():
         return _render(request, arende, status=422, handling="avvikelse", avvikelse_form=form)
-    avvikelse = form.save(commit=False)
-    avvikelse.arende = arende
-    avvikelse.rapporterad_av = request.user
-    avvikelse.uppdrag = request.uppdrag.etikett if request.uppdrag else ""
+    avvikelse = Avvikelse(
+        arende=arende,
+        nar=form.cleaned_data["nar"],
+        rapporterad_av=request.user,
+        uppdrag=request.uppdrag.etikett if request.uppdrag else "",
+    )
+    try:
+        for falt in ("vad", "atgard"):
+            identitet.forsegla_text(avvikelse, falt, form.cleaned_data[falt], arende=arende, request=request)
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return _render(request, arende, status=422, handling="avvikelse", avvikelse_form=form)
     avvikelse.save()
     if request.htmx:
         return _render(request, arende, handling="avvikelse", meddelande=SPARAD)

@@ -122,3 +122,21 @@ def arende_i_steg(registrera, lots, lots_uppdrag, mottagande_enhet, mottagare, m
         return services.arende_avsluta(arende=a, anvandare=lots)
 
     return _drive
+
+
+@pytest.fixture
+def region_20_utan_nyckel(monkeypatch):
+    """Region 20's key service does not answer (its token was removed); other regions' do."""
+    from vardformedling.nycklar.fel import NyckelEjTillganglig, Orsak
+    from vardformedling.nycklar.tjanst import nyckeltjanst
+
+    tjanst = nyckeltjanst()
+
+    def _nere(region_kod, *args, **kwargs):
+        raise NyckelEjTillganglig(region_kod, Orsak.TOKEN_SAKNAS, "testet tog bort token")
+
+    for metod in ("unwrap_many", "wrap", "keyed_hash"):
+        original = getattr(tjanst, metod)
+        monkeypatch.setattr(
+            tjanst, metod, lambda rk, *a, _o=original, **k: _nere(rk) if rk == "20" else _o(rk, *a, **k)
+        )

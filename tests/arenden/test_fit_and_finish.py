@@ -15,6 +15,7 @@ from django.utils import timezone
 from arenden import case_id as case_ids
 from arenden import services
 from arenden.models import Arende, ArendeHandelse, Atkomstlogg, Erbjudande
+from arenden.services import identitet
 from tests.factories import make_user
 from vardformedling.models import Region, Roll
 
@@ -50,7 +51,7 @@ def _erbjud(a, lots, enhet, **kwargs):
 
 
 def test_an_offer_after_the_guarantee_date_needs_a_reason_which_the_history_keeps(
-    arende_i_steg, lots, mottagande_enhet
+    arende_i_steg, lots, lots_uppdrag, mottagande_enhet
 ):
     a = arende_i_steg("hitta_vardgivare")
     senare = a.vardgaranti_datum + timedelta(days=14)
@@ -60,7 +61,10 @@ def test_an_offer_after_the_guarantee_date_needs_a_reason_which_the_history_keep
     assert not Erbjudande.objects.filter(arende=a).exists()
     _erbjud(a, lots, mottagande_enhet, forvantat_datum=senare, efter_vardgaranti_motivering="Ingen kan tidigare.")
     h = ArendeHandelse.objects.filter(arende=a).order_by("-id").first()
-    assert "efter vårdgarantins datum" in h.handelse and h.motivering == "Ingen kan tidigare."
+    # The typed reason is kept sealed (issue 16) and opened for the home region's navigator.
+    assert h.motivering == "" and b"Ingen kan tidigare." not in bytes(h.motivering_chiffer)
+    identitet.las_fritext(None, a, "test", handelser=[h], anvandare=lots, uppdrag=lots_uppdrag)
+    assert "efter vårdgarantins datum" in h.handelse and h.visad_motivering == "Ingen kan tidigare."
 
 
 def test_the_offer_form_warns_and_asks_for_the_reason(arende_i_steg, lots_client, mottagande_enhet):
@@ -248,8 +252,8 @@ def test_demo_data_is_consistent_with_todays_date(demo_identities):
         if e.forvantat_datum:
             assert e.forvantat_datum >= idag, e
             if e.forvantat_datum > a.vardgaranti_datum:  # only with the reason the service requires
-                assert a.handelser.filter(handelse__contains="efter vårdgarantins datum").exclude(motivering="")
+                assert a.handelser.filter(handelse__contains="efter vårdgarantins", motivering_chiffer__isnull=False)
     for e in Erbjudande.objects.exclude(forvantat_datum=None).select_related("arende"):
         if e.forvantat_datum > e.arende.vardgaranti_datum:
-            assert e.arende.handelser.exclude(motivering="").filter(handelse__contains="efter vårdgarantins")
+            assert e.arende.handelser.filter(motivering_chiffer__isnull=False, handelse__contains="efter vårdgarantins")
     assert make_user  # factories stay importable for the fixtures above

@@ -14,7 +14,6 @@ from arenden.services import identitet
 from katalog.models import KvaGrupp
 from tests.factories import make_user
 from vardformedling.models import Roll
-from vardformedling.nycklar.fel import NyckelEjTillganglig, Orsak
 from vardformedling.personnummer import make_test_number
 
 pytestmark = pytest.mark.django_db
@@ -146,22 +145,6 @@ def test_duplicate_warning_across_regions_still_works(hemligt):
             beslutsdatum=timezone.localdate() - timedelta(days=3),
         )
     assert not fel.value.dubblett.egen_region
-
-
-@pytest.fixture
-def region_20_utan_nyckel(monkeypatch):
-    from vardformedling.nycklar.tjanst import nyckeltjanst
-
-    tjanst = nyckeltjanst()
-
-    def _nere(region_kod, *args, **kwargs):
-        raise NyckelEjTillganglig(region_kod, Orsak.TOKEN_SAKNAS, "testet tog bort token")
-
-    for metod in ("unwrap_many", "wrap", "keyed_hash"):
-        original = getattr(tjanst, metod)
-        monkeypatch.setattr(
-            tjanst, metod, lambda rk, *a, _o=original, **k: _nere(rk) if rk == "20" else _o(rk, *a, **k)
-        )
 
 
 def test_a_missing_region_key_gives_the_message_and_pseudonymous_pages_keep_working(

@@ -21,6 +21,14 @@ from vardformedling.personnummer import make_test_number
 PNR = make_test_number(1938, 11, 23, 617)
 NAMN = "Sigrid Bytesökdotter"
 ADRESS = "Hemlighetsvägen 99"
+# Issue 16 point 1: a distinctive marker typed into every free-text field about the patient.
+FRITEXT = {
+    falt: f"Zq{nr}Fritextmarkor{falt.replace('_', '').capitalize()}"
+    for nr, falt in enumerate(
+        ("diagnos_text", "lakemedel", "tolkbehov", "lamplighet_motivering", "bevakning_orsak", "svar_fritext",
+         "utfall", "aterremittera", "avsluta", "avvikelse_vad", "avvikelse_atgard", "avslut_motivering")
+    )
+}  # fmt: skip
 
 
 def pnr_former(nummer: str) -> list[str]:
@@ -71,6 +79,7 @@ def test_no_personnummer_or_name_anywhere_after_a_whole_journey(settings, tmp_pa
             "kva": "CJE",
             "beslutsdatum": (idag - timedelta(days=40)).isoformat(),
             "lamplig": "ja",
+            **{f: FRITEXT[f] for f in ("diagnos_text", "lakemedel", "tolkbehov", "lamplighet_motivering")},
         },
     )
     assert r.status_code == 302, r.content.decode()[:2000]
@@ -81,15 +90,6 @@ def test_no_personnummer_or_name_anywhere_after_a_whole_journey(settings, tmp_pa
         f"{sida}anteckningar/", {"anteckning-typ": "kontakt", "anteckning-text": f"Ringde {NAMN}, 070-999 88 77"}
     )
     assert r.status_code == 302 and NAMN in c.get(sida).content.decode()
-    r = c.post(
-        f"{sida}erbjudanden/nytt/",
-        {"version": a.version, "vardenhet": enhet.hsa_id, "erbjudet_via": "brev", "svarsfrist": "2099-01-01",
-         "forvantat_datum": (idag + timedelta(days=10)).isoformat()},
-    )  # fmt: skip
-    assert r.status_code == 302, r.content.decode()[:3000]
-    e = Erbjudande.objects.get(arende=a)
-    brev = c.get(f"{sida}erbjudanden/{e.pk}/brev/").content.decode()
-    assert NAMN in brev and ADRESS in brev
 
     def post(klient, namn, erbjudande=None, **data):
         a.refresh_from_db()
@@ -99,7 +99,20 @@ def test_no_personnummer_or_name_anywhere_after_a_whole_journey(settings, tmp_pa
         r = klient.post(f"{sida}atgard/{namn}/", falt)
         assert r.status_code == 302, (namn, r.status_code, r.content.decode()[:3000])
 
-    post(c, "svar", svar="ja", erbjudande=e.pk)
+    post(c, "bevaka", val="bevaka", orsak=FRITEXT["bevakning_orsak"])
+    assert FRITEXT["bevakning_orsak"] in c.get(sida).content.decode()
+    post(c, "bevaka", val="avsluta")
+    a.refresh_from_db()
+    r = c.post(
+        f"{sida}erbjudanden/nytt/",
+        {"version": a.version, "vardenhet": enhet.hsa_id, "erbjudet_via": "brev", "svarsfrist": "2099-01-01",
+         "forvantat_datum": (idag + timedelta(days=10)).isoformat()},
+    )  # fmt: skip
+    assert r.status_code == 302, r.content.decode()[:3000]
+    e = Erbjudande.objects.get(arende=a)
+    brev = c.get(f"{sida}erbjudanden/{e.pk}/brev/").content.decode()
+    assert NAMN in brev and ADRESS in brev
+    post(c, "svar", svar="ja", erbjudande=e.pk, fritext=FRITEXT["svar_fritext"])
     post(c, "overfor", dokument=["remiss", "journalutdrag"])
     # The receiving unit opens its envelope (identity from its own copy) and sends its signed receipt.
     o = Overforing.objects.get(arende=a)
@@ -108,12 +121,30 @@ def test_no_personnummer_or_name_anywhere_after_a_whole_journey(settings, tmp_pa
     o.refresh_from_db()
     assert o.mottagen is not None
     post(m, "bekrafta", planerat_datum=idag.isoformat())
-    post(m, "utford", utfort_datum=idag.isoformat(), utfall="Okomplicerat.")
-    post(m, "aterremittera", motivering="Klar.")
+    avvikelse = {"avvikelse-vad": FRITEXT["avvikelse_vad"], "avvikelse-nar": idag.isoformat(),
+                 "avvikelse-atgard": FRITEXT["avvikelse_atgard"]}  # fmt: skip
+    assert m.post(f"{sida}avvikelser/", avvikelse).status_code == 302
+    post(m, "utford", utfort_datum=idag.isoformat(), utfall=FRITEXT["utfall"])
+    post(m, "aterremittera", motivering=FRITEXT["aterremittera"])
+    # The receiving unit reads the free text it sees after the transfer (opened for it, logged).
+    hos_mottagaren = m.get(sida).content.decode()
+    for falt in ("diagnos_text", "lakemedel", "utfall", "aterremittera", "avvikelse_vad", "avvikelse_atgard"):
+        assert FRITEXT[falt] in hos_mottagaren, falt
     post(c, "uppfoljning", faktura_belopp="9500", betald_datum=idag.isoformat(), patientupplevelse="4")
-    post(c, "avsluta")
+    post(c, "avsluta", motivering=FRITEXT["avsluta"])
     a.refresh_from_db()
     assert a.status == Status.AVSLUTAD
+    # A second case, judged unsuitable at registration: the reason is also the closing reason.
+    r = c.post(
+        "/arenden/nytt/",
+        {"personnummer": make_test_number(1941, 3, 4, 626), "namn": "Annan Patient", "kontaktvag": "brev",
+         "kva": "CJE", "beslutsdatum": idag.isoformat(), "lamplig": "nej",
+         "lamplighet_motivering": FRITEXT["avslut_motivering"]},
+    )  # fmt: skip
+    assert r.status_code == 302, r.content.decode()[:2000]
+    # The home region's navigator sees every text on the case pages (opened in the request, never stored).
+    hemma = c.get(sida).content.decode() + c.get(r["Location"]).content.decode()
+    assert [f for f, text in FRITEXT.items() if text not in hemma] == []
 
     # Exports (worklist, follow-up tables) and the monthly reports.
     k = _klient(koordinator)
@@ -136,6 +167,6 @@ def test_no_personnummer_or_name_anywhere_after_a_whole_journey(settings, tmp_pa
     kallor.append(("loggar", "\n".join(r.getMessage() for r in caplog.records).encode()))
     assert any(namn.startswith(str(settings.SDK_OUTBOX)) for namn, _ in kallor)
     assert any(namn.startswith(str(settings.RAPPORT_DIR)) for namn, _ in kallor)
-    hemligt = [*pnr_former(PNR), NAMN, ADRESS, "999 88 77"]
+    hemligt = [*pnr_former(PNR), NAMN, ADRESS, "999 88 77", *FRITEXT.values()]
     fynd = [(kalla, s) for kalla, data in kallor for s in hemligt if s.encode() in data]
     assert fynd == []

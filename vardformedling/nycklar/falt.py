@@ -88,11 +88,17 @@ def _serialisera(dokument: Mapping[str, Any]) -> bytes:
 
 
 def forsegla_dokument(
-    region_kod: str, dokument: Mapping[str, Any], *, aad: bytes, tjanst: Nyckeltjanst | None = None
+    region_kod: str,
+    dokument: Mapping[str, Any],
+    *,
+    aad: bytes,
+    tjanst: Nyckeltjanst | None = None,
+    data_key: bytes | None = None,
 ) -> Forseglat:
-    """Seals `dokument` (JSON-serialisable) under a fresh data key wrapped by `region_kod`'s key service."""
+    """Seals `dokument` (JSON-serialisable) under a fresh data key (or `data_key`, fresh from `ny_datanyckel`, when
+    the caller seals more under it) wrapped by `region_kod`'s key service."""
     tjanst = tjanst or nyckeltjanst()
-    data_key = ny_datanyckel()
+    data_key = data_key or ny_datanyckel()
     chiffertext = encrypt(data_key, _serialisera(dokument), aad=aad)
     inslagen = tjanst.wrap(region_kod, data_key)
     return Forseglat(chiffertext, inslagen, nyckelversion(inslagen))
