@@ -16,8 +16,9 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
-from typing import TypeVar
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db import models, transaction
@@ -28,6 +29,8 @@ logger = logging.getLogger(__name__)
 MAX_ALDER = 600  # seconds: the longest a version (and so a process's copy) is used
 _NYCKEL = "vf:referensdata:{namn}:v1"
 _lokalt: dict[str, tuple[str, float, list]] = {}  # name → (version, loaded at, rows)
+PER_NYCKEL_MAX = 256  # values kept per set by `hamta_per_nyckel` (e.g. one KVÅ group's figures each)
+_per_nyckel: dict[str, tuple[str, float, OrderedDict]] = {}  # name → (version, loaded at, key → value)
 _las = threading.Lock()
 _bevakade: set[str] = set()
 _M = TypeVar("_M", bound=models.Model)
@@ -61,9 +64,33 @@ def hamta(namn: str, laddare: Callable[[], Iterable]) -> list:
     return list(rader)
 
 
+def hamta_per_nyckel(namn: str, nyckel: Hashable, laddare: Callable[[], Any]) -> Any:
+    """A value derived from set `namn` for one key (one KVÅ group's figures, say): this process's copy while the
+    set's version is current, else `laddare()`. The least recently used of more than PER_NYCKEL_MAX keys is
+    dropped; a new version drops them all. The value is shared: treat it as read-only."""
+    version = _version(namn)
+    if version is None:
+        return laddare()
+    with _las:
+        lokal = _per_nyckel.get(namn)
+        if lokal and lokal[0] == version and time.monotonic() - lokal[1] < MAX_ALDER and nyckel in lokal[2]:
+            lokal[2].move_to_end(nyckel)
+            return lokal[2][nyckel]
+    varde = laddare()
+    with _las:
+        lokal = _per_nyckel.get(namn)
+        if not lokal or lokal[0] != version or time.monotonic() - lokal[1] >= MAX_ALDER:
+            lokal = _per_nyckel[namn] = (version, time.monotonic(), OrderedDict())
+        lokal[2][nyckel] = varde
+        if len(lokal[2]) > PER_NYCKEL_MAX:
+            lokal[2].popitem(last=False)
+    return varde
+
+
 def _radera(namn: str) -> None:
     with _las:
         _lokalt.pop(namn, None)
+        _per_nyckel.pop(namn, None)
     try:
         cache.delete(_NYCKEL.format(namn=namn))
     except Exception:
@@ -80,6 +107,7 @@ def glom_allt() -> None:
     """Forget every process copy (the test suite does this between tests, whose rollbacks no signal reports)."""
     with _las:
         _lokalt.clear()
+        _per_nyckel.clear()
 
 
 def regioner() -> list:
@@ -89,16 +117,19 @@ def regioner() -> list:
     return hamta("regioner", lambda: Region.objects.all())
 
 
-def bevaka(modell: type[models.Model], namn: str) -> None:
+def bevaka(modell: type[models.Model], namn: str, *, radering: bool = True) -> None:
     """Invalidate set `namn` on every save and delete of `modell` (bulk writes: `ReferensQuerySet`) and after
-    every `migrate` (data migrations write through historical models, which send no signals to these receivers)."""
+    every `migrate` (data migrations write through historical models, which send no signals to these receivers).
+    `radering=False`: no delete signal, so that a queryset's DELETE of many rows stays one statement (a delete
+    receiver makes Django fetch and signal every row); the queryset's own `delete()` still invalidates."""
 
     def _andrad(**_kwargs) -> None:
         ogiltigforklara(namn)
 
     uid = f"referensdata:{namn}:{modell._meta.label}"
     post_save.connect(_andrad, sender=modell, weak=False, dispatch_uid=uid + ":save")
-    post_delete.connect(_andrad, sender=modell, weak=False, dispatch_uid=uid + ":delete")
+    if radering:
+        post_delete.connect(_andrad, sender=modell, weak=False, dispatch_uid=uid + ":delete")
     _bevakade.add(namn)
 
 
