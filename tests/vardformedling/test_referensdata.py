@@ -80,3 +80,34 @@ def test_without_a_reachable_cache_the_rows_come_from_the_database(monkeypatch, 
         assert len(katalog_api.kva_grupper()) > 10
     KvaGrupp.objects.create(kod="ZZE")  # invalidation fails quietly
     assert "ZZE" in _koder()
+
+
+def test_a_search_request_reads_every_version_in_one_cache_round_trip(client_for, monkeypatch):
+    """Issue 15 point 8: the search read five sets' versions with seven cache calls; now one `get_many`."""
+    from django.core.cache import cache
+
+    from vardformedling.models import Roll
+
+    lots = client_for(Roll.VARDLOTS, region="20")
+    lots.get("/katalog/sok/", {"kva": "CJE"})  # versions created, copies loaded
+    anrop: list[tuple[str, str]] = []
+    for namn in ("get", "get_many", "add"):
+        original = getattr(cache, namn)
+        monkeypatch.setattr(
+            cache,
+            namn,
+            lambda nyckel, *a, _f=original, _n=namn, **k: anrop.append((_n, str(nyckel))) or _f(nyckel, *a, **k),
+        )
+    assert lots.get("/katalog/sok/", {"kva": "CJE"}).status_code == 200
+    versioner = [namn for namn, nyckel in anrop if "vf:referensdata:" in nyckel]
+    assert versioner == ["get_many"], anrop
+
+
+def test_a_write_during_a_request_is_seen_by_that_requests_later_reads():
+    referensdata._begaran_borjar()
+    try:
+        assert next(r for r in referensdata.regioner() if r.kod == "13").vardgaranti_dagar != 61
+        Region.objects.filter(kod="13").update(vardgaranti_dagar=61)
+        assert next(r for r in referensdata.regioner() if r.kod == "13").vardgaranti_dagar == 61
+    finally:
+        referensdata._begaran_slutar()
