@@ -134,13 +134,18 @@ def _utbudsrader(qs: QuerySet) -> list[Utbudsrad]:
 
 
 def _gruppens_utbud(kva_kod: str) -> tuple[list[Utbudsrad], dict[int, Vardutbud]]:
-    """The group's offering as rows and, by id, with unit, provider and region loaded (two queries on the first
+    """The group's offering as rows and, by id, with unit, provider and region loaded (one query on the first
     search of the group after a catalogue change, none after). Shared between requests: read only."""
 
     def las() -> tuple[list[Utbudsrad], dict[int, Vardutbud]]:
-        qs = Vardutbud.objects.filter(kva_id=kva_kod)
-        med_enheter = qs.order_by().select_related("vardenhet__vardgivare", "vardenhet__region")
-        return _utbudsrader(qs), {vu.pk: vu for vu in med_enheter}
+        qs = Vardutbud.objects.filter(kva_id=kva_kod).order_by()
+        alla = {vu.pk: vu for vu in qs.select_related("vardenhet__vardgivare", "vardenhet__region")}
+        rader = [
+            Utbudsrad(*(getattr(vu.vardenhet if f.startswith("vardenhet__") else vu, f.removeprefix("vardenhet__"))
+                        for f in _UTBUDSFALT))
+            for vu in alla.values()
+        ]  # fmt: skip
+        return rader, alla
 
     return referensdata.hamta_per_nyckel("katalog", kva_kod, las)
 
