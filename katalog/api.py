@@ -41,7 +41,7 @@ def kva_grupper() -> list[KvaGrupp]:
 def version() -> str | None:
     """A version of the catalogue's units and KVÅ groups that changes on every write of them (None without a
     shared cache): what an HTTP validator of answers naming units is built from. No database query."""
-    enheter, grupper = referensdata.version("vardenheter"), referensdata.version("kva_grupper")
+    enheter, grupper = referensdata.version("katalog"), referensdata.version("kva_grupper")
     return f"{enheter}.{grupper}" if enheter and grupper else None
 
 
@@ -122,7 +122,10 @@ def utbud_for_kva(
     *, kva_kod: str, region: str | None = None, sjukvardsregion: str | None = None, agarform: str | None = None
 ) -> list[Utbudsrad]:
     """The offering of a KVÅ group, narrowed by the unit's region, sjukvårdsregion and the provider's ownership.
-    One query, unordered (the caller ranks)."""
+    Unordered (the caller ranks). Unnarrowed, it is read once per process and catalogue version (every write to
+    providers, units or offerings invalidates it: `KatalogQuerySet`); narrowed, one query."""
+    if not (region or sjukvardsregion or agarform):
+        return list(_gruppens_utbud(kva_kod)[0])
     qs = Vardutbud.objects.filter(kva_id=kva_kod)
     if region:
         qs = qs.filter(vardenhet__region_id=region)
@@ -130,8 +133,29 @@ def utbud_for_kva(
         qs = qs.filter(vardenhet__region__sjukvardsregion=sjukvardsregion)
     if agarform:
         qs = qs.filter(vardenhet__vardgivare__agarform=agarform)
+    return _utbudsrader(qs)
+
+
+def _utbudsrader(qs: QuerySet) -> list[Utbudsrad]:
     # No ORDER BY (and so no join on the KVÅ table).
     return [Utbudsrad(*row) for row in qs.order_by().values_list(*_UTBUDSFALT)]
+
+
+def _gruppens_utbud(kva_kod: str) -> tuple[list[Utbudsrad], dict[int, Vardutbud]]:
+    """The group's offering as rows and, by id, with unit, provider and region loaded (one query on the first
+    search of the group after a catalogue change, none after). Shared between requests: read only."""
+
+    def las() -> tuple[list[Utbudsrad], dict[int, Vardutbud]]:
+        qs = Vardutbud.objects.filter(kva_id=kva_kod).order_by()
+        alla = {vu.pk: vu for vu in qs.select_related("vardenhet__vardgivare", "vardenhet__region")}
+        rader = [
+            Utbudsrad(*(getattr(vu.vardenhet if f.startswith("vardenhet__") else vu, f.removeprefix("vardenhet__"))
+                        for f in _UTBUDSFALT))
+            for vu in alla.values()
+        ]  # fmt: skip
+        return rader, alla
+
+    return referensdata.hamta_per_nyckel("katalog", kva_kod, las)
 
 
 def enheter_med_utbud(kva_kod: str) -> QuerySet:
@@ -145,9 +169,15 @@ def enheter_namn(ids) -> dict[int, str]:
     return dict(Vardenhet.objects.aktiva().filter(pk__in=ids).values_list("pk", "namn"))
 
 
-def utbud_med_enheter(utbud_ids: Iterable[int]) -> dict[int, Vardutbud]:
-    """Offerings by id with their unit, provider and region loaded, for the results shown (one query)."""
-    qs = Vardutbud.objects.filter(pk__in=list(utbud_ids)).select_related("vardenhet__vardgivare", "vardenhet__region")
+def utbud_med_enheter(utbud_ids: Iterable[int], *, kva_kod: str | None = None) -> dict[int, Vardutbud]:
+    """Offerings by id with their unit, provider and region loaded, for the results shown: from the group's cached
+    offering when `kva_kod` names the group they belong to (no query), else one query. Read only."""
+    utbud_ids = list(utbud_ids)
+    if kva_kod:
+        alla = _gruppens_utbud(kva_kod)[1]
+        if all(pk in alla for pk in utbud_ids):
+            return {pk: alla[pk] for pk in utbud_ids}
+    qs = Vardutbud.objects.filter(pk__in=utbud_ids).select_related("vardenhet__vardgivare", "vardenhet__region")
     return {vu.pk: vu for vu in qs}
 
 

@@ -1,4 +1,5 @@
-"""The catalogue's app config: registers its start-page panel and the invalidation of the cached KVÅ groups."""
+"""The catalogue's app config: registers its start-page panel and the invalidation of the cached KVÅ groups and
+offerings."""
 
 from django.apps import AppConfig
 
@@ -9,8 +10,9 @@ class KatalogConfig(AppConfig):
 
     def ready(self) -> None:
         from katalog import start  # noqa: F401  (registers the start-page panel)
-        from katalog.models import KvaGrupp, Vardenhet
+        from katalog.models import KvaGrupp, Vardenhet, Vardgivare, Vardutbud
         from vardformedling.referensdata import bevaka
 
         bevaka(KvaGrupp, "kva_grupper")
-        bevaka(Vardenhet, "vardenheter")  # only its version is used (katalog.api.version)
+        for modell in (Vardgivare, Vardenhet, Vardutbud):
+            bevaka(modell, "katalog")

@@ -48,11 +48,20 @@ class Agarform(models.TextChoices):
     IDEBUREN = "ideburen", "Idéburen"
 
 
+class KatalogQuerySet(ReferensQuerySet):
+    """Providers, units and offerings: every write, bulk ones too, invalidates the search's cached offering of each
+    KVÅ group (katalog.api.utbud_for_kva), so a deactivated unit is never proposed from a stale copy."""
+
+    referensdata = "katalog"
+
+
 class Vardgivare(models.Model):
     hsa_id = models.CharField("HSA-id", max_length=64, unique=True)
     orgnr = models.CharField("organisationsnummer", max_length=11, db_index=True)
     namn = models.CharField(max_length=200)
     agarform = models.CharField("ägarform", max_length=10, choices=Agarform.choices)
+
+    objects = KatalogQuerySet.as_manager()
 
     class Meta:
         ordering = ["namn"]
@@ -63,9 +72,7 @@ class Vardgivare(models.Model):
         return self.namn
 
 
-class VardenhetQuerySet(ReferensQuerySet["Vardenhet"]):
-    referensdata = "vardenheter"  # writes change katalog.api.version(), part of the API's validators
-
+class VardenhetQuerySet(KatalogQuerySet):
     def aktiva(self):
         return self.filter(aktiv=True)
 
@@ -118,6 +125,8 @@ class Vardutbud(models.Model):
         "reoperation inom två år (%)", max_digits=4, decimal_places=1, null=True, blank=True,
         help_text="Andel av patienterna som opererats om inom två år; tomt = uppgift saknas",
     )  # fmt: skip
+
+    objects = KatalogQuerySet.as_manager()
 
     class Meta:
         ordering = ["vardenhet", "kva"]

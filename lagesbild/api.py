@@ -123,10 +123,23 @@ def vantetider_och_prognoser(
     beat the naive one on the unit's backtest) where it covers that month. The forecasts ride on the waiting times'
     query (a correlated subquery on the unique unit × group × register index): two queries as
     `vantetider_for_enheter`, the newest deliveries' one cached. A unit with a forecast but no figure of `period` gets
-    no forecast here (the forecast is made from the same register's months, so the two come together)."""
+    no forecast here (the forecast is made from the same register's months, so the two come together).
+
+    For every unit of the group (`vardenhet_ids` None) the answer is read once per process for the newest deliveries
+    (a delivery's figures never change: a new one is a new row) and the forecasts' version (the nightly run
+    invalidates it), so a search asks the database nothing here; the dicts are then shared: read only."""
     leveranser = senaste_leveranser()
     if not leveranser:
         return {}, {}
+    if vardenhet_ids is not None:
+        return _vantetider_och_prognoser(kva_kod, manad, vardenhet_ids, period, urval, leveranser)
+    nyckel = (kva_kod, f"{manad:%Y-%m}", period, urval, tuple(sorted((k, lev.pk) for k, lev in leveranser.items())))
+    return referensdata.hamta_per_nyckel(
+        "prognoser", nyckel, lambda: _vantetider_och_prognoser(kva_kod, manad, None, period, urval, leveranser)
+    )
+
+
+def _vantetider_och_prognoser(kva_kod, manad, vardenhet_ids, period, urval, leveranser):
     qs = _vantetider_qs(kva_kod, vardenhet_ids, period, leveranser, _urvalen(urval))
     if qs is None:
         return {}, {}

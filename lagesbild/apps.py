@@ -1,4 +1,4 @@
-"""The lägesbild's app config: registers the invalidation of the cached newest deliveries."""
+"""The lägesbild's app config: registers the invalidation of the cached newest deliveries and forecasts."""
 
 from django.apps import AppConfig
 
@@ -7,7 +7,9 @@ class LagesbildConfig(AppConfig):
     name = "lagesbild"
 
     def ready(self) -> None:
-        from lagesbild.models import Leverans
+        from lagesbild.models import Leverans, Prognos
         from vardformedling.referensdata import bevaka
 
         bevaka(Leverans, "leveranser")
+        # The nightly run deletes every forecast in one statement (PrognosQuerySet invalidates): no delete signal.
+        bevaka(Prognos, "prognoser", radering=False)

@@ -239,6 +239,10 @@ def manad_start(text: str) -> date:
     return date(int(year), int(month), 1)
 
 
+class PrognosQuerySet(ReferensQuerySet["Prognos"]):
+    referensdata = "prognoser"  # bulk writes (the nightly run) invalidate the search's cached forecasts
+
+
 class Prognos(models.Model):
     """A unit's forecast of the monthly median wait for one KVÅ group and register, 1–3 months ahead with an 80 %
     interval, from the nightly run (lagesbild.prognos). Rows where a naive forecast did as well keep the reason."""
@@ -257,6 +261,8 @@ class Prognos(models.Model):
     mae = models.JSONField(default=dict, help_text="Metod → medelabsolutfel (dagar) tre månader fram i backtest")
     punkter = models.JSONField(default=list, help_text='[{"manad", "median", "lag", "hog"}], 80 % intervall')
     beraknad = models.DateTimeField(auto_now=True)
+
+    objects = PrognosQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["vardenhet", "kva", "kalla"], name="uniq_prognos")]

@@ -131,7 +131,7 @@ def sok_view(request: BehorigRequest) -> HttpResponse:
         )
         resultat = sok(params)
         sida = Paginator(resultat.traffar, PER_SIDA).get_page(cd.get("sida") or 1)
-        hydrera(sida.object_list)
+        hydrera(sida.object_list, kva)
         traffar_html = [traff_html(t, arende=cd.get("arende") or "") for t in sida.object_list]
         # The waiting times shown come from the group's register (and any other a shown figure names).
         kallor = {*lagesbild_api.kallor_for_kva(kva.register), *(t.vantetid.kalla for t in sida if t.vantetid)}

@@ -13,7 +13,11 @@ Callers get a new list each time (the rows themselves are shared: treat them as 
 
 Within one request (`EnBegaranMiddleware`) each set's version is asked for at most once, and `forhamta` asks for
 several in one round trip: under load every round trip to the cache is a chance to wait for a CPU, so an API 304
-does one (with the rate limit's) instead of one per set.
+does one (with the rate limit's) instead of one per set. The first version a request needs reads every watched
+set's at once: a search asked the cache seven times for five versions (issue 15 point 8).
+
+`hamta_per_nyckel` keeps values derived from a set per key (one KVÅ group's offering or waiting times, say) for as
+long as the set's version is current.
 """
 
 import logging
@@ -21,7 +25,8 @@ import threading
 import time
 import uuid
 import weakref
-from collections.abc import Callable, Iterable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
@@ -35,6 +40,8 @@ logger = logging.getLogger(__name__)
 MAX_ALDER = 600  # seconds: the longest a version (and so a process's copy) is used
 _NYCKEL = "vf:referensdata:{namn}:v1"
 _lokalt: dict[str, tuple[str, float, list]] = {}  # name → (version, loaded at, rows)
+PER_NYCKEL_MAX = 256  # values kept per set by `hamta_per_nyckel` (e.g. one KVÅ group's figures each)
+_per_nyckel: dict[str, tuple[str, float, OrderedDict]] = {}  # name → (version, loaded at, key → value)
 _las = threading.Lock()
 _bevakade: set[str] = set()
 # The versions this request has read (EnBegaranMiddleware); None outside a request.
@@ -45,6 +52,8 @@ _M = TypeVar("_M", bound=models.Model)
 def _version(namn: str) -> str | None:
     """The set's current version from the cache, creating one when there is none; None without a cache."""
     lasta = _begaran.get()
+    if lasta is not None and namn not in lasta and namn in _bevakade:
+        forhamta()  # the first version this request needs: every watched set's in one round trip
     if lasta is not None and namn in lasta:
         return lasta[namn]
     nyckel = _NYCKEL.format(namn=namn)
@@ -148,6 +157,29 @@ def hamta(namn: str, laddare: Callable[[], Iterable]) -> list:
     return list(rader)
 
 
+def hamta_per_nyckel(namn: str, nyckel: Hashable, laddare: Callable[[], Any]) -> Any:
+    """A value derived from set `namn` for one key (one KVÅ group's figures, say): this process's copy while the
+    set's version is current, else `laddare()`. The least recently used of more than PER_NYCKEL_MAX keys is
+    dropped; a new version drops them all. The value is shared: treat it as read-only."""
+    version = _version(namn)
+    if version is None:
+        return laddare()
+    with _las:
+        lokal = _per_nyckel.get(namn)
+        if lokal and lokal[0] == version and time.monotonic() - lokal[1] < MAX_ALDER and nyckel in lokal[2]:
+            lokal[2].move_to_end(nyckel)
+            return lokal[2][nyckel]
+    varde = laddare()
+    with _las:
+        lokal = _per_nyckel.get(namn)
+        if not lokal or lokal[0] != version or time.monotonic() - lokal[1] >= MAX_ALDER:
+            lokal = _per_nyckel[namn] = (version, time.monotonic(), OrderedDict())
+        lokal[2][nyckel] = varde
+        if len(lokal[2]) > PER_NYCKEL_MAX:
+            lokal[2].popitem(last=False)
+    return varde
+
+
 def lokal(namn: str) -> list:
     """This process's copy of the set as it is, without asking whether it is current (empty when none): a guess to
     act on before the version arrives, never an answer."""
@@ -158,6 +190,7 @@ def lokal(namn: str) -> list:
 def _radera(namn: str) -> None:
     with _las:
         _lokalt.pop(namn, None)
+        _per_nyckel.pop(namn, None)
     if (lasta := _begaran.get()) is not None:
         lasta.pop(namn, None)
     try:
@@ -176,6 +209,7 @@ def glom_allt() -> None:
     """Forget every process copy (the test suite does this between tests, whose rollbacks no signal reports)."""
     with _las:
         _lokalt.clear()
+        _per_nyckel.clear()
 
 
 def regioner() -> list:
@@ -185,16 +219,19 @@ def regioner() -> list:
     return hamta("regioner", lambda: Region.objects.all())
 
 
-def bevaka(modell: type[models.Model], namn: str) -> None:
+def bevaka(modell: type[models.Model], namn: str, *, radering: bool = True) -> None:
     """Invalidate set `namn` on every save and delete of `modell` (bulk writes: `ReferensQuerySet`) and after
-    every `migrate` (data migrations write through historical models, which send no signals to these receivers)."""
+    every `migrate` (data migrations write through historical models, which send no signals to these receivers).
+    `radering=False`: no delete signal, so that a queryset's DELETE of many rows stays one statement (a delete
+    receiver makes Django fetch and signal every row); the queryset's own `delete()` still invalidates."""
 
     def _andrad(**_kwargs) -> None:
         ogiltigforklara(namn)
 
     uid = f"referensdata:{namn}:{modell._meta.label}"
     post_save.connect(_andrad, sender=modell, weak=False, dispatch_uid=uid + ":save")
-    post_delete.connect(_andrad, sender=modell, weak=False, dispatch_uid=uid + ":delete")
+    if radering:
+        post_delete.connect(_andrad, sender=modell, weak=False, dispatch_uid=uid + ":delete")
     _bevakade.add(namn)
 
 

@@ -121,3 +121,37 @@ def test_a_counter_rides_with_the_versions_and_no_cache_means_no_count(monkeypat
 
     monkeypatch.setattr(referensdata, "_las_och_rakna", nere)
     assert _i_en_begaran(lambda: referensdata.forhamta(rakna="test:raknare")) is None
+
+
+def test_a_search_request_reads_every_version_in_one_cache_round_trip(client_for, monkeypatch):
+    """Issue 15 point 8: the search read five sets' versions with seven cache calls; now one `get_many`."""
+    from django.core.cache import cache
+
+    from vardformedling.models import Roll
+
+    lots = client_for(Roll.VARDLOTS, region="20")
+    lots.get("/katalog/sok/", {"kva": "CJE"})  # versions created, copies loaded
+    anrop: list[tuple[str, str]] = []
+    for namn in ("get", "get_many", "add"):
+        original = getattr(cache, namn)
+        monkeypatch.setattr(
+            cache,
+            namn,
+            lambda nyckel, *a, _f=original, _n=namn, **k: anrop.append((_n, str(nyckel))) or _f(nyckel, *a, **k),
+        )
+    rundor: list[list[str]] = []
+    las_och_rakna = referensdata._las_och_rakna
+    monkeypatch.setattr(referensdata, "_las_och_rakna", lambda n, *a: rundor.append(n) or las_och_rakna(n, *a))
+    assert lots.get("/katalog/sok/", {"kva": "CJE"}).status_code == 200
+    # One round trip for every set's version (a pipeline on Redis, else one get_many), none asked for one by one.
+    assert len(rundor) == 1 and len(rundor[0]) >= 5, rundor
+    assert [namn for namn, nyckel in anrop if "vf:referensdata:" in nyckel and namn == "get"] == [], anrop
+
+
+def test_a_write_during_a_request_is_seen_by_that_requests_later_reads():
+    def begaran():
+        assert next(r for r in referensdata.regioner() if r.kod == "13").vardgaranti_dagar != 61
+        Region.objects.filter(kod="13").update(vardgaranti_dagar=61)
+        return next(r for r in referensdata.regioner() if r.kod == "13").vardgaranti_dagar
+
+    assert _i_en_begaran(begaran) == 61
