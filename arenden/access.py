@@ -14,8 +14,9 @@ def klient_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def _get_arende_for_user(request, case_id: str) -> Arende:
-    """The case if the active commission may see it (PDL); 404 for anything else, so IDs cannot be probed."""
+def _get_arende_for_user(request, case_id: str, **annotera) -> Arende:
+    """The case if the active commission may see it (PDL); 404 for anything else, so IDs cannot be probed.
+    `annotera`: expressions read in the same query (the case page's which-panels-have-rows flags)."""
     try:
         canonical = case_ids.normalise(case_id)
     except Exception as exc:
@@ -23,7 +24,7 @@ def _get_arende_for_user(request, case_id: str) -> Arende:
     qs = Arende.objects.visible_to(request.user, request.uppdrag).select_related(
         "region", "kva", "handlaggare", "mottagande_enhet", "remitterande_enhet"
     )
-    return get_object_or_404(qs, case_id=canonical)
+    return get_object_or_404(qs.annotate(**annotera), case_id=canonical)
 
 
 def ar_mottagare(request) -> bool:
