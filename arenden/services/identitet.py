@@ -247,12 +247,11 @@ def _datanycklar(request, region_kod: str, arenden: list[Arende], tjanst: Nyckel
     return {a.pk: cache[a.pk] for a in arenden}
 
 
-def _logga(request, anvandare, uppdrag, arenden: list[Arende], varfor: str) -> None:
+def loggrader(request, anvandare, uppdrag, arenden: list[Arende], varfor: str) -> list[Atkomstlogg]:
+    """The access-log rows ("identitet <varfor>") for reading these cases' identity."""
     from arenden.access import klient_ip
 
-    if not arenden:
-        return
-    Atkomstlogg.objects.bulk_create(
+    return [
         Atkomstlogg(
             hsa_id=getattr(anvandare, "hsa_id", "") or "",
             uppdrag=uppdrag.etikett if uppdrag is not None else "",
@@ -262,7 +261,12 @@ def _logga(request, anvandare, uppdrag, arenden: list[Arende], varfor: str) -> N
             ip=klient_ip(request) if request is not None else None,
         )
         for a in arenden
-    )
+    ]
+
+
+def _logga(request, anvandare, uppdrag, arenden: list[Arende], varfor: str) -> None:
+    if arenden:
+        Atkomstlogg.objects.bulk_create(loggrader(request, anvandare, uppdrag, arenden, varfor))
 
 
 def visa(
@@ -311,7 +315,7 @@ def visa(
                 continue
             ut[a.pk] = Visning(identitet=Identitet.fran_dokument(dokument))
             lasta.append(a)
-    if logga:  # only a benchmark timing the cryptography alone turns it off
+    if logga:  # off: the caller logs `lasta` itself (arenden.access.logga's `identitet_lasta`), or a benchmark
         _logga(request, anvandare, uppdrag, lasta, varfor)
     return ut
 

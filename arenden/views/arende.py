@@ -35,7 +35,8 @@ PANELER = ("overforingar", "resor", "patientmeddelanden", "fakturarader", "avvik
 
 def _har_rader() -> dict:
     return {
-        f"har_{namn}": Exists(Arende._meta.get_field(namn).related_model.objects.filter(arende=OuterRef("pk")))
+        # The reverse accessor's foreign key names the panel's model.
+        f"har_{namn}": Exists(getattr(Arende, namn).field.model.objects.filter(arende=OuterRef("pk")))
         for namn in PANELER
     }
 
@@ -107,7 +108,7 @@ def _context(
     return {
         "arende": arende,
         # The patient's identity if this commission may see it (decrypted in this request, logged), or why not.
-        "patient": identitet.visa_en(request, arende, handling),
+        "patient": identitet.visa_en(request, arende, handling, logga=False),  # logged with the case row by _render
         "steg_lista": [(nr, namn) for nr, namn in STEG_NAMN.items()],
         "atgarder": [(a, formular(a)) for a in mojliga if not a.per_erbjudande],
         "erbjudanden": erbjudanden,
@@ -135,8 +136,8 @@ def _context(
 
 def _render(request, arende, status=200, *, handling: str, **kwargs) -> HttpResponse:
     """Every response that shows the case's patient data writes its access-log row here (PDL)."""
-    logga(request, [arende], handling)
     context = _context(request, arende, handling=handling, **kwargs)
+    logga(request, [arende], handling, identitet_lasta=[arende] if context["patient"].identitet is not None else [])
     return render_page_or_fragment(request, "arenden/arende.html", context, fragment="arende", status=status)
 
 
