@@ -14,8 +14,9 @@ def klient_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def _get_arende_for_user(request, case_id: str) -> Arende:
-    """The case if the active commission may see it (PDL); 404 for anything else, so IDs cannot be probed."""
+def _get_arende_for_user(request, case_id: str, **annotera) -> Arende:
+    """The case if the active commission may see it (PDL); 404 for anything else, so IDs cannot be probed.
+    `annotera`: expressions read in the same query (the case page's which-panels-have-rows flags)."""
     try:
         canonical = case_ids.normalise(case_id)
     except Exception as exc:
@@ -23,7 +24,7 @@ def _get_arende_for_user(request, case_id: str) -> Arende:
     qs = Arende.objects.visible_to(request.user, request.uppdrag).select_related(
         "region", "kva", "handlaggare", "mottagande_enhet", "remitterande_enhet"
     )
-    return get_object_or_404(qs, case_id=canonical)
+    return get_object_or_404(qs.annotate(**annotera), case_id=canonical)
 
 
 def ar_mottagare(request) -> bool:
@@ -76,8 +77,10 @@ def handling_text(handling: str, sokterm: str = "") -> str:
     return handling
 
 
-def logga(request, arenden, handling: str) -> None:
-    """One append-only row per case shown (time, HSA-id, commission, case ID, action, IP)."""
+def logga(request, arenden, handling: str, *, identitet_lasta=()) -> None:
+    """One append-only row per case shown (time, HSA-id, commission, case ID, action, IP). `identitet_lasta`: the
+    cases whose identity the response decrypted (identitet.visa with logga=False), their "identitet <handling>" rows
+    written in the same insert (one round trip and one commit instead of two)."""
     uppdrag = request.uppdrag
     ip = klient_ip(request)
     rows = [
@@ -91,5 +94,9 @@ def logga(request, arenden, handling: str) -> None:
         )
         for a in arenden
     ]
+    if identitet_lasta:
+        from arenden.services.identitet import loggrader
+
+        rows += loggrader(request, request.user, uppdrag, list(identitet_lasta), handling)
     if rows:
         Atkomstlogg.objects.bulk_create(rows)

@@ -131,6 +131,8 @@ def _vantar_pa_post(arende: Arende, erbjudande: Erbjudande) -> bool:
     letter lists every open offer and "Brev skickat" closes them all, so it is offered at the first one only."""
     if erbjudande.status != Erbjudande.Status.LAMNAT or erbjudande.erbjudet_via != Erbjudande.Via.V1177:
         return False
+    if "forsta_postuppgift" in arende.__dict__:  # the case page read it for all its offers in this request
+        return arende.__dict__["forsta_postuppgift"] == erbjudande.pk
     return patientkanal.forsta_postuppgift(arende) == erbjudande.pk
 
 

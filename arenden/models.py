@@ -475,6 +475,11 @@ class Erbjudande(models.Model):
     def forfallet(self) -> bool:
         return self.status == self.Status.LAMNAT and self.svarsfrist < timezone.localdate()
 
+    @property
+    def kan_vanta_pa_post(self) -> bool:
+        """An unanswered digital offer with no letter recorded: what `vantar_pa_post` asks before the region's days."""
+        return self.status == self.Status.LAMNAT and self.erbjudet_via == self.Via.V1177 and self.brev_skickat is None
+
 
 class OverforingQuerySet(models.QuerySet):
     def for_enhet(self, vardenhet_id):

@@ -255,12 +255,13 @@ def _datanycklar(request, region_kod: str, arenden: list[Arende], tjanst: Nyckel
     return {a.pk: cache[a.pk] for a in arenden}
 
 
-def _logga(request, anvandare, uppdrag, arenden: list[Arende], varfor: str, *, vad: str = "identitet") -> None:
+def loggrader(
+    request, anvandare, uppdrag, arenden: list[Arende], varfor: str, *, vad: str = "identitet"
+) -> list[Atkomstlogg]:
+    """The access-log rows ("<vad> <varfor>", e.g. "identitet visa ärende") for reading these cases' sealed data."""
     from arenden.access import klient_ip
 
-    if not arenden:
-        return
-    Atkomstlogg.objects.bulk_create(
+    return [
         Atkomstlogg(
             hsa_id=getattr(anvandare, "hsa_id", "") or "",
             uppdrag=uppdrag.etikett if uppdrag is not None else "",
@@ -270,7 +271,12 @@ def _logga(request, anvandare, uppdrag, arenden: list[Arende], varfor: str, *, v
             ip=klient_ip(request) if request is not None else None,
         )
         for a in arenden
-    )
+    ]
+
+
+def _logga(request, anvandare, uppdrag, arenden: list[Arende], varfor: str, *, vad: str = "identitet") -> None:
+    if arenden:
+        Atkomstlogg.objects.bulk_create(loggrader(request, anvandare, uppdrag, arenden, varfor, vad=vad))
 
 
 def visa(
@@ -319,7 +325,7 @@ def visa(
                 continue
             ut[a.pk] = Visning(identitet=Identitet.fran_dokument(dokument))
             lasta.append(a)
-    if logga:  # only a benchmark timing the cryptography alone turns it off
+    if logga:  # off: the caller logs `lasta` itself (arenden.access.logga's `identitet_lasta`), or a benchmark
         _logga(request, anvandare, uppdrag, lasta, varfor)
     return ut
 

@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -14,7 +15,7 @@ from arenden import atgarder, services
 from arenden import forms as f
 from arenden.access import _get_arende_for_user, ar_mottagare, logga
 from arenden.kapacitet import fulla_erbjudanden
-from arenden.models import STEG_NAMN, Erbjudande, Meddelandetyp, Status
+from arenden.models import STEG_NAMN, Arende, Erbjudande, Meddelandetyp, Status
 from arenden.services import identitet
 from vardformedling.anrop import BehorigRequest
 from vardformedling.decorators import require_perm
@@ -24,6 +25,25 @@ from vardformedling.indata import heltal
 ANDRAT = "andrat"
 EJ_MOJLIG = "Det går inte att göra det här när ärendet har status ”{status}”. Sidan visar nu ärendets aktuella läge."
 ERBJUDANDE_EJ_MOJLIG = "Erbjudandet är redan {status}. Sidan visar nu ärendets aktuella läge."
+
+
+# Panels that are empty in most cases: the case page's case query says which have rows (one EXISTS each, in the same
+# round trip), so an empty panel runs no query of its own. Only the GET reads the flags; an action's answer, which
+# may just have written a row, reads every panel.
+PANELER = ("overforingar", "resor", "patientmeddelanden", "fakturarader", "avvikelser", "anteckningar")
+
+
+def _har_rader() -> dict:
+    return {
+        # The reverse accessor's foreign key names the panel's model.
+        f"har_{namn}": Exists(getattr(Arende, namn).field.model.objects.filter(arende=OuterRef("pk")))
+        for namn in PANELER
+    }
+
+
+def panelrader(arende, namn: str, qs) -> list:
+    """The panel's rows, or [] without a query when the case query found that the case has none."""
+    return [] if getattr(arende, f"har_{namn}", True) is False else list(qs)
 
 
 def sok_url(arende) -> str:
@@ -72,7 +92,11 @@ def _context(
     fulla = fulla_erbjudanden(erbjudanden)
     post = set()
     if not mottagare:
-        post = set(Erbjudande.objects.vantar_pa_post().filter(arende=arende).values_list("pk", flat=True))
+        if any(e.kan_vanta_pa_post for e in erbjudanden):  # no query when no offer can be waiting for a letter
+            post = set(Erbjudande.objects.vantar_pa_post().filter(arende=arende).values_list("pk", flat=True))
+        # Read once for every offer's letter-sent action (atgarder._vantar_pa_post), not twice per digital offer.
+        arende.__dict__["forsta_postuppgift"] = min(((e.skapad, e.pk) for e in erbjudanden if e.pk in post),
+                                                    default=(None, None))[1]  # fmt: skip
     for e in erbjudanden:
         e.atgarder = [(a, formular(a, e.pk)) for a in mojliga if a.galler(arende, e)]
         e.rad_full = e.pk in fulla
@@ -85,18 +109,22 @@ def _context(
     context = {
         "arende": arende,
         # The patient's identity if this commission may see it (decrypted in this request, logged), or why not.
-        "patient": identitet.visa_en(request, arende, handling),
+        "patient": identitet.visa_en(request, arende, handling, logga=False),  # logged with the case row by _render
         "steg_lista": [(nr, namn) for nr, namn in STEG_NAMN.items()],
         "atgarder": [(a, formular(a)) for a in mojliga if not a.per_erbjudande],
         "vantande": atgarder.vantande(arende, request.user),
         "erbjudanden": erbjudanden,
-        "overforingar": list(arende.overforingar.select_related("mottagare")),
-        "resor": identitet.las_resenoter(request, request.uppdrag, arende, arende.resor.all()),
-        "patientmeddelanden": list(patientmeddelanden.defer("text_html")[:20]),
+        "overforingar": panelrader(arende, "overforingar", arende.overforingar.select_related("mottagare")),
+        "resor": identitet.las_resenoter(
+            request, request.uppdrag, arende, panelrader(arende, "resor", arende.resor.all())
+        ),
+        "patientmeddelanden": panelrader(arende, "patientmeddelanden", patientmeddelanden.defer("text_html")[:20]),
         "handelser": handelser,
         "anteckningar": []
         if mottagare or identitet.far_se_identitet(request.uppdrag, arende)
-        else identitet.las_anteckningar(request, arende, arende.anteckningar.select_related("anvandare")[:50]),
+        else identitet.las_anteckningar(
+            request, arende, panelrader(arende, "anteckningar", arende.anteckningar.select_related("anvandare")[:50])
+        ),
         "anteckning_form": None if mottagare else anteckning_form or f.AnteckningForm(prefix="anteckning"),
         "mottagare": mottagare,
         "sok_url": sok_url(arende),
@@ -115,8 +143,8 @@ def _context(
 
 def _render(request, arende, status=200, *, handling: str, **kwargs) -> HttpResponse:
     """Every response that shows the case's patient data writes its access-log row here (PDL)."""
-    logga(request, [arende], handling)
     context = _context(request, arende, handling=handling, **kwargs)
+    logga(request, [arende], handling, identitet_lasta=[arende] if context["patient"].identitet is not None else [])
     return render_page_or_fragment(request, "arenden/arende.html", context, fragment="arende", status=status)
 
 
@@ -124,7 +152,7 @@ def _render(request, arende, status=200, *, handling: str, **kwargs) -> HttpResp
 @require_safe
 @require_perm("arenden.visa")
 def arende_visa(request: BehorigRequest, case_id: str) -> HttpResponse:
-    arende = _get_arende_for_user(request, case_id)
+    arende = _get_arende_for_user(request, case_id, **_har_rader())
     if case_id != arende.case_id:
         return redirect("arenden:arende", case_id=arende.case_id)
     return _render(request, arende, handling="visa ärende")

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from arenden.access import _get_arende_for_user
 from arenden.models import Avvikelse
 from arenden.services import identitet
-from arenden.views.arende import _render
+from arenden.views.arende import _render, panelrader
 from vardformedling.anrop import BehorigRequest
 from vardformedling.decorators import require_perm
 
@@ -36,7 +36,7 @@ class AvvikelseForm(forms.Form):
 
 def avvikelse_context(request, arende, avvikelse_form=None) -> dict:
     return {
-        "avvikelser": list(arende.avvikelser.all()),
+        "avvikelser": panelrader(arende, "avvikelser", arende.avvikelser.all()),
         "avvikelse_form": avvikelse_form or AvvikelseForm(prefix="avvikelse", initial={"nar": timezone.localdate()}),
     }
 

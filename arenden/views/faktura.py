@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 from arenden import avrakning, services
 from arenden.access import _get_arende_for_user
 from arenden.models import Fakturarad
-from arenden.views.arende import _render, add_errors
+from arenden.views.arende import _render, add_errors, panelrader
 from katalog.models import Vardenhet
 from vardformedling import format as fmt
 from vardformedling.anrop import BehorigRequest
@@ -55,7 +55,7 @@ def faktura_context(request, arende, faktura_form=None) -> dict:
     if kan_fakturera and faktura_form is None:
         faktura_form = FakturaradForm(prefix="faktura", initial={"datum": timezone.localdate()})
     return {
-        "fakturarader": list(arende.fakturarader.select_related("avtalsrad__avtal")),
+        "fakturarader": panelrader(arende, "fakturarader", arende.fakturarader.select_related("avtalsrad__avtal")),
         "faktura_form": faktura_form if kan_fakturera else None,
         "kan_attestera": kan_attestera,
     }

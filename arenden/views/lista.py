@@ -156,8 +156,8 @@ def arende_lista(request: BehorigRequest) -> HttpResponse:
     )
     sida = Paginator(qs, PER_SIDA).get_page(request.GET.get("sida"))
     rader = list(sida.object_list)
-    logga(request, rader, "arbetslista")
-    visningar = identitet.visa(request, rader, "arbetslista")
+    visningar = identitet.visa(request, rader, "arbetslista", logga=False)
+    logga(request, rader, "arbetslista", identitet_lasta=[a for a in rader if visningar[a.pk].identitet is not None])
     idag = timezone.localdate()
     fulla = arenden_med_oppet_erbjudande_pa_full_rad(a.pk for a in rader) if rader else set()
     # The home region's tasks (issue 18): a letter to send, a digital answer to act on; not a receiving unit's.
