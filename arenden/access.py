@@ -77,10 +77,11 @@ def handling_text(handling: str, sokterm: str = "") -> str:
     return handling
 
 
-def logga(request, arenden, handling: str, *, identitet_lasta=()) -> None:
+def logga(request, arenden, handling: str, *, identitet_lasta=(), fritext_lasta=()) -> None:
     """One append-only row per case shown (time, HSA-id, commission, case ID, action, IP). `identitet_lasta`: the
     cases whose identity the response decrypted (identitet.visa with logga=False), their "identitet <handling>" rows
-    written in the same insert (one round trip and one commit instead of two)."""
+    written in the same insert (one round trip and one commit instead of two); `fritext_lasta` likewise for the
+    sealed free text ("fritext <handling>", identitet.las_fritext with logga=False)."""
     uppdrag = request.uppdrag
     ip = klient_ip(request)
     rows = [
@@ -94,9 +95,10 @@ def logga(request, arenden, handling: str, *, identitet_lasta=()) -> None:
         )
         for a in arenden
     ]
-    if identitet_lasta:
+    if identitet_lasta or fritext_lasta:
         from arenden.services.identitet import loggrader
 
         rows += loggrader(request, request.user, uppdrag, list(identitet_lasta), handling)
+        rows += loggrader(request, request.user, uppdrag, list(fritext_lasta), handling, vad="fritext")
     if rows:
         Atkomstlogg.objects.bulk_create(rows)

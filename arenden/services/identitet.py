@@ -533,11 +533,12 @@ def oppna_fritext(arende: Arende, *, anvandare, uppdrag, varfor: str, request=No
 
 
 def las_fritext(request, arende: Arende, varfor: str, *, handelser=(), erbjudanden=(), avvikelser=(),
-                uppdrag=None, anvandare=None, tjanst=None) -> None:  # fmt: skip
+                uppdrag=None, anvandare=None, tjanst=None, logga=True) -> bool:  # fmt: skip
     """Sets `visad_<field>` on the case (its free-text fields) and on the given history rows, offers and deviations:
     the opened text, the portal's own text, '' when nothing was written, or a Swedish sentence saying why it is
     not shown (no right, key service down, shredded, altered). One key-service round per page at most (the data
     key is cached on the request, shared with the identity) and one access-log row ("fritext <varfor>") when
+    anything was opened (`logga=False`: the caller writes it, arenden.access.logga's `fritext_lasta`). Returns whether
     anything was opened. Never raises for key or ciphertext errors."""
     uppdrag = uppdrag if uppdrag is not None else getattr(request, "uppdrag", None)
     anvandare = anvandare if anvandare is not None else getattr(request, "user", None)
@@ -556,8 +557,9 @@ def las_fritext(request, arende: Arende, varfor: str, *, handelser=(), erbjudand
         setattr(o, f"visad_{f}", getattr(o, f, "") if o is not arende and f in ("motivering", "fritext") else "")
     for o, f in forseglade:
         setattr(o, f"visad_{f}", fel if data_key is None else _oppna(data_key, o, f, arende))
-    if data_key is not None:
+    if data_key is not None and logga:
         _logga(request, anvandare, uppdrag, [arende], varfor, vad="fritext")
+    return data_key is not None
 
 
 # --- Retention (crypto-shredding) --------------------------------------------------------------------------------

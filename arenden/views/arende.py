@@ -134,17 +134,25 @@ def _context(
         **faktura_context(request, arende, faktura_form),
         **avvikelse_context(request, arende, avvikelse_form),
     }
-    # The free text about the patient (sealed): opened with the identity's data key, one access-log row.
-    identitet.las_fritext(
-        request, arende, handling, handelser=handelser, erbjudanden=erbjudanden, avvikelser=context["avvikelser"]
-    )
+    # The free text about the patient (sealed): opened with the identity's data key; its access-log row is written
+    # with the page's own (_render).
+    context["fritext_lasta"] = identitet.las_fritext(
+        request, arende, handling, handelser=handelser, erbjudanden=erbjudanden, avvikelser=context["avvikelser"],
+        logga=False,
+    )  # fmt: skip
     return context
 
 
 def _render(request, arende, status=200, *, handling: str, **kwargs) -> HttpResponse:
     """Every response that shows the case's patient data writes its access-log row here (PDL)."""
     context = _context(request, arende, handling=handling, **kwargs)
-    logga(request, [arende], handling, identitet_lasta=[arende] if context["patient"].identitet is not None else [])
+    logga(
+        request,
+        [arende],
+        handling,
+        identitet_lasta=[arende] if context["patient"].identitet is not None else [],
+        fritext_lasta=[arende] if context["fritext_lasta"] else [],
+    )
     return render_page_or_fragment(request, "arenden/arende.html", context, fragment="arende", status=status)
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from arenden import services
 from arenden.models import Atkomstlogg, Avvikelse, Erbjudande, Resa
+from arenden.services import identitet, remisskuvert
 from tests.arenden.test_views import _client
 
 
@@ -80,8 +81,9 @@ def test_a_transferred_case_with_its_envelope(arende_i_steg, lots_client, django
 
 def test_the_receiving_unit_sees_the_transferred_case(arende_i_steg, mottagare, django_assert_max_num_queries):
     a = arende_i_steg("remiss_skickad")
-    # + its accepted offer, the transfer, history (no identity before it opens the envelope, no notes)
-    body = _hamta(_client(mottagare), a, django_assert_max_num_queries, 11)
+    # + its accepted offer, the transfer, history (no identity before it opens the envelope, no notes), and whether
+    # its receipt is verified (the confirmation's condition, issue 16)
+    body = _hamta(_client(mottagare), a, django_assert_max_num_queries, 12)
     assert "Öppna remissen i inkorgen" in body
 
 
@@ -92,12 +94,15 @@ def test_a_case_with_every_panel_shows_every_panel(
     services.resa_registrera(
         arende=a, anvandare=lots, uppdrag=lots_uppdrag, fardsatt=Resa.Fardsatt.TAG, bokad_av=Resa.BokadAv.PATIENT
     )
+    remisskuvert.kvittera_arende(arende=a, anvandare=mottagare, uppdrag=mottagare_uppdrag)  # the inbox first
     a = services.remiss_bekrafta(arende=a, anvandare=mottagare, uppdrag=mottagare_uppdrag, planerat_datum=date.today())
     services.fakturarad_registrera(
         arende=a, anvandare=mottagare, uppdrag=mottagare_uppdrag, typ="vard", avser="Operation i dagkirurgi",
         datum=date.today(), belopp=9500,
     )  # fmt: skip
-    Avvikelse.objects.create(arende=a, vad="Provsvar försenat", nar=date.today(), rapporterad_av=lots)
+    avvikelse = Avvikelse(arende=a, nar=date.today(), rapporterad_av=lots)
+    identitet.forsegla_text(avvikelse, "vad", "Provsvar försenat", arende=a)  # sealed, as the form does
+    avvikelse.save()
     services.anteckning_skapa(arende=a, anvandare=lots, text="Ringde patienten")
     # Each non-empty panel is one query: + offers, transfer, trip, patient messages, history, notes, invoice lines,
     # deviations.
