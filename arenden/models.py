@@ -139,13 +139,7 @@ def kvittens_verifierad(arende: models.Model) -> bool:
     condition for confirming the referral (`Arende.bekrafta`)."""
     if not isinstance(arende, Arende) or arende.pk is None:  # an unsaved case has no transfer
         return False
-    # Read once per loaded case (a page asks for the possible and the waiting actions); the confirm service checks
-    # on the case it has just locked and loaded, so a receipt that arrived since is seen.
-    if "_vf_kvittens_verifierad" not in arende.__dict__:
-        arende.__dict__["_vf_kvittens_verifierad"] = arende.overforingar.filter(
-            mottagare_id=arende.mottagande_enhet_id, mottagen__isnull=False
-        ).exists()
-    return arende.__dict__["_vf_kvittens_verifierad"]
+    return arende.overforingar.filter(mottagare_id=arende.mottagande_enhet_id, mottagen__isnull=False).exists()
 
 
 class Arende(FSMModelMixin, models.Model):

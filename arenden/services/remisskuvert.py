@@ -209,9 +209,7 @@ def kvittera_arende(*, arende: Arende, anvandare, uppdrag=None) -> Overforing:
     o = Overforing.objects.filter(arende_id=arende.pk, mottagare_id=F("arende__mottagande_enhet_id")).latest(
         "skickad", "id"
     )
-    o = kvittera(overforing=o, anvandare=anvandare, uppdrag=uppdrag)
-    arende.__dict__.pop("_vf_kvittens_verifierad", None)  # the case's read of the condition (models) is now stale
-    return o
+    return kvittera(overforing=o, anvandare=anvandare, uppdrag=uppdrag)
 
 
 def kvittens_registrera(*, overforing: Overforing, kvittens: bytes, anvandare, uppdrag=None) -> Overforing:

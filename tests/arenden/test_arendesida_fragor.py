@@ -82,8 +82,8 @@ def test_a_transferred_case_with_its_envelope(arende_i_steg, lots_client, django
 def test_the_receiving_unit_sees_the_transferred_case(arende_i_steg, mottagare, django_assert_max_num_queries):
     a = arende_i_steg("remiss_skickad")
     # + its accepted offer, the transfer, history (no identity before it opens the envelope, no notes), and whether
-    # its receipt is verified (the confirmation's condition, issue 16)
-    body = _hamta(_client(mottagare), a, django_assert_max_num_queries, 12)
+    # its receipt is verified (the confirmation's condition, issue 16: asked for the possible and the waiting actions)
+    body = _hamta(_client(mottagare), a, django_assert_max_num_queries, 13)
     assert "Öppna remissen i inkorgen" in body
 
 

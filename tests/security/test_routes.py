@@ -295,7 +295,7 @@ def _action_possible(route: Route, obj: Obj) -> bool:
         return True
     obj.case.refresh_from_db()
     atgard = ATGARDER[namn]
-    if obj.case.status not in atgard.statusar:
+    if obj.case.status not in atgard.statusar or atgard.vantar(obj.case):  # e.g. confirming before the receipt
         return False
     if atgard.per_erbjudande:
         return atgard.galler(obj.case, Erbjudande.objects.get(pk=obj.data["erbjudande"]))
