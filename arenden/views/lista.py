@@ -5,7 +5,7 @@ from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import BooleanField, Case, DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q, When
+from django.db.models import BooleanField, Case, DateTimeField, ExpressionWrapper, F, Q, When
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_safe
 
 from arenden import case_id as case_ids
 from arenden.access import ar_mottagare, handling_text, logga
+from arenden.kapacitet import fulla_erbjudanden
 from arenden.models import (
     STEG_FOR_STATUS,
     STEG_NAMN,
@@ -27,7 +28,6 @@ from arenden.models import (
 )
 from arenden.services import handlaggare_kandidater, identitet, patientkanal
 from arenden.views.lista_html import options, rader_html
-from avtal import api as avtal_api
 from katalog.models import KvaGrupp
 from vardformedling import format as fmt
 from vardformedling import personnummer as pnr
@@ -205,36 +205,33 @@ def arende_lista(request: BehorigRequest) -> HttpResponse:
 
 
 def _erbjudande_markeringar(rader, *, hemregion: bool) -> tuple[set[int], set[int], dict[int, str]]:
-    """The rows' offer badges from one read of their offers: cases with an open offer on a full line, and for the
-    home region (not a receiving unit) its tasks of issue 18, a letter to send and a digital answer to act on."""
+    """The rows' offer badges from one read of their offers: cases with an open offer on a full line (one more query
+    only when an open offer is on an agreement line, kapacitet.fulla_erbjudanden), and for the home region (not a
+    receiving unit) its tasks of issue 18, a letter to send and a digital answer to act on."""
     if not rader:
         return set(), set(), {}
-    full = Q(status=Erbjudande.Status.LAMNAT) & Exists(avtal_api.fulla_rader().filter(pk=OuterRef("avtalsrad_id")))
-    markeringar = {"full": ExpressionWrapper(full, output_field=BooleanField())}
-    villkor = full
+    villkor = Q(status=Erbjudande.Status.LAMNAT, avtalsrad__isnull=False)
+    markeringar = {}
     if hemregion:
         post, svar = vantar_pa_post_villkor(), digitalt_svar_villkor()
-        markeringar |= {
+        markeringar = {
             "post": ExpressionWrapper(post, output_field=BooleanField()),
             "svar": ExpressionWrapper(svar, output_field=BooleanField()),
         }
         villkor = villkor | post | svar
-    fulla: set[int] = set()
-    poster: set[int] = set()
-    svarade: list[tuple[int, str]] = []
-    for e in (
+    erbjudanden = list(
         Erbjudande.objects.filter(arende_id__in=[a.pk for a in rader])
         .filter(villkor)
         .annotate(**markeringar)
-        .values("arende_id", "status", *markeringar)
-    ):
-        if e["full"]:
-            fulla.add(e["arende_id"])
-        if e.get("post"):
-            poster.add(e["arende_id"])
-        if e.get("svar"):
-            svarade.append((e["arende_id"], e["status"]))
-    return fulla, poster, patientkanal.digitala_svar_text(svarade)
+        .only("arende_id", "status", "avtalsrad_id")
+    )
+    fulla = fulla_erbjudanden(erbjudanden)
+    svarade = [(e.arende_id, e.status) for e in erbjudanden if getattr(e, "svar", False)]
+    return (
+        {e.arende_id for e in erbjudanden if e.pk in fulla},
+        {e.arende_id for e in erbjudanden if getattr(e, "post", False)},
+        patientkanal.digitala_svar_text(svarade),
+    )
 
 
 def _utan(params, *nycklar: str) -> str:
