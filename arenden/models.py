@@ -390,7 +390,7 @@ def digitalt_svar_villkor() -> Q:
     oppet = Erbjudande.objects.filter(arende=OuterRef("arende"), status=Erbjudande.Status.LAMNAT)
     return Q(svar_kanal=SvarsKanal.DIGITAL) & (
         Q(status=Erbjudande.Status.ACCEPTERAT, arende__status=Status.FORMEDLA)
-        | Q(status=Erbjudande.Status.AVBOJT, arende__status=Status.HITTA_VARDGIVARE) & ~Exists(oppet)
+        | Q(~Exists(oppet), status=Erbjudande.Status.AVBOJT, arende__status=Status.HITTA_VARDGIVARE)
     )
 
 
