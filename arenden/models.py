@@ -379,6 +379,30 @@ def _svarsfrist_default():
     return timezone.localdate() + timedelta(days=14)
 
 
+def digitalt_svar_villkor() -> Q:
+    """The condition of ErbjudandeQuerySet.digitala_svar_att_hantera, to filter or annotate with."""
+    oppet = Erbjudande.objects.filter(arende=OuterRef("arende"), status=Erbjudande.Status.LAMNAT)
+    return Q(svar_kanal=SvarsKanal.DIGITAL) & (
+        Q(status=Erbjudande.Status.ACCEPTERAT, arende__status=Status.FORMEDLA)
+        | Q(~Exists(oppet), status=Erbjudande.Status.AVBOJT, arende__status=Status.HITTA_VARDGIVARE)
+    )
+
+
+def vantar_pa_post_villkor(idag=None) -> Q:
+    """The condition of ErbjudandeQuerySet.vantar_pa_post (reads the regions' settings), to filter or annotate with."""
+    idag = idag or timezone.localdate()
+    egna = dict(Patientinstallning.objects.values_list("region_id", "post_efter_dagar"))
+
+    def skickat_senast(dagar: int):
+        # Sent on or before this local day's end → `dagar` whole days have passed by `idag`.
+        return timezone.make_aware(datetime.combine(idag - timedelta(days=dagar - 1), time.min))
+
+    villkor = Q(skapad__lt=skickat_senast(POST_EFTER_DAGAR)) & ~Q(arende__region_id__in=list(egna))
+    for region, dagar in egna.items():
+        villkor |= Q(arende__region_id=region, skapad__lt=skickat_senast(dagar))
+    return villkor & Q(status=Erbjudande.Status.LAMNAT, erbjudet_via=Erbjudande.Via.V1177, brev_skickat__isnull=True)
+
+
 class ErbjudandeQuerySet(models.QuerySet):
     def for_mottagande_enhet(self, vardenhet_id):
         """The offers a receiving unit may see of a case (PDL, issue 14 point 12): its own accepted offer – not other
@@ -388,29 +412,13 @@ class ErbjudandeQuerySet(models.QuerySet):
     def digitala_svar_att_hantera(self):
         """Answers the patient gave on their own pages (issue 18) that the navigator must act on now: a yes while the
         case waits for its referral (Förmedla patient), or a no that left the case in step 2 with no open offer."""
-        oppet = Erbjudande.objects.filter(arende=OuterRef("arende"), status=Erbjudande.Status.LAMNAT)
-        return self.filter(svar_kanal=SvarsKanal.DIGITAL).filter(
-            Q(status=Erbjudande.Status.ACCEPTERAT, arende__status=Status.FORMEDLA)
-            | Q(status=Erbjudande.Status.AVBOJT, arende__status=Status.HITTA_VARDGIVARE) & ~Exists(oppet)
-        )
+        return self.filter(digitalt_svar_villkor())
 
     def vantar_pa_post(self, idag=None):
         """Postal fallback (issue 18): digital (1177) offers still unanswered when the case's region's
         `post_efter_dagar` (default 14) have passed since they were sent, whose letter is not yet recorded.
         Computed on read, so no nightly job can miss a day; one condition per region with its own setting."""
-        idag = idag or timezone.localdate()
-        egna = dict(Patientinstallning.objects.values_list("region_id", "post_efter_dagar"))
-
-        def skickat_senast(dagar: int):
-            # Sent on or before this local day's end → `dagar` whole days have passed by `idag`.
-            return timezone.make_aware(datetime.combine(idag - timedelta(days=dagar - 1), time.min))
-
-        villkor = Q(skapad__lt=skickat_senast(POST_EFTER_DAGAR)) & ~Q(arende__region_id__in=list(egna))
-        for region, dagar in egna.items():
-            villkor |= Q(arende__region_id=region, skapad__lt=skickat_senast(dagar))
-        return self.filter(
-            villkor, status=Erbjudande.Status.LAMNAT, erbjudet_via=Erbjudande.Via.V1177, brev_skickat__isnull=True
-        )
+        return self.filter(vantar_pa_post_villkor(idag))
 
 
 class Erbjudande(models.Model):

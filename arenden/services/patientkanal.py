@@ -192,10 +192,15 @@ def postuppgifter(*, arenden, idag=None) -> set[int]:
 def digitala_svar(*, arenden) -> dict[int, str]:
     """{case pk: badge text} for those cases (a queryset or pks) whose patient answered on their own pages and
     the navigator must act (Erbjudande.objects.digitala_svar_att_hantera)."""
-    ut: dict[int, str] = {}
-    for arende_id, status in (
+    return digitala_svar_text(
         Erbjudande.objects.digitala_svar_att_hantera().filter(arende__in=arenden).values_list("arende_id", "status")
-    ):
+    )
+
+
+def digitala_svar_text(svar) -> dict[int, str]:
+    """{case pk: badge text} from (case pk, offer status) pairs of answers to act on; a yes outweighs a no."""
+    ut: dict[int, str] = {}
+    for arende_id, status in svar:
         ja = status == Erbjudande.Status.ACCEPTERAT
         if ja or arende_id not in ut:
             ut[arende_id] = DIGITALT_JA if ja else DIGITALT_NEJ

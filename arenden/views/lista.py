@@ -5,7 +5,7 @@ from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, DateTimeField, F, Q, When
+from django.db.models import BooleanField, Case, DateTimeField, ExpressionWrapper, F, Q, When
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -14,8 +14,18 @@ from django.views.decorators.http import require_safe
 
 from arenden import case_id as case_ids
 from arenden.access import ar_mottagare, handling_text, logga
-from arenden.kapacitet import arenden_med_oppet_erbjudande_pa_full_rad
-from arenden.models import STEG_FOR_STATUS, STEG_NAMN, Arende, Atkomstlogg, Erbjudande, Status, kvar_text
+from arenden.kapacitet import fulla_erbjudanden
+from arenden.models import (
+    STEG_FOR_STATUS,
+    STEG_NAMN,
+    Arende,
+    Atkomstlogg,
+    Erbjudande,
+    Status,
+    digitalt_svar_villkor,
+    kvar_text,
+    vantar_pa_post_villkor,
+)
 from arenden.services import handlaggare_kandidater, identitet, patientkanal
 from arenden.views.lista_html import options, rader_html
 from katalog.models import KvaGrupp
@@ -159,11 +169,7 @@ def arende_lista(request: BehorigRequest) -> HttpResponse:
     visningar = identitet.visa(request, rader, "arbetslista", logga=False)
     logga(request, rader, "arbetslista", identitet_lasta=[a for a in rader if visningar[a.pk].identitet is not None])
     idag = timezone.localdate()
-    fulla = arenden_med_oppet_erbjudande_pa_full_rad(a.pk for a in rader) if rader else set()
-    # The home region's tasks (issue 18): a letter to send, a digital answer to act on; not a receiving unit's.
-    egna = [] if ar_mottagare(request) else [a.pk for a in rader]
-    post = patientkanal.postuppgifter(arenden=egna) if egna else set()
-    svar = patientkanal.digitala_svar(arenden=egna) if egna else {}
+    fulla, post, svar = _erbjudande_markeringar(rader, hemregion=not ar_mottagare(request))
     for a in rader:
         a.post_uppgift = a.pk in post
         a.digitalt_svar = svar.get(a.pk, "")
@@ -196,6 +202,36 @@ def arende_lista(request: BehorigRequest) -> HttpResponse:
         "export_query": _utan(request.GET, "sida", "export"),
     }
     return render_page_or_fragment(request, "arenden/lista.html", ctx, fragment="resultat")
+
+
+def _erbjudande_markeringar(rader, *, hemregion: bool) -> tuple[set[int], set[int], dict[int, str]]:
+    """The rows' offer badges from one read of their offers: cases with an open offer on a full line (one more query
+    only when an open offer is on an agreement line, kapacitet.fulla_erbjudanden), and for the home region (not a
+    receiving unit) its tasks of issue 18, a letter to send and a digital answer to act on."""
+    if not rader:
+        return set(), set(), {}
+    villkor = Q(status=Erbjudande.Status.LAMNAT, avtalsrad__isnull=False)
+    markeringar = {}
+    if hemregion:
+        post, svar = vantar_pa_post_villkor(), digitalt_svar_villkor()
+        markeringar = {
+            "post": ExpressionWrapper(post, output_field=BooleanField()),
+            "svar": ExpressionWrapper(svar, output_field=BooleanField()),
+        }
+        villkor = villkor | post | svar
+    erbjudanden = list(
+        Erbjudande.objects.filter(arende_id__in=[a.pk for a in rader])
+        .filter(villkor)
+        .annotate(**markeringar)
+        .only("arende_id", "status", "avtalsrad_id")
+    )
+    fulla = fulla_erbjudanden(erbjudanden)
+    svarade = [(e.arende_id, e.status) for e in erbjudanden if getattr(e, "svar", False)]
+    return (
+        {e.arende_id for e in erbjudanden if e.pk in fulla},
+        {e.arende_id for e in erbjudanden if getattr(e, "post", False)},
+        patientkanal.digitala_svar_text(svarade),
+    )
 
 
 def _utan(params, *nycklar: str) -> str:

@@ -418,3 +418,23 @@ def test_the_follow_up_page_shows_reply_time_per_channel(arende_i_steg, lots, mo
 def test_the_coordinators_start_page_links_to_the_regions_texts(koordinator, lots_client):
     assert 'href="/arenden/patientmallar/"' in _client(koordinator).get("/").content.decode()
     assert 'href="/arenden/patientmallar/"' not in lots_client.get("/").content.decode()
+
+
+def test_the_worklist_puts_each_offer_badge_on_its_own_row_from_one_read_of_the_offers(
+    arende_i_steg, lots, mottagande_enhet, lots_client, django_assert_max_num_queries
+):
+    """The worklist reads the rows' offers once for every badge (full line, letter to send, digital answer): each
+    badge stays on its own case's row, and offers add no query."""
+    post, svar, inget = (arende_i_steg("hitta_vardgivare") for _ in range(3))
+    _tillbaka(_digitalt(post, lots, mottagande_enhet), 14)
+    services.erbjudande_besvara(
+        erbjudande=_digitalt(svar, lots, mottagande_enhet), anvandare=None, svar=True, kanal="digital"
+    )
+    _digitalt(inget, lots, VardenhetFactory(namn="Andra Ögonkliniken"))
+    with django_assert_max_num_queries(13):  # as test_views.test_worklist_query_count_is_bounded, with no offer
+        lista = lots_client.get("/arenden/?flik=alla").content.decode()
+    rader = {a.case_id: next(r for r in lista.split("<tr") if a.case_id in r) for a in (post, svar, inget)}
+    assert "Skicka erbjudandet per post" in rader[post.case_id]
+    assert "Patienten tackade ja digitalt" in rader[svar.case_id]
+    assert "per post" not in rader[svar.case_id] and "digitalt" not in rader[post.case_id]
+    assert "badge--warn" not in rader[inget.case_id] and "badge--err" not in rader[inget.case_id]

@@ -113,7 +113,9 @@ def test_header_list_unread_count_and_read_per_user(rad10, oppet_erbjudande_06):
 
 
 @pytest.mark.django_db
-def test_open_offer_on_a_full_line_is_flagged_on_the_case_and_in_the_worklist(rad10, oppet_erbjudande_06):
+def test_open_offer_on_a_full_line_is_flagged_on_the_case_and_in_the_worklist(
+    rad10, oppet_erbjudande_06, django_assert_max_num_queries
+):
     lots06 = make_user(Roll.VARDLOTS, "06")
     c = klient(lots06)
     assert (
@@ -123,5 +125,7 @@ def test_open_offer_on_a_full_line_is_flagged_on_the_case_and_in_the_worklist(ra
     volym_rapportera(rad=rad10, region=Region.objects.get(kod="03"), manad=MANAD, antal=10)
     sida = c.get(reverse("arenden:arende", args=[oppet_erbjudande_06.case_id]), secure=True).content.decode()
     assert "Takvolymen är nådd: patienten kan inte tacka ja på avtalsraden" in sida
-    lista = c.get(reverse("arenden:lista") + "?flik=region", secure=True).content.decode()
+    # One query more than with no open offer on an agreement line (tests/arenden/test_views.py): the lines' volume.
+    with django_assert_max_num_queries(14):
+        lista = c.get(reverse("arenden:lista") + "?flik=region", secure=True).content.decode()
     assert "Erbjudande på full avtalsrad" in lista
