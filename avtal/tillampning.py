@@ -18,6 +18,7 @@ from avtal.importer import FALTNAMN, RADNIVA, Analys, AvtalData, analysera
 from avtal.models import Avtal, Avtalsrad, Avtalstyp
 from katalog.models import KvaGrupp
 from vardformedling import format as fmt
+from vardformedling import referensdata
 from vardformedling.importering.forhandsvisning import varde_text as _text
 
 RADFALT = [k for k in RADNIVA if k != "kva_grupp"]  # a line's own values: price, model, cap, terms
@@ -164,6 +165,7 @@ def _avtal_falt(d: AvtalData) -> dict:
 @transaction.atomic
 def tillampa(plan: Plan, *, progress: Callable[[int], None] | None = None) -> dict:
     """Write the plan: bulk create new agreements, bulk update changed ones, their units, rights and lines."""
+    referensdata.ogiltigforklara("avtal")  # bulk writes send no signals: the search's cached coverage goes
     now = timezone.now()
     alla = plan.nya + [d for d, _a, _c in plan.andrade]
     kva_koder = {kva for d in alla for kva in d.rader}

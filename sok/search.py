@@ -274,9 +274,6 @@ def sok(p: Sokparametrar) -> Sokresultat:
             uteslutna[orsak] += 1
         else:
             kvar.append(Traff(kandidat=k, avstand_km=km))
-    # The units that offer the group, as a subquery: the lines of units excluded above are read but not used,
-    # which costs less than sending every remaining unit's id (hundreds at national scale).
-    ids = katalog_api.enheter_med_utbud(p.kva.kod) if kvar else None
     # Where a shown forecast covers the planned month, the ranking uses the expected wait then (#20); it is read
     # with the waiting times. Every unit's of the group: that answer is cached until a delivery or the nightly
     # forecasts change it (issue 15 point 8: its query was half the search's SQL time).
@@ -287,8 +284,9 @@ def sok(p: Sokparametrar) -> Sokresultat:
     )
     rader: dict = {}
     if kvar and p.patientregion:
+        # Only the units that offer the group; which units each agreement covers is cached (issue 15 point 8).
         rader = avtal_api.anvandbara_rader(
-            kva_kod=p.kva.kod, region_kod=p.patientregion, datum=p.datum, vardenhet_ids=ids
+            kva_kod=p.kva.kod, region_kod=p.patientregion, datum=p.datum, bara_utbud=True
         )
     return rangordna(p, kvar, vantetider, rader, uteslutna=uteslutna, antal_kandidater=len(alla), prognoser=prognoser)
 

@@ -76,7 +76,7 @@ MIDDLEWARE = [
     "vardformedling.middleware.RejectNulMiddleware",
     "vardformedling.referensdata.EnBegaranMiddleware",  # one version of each reference set per request
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "vardformedling.middleware.SessionMiddleware",  # Django's, saving an unchanged session once a minute
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -221,6 +221,7 @@ if (
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 30 * 60
 SESSION_SAVE_EVERY_REQUEST = True
+SESSION_FORNYA_SEKUNDER = 60  # an unchanged session is saved (its expiry pushed) at most this often
 SESSION_ABSOLUTE_SECONDS = 10 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -127,3 +127,25 @@ def _failures_were(*, minutes: int) -> None:
     """Moves the recorded failed sign-ins `minutes` back in time."""
     assert AccessAttempt.objects.exists()
     AccessAttempt.objects.update(attempt_time=F("attempt_time") - timedelta(minutes=minutes))
+
+
+def test_an_unchanged_session_is_saved_at_most_once_a_minute_and_still_expires_when_idle(signed_in):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client, key = signed_in
+    with clock(1):
+        assert client.get("/").status_code == 200  # saved: the expiry moves
+        forst = Session.objects.get(session_key=key).expire_date
+    with clock(1.5), CaptureQueriesContext(connection) as fragor:
+        assert client.get("/").status_code == 200
+    assert not [q for q in fragor.captured_queries if "django_session" in q["sql"] and "UPDATE" in q["sql"]]
+    assert Session.objects.get(session_key=key).expire_date == forst, "within the minute nothing is written"
+    with clock(3):
+        assert client.get("/").status_code == 200
+        assert Session.objects.get(session_key=key).expire_date - forst >= timedelta(minutes=2)
+    # Idle for 31 minutes after the last request (saved or not): signed out.
+    with clock(3.5):
+        assert client.get("/").status_code == 200
+    with clock(3.5 + 31):
+        assert _sent_to_login(client.get("/arenden/"), "/arenden/")

@@ -57,7 +57,11 @@ class Fakes:
         self.calls["vantetider"].append(("par", sorted(par)))
         return {(k, e): self.vantetider[e] for k, e in par if e in self.vantetider}
 
-    def _rader(self, *, kva_kod, region_kod, datum, vardenhet_ids=None):
+    def _rader(self, *, kva_kod, region_kod, datum, vardenhet_ids=None, bara_utbud=False):
+        if bara_utbud:  # the units that offer the group, as the real interface narrows them
+            from katalog.api import enheter_med_utbud
+
+            vardenhet_ids = enheter_med_utbud(kva_kod)
         ids = _ids(vardenhet_ids)
         self.calls["rader"].append((kva_kod, region_kod, datum, ids))
         return {k: v for k, v in self.rader.items() if not isinstance(ids, list) or k in ids}
