@@ -31,6 +31,10 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/vf_ben
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vardformedling.settings")
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+# The page scenarios sign their synthetic users in with the SITHS stub backend (force_login); production settings
+# refuse the stub unless it is allowed explicitly, which only the benchmarks, the load test and the tests do.
+os.environ.setdefault("AUTH_MODE", "stub")
+os.environ.setdefault("SITHS_STUB_ALLOWED", "1")
 
 HOST = "127.0.0.1"
 warnings.filterwarnings("ignore", message="No directory at")  # whitenoise: no collectstatic needed here

@@ -51,9 +51,6 @@ def main() -> int:
     args = p.parse_args()
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/vf_bench_pkcs11")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vardformedling.settings")
-    # The benchmark signs its synthetic users in with the stub backend (a test environment that says so).
-    os.environ.setdefault("AUTH_MODE", "stub")
-    os.environ.setdefault("SITHS_STUB_ALLOWED", "1")
     tokens = _token_katalog()
     conf = skapa_konfiguration(tokens)
     os.environ["SOFTHSM2_CONF"] = str(conf)

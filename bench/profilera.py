@@ -16,16 +16,11 @@ functions) and prints the split.
 
 import cProfile
 import io
-import os
 import pstats
 import statistics
 import time
 from datetime import datetime
 from pathlib import Path
-
-# The page scripts sign in with the stub backend (force_login); without the stub allowed every page answers 302.
-os.environ.setdefault("AUTH_MODE", "stub")
-os.environ.setdefault("SITHS_STUB_ALLOWED", "1")
 
 from _common import HOST, Misslyckad, forbered, klient, referens
 

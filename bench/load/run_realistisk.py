@@ -3,7 +3,7 @@ LOAD_ARGS="--profil realistisk") runs bench/load/realistisk.py – navigators, c
 patients with the think time of real work – in steps of users against gunicorn, and writes its section of
 bench/load/RESULTS.md: the largest number of concurrent users served with p95 < the limit (300 ms) and 0 errors,
 per-page p50/p95 at that step, and the CPU shares of web (the gunicorn processes), database (the PostgreSQL
-backends serving this database) and load generator (locust), sampled from /proc every second.
+server's processes, backends that have ended included) and load generator (locust), sampled from /proc every second.
 
     .venv/bin/python bench/load/run.py --profil realistisk [--start 50] [--steg 50] [--max 1000]
         [--steg-tid 120s] [--uppvarmning 30s] [--p95-grans 300] [--scale 1]
@@ -24,6 +24,7 @@ import threading
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import run as lasttest
 
@@ -35,19 +36,54 @@ KLOCKA = os.sysconf("SC_CLK_TCK")
 # -- CPU shares from /proc ----------------------------------------------------------------------------------------
 
 
-def _cpu_per_process() -> dict[int, tuple[int, float]]:
-    """pid → (process group, CPU seconds used) for every process that can be read."""
+class Process(NamedTuple):
+    grupp: int  # process group
+    foralder: int  # parent pid
+    namn: str  # comm
+    egen: float  # CPU seconds of the process itself
+    barn: float  # CPU seconds of its children that have exited and been waited for (cutime + cstime)
+
+
+def _processer() -> dict[int, Process]:
+    """pid → its process group, parent, name and CPU seconds, for every process that can be read."""
     ut = {}
     for namn in os.listdir("/proc"):
         if not namn.isdigit():
             continue
         try:
             with open(f"/proc/{namn}/stat", encoding="ascii", errors="replace") as f:
-                falt = f.read().rsplit(")", 1)[1].split()
+                text = f.read()
         except OSError:
             continue
-        ut[int(namn)] = (int(falt[2]), (int(falt[11]) + int(falt[12])) / KLOCKA)
+        kommando = text[text.index("(") + 1 : text.rindex(")")]
+        falt = text.rsplit(")", 1)[1].split()
+        ut[int(namn)] = Process(
+            int(falt[2]),
+            int(falt[1]),
+            kommando,
+            (int(falt[11]) + int(falt[12])) / KLOCKA,
+            (int(falt[13]) + int(falt[14])) / KLOCKA,
+        )
     return ut
+
+
+def _grupp_cpu(per: dict[int, Process], ledare: int | None, medlem) -> float:
+    """CPU seconds used so far by a leader and its processes, those that have exited included: a process that ends
+    (a database backend after its request, a recycled gunicorn worker) moves its time into its parent's waited-for
+    children's time, so the sum does not drop when it goes. `medlem(pid, process)` says who belongs."""
+    if ledare is None or ledare not in per:
+        return 0.0
+    return (
+        per[ledare].egen + per[ledare].barn + sum(p.egen for pid, p in per.items() if pid != ledare and medlem(pid, p))
+    )
+
+
+def _postmaster(per: dict[int, Process]) -> int | None:
+    """The PostgreSQL server's main process: a "postgres" whose parent is not one."""
+    for pid, p in per.items():
+        if p.namn == "postgres" and (p.foralder not in per or per[p.foralder].namn != "postgres"):
+            return pid
+    return None
 
 
 def _cpu_totalt() -> tuple[float, float]:
@@ -59,8 +95,11 @@ def _cpu_totalt() -> tuple[float, float]:
 
 
 class Provtagare(threading.Thread):
-    """Samples every second the CPU seconds of web (gunicorn's process group), database (the backends of this
-    database, from pg_stat_activity), generator (locust's process group) and the whole machine."""
+    """Samples every second the CPU seconds of web (gunicorn's master and workers), database (the PostgreSQL server:
+    its main process and every backend and helper process), generator (locust's process group) and the whole
+    machine. Processes that exit between two samples are counted through their parent (`_grupp_cpu`): the
+    database's backends live one request each (no persistent connections), so sampling them by pid alone, as an
+    earlier version did, missed nearly all of the database's time."""
 
     def __init__(self, db_url: str, gunicorn_pgid: int):
         super().__init__(daemon=True)
@@ -69,30 +108,25 @@ class Provtagare(threading.Thread):
         self.locust: int | None = None
         self.prov: list[dict] = []
         self.stopp = threading.Event()
-        self.backends: set[int] = set()
+
+    def prov_nu(self) -> dict:
+        per = _processer()
+        postmaster = _postmaster(per)
+        busy, total = _cpu_totalt()
+        locust = self.locust
+        return {
+            "t": time.time(),
+            "webb": _grupp_cpu(per, self.gunicorn, lambda pid, p: p.grupp == self.gunicorn),
+            "databas": _grupp_cpu(per, postmaster, lambda pid, p: p.foralder == postmaster),
+            "generator": _grupp_cpu(per, locust, lambda pid, p: p.grupp == locust),
+            "upptagen": busy,
+            "total": total,
+        }
 
     def run(self) -> None:
-        import psycopg
-
-        with psycopg.connect(self.db_url, autocommit=True) as conn:
-            while not self.stopp.is_set():
-                rader = conn.execute(
-                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                ).fetchall()
-                self.backends |= {r[0] for r in rader}
-                per = _cpu_per_process()
-                busy, total = _cpu_totalt()
-                self.prov.append(
-                    {
-                        "t": time.time(),
-                        "webb": sum(c for pid, (g, c) in per.items() if g == self.gunicorn),
-                        "databas": sum(per[pid][1] for pid in self.backends if pid in per),
-                        "generator": sum(c for pid, (g, c) in per.items() if self.locust and g == self.locust),
-                        "upptagen": busy,
-                        "total": total,
-                    }
-                )
-                self.stopp.wait(1.0)
+        while not self.stopp.is_set():
+            self.prov.append(self.prov_nu())
+            self.stopp.wait(1.0)
 
     def andelar(self, fran: float, till: float) -> dict[str, float] | None:
         """Shares of the machine's CPU capacity (all cores) between the times `fran` and `till`."""
@@ -342,7 +376,8 @@ def main(a) -> int:
         f"Ramp: {a.start} users, +{a.steg} per step of {a.steg_tid} (the first {a.uppvarmning} of each step, "
         f"while new users sign in, not measured), until p95 ≥ {a.p95_grans:g} ms or an error, at most {a.max}. "
         f"CPU shares are of all {nproc} cores, from /proc: web = the gunicorn processes, DB = the PostgreSQL "
-        f"backends of this database, generator = locust, other = everything else busy on the machine.",
+        f"server's processes (backends that ended between samples included, through the server's reaped "
+        f"children), generator = locust, other = everything else busy on the machine.",
         "",
         "| users | req/s | p50 ms | p95 ms | errors | CPU web | CPU DB | CPU generator | CPU other |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
