@@ -12,6 +12,9 @@ CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 CASE_ID = re.compile(r"/arenden/(VF-\d{4}-\d{2}-\d{6}-\d)/")
 
 
+AVSLAG = object()  # skicka(): the portal refused as it must (see `avslag`)
+
+
 class LoopbackUtanTls(DefaultCookiePolicy):
     """Production cookies are Secure (TLS ends in the proxy in front of gunicorn); on plain loopback HTTP the
     client sends them all the same, as the browser does behind that proxy."""
@@ -56,13 +59,30 @@ class Webblasare(FastHttpUser):
                 return ""
             return r.text or ""
 
-    def skicka(self, url: str, namn: str, data: dict, *, forvantat: int, htmx_mal: str | None = None):
+    def skicka(
+        self,
+        url: str,
+        namn: str,
+        data: dict,
+        *,
+        forvantat: int,
+        htmx_mal: str | None = None,
+        avslag: tuple[int, str, str] | None = None,
+    ):
+        """POSTs like the page's form; anything but `forvantat` is an error, except `avslag` = (status, text in the
+        answer, label): a refusal the portal must give in that situation (e.g. an agreement's cap reached by
+        another case between the offer and the patient's yes), counted under the request's name plus the label,
+        not as an error, and returned as AVSLAG."""
         headers = {"Origin": self.host, "Referer": self.host + url}
         if htmx_mal:
             headers |= {"HX-Request": "true", "HX-Target": htmx_mal}
         with self.client.post(
             url, name=namn, data=data, headers=headers, allow_redirects=False, catch_response=True
         ) as r:
+            if avslag and r.status_code == avslag[0] and avslag[1] in (r.text or ""):
+                r.request_meta["name"] = f"{namn} → {avslag[0]} {avslag[2]}"
+                r.success()
+                return AVSLAG
             if r.status_code != forvantat:
                 r.failure(f"HTTP {r.status_code} (väntade {forvantat}) för POST {url}: {(r.text or '')[:200]!r}")
                 return None
