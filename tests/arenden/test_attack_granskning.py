@@ -3,11 +3,14 @@ found, each test failing before its fix. SECURITY.md, "Attacks on the worklist, 
 list", lists them with what else was tried."""
 
 import re
+from datetime import date, timedelta
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
-from arenden.models import Atkomstlogg
+from arenden.models import Arende, Atkomstlogg, Erbjudande
+from arenden.services.erbjudanden_flera import ENHET_ELLER_RAD_SAKNAS
 from arenden.views.lista import PNR_I_ADRESSEN, PNR_OGILTIGT
 from tests.factories import make_user
 from vardformedling.models import Roll
@@ -118,3 +121,60 @@ def test_a_personnummer_typed_into_the_log_review_is_not_repeated_in_its_page_or
     # A case ID or an HSA-id is searched as before.
     svar = klient.get("/arenden/logg/", {"q": lots.hsa_id}, secure=True)
     assert svar.status_code == 200 and LOGG_PNR not in svar.content.decode()
+
+
+# --- Finding 2: the bulk offers' "Skicka erbjudanden" answered 500 --------------------------------------------------
+
+
+@pytest.fixture
+def steg2(arende_i_steg):
+    return [arende_i_steg("hitta_vardgivare") for _ in range(2)]
+
+
+def test_bulk_offers_with_odd_digits_or_a_unit_that_is_gone_answer_in_swedish_and_say_which_row(
+    steg2, lots, mottagande_enhet, avtalsrad
+):
+    """Attack: `val_²=…` and `val_<pk>=²::` passed isdigit() and reached int() (500); a unit or agreement line id
+    that no longer exists (or never did) was a KeyError (500) after the rows before it had been sent."""
+    klient = _klient(lots)
+    url = reverse("katalog:fordelning_skicka")
+    a1, a2 = steg2
+    forvantat = (date.today() + timedelta(days=5)).isoformat()
+    for data in ({"val_²": f"{mottagande_enhet.pk}::"}, {f"val_{a1.pk}": f"²::{forvantat}"},
+                 {f"val_{a1.pk}": f"{mottagande_enhet.pk}:²:"}, {f"val_{a1.pk}": f"{'9' * 5000}::"}):  # fmt: skip
+        svar = klient.post(url, {"kva": "CJE", **data}, secure=True)
+        assert svar.status_code == 422, data
+        assert "Föreslå fördelningen igen" in svar.content.decode()
+    assert not Erbjudande.objects.exists()
+    gott = f"{mottagande_enhet.pk}::{forvantat}"
+    for borta in (f"{10**9}::{forvantat}", f"{mottagande_enhet.pk}:{10**9}:{forvantat}"):
+        Erbjudande.objects.all().delete()
+        svar = klient.post(url, {"kva": "CJE", f"val_{a1.pk}": gott, f"val_{a2.pk}": borta}, secure=True)
+        html = svar.content.decode()
+        assert svar.status_code == 409, borta
+        assert ENHET_ELLER_RAD_SAKNAS in html and a2.case_id in html
+        assert Erbjudande.objects.filter(arende=a1).count() == 1 and not Erbjudande.objects.filter(arende=a2).exists()
+
+
+# --- Finding 3: the waiting list's "Skapa ärenden" answered 500 -----------------------------------------------------
+
+
+def test_creating_cases_from_the_waiting_list_with_odd_digits_is_422_not_500(db):
+    koordinator = make_user(Roll.KOORDINATOR, "20", namn="Test Koordinator")
+    klient = _klient(koordinator)
+    for varde in ("²", "١٢", "9" * 5000):
+        svar = klient.post(reverse("arenden:vantelista_arenden"), {"patient": varde}, secure=True)
+        assert svar.status_code == 422, varde
+        assert "Välj minst en patient" in svar.content.decode()
+    assert not Arende.objects.exists()
+
+
+# --- Finding 4: the patient sign-in stub answered 500 ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("nyckel", ["skala-²", "skala-" + "9" * 5000, "skala-١٢"])
+def test_the_patient_sign_in_stub_refuses_odd_digits_with_its_message(client, nyckel):
+    svar = client.post("/patient/logga-in/", {"patient": nyckel}, secure=True)
+    assert svar.status_code == 400
+    assert "Välj en av personerna i listan" in svar.content.decode()
+    assert "vf_patient" not in client.session
