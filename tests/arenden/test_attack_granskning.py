@@ -178,3 +178,21 @@ def test_the_patient_sign_in_stub_refuses_odd_digits_with_its_message(client, ny
     assert svar.status_code == 400
     assert "Välj en av personerna i listan" in svar.content.decode()
     assert "vf_patient" not in client.session
+
+
+# --- Finding 5: marking one notice read with a malformed id marked every notice read ---------------------------------
+
+
+@pytest.mark.parametrize("varde", ["²", "", "abc", "9" * 30])
+def test_a_malformed_notice_id_marks_no_notice_read(varde):
+    from vardformedling import notiser
+    from vardformedling.models import Medarbetaruppdrag
+    from vardformedling.notisvyer import NOTIS_SAKNAS
+
+    koordinator = make_user(Roll.KOORDINATOR, "20", hsa_id="SE2321000180-KO18")
+    for text in ("Avtal RD 1", "Avtal RD 2"):
+        notiser.skicka(regioner=["20"], typ="takvolym", rubrik="95 % av takvolymen använd", text=text, lank="/avtal/")
+    klient = _klient(koordinator)
+    svar = klient.post(reverse("notiser_last"), {"notis": varde}, secure=True, follow=True)
+    assert svar.status_code == 200 and NOTIS_SAKNAS in svar.content.decode()
+    assert notiser.olasta(koordinator, Medarbetaruppdrag.objects.get(user=koordinator)) == 2
