@@ -3,11 +3,11 @@
 from datetime import date, datetime, time, timedelta
 from typing import cast
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import BooleanField, Case, DateTimeField, ExpressionWrapper, F, Q, When
 from django.http import HttpResponse
-from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
