@@ -176,7 +176,7 @@ def _utan_personnummer(request, meddelande: str) -> HttpResponse:
 
 
 @never_cache
-@require_http_methods(["GET", "HEAD", "POST"])  # POST: the personnummer search, which writes nothing
+@require_http_methods(["GET", "HEAD", "POST"])  # POST: the personnummer search (a read, logged as the GET)
 @require_perm("arenden.visa")
 def arende_lista(request: BehorigRequest) -> HttpResponse:
     """Worklist sorted by guarantee deadline (or a chosen column); one access-log row per case row shown.
