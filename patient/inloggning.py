@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 
 from arenden.services.identitet import Identitet
 from vardformedling import personnummer as pnr
+from vardformedling.indata import heltal
 
 
 @dataclass(frozen=True)
@@ -42,9 +43,12 @@ SKALA_MAX = 2_000_000  # skalnummer is unique below this
 
 def demopatient(nyckel: str) -> DemoPatient | None:
     nyckel = (nyckel or "").strip()
-    if nyckel.startswith(SKALA_PREFIX) and nyckel[len(SKALA_PREFIX) :].isdigit():
-        nr = int(nyckel[len(SKALA_PREFIX) :])
-        return DemoPatient(nyckel, f"Skalpatient {nr}", pnr.skalnummer(nr)) if nr < SKALA_MAX else None
+    if nyckel.startswith(SKALA_PREFIX):
+        # heltal, not isdigit(): "skala-²" (and 5,000 digits) passed isdigit() and int() raised (a 500).
+        nr = heltal(nyckel[len(SKALA_PREFIX) :])
+        return (
+            DemoPatient(nyckel, f"Skalpatient {nr}", pnr.skalnummer(nr)) if nr is not None and nr < SKALA_MAX else None
+        )
     return DEMO_PER_NYCKEL.get(nyckel)
 
 

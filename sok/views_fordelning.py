@@ -24,6 +24,7 @@ from sok.search import Referens
 from vardformedling import referensdata
 from vardformedling.anrop import BehorigRequest
 from vardformedling.decorators import require_perm
+from vardformedling.indata import citera, heltal
 
 FEL_INGET_VALT = "Välj minst en enhet i tabellen innan du skickar erbjudanden."
 FEL_OGILTIGT_VAL = "Valet för ärende {case_id} är inte en av ärendets möjliga enheter. Föreslå fördelningen igen."
@@ -118,9 +119,11 @@ def skicka(request: BehorigRequest) -> HttpResponse:
             continue
         pk_text = nyckel.removeprefix("val_")
         delar = varde.split(":")  # type: ignore[union-attr]  # stubs: items() may give a list; a parsed form gives str
-        arende = fall.get(int(pk_text)) if pk_text.isdigit() else None
-        if arende is None or len(delar) != 3 or not delar[0].isdigit() or (delar[1] and not delar[1].isdigit()):
-            fel.append(FEL_OGILTIGT_VAL.format(case_id=arende["case_id"] if arende else pk_text))
+        # heltal, not isdigit(): "²" is a digit to isdigit() and a ValueError (a 500) to int().
+        arende = fall.get(arende_pk) if (arende_pk := heltal(pk_text)) is not None else None
+        enhet_id, rad_id = (heltal(delar[0]), heltal(delar[1])) if len(delar) == 3 else (None, None)
+        if arende is None or enhet_id is None or (delar[1] and rad_id is None):
+            fel.append(FEL_OGILTIGT_VAL.format(case_id=arende["case_id"] if arende else citera(pk_text)))
             continue
         try:
             forvantat = datetime.fromisoformat(delar[2]).date() if delar[2] else None
@@ -129,7 +132,7 @@ def skicka(request: BehorigRequest) -> HttpResponse:
             continue
         if forvantat is not None and forvantat < idag:
             forvantat = idag + timedelta(days=0)
-        rader.append(Erbjudanderad(arende["pk"], int(delar[0]), int(delar[1]) if delar[1] else None, forvantat))
+        rader.append(Erbjudanderad(arende["pk"], enhet_id, rad_id, forvantat))
     if fel or not rader:
         context: dict[str, Any] = {"grupper": grupper, "kva": kva, "fel": fel or [FEL_INGET_VALT]}
         return render(request, "sok/fordelning.html", context, status=422)

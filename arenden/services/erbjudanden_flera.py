@@ -18,6 +18,9 @@ from arenden.services.erbjudanden import erbjudande_lamna
 from avtal.models import Avtalsrad
 from katalog.models import Vardenhet
 
+ENHET_ELLER_RAD_SAKNAS = (
+    "Enheten eller avtalsraden finns inte längre (katalogen eller avtalen har ändrats). Föreslå fördelningen igen."
+)
 MOTIVERING_SISTA_UTVAG = (
     "Föreslagen av fördelningen som sista utväg: ingen enhet med volym kvar kan ge vården inom vårdgarantin."
 )
@@ -52,18 +55,22 @@ def erbjudanden_skicka(*, rader: list[Erbjudanderad], anvandare, uppdrag) -> lis
         if arende is None or arende.region_id != getattr(uppdrag, "region_id", None):
             u.fel = "Ärendet finns inte i din region."
             continue
+        # A unit or line gone since the proposal (or never there: the ids come from the form) is this row's error,
+        # not a KeyError that answered 500 after the rows before it were sent.
+        vardenhet, linje = enheter.get(r.vardenhet_id), linjer.get(r.avtalsrad_id) if r.avtalsrad_id else None
+        if vardenhet is None or (r.avtalsrad_id and linje is None):
+            u.fel = ENHET_ELLER_RAD_SAKNAS
+            continue
         try:
             with transaction.atomic():
                 efter = r.forvantat_datum is not None and r.forvantat_datum > arende.vardgaranti_datum
                 u.erbjudande = erbjudande_lamna(
-                    arende=arende, anvandare=anvandare, uppdrag=uppdrag, vardenhet=enheter[r.vardenhet_id],
-                    avtalsrad=linjer.get(r.avtalsrad_id), forvantat_datum=r.forvantat_datum,
+                    arende=arende, anvandare=anvandare, uppdrag=uppdrag, vardenhet=vardenhet,
+                    avtalsrad=linje, forvantat_datum=r.forvantat_datum,
                     efter_vardgaranti_motivering=MOTIVERING_SISTA_UTVAG if efter else "",
                 )  # fmt: skip
-                if r.avtalsrad_id:
-                    volym_reservera(
-                        rad=linjer[r.avtalsrad_id], referens=arende.case_id, region=arende.region, anvandare=anvandare
-                    )
+                if linje is not None:
+                    volym_reservera(rad=linje, referens=arende.case_id, region=arende.region, anvandare=anvandare)
         except ValidationError as exc:
             u.erbjudande = None
             u.fel = " ".join(exc.messages)

@@ -34,6 +34,7 @@ from vardformedling.decorators import require_perm
 from vardformedling.htmx import render_page_or_fragment
 from vardformedling.importering import vakt
 from vardformedling.importering.fel import FilAvvisad
+from vardformedling.indata import heltal
 from vardformedling.models import Region
 from vardformedling.personnummer import mask
 from vardformedling.sortering import sortering
@@ -313,7 +314,8 @@ def skapa_arenden(request: BehorigRequest) -> HttpResponse:
             .values_list("pk", flat=True)
         )
     else:
-        ids = [int(x) for x in request.POST.getlist("patient") if x.isdigit()]
+        # heltal, not isdigit(): "²" is a digit to isdigit() and a ValueError (a 500) to int().
+        ids = [i for x in request.POST.getlist("patient") if (i := heltal(x)) is not None]
     if not ids:
         context = _sida(request, VantelistaForm(), skapa_fel=FEL_INGA_VALDA)
         _logga(request, "väntelista")

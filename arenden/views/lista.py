@@ -3,14 +3,15 @@
 from datetime import date, datetime, time, timedelta
 from typing import cast
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import BooleanField, Case, DateTimeField, ExpressionWrapper, F, Q, When
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from arenden import case_id as case_ids
 from arenden.access import ar_mottagare, handling_text, logga
@@ -58,6 +59,13 @@ RAD_FALT = (
 # The sealed identity, read for the rows only (one unwrap per region and page, arenden/services/identitet.py).
 IDENTITET_FALT = ("identitet_chiffer", "identitet_nyckel", "identitet_gallrad")
 SNART_DAGAR = 14
+# A personnummer never goes in a URL (address bar, history, the server's and proxy's access logs, Referer): the
+# worklist finds a patient's cases by personnummer only from the POST form, never from `?q=`.
+PNR_I_ADRESSEN = (
+    "Sökningen gjordes inte: ett personnummer i fältet Ärende-id hamnar i adressen, i webbläsarens historik och i "
+    "serverns logg. Sök på personnummer i fältet Personnummer, som skickas utan att synas i adressen."
+)
+PNR_OGILTIGT = "Skriv ett giltigt personnummer (ÅÅÅÅMMDD-NNNN) i fältet Personnummer."
 # Sortable columns (?sort=…&ordning=…); the case id breaks ties so pages never overlap.
 SORTERING = {
     "arende": ("case_id",),
@@ -88,14 +96,31 @@ EXPORT_KOLUMNER = [
 ]
 
 
-def _filtrera(request, qs):
-    """URL-driven filters. A case-ID search looks in every case the user may see, whatever tab or filter."""
-    g = request.GET
-    flik = g.get("flik") or ("enhet" if ar_mottagare(request) else "mina")
+def _ar_personnummerlikt(q: str) -> bool:
+    """Whether the case-ID field holds something shaped like a personnummer (wide, as the log masking: a mistyped
+    number is no less sensitive), not a case ID."""
+    return not case_ids.looks_like_case_id(q) and maskera_i_text(q) != q
+
+
+def _filtrera(request, qs, g):
+    """URL-driven filters (`g`: the query). A case-ID search looks in every case the user may see, whatever tab or
+    filter. A POST is the personnummer search (the number in the body, never in a URL); an invalid one answers
+    the list as the query shows it, with the message."""
+    if request.method == "POST":
+        if (pnr_qs := _sok_personnummer(request, qs, (request.POST.get("personnummer") or "").strip())) is not None:
+            return pnr_qs, _flik(request, g), ""
+        return *_filtrera_url(request, qs, g)[:2], PNR_OGILTIGT
+    return _filtrera_url(request, qs, g)
+
+
+def _flik(request, g) -> str:
+    return g.get("flik") or ("enhet" if ar_mottagare(request) else "mina")
+
+
+def _filtrera_url(request, qs, g):
+    flik = _flik(request, g)
     q = (g.get("q") or "").strip()
-    if q:
-        if (pnr_qs := _sok_personnummer(request, qs, q)) is not None:
-            return pnr_qs, flik, ""
+    if q:  # a personnummer-like `q` never comes here (arende_lista drops it)
         try:
             return qs.filter(case_id=case_ids.normalise(q)), flik, ""
         except ValidationError as exc:
@@ -140,18 +165,33 @@ def _sok_personnummer(request, qs, q: str):
         return qs.none()
 
 
+def _utan_personnummer(request, meddelande: str) -> HttpResponse:
+    """A personnummer typed into a URL field (`q`) is neither searched for nor repeated: a redirect to the same
+    address without it, with the message. Not the page itself, whose links (the commission switch's `next`, sorting,
+    pages, export) would carry the number on; htmx follows the redirect and pushes the address without it."""
+    g = request.GET.copy()
+    del g["q"]
+    messages.error(request, meddelande)
+    return redirect(f"{request.path}?{g.urlencode()}" if g else request.path)
+
+
 @never_cache
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])  # POST: the personnummer search (a read, logged as the GET)
 @require_perm("arenden.visa")
 def arende_lista(request: BehorigRequest) -> HttpResponse:
     """Worklist sorted by guarantee deadline (or a chosen column); one access-log row per case row shown.
-    `?export=csv|xlsx` downloads the whole selection without names or personnummer (the case ID is the handle)."""
+    `?export=csv|xlsx` downloads the whole selection without names or personnummer (the case ID is the handle).
+    The search by personnummer is a POST (field `personnummer`), so the number is in no URL; one typed into the
+    case-ID field (`?q=`) is not searched for and not repeated in the page or its links."""
+    if _ar_personnummerlikt((request.GET.get("q") or "").strip()):
+        return _utan_personnummer(request, PNR_I_ADRESSEN)
+    g = request.GET
     bas = Arende.objects.visible_to(request.user, request.uppdrag)
-    qs, flik, fel = _filtrera(request, bas)
-    sortering = sortera(request.GET, list(SORTERING), "vardgaranti")
+    qs, flik, fel = _filtrera(request, bas, g)
+    sortering = sortera(g, list(SORTERING), "vardgaranti")
     ordning = [f"-{f}" if sortering.fallande else f for f in SORTERING[sortering.sort]]
-    if request.GET.get("export") in {"csv", "xlsx"}:
-        return _exportera(request, qs.order_by(*ordning, "id"), request.GET["export"])
+    if g.get("export") in {"csv", "xlsx"}:
+        return _exportera(request, qs.order_by(*ordning, "id"), g["export"])
     # Due call-backs head the list (earliest first), whatever the sort below them.
     nu = timezone.now()
     qs = qs.annotate(
@@ -164,7 +204,7 @@ def arende_lista(request: BehorigRequest) -> HttpResponse:
         .only(*RAD_FALT, *IDENTITET_FALT, "handlaggare__namn")
         .order_by(*sida_ordning, "id")
     )
-    sida = Paginator(qs, PER_SIDA).get_page(request.GET.get("sida"))
+    sida = Paginator(qs, PER_SIDA).get_page(g.get("sida"))
     rader = list(sida.object_list)
     visningar = identitet.visa(request, rader, "arbetslista", logga=False)
     logga(request, rader, "arbetslista", identitet_lasta=[a for a in rader if visningar[a.pk].identitet is not None])
@@ -176,10 +216,9 @@ def arende_lista(request: BehorigRequest) -> HttpResponse:
         a.kvar = (a.vardgaranti_datum - idag).days
         a.visning = visningar[a.pk]
         a.rad_full = a.pk in fulla
-    params = request.GET.copy()
+    params = g.copy()
     params.pop("sida", None)
     mottagare = ar_mottagare(request)
-    g = request.GET
     # Navigators and coordinators (not receiving units) act for a region.
     handlaggare = [] if mottagare else handlaggare_kandidater(cast(str, request.uppdrag.region_id))
     kva_val = KvaGrupp.objects.filter(kod__in=bas.values("kva_id")).order_by("kod").values_list("kod", "benamning")
@@ -195,13 +234,15 @@ def arende_lista(request: BehorigRequest) -> HttpResponse:
         "status_options": options(Status.choices, g.get("status")),
         "kva_options": options(((kod, f"{kod} {ben}".strip()) for kod, ben in kva_val), g.get("kva")),
         "handlaggare_options": options(((u.pk, u.namn) for u in handlaggare), g.get("handlaggare")),
-        "g": request.GET,
+        "g": g,
         "snart": SNART_DAGAR,
         "exempel_id": case_ids.EXEMPEL,
         "sortering": sortering,
-        "export_query": _utan(request.GET, "sida", "export"),
+        "export_query": _utan(g, "sida", "export"),
+        "pnr_sokning": request.method == "POST" and not fel,
     }
-    return render_page_or_fragment(request, "arenden/lista.html", ctx, fragment="resultat")
+    status = 422 if request.method == "POST" and fel else 200
+    return render_page_or_fragment(request, "arenden/lista.html", ctx, fragment="resultat", status=status)
 
 
 def _erbjudande_markeringar(rader, *, hemregion: bool) -> tuple[set[int], set[int], dict[int, str]]:
@@ -268,6 +309,9 @@ LOGG_PER_SIDA = 50
 FEL_DATUM = "{falt}: ”{varde}” är inget datum. Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-12-07."
 FEL_DATUM_ORDNING = "Från-datumet ligger efter till-datumet; visar alla datum."
 LOGG_KOLUMNER = ["Tid", "HSA-id", "Medarbetaruppdrag", "Ärende", "Handling", "IP-adress"]
+LOGG_PNR = (
+    "Loggen innehåller inga personnummer: sök på ärende-id eller HSA-id. Det du skrev visas inte här och sparas inte."
+)
 
 
 def _logg_datum(varde: str | None, falt: str, fel: list[str]) -> date | None:
@@ -302,6 +346,8 @@ def loggkontroll(request: BehorigRequest) -> HttpResponse:
     g = request.GET
     q = (g.get("q") or "").strip()
     fel: list[str] = []
+    if q and _ar_personnummerlikt(q):  # the log holds no personnummer; one typed here goes no further than this URL
+        return _utan_personnummer(request, LOGG_PNR)
     if q:
         if case_ids.looks_like_case_id(q):
             try:

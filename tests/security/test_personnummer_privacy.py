@@ -30,7 +30,15 @@ def test_personnummer_is_not_in_urls_storage_logs_or_file_names(page, login, dem
     page.goto("/arenden/")
     listing = page.locator("main").inner_text()
     assert "19121212-1212" not in listing and "191212121212" not in listing
-    page.goto("/arenden/?q=" + case_url.rstrip("/").rsplit("/", 1)[-1])
+    case_id = case_url.rstrip("/").rsplit("/", 1)[-1]
+    page.goto("/arenden/?q=" + case_id)
+    # The search by personnummer is the POST form (htmx, no pushed URL): the case is found, the number in no URL.
+    page.goto("/arenden/")
+    page.get_by_label("Personnummer", exact=True).fill("19121212-1212")
+    with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/arenden/")):
+        page.get_by_role("button", name="Sök på personnummer").click()
+    assert case_id in page.locator("#resultat").inner_text()
+    assert page.url.endswith("/arenden/")
     page.goto(case_url)
 
     # An HTMX navigation that pushes a URL (the worklist filter) and back: with a history cache htmx would put a

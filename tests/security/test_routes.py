@@ -111,7 +111,8 @@ ROUTES: dict[str, Route] = {
     "avtal:volym_uppladdning_bekrafta": Route(frozenset({K, M}), post=422),
     "notiser": Route(ALL, get=200),
     "notiser_last": Route(ALL, post=302),
-    "arenden:lista": Route(CASE_ROLES, get=200, patient="read", query="?flik=region"),
+    # POST: the search by personnummer (the number in the body, never in a URL); posted without one, 422 and the list.
+    "arenden:lista": Route(CASE_ROLES, get=200, post=422, patient="read", query="?flik=region"),
     "arenden:nytt": Route(LOTSAR, get=200, post=422),
     "arenden:logg": Route(frozenset({K}), get=200),
     "arenden:arende": Route(CASE_ROLES, get=200, objects="case", patient="pnr"),
