@@ -27,6 +27,7 @@ from arenden.patientkanal.models import (  # noqa: F401 – the patient channel'
 from katalog.models import KvaGrupp, Vardenhet
 from vardformedling import format as fmt
 from vardformedling.models import Region, Roll
+from vardformedling.referensdata import ReferensQuerySet
 
 
 class Status(models.TextChoices):
@@ -105,7 +106,11 @@ class Avslutsorsak(models.TextChoices):
     ANNAT = "annat", "Annat"
 
 
-class ArendeQuerySet(models.QuerySet):
+class ArendeQuerySet(ReferensQuerySet):
+    # Bulk writes (seed_scale, crypto-shredding, key rotation, deletes) change the version of the cases
+    # (arenden.api.version) as saves and deletes do (ArendenConfig.ready): the follow-up figures are cached under it.
+    referensdata = "arenden"
+
     def visible_to(self, user, uppdrag):
         """PDL (inre sekretess): the cases this commission may see. Unknown roles and administrators: none."""
         if not user or not user.is_authenticated or uppdrag is None:

@@ -316,14 +316,22 @@ def berakna(urval: Urval, *, export: bool = False, endast: str | None = None) ->
 CACHE_SEKUNDER = 600
 
 
-def _fingeravtryck() -> tuple:
-    """Changes whenever a case is written: every service write saves the case (`andrad`), deletions change the count."""
-    from django.db.models import Count, Max
+def _fingeravtryck() -> tuple[str, str] | None:
+    """What the figures are cached under besides the selection: the cases' version (arenden.api.version: changed on
+    every write of a case or a waiting list, bulk writes and deletes included; no query, read with the request's
+    other versions in one round trip to the cache) and the database the figures are read from. None without a
+    reachable cache.
 
-    from arenden.api import Arende
+    The database: a read replica may lag behind a write whose new version is already out, so figures read from it
+    are kept apart and only as long as the replica may lag (DATABASE_REPLICA_MAX_LAG plus its check interval): the
+    writer, pinned to the primary (vardformedling/dbrouter.py), sees its own write at once, and everyone sees it once
+    the replica's figures expire."""
+    from django.db import router
 
-    fp = Arende.objects.aggregate(m=Max("andrad"), n=Count("id"))
-    return (fp["m"].isoformat() if fp["m"] else "", fp["n"])
+    from arenden.api import Arende, version
+
+    v = version()
+    return None if v is None else (v, router.db_for_read(Arende))
 
 
 def vardgivare_val() -> list[tuple[int, str]]:
@@ -334,7 +342,7 @@ def vardgivare_val() -> list[tuple[int, str]]:
 
 
 def _cachad(delar: tuple, berakning):
-    """`berakning()` behind the cache, keyed on `delar` and the cases' fingerprint, so a case write shows at once.
+    """`berakning()` behind the cache, keyed on `delar` and `_fingeravtryck()`, so a case write shows at once.
 
     Figures from other apps (lägesbild waiting times, agreement caps) may lag up to CACHE_SEKUNDER. Without a
     reachable cache (Redis down) the figures are computed directly: the page never fails because of the cache.
@@ -342,9 +350,17 @@ def _cachad(delar: tuple, berakning):
     import hashlib
     import logging
 
+    from django.conf import settings
     from django.core.cache import cache
+    from django.db import DEFAULT_DB_ALIAS
 
-    nyckel = "uppfoljning:v3:" + hashlib.sha256(repr((*delar, *_fingeravtryck())).encode()).hexdigest()
+    fingeravtryck = _fingeravtryck()
+    if fingeravtryck is None:  # no cache (referensdata has warned): nothing to key on, nothing to keep
+        return berakning()
+    nyckel = "uppfoljning:v4:" + hashlib.sha256(repr((*delar, *fingeravtryck)).encode()).hexdigest()
+    sekunder = CACHE_SEKUNDER
+    if fingeravtryck[1] != DEFAULT_DB_ALIAS:
+        sekunder = min(sekunder, int(settings.DATABASE_REPLICA_MAX_LAG + settings.DATABASE_REPLICA_KONTROLL))
     try:
         traff = cache.get(nyckel)
     except Exception:  # the cache is an optimisation only
@@ -354,7 +370,7 @@ def _cachad(delar: tuple, berakning):
         return traff
     resultat = berakning()
     try:
-        cache.set(nyckel, resultat, CACHE_SEKUNDER)
+        cache.set(nyckel, resultat, sekunder)
     except Exception:
         logging.getLogger(__name__).warning("Uppföljning: kunde inte spara i cachen.")
     return resultat
