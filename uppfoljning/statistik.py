@@ -357,7 +357,7 @@ def _cachad(delar: tuple, berakning):
     fingeravtryck = _fingeravtryck()
     if fingeravtryck is None:  # no cache (referensdata has warned): nothing to key on, nothing to keep
         return berakning()
-    nyckel = "uppfoljning:v4:" + hashlib.sha256(repr((*delar, *fingeravtryck)).encode()).hexdigest()
+    nyckel = "uppfoljning:v5:" + hashlib.sha256(repr((*delar, *fingeravtryck)).encode()).hexdigest()
     sekunder = CACHE_SEKUNDER
     if fingeravtryck[1] != DEFAULT_DB_ALIAS:
         sekunder = min(sekunder, int(settings.DATABASE_REPLICA_MAX_LAG + settings.DATABASE_REPLICA_KONTROLL))
@@ -382,9 +382,27 @@ def berakna_cachad(urval: Urval, *, export: bool = False, endast: str | None = N
 
 
 def sida_cachad(urval: Urval) -> dict:
-    """Everything the page computes from the cases: the tables and the provider filter's options."""
+    """Everything the page computes from the cases: the tables and the provider filter's options, and both rendered
+    (`tabeller_html`, `vardgivare_html`): rendering their ≈ 550 cells and 312 options at seed_scale 1 was the largest
+    cost of a view once the figures were cached (bench/RESULTS.md). The key holds all they depend on: the selection
+    (`urval.params()`, also the export links' query) and the cases' version."""
+    from urllib.parse import urlencode
+
+    from django.template.loader import render_to_string
+
+    def berakning() -> dict:
+        tabeller = {n: t.sidversion() for n, t in berakna(urval).items()}
+        vardgivare = vardgivare_val()
+        return {
+            "tabeller": tabeller,
+            "vardgivare": vardgivare,
+            "tabeller_html": render_to_string(
+                "uppfoljning/_tabeller.html", {"tabeller": tabeller, "query": urlencode(urval.params())}
+            ),
+            "vardgivare_html": render_to_string(
+                "uppfoljning/_vardgivare.html", {"vardgivare": vardgivare, "urval": urval}
+            ),
+        }
+
     val = (urval.params(), urval.region, urval.undertryck_alla, urval.undertryck_regioner, "sida")
-    return _cachad(
-        val,
-        lambda: {"tabeller": {n: t.sidversion() for n, t in berakna(urval).items()}, "vardgivare": vardgivare_val()},
-    )
+    return _cachad(val, berakning)

@@ -36,6 +36,18 @@ def test_a_cached_view_reads_no_case_row(kanda, client_for):
     assert not [q["sql"] for q in andra if "arenden_" in q["sql"]]  # was: max(andrad) and count over all cases
 
 
+def test_a_cached_view_renders_no_table_or_provider_option_again(kanda, client_for):
+    """The tables and the provider options are rendered when the figures are computed and kept with them."""
+    c = client_for(Roll.KOORDINATOR, "06")
+    htmx = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "uppfoljning-resultat"}
+    forsta, andra = c.get(URL, **htmx), c.get(URL, **htmx)
+    assert {"uppfoljning/_tabeller.html", "uppfoljning/_vardgivare.html"} <= {t.name for t in forsta.templates}
+    assert not {t.name for t in andra.templates} & {"uppfoljning/_tabeller.html", "uppfoljning/_vardgivare.html"}
+    assert andra.content == forsta.content and b"Acceptansgrad" in andra.content
+    vg = Arende.objects.select_related("mottagande_enhet").get(pk=kanda.pilot[0].pk).mottagande_enhet.vardgivare_id
+    assert f'<option value="{vg}" selected>' in c.get(URL, {"vardgivare": vg}).content.decode()
+
+
 def test_a_queryset_update_shows_at_once(kanda, client_for):
     """A queryset update does not touch `andrad` (auto_now): the old fingerprint missed it."""
     c = client_for(Roll.KOORDINATOR, "06")
