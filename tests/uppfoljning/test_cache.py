@@ -106,3 +106,10 @@ def test_without_a_cache_the_figures_are_computed_and_nothing_is_kept(monkeypatc
     monkeypatch.setattr(statistik, "_fingeravtryck", lambda: None)
     monkeypatch.setattr("django.core.cache.cache.get", pytest.fail)
     assert statistik._cachad(("urval",), lambda: {"x": timedelta(days=1)}) == {"x": timedelta(days=1)}
+
+
+def test_the_provider_options_are_the_providers_that_received_cases(kanda):
+    """The filter's options, read through the units (EXISTS per unit), are those of arenden.api's DISTINCT."""
+    VardenhetFactory(region_id="06")  # a unit (and provider) without cases is no option
+    val = statistik.vardgivare_val()
+    assert val == arenden_api.mottagande_vardgivare() and len(val) >= 1
