@@ -23,6 +23,7 @@ from arenden.models import (
     SvarsKanal,
 )
 from arenden.services.patientkanal import meddelanden_for
+from vardformedling import referensdata
 
 __all__ = [
     "OPPNA",
@@ -43,7 +44,15 @@ __all__ = [
     "sokuppgifter_for_arende",
     "vantelista_lage",
     "vardgaranti_for_arende",
+    "version",
 ]
+
+
+def version() -> str | None:
+    """A version of the cases that changes on every write of a case (saves, deletes, bulk writes) and of a waiting
+    list (None without a shared cache): what the follow-up figures are cached under. No database query; read once per
+    request with the other versions (vardformedling.referensdata)."""
+    return referensdata.version("arenden")
 
 
 def mottagande_vardgivare() -> list[tuple[int, str]]:

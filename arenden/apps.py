@@ -30,3 +30,10 @@ class ArendenConfig(AppConfig):
 
         # Parked cases wake when capacity, an agreement line or a unit that fits them appears (issue 17 point 5).
         bevakning.koppla()
+
+        from arenden.models import Arende
+        from vardformedling.referensdata import bevaka
+
+        # Every save and delete of a case changes the cases' version (arenden.api.version); bulk writes through
+        # ArendeQuerySet.
+        bevaka(Arende, "arenden")

@@ -69,9 +69,10 @@ def _reference_data(request):
     """Regions and KVÅ groups come from a data migration; transactional tests flush them, so restore. The process's
     copies of reference data are forgotten: a rolled-back test's writes reach no invalidation signal."""
     from api.svar import kopior
-    from vardformedling.referensdata import glom_allt
+    from vardformedling.referensdata import glom_allt, glom_version
 
     glom_allt()
+    glom_version("arenden")  # the follow-up figures are cached in Redis under it (uppfoljning/statistik.py)
     kopior.glom()  # the API's served answers are kept under reference-data versions too
     marker = request.node.get_closest_marker("django_db")
     if not marker and not DB_FIXTURES & set(request.fixturenames):

@@ -316,25 +316,45 @@ def berakna(urval: Urval, *, export: bool = False, endast: str | None = None) ->
 CACHE_SEKUNDER = 600
 
 
-def _fingeravtryck() -> tuple:
-    """Changes whenever a case is written: every service write saves the case (`andrad`), deletions change the count."""
-    from django.db.models import Count, Max
+def _fingeravtryck() -> tuple[str, str] | None:
+    """What the figures are cached under besides the selection: the cases' version (arenden.api.version: changed on
+    every write of a case or a waiting list, bulk writes and deletes included; no query, read with the request's
+    other versions in one round trip to the cache) and the database the figures are read from. None without a
+    reachable cache.
 
-    from arenden.api import Arende
+    The database: a read replica may lag behind a write whose new version is already out, so figures read from it
+    are kept apart and only as long as the replica may lag (DATABASE_REPLICA_MAX_LAG plus its check interval): the
+    writer, pinned to the primary (vardformedling/dbrouter.py), sees its own write at once, and everyone sees it once
+    the replica's figures expire."""
+    from django.db import router
 
-    fp = Arende.objects.aggregate(m=Max("andrad"), n=Count("id"))
-    return (fp["m"].isoformat() if fp["m"] else "", fp["n"])
+    from arenden.api import Arende, version
+
+    v = version()
+    return None if v is None else (v, router.db_for_read(Arende))
 
 
 def vardgivare_val() -> list[tuple[int, str]]:
-    """Providers whose units have received cases (the provider filter's options)."""
-    from arenden.api import mottagande_vardgivare
+    """Providers whose units have received cases (the provider filter's options), by name: as
+    arenden.api.mottagande_vardgivare, but per unit one probe of the cases' receiving-unit index (EXISTS) instead of
+    a DISTINCT over every case joined with its unit and provider – the largest query of a view after a case write
+    (127 ms of 520 at seed_scale 1; 23–29 ms this way)."""
+    from django.db.models import Exists, OuterRef
 
-    return mottagande_vardgivare()
+    from arenden.api import Arende
+
+    enheter = Arende._meta.get_field("mottagande_enhet").related_model  # katalog's Vardenhet
+    return list(
+        enheter._default_manager.filter(vardgivare__isnull=False)
+        .filter(Exists(Arende.objects.filter(mottagande_enhet=OuterRef("pk"))))
+        .values_list("vardgivare_id", "vardgivare__namn")
+        .distinct()
+        .order_by("vardgivare__namn", "vardgivare_id")
+    )
 
 
 def _cachad(delar: tuple, berakning):
-    """`berakning()` behind the cache, keyed on `delar` and the cases' fingerprint, so a case write shows at once.
+    """`berakning()` behind the cache, keyed on `delar` and `_fingeravtryck()`, so a case write shows at once.
 
     Figures from other apps (lägesbild waiting times, agreement caps) may lag up to CACHE_SEKUNDER. Without a
     reachable cache (Redis down) the figures are computed directly: the page never fails because of the cache.
@@ -342,9 +362,17 @@ def _cachad(delar: tuple, berakning):
     import hashlib
     import logging
 
+    from django.conf import settings
     from django.core.cache import cache
+    from django.db import DEFAULT_DB_ALIAS
 
-    nyckel = "uppfoljning:v3:" + hashlib.sha256(repr((*delar, *_fingeravtryck())).encode()).hexdigest()
+    fingeravtryck = _fingeravtryck()
+    if fingeravtryck is None:  # no cache (referensdata has warned): nothing to key on, nothing to keep
+        return berakning()
+    nyckel = "uppfoljning:v5:" + hashlib.sha256(repr((*delar, *fingeravtryck)).encode()).hexdigest()
+    sekunder = CACHE_SEKUNDER
+    if fingeravtryck[1] != DEFAULT_DB_ALIAS:
+        sekunder = min(sekunder, int(settings.DATABASE_REPLICA_MAX_LAG + settings.DATABASE_REPLICA_KONTROLL))
     try:
         traff = cache.get(nyckel)
     except Exception:  # the cache is an optimisation only
@@ -354,7 +382,7 @@ def _cachad(delar: tuple, berakning):
         return traff
     resultat = berakning()
     try:
-        cache.set(nyckel, resultat, CACHE_SEKUNDER)
+        cache.set(nyckel, resultat, sekunder)
     except Exception:
         logging.getLogger(__name__).warning("Uppföljning: kunde inte spara i cachen.")
     return resultat
@@ -366,9 +394,27 @@ def berakna_cachad(urval: Urval, *, export: bool = False, endast: str | None = N
 
 
 def sida_cachad(urval: Urval) -> dict:
-    """Everything the page computes from the cases: the tables and the provider filter's options."""
+    """Everything the page computes from the cases: the tables and the provider filter's options, and both rendered
+    (`tabeller_html`, `vardgivare_html`): rendering their ≈ 550 cells and 312 options at seed_scale 1 was the largest
+    cost of a view once the figures were cached (bench/RESULTS.md). The key holds all they depend on: the selection
+    (`urval.params()`, also the export links' query) and the cases' version."""
+    from urllib.parse import urlencode
+
+    from django.template.loader import render_to_string
+
+    def berakning() -> dict:
+        tabeller = {n: t.sidversion() for n, t in berakna(urval).items()}
+        vardgivare = vardgivare_val()
+        return {
+            "tabeller": tabeller,
+            "vardgivare": vardgivare,
+            "tabeller_html": render_to_string(
+                "uppfoljning/_tabeller.html", {"tabeller": tabeller, "query": urlencode(urval.params())}
+            ),
+            "vardgivare_html": render_to_string(
+                "uppfoljning/_vardgivare.html", {"vardgivare": vardgivare, "urval": urval}
+            ),
+        }
+
     val = (urval.params(), urval.region, urval.undertryck_alla, urval.undertryck_regioner, "sida")
-    return _cachad(
-        val,
-        lambda: {"tabeller": {n: t.sidversion() for n, t in berakna(urval).items()}, "vardgivare": vardgivare_val()},
-    )
+    return _cachad(val, berakning)

@@ -5,14 +5,15 @@ from urllib.parse import urlencode
 from django.http import FileResponse, Http404, HttpResponse
 from django.views.decorators.http import require_GET
 
-from katalog.api import KvaGrupp
+from katalog import api as katalog_api
 from uppfoljning import export, reports
 from uppfoljning.statistik import TABELLER, berakna_cachad, sida_cachad
 from uppfoljning.urval import SOM, UTFALL, urval_fran_request
+from vardformedling import referensdata
 from vardformedling.anrop import BehorigRequest
 from vardformedling.decorators import require_perm
 from vardformedling.htmx import render_page_or_fragment
-from vardformedling.models import Region, Roll
+from vardformedling.models import Roll
 
 EXPORT_FEL = "Okänd tabell att exportera: välj en av tabellerna på sidan."
 
@@ -50,20 +51,21 @@ def uppfoljning(request: BehorigRequest) -> HttpResponse:
     data = sida_cachad(urval)
     query = urlencode(urval.params())
     region_kod = _region_for_user(request)
-    kva_grupper = list(KvaGrupp.objects.only("kod", "benamning", "vardomrade"))
+    kva_grupper = katalog_api.kva_grupper()  # reference data: no query while unchanged
+    regioner = referensdata.regioner()
     context = {
         "urval": urval,
         "tabeller": data["tabeller"],
         "query": query,
         "som_val": SOM,
         "utfall_val": UTFALL,
-        "regioner": Region.objects.only("kod", "namn") if not urval.region_last else [],
-        "region_namn": Region.objects.filter(kod=urval.region).values_list("namn", flat=True).first()
-        if urval.region
-        else "",
+        "regioner": regioner if not urval.region_last else [],
+        "region_namn": next((r.namn for r in regioner if r.kod == urval.region), ""),
         "kva_grupper": kva_grupper,
         "vardomraden": sorted({k.vardomrade for k in kva_grupper if k.vardomrade}),
         "vardgivare": data["vardgivare"],
+        "tabeller_html": data["tabeller_html"],
+        "vardgivare_html": data["vardgivare_html"],
         "rapporter": reports.rapporter_for_region(region_kod),
         "ar_koordinator": region_kod is not None,
     }

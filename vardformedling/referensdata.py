@@ -205,6 +205,13 @@ def ogiltigforklara(namn: str) -> None:
     transaction.on_commit(lambda: _radera(namn))
 
 
+def glom_version(namn: str) -> None:
+    """Drops the set's version and this process's copy now, without the database (no `on_commit`): the test suite
+    does this between tests, whose rollbacks no signal reports, so that what is kept in the shared cache under a
+    version (the follow-up figures, under the cases' version) cannot outlive a rolled-back test's writes."""
+    _radera(namn)
+
+
 def glom_allt() -> None:
     """Forget every process copy (the test suite does this between tests, whose rollbacks no signal reports)."""
     with _las:

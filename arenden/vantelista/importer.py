@@ -23,6 +23,7 @@ from arenden.vantelista import risk
 from arenden.vantelista.models import ListStatus, Vantelista, VantelistaPatient
 from katalog.models import KvaGrupp, Vardenhet
 from vardformedling import personnummer as pnr
+from vardformedling import referensdata
 from vardformedling.hsa import HSA_RE
 from vardformedling.importering.forhandsvisning import Forhandsvisning
 from vardformedling.importering.kolumner import Granskning
@@ -269,6 +270,7 @@ class VantelistaImportor:
 
     def tillampa(self, plan: Plan, *, progress: Callable[[int], None] | None = None) -> dict:
         """Writes every part that changes (call inside the framework's transaction). Returns counts."""
+        referensdata.ogiltigforklara("arenden")  # the follow-up's waiting-list figures (arenden.api.version)
         tjanst = nyckeltjanst()
         kod = self.region.kod
         nu = timezone.now()
