@@ -22,9 +22,15 @@ document names and their SHA-256 (kuvert.py); everything about the patient is in
 
 A transport called inside a database transaction must not deliver what the transaction may still roll back: the
 file outbox writes a hidden temporary file and publishes it (an atomic rename) only when the transaction commits;
-after a rollback the temporary file is never published and a later send removes it. The transaction that sent
-an envelope reads it back (`hamta`) before its commit, as it reads its own uncommitted rows: the receiving unit's
-receipt and confirmation may follow the transfer in one transaction (load_demo, seed_scale, tests).
+after a rollback the temporary file is removed at once (below). The transaction that sent an envelope reads it back
+(`hamta`) before its commit, as it reads its own uncommitted rows: the receiving unit's receipt and confirmation may
+follow the transfer in one transaction (load_demo, seed_scale, tests).
+
+Rollback: Django 5.2 has no on_rollback hook, but a rollback (of the transaction, or of the savepoint the send was
+made in) discards the send's on_commit hook, and nothing else holds it. The hook being collected without having run
+is therefore the rollback: a `weakref.finalize` on it removes the thread's entry for the envelope and its temporary
+file (`_overge`). A hook still waiting to run (even while earlier commit hooks run) is held by Django, so an envelope
+that will be published is never removed. `_stada` still removes what a killed process left behind.
 """
 
 import os
@@ -32,6 +38,7 @@ import re
 import threading
 import time
 import uuid
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,7 +50,8 @@ from django.utils.module_loading import import_string
 from vardformedling.nycklar.fel import KuvertFel
 
 DEFAULT_TRANSPORT = "arenden.sdk.FileOutboxTransport"
-# A temporary envelope this old belongs to a rolled-back transaction (a commit takes milliseconds, not an hour).
+# A temporary envelope this old was left by a process that ended inside its transaction (a rolled-back one is removed
+# at once, `_overge`; a commit takes milliseconds, not an hour).
 OVERGIVEN_EFTER_S = 3600
 _FILNAMN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 # Per thread: name → temporary file of what this thread's open transaction sent and has not yet published.
@@ -106,17 +114,28 @@ class FileOutboxTransport:
         tmp = outbox / f".{filnamn}.tmp"
         tmp.write_bytes(data)
         vantande = _vantande()
-        if transaction.get_connection().in_atomic_block:
-            vantande[filnamn] = tmp
 
         def publicera() -> None:
             # Not robust: if publishing fails after the commit, the caller learns it (the case says sent; the
-            # envelope is still in the temporary file for an operator to move).
-            os.replace(tmp, outbox / filnamn)
+            # envelope is still in the temporary file for an operator to move: the entry is taken first, so
+            # `_overge` leaves the file alone).
             vantande.pop(filnamn, None)
+            os.replace(tmp, outbox / filnamn)
 
+        if transaction.get_connection().in_atomic_block:
+            vantande[filnamn] = tmp
+            # The hook discarded unrun: rolled back. Not at exit: `_stada` sees to what an ended process left.
+            weakref.finalize(publicera, _overge, vantande, filnamn).atexit = False
         transaction.on_commit(publicera)  # at once outside a transaction
         return filnamn
+
+
+def _overge(vantande: dict[str, Path], filnamn: str) -> None:
+    """The send's on_commit hook is gone: if it never ran (its transaction or savepoint rolled back), the envelope
+    leaves the thread's list and its temporary file is removed; after publishing there is nothing left to do."""
+    tmp = vantande.pop(filnamn, None)
+    if tmp is not None:
+        tmp.unlink(missing_ok=True)
 
 
 _STADAT: dict[Path, float] = {}  # outbox → when this process last looked for abandoned temporary files
@@ -124,7 +143,7 @@ STADA_VAR_S = 60
 
 
 def _stada(outbox: Path) -> None:
-    """Removes temporary envelopes of rolled-back transfers (never published, older than OVERGIVEN_EFTER_S); looks
+    """Removes temporary envelopes a process left behind (never published, older than OVERGIVEN_EFTER_S); looks
     at most once a minute per outbox and process (a listing per send made seed_scale's bulk quadratic)."""
     nu = time.time()
     if nu - _STADAT.get(outbox, 0.0) < STADA_VAR_S:

@@ -11,18 +11,20 @@ service-driven case costs ~80 queries, so 50,000 would take far too long — wit
 - offers (accepted, declined with reasons, open) and volume reservations on usable agreement lines, never beyond
   a line's volume cap (reserved until care is performed, consumed afterwards — as `avtal.services` does);
 - transfers (`Overforing`) whose envelopes are sealed to the receiving unit and signed by the home region's
-  brokering function through the web's code (`remisskuvert.forsegla_remiss`, keys looked up once per unit) and sent
-  through the SDK transport; for cases past the confirmation, the unit's signed receipt, verified against its public
-  key as `remisskuvert.kvittens_registrera` does, and its history row (`Kuvert`).
+  brokering function through the web's code (`remisskuvert.forsegla_remiss` with the case's free text opened, and
+  the reading logged, by `identitet.oppna_fritext` as the web's transfer does; keys looked up once per unit) and
+  sent through the SDK transport; for cases past the confirmation, the unit's signed receipt, verified against its
+  public key as `remisskuvert.kvittens_registrera` does, and its history row (`Kuvert`).
 """
 
 import random
 from collections import defaultdict
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -112,12 +114,17 @@ class Kuvert:
             self.avsandare[region.kod] = (hsa, enhetsnycklar.privat(hsa, region.kod))
         return self.avsandare[region.kod]
 
-    def skicka(self, a: Arende, ident: identitet.Identitet, enhet_id: int, skickad: datetime, user) -> Overforing:
+    def skicka(
+        self, a: Arende, ident: identitet.Identitet, enhet_id: int, skickad: datetime, user, uppdrag
+    ) -> Overforing:
         hsa, region_kod, _ = self.enheter[enhet_id]
         if enhet_id not in self.publik:
             self.publik[enhet_id] = enhetsnycklar.skapa(hsa, region_kod)
         avsandare, nyckel = self._avsandare(a.region)
-        data = remisskuvert.forsegla_remiss(a, ident, DOKUMENT, avsandare, self.publik[enhet_id], nyckel)
+        # The case's sealed free text (the diagnosis words) opened and logged as the web's transfer does
+        # (formedling.arende_overfor), under the data key `identitet.forsegla` left on the case: no key-service round.
+        fritext = identitet.oppna_fritext(a, anvandare=user, uppdrag=uppdrag, varfor="skicka remiss")
+        data = remisskuvert.forsegla_remiss(a, ident, DOKUMENT, avsandare, self.publik[enhet_id], nyckel, fritext)
         kvitto = self.transport.send(
             case_id=a.case_id, avsandare=avsandare, mottagare=hsa, kuvert=data, dokument=list(DOKUMENT.values())
         )
@@ -218,8 +225,32 @@ def _valj_status(rng: random.Random) -> str:
     return Status.AVSLUTAD
 
 
+@contextmanager
+def utan_wal_vantan():
+    """PostgreSQL's synchronous_commit off for this session while inside, restored after: every envelope writes its
+    access-log row (`identitet.oppna_fritext`, as the web's transfer does) in a commit of its own, and synthetic data
+    on a dedicated database need not wait for each commit's WAL flush (a crash loses the last commits, not
+    consistency; seed_scale is run again with --reset)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cur:
+        cur.execute("SELECT current_setting('synchronous_commit'), set_config('synchronous_commit', 'off', false)")
+        fore = cur.fetchone()[0]
+    try:
+        yield
+    finally:
+        with connection.cursor() as cur:
+            cur.execute("SELECT set_config('synchronous_commit', %s, false)", [fore])
+
+
 def bulk_arenden(*, antal: int, personer: dict, idag: date, seed: int = 4, borja_pa: int = 0, stdout=None) -> int:
     """Creates `antal` cases with history, offers, reservations and transfers in bulk (see module docstring)."""
+    with utan_wal_vantan():
+        return _bulk_arenden(antal=antal, personer=personer, idag=idag, seed=seed, borja_pa=borja_pa, stdout=stdout)
+
+
+def _bulk_arenden(*, antal: int, personer: dict, idag: date, seed: int, borja_pa: int, stdout) -> int:
     rng = random.Random(seed)
     nu = timezone.now()
     regioner = {r.kod: r for r in Region.objects.all()}
@@ -379,7 +410,7 @@ def bulk_arenden(*, antal: int, personer: dict, idag: date, seed: int = 4, borja
         for k in range(1, n_steg + 1):
             till = KEDJA[k]
             if till == Status.REMISS_SKICKAD:
-                o = kuvertet.skicka(a, ident, enhet_id, tider[k], user)
+                o = kuvertet.skicka(a, ident, enhet_id, tider[k], user, uppdrag)
                 overforingar.append(o)
             if till == Status.BEKRAFTAD and o is not None:
                 # The unit opened its envelope and its verified receipt came back before it confirmed (issue 16).

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from arenden import sdk, services
 from arenden.models import Anteckning, Arende, Erbjudande, Overforing
@@ -80,6 +81,59 @@ def test_temporary_envelopes_of_rolled_back_transfers_are_removed_later(arende_i
     os.utime(gammal, (0, 0))
     services.arende_overfor(arende=arende_i_steg("formedla"), anvandare=lots, dokument=["remiss"])
     assert not gammal.exists() and ny.exists()
+
+
+def _skicka(transport, n: int) -> sdk.Kvitto:
+    return transport.send(case_id=f"VF-2026-20-00000{n}", avsandare="SE1-A", mottagare="SE2-B",
+                          kuvert=f"kuvert {n}".encode(), dokument=["Remiss"])  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_a_rolled_back_send_is_forgotten_at_once_and_a_committed_one_is_published(
+    settings, django_capture_on_commit_callbacks
+):
+    """Django has no on_rollback hook: the envelope of a rolled-back transaction (here the transfer's savepoint inside
+    the test's transaction) leaves the thread's list of unpublished envelopes, and its temporary file goes, at once;
+    the sending transaction reads its own envelope before that, and a committed one is published."""
+    t = sdk.get_transport()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        kvitto = _skicka(t, 1)
+        assert t.hamta(kvitto.kuvert) == b"kuvert 1" and kvitto.kuvert in sdk._vantande()
+        raise RuntimeError("överföringen avbröts")
+    with pytest.raises(sdk.KuvertSaknas):
+        t.hamta(kvitto.kuvert)
+    assert kvitto.kuvert not in sdk._vantande()
+    assert not list(settings.SDK_OUTBOX.iterdir())  # neither published nor left as a temporary file
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        kvitto = _skicka(t, 2)
+    assert (settings.SDK_OUTBOX / kvitto.kuvert).read_bytes() == b"kuvert 2" and t.hamta(kvitto.kuvert) == b"kuvert 2"
+    assert kvitto.kuvert not in sdk._vantande()
+    assert [f.name for f in settings.SDK_OUTBOX.iterdir()] == [kvitto.kuvert]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_transaction_drops_its_envelopes_and_a_committed_ones_publish_for_real(settings):
+    """The same with real transactions (no test transaction around them): the outermost rollback forgets the
+    envelope, a commit publishes it, and a send rolled back in a savepoint of a committed transaction stays unsent."""
+    t = sdk.get_transport()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        forsta = _skicka(t, 1)
+        raise RuntimeError("överföringen avbröts")
+    assert forsta.kuvert not in sdk._vantande()
+    with transaction.atomic():
+        andra = _skicka(t, 2)
+        with pytest.raises(RuntimeError), transaction.atomic():
+            tredje = _skicka(t, 3)
+            raise RuntimeError("överföringen avbröts")
+        assert tredje.kuvert not in sdk._vantande() and andra.kuvert in sdk._vantande()
+        with pytest.raises(sdk.KuvertSaknas):
+            t.hamta(tredje.kuvert)
+    assert andra.kuvert not in sdk._vantande()
+    assert [f.name for f in settings.SDK_OUTBOX.iterdir()] == [andra.kuvert]
+    for kvitto in (forsta, tredje):
+        with pytest.raises(sdk.KuvertSaknas):
+            t.hamta(kvitto.kuvert)
 
 
 class RecordingTransport:

@@ -123,3 +123,55 @@ def test_transferred_bulk_cases_carry_sealed_envelopes_and_confirmed_ones_a_veri
             publik = enhetsnycklar.publik(o.mottagare.hsa_id)
             kuvert.verifiera_kvitto(o.kvittens.encode(), mottagare_publik=publik, kuvert_hash=o.kuvert_sha256)
             assert o.avsandare == remisskuvert.avsandande_enhet(a.region)
+
+
+def test_a_bulk_cases_envelope_opened_in_the_receiving_units_inbox_shows_the_cases_diagnosis_text():
+    """The bulk seals the case's free text into the envelope as the web's transfer does (it sealed none before):
+    the receiving unit reads the diagnosis words the home region wrote, opened from the case's own sealed copy."""
+    from arenden.models import Atkomstlogg, Overforing
+    from arenden.services import identitet
+
+    seed()
+    lots, lots_uppdrag = next(
+        (u.user, u) for u in Medarbetaruppdrag.objects.filter(roll=Roll.VARDLOTS, user__hsa_id__contains=f"-{MARKOR}")
+    )
+    mottagare = {
+        u.vardenhet_id: u.user
+        for u in Medarbetaruppdrag.objects.filter(roll=Roll.MOTTAGARE, user__hsa_id__contains=f"-{MARKOR}")
+    }
+    overforingar = Overforing.objects.filter(mottagare_id__in=mottagare).select_related("arende").order_by("-pk")
+    # The bulk's transfers (written after the few driven through the services) are those without the services'
+    # logged identity read: the bulk seals the identity it was given.
+    bulk = [o for o in overforingar[:20] if not Atkomstlogg.objects.filter(
+        case_id=o.arende.case_id, handling="identitet skicka remiss").exists()]  # fmt: skip
+    assert len(bulk) >= 5
+    klienter: dict[int, Client] = {}
+    for o in bulk:
+        a = o.arende
+        diagnos = identitet.oppna_fritext(a, anvandare=lots, uppdrag=lots_uppdrag, varfor="test")["diagnos_text"]
+        assert diagnos in ("Katarakt", "Behov av planerad operation")
+        if (c := klienter.get(o.mottagare_id)) is None:  # the unit's synthetic receiving user, in its inbox
+            c = klienter[o.mottagare_id] = Client()
+            c.force_login(mottagare[o.mottagare_id], backend="vardformedling.auth.SithsStubBackend")
+        svar = c.get(f"/arenden/inkorg/{o.pk}/")
+        assert svar.status_code == 200
+        assert f"Diagnos: {a.diagnos_kod} {diagnos}\n" in svar.content.decode(), a.case_id
+        # Reading the sealed free text to seal it into the envelope is logged, as for the web's transfer.
+        assert Atkomstlogg.objects.filter(case_id=a.case_id, handling="fritext skicka remiss").count() == 1
+
+
+def test_the_bulk_does_not_wait_for_each_commits_wal_flush_and_restores_the_setting_after():
+    """Each bulk envelope's access-log row is a commit of its own: synchronous_commit is off while the bulk runs."""
+    from django.db import connection
+
+    from scale.arenden import utan_wal_vantan
+
+    def synchronous_commit() -> str:
+        with connection.cursor() as cur:
+            cur.execute("SHOW synchronous_commit")
+            return cur.fetchone()[0]
+
+    fore = synchronous_commit()
+    with utan_wal_vantan():
+        assert synchronous_commit() == "off"
+    assert synchronous_commit() == fore
