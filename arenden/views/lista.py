@@ -176,8 +176,6 @@ def arende_lista(request: BehorigRequest) -> HttpResponse:
         a.kvar = (a.vardgaranti_datum - idag).days
         a.visning = visningar[a.pk]
         a.rad_full = a.pk in fulla
-    params = request.GET.copy()
-    params.pop("sida", None)
     mottagare = ar_mottagare(request)
     g = request.GET
     # Navigators and coordinators (not receiving units) act for a region.
@@ -189,7 +187,6 @@ def arende_lista(request: BehorigRequest) -> HttpResponse:
         "flik": flik,
         "fel": fel,
         "mottagare": mottagare,
-        "querystring": params.urlencode(),
         "rader_html": rader_html(rader, mottagare=mottagare, snart=SNART_DAGAR),
         "steg_options": options(((nr, f"{nr}. {namn}") for nr, namn in STEG_NAMN.items()), g.get("steg")),
         "status_options": options(Status.choices, g.get("status")),
@@ -340,8 +337,5 @@ def loggkontroll(request: BehorigRequest) -> HttpResponse:
     sida = Paginator(qs, LOGG_PER_SIDA).get_page(g.get("sida"))
     for r in sida.object_list:
         r.handling_text = handling_text(r.handling, r.sokterm)
-    params = g.copy()
-    params.pop("sida", None)
-    params.pop("export", None)
-    ctx = {"sida": sida, "q": q, "fran": fran, "till": till, "fel": fel, "querystring": params.urlencode()}
+    ctx = {"sida": sida, "q": q, "fran": fran, "till": till, "fel": fel}
     return render(request, "arenden/logg.html", ctx)
