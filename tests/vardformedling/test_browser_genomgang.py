@@ -134,3 +134,26 @@ def test_the_worklist_and_the_agreements_page_on_with_the_same_links_in_place(pa
         nav.get_by_role("link", name="Föregående").click()
         expect(nav.locator("span")).to_have_text("Sida 1 av 2")
         assert page.evaluate("window.vfIngenNyLaddning") is True
+
+
+# --- "Varför här?" on a phone -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bredd", [390, 1366])
+def test_why_here_fits_a_phone_with_every_criterions_basis_on_screen(page, login, demo_identities, bredd):
+    """Opened at 390 px, the part-score table of "Varför här?" made the page 489 px wide: weight and basis ran off
+    the screen. On a phone each criterion's basis now goes under its score and weight."""
+    page.set_viewport_size({"width": bredd, "height": 844})
+    login(page, VERA)
+    page.goto("/katalog/sok/?kva=CJE")
+    varfor = page.locator("details.varfor").first
+    varfor.locator("summary").click()
+    underlag = varfor.locator("tbody tr").first.locator("td").last
+    expect(underlag).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= bredd
+    ruta = underlag.bounding_box()
+    assert ruta["x"] >= 0 and ruta["x"] + ruta["width"] <= bredd
+    vikt = varfor.locator("tbody tr").first.locator("td").nth(1).bounding_box()
+    assert vikt["x"] + vikt["width"] <= bredd  # the weight too
+    rubriker = varfor.locator("thead th")
+    assert rubriker.nth(1).evaluate("e => e.scrollWidth <= e.clientWidth")  # "Delpoäng" is not cut off
