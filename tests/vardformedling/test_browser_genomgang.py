@@ -157,3 +157,23 @@ def test_why_here_fits_a_phone_with_every_criterions_basis_on_screen(page, login
     assert vikt["x"] + vikt["width"] <= bredd  # the weight too
     rubriker = varfor.locator("thead th")
     assert rubriker.nth(1).evaluate("e => e.scrollWidth <= e.clientWidth")  # "Delpoäng" is not cut off
+
+
+# --- The worklist's tabs on a phone -------------------------------------------------------------------------------
+
+EN_RAD = "el => { const r = document.createRange(); r.selectNodeContents(el); return r.getClientRects().length; }"
+
+
+def test_the_worklists_tabs_keep_each_name_on_one_line_on_a_phone(page, login, demo_identities):
+    """At 390 px "Mina ärenden", "Min region" and "Registrera nytt ärende" each broke over two lines in a squeezed
+    box; the row of tabs wraps instead."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    login(page, VERA)
+    page.goto("/arenden/")
+    flikar = page.locator("ul.tabs a")
+    assert flikar.count() == 3
+    for flik in flikar.all():
+        assert flik.evaluate(EN_RAD) == 1, flik.inner_text()
+        ruta = flik.bounding_box()
+        assert ruta["x"] + ruta["width"] <= 390
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
