@@ -27,4 +27,3 @@ def test_both_lists_include_the_one_page_links():
         text = (mallar / mall).read_text()
         assert '{% include "vardformedling/_sidor.html"' in text, mall
         assert "Föregående" not in text, mall  # no copy of the links left
-
