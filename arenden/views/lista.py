@@ -216,8 +216,6 @@ def arende_lista(request: BehorigRequest) -> HttpResponse:
         a.kvar = (a.vardgaranti_datum - idag).days
         a.visning = visningar[a.pk]
         a.rad_full = a.pk in fulla
-    params = g.copy()
-    params.pop("sida", None)
     mottagare = ar_mottagare(request)
     # Navigators and coordinators (not receiving units) act for a region.
     handlaggare = [] if mottagare else handlaggare_kandidater(cast(str, request.uppdrag.region_id))
@@ -228,7 +226,6 @@ def arende_lista(request: BehorigRequest) -> HttpResponse:
         "flik": flik,
         "fel": fel,
         "mottagare": mottagare,
-        "querystring": params.urlencode(),
         "rader_html": rader_html(rader, mottagare=mottagare, snart=SNART_DAGAR),
         "steg_options": options(((nr, f"{nr}. {namn}") for nr, namn in STEG_NAMN.items()), g.get("steg")),
         "status_options": options(Status.choices, g.get("status")),
@@ -386,8 +383,5 @@ def loggkontroll(request: BehorigRequest) -> HttpResponse:
     sida = Paginator(qs, LOGG_PER_SIDA).get_page(g.get("sida"))
     for r in sida.object_list:
         r.handling_text = handling_text(r.handling, r.sokterm)
-    params = g.copy()
-    params.pop("sida", None)
-    params.pop("export", None)
-    ctx = {"sida": sida, "q": q, "fran": fran, "till": till, "fel": fel, "querystring": params.urlencode()}
+    ctx = {"sida": sida, "q": q, "fran": fran, "till": till, "fel": fel}
     return render(request, "arenden/logg.html", ctx)
