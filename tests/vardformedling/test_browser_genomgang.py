@@ -64,9 +64,9 @@ def test_the_worklist_and_search_filters_line_up_their_labels_boxes_and_checkbox
     page.set_viewport_size({"width": bredd, "height": 900})
     login(page, VERA)
     page.goto("/arenden/")
-    _i_linje(page, "form[role=search]")
+    _i_linje(page, 'form[role=search][aria-label="Filtrera ärenden"]')
     if bredd > 1000:  # the case-ID field, its help text and the other fields share the first row
-        rad = _rader(page.locator("form[role=search]").evaluate(FALT))[0]
+        rad = _rader(page.locator('form[role=search][aria-label="Filtrera ärenden"]').evaluate(FALT))[0]
         assert {"q", "steg", "status", "kva"} <= {f["namn"] for f in rad}
     page.goto("/katalog/sok/?kva=CJE")
     _i_linje(page, "form.sokform")
