@@ -2,6 +2,9 @@
 the request to be contacted about care elsewhere. Thin views: reads in arenden.api (arenden/patient.py), writes in
 arenden.services.patientsvar; the patient's session in patient/session.py."""
 
+import hashlib
+import time
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -20,9 +23,14 @@ from patient.forms import KontaktForm, NejForm
 from patient.oidc import OIDC_START
 from patient.session import InloggadPatient, logga_in, logga_ut, patient_for, patient_kravs
 from vardformedling.auth import stub_tillaten
+from vardformedling import referensdata
 from vardformedling.htmx import HtmxHttpRequest
 from vardformedling.models import Region
 
+FOR_MANGA_KONTAKT = (
+    "Du har skickat många frågor den senaste timmen. Försök igen om en stund, eller ring vårdförmedlingen i din "
+    "region eller 1177."
+)
 OKAND_PATIENT = "Inloggningen misslyckades. Välj en av personerna i listan."
 INLOGGAD = "Du är inloggad."
 
@@ -177,6 +185,23 @@ def svara(request: PatientRequest, case_id: str) -> HttpResponse:
     return redirect("patient:arende", case_id=a.case_id)
 
 
+def kontakt_per_timme() -> int:
+    """How many contact requests that pass the form's checks one patient may send per clock hour (fixed windows).
+    Each one opens the sealed identity and computes the patient's keyed hash under the key of every region with an
+    open case for that care (HSM operations); a patient who corrects a mistake or is told of a duplicate stays well
+    below it, a script that resends the form is stopped. The open requests themselves are limited by the service
+    (arenden.services.patientsvar.MAX_OPPNA_KONTAKTFORFRAGNINGAR)."""
+    return int(getattr(settings, "PATIENT_KONTAKT_PER_TIMME", 10))
+
+
+def _kontakt_raknare(patient: InloggadPatient) -> str:
+    """The patient's counter of this hour in the shared cache, the API's rate counter (api/auth.py) by the same
+    helper: keyed by a digest of the patient's keyed hashes (never the personnummer), so it follows the patient
+    across sessions and browsers."""
+    nyckel = hashlib.sha256("|".join(sorted(patient.hashar.values())).encode()).hexdigest()[:32]
+    return f"patient:kontakt:{nyckel}:{int(time.time() // 3600)}"
+
+
 @require_http_methods(["GET", "POST"])
 @patient_kravs
 def kontakt(request: PatientRequest) -> HttpResponse:
@@ -188,7 +213,12 @@ def kontakt(request: PatientRequest) -> HttpResponse:
     form = KontaktForm(request.POST or None, region_forval=senaste)
     fel = ""
     if request.method == "POST":
-        if form.is_valid():
+        antal = None
+        if form.is_valid():  # only a request that would be sent counts (a form error costs no key operation)
+            antal = referensdata.forhamta([], rakna=_kontakt_raknare(request.patient), rakna_sekunder=3600 + 60)
+        if antal is not None and antal > kontakt_per_timme():
+            fel = FOR_MANGA_KONTAKT
+        elif form.is_valid():
             region = get_object_or_404(Region, kod=form.cleaned_data["region"])
             kva = next(g for g in katalog_api.kva_grupper() if g.kod == form.cleaned_data["kva"])
             try:

@@ -4,10 +4,11 @@ own pages; the answer goes through the same offer service the coordinator's "Pat
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from arenden import case_id as case_ids
-from arenden.models import Anteckning, Arende, Erbjudande, Kalla, Kontaktvag, Status, SvarsKanal
+from arenden.models import Anteckning, Arende, ArendeHandelse, Erbjudande, Kalla, Kontaktvag, Status, SvarsKanal
 from arenden.services import identitet
 from arenden.services._common import las_arende, spara
 from arenden.services.erbjudanden import erbjudande_besvara
@@ -23,6 +24,16 @@ REDAN_ARENDE = (
     "Du har redan ett ärende om {vardtjanst} hos vårdförmedlingen ({case_id}). Du behöver inte fråga igen: "
     "vi hör av oss."
 )
+# At most this many of a patient's own contact requests may be open at a time (in all regions together). Each one
+# is a case on a region's worklist that a navigator must take up and call the patient about; a patient rarely waits
+# for more than two or three different treatments at once, and beyond that a phone call to the region serves the
+# patient better than more cases nobody has read yet. Cases the region registered itself do not count.
+MAX_OPPNA_KONTAKTFORFRAGNINGAR = 3
+FOR_MANGA_OPPNA = (
+    "Du har redan {antal} frågor om vård på annat håll som vårdförmedlingen inte har avslutat. Du kan inte skicka "
+    "fler förrän någon av dem är klar. Vill du fråga om mer vård, ring vårdförmedlingen i din region eller 1177."
+)
+KONTAKT_HANDELSE = "Patienten bad själv om vård på annat håll (patientsidorna)"
 BESLUT_OKANT = "Patienten angav inte när beslutet om vården togs: kontrollera beslutsdatum och vårdgarantins datum."
 
 
@@ -33,6 +44,25 @@ class RedanArende(ValidationError):
     def __init__(self, arende: Arende, vardtjanst: str):
         super().__init__(REDAN_ARENDE.format(vardtjanst=vardtjanst, case_id=arende.case_id), code="dubblett")
         self.arende = arende
+
+
+def oppna_kontaktforfragningar(hashar: dict[str, str]) -> int:
+    """How many of the patient's own contact requests are open, in all regions: the patient's cases (the (region,
+    keyed hash) pairs of the sign-in, as the patient's pages find them) that the patient's pages registered (their
+    first history row, written by no user). A case a navigator registered after the patient phoned (also of source
+    `patient`) is not one."""
+    if not hashar:
+        return 0
+    fran_patientsidorna = ArendeHandelse.objects.filter(
+        arende=OuterRef("pk"), handelse=KONTAKT_HANDELSE, fran_status="", anvandare__isnull=True
+    )
+    par = (
+        Arende.objects.oppna()
+        .filter(kalla=Kalla.PATIENT, region_id__in=list(hashar), pnr_hash__in=list(hashar.values()))
+        .filter(Exists(fran_patientsidorna))
+        .values_list("region_id", "pnr_hash")
+    )
+    return sum(1 for region_kod, pnr_hash in par if pnr_hash and hashar.get(region_kod) == pnr_hash)
 
 
 class KontaktOrsak:
@@ -96,6 +126,8 @@ def patient_kontaktforfragan(*, inloggning, region, kva, orsak: str, text: str =
         if dubblett is not None:
             vardtjanst = (kva.benamning or kva.kod).lower()
             raise RedanArende(dubblett.arende, vardtjanst)
+        if oppna_kontaktforfragningar(inloggning.hashar) >= MAX_OPPNA_KONTAKTFORFRAGNINGAR:
+            raise ValidationError(FOR_MANGA_OPPNA.format(antal=MAX_OPPNA_KONTAKTFORFRAGNINGAR), code="for_manga")
         beslut = beslutsdatum or idag
         arende = Arende(
             case_id=case_ids.generate(region_kod=region.kod, ar=idag.year),
@@ -117,7 +149,7 @@ def patient_kontaktforfragan(*, inloggning, region, kva, orsak: str, text: str =
         spara(
             arende,
             fran="",
-            handelse="Patienten bad själv om vård på annat håll (patientsidorna)",
+            handelse=KONTAKT_HANDELSE,
             portaltext=motivering,
         )
         text = (text or "").strip()
@@ -130,4 +162,11 @@ def patient_kontaktforfragan(*, inloggning, region, kva, orsak: str, text: str =
     return arende
 
 
-__all__ = ["KontaktOrsak", "RedanArende", "patient_kontaktforfragan", "patient_svara"]
+__all__ = [
+    "MAX_OPPNA_KONTAKTFORFRAGNINGAR",
+    "KontaktOrsak",
+    "RedanArende",
+    "oppna_kontaktforfragningar",
+    "patient_kontaktforfragan",
+    "patient_svara",
+]
