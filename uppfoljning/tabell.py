@@ -167,5 +167,14 @@ class Tabell:
     def har_skyddade(self) -> bool:
         return any(c.skyddad for r in self.rader for c in r)
 
+    @property
+    def rubriker(self) -> list[tuple[str, bool]]:
+        """The column headings, each with whether its column is numeric, so a heading is aligned like its cells
+        (numbers right, text such as "Förklaring" left). The first column holds the row headings (text); another
+        column is numeric when its shown cells are numbers."""
+        return [
+            (k, i > 0 and any(r[i].num for r in self.visade_rader if i < len(r))) for i, k in enumerate(self.kolumner)
+        ]
+
     def kolumn(self, i: int) -> list[Cell]:
         return [r[i] for r in self.rader]

@@ -181,3 +181,13 @@ def test_the_description_follows_the_chosen_receiving_role_with_htmx_too(client_
     r = c.get("/uppfoljning/", {"som": "mottagande"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="uppfoljning-resultat")
     html = r.content.decode()
     assert "som mottagande region" in html and "som remitterande region" not in html
+
+
+def test_each_heading_is_aligned_like_its_column_numbers_right_text_left(kanda, client_for):
+    """Review finding: every heading but the first was right-aligned, the text column "Förklaring" too."""
+    html = client_for(Roll.KOORDINATOR, "06").get(URL).content.decode()
+    assert '<th scope="col">Mått</th><th scope="col" class="num">Värde</th><th scope="col">Förklaring</th>' in html
+    assert '<th scope="col">Månad</th><th scope="col" class="num">Registrerade</th>' in html
+    # The "Förklaring" cells are text (left), the "Värde" cells numbers (right).
+    rad = html.split('<th scope="row">Registrerade ärenden</th>', 1)[1].split("</tr>", 1)[0]
+    assert rad.startswith('<td class="num">') and '<td class="">' in rad
