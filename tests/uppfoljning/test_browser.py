@@ -89,4 +89,6 @@ def test_text_columns_are_left_aligned_and_number_columns_right_with_their_headi
     }""")
     assert fel == []
     page.screenshot(path=str(tmp_path / f"uppfoljning-{bredd}.png"), full_page=True)
+    for nyckel in ("nyckeltal", "kallor", "tider"):  # for a look at the alignment (pytest --basetemp=…)
+        page.locator(f"section[aria-labelledby=t-{nyckel}]").screenshot(path=str(tmp_path / f"{nyckel}-{bredd}.png"))
     assert page.console_errors == []
