@@ -22,8 +22,8 @@ from patient import inloggning
 from patient.forms import KontaktForm, NejForm
 from patient.oidc import OIDC_START
 from patient.session import InloggadPatient, logga_in, logga_ut, patient_for, patient_kravs
-from vardformedling.auth import stub_tillaten
 from vardformedling import referensdata
+from vardformedling.auth import stub_tillaten
 from vardformedling.htmx import HtmxHttpRequest
 from vardformedling.models import Region
 

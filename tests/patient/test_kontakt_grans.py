@@ -27,7 +27,7 @@ def nollstall():
 
     def gor(klient):
         hashar = klient.session[SESSION_PATIENT]["hashar"]
-        nyckel = _kontakt_raknare(SimpleNamespace(hashar=hashar))  # type: ignore[arg-type]
+        nyckel = _kontakt_raknare(SimpleNamespace(hashar=hashar))
         nycklar.append(nyckel)
         cache.delete(nyckel)
         return klient
@@ -39,9 +39,8 @@ def nollstall():
 
 def _grupper(antal: int) -> list[str]:
     """KVÅ groups the patient has no case for (Tolvan's own case is CJE) and that the form offers."""
-    return list(KvaGrupp.objects.exclude(kod="CJE").exclude(benamning="").order_by("kod").values_list("kod", flat=True))[
-        :antal
-    ]
+    grupper = KvaGrupp.objects.exclude(kod="CJE").exclude(benamning="").order_by("kod")
+    return list(grupper.values_list("kod", flat=True)[:antal])
 
 
 def _fraga(klient, kva: str, region: str = "06", **htmx):
