@@ -369,7 +369,8 @@ def _cachad(delar: tuple, berakning):
     fingeravtryck = _fingeravtryck()
     if fingeravtryck is None:  # no cache (referensdata has warned): nothing to key on, nothing to keep
         return berakning()
-    nyckel = "uppfoljning:v5:" + hashlib.sha256(repr((*delar, *fingeravtryck)).encode()).hexdigest()
+    # v6: the rendered tables align each heading like its column; the old key would serve the old markup for 10 min
+    nyckel = "uppfoljning:v6:" + hashlib.sha256(repr((*delar, *fingeravtryck)).encode()).hexdigest()
     sekunder = CACHE_SEKUNDER
     if fingeravtryck[1] != DEFAULT_DB_ALIAS:
         sekunder = min(sekunder, int(settings.DATABASE_REPLICA_MAX_LAG + settings.DATABASE_REPLICA_KONTROLL))
