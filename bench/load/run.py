@@ -238,6 +238,29 @@ def nasta_samordningsnummer(arenden) -> int:
     return 10 * (senaste + 1)
 
 
+def forvarm(db: str) -> None:
+    """Reads the database's tables and indexes into the OS page cache (pg_prewarm, mode 'read') right before the
+    run. This VM's host reclaims idle page cache within minutes (DAMON pageout: 23 of 286 MB of a copy made five
+    minutes earlier were still cached), and a run that starts cold waits on the disk for seconds (p95 3.3 s at 300
+    users, against 0.1 s warm); a production database server keeps its working set in memory."""
+    import psycopg
+
+    sql = (
+        "SELECT coalesce(sum(pg_prewarm(c.oid, 'read')), 0) FROM pg_class c JOIN pg_namespace n "
+        "ON n.oid = c.relnamespace WHERE n.nspname IN ('public', 'pg_toast') AND c.relkind IN ('r', 'i', 't', 'm') "
+        "AND c.relpersistence = 'p'"
+    )
+    try:
+        with psycopg.connect(db, autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+            block = conn.execute("SELECT current_setting('block_size')::int").fetchone()[0]
+            sidor = int(conn.execute(sql).fetchone()[0])
+    except psycopg.Error as exc:  # no contrib package or no right to create the extension: run as it is
+        print(f"Databasen förvärmdes inte ({type(exc).__name__}: {exc}); körningen kan börja med kall cache.")
+        return
+    print(f"Databasen förvärmd: {sidor * block / 1e6:,.0f} MB lästa till sidcachen (pg_prewarm).", flush=True)
+
+
 def ledig_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -344,6 +367,7 @@ def main() -> int:
         t0 = time.perf_counter()
         anvandare, data = forbered_data(a, tmp)
         print(f"Data klara på {time.perf_counter() - t0:.0f} s: {data}", flush=True)
+        forvarm(a.db)
         port = ledig_port()
         last_fore = os.getloadavg()
         proc = starta_gunicorn(a, port)

@@ -324,6 +324,7 @@ def main(a) -> int:
         t0 = time.perf_counter()
         anvandare, data = forbered(a, tmp)
         print(f"Data klara på {time.perf_counter() - t0:.0f} s: {data}", flush=True)
+        lasttest.forvarm(a.db)
         port = lasttest.ledig_port()
         last_fore = os.getloadavg()
         proc = lasttest.starta_gunicorn(a, port)
@@ -373,7 +374,9 @@ def main(a) -> int:
         f"patients (seed_scale's bulk patients with an open case, {data['patienter_med_erbjudande']} of "
         f"{data['roller']['patient']} with an open offer; the patient stub) open their start page and case page "
         f"('Var är jag?', the offers) and answer an open offer once (yes to one, or no to all). "
-        f"A patient's yes refused because another case took the agreement line's last unit of volume in between (422 "
+        f"The database is read into the OS page cache right before the run (pg_prewarm; this VM's host evicts idle "
+        f"page cache within minutes). A patient's yes refused because another case took the agreement line's last "
+        f"unit of volume in between (422 "
         f"with the cap's message, as the portal must answer) is counted under its own name, not as an error. "
         f"Ramp: {a.start} users, +{a.steg} per step of {a.steg_tid} (the first {a.uppvarmning} of each step, "
         f"while new users sign in, not measured), until p95 ≥ {a.p95_grans:g} ms or an error, at most {a.max}. "
