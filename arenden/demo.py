@@ -118,6 +118,7 @@ class _Demo:
     def __init__(self):
         self.nr = 0
         self.idag = timezone.localdate()
+        self.bakdaterade: set[int] = set()  # the cases registered past care: `driv` takes them along `TIDSLINJE`
         self.mona = User.objects.filter(hsa_id="SE5560000001-MO01").first()
         self.mona_uppdrag = Medarbetaruppdrag.objects.filter(user=self.mona, roll=Roll.MOTTAGARE).first()
 
@@ -137,22 +138,27 @@ class _Demo:
         )
         return qs.order_by("avtal__avtal_id").first()
 
-    def vid(self, beslutsdatum: date, till: str | None, steg: str) -> AbstractContextManager[None]:
-        """The moment a case past care (`FORBI_VARDEN`) took step `steg`; an open case takes its steps now."""
-        if till not in FORBI_VARDEN:
-            return nullcontext()
+    def vid(self, beslutsdatum: date, steg: str) -> AbstractContextManager[None]:
+        """The back-dated moment at which a case past care decided on `beslutsdatum` took step `steg`."""
         i = list(TIDSLINJE).index(steg)
         klockslag = time(8 + i // 3, 20 * (i % 3))
         dag = beslutsdatum + timedelta(days=TIDSLINJE[steg])
         return _klocka(timezone.make_aware(datetime.combine(dag, klockslag)))
 
     def arende(self, *, user, region, kva, dagar_sedan_beslut, till=None, **kwargs):
-        """A case registered (`till`, the step `driv` takes it to: a case past care is registered back then)."""
+        """A case registered now; or, when `till` (the step `driv` will take it to) is past care, back then, and
+        `driv` then takes it along `TIDSLINJE` (a caller that does not say, as seed_scale, gets today's steps)."""
         self.nr += 1
         uppdrag = Medarbetaruppdrag.objects.filter(user=user, region=region).first()
         beslutsdatum = self.idag - timedelta(days=dagar_sedan_beslut)
-        with self.vid(beslutsdatum, till, "registrera"):
+        if till not in FORBI_VARDEN:
             return self._registrera(user, uppdrag, region, kva, beslutsdatum, **kwargs), uppdrag
+        if dagar_sedan_beslut <= max(TIDSLINJE.values()):
+            raise ValueError(f"A demo case past care needs its decision over {max(TIDSLINJE.values())} days ago.")
+        with self.vid(beslutsdatum, "registrera"):
+            a = self._registrera(user, uppdrag, region, kva, beslutsdatum, **kwargs)
+        self.bakdaterade.add(a.pk)
+        return a, uppdrag
 
     def _registrera(self, user, uppdrag, region, kva, beslutsdatum, **kwargs):
         return services.arende_registrera(
@@ -172,14 +178,15 @@ class _Demo:
             **kwargs,
         )
 
-    def driv(self, a, uppdrag, till, *, enhet=None, avbojt_forst=None, forfallet=False):
+    def driv(self, a, uppdrag, till, *, enhet=None, avbojt_forst=None, forfallet=False, fakturera=False):
         """Drives case `a` to status `till` through the services (step by step, like a navigator would); a case
-        past care takes each step on its day of `TIDSLINJE`, so its history, offer, envelope, receipt, messages
-        and invoice lines tell one story that ends in the past."""
+        registered past care takes each step on its day of `TIDSLINJE`, so its history, offer, envelope, receipt,
+        messages and invoice lines (`fakturera`: Mona invoices the care) tell one story that ends in the past."""
         user = a.handlaggare
+        forbi = a.pk in self.bakdaterade
 
         def vid(steg):
-            return self.vid(a.beslutsdatum, till, steg)
+            return self.vid(a.beslutsdatum, steg) if forbi else nullcontext()
 
         if till == "behov":
             return a
@@ -241,16 +248,20 @@ class _Demo:
             remisskuvert.kvittera_arende(arende=a, anvandare=mottagare, uppdrag=m_uppdrag)
         # An open case's care is planned ten days ahead; a case past care was planned on the offer's expected date
         # and performed that day.
-        planerat = forvantat if till in FORBI_VARDEN else self.idag + timedelta(days=10)
+        planerat = forvantat if forbi else self.idag + timedelta(days=10)
         with vid("bekrafta"):
             a = services.remiss_bekrafta(arende=a, anvandare=mottagare, uppdrag=m_uppdrag, planerat_datum=planerat)
         if till == "bekraftad":
             return a
         with vid("utford"):
             a = services.vard_utford(
-                arende=a, anvandare=mottagare, uppdrag=m_uppdrag, utfort_datum=planerat, utfall="Okomplicerat ingrepp."
+                arende=a,
+                anvandare=mottagare,
+                uppdrag=m_uppdrag,
+                utfort_datum=planerat if forbi else self.idag - timedelta(days=2),
+                utfall="Okomplicerat ingrepp.",
             )
-        if self.mona_uppdrag and a.region_id == "22" and a.mottagande_enhet_id == self.mona_uppdrag.vardenhet_id:
+        if fakturera and self.mona_uppdrag and a.mottagande_enhet_id == self.mona_uppdrag.vardenhet_id:
             with vid("fakturera"):
                 self.fakturera(a, extra=till == "avslutad")
         if till == "utford":
@@ -528,7 +539,7 @@ def load(stdout=None) -> None:
             ["behov", "remiss_skickad", "remiss_skickad", "bekraftad", "bekraftad", "utford", "uppfoljning", "avslutad"]
         ):
             a, u = demo.arende(user=ville, region=r22, kva="CJE", dagar_sedan_beslut=60 + 6 * i, till=till)
-            demo.driv(a, u, till, enhet=ogon02)
+            demo.driv(a, u, till, enhet=ogon02, fakturera=True)
         _vantelistor(demo, vera, karin, r20, r06)
     planer = _leveransplaner()
     if stdout:
