@@ -61,7 +61,7 @@ EFTER_GARANTI_SKAL = (
 )
 ORDNING = ["behov", "hitta_vardgivare", "formedla", "remiss_skickad", "bekraftad", "utford", "uppfoljning", "avslutad"]
 # Cases past their care took every step in the past: each step runs at its own back-dated moment (`_klocka`), the
-# days counted from the decision (every such case was decided at least 70 days ago, so its closing lies weeks back).
+# days counted from the decision (the demo's were decided 70–146 days ago, so even their closing lies weeks back).
 # The offer's expected care date is 21 days after the offer, and the unit plans and performs the care on that day.
 FORBI_VARDEN = ("utford", "uppfoljning", "avslutad")
 TIDSLINJE = {
@@ -94,8 +94,8 @@ def _klocka(nu: datetime) -> Iterator[None]:
     class Tid(datetime):
         @classmethod
         def now(cls, tz=None):
-            nu = bakdaterad()
-            return nu.astimezone(tz) if tz is not None else nu.astimezone().replace(tzinfo=None)
+            t = bakdaterad()
+            return t.astimezone(tz) if tz is not None else t.astimezone().replace(tzinfo=None)
 
     falt = [f for m in apps.get_models() for f in m._meta.concrete_fields if f.default is riktig]
     riktig_datetime = kuvert.datetime
