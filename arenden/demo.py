@@ -11,13 +11,20 @@
   confirm and care to perform.
 Every demo unit and each region's brokering function get their key pairs here (`_enhetsnycklar`); the referrals
 are end-to-end envelopes, and those of confirmed cases carry the receiving unit's verified receipt (`_kvittenser`).
+Cases past care (performed, followed up, closed, invoiced) took each step on its own day in the past (`TIDSLINJE`,
+run at a back-dated clock, `_klocka`): registered after the decision, offered, accepted, sent, received, confirmed,
+performed on the planned date, invoiced, sent back and closed, in that order; open cases take their steps today.
 Agreement lines come from avtal.demo when present; a missing line gives an offer without agreement.
 Personnummer are synthetic (valid check digit, born on the 1st–28th of a month in 1930–1960).
 """
 
-from datetime import date, time, timedelta
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from time import monotonic
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -40,7 +47,7 @@ from arenden.services import identitet, remisskuvert
 from arenden.services.bevakning import BEVAKA
 from katalog.models import KvaGrupp, Vardenhet
 from vardformedling.models import Medarbetaruppdrag, Region, Roll, User
-from vardformedling.nycklar import enhetsnycklar
+from vardformedling.nycklar import enhetsnycklar, kuvert
 from vardformedling.personnummer import make_test_number
 
 FORNAMN = ["Anna", "Lars", "Maria", "Erik", "Karin", "Per", "Eva", "Nils", "Birgitta", "Sven", "Ingrid", "Olof"]
@@ -53,12 +60,65 @@ EFTER_GARANTI_SKAL = (
     "Ingen vårdgivare kan ta emot patienten före vårdgarantins datum; patienten vill ha den tidigaste tiden."
 )
 ORDNING = ["behov", "hitta_vardgivare", "formedla", "remiss_skickad", "bekraftad", "utford", "uppfoljning", "avslutad"]
+# Cases past their care took every step in the past: each step runs at its own back-dated moment (`_klocka`), the
+# days counted from the decision (the demo's were decided 70–146 days ago, so even their closing lies weeks back).
+# The offer's expected care date is 21 days after the offer, and the unit plans and performs the care on that day.
+FORBI_VARDEN = ("utford", "uppfoljning", "avslutad")
+TIDSLINJE = {
+    "registrera": 2,
+    "bedom": 3,
+    "avboj": 5,
+    "erbjud": 7,
+    "svara": 9,
+    "overfor": 10,
+    "kvittera": 11,
+    "bekrafta": 12,
+    "utford": 28,
+    "fakturera": 29,
+    "aterremittera": 30,
+    "uppfolj": 44,
+    "avsluta": 44,
+}
+
+
+@contextmanager
+def _klocka(nu: datetime) -> Iterator[None]:
+    """Runs the services as if it were `nu`, the clock ticking on from there at the real pace: `timezone.now` and
+    `localdate`, the models' `default=timezone.now` fields (history rows, offers, messages, invoice lines) and the
+    envelope's and receipt's signed times all read it, so every record of the step agrees. Demo loading only."""
+    riktig, start = timezone.now, monotonic()
+
+    def bakdaterad() -> datetime:
+        return nu + timedelta(seconds=monotonic() - start)
+
+    class Tid(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            t = bakdaterad()
+            return t.astimezone(tz) if tz is not None else t.astimezone().replace(tzinfo=None)
+
+    falt = [f for m in apps.get_models() for f in m._meta.concrete_fields if f.default is riktig]
+    riktig_datetime = kuvert.datetime
+    try:
+        timezone.now = bakdaterad
+        kuvert.datetime = Tid  # type: ignore[misc]
+        for f in falt:
+            f.default = bakdaterad
+            f.__dict__.pop("_get_default", None)  # Field caches its default callable
+        yield
+    finally:
+        timezone.now = riktig
+        kuvert.datetime = riktig_datetime  # type: ignore[misc]
+        for f in falt:
+            f.default = riktig
+            f.__dict__.pop("_get_default", None)
 
 
 class _Demo:
     def __init__(self):
         self.nr = 0
         self.idag = timezone.localdate()
+        self.bakdaterade: set[int] = set()  # the cases registered past care: `driv` takes them along `TIDSLINJE`
         self.mona = User.objects.filter(hsa_id="SE5560000001-MO01").first()
         self.mona_uppdrag = Medarbetaruppdrag.objects.filter(user=self.mona, roll=Roll.MOTTAGARE).first()
 
@@ -78,9 +138,29 @@ class _Demo:
         )
         return qs.order_by("avtal__avtal_id").first()
 
-    def arende(self, *, user, region, kva, dagar_sedan_beslut, **kwargs):
+    def vid(self, beslutsdatum: date, steg: str) -> AbstractContextManager[None]:
+        """The back-dated moment at which a case past care decided on `beslutsdatum` took step `steg`."""
+        i = list(TIDSLINJE).index(steg)
+        klockslag = time(8 + i // 3, 20 * (i % 3))
+        dag = beslutsdatum + timedelta(days=TIDSLINJE[steg])
+        return _klocka(timezone.make_aware(datetime.combine(dag, klockslag)))
+
+    def arende(self, *, user, region, kva, dagar_sedan_beslut, till=None, **kwargs):
+        """A case registered now; or, when `till` (the step `driv` will take it to) is past care, back then, and
+        `driv` then takes it along `TIDSLINJE` (a caller that does not say, as seed_scale, gets today's steps)."""
         self.nr += 1
         uppdrag = Medarbetaruppdrag.objects.filter(user=user, region=region).first()
+        beslutsdatum = self.idag - timedelta(days=dagar_sedan_beslut)
+        if till not in FORBI_VARDEN:
+            return self._registrera(user, uppdrag, region, kva, beslutsdatum, **kwargs), uppdrag
+        if dagar_sedan_beslut <= max(TIDSLINJE.values()):
+            raise ValueError(f"A demo case past care needs its decision over {max(TIDSLINJE.values())} days ago.")
+        with self.vid(beslutsdatum, "registrera"):
+            a = self._registrera(user, uppdrag, region, kva, beslutsdatum, **kwargs)
+        self.bakdaterade.add(a.pk)
+        return a, uppdrag
+
+    def _registrera(self, user, uppdrag, region, kva, beslutsdatum, **kwargs):
         return services.arende_registrera(
             anvandare=user,
             uppdrag=uppdrag,
@@ -90,44 +170,55 @@ class _Demo:
             kontaktuppgifter=f"{GATOR[self.nr % len(GATOR)]} {1 + self.nr % 40}, "
             f"{ORTER.get(region.kod, region.residensstad)}\n070-{1000000 + self.nr * 7919 % 8999999}",
             kva=KvaGrupp.objects.get(kod=kva),
-            beslutsdatum=self.idag - timedelta(days=dagar_sedan_beslut),
+            beslutsdatum=beslutsdatum,
             asa_klass=1 + self.nr % 3,
             diagnos_text="Katarakt" if kva.startswith("CJ") else "Primär gonartros",
             diagnos_kod="H25.9" if kva.startswith("CJ") else "M17.1",
             tillat_dubblett=True,
             **kwargs,
-        ), uppdrag
+        )
 
-    def driv(self, a, uppdrag, till, *, enhet=None, avbojt_forst=None, forfallet=False):
-        """Drives case `a` to status `till` through the services (step by step, like a navigator would)."""
+    def driv(self, a, uppdrag, till, *, enhet=None, avbojt_forst=None, forfallet=False, fakturera=False):
+        """Drives case `a` to status `till` through the services (step by step, like a navigator would); a case
+        registered past care takes each step on its day of `TIDSLINJE`, so its history, offer, envelope, receipt,
+        messages and invoice lines (`fakturera`: Mona invoices the care) tell one story that ends in the past."""
         user = a.handlaggare
+        forbi = a.pk in self.bakdaterade
+
+        def vid(steg):
+            return self.vid(a.beslutsdatum, steg) if forbi else nullcontext()
+
         if till == "behov":
             return a
-        a = services.arende_bedom(arende=a, anvandare=user, uppdrag=uppdrag, lamplig=True, motivering="")
+        with vid("bedom"):
+            a = services.arende_bedom(arende=a, anvandare=user, uppdrag=uppdrag, lamplig=True, motivering="")
         if avbojt_forst is not None:
-            e = services.erbjudande_lamna(arende=a, anvandare=user, uppdrag=uppdrag, vardenhet=avbojt_forst)
-            services.erbjudande_besvara(
-                erbjudande=e, anvandare=user, uppdrag=uppdrag, svar=False, avbojt_orsak="for_langt_bort"
-            )
+            with vid("avboj"):
+                e = services.erbjudande_lamna(arende=a, anvandare=user, uppdrag=uppdrag, vardenhet=avbojt_forst)
+                services.erbjudande_besvara(
+                    erbjudande=e, anvandare=user, uppdrag=uppdrag, svar=False, avbojt_orsak="for_langt_bort"
+                )
         if till == "hitta_vardgivare" and not forfallet:
             return a
-        # Care in three weeks, or by the guarantee date when that comes first; a case already past its guarantee
-        # is offered the earliest care with the reason the service requires (the letter then says so).
-        forvantat = min(self.idag + timedelta(days=21), a.vardgaranti_datum)
-        skal = ""
-        if forvantat <= self.idag:
-            forvantat, skal = self.idag + timedelta(days=21), EFTER_GARANTI_SKAL
-        rad = self.rad(enhet, a.kva_id, a.region, datum=forvantat)  # the line must be valid on the planned date
-        e = services.erbjudande_lamna(
-            arende=a,
-            anvandare=user,
-            uppdrag=uppdrag,
-            vardenhet=enhet,
-            avtalsrad=rad,
-            forvantat_datum=forvantat,
-            erbjudet_via=Erbjudande.Via.TELEFON,
-            efter_vardgaranti_motivering=skal,
-        )
+        with vid("erbjud"):
+            # Care in three weeks, or by the guarantee date when that comes first; a case already past its
+            # guarantee is offered the earliest care with the reason the service requires (the letter says so).
+            idag = timezone.localdate()
+            forvantat = min(idag + timedelta(days=21), a.vardgaranti_datum)
+            skal = ""
+            if forvantat <= idag:
+                forvantat, skal = idag + timedelta(days=21), EFTER_GARANTI_SKAL
+            rad = self.rad(enhet, a.kva_id, a.region, datum=forvantat)  # the line must be valid on the planned date
+            e = services.erbjudande_lamna(
+                arende=a,
+                anvandare=user,
+                uppdrag=uppdrag,
+                vardenhet=enhet,
+                avtalsrad=rad,
+                forvantat_datum=forvantat,
+                erbjudet_via=Erbjudande.Via.TELEFON,
+                efter_vardgaranti_motivering=skal,
+            )
         if forfallet:
             # An offer made 17 days ago whose 14-day answer deadline passed 3 days ago (a task on the start page).
             Erbjudande.objects.filter(pk=e.pk).update(
@@ -136,68 +227,76 @@ class _Demo:
             _bakat(a, timedelta(days=17))
             return a
         try:
-            services.erbjudande_besvara(erbjudande=e, anvandare=user, uppdrag=uppdrag, svar=True)
+            with vid("svara"):
+                services.erbjudande_besvara(erbjudande=e, anvandare=user, uppdrag=uppdrag, svar=True)
         except ValidationError:
             return a  # cap reached in a re-used demo database: leave the offer open
         a.refresh_from_db()
         if till == "formedla":
             return a
-        services.resa_registrera(arende=a, anvandare=user, uppdrag=uppdrag, fardsatt="tag", bokad_av="hemregion")
-        services.arende_overfor(
-            arende=a, anvandare=user, uppdrag=uppdrag, dokument=["remiss", "journalutdrag", "provsvar"]
-        )
+        with vid("overfor"):
+            services.resa_registrera(arende=a, anvandare=user, uppdrag=uppdrag, fardsatt="tag", bokad_av="hemregion")
+            services.arende_overfor(
+                arende=a, anvandare=user, uppdrag=uppdrag, dokument=["remiss", "journalutdrag", "provsvar"]
+            )
         a.refresh_from_db()
         if till == "remiss_skickad":
             return a
         mottagare, m_uppdrag = self.mottagare_for(a)
         # The unit opens its envelope and its signed receipt is verified before it may confirm (issue 16).
-        remisskuvert.kvittera_arende(arende=a, anvandare=mottagare, uppdrag=m_uppdrag)
-        a = services.remiss_bekrafta(
-            arende=a, anvandare=mottagare, uppdrag=m_uppdrag, planerat_datum=self.idag + timedelta(days=10)
-        )
+        with vid("kvittera"):
+            remisskuvert.kvittera_arende(arende=a, anvandare=mottagare, uppdrag=m_uppdrag)
+        # An open case's care is planned ten days ahead; a case past care was planned on the offer's expected date
+        # and performed that day.
+        planerat = forvantat if forbi else self.idag + timedelta(days=10)
+        with vid("bekrafta"):
+            a = services.remiss_bekrafta(arende=a, anvandare=mottagare, uppdrag=m_uppdrag, planerat_datum=planerat)
         if till == "bekraftad":
             return a
-        a = services.vard_utford(
-            arende=a,
-            anvandare=mottagare,
-            uppdrag=m_uppdrag,
-            utfort_datum=self.idag - timedelta(days=2),
-            utfall="Okomplicerat ingrepp.",
-        )
+        with vid("utford"):
+            a = services.vard_utford(
+                arende=a,
+                anvandare=mottagare,
+                uppdrag=m_uppdrag,
+                utfort_datum=planerat if forbi else self.idag - timedelta(days=2),
+                utfall="Okomplicerat ingrepp.",
+            )
+        if fakturera and self.mona_uppdrag and a.mottagande_enhet_id == self.mona_uppdrag.vardenhet_id:
+            with vid("fakturera"):
+                self.fakturera(a, extra=till == "avslutad")
         if till == "utford":
             return a
-        a = services.arende_aterremittera(arende=a, anvandare=mottagare, uppdrag=m_uppdrag)
+        with vid("aterremittera"):
+            a = services.arende_aterremittera(arende=a, anvandare=mottagare, uppdrag=m_uppdrag)
         if till == "uppfoljning":
             return a
-        a = services.uppfoljning_registrera(
-            arende=a, anvandare=user, uppdrag=uppdrag, betald_datum=self.idag, resekostnad=640, patientupplevelse=5
-        )
-        return services.arende_avsluta(arende=a, anvandare=user, uppdrag=uppdrag)
+        with vid("uppfolj"):
+            a = services.uppfoljning_registrera(
+                arende=a,
+                anvandare=user,
+                uppdrag=uppdrag,
+                betald_datum=timezone.localdate(),
+                resekostnad=640,
+                patientupplevelse=5,
+            )
+        with vid("avsluta"):
+            return services.arende_avsluta(arende=a, anvandare=user, uppdrag=uppdrag)
+
+    def fakturera(self, a, *, extra: bool) -> None:
+        """Issue #19: Mona invoices Ville's performed cataract cases at Demo Ögonklinik Uppsala – the agreed price,
+        a train ticket, and on the closed case an extra follow-up visit the agreement's fixed price already covers
+        (the deviation). Region 22 has no demo coordinator, so the lines wait for approval ("Att attestera")."""
+        pris = services.avtalspris(a) or Decimal(13500)
+        rad = {"arende": a, "anvandare": self.mona, "uppdrag": self.mona_uppdrag, "datum": a.utfort_datum}
+        services.fakturarad_registrera(**rad, typ="vard", avser="Kataraktoperation", belopp=pris)
+        services.fakturarad_registrera(**rad, typ="resa", avser="Tågresa tur och retur", belopp=Decimal(640))
+        if extra:
+            services.fakturarad_registrera(**rad, typ="vard", avser="Extra återbesök", belopp=Decimal(1500))
 
     def mottagare_for(self, a):
         if self.mona_uppdrag and a.mottagande_enhet_id == self.mona_uppdrag.vardenhet_id:
             return self.mona, self.mona_uppdrag
         return a.handlaggare, None  # no demo user at that unit: the navigator records it on the unit's behalf
-
-
-def _fakturor(demo) -> None:
-    """Issue #19: Mona invoices Ville's performed cataract cases at Demo Ögonklinik Uppsala – the agreed price,
-    a train ticket, and on one case an extra follow-up visit the agreement's fixed price already covers (the
-    deviation). Region 22 has no demo coordinator, so the lines wait for approval ("Att attestera")."""
-    if not demo.mona_uppdrag:
-        return
-    fall = list(
-        Arende.objects.filter(
-            region_id="22", mottagande_enhet_id=demo.mona_uppdrag.vardenhet_id, utfort_datum__isnull=False
-        ).order_by("case_id")
-    )
-    for i, a in enumerate(fall):
-        pris = services.avtalspris(a) or Decimal(13500)
-        rad = {"arende": a, "anvandare": demo.mona, "uppdrag": demo.mona_uppdrag, "datum": a.utfort_datum}
-        services.fakturarad_registrera(**rad, typ="vard", avser="Kataraktoperation", belopp=pris)
-        services.fakturarad_registrera(**rad, typ="resa", avser="Tågresa tur och retur", belopp=Decimal(640))
-        if i == len(fall) - 1:
-            services.fakturarad_registrera(**rad, typ="vard", avser="Extra återbesök", belopp=Decimal(1500))
 
 
 def _enhet(hsa_id):
@@ -241,7 +340,7 @@ def _knapilot(demo, vera, r20, falu, ort01) -> None:
     patients contact her themselves (source `patient`). Every date is counted back from today."""
     fran_listan = {"kalla": Kalla.VANTELISTA, "remitterande_enhet": falu}
     for i, till in enumerate(PILOT_ACCEPTERADE):
-        a, u = demo.arende(user=vera, region=r20, kva="NGB", dagar_sedan_beslut=70 + 2 * i, **fran_listan)
+        a, u = demo.arende(user=vera, region=r20, kva="NGB", dagar_sedan_beslut=70 + 2 * i, till=till, **fran_listan)
         demo.driv(a, u, till, enhet=ort01)
     for i in range(59 - len(PILOT_ACCEPTERADE)):
         a, u = demo.arende(user=vera, region=r20, kva="NGB", dagar_sedan_beslut=75 + 2 * i, **fran_listan)
@@ -255,7 +354,9 @@ def _knapilot(demo, vera, r20, falu, ort01) -> None:
                 motivering="Vill vänta hemma.",
             )
     for i, till in enumerate([*PILOT_PATIENTER, *["behov"] * PILOT_PATIENTER_HEMMA]):
-        a, u = demo.arende(user=vera, region=r20, kva="NGB", dagar_sedan_beslut=40 + 3 * i, kalla=Kalla.PATIENT)
+        a, u = demo.arende(
+            user=vera, region=r20, kva="NGB", dagar_sedan_beslut=40 + 3 * i, kalla=Kalla.PATIENT, till=till
+        )
         demo.driv(a, u, till, enhet=ort01)
         if i >= len(PILOT_PATIENTER):
             services.arende_avsluta_tidigt(
@@ -401,7 +502,7 @@ def load(stdout=None) -> None:
     with transaction.atomic():
         # Vera Lots, Dalarna: every step for cataract, a few knee cases, early endings.
         for i, till in enumerate(ORDNING):
-            a, u = demo.arende(user=vera, region=r20, kva="CJE", dagar_sedan_beslut=40 + 9 * i)
+            a, u = demo.arende(user=vera, region=r20, kva="CJE", dagar_sedan_beslut=40 + 9 * i, till=till)
             demo.driv(a, u, till, enhet=ogon02 or ogon_falun)
         a, u = demo.arende(user=vera, region=r20, kva="CJE", dagar_sedan_beslut=80)
         demo.driv(a, u, "hitta_vardgivare", enhet=ogon02 or ogon_falun, forfallet=True)
@@ -423,7 +524,7 @@ def load(stdout=None) -> None:
 
         # Karin, Jönköping: knee replacements at Ortopedi Syd (one declined the nearer unit first), cataract waiting.
         for i, till in enumerate(["formedla", "remiss_skickad", "bekraftad", *["avslutad"] * 8]):
-            a, u = demo.arende(user=karin, region=r06, kva="NGB", dagar_sedan_beslut=100 + 3 * i)
+            a, u = demo.arende(user=karin, region=r06, kva="NGB", dagar_sedan_beslut=100 + 3 * i, till=till)
             demo.driv(a, u, till, enhet=ort01, avbojt_forst=ort02 if i == 0 else None)
         a, u = demo.arende(user=karin, region=r06, kva="NGB", dagar_sedan_beslut=110)
         demo.driv(a, u, "hitta_vardgivare", enhet=ort01, avbojt_forst=ort02)
@@ -437,9 +538,8 @@ def load(stdout=None) -> None:
         for i, till in enumerate(
             ["behov", "remiss_skickad", "remiss_skickad", "bekraftad", "bekraftad", "utford", "uppfoljning", "avslutad"]
         ):
-            a, u = demo.arende(user=ville, region=r22, kva="CJE", dagar_sedan_beslut=60 + 6 * i)
-            demo.driv(a, u, till, enhet=ogon02)
-        _fakturor(demo)
+            a, u = demo.arende(user=ville, region=r22, kva="CJE", dagar_sedan_beslut=60 + 6 * i, till=till)
+            demo.driv(a, u, till, enhet=ogon02, fakturera=True)
         _vantelistor(demo, vera, karin, r20, r06)
     planer = _leveransplaner()
     if stdout:

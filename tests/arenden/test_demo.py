@@ -118,3 +118,66 @@ def test_karins_worklist_shows_a_booked_call_back_and_a_parked_case(demo_identit
     assert parkerat.handlaggare.hsa_id == "SE2321000057-KO01" and parkerat.case_id not in lista
     bevakade = c.get("/arenden/", {"bevakade": "1", "status": "alla"}, secure=True).content.decode()
     assert parkerat.case_id in bevakade and '<span class="badge badge--info">Bevakas</span>' in bevakade
+
+
+def test_the_demos_cases_past_care_tell_their_story_in_order_and_in_the_past(demo_identities):
+    """A walk of the demo found a performed case "Utförd" before its offer was made, planned after it was performed,
+    and its referral confirmed after the care: every step was stamped at load time. Each case past care now took
+    its steps in the past, in order, and every record of them agrees (history, offer and answer, transfer and its
+    signed envelope, receipt, confirmation, patient messages, invoice lines); open cases keep today's dates."""
+    import json
+    from datetime import datetime
+
+    from arenden import sdk
+    from arenden.models import Overforing, PatientMeddelande, Status
+    from vardformedling.nycklar import kuvert
+
+    avtal.demo.load()
+    arenden.demo.load()
+    nu, idag = timezone.now(), timezone.localdate()
+    forbi = Arende.objects.filter(
+        status__in=[Status.UTFORD, Status.UPPFOLJNING, Status.AVSLUTAD], utfort_datum__isnull=False
+    )
+    assert forbi.count() >= 30
+    for a in forbi:
+        handelser = list(a.handelser.order_by("pk"))
+        tider = [h.tidpunkt for h in handelser]
+        assert tider == sorted(tider), a.case_id
+        assert len(set(tider)) == len(tider), a.case_id  # no two steps at the same instant
+        assert a.skapad <= tider[0] and tider[-1] < nu
+        assert a.beslutsdatum < timezone.localdate(a.skapad)
+
+        erbjudande = a.erbjudanden.get(status="accepterat")
+        assert a.skapad < erbjudande.skapad < erbjudande.besvarad
+        assert erbjudande.svar_datum == timezone.localdate(erbjudande.besvarad)
+        assert timezone.localdate(erbjudande.skapad) < erbjudande.forvantat_datum
+        o = Overforing.objects.get(arende=a, mottagare=a.mottagande_enhet)
+        assert erbjudande.besvarad < o.skickad < o.mottagen
+        kvitto = json.loads(o.kvittens)["kvitto"]
+        assert abs((datetime.fromisoformat(kvitto["mottagen"]) - o.mottagen).total_seconds()) < 60
+        skapad = datetime.fromisoformat(kuvert.las_metadata(sdk.get_transport().hamta(o.kuvert))["skapad"])
+        assert abs((skapad - o.skickad).total_seconds()) < 60
+        bekraftad = a.handelser.get(handelse__startswith="Remissen bekräftad").tidpunkt
+        assert o.mottagen < bekraftad
+        # The care was planned on the offer's expected date, confirmed before it and performed on it, in the past.
+        assert timezone.localdate(bekraftad) < a.planerat_datum == erbjudande.forvantat_datum == a.utfort_datum < idag
+        assert a.utfort_datum <= a.vardgaranti_datum
+        assert not a.aterremitterad or a.utfort_datum <= a.aterremitterad < idag
+        if a.status == Status.AVSLUTAD:
+            assert a.aterremitterad <= a.betald_datum <= timezone.localdate(a.avslutad_datum) < idag
+            assert a.avslutad_datum <= tider[-1]
+        for m in PatientMeddelande.objects.filter(arende=a):
+            assert a.skapad <= m.skapad < nu and (m.skickad is None or m.skapad <= m.skickad < nu)
+        for r in a.fakturarader.all():
+            assert r.datum == a.utfort_datum and timezone.localdate(r.registrerad) >= r.datum and r.registrerad < nu
+    fakturerade = forbi.filter(fakturarader__isnull=False).distinct()
+    assert fakturerade.count() == 3
+    assert fakturerade.filter(fakturarader__avser="Extra återbesök").get().status == Status.AVSLUTAD
+    # Open cases are untouched: registered today, a confirmed case planned ahead.
+    oppna = Arende.objects.filter(status__in=[Status.BEKRAFTAD, Status.REMISS_SKICKAD], region_id="22")
+    assert all(timezone.localdate(a.skapad) == idag for a in oppna)
+    assert all(a.planerat_datum > idag for a in oppna.filter(status=Status.BEKRAFTAD))
+    # And no case in the demo, open or closed, has a history step in the future or out of order.
+    for a in Arende.objects.all():
+        tider = list(a.handelser.order_by("pk").values_list("tidpunkt", flat=True))
+        assert tider == sorted(tider) and all(t <= nu for t in tider), a.case_id
