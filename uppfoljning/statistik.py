@@ -335,22 +335,10 @@ def _fingeravtryck() -> tuple[str, str] | None:
 
 
 def vardgivare_val() -> list[tuple[int, str]]:
-    """Providers whose units have received cases (the provider filter's options), by name: as
-    arenden.api.mottagande_vardgivare, but per unit one probe of the cases' receiving-unit index (EXISTS) instead of
-    a DISTINCT over every case joined with its unit and provider – the largest query of a view after a case write
-    (127 ms of 520 at seed_scale 1; 23–29 ms this way)."""
-    from django.db.models import Exists, OuterRef
+    """Providers whose units have received cases (the provider filter's options)."""
+    from arenden.api import mottagande_vardgivare
 
-    from arenden.api import Arende
-
-    enheter = Arende._meta.get_field("mottagande_enhet").related_model  # katalog's Vardenhet
-    return list(
-        enheter._default_manager.filter(vardgivare__isnull=False)
-        .filter(Exists(Arende.objects.filter(mottagande_enhet=OuterRef("pk"))))
-        .values_list("vardgivare_id", "vardgivare__namn")
-        .distinct()
-        .order_by("vardgivare__namn", "vardgivare_id")
-    )
+    return mottagande_vardgivare()
 
 
 def _cachad(delar: tuple, berakning):
